@@ -1,0 +1,49 @@
+"""ramp: onboarding and ramp tracking for customer-support teams."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Flask
+
+PACKAGE_DIR = Path(__file__).resolve().parent
+
+
+def resource_dir(name: str) -> str:
+    """A resource folder: at the repository root, or inside the package of an installed wheel."""
+    inside = PACKAGE_DIR / name
+    return str(inside if inside.is_dir() else PACKAGE_DIR.parent / name)
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the application: configuration, extensions, blueprints, CLI."""
+    from ramp import cli, models, web  # noqa: F401  (models: the whole schema)
+    from ramp.config import build_config
+    from ramp.extensions import csrf, db, htmx, limiter, login_manager, migrate
+
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder=resource_dir("templates"),
+        static_folder=resource_dir("static"),
+    )
+    Path(app.instance_path).mkdir(parents=True, exist_ok=True)
+    app.config.update(build_config(app.instance_path))
+    if test_config:
+        app.config.update(test_config)
+
+    db.init_app(app)
+    migrate.init_app(app, db, directory=resource_dir("migrations"))
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+
+    with app.app_context():
+        from ramp import database
+
+        database.configure_engine(db.engine)
+
+    web.init_app(app)
+    cli.init_app(app)
+    return app

@@ -1,0 +1,32 @@
+"""Read side of accounts: who a manager may see."""
+
+from __future__ import annotations
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ramp.accounts.models import Role, Team, User
+from ramp.extensions import db
+
+
+def visible_agents(viewer: User) -> list[User]:
+    """Agents the viewer may see: all for an admin, their teams' for a manager, none otherwise."""
+    stmt = select(User).where(User.role == Role.AGENT).options(selectinload(User.team))
+    if viewer.is_admin:
+        pass
+    elif viewer.is_manager:
+        stmt = stmt.join(Team, User.team_id == Team.id).where(Team.manager_id == viewer.id)
+    else:
+        return []
+    return list(db.session.execute(stmt.order_by(User.name)).scalars())
+
+
+def list_teams() -> list[Team]:
+    """All teams with their managers and members."""
+    return list(
+        db.session.execute(
+            select(Team)
+            .options(selectinload(Team.manager), selectinload(Team.members))
+            .order_by(Team.name)
+        ).scalars()
+    )

@@ -1,0 +1,1 @@
+"""Thin web layers, one per audience."""

@@ -1,0 +1,52 @@
+"""Sign in and sign out."""
+
+from urllib.parse import urlsplit
+
+from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_login import current_user, login_required, login_user, logout_user
+
+from ramp.accounts.operations import find_user_by_email
+from ramp.blueprints.auth import bp
+from ramp.blueprints.auth.forms import EmptyForm, LoginForm
+from ramp.extensions import limiter
+
+
+def _safe_next(target: str | None) -> str | None:
+    """Only same-site paths, so the login form cannot redirect elsewhere."""
+    if not target:
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc or not target.startswith("/") or target.startswith("//"):
+        return None
+    return target
+
+
+def _login_limit() -> str:
+    return current_app.config["LOGIN_RATE_LIMIT"]
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def login():
+    """Show the sign-in form and sign the user in."""
+    if current_user.is_authenticated:
+        return redirect(url_for("main.home"))
+    form = LoginForm()
+    if form.validate_on_submit():
+        user = find_user_by_email(form.email.data)
+        if user is not None and user.is_active and user.check_password(form.password.data):
+            login_user(user)
+            return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
+        form.password.errors.append("That e-mail and password do not match an account.")
+    return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 422
+
+
+@bp.post("/logout")
+@login_required
+def logout():
+    """Sign out."""
+    form = EmptyForm()
+    if form.validate_on_submit():
+        logout_user()
+        flash("You are signed out.", "info")
+    return redirect(url_for("auth.login"))

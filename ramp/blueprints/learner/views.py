@@ -1,0 +1,163 @@
+"""Curriculum, module, lesson and knowledge-check pages for learners."""
+
+from flask import abort, redirect, request, url_for
+from flask_login import current_user, login_required
+
+from ramp.blueprints.auth.forms import EmptyForm
+from ramp.blueprints.learner import bp
+from ramp.blueprints.learner.forms import parse_answers
+from ramp.curricula import operations, queries
+from ramp.curricula.models import Attempt, Enrollment
+from ramp.curricula.rules import AnswerError, attempt_refusal
+from ramp.errors import NotAllowed, NotFound
+from ramp.extensions import db
+from ramp.web import render
+
+
+@bp.before_request
+@login_required
+def require_login():
+    """Every learner page needs a signed-in user."""
+
+
+def _own_enrollment(enrollment_id: int) -> Enrollment:
+    """The current user's enrollment, or 404: other people's progress does not exist here."""
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    if enrollment is None or enrollment.user_id != current_user.id:
+        raise NotFound("There is no such curriculum in your learning.")
+    return enrollment
+
+
+def _module_view(view, module_slug: str):
+    mv = view.module(module_slug)
+    if mv is None:
+        raise NotFound(f"This curriculum has no module '{module_slug}'.")
+    if mv.locked:
+        raise NotAllowed(
+            f"“{mv.module.title}” is locked: finish "
+            + ", ".join(f"“{t}”" for t in mv.locked_by)
+            + " first."
+        )
+    return mv
+
+
+@bp.get("/")
+def home():
+    """The learner's curricula; straight to the only one when there is one."""
+    enrollments = queries.enrollments_of(current_user.id)
+    if len(enrollments) == 1:
+        return redirect(url_for("learner.curriculum", enrollment_id=enrollments[0].id))
+    return render("learner/home.html", enrollments=enrollments)
+
+
+@bp.get("/<int:enrollment_id>/")
+def curriculum(enrollment_id: int):
+    """Modules in order, progress, what is next, locks and why."""
+    view = queries.curriculum_view(_own_enrollment(enrollment_id))
+    return render("learner/curriculum.html", view=view)
+
+
+@bp.get("/<int:enrollment_id>/<module_slug>/")
+def module(enrollment_id: int, module_slug: str):
+    """A module's lessons and its knowledge check."""
+    view = queries.curriculum_view(_own_enrollment(enrollment_id))
+    mv = view.module(module_slug)
+    if mv is None:
+        raise NotFound(f"This curriculum has no module '{module_slug}'.")
+    return render("learner/module.html", view=view, mv=mv)
+
+
+@bp.get("/<int:enrollment_id>/<module_slug>/lessons/<lesson_slug>")
+def lesson(enrollment_id: int, module_slug: str, lesson_slug: str):
+    """Read a lesson; remembered as where to resume."""
+    enrollment = _own_enrollment(enrollment_id)
+    view = queries.curriculum_view(enrollment)
+    mv = _module_view(view, module_slug)
+    lesson = next((le for le in mv.module.lessons if le.slug == lesson_slug), None)
+    if lesson is None:
+        raise NotFound(f"“{mv.module.title}” has no lesson '{lesson_slug}'.")
+    operations.visit_lesson(enrollment, lesson)
+    db.session.commit()
+    return render(
+        "learner/lesson.html", view=view, mv=mv, lesson=lesson, form=EmptyForm(),
+        done=lesson.id in mv.lessons_done,
+    )  # fmt: skip
+
+
+@bp.post("/<int:enrollment_id>/<module_slug>/lessons/<lesson_slug>/complete")
+def complete_lesson(enrollment_id: int, module_slug: str, lesson_slug: str):
+    """Mark a lesson complete and go on to the next step."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    enrollment = _own_enrollment(enrollment_id)
+    view = queries.curriculum_view(enrollment)
+    mv = _module_view(view, module_slug)
+    lesson = next((le for le in mv.module.lessons if le.slug == lesson_slug), None)
+    if lesson is None:
+        raise NotFound(f"“{mv.module.title}” has no lesson '{lesson_slug}'.")
+    operations.complete_lesson(enrollment, lesson)
+    db.session.commit()
+    lessons = mv.module.lessons
+    index = lessons.index(lesson)
+    if index + 1 < len(lessons):
+        target = url_for(
+            "learner.lesson", enrollment_id=enrollment_id, module_slug=module_slug,
+            lesson_slug=lessons[index + 1].slug,
+        )  # fmt: skip
+    elif mv.module.assessment:
+        target = url_for("learner.check", enrollment_id=enrollment_id, module_slug=module_slug)
+    else:
+        target = url_for("learner.curriculum", enrollment_id=enrollment_id)
+    return redirect(target, 303)
+
+
+@bp.route("/<int:enrollment_id>/<module_slug>/check", methods=["GET", "POST"])
+def check(enrollment_id: int, module_slug: str):
+    """Take a knowledge check; answers are scored with feedback per question."""
+    enrollment = _own_enrollment(enrollment_id)
+    view = queries.curriculum_view(enrollment)
+    mv = _module_view(view, module_slug)
+    assessment = mv.module.assessment
+    if assessment is None:
+        raise NotFound(f"“{mv.module.title}” has no knowledge check.")
+    form = EmptyForm()
+    context = dict(view=view, mv=mv, assessment=assessment, form=form)
+    if request.method == "GET":
+        refusal = attempt_refusal(assessment.max_attempts, mv.check.attempts_used, mv.check.passed)
+        return render("learner/check.html", refusal=refusal, errors={}, chosen={}, **context)
+    if not form.validate_on_submit():
+        abort(400)
+    answers = parse_answers(request.form)
+    try:
+        attempt = operations.submit_attempt(enrollment, assessment, answers)
+    except AnswerError as exc:
+        db.session.rollback()
+        return render(
+            "learner/check.html", block="check_form", status=422, refusal=None,
+            errors=exc.problems, chosen=answers, **context,
+        )  # fmt: skip
+    db.session.commit()
+    target = url_for("learner.attempt", attempt_id=attempt.id)
+    if request.headers.get("HX-Request") == "true":
+        return _attempt_page(attempt, block="result")
+    return redirect(target, 303)
+
+
+def _attempt_page(attempt: Attempt, block: str | None = None):
+    enrollment = attempt.enrollment
+    view = queries.curriculum_view(enrollment)
+    mv = next(m for m in view.modules if m.module.id == attempt.assessment.module_id)
+    return render(
+        "learner/attempt.html", block=block, view=view, mv=mv, attempt=attempt,
+        assessment=attempt.assessment,
+    )  # fmt: skip
+
+
+@bp.get("/attempts/<int:attempt_id>")
+def attempt(attempt_id: int):
+    """The result of one attempt: score, pass or not, and feedback per question."""
+    attempt = db.session.get(Attempt, attempt_id)
+    if attempt is None or attempt.enrollment.user_id != current_user.id:
+        raise NotFound("There is no such attempt among yours.")
+    return _attempt_page(attempt)

@@ -1,0 +1,252 @@
+"""Command line: `ramp users|teams|curricula|demo|db ...` (also `flask --app ramp ...`)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+from flask import Flask
+from flask.cli import FlaskGroup, with_appcontext
+
+from ramp.errors import ValidationError
+from ramp.extensions import db
+
+
+def _fail(problems: list[str] | str) -> None:
+    problems = [problems] if isinstance(problems, str) else problems
+    for problem in problems:
+        click.secho(f"error: {problem}", fg="red", err=True)
+    sys.exit(1)
+
+
+def require_schema() -> None:
+    """Stop with a clear message when the database is not migrated."""
+    from ramp.database import schema_problem
+
+    problem = schema_problem(db.engine)
+    if problem:
+        _fail(f"{problem} Run `ramp db upgrade` first.")
+
+
+# users and teams -------------------------------------------------------------------------
+
+users = click.Group("users", help="Create and list users.")
+teams = click.Group("teams", help="Create teams and put agents in them.")
+
+
+@users.command("create")
+@click.argument("email")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--role", type=click.Choice(["agent", "manager", "admin"]), default="agent")
+@click.option("--team", help="Team name (for agents).")
+@click.password_option(help="Password (asked for when not given).")
+@with_appcontext
+def create_user_command(email, name, role, team, password):
+    """Create a user."""
+    from ramp.accounts.operations import create_user
+
+    require_schema()
+    try:
+        user = create_user(email, name, password, role, team)
+    except ValidationError as exc:
+        db.session.rollback()
+        _fail(exc.problems)
+    db.session.commit()
+    click.echo(f"created {user.role.value} {user.email}")
+
+
+@users.command("list")
+@with_appcontext
+def list_users_command():
+    """List users with their role and team."""
+    from sqlalchemy import select
+
+    from ramp.accounts.models import User
+
+    require_schema()
+    for user in db.session.execute(select(User).order_by(User.role, User.email)).scalars():
+        team = user.team.name if user.team else "-"
+        click.echo(f"{user.role.value:8} {user.email:40} {user.name:30} {team}")
+
+
+@teams.command("create")
+@click.argument("name")
+@click.option("--manager", "manager_email", help="E-mail of the manager who leads the team.")
+@with_appcontext
+def create_team_command(name, manager_email):
+    """Create a team."""
+    from ramp.accounts.operations import create_team
+
+    require_schema()
+    try:
+        team = create_team(name, manager_email)
+    except ValidationError as exc:
+        db.session.rollback()
+        _fail(exc.problems)
+    db.session.commit()
+    click.echo(f"created team {team.name}")
+
+
+@teams.command("add")
+@click.argument("team")
+@click.argument("email")
+@with_appcontext
+def add_member_command(team, email):
+    """Put a user in a team."""
+    from ramp.accounts.operations import add_to_team
+
+    require_schema()
+    try:
+        add_to_team(email, team)
+    except ValidationError as exc:
+        db.session.rollback()
+        _fail(exc.problems)
+    db.session.commit()
+    click.echo(f"{email} is in {team}")
+
+
+# curricula -------------------------------------------------------------------------------
+
+curricula = click.Group("curricula", help="Import, export, list curricula and enroll learners.")
+
+
+@curricula.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file only; publish nothing.")
+@with_appcontext
+def import_command(path, dry_run):
+    """Check a curriculum file and publish it as a new version."""
+    from ramp.curricula.operations import publish_curriculum
+    from ramp.curricula.spec import CurriculumFileError, load_curriculum_file
+
+    try:
+        spec = load_curriculum_file(path)
+    except CurriculumFileError as exc:
+        click.echo(exc.report(), err=True)
+        _fail(f"{len(exc.errors)} problem(s) in {path}; nothing was published.")
+    lessons = sum(len(m.lessons) for m in spec.modules)
+    checks = sum(1 for m in spec.modules if m.assessment)
+    summary = f"{len(spec.modules)} modules, {lessons} lessons, {checks} knowledge checks"
+    if dry_run:
+        click.echo(f"{path}: valid ({summary}); nothing published (dry run)")
+        return
+    require_schema()
+    result = publish_curriculum(spec)
+    db.session.commit()
+    if result.created:
+        click.echo(f"published {spec.slug} version {result.version.number} ({summary})")
+    else:
+        click.echo(
+            f"{spec.slug} unchanged: version {result.version.number} already has this content"
+        )
+
+
+@curricula.command("export")
+@click.argument("slug")
+@click.option("--version", "number", type=int, help="Version number (default: the latest).")
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), help="File to write (default: stdout)."
+)
+@with_appcontext
+def export_command(slug, number, output):
+    """Write a published version back to YAML."""
+    from ramp.curricula.queries import find_version, version_to_spec
+    from ramp.curricula.spec import dump_curriculum
+
+    require_schema()
+    version = find_version(slug, number)
+    if version is None:
+        _fail(f"no curriculum '{slug}'" + (f" version {number}" if number else ""))
+    text = dump_curriculum(version_to_spec(version))
+    if output:
+        Path(output).write_text(text, encoding="utf-8")
+        click.echo(f"wrote {slug} version {version.number} to {output}")
+    else:
+        click.echo(text, nl=False)
+
+
+@curricula.command("list")
+@with_appcontext
+def list_command():
+    """List published curriculum versions."""
+    from ramp.curricula.queries import list_versions
+
+    require_schema()
+    for v in list_versions():
+        click.echo(
+            f"{v.curriculum.slug:30} v{v.number:<4} {v.published_at:%Y-%m-%d %H:%M}  {v.title}"
+        )
+
+
+@curricula.command("enroll")
+@click.argument("email")
+@click.argument("slug")
+@click.option("--version", "number", type=int, help="Version number (default: the latest).")
+@with_appcontext
+def enroll_command(email, slug, number):
+    """Put a learner on a curriculum version."""
+    from ramp.accounts.operations import find_user_by_email
+    from ramp.curricula.operations import enroll
+    from ramp.curricula.queries import find_version
+
+    require_schema()
+    user = find_user_by_email(email)
+    version = find_version(slug, number)
+    problems = []
+    if user is None:
+        problems.append(f"no user with e-mail {email}")
+    if version is None:
+        problems.append(f"no curriculum '{slug}'" + (f" version {number}" if number else ""))
+    if problems:
+        _fail(problems)
+    enroll(user, version)
+    db.session.commit()
+    click.echo(f"{user.email} is enrolled in {slug} version {version.number}")
+
+
+# demo ------------------------------------------------------------------------------------
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Set up the demo data and exit.")
+@with_appcontext
+def demo_command(host, port, no_serve):
+    """Migrate the database, load the starter curriculum and demo users, and serve."""
+    from flask import current_app
+    from flask_migrate import upgrade
+
+    from ramp.demo import DEMO_PASSWORD, seed_demo
+
+    upgrade()
+    logins = seed_demo()
+    db.session.commit()
+    click.echo("")
+    click.secho("ramp demo is ready.", bold=True)
+    click.echo(f"  database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(f"  open:     http://{host}:{port}/")
+    click.echo(f"  password for every demo login: {DEMO_PASSWORD}")
+    for role, email, note in logins:
+        click.echo(f"    {role:8} {email:32} {note}")
+    click.echo("")
+    if not no_serve:
+        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+
+
+def init_app(app: Flask) -> None:
+    """Attach the command groups to the app's CLI."""
+    for command in (users, teams, curricula, demo_command):
+        app.cli.add_command(command)
+
+
+def _create_app(*_args, **_kwargs):
+    from ramp import create_app
+
+    return create_app()
+
+
+main = FlaskGroup(
+    create_app=_create_app, help="ramp: onboarding and ramp tracking for support teams."
+)

@@ -1,0 +1,1 @@
+"""Curricula: versions, modules, lessons, knowledge checks and learner progress."""

@@ -1,0 +1,342 @@
+"""Read side of curricula: outlines, learner state and views for pages. No writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ramp.curricula.models import (
+    Assessment,
+    Attempt,
+    Curriculum,
+    CurriculumVersion,
+    Enrollment,
+    Lesson,
+    LessonCompletion,
+    Module,
+    Question,
+)
+from ramp.curricula.rules import (
+    LearnerState,
+    ModuleOutline,
+    Progress,
+    QuestionKey,
+    Step,
+    missing_prerequisites,
+    module_complete,
+    next_step,
+    progress,
+)
+from ramp.curricula.spec import (
+    AssessmentSpec,
+    ChoiceSpec,
+    CurriculumSpec,
+    LessonSpec,
+    ModuleSpec,
+    QuestionSpec,
+)
+from ramp.extensions import db
+
+
+def latest_version(curriculum_id: int) -> CurriculumVersion | None:
+    """The most recently published version of a curriculum."""
+    return db.session.execute(
+        select(CurriculumVersion)
+        .where(CurriculumVersion.curriculum_id == curriculum_id)
+        .order_by(CurriculumVersion.number.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def find_version(slug: str, number: int | None = None) -> CurriculumVersion | None:
+    """A version by curriculum slug and number; the latest when no number is given."""
+    stmt = (
+        select(CurriculumVersion)
+        .join(Curriculum)
+        .where(Curriculum.slug == slug)
+        .order_by(CurriculumVersion.number.desc())
+    )
+    if number is not None:
+        stmt = stmt.where(CurriculumVersion.number == number)
+    return db.session.execute(stmt.limit(1)).scalar_one_or_none()
+
+
+def list_versions() -> list[CurriculumVersion]:
+    """Every published version, by curriculum then number."""
+    return list(
+        db.session.execute(
+            select(CurriculumVersion)
+            .join(Curriculum)
+            .options(selectinload(CurriculumVersion.curriculum))
+            .order_by(Curriculum.slug, CurriculumVersion.number)
+        ).scalars()
+    )
+
+
+def load_version(version_id: int) -> CurriculumVersion | None:
+    """A version with its modules, lessons, prerequisites and checks loaded in a few queries."""
+    return db.session.execute(
+        select(CurriculumVersion)
+        .where(CurriculumVersion.id == version_id)
+        .options(
+            selectinload(CurriculumVersion.modules).options(
+                selectinload(Module.lessons),
+                selectinload(Module.requires),
+                selectinload(Module.assessment)
+                .selectinload(Assessment.questions)
+                .selectinload(Question.choices),
+            )
+        )
+    ).scalar_one_or_none()
+
+
+def version_to_spec(version: CurriculumVersion) -> CurriculumSpec:
+    """A published version as the spec it was published from (for export)."""
+    version = load_version(version.id)
+    modules = []
+    for m in version.modules:
+        assessment = None
+        if m.assessment:
+            questions = []
+            for q in m.assessment.questions:
+                if q.kind == "true_false":
+                    answer = next(c.text == "True" for c in q.choices if c.correct)
+                    questions.append(
+                        QuestionSpec(
+                            type=q.kind, prompt=q.prompt, answer=answer, explanation=q.explanation
+                        )
+                    )
+                else:
+                    choices = tuple(ChoiceSpec(text=c.text, correct=c.correct) for c in q.choices)
+                    questions.append(
+                        QuestionSpec(
+                            type=q.kind, prompt=q.prompt, choices=choices, explanation=q.explanation
+                        )
+                    )
+            assessment = AssessmentSpec(
+                title=m.assessment.title,
+                pass_mark=m.assessment.pass_mark,
+                max_attempts=m.assessment.max_attempts,
+                questions=tuple(questions),
+            )
+        modules.append(
+            ModuleSpec(
+                slug=m.slug,
+                title=m.title,
+                summary=m.summary,
+                requires=tuple(r.slug for r in m.requires),
+                lessons=tuple(
+                    LessonSpec(slug=le.slug, title=le.title, minutes=le.minutes, body=le.body)
+                    for le in m.lessons
+                ),
+                assessment=assessment,
+            )
+        )
+    return CurriculumSpec(
+        slug=version.curriculum.slug,
+        title=version.title,
+        description=version.description,
+        modules=tuple(modules),
+    )
+
+
+def outline(version: CurriculumVersion) -> list[ModuleOutline]:
+    """The plain outline of a loaded version, for the rules."""
+    return [
+        ModuleOutline(
+            id=m.id,
+            title=m.title,
+            lesson_ids=tuple(le.id for le in m.lessons),
+            assessment_id=m.assessment.id if m.assessment else None,
+            requires=tuple(r.id for r in m.requires),
+        )
+        for m in version.modules
+    ]
+
+
+def learner_state(enrollment_id: int) -> tuple[LearnerState, list[Attempt]]:
+    """What the learner has done: completed lessons, passed checks, attempts used."""
+    completed = frozenset(
+        db.session.execute(
+            select(LessonCompletion.lesson_id).where(
+                LessonCompletion.enrollment_id == enrollment_id
+            )
+        ).scalars()
+    )
+    attempts = list(
+        db.session.execute(
+            select(Attempt).where(Attempt.enrollment_id == enrollment_id).order_by(Attempt.id)
+        ).scalars()
+    )
+    used: dict[int, int] = {}
+    for a in attempts:
+        used[a.assessment_id] = used.get(a.assessment_id, 0) + 1
+    passed = frozenset(a.assessment_id for a in attempts if a.passed)
+    return LearnerState(completed, passed, used), attempts
+
+
+def learner_outline(enrollment: Enrollment) -> tuple[list[ModuleOutline], LearnerState]:
+    """The outline of the learner's version with their state."""
+    version = load_version(enrollment.version_id)
+    state, _ = learner_state(enrollment.id)
+    return outline(version), state
+
+
+def answer_key(assessment: Assessment) -> list[QuestionKey]:
+    """The questions of a check with their correct choices, for scoring."""
+    return [
+        QuestionKey(
+            id=q.id,
+            kind=q.kind,
+            choice_ids=tuple(c.id for c in q.choices),
+            correct_ids=frozenset(c.id for c in q.choices if c.correct),
+        )
+        for q in assessment.questions
+    ]
+
+
+# Views for the learner pages -------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CheckStatus:
+    attempts_used: int
+    max_attempts: int
+    passed: bool
+    best_score: int | None
+    last_attempt_id: int | None
+
+    @property
+    def attempts_left(self) -> int:
+        return max(self.max_attempts - self.attempts_used, 0)
+
+
+@dataclass(frozen=True)
+class ModuleView:
+    module: Module
+    number: int
+    lessons_done: frozenset[int]
+    locked_by: tuple[str, ...]
+    complete: bool
+    check: CheckStatus | None
+
+    @property
+    def locked(self) -> bool:
+        return bool(self.locked_by)
+
+
+@dataclass(frozen=True)
+class CurriculumView:
+    enrollment: Enrollment
+    version: CurriculumVersion
+    modules: list[ModuleView]
+    progress: Progress
+    next: Step | None
+    resume: Lesson | None
+
+    def module(self, slug: str) -> ModuleView | None:
+        return next((mv for mv in self.modules if mv.module.slug == slug), None)
+
+    def lesson_by_id(self, lesson_id: int) -> Lesson | None:
+        for mv in self.modules:
+            for lesson in mv.module.lessons:
+                if lesson.id == lesson_id:
+                    return lesson
+        return None
+
+    def module_by_id(self, module_id: int) -> Module | None:
+        return next((mv.module for mv in self.modules if mv.module.id == module_id), None)
+
+
+def curriculum_view(enrollment: Enrollment) -> CurriculumView:
+    """Everything the learner pages show about one enrollment, in a fixed number of queries."""
+    version = load_version(enrollment.version_id)
+    modules_outline = outline(version)
+    state, attempts = learner_state(enrollment.id)
+    views = []
+    for number, (module, mo) in enumerate(zip(version.modules, modules_outline, strict=True), 1):
+        check = None
+        if module.assessment:
+            mine = [a for a in attempts if a.assessment_id == module.assessment.id]
+            check = CheckStatus(
+                attempts_used=len(mine),
+                max_attempts=module.assessment.max_attempts,
+                passed=any(a.passed for a in mine),
+                best_score=max((a.score for a in mine), default=None),
+                last_attempt_id=mine[-1].id if mine else None,
+            )
+        views.append(
+            ModuleView(
+                module=module,
+                number=number,
+                lessons_done=frozenset(
+                    lid for lid in mo.lesson_ids if lid in state.completed_lessons
+                ),
+                locked_by=tuple(m.title for m in missing_prerequisites(mo, modules_outline, state)),
+                complete=module_complete(mo, state),
+                check=check,
+            )
+        )
+    step = next_step(modules_outline, state)
+    view = CurriculumView(enrollment, version, views, progress(modules_outline, state), step, None)
+    resume = None
+    if enrollment.last_lesson_id and enrollment.last_lesson_id not in state.completed_lessons:
+        resume = view.lesson_by_id(enrollment.last_lesson_id)
+    return CurriculumView(enrollment, version, views, view.progress, step, resume)
+
+
+def enrollments_of(user_id: int) -> list[Enrollment]:
+    """A learner's enrollments, newest first, with their versions."""
+    return list(
+        db.session.execute(
+            select(Enrollment)
+            .where(Enrollment.user_id == user_id)
+            .options(selectinload(Enrollment.version).selectinload(CurriculumVersion.curriculum))
+            .order_by(Enrollment.enrolled_at.desc(), Enrollment.id.desc())
+        ).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class LearnerProgress:
+    enrollment: Enrollment
+    progress: Progress
+    last_seen_at: object
+
+
+def progress_of_learners(user_ids: list[int]) -> dict[int, list[LearnerProgress]]:
+    """Each learner's progress per enrollment, in a fixed number of queries."""
+    if not user_ids:
+        return {}
+    enrollments = list(
+        db.session.execute(
+            select(Enrollment)
+            .where(Enrollment.user_id.in_(user_ids))
+            .options(selectinload(Enrollment.version).selectinload(CurriculumVersion.curriculum))
+        ).scalars()
+    )
+    outlines = {vid: outline(load_version(vid)) for vid in {e.version_id for e in enrollments}}
+    ids = [e.id for e in enrollments]
+    completed: dict[int, set[int]] = {i: set() for i in ids}
+    for eid, lid in db.session.execute(
+        select(LessonCompletion.enrollment_id, LessonCompletion.lesson_id).where(
+            LessonCompletion.enrollment_id.in_(ids)
+        )
+    ):
+        completed[eid].add(lid)
+    passed: dict[int, set[int]] = {i: set() for i in ids}
+    for eid, aid in db.session.execute(
+        select(Attempt.enrollment_id, Attempt.assessment_id).where(
+            Attempt.enrollment_id.in_(ids), Attempt.passed.is_(True)
+        )
+    ):
+        passed[eid].add(aid)
+    out: dict[int, list[LearnerProgress]] = {}
+    for e in enrollments:
+        state = LearnerState(frozenset(completed[e.id]), frozenset(passed[e.id]))
+        out.setdefault(e.user_id, []).append(
+            LearnerProgress(e, progress(outlines[e.version_id], state), e.last_seen_at)
+        )
+    return out

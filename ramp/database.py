@@ -1,0 +1,48 @@
+"""Engine settings and the check that the schema is migrated."""
+
+from __future__ import annotations
+
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
+from flask import current_app
+from flask_migrate import Migrate
+from sqlalchemy import Engine, event
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=5000")
+    cursor.execute("PRAGMA synchronous=NORMAL")
+    cursor.execute("PRAGMA journal_mode=WAL")
+    cursor.close()
+
+
+def configure_engine(engine: Engine) -> None:
+    """SQLite: WAL, foreign keys on, a busy timeout. PostgreSQL needs nothing here."""
+    if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_pragmas):
+        event.listen(engine, "connect", _sqlite_pragmas)
+
+
+def migration_heads() -> set[str]:
+    """The revisions the code expects the database to be at."""
+    migrate: Migrate = current_app.extensions["migrate"]
+    config = migrate.get_config()
+    return set(ScriptDirectory.from_config(config).get_heads())
+
+
+def current_revisions(engine: Engine) -> set[str]:
+    """The revisions the database is at (empty for a new database)."""
+    with engine.connect() as conn:
+        return set(MigrationContext.configure(conn).get_current_heads())
+
+
+def schema_problem(engine: Engine) -> str | None:
+    """A sentence for the user when the database is not migrated, else None."""
+    current = current_revisions(engine)
+    heads = migration_heads()
+    if current == heads:
+        return None
+    if not current:
+        return "The database has not been set up yet."
+    return "The database is at an older version than this release of ramp."

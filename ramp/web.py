@@ -1,0 +1,124 @@
+"""Web wiring: blueprints, login, error pages, security headers, the schema check."""
+
+from __future__ import annotations
+
+from flask import Flask, jsonify, render_template, request
+from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
+from sqlalchemy import select
+from werkzeug.exceptions import HTTPException
+
+from ramp.errors import NotAllowed, NotFound, ValidationError
+from ramp.extensions import db, login_manager
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; "
+    "object-src 'none'; frame-ancestors 'self'"
+)
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context):
+    """Render a page, or just its named block when htmx asked for a fragment."""
+    if block and request.headers.get("HX-Request") == "true":
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    return body, status, {"Vary": "HX-Request"}
+
+
+def _wants_json() -> bool:
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_page(status: int, title: str, message: str):
+    """An error answered as JSON or HTML, whichever the client prefers."""
+    if _wants_json():
+        return jsonify(error=title, message=message), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+def init_app(app: Flask) -> None:
+    """Register blueprints, the user loader, error handlers and response headers."""
+    from ramp.accounts.models import User
+    from ramp.blueprints.auth import bp as auth_bp
+    from ramp.blueprints.learner import bp as learner_bp
+    from ramp.blueprints.main import bp as main_bp
+
+    app.register_blueprint(main_bp)
+    app.register_blueprint(auth_bp)
+    app.register_blueprint(learner_bp)
+
+    from markupsafe import Markup
+
+    from ramp.curricula.markdown import render_markdown
+
+    app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text))
+
+    login_manager.login_view = "auth.login"
+    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message_category = "info"
+
+    @login_manager.user_loader
+    def load_user(user_id: str) -> User | None:
+        return db.session.execute(select(User).where(User.id == int(user_id))).scalar_one_or_none()
+
+    @app.before_request
+    def require_migrated_schema():
+        if app.extensions.get("ramp_schema_ok") or request.endpoint == "static":
+            return None
+        from ramp.database import schema_problem
+
+        problem = schema_problem(db.engine)
+        if problem is None:
+            app.extensions["ramp_schema_ok"] = True
+            return None
+        return render_template("errors/not_migrated.html", problem=problem), 503
+
+    @app.after_request
+    def security_headers(response):
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Content-Type-Options", "nosniff")
+        response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        return response
+
+    @app.errorhandler(CSRFError)
+    def csrf_error(exc: CSRFError):
+        return error_page(
+            400,
+            "The form could not be accepted",
+            "The form was sent without a valid security token (it may have expired or been "
+            "tampered with). Nothing was saved. Go back, reload the page and try again.",
+        )
+
+    @app.errorhandler(NotAllowed)
+    def not_allowed(exc: NotAllowed):
+        db.session.rollback()
+        return error_page(403, "Not allowed", str(exc))
+
+    @app.errorhandler(NotFound)
+    def not_found(exc: NotFound):
+        db.session.rollback()
+        return error_page(404, "Not found", str(exc) or "There is nothing here.")
+
+    @app.errorhandler(ValidationError)
+    def invalid(exc: ValidationError):
+        db.session.rollback()
+        return error_page(400, "That could not be saved", " ".join(exc.problems))
+
+    @app.errorhandler(HTTPException)
+    def http_error(exc: HTTPException):
+        if exc.code and exc.code >= 500:
+            db.session.rollback()
+        return error_page(exc.code or 500, exc.name, exc.description or "")
+
+    @app.errorhandler(Exception)
+    def server_error(exc: Exception):
+        db.session.rollback()
+        app.logger.exception("unhandled error")
+        return error_page(500, "Something went wrong", "The error was logged. Nothing was saved.")
