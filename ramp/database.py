@@ -26,8 +26,9 @@ def configure_engine(engine: Engine) -> None:
 
 def migration_heads() -> set[str]:
     """The revisions the code expects the database to be at."""
-    migrate: Migrate = current_app.extensions["migrate"]
-    config = migrate.get_config()
+    state = current_app.extensions["migrate"]
+    migrate: Migrate = state.migrate
+    config = migrate.get_config(state.directory)
     return set(ScriptDirectory.from_config(config).get_heads())
 
 

@@ -135,8 +135,6 @@ _PYDANTIC_MESSAGES = {
     "bool_parsing": "must be true or false",
     "int_type": "must be a whole number",
     "int_parsing": "must be a whole number",
-    "greater_than_equal": None,
-    "less_than_equal": None,
     "model_type": "must be a mapping of keys to values",
     "tuple_type": "must be a list",
     "string_type": "must be text",
@@ -144,10 +142,19 @@ _PYDANTIC_MESSAGES = {
 
 
 def _pydantic_errors(exc: PydanticValidationError) -> list[tuple[tuple, str]]:
+    errors = exc.errors()
+    locs = [tuple(err["loc"]) for err in errors]
     out = []
-    for err in exc.errors():
-        loc = tuple(err["loc"])
-        message = _PYDANTIC_MESSAGES.get(err["type"]) or err["msg"].lower()
+    for err, loc in zip(errors, locs, strict=True):
+        # pydantic also calls a list "too short" when its items failed: report the items only.
+        if err["type"] == "too_short" and any(o[: len(loc)] == loc and o != loc for o in locs):
+            continue
+        if err["type"] == "greater_than_equal":
+            message = f"must be at least {err['ctx']['ge']}"
+        elif err["type"] == "less_than_equal":
+            message = f"must be at most {err['ctx']['le']}"
+        else:
+            message = _PYDANTIC_MESSAGES.get(err["type"]) or err["msg"].lower()
         out.append((loc, message))
     return out
 

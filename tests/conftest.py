@@ -1,0 +1,211 @@
+"""Fixtures: an app on SQLite (default) or on a throwaway PostgreSQL server, a client that
+speaks CSRF, factories for users and curricula, and helpers."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import tempfile
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+os.environ.setdefault("SECRET_KEY", "test-secret-key")
+
+FIXTURES = Path(__file__).parent / "fixtures"
+PASSWORD = "correct horse battery"
+
+
+def _start_postgres(tmp: Path) -> tuple[str, callable]:
+    """A private PostgreSQL cluster on a Unix socket in `tmp`; returns its URL and a stopper."""
+    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: p.parent.name)
+    if not candidates:
+        pytest.exit("PostgreSQL is not installed: run scripts/system-deps.sh --test", 2)
+    pgbin = candidates[-1]
+    as_user: list[str] = []
+    if os.geteuid() == 0:
+        shutil.chown(tmp, "postgres")
+        as_user = ["runuser", "-u", "postgres", "--"]
+    data = tmp / "data"
+    subprocess.run(
+        [*as_user, str(pgbin / "initdb"), "-D", str(data), "-U", "app", "--auth=trust",
+         "-E", "UTF8", "--locale=C.UTF-8"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+    subprocess.run(
+        [*as_user, str(pgbin / "pg_ctl"), "-D", str(data), "-l", str(tmp / "log"), "-w",
+         "-o", f"-c listen_addresses= -k {tmp} -c fsync=off -c full_page_writes=off", "start"],
+        check=True, capture_output=True,
+    )  # fmt: skip
+
+    def stop() -> None:
+        subprocess.run(
+            [*as_user, str(pgbin / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
+            capture_output=True,
+        )
+
+    return f"postgresql+psycopg://app@/postgres?host={tmp}", stop
+
+
+@pytest.fixture(scope="session")
+def database_url() -> Iterator[str]:
+    """SQLite in a temporary file, or PostgreSQL when RAMP_TEST_DB=postgresql."""
+    tmp = Path(tempfile.mkdtemp(prefix="ramp-test-"))
+    tmp.chmod(0o755)
+    if os.environ.get("RAMP_TEST_DB", "sqlite") == "postgresql":
+        url, stop = _start_postgres(tmp)
+        try:
+            yield url
+        finally:
+            stop()
+            shutil.rmtree(tmp, ignore_errors=True)
+    else:
+        yield f"sqlite:///{tmp / 'test.sqlite'}"
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def make_app(database_url: str, **config):
+    from ramp import create_app
+
+    settings = {
+        "TESTING": True,
+        "SQLALCHEMY_DATABASE_URI": database_url,
+        "RATELIMIT_ENABLED": False,
+    }
+    settings.update(config)
+    return create_app(settings)
+
+
+@pytest.fixture(scope="session")
+def migrated(database_url: str) -> str:
+    """The test database, migrated once with the real Alembic migrations."""
+    from flask_migrate import upgrade
+
+    app = make_app(database_url)
+    with app.app_context():
+        upgrade()
+        from ramp.extensions import db
+
+        db.engine.dispose()
+    return database_url
+
+
+def _empty_tables(db) -> None:
+    with db.engine.begin() as conn:
+        for table in reversed(db.metadata.sorted_tables):
+            conn.execute(table.delete())
+
+
+@pytest.fixture
+def app(migrated: str):
+    """A fresh app on the migrated database; every table is emptied after the test."""
+    app = make_app(migrated)
+    yield app
+    from ramp.extensions import db
+
+    with app.app_context():
+        db.session.remove()
+        _empty_tables(db)
+        db.engine.dispose()
+
+
+@pytest.fixture
+def db(app):
+    from ramp.extensions import db
+
+    return db
+
+
+# Factories -------------------------------------------------------------------------------
+
+
+@pytest.fixture
+def make_user(app):
+    """make_user(role="agent", team=None, email=None, name=None) -> User (committed)."""
+    from ramp.accounts.operations import create_user
+    from ramp.extensions import db
+
+    counter = iter(range(1, 10_000))
+
+    def make(role: str = "agent", team: str | None = None, email: str | None = None, name=None):
+        n = next(counter)
+        user = create_user(
+            email or f"{role}{n}@example.com", name or f"{role.title()} {n}", PASSWORD, role, team
+        )
+        db.session.commit()
+        return user
+
+    return make
+
+
+@pytest.fixture
+def make_team(app):
+    from ramp.accounts.operations import create_team
+    from ramp.extensions import db
+
+    def make(name: str, manager=None):
+        team = create_team(name, manager.email if manager else None)
+        db.session.commit()
+        return team
+
+    return make
+
+
+@pytest.fixture
+def mini_version(app):
+    """The mini curriculum published as version 1."""
+    from ramp.curricula.operations import publish_curriculum
+    from ramp.curricula.spec import load_curriculum_file
+    from ramp.extensions import db
+
+    version = publish_curriculum(load_curriculum_file(str(FIXTURES / "mini.yaml"))).version
+    db.session.commit()
+    return version
+
+
+@pytest.fixture
+def learner(make_user, mini_version):
+    """An agent enrolled in the mini curriculum: (user, enrollment)."""
+    from ramp.curricula.operations import enroll
+    from ramp.extensions import db
+
+    user = make_user("agent")
+    enrollment = enroll(user, mini_version)
+    db.session.commit()
+    return user, enrollment
+
+
+# Web helpers -----------------------------------------------------------------------------
+
+CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
+
+
+def csrf_token(client, path: str = "/auth/login") -> str:
+    """A CSRF token for the client's session, read from a page."""
+    html = client.get(path).get_data(as_text=True)
+    match = CSRF_RE.search(html)
+    assert match, f"no CSRF token on {path}"
+    return match.group(1) or match.group(2)
+
+
+def login(client, email: str, password: str = PASSWORD):
+    """Sign in through the real form."""
+    token = csrf_token(client)
+    return client.post(
+        "/auth/login", data={"email": email, "password": password, "csrf_token": token}
+    )
+
+
+@pytest.fixture
+def as_user(client):
+    """as_user(user): sign the test client in as that user and return the client."""
+
+    def sign_in(user):
+        response = login(client, user.email)
+        assert response.status_code == 302, response.get_data(as_text=True)
+        return client
+
+    return sign_in
