@@ -19,9 +19,9 @@ PEOPLE = [
     ("Avery Admin", "admin@example.com", Role.ADMIN, None),
     ("Maria Lopez", "maria.lopez@example.com", Role.MANAGER, None),
     ("Sam Okafor", "sam.okafor@example.com", Role.AGENT, 0),
-    ("Priya Natarajan", "priya.natarajan@example.com", Role.AGENT, 5),
-    ("Jordan Reyes", "jordan.reyes@example.com", Role.AGENT, 13),
-    ("Lee Chen", "lee.chen@example.com", Role.AGENT, 24),
+    ("Priya Natarajan", "priya.natarajan@example.com", Role.AGENT, 7),
+    ("Jordan Reyes", "jordan.reyes@example.com", Role.AGENT, 16),
+    ("Lee Chen", "lee.chen@example.com", Role.AGENT, 33),
 ]
 NOTES = {
     "sam.okafor@example.com": "agent, day one",

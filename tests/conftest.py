@@ -12,6 +12,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.pool import NullPool
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
@@ -67,16 +68,37 @@ def database_url() -> Iterator[str]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+_extra_apps: list = []
+
+
 def make_app(database_url: str, **config):
+    """An app on `database_url`; its connections are closed after the test."""
     from ramp import create_app
 
     settings = {
         "TESTING": True,
         "SQLALCHEMY_DATABASE_URI": database_url,
+        # pytest-flask pops its context after the app fixture's teardown; without a pool
+        # the connection it still holds is closed when returned, not left in a dead pool.
+        "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool},
         "RATELIMIT_ENABLED": False,
     }
     settings.update(config)
-    return create_app(settings)
+    app = create_app(settings)
+    _extra_apps.append(app)
+    return app
+
+
+@pytest.fixture(autouse=True)
+def _close_engines():
+    """Close every engine a test opened, so no connection outlives its test."""
+    yield
+    from ramp.extensions import db
+
+    while _extra_apps:
+        with _extra_apps.pop().app_context():
+            db.session.remove()
+            db.engine.dispose()
 
 
 @pytest.fixture(scope="session")

@@ -141,11 +141,11 @@ def check_answers(questions: Sequence[QuestionKey], answers: Mapping[int, frozen
     for q in questions:
         chosen = answers.get(q.id, frozenset())
         if not chosen:
-            problems[q.id] = "choose an answer"
+            problems[q.id] = "Choose an answer."
         elif not chosen <= set(q.choice_ids):
             problems[q.id] = "an answer that is not one of this question's choices was sent"
         elif q.kind != "multiple" and len(chosen) > 1:
-            problems[q.id] = "choose only one answer"
+            problems[q.id] = "Choose only one answer."
     if problems:
         raise AnswerError(problems)
 

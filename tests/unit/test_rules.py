@@ -104,7 +104,7 @@ def test_pass_mark_is_inclusive():
 def test_missing_answer_is_refused():
     with pytest.raises(AnswerError) as exc:
         score_answers(KEY, answers(q1=[10], q3=[31]), pass_mark=80)
-    assert exc.value.problems == {2: "choose an answer"}
+    assert exc.value.problems == {2: "Choose an answer."}
 
 
 def test_choice_of_another_question_is_refused():
@@ -116,7 +116,7 @@ def test_choice_of_another_question_is_refused():
 def test_two_answers_to_a_single_choice_question_are_refused():
     with pytest.raises(AnswerError) as exc:
         score_answers(KEY, answers(q1=[10, 11], q2=[20], q3=[31]), pass_mark=80)
-    assert exc.value.problems == {1: "choose only one answer"}
+    assert exc.value.problems == {1: "Choose only one answer."}
 
 
 def test_answer_to_an_unknown_question_is_refused():

@@ -168,7 +168,7 @@ def test_unanswered_question_is_shown_and_no_attempt_used(signed_in, db):
     response = client.post(f"/learn/{enrollment.id}/basics/check", data=data, headers=HX)
     assert response.status_code == 422
     html = response.get_data(as_text=True)
-    assert "choose an answer" in html and "no attempt was used" in html
+    assert "Choose an answer." in html and "no attempt was used" in html
     db.session.remove()
     assert count(db, Attempt) == 0
 
