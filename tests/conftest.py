@@ -231,3 +231,9 @@ def as_user(client):
         return client
 
     return sign_in
+
+
+@pytest.fixture
+def runner(app):
+    """Runs the app's CLI commands."""
+    return app.test_cli_runner()

@@ -1,0 +1,102 @@
+"""The command line: users, teams, curriculum import/export, enroll and the demo seed."""
+
+import yaml
+from sqlalchemy import func, select
+
+from ramp.curricula.models import CurriculumVersion, Module
+from ramp.curricula.spec import parse_curriculum
+from tests.conftest import FIXTURES
+
+MINI = FIXTURES / "mini.yaml"
+
+
+def count(db, model) -> int:
+    db.session.remove()
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def test_import_publishes_then_reports_unchanged_then_next_version(runner, db, tmp_path):
+    result = runner.invoke(args=["curricula", "import", str(MINI)])
+    assert result.exit_code == 0, result.output
+    assert "published mini-onboarding version 1 (3 modules, 4 lessons, 2 knowledge checks)" in result.output
+    result = runner.invoke(args=["curricula", "import", str(MINI)])
+    assert "unchanged: version 1 already has this content" in result.output
+    changed = tmp_path / "mini.yaml"
+    changed.write_text(MINI.read_text().replace("Macros fill in", "Macros fill out"))
+    result = runner.invoke(args=["curricula", "import", str(changed)])
+    assert "published mini-onboarding version 2" in result.output
+    assert count(db, CurriculumVersion) == 2
+    listing = runner.invoke(args=["curricula", "list"]).output
+    assert "mini-onboarding" in listing and "v1" in listing and "v2" in listing
+
+
+def test_export_round_trip_is_lossless(runner, db, tmp_path):
+    runner.invoke(args=["curricula", "import", str(MINI)])
+    out = tmp_path / "exported.yaml"
+    result = runner.invoke(args=["curricula", "export", "mini-onboarding", "-o", str(out)])
+    assert result.exit_code == 0, result.output
+    assert parse_curriculum(out.read_text()) == parse_curriculum(MINI.read_text())
+    again = runner.invoke(args=["curricula", "import", str(out)])
+    assert "unchanged" in again.output
+
+
+def test_bad_file_is_reported_and_changes_nothing(runner, db, tmp_path):
+    bad = tmp_path / "bad.yaml"
+    data = yaml.safe_load(MINI.read_text())
+    data["modules"][1]["requires"] = ["nope"]
+    data["modules"][0]["assessment"]["questions"][0]["type"] = "essay"
+    bad.write_text(yaml.safe_dump(data, sort_keys=False))
+    result = runner.invoke(args=["curricula", "import", str(bad)])
+    assert result.exit_code == 1
+    assert f"{bad}:" in result.output
+    assert "modules[1].requires[0]: unknown module 'nope'" in result.output
+    assert "unknown question type 'essay'" in result.output
+    assert "2 problem(s)" in result.output and "nothing was published" in result.output
+    assert count(db, CurriculumVersion) == 0 and count(db, Module) == 0
+
+
+def test_dry_run_publishes_nothing(runner, db):
+    result = runner.invoke(args=["curricula", "import", "--dry-run", str(MINI)])
+    assert "valid (3 modules, 4 lessons, 2 knowledge checks); nothing published" in result.output
+    assert count(db, CurriculumVersion) == 0
+
+
+def test_users_teams_and_enroll(runner, db):
+    ok = runner.invoke(
+        args=["users", "create", "lead@example.com", "--name", "Lead", "--role", "manager", "--password", "long enough pw"]
+    )
+    assert ok.exit_code == 0, ok.output
+    assert "created team Chat" in runner.invoke(args=["teams", "create", "Chat", "--manager", "lead@example.com"]).output
+    runner.invoke(args=["users", "create", "a@example.com", "--name", "A", "--team", "Chat", "--password", "long enough pw"])
+    listing = runner.invoke(args=["users", "list"]).output
+    assert "a@example.com" in listing and "Chat" in listing
+    runner.invoke(args=["curricula", "import", str(MINI)])
+    result = runner.invoke(args=["curricula", "enroll", "a@example.com", "mini-onboarding"])
+    assert "enrolled in mini-onboarding version 1" in result.output
+
+
+def test_user_errors_are_clear(runner, db):
+    result = runner.invoke(
+        args=["users", "create", "not-an-email", "--name", "X", "--role", "agent", "--password", "short"]
+    )
+    assert result.exit_code == 1
+    assert "'not-an-email' is not an e-mail address" in result.output
+    assert "at least 8 characters" in result.output
+    result = runner.invoke(args=["curricula", "enroll", "ghost@example.com", "nothing"])
+    assert "no user with e-mail ghost@example.com" in result.output and "no curriculum 'nothing'" in result.output
+
+
+def test_demo_seed_is_idempotent_and_varied(runner, db):
+    from ramp.curricula.queries import progress_of_learners
+    from ramp.demo import DEMO_PASSWORD, seed_demo
+    from ramp.accounts.operations import find_user_by_email
+
+    logins = seed_demo()
+    db.session.commit()
+    assert seed_demo() == logins
+    db.session.commit()
+    assert {role for role, _, _ in logins} == {"admin", "manager", "agent"}
+    agents = [find_user_by_email(email) for role, email, _ in logins if role == "agent"]
+    assert all(a.check_password(DEMO_PASSWORD) for a in agents)
+    percents = sorted(p[0].progress.percent for p in progress_of_learners([a.id for a in agents]).values())
+    assert percents[0] == 0 and percents[-1] >= 85 and len(set(percents)) == 4
