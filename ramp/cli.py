@@ -232,7 +232,10 @@ def demo_command(host, port, no_serve):
         click.echo(f"    {role:8} {email:32} {note}")
     click.echo("")
     if not no_serve:
-        current_app.run(host=host, port=port, debug=False, use_reloader=False)
+        # app.run() refuses to start from within the flask CLI; serve with Werkzeug directly.
+        from werkzeug.serving import run_simple
+
+        run_simple(host, port, current_app._get_current_object(), threaded=True)
 
 
 def init_app(app: Flask) -> None:

@@ -18,7 +18,10 @@ def count(db, model) -> int:
 def test_import_publishes_then_reports_unchanged_then_next_version(runner, db, tmp_path):
     result = runner.invoke(args=["curricula", "import", str(MINI)])
     assert result.exit_code == 0, result.output
-    assert "published mini-onboarding version 1 (3 modules, 4 lessons, 2 knowledge checks)" in result.output
+    assert (
+        "published mini-onboarding version 1 (3 modules, 4 lessons, 2 knowledge checks)"
+        in result.output
+    )
     result = runner.invoke(args=["curricula", "import", str(MINI)])
     assert "unchanged: version 1 already has this content" in result.output
     changed = tmp_path / "mini.yaml"
@@ -63,11 +66,36 @@ def test_dry_run_publishes_nothing(runner, db):
 
 def test_users_teams_and_enroll(runner, db):
     ok = runner.invoke(
-        args=["users", "create", "lead@example.com", "--name", "Lead", "--role", "manager", "--password", "long enough pw"]
+        args=[
+            "users",
+            "create",
+            "lead@example.com",
+            "--name",
+            "Lead",
+            "--role",
+            "manager",
+            "--password",
+            "long enough pw",
+        ]
     )
     assert ok.exit_code == 0, ok.output
-    assert "created team Chat" in runner.invoke(args=["teams", "create", "Chat", "--manager", "lead@example.com"]).output
-    runner.invoke(args=["users", "create", "a@example.com", "--name", "A", "--team", "Chat", "--password", "long enough pw"])
+    assert (
+        "created team Chat"
+        in runner.invoke(args=["teams", "create", "Chat", "--manager", "lead@example.com"]).output
+    )
+    runner.invoke(
+        args=[
+            "users",
+            "create",
+            "a@example.com",
+            "--name",
+            "A",
+            "--team",
+            "Chat",
+            "--password",
+            "long enough pw",
+        ]
+    )
     listing = runner.invoke(args=["users", "list"]).output
     assert "a@example.com" in listing and "Chat" in listing
     runner.invoke(args=["curricula", "import", str(MINI)])
@@ -77,19 +105,32 @@ def test_users_teams_and_enroll(runner, db):
 
 def test_user_errors_are_clear(runner, db):
     result = runner.invoke(
-        args=["users", "create", "not-an-email", "--name", "X", "--role", "agent", "--password", "short"]
+        args=[
+            "users",
+            "create",
+            "not-an-email",
+            "--name",
+            "X",
+            "--role",
+            "agent",
+            "--password",
+            "short",
+        ]
     )
     assert result.exit_code == 1
     assert "'not-an-email' is not an e-mail address" in result.output
     assert "at least 8 characters" in result.output
     result = runner.invoke(args=["curricula", "enroll", "ghost@example.com", "nothing"])
-    assert "no user with e-mail ghost@example.com" in result.output and "no curriculum 'nothing'" in result.output
+    assert (
+        "no user with e-mail ghost@example.com" in result.output
+        and "no curriculum 'nothing'" in result.output
+    )
 
 
 def test_demo_seed_is_idempotent_and_varied(runner, db):
+    from ramp.accounts.operations import find_user_by_email
     from ramp.curricula.queries import progress_of_learners
     from ramp.demo import DEMO_PASSWORD, seed_demo
-    from ramp.accounts.operations import find_user_by_email
 
     logins = seed_demo()
     db.session.commit()
@@ -98,5 +139,7 @@ def test_demo_seed_is_idempotent_and_varied(runner, db):
     assert {role for role, _, _ in logins} == {"admin", "manager", "agent"}
     agents = [find_user_by_email(email) for role, email, _ in logins if role == "agent"]
     assert all(a.check_password(DEMO_PASSWORD) for a in agents)
-    percents = sorted(p[0].progress.percent for p in progress_of_learners([a.id for a in agents]).values())
+    percents = sorted(
+        p[0].progress.percent for p in progress_of_learners([a.id for a in agents]).values()
+    )
     assert percents[0] == 0 and percents[-1] >= 85 and len(set(percents)) == 4
