@@ -15,7 +15,7 @@ from ramp.curricula.rules import (
     progress,
     score_answers,
 )
-from ramp.curricula.spec import find_cycle
+from ramp.yamlspec import find_cycle
 
 A = ModuleOutline(1, "Basics", (11, 12), assessment_id=101)
 B = ModuleOutline(2, "Tone", (21,), assessment_id=102, requires=(1,))

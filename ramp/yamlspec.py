@@ -1,0 +1,232 @@
+"""Checking YAML documents against pydantic models, with every error placed by line.
+
+Shared by the file formats ramp reads (curricula, ramp templates): each error carries the
+file, the line and column, and the place in the document (``modules[2].lessons[0].slug``).
+Plain Python: no Flask, no database.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Annotated, TypeVar
+
+import yaml
+from pydantic import BaseModel, ConfigDict, StringConstraints
+from pydantic import ValidationError as PydanticValidationError
+
+SLUG_PATTERN = r"^[a-z0-9][a-z0-9-]{0,63}$"
+Slug = Annotated[str, StringConstraints(pattern=SLUG_PATTERN)]
+Text = Annotated[str, StringConstraints(strip_whitespace=True, min_length=1)]
+
+Loc = tuple[str | int, ...]
+Problem = tuple[Loc, str]
+M = TypeVar("M", bound=BaseModel)
+
+
+class Strict(BaseModel):
+    """A document part: unknown keys are refused, so a typo never passes silently."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True, str_strip_whitespace=False)
+
+
+@dataclass(frozen=True)
+class SpecError:
+    """One problem in a document."""
+
+    path: Loc
+    message: str
+    line: int | None = None
+    column: int | None = None
+
+    def place(self) -> str:
+        out = ""
+        for part in self.path:
+            out += f"[{part}]" if isinstance(part, int) else (f".{part}" if out else part)
+        return out or "(document)"
+
+
+class SpecFileError(Exception):
+    """A document that cannot be used; holds every problem found."""
+
+    def __init__(self, filename: str, errors: list[SpecError]):
+        self.filename = filename
+        self.errors = errors
+        super().__init__(self.report())
+
+    def report(self) -> str:
+        """One line per problem: file:line:column: place: message."""
+        lines = []
+        for err in self.errors:
+            where = self.filename
+            if err.line is not None:
+                where += f":{err.line}:{err.column}"
+            lines.append(f"{where}: {err.place()}: {err.message}")
+        return "\n".join(lines)
+
+
+def node_at(root: yaml.Node | None, path: Loc) -> yaml.Node | None:
+    """The YAML node at `path`, or the deepest existing ancestor (for line numbers)."""
+    node = root
+    for part in path:
+        child = None
+        if isinstance(node, yaml.MappingNode) and isinstance(part, str):
+            for key, value in node.value:
+                if key.value == part:
+                    child = value
+                    break
+        elif (
+            isinstance(node, yaml.SequenceNode)
+            and isinstance(part, int)
+            and 0 <= part < len(node.value)
+        ):
+            child = node.value[part]
+        if child is None:
+            return node
+        node = child
+    return node
+
+
+_PYDANTIC_MESSAGES = {
+    "missing": "is required",
+    "extra_forbidden": "is not a known key here",
+    "string_pattern_mismatch": "must be 1-64 characters of a-z, 0-9 and '-' (a slug)",
+    "too_short": "must not be empty",
+    "string_too_short": "must not be empty",
+    "bool_type": "must be true or false",
+    "bool_parsing": "must be true or false",
+    "int_type": "must be a whole number",
+    "int_parsing": "must be a whole number",
+    "float_type": "must be a number",
+    "float_parsing": "must be a number",
+    "model_type": "must be a mapping of keys to values",
+    "dict_type": "must be a mapping of keys to values",
+    "tuple_type": "must be a list",
+    "list_type": "must be a list",
+    "string_type": "must be text",
+}
+
+
+def pydantic_problems(exc: PydanticValidationError) -> list[Problem]:
+    """pydantic's errors as (place, plain message) pairs."""
+    errors = exc.errors()
+    locs = [tuple(err["loc"]) for err in errors]
+    out = []
+    for err, loc in zip(errors, locs, strict=True):
+        # pydantic also calls a list "too short" when its items failed: report the items only.
+        if err["type"] == "too_short" and any(o[: len(loc)] == loc and o != loc for o in locs):
+            continue
+        if err["type"] == "greater_than_equal":
+            message = f"must be at least {err['ctx']['ge']}"
+        elif err["type"] == "less_than_equal":
+            message = f"must be at most {err['ctx']['le']}"
+        elif err["type"] == "greater_than":
+            message = f"must be more than {err['ctx']['gt']}"
+        elif err["type"] == "value_error":
+            message = str(err["ctx"]["error"])
+        else:
+            message = _PYDANTIC_MESSAGES.get(err["type"]) or err["msg"].lower()
+        out.append((loc, message))
+    return out
+
+
+def place_problems(root: yaml.Node | None, filename: str, problems: list[Problem]) -> SpecFileError:
+    """Turn (place, message) pairs into an error that names lines and columns."""
+    errors = []
+    for loc, message in problems:
+        node = node_at(root, loc)
+        mark = node.start_mark if node is not None else None
+        errors.append(
+            SpecError(
+                loc, message, mark.line + 1 if mark else None, mark.column + 1 if mark else None
+            )
+        )
+    return SpecFileError(filename, errors)
+
+
+def parse_document(
+    text: str,
+    filename: str,
+    model: type[M],
+    rules: Callable[[M], list[Problem]] | None = None,
+    what: str = "document",
+) -> tuple[M, yaml.Node]:
+    """Parse YAML into `model`, then apply cross-document `rules`; raise SpecFileError with all problems."""
+    try:
+        root = yaml.compose(text, Loader=yaml.SafeLoader)
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        mark = getattr(exc, "problem_mark", None)
+        problem = getattr(exc, "problem", None) or str(exc)
+        err = SpecError(
+            (),
+            f"not valid YAML: {problem}",
+            mark.line + 1 if mark else None,
+            mark.column + 1 if mark else None,
+        )
+        raise SpecFileError(filename, [err]) from None
+    if not isinstance(data, dict):
+        raise SpecFileError(
+            filename, [SpecError((), f"the {what} must be a mapping of keys to values", 1, 1)]
+        )
+    try:
+        parsed = model.model_validate(data)
+    except PydanticValidationError as exc:
+        raise place_problems(root, filename, pydantic_problems(exc)) from None
+    problems = rules(parsed) if rules else []
+    if problems:
+        raise place_problems(root, filename, problems)
+    return parsed, root
+
+
+def read_text(path: str) -> str:
+    """A UTF-8 file's text, or a SpecFileError saying why it cannot be read."""
+    try:
+        with open(path, encoding="utf-8-sig") as fh:
+            return fh.read()
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SpecFileError(path, [SpecError((), f"cannot read the file: {exc}")]) from None
+
+
+def find_cycle(graph: dict[str, list[str]]) -> list[str] | None:
+    """A cycle in a dependency graph as [a, b, ..., a], or None when it is acyclic."""
+    state: dict[str, int] = {}  # 1: on the current path, 2: done
+    path: list[str] = []
+
+    def visit(node: str) -> list[str] | None:
+        state[node] = 1
+        path.append(node)
+        for nxt in graph.get(node, ()):
+            if state.get(nxt) == 1:
+                return [*path[path.index(nxt) :], nxt]
+            if nxt not in state and (found := visit(nxt)):
+                return found
+        path.pop()
+        state[node] = 2
+        return None
+
+    for start in graph:
+        if start not in state and (found := visit(start)):
+            return found
+    return None
+
+
+class _BlockDumper(yaml.SafeDumper):
+    """Writes multi-line text as block scalars, so exported documents read like the source."""
+
+
+def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
+    if "\n" in value:
+        # Block scalars cannot keep trailing spaces on a line; fall back to quoting then.
+        style = "|" if not re.search(r"[ \t]\n|[ \t]$", value) else '"'
+        return dumper.represent_scalar("tag:yaml.org,2002:str", value, style=style)
+    return dumper.represent_scalar("tag:yaml.org,2002:str", value)
+
+
+_BlockDumper.add_representer(str, _str_representer)
+
+
+def dump_yaml(document: dict) -> str:
+    """A plain document as readable YAML (keys in the given order, block scalars for text)."""
+    return yaml.dump(document, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100)
