@@ -205,6 +205,177 @@ def enroll_command(email, slug, number):
     click.echo(f"{user.email} is enrolled in {slug} version {version.number}")
 
 
+# ramp templates, cohorts, hires, evaluation ------------------------------------------------
+
+templates_group = click.Group("templates", help="Import and export ramp templates.")
+cohorts = click.Group("cohorts", help="Create and list cohorts (hiring classes).")
+hires = click.Group("hires", help="Add hires from a roster CSV.")
+milestones = click.Group("milestones", help="Evaluate ramp plans.")
+
+
+@templates_group.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the file only; publish nothing.")
+@with_appcontext
+def import_template_command(path, dry_run):
+    """Check a ramp template file and publish it as a new version."""
+    from ramp.curricula.queries import find_version
+    from ramp.milestones.operations import curriculum_modules, publish_template
+    from ramp.milestones.template_spec import TemplateFileError, load_template_file
+
+    require_schema()
+    try:
+        spec = load_template_file(path)
+        version = find_version(spec.curriculum)
+        if version is None:
+            _fail(
+                f"{path}: the template names the curriculum '{spec.curriculum}', which is not published; import it first"
+            )
+        spec = load_template_file(path, modules=curriculum_modules(version))
+    except TemplateFileError as exc:
+        click.echo(exc.report(), err=True)
+        _fail(f"{len(exc.errors)} problem(s) in {path}; nothing was published.")
+    summary = f"{len(spec.phases)} phases, {len(spec.milestones)} milestones"
+    if dry_run:
+        click.echo(f"{path}: valid ({summary}); nothing published (dry run)")
+        return
+    result = publish_template(spec)
+    db.session.commit()
+    if result.created:
+        click.echo(f"published template {spec.slug} version {result.version.number} ({summary})")
+    else:
+        click.echo(
+            f"template {spec.slug} unchanged: version {result.version.number} already has this content"
+        )
+
+
+@templates_group.command("export")
+@click.argument("slug")
+@click.option("--version", "number", type=int, help="Version number (default: the latest).")
+@with_appcontext
+def export_template_command(slug, number):
+    """Write a published template version back to YAML."""
+    from ramp.milestones import plans
+    from ramp.milestones.queries import find_template_version
+    from ramp.milestones.template_spec import dump_template
+
+    require_schema()
+    version = find_template_version(slug, number)
+    if version is None:
+        _fail(f"no template '{slug}'" + (f" version {number}" if number else ""))
+    click.echo(dump_template(plans.template_from_document(version.document)), nl=False)
+
+
+@cohorts.command("create")
+@click.argument("name")
+@click.option("--start", "start", required=True, help="Start date, YYYY-MM-DD.")
+@click.option("--template", "template_slug", required=True, help="Ramp template slug.")
+@click.option("--curriculum-version", type=int, help="Curriculum version (default: the latest).")
+@click.option("--team", help="Team name.")
+@with_appcontext
+def create_cohort_command(name, start, template_slug, curriculum_version, team):
+    """Create a cohort (hiring class)."""
+    from datetime import date
+
+    from ramp.accounts.operations import find_team
+    from ramp.curricula.queries import find_version
+    from ramp.milestones import plans
+    from ramp.milestones.operations import create_cohort
+    from ramp.milestones.queries import find_template_version
+
+    require_schema()
+    problems = []
+    try:
+        start_date = date.fromisoformat(start)
+    except ValueError:
+        problems.append(f"'{start}' is not a date (use YYYY-MM-DD)")
+    template = find_template_version(template_slug)
+    if template is None:
+        problems.append(f"no template '{template_slug}'")
+    team_row = find_team(team) if team else None
+    if team and team_row is None:
+        problems.append(f"unknown team '{team}'")
+    version = None
+    if template is not None and curriculum_version:
+        slug = plans.template_from_document(template.document).curriculum
+        version = find_version(slug, curriculum_version)
+        if version is None:
+            problems.append(f"no curriculum '{slug}' version {curriculum_version}")
+    if problems:
+        _fail(problems)
+    try:
+        cohort = create_cohort(name, start_date, template, version, team_row)
+    except ValidationError as exc:
+        db.session.rollback()
+        _fail(exc.problems)
+    db.session.commit()
+    click.echo(
+        f"created cohort {cohort.name} starting {cohort.start_date} ({cohort.template_version.label}, {cohort.curriculum_version.label})"
+    )
+
+
+@cohorts.command("list")
+@with_appcontext
+def list_cohorts_command():
+    """List cohorts."""
+    from sqlalchemy import select
+
+    from ramp.milestones.models import Cohort
+
+    require_schema()
+    for c in db.session.execute(select(Cohort).order_by(Cohort.start_date)).scalars():
+        click.echo(
+            f"{c.start_date}  {c.name:30} {len(c.hires):4} hires  {c.template_version.label}"
+        )
+
+
+@hires.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the roster only; create nothing.")
+@with_appcontext
+def import_roster_command(path, dry_run):
+    """Add hires from a roster CSV (name, email, start_date, manager, cohort, placement columns)."""
+    from ramp.milestones.operations import add_hires
+    from ramp.milestones.roster import RosterError, parse_roster
+
+    require_schema()
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        _fail(f"cannot read {path}: {exc}")
+    try:
+        new_hires = parse_roster(text)
+    except RosterError as exc:
+        for problem in exc.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        _fail(f"{len(exc.problems)} problem(s) in {path}; nothing was imported.")
+    if dry_run:
+        click.echo(f"{path}: valid ({len(new_hires)} hires); nothing imported (dry run)")
+        return
+    created = add_hires(new_hires, None)
+    db.session.commit()
+    click.echo(f"imported {len(created)} hires from {path}")
+
+
+@milestones.command("evaluate")
+@click.option("--date", "on", help="Evaluate as of this date (YYYY-MM-DD); default today.")
+@with_appcontext
+def evaluate_command(on):
+    """Evaluate every active hire's plan (meant for a daily schedule; safe to run twice)."""
+    from datetime import date
+
+    from ramp.milestones.operations import evaluate_hires
+
+    require_schema()
+    try:
+        today = date.fromisoformat(on) if on else date.today()
+    except ValueError:
+        _fail(f"'{on}' is not a date (use YYYY-MM-DD)")
+    changed = evaluate_hires(None, today)
+    db.session.commit()
+    click.echo(f"evaluated ramp plans as of {today}: {changed} milestone(s) changed")
+
+
 # demo ------------------------------------------------------------------------------------
 
 
@@ -240,7 +411,16 @@ def demo_command(host, port, no_serve):
 
 def init_app(app: Flask) -> None:
     """Attach the command groups to the app's CLI."""
-    for command in (users, teams, curricula, demo_command):
+    for command in (
+        users,
+        teams,
+        curricula,
+        templates_group,
+        cohorts,
+        hires,
+        milestones,
+        demo_command,
+    ):
         app.cli.add_command(command)
 
 

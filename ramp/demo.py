@@ -2,15 +2,20 @@
 
 from __future__ import annotations
 
+from datetime import date, timedelta
 from pathlib import Path
+
+from sqlalchemy import select
 
 from ramp.accounts.models import Role
 from ramp.accounts.operations import create_team, create_user, find_team, find_user_by_email
 from ramp.curricula import operations, queries
 from ramp.curricula.models import Enrollment
 from ramp.curricula.spec import load_curriculum_file
+from ramp.extensions import db
 
 STARTER_CURRICULUM = Path(__file__).parent / "curricula" / "starter" / "support-onboarding.yaml"
+STARTER_TEMPLATE = Path(__file__).parent / "milestones" / "starter" / "contact-center-12-weeks.yaml"
 DEMO_PASSWORD = "ramp-demo-2026"
 TEAM_NAME = "Tier 1 · Email & Chat"
 
@@ -33,7 +38,7 @@ NOTES = {
 }
 
 
-def seed_demo() -> list[tuple[str, str, str]]:
+def seed_demo(today: date | None = None) -> list[tuple[str, str, str]]:
     """Create what is missing of the demo (idempotent); return (role, e-mail, note) per login."""
     result = operations.publish_curriculum(load_curriculum_file(str(STARTER_CURRICULUM)))
     version = result.version
@@ -48,7 +53,100 @@ def seed_demo() -> list[tuple[str, str, str]]:
         agent = create_user(email, name, DEMO_PASSWORD, role, TEAM_NAME)
         enrollment = operations.enroll(agent, version)
         _work_through(enrollment, steps, fail_first_check=email.startswith("jordan"))
+    _seed_cohorts(version, today or date.today())
     return [(role.value, email, NOTES[email]) for _, email, role, _ in PEOPLE]
+
+
+# (cohort name, days since its start, queue, channel, [(name, e-mail, steps done, signed off)])
+COHORTS = [
+    (
+        "September wave · Email",
+        66,
+        "general",
+        "chat",
+        [
+            ("Noah Becker", "noah.becker@example.com", 36, True),
+            ("Amara Osei", "amara.osei@example.com", 36, True),
+            ("Lucas Moreau", "lucas.moreau@example.com", 30, False),
+            ("Hana Sato", "hana.sato@example.com", 36, False),
+        ],
+    ),
+    (
+        "October wave · Chat",
+        33,
+        "nesting-simple",
+        "email",
+        [
+            ("Ines Duarte", "ines.duarte@example.com", 36, True),
+            ("Tomás Rivera", "tomas.rivera@example.com", 22, False),
+            ("Grace Kim", "grace.kim@example.com", 36, False),
+        ],
+    ),
+]
+NEWEST_COHORT = ("November wave · Phone", 12)
+
+
+def _seed_cohorts(version, today: date) -> None:
+    """Three cohorts at different stages: ramp, nesting and classroom."""
+    from ramp.milestones.models import Cohort
+    from ramp.milestones.operations import (
+        NewHire,
+        add_hires,
+        create_cohort,
+        publish_template,
+        sign_off,
+    )
+    from ramp.milestones.template_spec import load_template_file
+
+    if db.session.execute(select(Cohort.id).limit(1)).first():
+        return
+    modules = {m.slug: m.assessment is not None for m in queries.load_version(version.id).modules}
+    template = publish_template(load_template_file(str(STARTER_TEMPLATE), modules)).version
+    team = find_team(TEAM_NAME)
+    manager = find_user_by_email("maria.lopez@example.com")
+    for name, age, queue, channel, people in COHORTS:
+        start = today - timedelta(days=age)
+        cohort = create_cohort(name, start, template, version, team)
+        new = [
+            NewHire(
+                n,
+                e,
+                start,
+                manager,
+                cohort,
+                {"queue": queue, "channel": channel, "tier": "tier-1", "language": "en"},
+            )
+            for n, e, _, _ in people
+        ]
+        for hire, (_, email, steps, signed) in zip(add_hires(new, manager), people, strict=True):
+            user = find_user_by_email(email)
+            user.set_password(DEMO_PASSWORD)
+            _work_through(hire.enrollment, steps, fail_first_check=False)
+            if signed:
+                on = start + timedelta(days=20)
+                sign_off(hire, "shadowing", manager, "Shadowed two full shifts.", today=on)
+                sign_off(hire, "classroom-complete", manager, "Ready for live contacts.", today=on)
+    name, age = NEWEST_COHORT
+    start = today - timedelta(days=age)
+    cohort = create_cohort(name, start, template, version, team)
+    agents = [(n, e) for n, e, role, _ in PEOPLE if role is Role.AGENT]
+    add_hires(
+        [
+            NewHire(
+                n,
+                e,
+                start,
+                manager,
+                cohort,
+                {"queue": "classroom", "channel": "phone", "tier": "tier-1", "language": "en"},
+            )
+            for n, e in agents
+        ],
+        manager,
+    )
+    from ramp.milestones.operations import evaluate_hires
+
+    evaluate_hires(None, today)
 
 
 def _work_through(enrollment: Enrollment, steps: int, fail_first_check: bool) -> None:

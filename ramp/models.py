@@ -13,3 +13,12 @@ from ramp.curricula.models import (  # noqa: F401
     Module,
     Question,
 )
+from ramp.milestones.models import (  # noqa: F401
+    Cohort,
+    Hire,
+    HireEvent,
+    Placement,
+    PlanMilestone,
+    RampTemplate,
+    RampTemplateVersion,
+)

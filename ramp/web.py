@@ -46,12 +46,14 @@ def init_app(app: Flask) -> None:
     """Register blueprints, the user loader, error handlers and response headers."""
     from ramp.accounts.models import User
     from ramp.blueprints.auth import bp as auth_bp
+    from ramp.blueprints.board import bp as board_bp
     from ramp.blueprints.learner import bp as learner_bp
     from ramp.blueprints.main import bp as main_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
     app.register_blueprint(learner_bp)
+    app.register_blueprint(board_bp)
 
     from markupsafe import Markup
 

@@ -306,6 +306,35 @@ class LearnerProgress:
     last_seen_at: object
 
 
+def learner_states(enrollment_ids: list[int]) -> dict[int, LearnerState]:
+    """Completed lessons and passed checks of many enrollments, in two queries."""
+    completed: dict[int, set[int]] = {i: set() for i in enrollment_ids}
+    passed: dict[int, set[int]] = {i: set() for i in enrollment_ids}
+    if not enrollment_ids:
+        return {}
+    for eid, lid in db.session.execute(
+        select(LessonCompletion.enrollment_id, LessonCompletion.lesson_id).where(
+            LessonCompletion.enrollment_id.in_(enrollment_ids)
+        )
+    ):
+        completed[eid].add(lid)
+    for eid, aid in db.session.execute(
+        select(Attempt.enrollment_id, Attempt.assessment_id).where(
+            Attempt.enrollment_id.in_(enrollment_ids), Attempt.passed.is_(True)
+        )
+    ):
+        passed[eid].add(aid)
+    return {
+        eid: LearnerState(frozenset(completed[eid]), frozenset(passed[eid]))
+        for eid in enrollment_ids
+    }
+
+
+def outlines_of(version_ids: set[int]) -> dict[int, list[ModuleOutline]]:
+    """The outline of each version, loaded once per version."""
+    return {vid: outline(load_version(vid)) for vid in version_ids}
+
+
 def progress_of_learners(user_ids: list[int]) -> dict[int, list[LearnerProgress]]:
     """Each learner's progress per enrollment, in a fixed number of queries."""
     if not user_ids:
@@ -317,26 +346,11 @@ def progress_of_learners(user_ids: list[int]) -> dict[int, list[LearnerProgress]
             .options(selectinload(Enrollment.version).selectinload(CurriculumVersion.curriculum))
         ).scalars()
     )
-    outlines = {vid: outline(load_version(vid)) for vid in {e.version_id for e in enrollments}}
-    ids = [e.id for e in enrollments]
-    completed: dict[int, set[int]] = {i: set() for i in ids}
-    for eid, lid in db.session.execute(
-        select(LessonCompletion.enrollment_id, LessonCompletion.lesson_id).where(
-            LessonCompletion.enrollment_id.in_(ids)
-        )
-    ):
-        completed[eid].add(lid)
-    passed: dict[int, set[int]] = {i: set() for i in ids}
-    for eid, aid in db.session.execute(
-        select(Attempt.enrollment_id, Attempt.assessment_id).where(
-            Attempt.enrollment_id.in_(ids), Attempt.passed.is_(True)
-        )
-    ):
-        passed[eid].add(aid)
+    outlines = outlines_of({e.version_id for e in enrollments})
+    states = learner_states([e.id for e in enrollments])
     out: dict[int, list[LearnerProgress]] = {}
     for e in enrollments:
-        state = LearnerState(frozenset(completed[e.id]), frozenset(passed[e.id]))
         out.setdefault(e.user_id, []).append(
-            LearnerProgress(e, progress(outlines[e.version_id], state), e.last_seen_at)
+            LearnerProgress(e, progress(outlines[e.version_id], states[e.id]), e.last_seen_at)
         )
     return out

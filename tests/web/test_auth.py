@@ -37,13 +37,13 @@ def test_next_only_redirects_within_the_site(client, make_user):
     assert response.headers["Location"] == "/"
 
 
-def test_manager_lands_on_team_page_and_agent_is_refused_there(client, make_user, make_team):
+def test_manager_lands_on_board_and_agent_is_refused_team_page(client, make_user, make_team):
     manager = make_user("manager")
     make_team("Chat", manager)
     agent = make_user("agent", team="Chat")
     login(client, manager.email)
-    page = client.get("/", follow_redirects=True)
-    assert page.request.path == "/team"
+    assert client.get("/", follow_redirects=True).request.path == "/board/"
+    page = client.get("/team")
     assert agent.name in page.get_data(as_text=True)
     client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/team")})
     login(client, agent.email)

@@ -161,3 +161,12 @@ def attempt(attempt_id: int):
     if attempt is None or attempt.enrollment.user_id != current_user.id:
         raise NotFound("There is no such attempt among yours.")
     return _attempt_page(attempt)
+
+
+@bp.get("/ramp")
+def my_ramp():
+    """The agent's own ramp: phases, milestones and what is needed next."""
+    from ramp.milestones.queries import hire_view, hires_of_agent
+
+    views = [hire_view(h) for h in hires_of_agent(current_user.id)]
+    return render("learner/ramp.html", views=views)

@@ -15,7 +15,7 @@ def home():
     if not current_user.is_authenticated:
         return redirect(url_for("auth.login"))
     if current_user.is_manager or current_user.is_admin:
-        return redirect(url_for("main.team"))
+        return redirect(url_for("board.index"))
     return redirect(url_for("learner.home"))
 
 

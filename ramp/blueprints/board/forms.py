@@ -1,0 +1,74 @@
+"""Forms for the actions on a hire and for creating cohorts and hires."""
+
+from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
+from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.validators import DataRequired, Length, Optional
+
+REASON = [DataRequired(message="Give a reason; it is kept in the hire's record."), Length(max=2000)]
+
+
+class SignOffForm(FlaskForm):
+    milestone = StringField(validators=[DataRequired()])
+    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)])
+
+
+class WaiveForm(FlaskForm):
+    milestone = StringField(validators=[DataRequired()])
+    reason = TextAreaField("Reason", validators=REASON)
+
+
+class ExtendForm(FlaskForm):
+    milestone = StringField(validators=[DataRequired()])
+    due = DateField("New due date", validators=[DataRequired(message="Give the new due date.")])
+    reason = TextAreaField("Reason", validators=REASON)
+
+
+class PlacementFields:
+    queue = StringField("Queue", validators=[Optional(), Length(max=120)])
+    channel = SelectField(
+        "Channel",
+        choices=[
+            ("", "—"),
+            ("phone", "Phone"),
+            ("chat", "Chat"),
+            ("email", "Email"),
+            ("social", "Social"),
+        ],
+        validators=[Optional()],
+    )
+    tier = StringField("Tier", validators=[Optional(), Length(max=40)])
+    product_line = StringField("Product line", validators=[Optional(), Length(max=120)])
+    language = StringField("Language", validators=[Optional(), Length(max=40)])
+    skills = StringField("Skills (comma-separated)", validators=[Optional(), Length(max=500)])
+
+    def placement(self) -> dict:
+        return {
+            k: getattr(self, k).data
+            for k in ("queue", "channel", "tier", "product_line", "language", "skills")
+        }
+
+
+class ReplaceForm(PlacementFields, FlaskForm):
+    effective_from = DateField(
+        "From", validators=[DataRequired(message="Give the date the new placement starts.")]
+    )
+    reason = TextAreaField("Reason", validators=REASON)
+
+
+class NoteForm(FlaskForm):
+    body = TextAreaField(
+        "Note", validators=[DataRequired(message="The note is empty."), Length(max=4000)]
+    )
+
+
+class HireForm(PlacementFields, FlaskForm):
+    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
+    email = StringField("E-mail", validators=[DataRequired(), Length(max=254)])
+    start_date = DateField("Start date", validators=[DataRequired()])
+    cohort = SelectField("Cohort", coerce=int, validators=[DataRequired()])
+    manager = SelectField("Manager", coerce=int, validators=[DataRequired()])
+
+
+class RosterForm(FlaskForm):
+    roster = FileField("Roster CSV", validators=[FileRequired("Choose a CSV file.")])

@@ -1,0 +1,1 @@
+"""QA and contact records, metric math and targets."""

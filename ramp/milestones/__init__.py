@@ -1,0 +1,1 @@
+"""Ramp templates, plans, placements, milestone criteria and evaluation."""

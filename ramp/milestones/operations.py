@@ -1,0 +1,542 @@
+"""Changes to templates, cohorts, hires and plans. They flush; the caller commits.
+
+Every change a manager or admin makes to a hire's record is written to the audit trail
+(HireEvent) and followed by a fresh evaluation of that hire.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from ramp.accounts.models import Role, Team, User
+from ramp.accounts.operations import find_user_by_email, manages
+from ramp.curricula import queries as curricula_queries
+from ramp.curricula.models import CurriculumVersion
+from ramp.curricula.operations import enroll
+from ramp.curricula.rules import module_complete, progress
+from ramp.errors import NotAllowed, ValidationError
+from ramp.extensions import db
+from ramp.milestones import plans
+from ramp.milestones.evaluation import Evidence, evaluate_plan, next_milestone
+from ramp.milestones.models import (
+    Cohort,
+    Hire,
+    HireEvent,
+    Placement,
+    PlanMilestone,
+    RampTemplate,
+    RampTemplateVersion,
+)
+from ramp.milestones.template_spec import TemplateSpec, template_to_document
+
+PLACEMENT_FIELDS = ("queue", "channel", "tier", "product_line", "language", "skills")
+CHANNELS = ("phone", "chat", "email", "social")
+
+
+# Templates ------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class TemplatePublishResult:
+    version: RampTemplateVersion
+    created: bool
+
+
+def publish_template(spec: TemplateSpec, published_by: User | None = None) -> TemplatePublishResult:
+    """Publish a checked template as its next version, unless the content is unchanged."""
+    template = db.session.execute(
+        select(RampTemplate).where(RampTemplate.slug == spec.slug)
+    ).scalar_one_or_none()
+    if template is None:
+        template = RampTemplate(slug=spec.slug)
+        db.session.add(template)
+        db.session.flush()
+    document = template_to_document(spec)
+    digest = hashlib.sha256(json.dumps(document, sort_keys=True).encode()).hexdigest()
+    latest = db.session.execute(
+        select(RampTemplateVersion)
+        .where(RampTemplateVersion.template_id == template.id)
+        .order_by(RampTemplateVersion.number.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if latest is not None and latest.content_hash == digest:
+        return TemplatePublishResult(latest, created=False)
+    version = RampTemplateVersion(
+        template=template,
+        number=latest.number + 1 if latest else 1,
+        title=spec.title,
+        content_hash=digest,
+        document=document,
+        published_by_id=published_by.id if published_by else None,
+    )
+    db.session.add(version)
+    db.session.flush()
+    return TemplatePublishResult(version, created=True)
+
+
+def curriculum_modules(version: CurriculumVersion) -> dict[str, bool]:
+    """A curriculum version's module slugs, each with whether it has a knowledge check."""
+    loaded = curricula_queries.load_version(version.id)
+    return {m.slug: m.assessment is not None for m in loaded.modules}
+
+
+# Cohorts ---------------------------------------------------------------------------------
+
+
+def create_cohort(
+    name: str,
+    start_date: date,
+    template_version: RampTemplateVersion | None,
+    curriculum_version: CurriculumVersion | None = None,
+    team: Team | None = None,
+) -> Cohort:
+    """Create a hiring class; its template must fit its curriculum version."""
+    problems = []
+    name = name.strip()
+    if not name:
+        problems.append("the cohort needs a name")
+    elif db.session.execute(select(Cohort.id).where(Cohort.name == name)).first():
+        problems.append(f"a cohort named '{name}' already exists")
+    if template_version is None:
+        problems.append("choose a ramp template")
+    else:
+        spec = plans.template_from_document(template_version.document)
+        if curriculum_version is None:
+            curriculum_version = curricula_queries.find_version(spec.curriculum)
+        if curriculum_version is None:
+            problems.append(
+                f"the template needs the curriculum '{spec.curriculum}', which is not published"
+            )
+        else:
+            modules = curriculum_modules(curriculum_version)
+            named = {
+                s for m in spec.milestones for s in (*m.criteria.modules, *m.criteria.assessments)
+            }
+            unknown = sorted(named - set(modules))
+            if unknown:
+                problems.append(
+                    f"the template names modules that {curriculum_version.label} does not have: "
+                    + ", ".join(unknown)
+                )
+    if problems:
+        raise ValidationError(problems)
+    cohort = Cohort(
+        name=name,
+        start_date=start_date,
+        template_version=template_version,
+        curriculum_version=curriculum_version,
+        team=team,
+    )
+    db.session.add(cohort)
+    db.session.flush()
+    return cohort
+
+
+# Hires -----------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class NewHire:
+    """One hire to create: from the UI form or a roster row."""
+
+    name: str
+    email: str
+    start_date: date
+    manager: User | None
+    cohort: Cohort
+    placement: dict
+
+
+def clean_placement(fields: dict) -> tuple[dict, list[str]]:
+    """Placement fields trimmed, with problems (unknown channel) listed."""
+    out: dict = {}
+    problems = []
+    for key in PLACEMENT_FIELDS:
+        value = fields.get(key)
+        if key == "skills":
+            if isinstance(value, str):
+                value = [s.strip() for s in value.replace(";", ",").split(",") if s.strip()]
+            out[key] = list(value or [])
+            continue
+        value = (value or "").strip() or None
+        if key == "channel" and value is not None:
+            value = value.lower()
+            if value not in CHANNELS:
+                problems.append(f"unknown channel '{value}' (phone, chat, email or social)")
+        out[key] = value
+    return out, problems
+
+
+def add_hires(new_hires: Iterable[NewHire], actor: User | None) -> list[Hire]:
+    """Create hires with their agent accounts, enrollments, first placement and plan."""
+    created = []
+    for item in new_hires:
+        user = find_user_by_email(item.email)
+        if user is None:
+            user = User(email=item.email.strip().lower(), name=item.name.strip(), role=Role.AGENT)
+            db.session.add(user)
+            db.session.flush()
+        elif user.role is not Role.AGENT:
+            raise ValidationError(f"{user.email} is a {user.role.value}, not an agent")
+        if item.cohort.team_id and user.team_id is None:
+            user.team_id = item.cohort.team_id
+        enrollment = enroll(user, item.cohort.curriculum_version)
+        hire = Hire(
+            user=user,
+            cohort=item.cohort,
+            manager=item.manager,
+            enrollment=enrollment,
+            start_date=item.start_date,
+        )
+        placement, _ = clean_placement(item.placement)
+        hire.placements.append(
+            Placement(
+                effective_from=item.start_date,
+                reason="Initial placement",
+                created_by=actor,
+                **placement,
+            )
+        )
+        spec = plans.template_from_document(item.cohort.template_version.document)
+        phases = dict((name, first) for name, first, _ in plans.phase_dates(spec, item.start_date))
+        for position, m in enumerate(spec.milestones):
+            due = item.start_date + timedelta(days=m.due_day)
+            hire.milestones.append(
+                PlanMilestone(
+                    key=m.key,
+                    parent_key=m.parent,
+                    position=position,
+                    title=m.title,
+                    phase=m.phase,
+                    optional=m.optional,
+                    criteria=plans.criteria_document(m.criteria),
+                    due_date=due,
+                    original_due_date=due,
+                    status="on_track"
+                    if phases.get(m.phase, due) <= item.start_date
+                    else "upcoming",
+                )
+            )
+        hire.events.append(
+            HireEvent(
+                actor=actor,
+                action="hired",
+                details={"cohort": item.cohort.name, "start_date": item.start_date.isoformat()},
+            )
+        )
+        db.session.add(hire)
+        created.append(hire)
+    db.session.flush()
+    evaluate_hires([h.id for h in created])
+    return created
+
+
+# Actions on a hire -----------------------------------------------------------------------
+
+
+def require_manager_of(actor: User, hire: Hire) -> None:
+    """Refuse anyone but an admin, the hire's manager or the lead of the cohort's team."""
+    if not can_manage(actor, hire):
+        raise NotAllowed(
+            f"You do not manage {hire.user.name}; only their manager or an admin can do this."
+        )
+
+
+def can_manage(actor: User, hire: Hire) -> bool:
+    """An admin, the hire's own manager, or the lead of the hire's team or cohort's team."""
+    if actor.is_admin:
+        return True
+    if not actor.is_manager:
+        return False
+    if hire.manager_id == actor.id:
+        return True
+    if hire.cohort.team is not None and hire.cohort.team.manager_id == actor.id:
+        return True
+    return manages(actor, hire.user)
+
+
+def _milestone(hire: Hire, key: str) -> PlanMilestone:
+    for m in hire.milestones:
+        if m.key == key:
+            return m
+    raise ValidationError(f"{hire.user.name}'s plan has no milestone '{key}'")
+
+
+def _reason(reason: str | None, what: str) -> str:
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError(f"Give a reason to {what}; it is kept in the hire's record.")
+    return reason
+
+
+def sign_off(
+    hire: Hire, key: str, actor: User, note: str | None = None, today: date | None = None
+) -> PlanMilestone:
+    """A manager signs off a milestone that asks for it."""
+    require_manager_of(actor, hire)
+    milestone = _milestone(hire, key)
+    if not milestone.criteria.get("sign_off"):
+        raise ValidationError(f"“{milestone.title}” does not ask for a manager's sign-off.")
+    if milestone.signed_off_on is not None:
+        raise ValidationError(
+            f"“{milestone.title}” was already signed off on {milestone.signed_off_on}."
+        )
+    milestone.signed_off_by = actor
+    milestone.signed_off_on = today or date.today()
+    hire.events.append(
+        HireEvent(
+            actor=actor, action="sign_off", milestone_key=key, reason=(note or "").strip() or None
+        )
+    )
+    db.session.flush()
+    evaluate_hires([hire.id], today)
+    return milestone
+
+
+def waive(
+    hire: Hire, key: str, actor: User, reason: str | None, today: date | None = None
+) -> PlanMilestone:
+    """Waive a milestone, with a reason."""
+    require_manager_of(actor, hire)
+    reason = _reason(reason, "waive a milestone")
+    milestone = _milestone(hire, key)
+    if milestone.waived:
+        raise ValidationError(f"“{milestone.title}” is already waived.")
+    milestone.waived = True
+    milestone.waived_reason = reason
+    hire.events.append(HireEvent(actor=actor, action="waive", milestone_key=key, reason=reason))
+    db.session.flush()
+    evaluate_hires([hire.id], today)
+    return milestone
+
+
+def extend(
+    hire: Hire, key: str, new_due: date, actor: User, reason: str | None, today: date | None = None
+) -> PlanMilestone:
+    """Move a milestone's due date later, with a reason."""
+    require_manager_of(actor, hire)
+    reason = _reason(reason, "extend a due date")
+    milestone = _milestone(hire, key)
+    if new_due <= milestone.due_date:
+        raise ValidationError(
+            f"The new due date must be after the current one ({milestone.due_date})."
+        )
+    old = milestone.due_date
+    milestone.due_date = new_due
+    hire.events.append(
+        HireEvent(
+            actor=actor,
+            action="extend",
+            milestone_key=key,
+            reason=reason,
+            details={"from": old.isoformat(), "to": new_due.isoformat()},
+        )
+    )
+    db.session.flush()
+    evaluate_hires([hire.id], today)
+    return milestone
+
+
+def re_place(
+    hire: Hire,
+    effective_from: date,
+    fields: dict,
+    actor: User,
+    reason: str | None,
+    today: date | None = None,
+) -> Placement:
+    """Move a hire to another placement from a date, with a reason; the history is kept."""
+    require_manager_of(actor, hire)
+    reason = _reason(reason, "re-place a hire")
+    placement_fields, problems = clean_placement(fields)
+    if effective_from < hire.start_date:
+        problems.append(
+            f"the placement cannot start before the hire's start date ({hire.start_date})"
+        )
+    if not any(placement_fields[k] for k in PLACEMENT_FIELDS):
+        problems.append("the new placement is empty: give at least a queue or a channel")
+    if problems:
+        raise ValidationError(problems)
+    placement = Placement(
+        effective_from=effective_from, reason=reason, created_by=actor, **placement_fields
+    )
+    hire.placements.append(placement)
+    hire.events.append(
+        HireEvent(
+            actor=actor,
+            action="re_place",
+            reason=reason,
+            details={"from": effective_from.isoformat(), "placement": placement.label},
+        )
+    )
+    db.session.flush()
+    evaluate_hires([hire.id], today)
+    return placement
+
+
+def add_note(hire: Hire, body: str, actor: User) -> HireEvent:
+    """Add a note to a hire's record."""
+    require_manager_of(actor, hire)
+    body = (body or "").strip()
+    if not body:
+        raise ValidationError("The note is empty.")
+    event = HireEvent(actor=actor, action="note", reason=body)
+    hire.events.append(event)
+    db.session.flush()
+    return event
+
+
+# Evaluation ------------------------------------------------------------------------------
+
+
+def placement_on(placements: list[Placement], on: date) -> Placement | None:
+    """The placement in force on a date: the latest that started on or before it."""
+    current = None
+    for p in sorted(placements, key=lambda p: (p.effective_from, p.id or 0)):
+        if p.effective_from <= on:
+            current = p
+    return current
+
+
+def evaluate_hires(hire_ids: list[int] | None = None, today: date | None = None) -> int:
+    """Evaluate the plans of the given hires (all active ones when None); return milestones changed.
+
+    Idempotent: a second run on the same day with the same evidence changes nothing.
+    """
+    today = today or date.today()
+    stmt = select(Hire).options(
+        selectinload(Hire.milestones),
+        selectinload(Hire.placements),
+        selectinload(Hire.cohort).selectinload(Cohort.template_version),
+    )
+    stmt = (
+        stmt.where(Hire.id.in_(hire_ids))
+        if hire_ids is not None
+        else stmt.where(Hire.active.is_(True))
+    )
+    hires = list(db.session.execute(stmt).scalars())
+    if not hires:
+        return 0
+    enrollment_ids = [h.enrollment_id for h in hires if h.enrollment_id]
+    from ramp.curricula.models import Enrollment
+
+    enrollments = {
+        e.id: e
+        for e in db.session.execute(
+            select(Enrollment).where(Enrollment.id.in_(enrollment_ids))
+        ).scalars()
+    }
+    outlines = curricula_queries.outlines_of({e.version_id for e in enrollments.values()})
+    slugs = _module_slugs(set(outlines))
+    states = curricula_queries.learner_states(enrollment_ids)
+    signer_ids = {m.signed_off_by_id for h in hires for m in h.milestones if m.signed_off_by_id}
+    names = (
+        dict(db.session.execute(select(User.id, User.name).where(User.id.in_(signer_ids))).all())
+        if signer_ids
+        else {}
+    )
+    specs: dict[int, TemplateSpec] = {}
+    changed = 0
+    for hire in hires:
+        tv = hire.cohort.template_version
+        spec = specs.get(tv.id) or specs.setdefault(
+            tv.id, plans.template_from_document(tv.document)
+        )
+        phase_starts = {name: first for name, first, _ in plans.phase_dates(spec, hire.start_date)}
+        completed, passed, percent = frozenset(), frozenset(), 0
+        enrollment = enrollments.get(hire.enrollment_id)
+        if enrollment is not None:
+            outline = outlines[enrollment.version_id]
+            state = states[enrollment.id]
+            by_id = slugs[enrollment.version_id]
+            completed = frozenset(by_id[m.id] for m in outline if module_complete(m, state))
+            passed = frozenset(
+                by_id[m.id] for m in outline if m.assessment_id in state.passed_assessments
+            )
+            percent = progress(outline, state).percent
+        evidence = Evidence(
+            modules_completed=completed,
+            assessments_passed=passed,
+            sign_offs=plans.sign_offs_of(hire.milestones, names),
+            metrics=None,  # no QA or ticket data yet: metric criteria wait for data
+        )
+        milestone_plans = plans.to_plans(hire.milestones, phase_starts)
+        results = evaluate_plan(milestone_plans, evidence, today, spec.warning_days)
+        for row in hire.milestones:
+            changed += _store_result(row, results[row.key], today)
+        _store_summary(hire, spec, milestone_plans, results, percent, today)
+    db.session.flush()
+    return changed
+
+
+def _module_slugs(version_ids: set[int]) -> dict[int, dict[int, str]]:
+    from ramp.curricula.models import Module
+
+    out: dict[int, dict[int, str]] = {vid: {} for vid in version_ids}
+    if version_ids:
+        for vid, mid, slug in db.session.execute(
+            select(Module.version_id, Module.id, Module.slug).where(
+                Module.version_id.in_(version_ids)
+            )
+        ):
+            out[vid][mid] = slug
+    return out
+
+
+def _checks_json(result) -> list:
+    return [
+        {"criterion": c.criterion, "met": c.met, "summary": c.summary, "figures": dict(c.figures)}
+        for c in result.checks
+    ]
+
+
+def _store_result(row: PlanMilestone, result, today: date) -> int:
+    checks = _checks_json(result)
+    if (row.status, row.reason, row.checks, row.achieved_on) == (
+        result.status,
+        result.reason,
+        checks,
+        result.achieved_on,
+    ):
+        return 0
+    if row.status != result.status or row.status_since is None:
+        row.status_since = today
+    row.status, row.reason, row.checks, row.achieved_on = (
+        result.status,
+        result.reason,
+        checks,
+        result.achieved_on,
+    )
+    return 1
+
+
+def _store_summary(
+    hire: Hire, spec: TemplateSpec, milestone_plans, results, percent: int, today: date
+) -> None:
+    # Optional milestones never make a hire look worse than their required ones do.
+    required = [results[p.key].status for p in milestone_plans if not p.optional]
+    worst = max(required, key=lambda s: plans.STATUS_RANK[s], default="upcoming")
+    upcoming = next_milestone(milestone_plans, results)
+    current = placement_on(hire.placements, today)
+    summary = {
+        "phase": plans.phase_on(spec, hire.start_date, today),
+        "status": worst,
+        "status_rank": plans.STATUS_RANK[worst],
+        "next_milestone": upcoming.title if upcoming else None,
+        "next_status": results[upcoming.key].status if upcoming else None,
+        "next_due": upcoming.due if upcoming else None,
+        "progress_percent": percent,
+        "queue": current.queue if current else None,
+        "placement_label": current.label if current else None,
+        "evaluated_on": today,
+    }
+    for key, value in summary.items():
+        if getattr(hire, key) != value:
+            setattr(hire, key, value)

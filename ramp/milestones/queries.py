@@ -1,0 +1,280 @@
+"""Read side of ramp plans: the board, a hire's page, an agent's own ramp. No writes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, timedelta
+
+from sqlalchemy import Select, func, or_, select
+from sqlalchemy.orm import aliased, joinedload, selectinload
+
+from ramp.accounts.models import Team, User
+from ramp.extensions import db
+from ramp.milestones import plans
+from ramp.milestones.evaluation import tenure_week
+from ramp.milestones.models import Cohort, Hire, HireEvent, PlanMilestone
+from ramp.milestones.operations import can_manage
+
+PAGE_SIZE = 60
+STATUS_FILTERS = ("missed", "at_risk", "on_track", "upcoming", "achieved")
+
+
+def visible_hires(viewer: User) -> Select:
+    """Active hires the viewer may see: all for admins; a manager's own hires and teams'."""
+    stmt = select(Hire).where(Hire.active.is_(True))
+    if viewer.is_admin:
+        return stmt
+    if not viewer.is_manager:
+        return stmt.where(Hire.user_id == viewer.id)
+    cohort_team = aliased(Team)
+    user_team = aliased(Team)
+    agent = aliased(User)
+    return (
+        stmt.join(Cohort, Hire.cohort_id == Cohort.id)
+        .outerjoin(cohort_team, Cohort.team_id == cohort_team.id)
+        .join(agent, Hire.user_id == agent.id)
+        .outerjoin(user_team, agent.team_id == user_team.id)
+        .where(
+            or_(
+                Hire.manager_id == viewer.id,
+                cohort_team.manager_id == viewer.id,
+                user_team.manager_id == viewer.id,
+            )
+        )
+    )
+
+
+@dataclass(frozen=True)
+class BoardFilters:
+    cohort: int | None = None
+    queue: str | None = None
+    status: str | None = None
+    manager: int | None = None
+    q: str | None = None
+    group: str = "phase"
+    page: int = 1
+
+    def args(self, **changes) -> dict:
+        values = {
+            "cohort": self.cohort, "queue": self.queue, "status": self.status,
+            "manager": self.manager, "q": self.q, "group": self.group, "page": self.page,
+        }  # fmt: skip
+        values.update(changes)
+        return {k: v for k, v in values.items() if v not in (None, "", 1) or k == "group"}
+
+
+@dataclass(frozen=True)
+class Card:
+    hire: Hire
+    tenure_week: int
+
+
+@dataclass
+class Board:
+    filters: BoardFilters
+    groups: list[tuple[str, list[Card]]]
+    total: int
+    pages: int
+    counts: dict[str, int]
+    cohorts: list[tuple[int, str]] = field(default_factory=list)
+    queues: list[str] = field(default_factory=list)
+    managers: list[tuple[int, str]] = field(default_factory=list)
+
+
+PHASE_ORDER = ("upcoming", "training", "nesting", "ramp", "proficient")
+
+
+def board(viewer: User, filters: BoardFilters, today: date | None = None) -> Board:
+    """The ramp board: the viewer's active hires, worst first, filtered, grouped, paginated."""
+    today = today or date.today()
+    base = visible_hires(viewer).subquery()
+    hire = aliased(Hire, base)
+    stmt = select(hire).join(User, hire.user_id == User.id)
+    if filters.cohort:
+        stmt = stmt.where(hire.cohort_id == filters.cohort)
+    if filters.queue:
+        stmt = stmt.where(hire.queue == filters.queue)
+    if filters.manager:
+        stmt = stmt.where(hire.manager_id == filters.manager)
+    if filters.q:
+        like = f"%{filters.q.strip().lower()}%"
+        stmt = stmt.where(or_(func.lower(User.name).like(like), func.lower(User.email).like(like)))
+    counts = dict(
+        db.session.execute(
+            stmt.with_only_columns(hire.status, func.count()).group_by(hire.status)
+        ).all()
+    )
+    if filters.status:
+        stmt = stmt.where(hire.status == filters.status)
+    total = db.session.execute(stmt.with_only_columns(func.count())).scalar_one()
+    pages = max(1, -(-total // PAGE_SIZE))
+    page = min(max(filters.page, 1), pages)
+    rows = list(
+        db.session.execute(
+            stmt.options(joinedload(hire.user), joinedload(hire.cohort), joinedload(hire.manager))
+            .order_by(hire.status_rank.desc(), hire.next_due.is_(None), hire.next_due, User.name)
+            .limit(PAGE_SIZE)
+            .offset((page - 1) * PAGE_SIZE)
+        ).scalars()
+    )
+    cards = [Card(h, tenure_week(h.start_date, today)) for h in rows]
+    groups: dict[str, list[Card]] = {}
+    if filters.group == "cohort":
+        for card in cards:
+            groups.setdefault(card.hire.cohort.name, []).append(card)
+        ordered = list(groups.items())
+    else:
+        for card in cards:
+            groups.setdefault(card.hire.phase, []).append(card)
+        ordered = [(p, groups[p]) for p in PHASE_ORDER if p in groups]
+    visible = visible_hires(viewer).subquery()
+    vh = aliased(Hire, visible)
+    cohorts = db.session.execute(
+        select(Cohort.id, Cohort.name)
+        .where(Cohort.id.in_(select(vh.cohort_id)))
+        .order_by(Cohort.start_date.desc())
+    ).all()
+    queues = [
+        q
+        for (q,) in db.session.execute(
+            select(vh.queue).where(vh.queue.is_not(None)).distinct().order_by(vh.queue)
+        )
+    ]
+    managers = db.session.execute(
+        select(User.id, User.name).where(User.id.in_(select(vh.manager_id))).order_by(User.name)
+    ).all()
+    return Board(
+        filters=BoardFilters(**{**filters.__dict__, "page": page}),
+        groups=ordered,
+        total=total,
+        pages=pages,
+        counts=counts,
+        cohorts=[tuple(c) for c in cohorts],
+        queues=queues,
+        managers=[tuple(m) for m in managers],
+    )
+
+
+@dataclass(frozen=True)
+class MilestoneNode:
+    milestone: PlanMilestone
+    children: list[MilestoneNode]
+    depth: int
+
+
+@dataclass
+class HireView:
+    hire: Hire
+    tenure_week: int
+    phases: list[tuple[str, date, date | None]]
+    tree: list[MilestoneNode]
+    next: PlanMilestone | None
+    warning_days: int
+
+
+def milestone_tree(milestones: list[PlanMilestone]) -> list[MilestoneNode]:
+    """Milestones nested under their parents, in plan order."""
+    keys = {m.key for m in milestones}
+    children: dict[str | None, list[PlanMilestone]] = {}
+    for m in milestones:
+        parent = m.parent_key if m.parent_key in keys else None
+        children.setdefault(parent, []).append(m)
+
+    def build(parent: str | None, depth: int) -> list[MilestoneNode]:
+        return [MilestoneNode(m, build(m.key, depth + 1), depth) for m in children.get(parent, [])]
+
+    return build(None, 0)
+
+
+def load_hire(hire_id: int) -> Hire | None:
+    """A hire with everything its page shows, in a fixed number of queries."""
+    return (
+        db.session.execute(
+            select(Hire)
+            .where(Hire.id == hire_id)
+            .options(
+                joinedload(Hire.user).joinedload(User.team),
+                joinedload(Hire.manager),
+                joinedload(Hire.cohort).joinedload(Cohort.template_version),
+                joinedload(Hire.cohort).joinedload(Cohort.team),
+                selectinload(Hire.milestones).joinedload(PlanMilestone.signed_off_by),
+                selectinload(Hire.placements),
+                selectinload(Hire.events).joinedload(HireEvent.actor),
+            )
+        )
+        .unique()
+        .scalar_one_or_none()
+    )
+
+
+def hire_view(hire: Hire, today: date | None = None) -> HireView:
+    """A hire's plan as a tree with phases and the next milestone."""
+    today = today or date.today()
+    spec = plans.template_from_document(hire.cohort.template_version.document)
+    open_ms = [m for m in hire.milestones if m.status not in ("achieved", "waived")]
+    nxt = min(open_ms, key=lambda m: (m.due_date, m.position), default=None)
+    return HireView(
+        hire=hire,
+        tenure_week=tenure_week(hire.start_date, today),
+        phases=[
+            (name, first, end - timedelta(days=1) if end else None)
+            for name, first, end in plans.phase_dates(spec, hire.start_date)
+        ],
+        tree=milestone_tree(hire.milestones),
+        next=nxt,
+        warning_days=spec.warning_days,
+    )
+
+
+def viewable_hire(viewer: User, hire_id: int) -> Hire | None:
+    """The hire when the viewer may manage it; None otherwise (the page then does not exist)."""
+    hire = load_hire(hire_id)
+    if hire is None or not can_manage(viewer, hire):
+        return None
+    return hire
+
+
+def hires_of_agent(user_id: int) -> list[Hire]:
+    """An agent's own hires (normally one), newest first, loaded for My ramp."""
+    ids = db.session.execute(
+        select(Hire.id).where(Hire.user_id == user_id).order_by(Hire.start_date.desc())
+    ).scalars()
+    return [load_hire(i) for i in ids]
+
+
+def assignable_cohorts(viewer: User) -> list[Cohort]:
+    """Cohorts a viewer may add hires to: all for admins, their teams' (or team-less) for managers."""
+    stmt = select(Cohort).order_by(Cohort.start_date.desc())
+    if not viewer.is_admin:
+        stmt = stmt.outerjoin(Team, Cohort.team_id == Team.id).where(
+            or_(Cohort.team_id.is_(None), Team.manager_id == viewer.id)
+        )
+    return list(db.session.execute(stmt).scalars())
+
+
+def assignable_managers(viewer: User) -> list[User]:
+    """Who a new hire can report to: the viewer, or any manager when the viewer is an admin."""
+    if not viewer.is_admin:
+        return [viewer]
+    from ramp.accounts.models import Role
+
+    return list(
+        db.session.execute(
+            select(User).where(User.role.in_([Role.MANAGER, Role.ADMIN])).order_by(User.name)
+        ).scalars()
+    )
+
+
+def find_template_version(slug: str, number: int | None = None):
+    """A template version by slug and number; the latest when no number is given."""
+    from ramp.milestones.models import RampTemplate, RampTemplateVersion
+
+    stmt = (
+        select(RampTemplateVersion)
+        .join(RampTemplate)
+        .where(RampTemplate.slug == slug)
+        .order_by(RampTemplateVersion.number.desc())
+    )
+    if number is not None:
+        stmt = stmt.where(RampTemplateVersion.number == number)
+    return db.session.execute(stmt.limit(1)).scalar_one_or_none()
