@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
+from datetime import date, timedelta
 from pathlib import Path
 
 import pytest
@@ -237,3 +238,44 @@ def as_user(client):
 def runner(app):
     """Runs the app's CLI commands."""
     return app.test_cli_runner()
+
+
+@pytest.fixture
+def ramp_world(app, make_user, make_team, mini_version):
+    """A published mini template, two managers with a team and a cohort each, and a helper to hire.
+
+    Returns a namespace: template, lead, other_lead, admin, cohort, other_cohort, hire(**kw).
+    """
+    from types import SimpleNamespace
+
+    from ramp.extensions import db
+    from ramp.milestones.operations import NewHire, add_hires, create_cohort, publish_template
+    from ramp.milestones.template_spec import load_template_file
+
+    modules = {"basics": True, "tone": True, "kb": False}
+    template = publish_template(
+        load_template_file(str(FIXTURES / "mini-template.yaml"), modules)
+    ).version
+    lead, other_lead, admin = make_user("manager"), make_user("manager"), make_user("admin")
+    team, other_team = make_team("Chat", lead), make_team("Phone", other_lead)
+    start = date.today() - timedelta(days=5)
+    cohort = create_cohort("Wave A", start, template, mini_version, team)
+    other_cohort = create_cohort("Wave B", start, template, mini_version, other_team)
+    db.session.commit()
+    counter = iter(range(1, 10_000))
+
+    def hire(cohort=cohort, manager=lead, start_date=start, queue="general", name=None):
+        n = next(counter)
+        item = NewHire(
+            name or f"Hire {n}", f"hire{n}@example.com", start_date, manager, cohort,
+            {"queue": queue, "channel": "chat"},
+        )  # fmt: skip
+        [created] = add_hires([item], manager)
+        created.user.set_password(PASSWORD)
+        db.session.commit()
+        return created
+
+    return SimpleNamespace(
+        template=template, lead=lead, other_lead=other_lead, admin=admin, cohort=cohort,
+        other_cohort=other_cohort, start=start, hire=hire,
+    )  # fmt: skip

@@ -381,9 +381,9 @@ def _evaluate_one(
     # No checks means nothing to show for it: such a milestone closes only by a waiver or a
     # recorded achievement, never by default.
     if checks and all(ch.met is True for ch in checks):
-        only_children = all(ch.criterion == "children" for ch in checks)
-        reason = "every required sub-milestone achieved" if only_children else "every criterion met"
-        return result("achieved", reason, today)
+        # The same words as on later runs, when the achievement is sticky: re-evaluating the
+        # same day must change nothing.
+        return result("achieved", f"achieved on {today.isoformat()}", today)
     if today > plan.due:
         # Metric criteria without data never fail on nothing: when only they (or children
         # held up by them) stand in the way, the milestone is at risk, not missed.

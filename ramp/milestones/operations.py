@@ -195,6 +195,7 @@ def add_hires(new_hires: Iterable[NewHire], actor: User | None) -> list[Hire]:
             enrollment=enrollment,
             start_date=item.start_date,
         )
+        db.session.add(hire)
         placement, _ = clean_placement(item.placement)
         hire.placements.append(
             Placement(
@@ -491,10 +492,12 @@ def _module_slugs(version_ids: set[int]) -> dict[int, dict[int, str]]:
 
 
 def _checks_json(result) -> list:
-    return [
+    # Through JSON and back, so the comparison with the stored value is like for like.
+    checks = [
         {"criterion": c.criterion, "met": c.met, "summary": c.summary, "figures": dict(c.figures)}
         for c in result.checks
     ]
+    return json.loads(json.dumps(checks))
 
 
 def _store_result(row: PlanMilestone, result, today: date) -> int:
