@@ -60,6 +60,7 @@ def init_app(app: Flask) -> None:
     from ramp.curricula.markdown import render_markdown
 
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text))
+    app.jinja_env.filters["sentence"] = lambda text: text[:1].upper() + text[1:] if text else text
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."

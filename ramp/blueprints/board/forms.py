@@ -3,6 +3,7 @@
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
 REASON = [DataRequired(message="Give a reason; it is kept in the hire's record."), Length(max=2000)]
@@ -29,11 +30,11 @@ class PlacementFields:
     channel = SelectField(
         "Channel",
         choices=[
-            ("", "—"),
-            ("phone", "Phone"),
-            ("chat", "Chat"),
-            ("email", "Email"),
-            ("social", "Social"),
+            SelectChoice("", "—"),
+            SelectChoice("phone", "Phone"),
+            SelectChoice("chat", "Chat"),
+            SelectChoice("email", "Email"),
+            SelectChoice("social", "Social"),
         ],
         validators=[Optional()],
     )

@@ -6,6 +6,7 @@ from datetime import date
 
 from flask import abort, flash, redirect, request, url_for
 from flask_login import current_user, login_required
+from wtforms.fields.choices import SelectChoice
 
 from ramp.blueprints.board import bp
 from ramp.blueprints.board.forms import (
@@ -162,8 +163,8 @@ def _hire_form() -> HireForm:
     form = HireForm()
     from ramp.milestones.queries import assignable_cohorts, assignable_managers
 
-    form.cohort.choices = [(c.id, c.name) for c in assignable_cohorts(current_user)]
-    form.manager.choices = [(u.id, u.name) for u in assignable_managers(current_user)]
+    form.cohort.choices = [SelectChoice(c.id, c.name) for c in assignable_cohorts(current_user)]
+    form.manager.choices = [SelectChoice(u.id, u.name) for u in assignable_managers(current_user)]
     if request.method == "GET":
         form.manager.data = current_user.id
         form.start_date.data = date.today()
