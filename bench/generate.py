@@ -89,7 +89,7 @@ def main() -> None:
             completions, attempts = [], []
             for hire in hires:
                 done = rng.randint(0, len(lessons))
-                for module, lesson in lessons[:done]:
+                for _module, lesson in lessons[:done]:
                     completions.append(
                         {"enrollment_id": hire.enrollment_id, "lesson_id": lesson.id}
                     )

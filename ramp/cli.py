@@ -219,22 +219,17 @@ milestones = click.Group("milestones", help="Evaluate ramp plans.")
 @with_appcontext
 def import_template_command(path, dry_run):
     """Check a ramp template file and publish it as a new version."""
-    from ramp.curricula.queries import find_version
-    from ramp.milestones.operations import curriculum_modules, publish_template
-    from ramp.milestones.template_spec import TemplateFileError, load_template_file
+    from ramp.milestones.operations import check_template, publish_template
+    from ramp.yamlspec import SpecFileError, read_text
 
     require_schema()
     try:
-        spec = load_template_file(path)
-        version = find_version(spec.curriculum)
-        if version is None:
-            _fail(
-                f"{path}: the template names the curriculum '{spec.curriculum}', which is not published; import it first"
-            )
-        spec = load_template_file(path, modules=curriculum_modules(version))
-    except TemplateFileError as exc:
+        spec = check_template(read_text(path), path)
+    except SpecFileError as exc:
         click.echo(exc.report(), err=True)
         _fail(f"{len(exc.errors)} problem(s) in {path}; nothing was published.")
+    except ValidationError as exc:
+        _fail(exc.problems)
     summary = f"{len(spec.phases)} phases, {len(spec.milestones)} milestones"
     if dry_run:
         click.echo(f"{path}: valid ({summary}); nothing published (dry run)")

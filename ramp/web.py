@@ -45,6 +45,7 @@ def error_page(status: int, title: str, message: str):
 def init_app(app: Flask) -> None:
     """Register blueprints, the user loader, error handlers and response headers."""
     from ramp.accounts.models import User
+    from ramp.blueprints.admin import bp as admin_bp
     from ramp.blueprints.auth import bp as auth_bp
     from ramp.blueprints.board import bp as board_bp
     from ramp.blueprints.learner import bp as learner_bp
@@ -54,6 +55,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(auth_bp)
     app.register_blueprint(learner_bp)
     app.register_blueprint(board_bp)
+    app.register_blueprint(admin_bp)
 
     from markupsafe import Markup
 

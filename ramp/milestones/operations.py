@@ -543,3 +543,39 @@ def _store_summary(
     for key, value in summary.items():
         if getattr(hire, key) != value:
             setattr(hire, key, value)
+
+
+def check_template(text: str, filename: str = "template") -> TemplateSpec:
+    """Parse a template and check its criteria against its curriculum's latest version.
+
+    Raises TemplateFileError (problems placed by line) or ValidationError (no such curriculum).
+    """
+    import yaml
+
+    from ramp.milestones.template_spec import parse_template
+
+    # Find the curriculum first, so one pass reports every problem, unknown modules included.
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError:
+        data = None  # parse_template reports it, with the line
+    slug = data.get("curriculum") if isinstance(data, dict) else None
+    version = curricula_queries.find_version(slug) if isinstance(slug, str) else None
+    spec = parse_template(text, filename, modules=curriculum_modules(version) if version else None)
+    if version is None:
+        raise ValidationError(
+            f"{filename}: the template names the curriculum '{spec.curriculum}', which is not "
+            "published; import the curriculum first."
+        )
+    return spec
+
+
+def publish_template_text(text: str, published_by: User | None = None) -> TemplatePublishResult:
+    """Check a template document and publish it; every problem comes back as a ValidationError."""
+    from ramp.milestones.template_spec import TemplateFileError
+
+    try:
+        spec = check_template(text, "template")
+    except TemplateFileError as exc:
+        raise ValidationError(exc.report().splitlines()) from None
+    return publish_template(spec, published_by)

@@ -278,3 +278,46 @@ def find_template_version(slug: str, number: int | None = None):
     if number is not None:
         stmt = stmt.where(RampTemplateVersion.number == number)
     return db.session.execute(stmt.limit(1)).scalar_one_or_none()
+
+
+def template_versions():
+    """Every template version, newest first within each template."""
+    from ramp.milestones.models import RampTemplate, RampTemplateVersion
+
+    return list(
+        db.session.execute(
+            select(RampTemplateVersion)
+            .join(RampTemplate)
+            .options(joinedload(RampTemplateVersion.template))
+            .order_by(RampTemplate.slug, RampTemplateVersion.number.desc())
+        ).scalars()
+    )
+
+
+def template_yaml(slug: str) -> str | None:
+    """The latest version of a template as YAML, for editing."""
+    from ramp.milestones.template_spec import dump_template
+
+    version = find_template_version(slug)
+    return dump_template(plans.template_from_document(version.document)) if version else None
+
+
+def cohort_list() -> list[tuple[Cohort, int]]:
+    """Every cohort with its number of active hires."""
+    counts = dict(
+        db.session.execute(
+            select(Hire.cohort_id, func.count())
+            .where(Hire.active.is_(True))
+            .group_by(Hire.cohort_id)
+        ).all()
+    )
+    cohorts = db.session.execute(
+        select(Cohort)
+        .options(
+            joinedload(Cohort.template_version),
+            joinedload(Cohort.curriculum_version),
+            joinedload(Cohort.team),
+        )
+        .order_by(Cohort.start_date.desc())
+    ).scalars()
+    return [(c, counts.get(c.id, 0)) for c in cohorts]

@@ -1,0 +1,230 @@
+"""Every route, as every role and as a user who does not own the record.
+
+The table below must name every route the app has: a new route without an entry fails the
+test, so no page ships without its access rule being decided and checked.
+"""
+
+import pytest
+from sqlalchemy import func, select
+
+from ramp.curricula import queries as cq
+from ramp.curricula.models import Attempt, LessonCompletion
+from ramp.milestones.models import HireEvent, Placement, PlanMilestone
+from tests.conftest import csrf_token, login
+
+# role -> expected status; "owner" is the agent whose records the URLs name (their own).
+# anonymous requests are always sent to the sign-in page.
+OK, FORBIDDEN, MISSING, REDIRECT = 200, 403, 404, 302
+RULES = {
+    "main.home": {
+        "agent": REDIRECT,
+        "owner": REDIRECT,
+        "other_manager": REDIRECT,
+        "manager": REDIRECT,
+        "admin": REDIRECT,
+    },
+    "main.team": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": OK,
+        "manager": OK,
+        "admin": OK,
+    },
+    "admin.cohorts": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.templates": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "board.index": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": OK,
+        "manager": OK,
+        "admin": OK,
+    },
+    "board.hire": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": MISSING,
+        "manager": OK,
+        "admin": OK,
+    },
+    "board.new_hire": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": OK,
+        "manager": OK,
+        "admin": OK,
+    },
+    "board.roster": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": OK,
+        "manager": OK,
+        "admin": OK,
+    },
+    "learner.home": {
+        "agent": OK,
+        "owner": REDIRECT,
+        "other_manager": OK,
+        "manager": OK,
+        "admin": OK,
+    },
+    "learner.curriculum": {
+        "agent": MISSING,
+        "owner": OK,
+        "other_manager": MISSING,
+        "manager": MISSING,
+        "admin": MISSING,
+    },
+    "learner.module": {
+        "agent": MISSING,
+        "owner": OK,
+        "other_manager": MISSING,
+        "manager": MISSING,
+        "admin": MISSING,
+    },
+    "learner.lesson": {
+        "agent": MISSING,
+        "owner": OK,
+        "other_manager": MISSING,
+        "manager": MISSING,
+        "admin": MISSING,
+    },
+    "learner.check": {
+        "agent": MISSING,
+        "owner": OK,
+        "other_manager": MISSING,
+        "manager": MISSING,
+        "admin": MISSING,
+    },
+    "learner.attempt": {
+        "agent": MISSING,
+        "owner": OK,
+        "other_manager": MISSING,
+        "manager": MISSING,
+        "admin": MISSING,
+    },
+    "learner.my_ramp": {"agent": OK, "owner": OK, "other_manager": OK, "manager": OK, "admin": OK},
+}
+# POST-only actions that change a record: who may, and what everyone else gets.
+ACTIONS = {
+    "board.sign_off": ({"milestone": "classroom"}, PlanMilestone),
+    "board.waive": ({"milestone": "basics-done", "reason": "r"}, PlanMilestone),
+    "board.extend": (
+        {"milestone": "basics-done", "due": "2099-01-01", "reason": "r"},
+        PlanMilestone,
+    ),
+    "board.re_place": ({"effective_from": "2099-01-01", "queue": "q", "reason": "r"}, Placement),
+    "board.note": ({"body": "n"}, HireEvent),
+    "learner.complete_lesson": ({}, LessonCompletion),
+}
+PUBLIC = {"static", "auth.login", "auth.logout"}
+ROLES = ("agent", "owner", "other_manager", "manager", "admin")
+
+
+@pytest.fixture
+def scene(ramp_world, make_user, db):
+    w = ramp_world
+    hire = w.hire(name="Owner Agent")
+    enrollment = hire.enrollment
+    loaded = cq.load_version(enrollment.version_id)
+    basics = next(m for m in loaded.modules if m.slug == "basics")
+    key = cq.answer_key(basics.assessment)
+    from ramp.curricula.operations import submit_attempt
+
+    attempt = submit_attempt(enrollment, basics.assessment, {q.id: q.correct_ids for q in key})
+    db.session.commit()
+    users = {
+        "agent": make_user("agent", team="Chat"),
+        "owner": hire.user,
+        "other_manager": w.other_lead,
+        "manager": w.lead,
+        "admin": w.admin,
+    }
+    urls = {
+        "main.home": "/", "main.team": "/team", "admin.cohorts": "/admin/cohorts",
+        "admin.templates": "/admin/templates", "board.index": "/board/",
+        "board.hire": f"/board/hires/{hire.id}", "board.new_hire": "/board/hires/new",
+        "board.roster": "/board/roster", "learner.home": "/learn/",
+        "learner.curriculum": f"/learn/{enrollment.id}/",
+        "learner.module": f"/learn/{enrollment.id}/basics/",
+        "learner.lesson": f"/learn/{enrollment.id}/basics/lessons/lifecycle",
+        "learner.check": f"/learn/{enrollment.id}/basics/check",
+        "learner.attempt": f"/learn/attempts/{attempt.id}", "learner.my_ramp": "/learn/ramp",
+        "board.sign_off": f"/board/hires/{hire.id}/sign-off", "board.waive": f"/board/hires/{hire.id}/waive",
+        "board.extend": f"/board/hires/{hire.id}/extend", "board.re_place": f"/board/hires/{hire.id}/re-place",
+        "board.note": f"/board/hires/{hire.id}/notes",
+        "learner.complete_lesson": f"/learn/{enrollment.id}/basics/lessons/lifecycle/complete",
+    }  # fmt: skip
+    return users, urls
+
+
+def test_every_route_has_a_rule(app):
+    endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
+    assert endpoints - PUBLIC == set(RULES) | set(ACTIONS)
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_pages_as_each_role(client, scene, role):
+    users, urls = scene
+    login(client, users[role].email)
+    for endpoint, expected in RULES.items():
+        status = client.get(urls[endpoint]).status_code
+        assert status == expected[role], (endpoint, role, status)
+
+
+def test_pages_need_sign_in(client, scene):
+    _, urls = scene
+    for endpoint in RULES:
+        response = client.get(urls[endpoint])
+        assert response.status_code == 302 and "/auth/login" in response.headers["Location"], (
+            endpoint
+        )
+
+
+ALLOWED_ACTIONS = {
+    "board.sign_off": {"manager", "admin"}, "board.waive": {"manager", "admin"},
+    "board.extend": {"manager", "admin"}, "board.re_place": {"manager", "admin"},
+    "board.note": {"manager", "admin"}, "learner.complete_lesson": {"owner"},
+}  # fmt: skip
+
+
+def rows(db, model) -> int:
+    db.session.remove()
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_actions_as_each_role_change_nothing_unless_allowed(client, scene, db, role):
+    users, urls = scene
+    login(client, users[role].email)
+    token = csrf_token(client, "/learn/ramp")
+    for endpoint, (data, model) in ACTIONS.items():
+        if role in ALLOWED_ACTIONS[endpoint]:
+            continue
+        before = rows(db, model)
+        events = rows(db, HireEvent)
+        response = client.post(urls[endpoint], data={"csrf_token": token, **data})
+        assert response.status_code in (403, 404), (endpoint, role, response.status_code)
+        assert rows(db, model) == before and rows(db, HireEvent) == events, (endpoint, role)
+        waived = db.session.execute(
+            select(func.count()).where(PlanMilestone.waived.is_(True))
+        ).scalar_one()
+        assert waived == 0
+
+
+def test_attempts_of_others_stay_hidden(client, scene, db):
+    users, urls = scene
+    login(client, users["agent"].email)
+    assert client.get(urls["learner.attempt"]).status_code == 404
+    assert rows(db, Attempt) == 1
