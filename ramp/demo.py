@@ -57,7 +57,10 @@ def seed_demo(today: date | None = None) -> list[tuple[str, str, str]]:
     return [(role.value, email, NOTES[email]) for _, email, role, _ in PEOPLE]
 
 
-# (cohort name, days since its start, queue, channel, [(name, e-mail, steps done, signed off)])
+# (cohort name, days since its start, queue, channel, [(name, e-mail, steps done, sign-offs)])
+# Sign-offs: (milestone key, day after the start it was signed).
+CLASSROOM = (("shadowing", 18), ("classroom-complete", 20))
+GRADUATED = (*CLASSROOM, ("nesting-graduation", 41))
 COHORTS = [
     (
         "September wave · Email",
@@ -65,10 +68,10 @@ COHORTS = [
         "general",
         "chat",
         [
-            ("Noah Becker", "noah.becker@example.com", 36, True),
-            ("Amara Osei", "amara.osei@example.com", 36, True),
-            ("Lucas Moreau", "lucas.moreau@example.com", 30, False),
-            ("Hana Sato", "hana.sato@example.com", 36, False),
+            ("Noah Becker", "noah.becker@example.com", 36, GRADUATED),
+            ("Amara Osei", "amara.osei@example.com", 36, GRADUATED),
+            ("Lucas Moreau", "lucas.moreau@example.com", 30, ()),
+            ("Hana Sato", "hana.sato@example.com", 36, CLASSROOM),
         ],
     ),
     (
@@ -77,13 +80,13 @@ COHORTS = [
         "nesting-simple",
         "email",
         [
-            ("Ines Duarte", "ines.duarte@example.com", 36, True),
-            ("Tomás Rivera", "tomas.rivera@example.com", 22, False),
-            ("Grace Kim", "grace.kim@example.com", 36, False),
+            ("Ines Duarte", "ines.duarte@example.com", 36, CLASSROOM),
+            ("Tomás Rivera", "tomas.rivera@example.com", 22, ()),
+            ("Grace Kim", "grace.kim@example.com", 36, CLASSROOM),
         ],
     ),
 ]
-NEWEST_COHORT = ("November wave · Phone", 12)
+NEWEST_COHORT = ("November wave · Phone", 5)
 
 
 def _seed_cohorts(version, today: date) -> None:
@@ -118,14 +121,13 @@ def _seed_cohorts(version, today: date) -> None:
             )
             for n, e, _, _ in people
         ]
-        for hire, (_, email, steps, signed) in zip(add_hires(new, manager), people, strict=True):
+        for hire, (_, email, steps, sign_offs) in zip(add_hires(new, manager), people, strict=True):
             user = find_user_by_email(email)
             user.set_password(DEMO_PASSWORD)
             _work_through(hire.enrollment, steps, fail_first_check=False)
-            if signed:
-                on = start + timedelta(days=20)
-                sign_off(hire, "shadowing", manager, "Shadowed two full shifts.", today=on)
-                sign_off(hire, "classroom-complete", manager, "Ready for live contacts.", today=on)
+            for key, day in sign_offs:
+                on = start + timedelta(days=day)
+                sign_off(hire, key, manager, "Observed and discussed in our 1:1.", today=on)
     name, age = NEWEST_COHORT
     start = today - timedelta(days=age)
     cohort = create_cohort(name, start, template, version, team)

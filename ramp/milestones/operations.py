@@ -526,7 +526,8 @@ def _store_summary(
     # Optional milestones never make a hire look worse than their required ones do.
     required = [results[p.key].status for p in milestone_plans if not p.optional]
     worst = max(required, key=lambda s: plans.STATUS_RANK[s], default="upcoming")
-    upcoming = next_milestone(milestone_plans, results)
+    required_plans = [p for p in milestone_plans if not p.optional]
+    upcoming = next_milestone(required_plans, results) or next_milestone(milestone_plans, results)
     current = placement_on(hire.placements, today)
     summary = {
         "phase": plans.phase_on(spec, hire.start_date, today),

@@ -212,7 +212,8 @@ def hire_view(hire: Hire, today: date | None = None) -> HireView:
     today = today or date.today()
     spec = plans.template_from_document(hire.cohort.template_version.document)
     open_ms = [m for m in hire.milestones if m.status not in ("achieved", "waived")]
-    nxt = min(open_ms, key=lambda m: (m.due_date, m.position), default=None)
+    # The next required milestone; optional ones only when nothing required is open.
+    nxt = min(open_ms, key=lambda m: (m.optional, m.due_date, m.position), default=None)
     return HireView(
         hire=hire,
         tenure_week=tenure_week(hire.start_date, today),
