@@ -580,3 +580,11 @@ def publish_template_text(text: str, published_by: User | None = None) -> Templa
     except TemplateFileError as exc:
         raise ValidationError(exc.report().splitlines()) from None
     return publish_template(spec, published_by)
+
+
+def evaluate_learner(enrollment_id: int, today: date | None = None) -> int:
+    """Re-evaluate the hires whose curriculum progress lives in this enrollment."""
+    hire_ids = list(
+        db.session.execute(select(Hire.id).where(Hire.enrollment_id == enrollment_id)).scalars()
+    )
+    return evaluate_hires(hire_ids, today) if hire_ids else 0

@@ -257,3 +257,27 @@ def test_hire_page_queries_do_not_grow_with_history(client, world, db):
         client.post(f"/board/hires/{hid}/notes", data={"csrf_token": token, "body": f"note {i}"})
     many = _statements(db, lambda: client.get(f"/board/hires/{hid}"))
     assert few == many
+
+
+def test_learner_progress_reevaluates_the_plan(client, world, db):
+    from ramp.curricula import queries as cq
+
+    login(client, world.mine.user.email)
+    eid, hid, vid = world.mine.enrollment_id, world.mine.id, world.mine.enrollment.version_id
+    token = csrf_token(client, f"/learn/{eid}/")
+    for slug in ("lifecycle", "macros"):
+        client.post(f"/learn/{eid}/basics/lessons/{slug}/complete", data={"csrf_token": token})
+    basics = next(m for m in cq.load_version(vid).modules if m.slug == "basics")
+    data = {"csrf_token": token}
+    for q in cq.answer_key(basics.assessment):
+        data[f"q-{q.id}"] = [str(i) for i in q.correct_ids]
+    client.post(f"/learn/{eid}/basics/check", data=data)
+    db.session.expire_all()
+    row = db.session.execute(
+        select(PlanMilestone).where(
+            PlanMilestone.hire_id == hid, PlanMilestone.key == "basics-done"
+        )
+    ).scalar_one()
+    assert row.status == "achieved"
+    html = html_of(client.get("/learn/ramp"))
+    assert "Basics done" in html and "Achieved" in html

@@ -11,6 +11,7 @@ from ramp.curricula.models import Attempt, Enrollment
 from ramp.curricula.rules import AnswerError, attempt_refusal
 from ramp.errors import NotAllowed, NotFound
 from ramp.extensions import db
+from ramp.milestones.operations import evaluate_learner
 from ramp.web import render
 
 
@@ -96,7 +97,8 @@ def complete_lesson(enrollment_id: int, module_slug: str, lesson_slug: str):
     lesson = next((le for le in mv.module.lessons if le.slug == lesson_slug), None)
     if lesson is None:
         raise NotFound(f"“{mv.module.title}” has no lesson '{lesson_slug}'.")
-    operations.complete_lesson(enrollment, lesson)
+    if operations.complete_lesson(enrollment, lesson):
+        evaluate_learner(enrollment.id)
     db.session.commit()
     lessons = mv.module.lessons
     index = lessons.index(lesson)
@@ -131,6 +133,7 @@ def check(enrollment_id: int, module_slug: str):
     answers = parse_answers(request.form)
     try:
         attempt = operations.submit_attempt(enrollment, assessment, answers)
+        evaluate_learner(enrollment.id)
     except AnswerError as exc:
         db.session.rollback()
         return render(
