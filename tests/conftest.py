@@ -279,3 +279,20 @@ def ramp_world(app, make_user, make_team, mini_version):
         template=template, lead=lead, other_lead=other_lead, admin=admin, cohort=cohort,
         other_cohort=other_cohort, start=start, hire=hire,
     )  # fmt: skip
+
+
+def finish_modules(enrollment, *slugs: str) -> None:
+    """Complete the lessons and pass the checks of the named modules (all when none named)."""
+    from ramp.curricula import operations as learning
+    from ramp.curricula import queries as cq
+
+    for module in cq.load_version(enrollment.version_id).modules:
+        if slugs and module.slug not in slugs:
+            continue
+        for lesson in module.lessons:
+            learning.complete_lesson(enrollment, lesson)
+        if module.assessment:
+            key = cq.answer_key(module.assessment)
+            learning.submit_attempt(
+                enrollment, module.assessment, {q.id: q.correct_ids for q in key}
+            )

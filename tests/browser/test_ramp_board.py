@@ -5,24 +5,11 @@ from datetime import date, timedelta
 import pytest
 from playwright.sync_api import expect
 
-from ramp.curricula import operations as learning
-from ramp.curricula import queries as curricula_queries
 from ramp.extensions import db
 from tests.browser.test_learner_path import sign_in
+from tests.conftest import finish_modules
 
 pytestmark = pytest.mark.browser
-
-
-def finish_everything(hire) -> None:
-    loaded = curricula_queries.load_version(hire.enrollment.version_id)
-    for module in loaded.modules:
-        for lesson in module.lessons:
-            learning.complete_lesson(hire.enrollment, lesson)
-        if module.assessment:
-            key = curricula_queries.answer_key(module.assessment)
-            learning.submit_attempt(
-                hire.enrollment, module.assessment, {q.id: q.correct_ids for q in key}
-            )
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
@@ -31,7 +18,7 @@ def test_manager_signs_off_an_at_risk_hire(server_url, page_factory, ramp_world,
 
     w = ramp_world
     risky = w.hire(name="Ava Risk", start_date=date.today() - timedelta(days=12))
-    finish_everything(risky)
+    finish_modules(risky.enrollment)
     w.hire(name="Otto Ontrack", start_date=date.today() + timedelta(days=3))
     evaluate_hires(None)
     db.session.commit()

@@ -5,12 +5,11 @@ from datetime import date, timedelta
 import pytest
 from sqlalchemy import func, select
 
-from ramp.curricula import operations as learning
-from ramp.curricula import queries as curricula_queries
 from ramp.errors import NotAllowed, ValidationError
 from ramp.milestones import operations
 from ramp.milestones.models import Hire, HireEvent, Placement, PlanMilestone
 from ramp.milestones.roster import RosterError, parse_roster
+from tests.conftest import finish_modules
 
 
 def count(db, model, **where) -> int:
@@ -31,15 +30,7 @@ def milestone(hire, key) -> PlanMilestone:
 
 
 def finish_module(hire, slug):
-    loaded = curricula_queries.load_version(hire.enrollment.version_id)
-    module = next(m for m in loaded.modules if m.slug == slug)
-    for lesson in module.lessons:
-        learning.complete_lesson(hire.enrollment, lesson)
-    if module.assessment:
-        key = curricula_queries.answer_key(module.assessment)
-        learning.submit_attempt(
-            hire.enrollment, module.assessment, {q.id: q.correct_ids for q in key}
-        )
+    finish_modules(hire.enrollment, slug)
 
 
 def test_hiring_builds_the_plan(db, ramp_world):
