@@ -263,6 +263,19 @@ def can_manage(actor: User, hire: Hire) -> bool:
     return manages(actor, hire.user)
 
 
+def require_cohorts_of(actor: User, cohorts: Iterable[Cohort]) -> None:
+    """Refuse a manager adding hires to cohorts of teams they do not lead."""
+    if actor.is_admin:
+        return
+    foreign = sorted(
+        c.name for c in cohorts if c.team is not None and c.team.manager_id != actor.id
+    )
+    if foreign:
+        raise ValidationError(
+            "You can only add hires to your own teams' cohorts; not to: " + ", ".join(foreign)
+        )
+
+
 def _milestone(hire: Hire, key: str) -> PlanMilestone:
     for m in hire.milestones:
         if m.key == key:

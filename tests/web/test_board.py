@@ -202,6 +202,13 @@ def test_roster_upload_reports_problems_and_creates_nothing(client, world, db):
     )  # fmt: skip
     assert response.status_code == 303
     assert "New Person" in html_of(client.get("/board/"))
+    theirs = f"name,email,start_date,manager,cohort\nSly,sly@example.com,{world.start},{world.lead.email},Wave B\n".encode()
+    response = client.post(
+        "/board/roster", data={"csrf_token": token, "roster": (BytesIO(theirs), "roster.csv")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    assert response.status_code == 422
+    assert "only add hires to your own teams' cohorts; not to: Wave B" in html_of(response)
 
 
 def test_add_a_hire_through_the_form(client, world):

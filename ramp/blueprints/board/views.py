@@ -208,6 +208,7 @@ def roster():
         try:
             text = raw.decode("utf-8-sig")
             hires = parse_roster(text)
+            operations.require_cohorts_of(current_user, {h.cohort for h in hires})
             created = operations.add_hires(hires, current_user)
         except UnicodeDecodeError:
             problems = ["The file is not UTF-8 text. Export it from your spreadsheet as CSV UTF-8."]
