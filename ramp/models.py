@@ -13,6 +13,7 @@ from ramp.curricula.models import (  # noqa: F401
     Module,
     Question,
 )
+from ramp.metrics.models import AgentIdentity, Contact, ImportRun, QAEvaluation  # noqa: F401
 from ramp.milestones.models import (  # noqa: F401
     Cohort,
     Hire,

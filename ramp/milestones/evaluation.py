@@ -87,7 +87,7 @@ class Evidence:
     assessments_passed: frozenset[str] = frozenset()
     sign_offs: Mapping[str, SignOff] = field(default_factory=dict)  # milestone key -> sign-off
     # None means no metric data has been imported at all: "waiting for data", not a fail.
-    metrics: Mapping[str, MetricReading] | None = None
+    metrics: Mapping[str | MetricCriterion, MetricReading] | None = None
 
 
 @dataclass(frozen=True)
@@ -203,7 +203,8 @@ def _metric_check(criterion: MetricCriterion, evidence: Evidence) -> Check:
         figures["state"] = "waiting"
         return Check(name, None, f"waiting for data: no {label} records imported yet", figures)
 
-    reading = evidence.metrics.get(criterion.metric)
+    # Readings are keyed by the criterion itself (its window and threshold), or by metric name.
+    reading = evidence.metrics.get(criterion) or evidence.metrics.get(criterion.metric)
     sample = reading.sample if reading else 0
     value = reading.value if reading else None
     figures["sample"] = sample

@@ -23,6 +23,7 @@ from ramp.curricula.operations import enroll
 from ramp.curricula.rules import module_complete, progress
 from ramp.errors import NotAllowed, ValidationError
 from ramp.extensions import db
+from ramp.metrics import readings
 from ramp.milestones import plans
 from ramp.milestones.evaluation import Evidence, evaluate_plan, next_milestone
 from ramp.milestones.models import (
@@ -458,6 +459,20 @@ def evaluate_hires(hire_ids: list[int] | None = None, today: date | None = None)
     )
     specs: dict[int, TemplateSpec] = {}
     changed = 0
+    criteria = {
+        h.id: [c for row in h.milestones for c in plans.to_criteria(row.criteria).metrics]
+        for h in hires
+    }
+    lookback = readings.lookback_days(c for cs in criteria.values() for c in cs)
+    with_data: set[int] = set()
+    qa_records: dict = {}
+    contact_records: dict = {}
+    if lookback:
+        user_ids = [h.user_id for h in hires if criteria[h.id]]
+        with_data = readings.users_with_records(user_ids)
+        qa_records, contact_records = readings.records_by_user(
+            with_data, today - timedelta(days=lookback), today
+        )
     for hire in hires:
         tv = hire.cohort.template_version
         spec = specs.get(tv.id) or specs.setdefault(
@@ -479,7 +494,9 @@ def evaluate_hires(hire_ids: list[int] | None = None, today: date | None = None)
             modules_completed=completed,
             assessments_passed=passed,
             sign_offs=plans.sign_offs_of(hire.milestones, names),
-            metrics=None,  # no QA or ticket data yet: metric criteria wait for data
+            metrics=_readings(
+                hire, criteria[hire.id], with_data, qa_records, contact_records, today
+            ),
         )
         milestone_plans = plans.to_plans(hire.milestones, phase_starts)
         results = evaluate_plan(milestone_plans, evidence, today, spec.warning_days)
@@ -488,6 +505,19 @@ def evaluate_hires(hire_ids: list[int] | None = None, today: date | None = None)
         _store_summary(hire, spec, milestone_plans, results, percent, today)
     db.session.flush()
     return changed
+
+
+def _readings(hire: Hire, criteria, with_data, qa_records, contact_records, today: date):
+    """The hire's metric readings; None while no record of theirs was ever imported."""
+    if hire.user_id not in with_data:
+        return None
+    out = {}
+    for criterion in criteria:
+        source = qa_records if criterion.metric in readings.QA_METRICS else contact_records
+        out[criterion] = readings.reading_for(
+            criterion, source.get(hire.user_id, []), hire.start_date, today
+        )
+    return out
 
 
 def _module_slugs(version_ids: set[int]) -> dict[int, dict[int, str]]:

@@ -1,0 +1,112 @@
+"""Imported QA evaluations and contacts, agents' ids in other tools, and import runs."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+
+from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from ramp.accounts.models import User, utcnow
+from ramp.extensions import db
+
+
+class AgentIdentity(db.Model):
+    """An agent's id in another tool (a Zendesk user id, a MaestroQA agent id...)."""
+
+    __tablename__ = "agent_identities"
+    __table_args__ = (UniqueConstraint("source", "external_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
+
+    user: Mapped[User] = relationship()
+
+
+class ImportRun(db.Model):
+    """One import of a file: what was read, written, skipped and rejected, and by whom."""
+
+    __tablename__ = "import_runs"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    source: Mapped[str] = mapped_column(String(64))
+    mapping: Mapped[str] = mapped_column(String(64))
+    filename: Mapped[str] = mapped_column(String(300))
+    status: Mapped[str] = mapped_column(String(16), default="running")
+    started_at: Mapped[datetime] = mapped_column(default=utcnow)
+    finished_at: Mapped[datetime | None]
+    rows_read: Mapped[int] = mapped_column(default=0)
+    rows_written: Mapped[int] = mapped_column(default=0)
+    rows_skipped: Mapped[int] = mapped_column(default=0)
+    rows_rejected: Mapped[int] = mapped_column(default=0)
+    report: Mapped[dict] = mapped_column(JSON, default=dict)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+
+class QAEvaluation(db.Model):
+    """A QA review of one interaction, with its percent worked out at import."""
+
+    __tablename__ = "qa_evaluations"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_qa_evaluations_user_day", "user_id", "metric_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    interaction_id: Mapped[str | None] = mapped_column(String(200))
+    interaction_at: Mapped[datetime | None]
+    evaluated_at: Mapped[datetime]
+    scorecard: Mapped[str | None] = mapped_column(String(200))
+    score: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[float | None] = mapped_column(Float)
+    critical_fail: Mapped[bool] = mapped_column(default=False)
+    categories: Mapped[list] = mapped_column(JSON, default=list)
+    percent: Mapped[float | None] = mapped_column(Float)
+    metric_date: Mapped[date] = mapped_column(Date)
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL")
+    )
+
+
+class Contact(db.Model):
+    """A contact (ticket, chat, call) as exported, with its derived outcomes worked out at import."""
+
+    __tablename__ = "contacts"
+    __table_args__ = (
+        UniqueConstraint("source", "external_id"),
+        Index("ix_contacts_user_day", "user_id", "metric_date"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    source: Mapped[str] = mapped_column(String(64))
+    external_id: Mapped[str] = mapped_column(String(200))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"))
+    channel: Mapped[str | None] = mapped_column(String(32))
+    queue: Mapped[str | None] = mapped_column(String(120))
+    created_at: Mapped[datetime]
+    first_response_at: Mapped[datetime | None]
+    solved_at: Mapped[datetime | None]
+    handle_seconds: Mapped[float | None] = mapped_column(Float)
+    reopens: Mapped[int | None]
+    contacts_to_resolve: Mapped[int | None]
+    csat_rating: Mapped[float | None] = mapped_column(Float)
+    csat_min: Mapped[float | None] = mapped_column(Float)
+    csat_max: Mapped[float | None] = mapped_column(Float)
+    sla_met: Mapped[bool | None]
+    sla_target_seconds: Mapped[float | None] = mapped_column(Float)
+    # Derived at import, so the database can aggregate without re-deriving per row.
+    first_response_seconds: Mapped[float | None] = mapped_column(Float)
+    resolution_seconds: Mapped[float | None] = mapped_column(Float)
+    first_contact_resolved: Mapped[bool | None]
+    csat_good: Mapped[bool | None]
+    sla_outcome: Mapped[bool | None]
+    metric_date: Mapped[date] = mapped_column(Date)
+    import_run_id: Mapped[int | None] = mapped_column(
+        ForeignKey("import_runs.id", ondelete="SET NULL")
+    )

@@ -1,0 +1,131 @@
+"""Metric readings for milestone criteria: each hire's records over a window, and weeks met.
+
+A fixed number of queries for any number of hires: the records of every hire in the batch
+within the longest look-back are read at once and grouped in Python.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from ramp.extensions import db
+from ramp.metrics import formulas
+from ramp.metrics.models import Contact, QAEvaluation
+from ramp.milestones.evaluation import MetricCriterion, MetricReading
+
+QA_METRICS = {"qa_score"}
+
+
+@dataclass(frozen=True)
+class DatedRecord:
+    day: date
+    record: object  # formulas.QAEval or formulas.ContactRec
+
+
+def _qa(row) -> formulas.QAEval:
+    # The percent was worked out at import; feeding it back as score/100 keeps it exact.
+    return formulas.QAEval(score=row.percent, max_score=100.0 if row.percent is not None else None)
+
+
+def _contact(row) -> formulas.ContactRec:
+    return formulas.ContactRec(
+        created_at=row.created_at,
+        first_response_at=row.first_response_at,
+        solved_at=row.solved_at,
+        handle_seconds=row.handle_seconds,
+        reopens=row.reopens,
+        contacts_to_resolve=row.contacts_to_resolve,
+        csat_rating=row.csat_rating,
+        csat_min=row.csat_min or 1.0,
+        csat_max=row.csat_max or 5.0,
+        sla_met=row.sla_met,
+        sla_target_seconds=row.sla_target_seconds,
+    )
+
+
+def records_by_user(
+    user_ids: Iterable[int], since: date, until: date
+) -> tuple[dict[int, list[DatedRecord]], dict[int, list[DatedRecord]]]:
+    """QA evaluations and contacts of these users dated in [since, until], two queries."""
+    ids = list(set(user_ids))
+    qa: dict[int, list[DatedRecord]] = defaultdict(list)
+    contacts: dict[int, list[DatedRecord]] = defaultdict(list)
+    if not ids:
+        return qa, contacts
+    for row in db.session.execute(
+        select(QAEvaluation.user_id, QAEvaluation.metric_date, QAEvaluation.percent).where(
+            QAEvaluation.user_id.in_(ids),
+            QAEvaluation.metric_date >= since,
+            QAEvaluation.metric_date <= until,
+        )
+    ):
+        qa[row.user_id].append(DatedRecord(row.metric_date, _qa(row)))
+    for row in db.session.execute(
+        select(Contact).where(
+            Contact.user_id.in_(ids), Contact.metric_date >= since, Contact.metric_date <= until
+        )
+    ).scalars():
+        contacts[row.user_id].append(DatedRecord(row.metric_date, _contact(row)))
+    return qa, contacts
+
+
+def users_with_records(user_ids: Iterable[int]) -> set[int]:
+    """The users that have any imported record at all (the others are still waiting for data)."""
+    ids = list(set(user_ids))
+    if not ids:
+        return set()
+    found = set(
+        db.session.execute(
+            select(QAEvaluation.user_id).where(QAEvaluation.user_id.in_(ids)).distinct()
+        ).scalars()
+    )
+    found |= set(
+        db.session.execute(
+            select(Contact.user_id).where(Contact.user_id.in_(ids)).distinct()
+        ).scalars()
+    )
+    return found
+
+
+def reading_for(
+    criterion: MetricCriterion, records: Sequence[DatedRecord], start: date, today: date
+) -> MetricReading:
+    """The criterion's metric over its window ending today, and the tenure weeks met in a row."""
+    window_start = today - timedelta(days=criterion.window_days - 1)
+    window = [r.record for r in records if window_start <= r.day <= today]
+    value = formulas.compute(criterion.metric, window)
+    weeks_met = 0
+    week = formulas.tenure_week_of(start, today)
+    while week >= 1:
+        first = start + timedelta(days=7 * (week - 1))
+        last = min(first + timedelta(days=6), today)
+        weekly = formulas.compute(
+            criterion.metric, [r.record for r in records if first <= r.day <= last]
+        )
+        if weekly.value is None or weekly.sample < criterion.min_sample:
+            if last == today and week > 1:
+                week -= (
+                    1  # the week under way may not have enough records yet: judge the last full one
+                )
+                continue
+            break
+        meets = (
+            weekly.value >= criterion.threshold
+            if criterion.higher_is_better
+            else weekly.value <= criterion.threshold
+        )
+        if not meets:
+            break
+        weeks_met += 1
+        week -= 1
+    return MetricReading(value=value.value, sample=value.sample, weeks_met=weeks_met)
+
+
+def lookback_days(criteria: Iterable[MetricCriterion]) -> int:
+    """How far back the readings of these criteria can look."""
+    return max((max(c.window_days, 7 * (c.weeks_running + 1)) for c in criteria), default=0)
