@@ -631,3 +631,16 @@ def evaluate_learner(enrollment_id: int, today: date | None = None) -> int:
         db.session.execute(select(Hire.id).where(Hire.enrollment_id == enrollment_id)).scalars()
     )
     return evaluate_hires(hire_ids, today) if hire_ids else 0
+
+
+def evaluate_users(user_ids: Iterable[int], today: date | None = None) -> int:
+    """Re-evaluate the active hires of these agents (after an import of their records)."""
+    ids = list(set(user_ids))
+    if not ids:
+        return 0
+    hire_ids = list(
+        db.session.execute(
+            select(Hire.id).where(Hire.user_id.in_(ids), Hire.active.is_(True))
+        ).scalars()
+    )
+    return evaluate_hires(hire_ids, today) if hire_ids else 0
