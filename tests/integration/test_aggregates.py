@@ -109,7 +109,7 @@ def test_database_and_formulas_agree(db, agent, contacts, evaluations):
                 agent.id,
                 None,
                 UTC_ZONE,
-            )  # fmt: skip
+            )
             for i, e in enumerate(evaluations)
         ]
         db.session.execute(insert(QAEvaluation), rows)
