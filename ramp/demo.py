@@ -146,9 +146,37 @@ def _seed_cohorts(version, today: date) -> None:
         ],
         manager,
     )
+    _seed_records(today)
     from ramp.milestones.operations import evaluate_hires
 
-    evaluate_hires(None, today)
+    # Evaluate as the daily schedule would have, so achievements carry the day they happened.
+    first = today - timedelta(days=max(age for _, age, *_ in COHORTS))
+    for offset in range((today - first).days + 1):
+        evaluate_hires(None, first + timedelta(days=offset))
+
+
+STRUGGLING = {"lucas.moreau@example.com", "tomas.rivera@example.com"}
+
+
+def _seed_records(today: date) -> None:
+    """QA reviews and contacts for every demo hire past classroom (see ramp.metrics.generator)."""
+    import random
+
+    from ramp.accounts.models import User
+    from ramp.metrics.generator import generate_for_hire, insert_records
+    from ramp.metrics.weekly import refresh_weeks
+    from ramp.milestones.models import Hire
+
+    rng = random.Random(2026)
+    rows = db.session.execute(
+        select(Hire, User.email).join(User, Hire.user_id == User.id).order_by(Hire.id)
+    ).all()
+    for hire, email in rows:
+        contacts, reviews = generate_for_hire(
+            hire.user_id, hire.start_date, today, rng, email in STRUGGLING
+        )
+        insert_records(contacts, reviews)
+    refresh_weeks([hire.user_id for hire, _ in rows], today)
 
 
 def _work_through(enrollment: Enrollment, steps: int, fail_first_check: bool) -> None:

@@ -13,7 +13,13 @@ from ramp.curricula.models import (  # noqa: F401
     Module,
     Question,
 )
-from ramp.metrics.models import AgentIdentity, Contact, ImportRun, QAEvaluation  # noqa: F401
+from ramp.metrics.models import (  # noqa: F401
+    AgentIdentity,
+    Contact,
+    HireWeekMetric,
+    ImportRun,
+    QAEvaluation,
+)
 from ramp.milestones.models import (  # noqa: F401
     Cohort,
     Hire,

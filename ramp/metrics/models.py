@@ -110,3 +110,24 @@ class Contact(db.Model):
     import_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_runs.id", ondelete="SET NULL")
     )
+
+
+class HireWeekMetric(db.Model):
+    """One hire's figure for one metric in one tenure week, kept up to date by every import.
+
+    sample, total and hits are the exact parts the cohort comparison pools: a mean is
+    total ÷ sample, a share is 100 × hits ÷ sample. value is the hire's own figure for the
+    week (for resolution and first response time: the median).
+    """
+
+    __tablename__ = "hire_week_metrics"
+    __table_args__ = (UniqueConstraint("hire_id", "metric", "week"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    hire_id: Mapped[int] = mapped_column(ForeignKey("hires.id", ondelete="CASCADE"), index=True)
+    metric: Mapped[str] = mapped_column(String(32))
+    week: Mapped[int]
+    sample: Mapped[int]
+    total: Mapped[float | None] = mapped_column(Float)
+    hits: Mapped[int | None]
+    value: Mapped[float | None] = mapped_column(Float)
