@@ -19,6 +19,7 @@ from ramp.metrics.models import (  # noqa: F401
     HireWeekMetric,
     ImportRun,
     QAEvaluation,
+    TargetsVersion,
 )
 from ramp.milestones.models import (  # noqa: F401
     Cohort,

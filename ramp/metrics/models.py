@@ -131,3 +131,16 @@ class HireWeekMetric(db.Model):
     total: Mapped[float | None] = mapped_column(Float)
     hits: Mapped[int | None]
     value: Mapped[float | None] = mapped_column(Float)
+
+
+class TargetsVersion(db.Model):
+    """A published version of the team's graduated targets; the latest is in force."""
+
+    __tablename__ = "targets_versions"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    number: Mapped[int] = mapped_column(unique=True)
+    name: Mapped[str] = mapped_column(String(64))
+    document: Mapped[dict] = mapped_column(JSON)
+    published_at: Mapped[datetime] = mapped_column(default=utcnow)
+    published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

@@ -20,6 +20,7 @@ from ramp.blueprints.board.forms import (
 )
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
+from ramp.metrics.display import board_trends, hire_metrics
 from ramp.milestones import operations, queries
 from ramp.milestones.roster import RosterError, parse_roster
 from ramp.web import render
@@ -52,7 +53,8 @@ def index():
         page=_int("page") or 1,
     )
     board = queries.board(current_user, filters)
-    return render("board/index.html", block="results", board=board)
+    trends = board_trends([card.hire for _, cards in board.groups for card in cards])
+    return render("board/index.html", block="results", board=board, trends=trends)
 
 
 def _hire(hire_id: int):
@@ -71,7 +73,13 @@ def _hire_page(hire, status: int = 200, **forms):
         "note_form": NoteForm(formdata=None),
     }
     defaults.update(forms)
-    return render("board/hire.html", status=status, view=queries.hire_view(hire), **defaults)
+    return render(
+        "board/hire.html",
+        status=status,
+        view=queries.hire_view(hire),
+        metrics=hire_metrics(hire),
+        **defaults,
+    )
 
 
 @bp.get("/hires/<int:hire_id>")

@@ -171,5 +171,8 @@ def my_ramp():
     """The agent's own ramp: phases, milestones and what is needed next."""
     from ramp.milestones.queries import hire_view, hires_of_agent
 
-    views = [hire_view(h) for h in hires_of_agent(current_user.id)]
+    from ramp.metrics.display import hire_metrics
+
+    hires = hires_of_agent(current_user.id)
+    views = [(hire_view(h), hire_metrics(h)) for h in hires]
     return render("learner/ramp.html", views=views)
