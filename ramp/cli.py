@@ -371,6 +371,116 @@ def evaluate_command(on):
     click.echo(f"evaluated ramp plans as of {today}: {changed} milestone(s) changed")
 
 
+# records ---------------------------------------------------------------------------------
+
+records = click.Group("records", help="Import QA evaluations and contacts from exports.")
+
+
+@records.command("import")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option("--preset", help="A shipped mapping (see docs/imports.md), e.g. zendesk, maestroqa.")
+@click.option(
+    "--mapping",
+    "mapping_path",
+    type=click.Path(exists=True, dir_okay=False),
+    help="Your own mapping YAML.",
+)
+@click.option("--dry-run", is_flag=True, help="Check the whole file; write nothing.")
+@click.option("--accept-good", is_flag=True, help="Write the good rows even when some are bad.")
+@click.option(
+    "--rejects",
+    type=click.Path(dir_okay=False),
+    help="With --accept-good: save the bad rows here (CSV).",
+)
+@with_appcontext
+def import_records_command(path, preset, mapping_path, dry_run, accept_good, rejects):
+    """Import an export (CSV or JSON lines): checked whole first, written in one transaction."""
+    from ramp.metrics.imports import ImportRefused, import_file, load_mapping
+    from ramp.milestones.operations import evaluate_users
+    from ramp.yamlspec import SpecFileError
+
+    require_schema()
+    try:
+        mapping = load_mapping(preset, mapping_path)
+    except SpecFileError as exc:
+        click.echo(exc.report(), err=True)
+        _fail("the mapping has problems; nothing was imported.")
+    except ValidationError as exc:
+        _fail(exc.problems)
+    if accept_good and not rejects:
+        rejects = str(Path(path).with_suffix(".rejects.csv"))
+    bar = {"bar": None}
+
+    def progress(stage: str, done: int, total: int | None) -> None:
+        if stage == "checking":
+            click.echo(f"  checked {done:,} rows...", err=True)
+            return
+        if bar["bar"] is None:
+            bar["bar"] = click.progressbar(length=total or 0, label="writing", file=sys.stderr)
+            bar["bar"].__enter__()
+        bar["bar"].update(done - bar["bar"].pos)
+
+    try:
+        report = import_file(
+            path, mapping, dry_run=dry_run, accept_good=accept_good, rejects_path=rejects,
+            progress=progress,
+        )  # fmt: skip
+    except ImportRefused as exc:
+        db.session.rollback()
+        report = exc.report
+        for problem in report.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        if report.problem_count > len(report.problems):
+            click.echo(f"... and {report.problem_count - len(report.problems)} more", err=True)
+        if report.unknown_agents:
+            click.echo(
+                "unknown agents (add them to ramp, or link their ids with `ramp users link`): "
+                + ", ".join(sorted(report.unknown_agents)),
+                err=True,
+            )
+        _fail(
+            report.summary()
+            + (" Use --accept-good to write the good rows." if report.rows_valid else "")
+        )
+    finally:
+        if bar["bar"] is not None:
+            bar["bar"].__exit__(None, None, None)
+    if report.written:
+        changed = evaluate_users(report.affected_users)
+        db.session.commit()
+        click.echo(report.summary())
+        click.echo(
+            f"re-evaluated the plans of the agents concerned: {changed} milestone(s) changed"
+        )
+        if report.rejects_path:
+            click.echo(f"bad rows saved to {report.rejects_path}")
+    else:
+        click.echo(report.summary())
+
+
+@users.command("link")
+@click.argument("email")
+@click.option("--source", required=True, help="The tool, as the mapping names it (e.g. zendesk).")
+@click.option("--id", "external_id", required=True, help="The agent's id in that tool.")
+@with_appcontext
+def link_user_command(email, source, external_id):
+    """Link an agent to their id in another tool, so imports can match them by it."""
+    from ramp.accounts.operations import find_user_by_email
+    from ramp.metrics.models import AgentIdentity
+
+    require_schema()
+    user = find_user_by_email(email)
+    if user is None:
+        _fail(f"no user with e-mail {email}")
+    db.session.add(AgentIdentity(source=source, external_id=external_id, user_id=user.id))
+    try:
+        db.session.commit()
+    except Exception:
+        db.session.rollback()
+        _fail(f"{source} id {external_id} is already linked to an agent")
+    click.echo(f"{email} is {source} id {external_id}")
+
+
 # demo ------------------------------------------------------------------------------------
 
 
@@ -414,6 +524,7 @@ def init_app(app: Flask) -> None:
         cohorts,
         hires,
         milestones,
+        records,
         demo_command,
     ):
         app.cli.add_command(command)

@@ -15,6 +15,15 @@ def local_date(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
+def _utc(moment: datetime | None) -> datetime | None:
+    # Stored in UTC: SQLite keeps the wall-clock time only, so every row must share one zone.
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        return moment.replace(tzinfo=UTC)
+    return moment.astimezone(UTC)
+
+
 def contact_row(
     values: dict,
     source: str,
@@ -44,9 +53,9 @@ def contact_row(
         "user_id": user_id,
         "channel": values.get("channel"),
         "queue": values.get("queue"),
-        "created_at": rec.created_at,
-        "first_response_at": rec.first_response_at,
-        "solved_at": rec.solved_at,
+        "created_at": _utc(rec.created_at),
+        "first_response_at": _utc(rec.first_response_at),
+        "solved_at": _utc(rec.solved_at),
         "handle_seconds": rec.handle_seconds,
         "reopens": rec.reopens,
         "contacts_to_resolve": rec.contacts_to_resolve,
@@ -100,8 +109,8 @@ def qa_row(
         "external_id": str(values["external_id"]),
         "user_id": user_id,
         "interaction_id": values.get("interaction_id"),
-        "interaction_at": ev.interaction_at,
-        "evaluated_at": ev.evaluated_at,
+        "interaction_at": _utc(ev.interaction_at),
+        "evaluated_at": _utc(ev.evaluated_at),
         "scorecard": values.get("scorecard"),
         "score": ev.score,
         "max_score": ev.max_score,

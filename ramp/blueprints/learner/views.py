@@ -169,9 +169,8 @@ def attempt(attempt_id: int):
 @bp.get("/ramp")
 def my_ramp():
     """The agent's own ramp: phases, milestones and what is needed next."""
-    from ramp.milestones.queries import hire_view, hires_of_agent
-
     from ramp.metrics.display import hire_metrics
+    from ramp.milestones.queries import hire_view, hires_of_agent
 
     hires = hires_of_agent(current_user.id)
     views = [(hire_view(h), hire_metrics(h)) for h in hires]

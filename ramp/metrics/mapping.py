@@ -1,0 +1,1236 @@
+"""The import mapping format, and reading the rows of an export with it.
+
+A mapping is a YAML document that says which column of an export (CSV or JSON lines) feeds
+which field of ramp's contact or QA records, and how to read each value: dates in which
+order and time zone, durations in which unit, ratings on which scale, which words mean yes
+and no. Every problem in a mapping is reported with its file, line and column. Reading rows
+is pure and streams: no Flask, no database, memory flat in the size of the file.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import math
+import os
+import re
+from collections import deque
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, replace
+from datetime import UTC, datetime
+from difflib import get_close_matches
+from functools import cached_property
+from typing import Literal, TextIO, TypeVar
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import ConfigDict, Field, StrictBool, field_validator
+
+from ramp.yamlspec import Problem, Slug, SpecFileError, Strict, Text, parse_document, read_text
+
+KINDS = ("contacts", "qa")
+
+CONTACT_FIELDS: dict[str, str] = {
+    "external_id": "text",
+    "channel": "text",
+    "queue": "text",
+    "created_at": "datetime",
+    "first_response_at": "datetime",
+    "solved_at": "datetime",
+    "handle_seconds": "duration",
+    "reopens": "integer",
+    "contacts_to_resolve": "integer",
+    "csat_rating": "number",
+    "sla_met": "boolean",
+    "sla_target_seconds": "duration",
+    "agent_email": "text",
+    "agent_id": "text",
+}
+
+QA_FIELDS: dict[str, str] = {
+    "external_id": "text",
+    "interaction_id": "text",
+    "interaction_at": "datetime",
+    "evaluated_at": "datetime",
+    "scorecard": "text",
+    "score": "number",
+    "max_score": "number",
+    "critical_fail": "boolean",
+    "agent_email": "text",
+    "agent_id": "text",
+}
+
+FIELDS: dict[str, dict[str, str]] = {"contacts": CONTACT_FIELDS, "qa": QA_FIELDS}
+
+# Besides these, every mapping maps at least one of AGENT_FIELDS.
+REQUIRED: dict[str, tuple[str, ...]] = {
+    "contacts": ("external_id", "created_at"),
+    "qa": ("external_id", "evaluated_at"),
+}
+AGENT_FIELDS = ("agent_email", "agent_id")
+
+TYPES = ("text", "integer", "number", "duration", "datetime", "boolean")
+# How a field of each type may be read ("type:" in the mapping); the value is then
+# converted to the field's own type (an id read as an integer "12345.0" is stored as "12345").
+READ_AS: dict[str, tuple[str, ...]] = {
+    "text": ("text", "integer", "number"),
+    "integer": ("integer", "number"),
+    "number": ("number", "integer"),
+    "duration": ("duration", "number", "integer"),
+    "datetime": ("datetime",),
+    "boolean": ("boolean",),
+}
+DATETIME_FORMATS = ("iso", "epoch", "day_first", "month_first")
+DURATION_FORMATS = ("seconds", "minutes", "hms")
+DELIMITERS = (",", ";", "\t", "|")
+
+NULL_VALUES = ("", "-", "n/a", "na", "null", "none")
+TRUE_VALUES = ("yes", "y", "true", "t", "1")
+FALSE_VALUES = ("no", "n", "false", "f", "0")
+
+SAMPLE_SIZE = 64 * 1024  # characters of a CSV file read to detect its delimiter
+JSON_SAMPLE_ROWS = 1000  # JSON objects read ahead to check that the key columns exist
+CSV_FIELD_LIMIT = 16 * 1024 * 1024  # one cell may hold a long ticket thread
+EXTRA_CELLS = "(extra cells)"  # row key holding cells beyond the header, joined
+
+# A mapping file that cannot be used: the shared error with every problem placed.
+MappingFileError = SpecFileError
+
+_EXAMPLE = datetime(2026, 1, 31, 14, 5)
+_NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
+_HMS = re.compile(r"(-)?(\d+)(?::(\d{1,2}))?:(\d{1,2}(?:\.\d+)?)")
+_DATE = re.compile(
+    r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})"
+    r"(?:(?:\s+|T|,\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?"
+)
+_DATE_EXPECTED = {
+    "iso": "ISO 8601, e.g. 2026-01-31T14:05:00Z",
+    "epoch": "seconds since 1970-01-01 UTC, e.g. 1769868300",
+    "day_first": "day-first, e.g. 31/01/2026 14:05",
+    "month_first": "month-first, e.g. 01/31/2026 2:05 PM",
+}
+_DURATION_EXPECTED = {
+    "seconds": "a number of seconds, e.g. 95",
+    "minutes": "a number of minutes, e.g. 1.5",
+    "hms": "h:mm:ss or m:ss, e.g. 1:02:03 or 4:05",
+    None: "seconds, or h:mm:ss or m:ss, e.g. 95 or 1:35",
+}
+
+
+def _num_text(value: float) -> str:
+    """A number as people write it: 5 rather than 5.0."""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    return str(value)
+
+
+def _or(words: Iterable[str]) -> str:
+    items = list(words)
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " or " + items[-1]
+
+
+def _scalar_text(value: object) -> object:
+    """YAML numbers as text; YAML booleans refused, since their spelling is lost."""
+    if isinstance(value, bool):
+        raise ValueError(
+            "write yes/no/true/false/on/off in quotes here ('yes'): "
+            "unquoted, YAML reads them as true or false"
+        )
+    if isinstance(value, int | float):
+        return _num_text(value)
+    return value
+
+
+def _texts(value: object) -> object:
+    if isinstance(value, list | tuple):
+        return [_scalar_text(v) for v in value]
+    return _scalar_text(value)
+
+
+# The document ------------------------------------------------------------------------
+
+
+class FieldSpec(Strict):
+    """Where one field comes from (a column, or a constant value) and how to read it."""
+
+    column: Text | None = None
+    value: str | float | bool | None = None
+    type: str | None = None
+    format: str | None = None
+    map: dict[str, str | float | bool] | None = None
+    scale: tuple[float, float] | None = None
+    required: StrictBool = False
+
+    @field_validator("map", mode="before")
+    @classmethod
+    def _map_keys(cls, value: object) -> object:
+        if isinstance(value, dict):
+            return {_scalar_text(k): v for k, v in value.items()}
+        return value
+
+    @cached_property
+    def _lookup(self) -> dict[str, str | float | bool]:
+        return {k.strip().casefold(): v for k, v in (self.map or {}).items()}
+
+
+class CategorySpec(Strict):
+    """One QA scorecard category: the column of its score and its maximum."""
+
+    name: Text
+    score: Text
+    max_score: float | None = None
+    max_column: Text | None = None
+    min_score: float = 0
+    weight: float = 1
+    critical: StrictBool = False
+
+
+class SkipRule(Strict):
+    """Rows to leave out; a rule with several tests matches when all of them do."""
+
+    model_config = ConfigDict(populate_by_name=True)
+
+    column: Text
+    equals: str | None = None
+    in_: tuple[str, ...] | None = Field(None, alias="in")
+    empty: StrictBool | None = None
+    matches: str | None = None
+
+    _as_text = field_validator("equals", "in_", mode="before")(_texts)
+
+    @cached_property
+    def _in(self) -> frozenset[str]:
+        return frozenset(v.strip().casefold() for v in self.in_ or ())
+
+    @cached_property
+    def _regex(self) -> re.Pattern[str] | None:
+        return re.compile(self.matches, re.IGNORECASE) if self.matches is not None else None
+
+
+def _with_scale(name: str, spec: FieldSpec, mapping: MappingSpec) -> FieldSpec:
+    """The field's spec; csat_rating without a scale of its own takes the mapping's csat_scale."""
+    if name == "csat_rating" and spec.scale is None:
+        return spec.model_copy(update={"scale": mapping.csat_scale})
+    return spec
+
+
+@dataclass(frozen=True)
+class _FieldPlan:
+    """One mapped field, resolved: how to read it and what it becomes."""
+
+    field: str
+    field_type: str
+    read_as: str
+    spec: FieldSpec  # with the rating scale filled in
+    required: bool
+    constant: object = None
+
+
+class MappingSpec(Strict):
+    """A whole mapping: one export format feeding one kind of record."""
+
+    name: Slug
+    title: Text
+    kind: str
+    source: Slug
+    format: Literal["csv", "jsonl"] = "csv"
+    delimiter: str | None = None
+    encoding: str = "utf-8"
+    timezone: str = "UTC"
+    null_values: tuple[str, ...] = NULL_VALUES
+    true_values: tuple[str, ...] = TRUE_VALUES
+    false_values: tuple[str, ...] = FALSE_VALUES
+    csat_scale: tuple[float, float] = (1.0, 5.0)
+    skip: tuple[SkipRule, ...] = ()
+    latest_per: Text | None = None
+    order_by: Text | None = None
+    fields: dict[str, FieldSpec]
+    categories: tuple[CategorySpec, ...] = ()
+
+    _as_text = field_validator("null_values", "true_values", "false_values", mode="before")(_texts)
+
+    @field_validator("delimiter", mode="before")
+    @classmethod
+    def _delimiter(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower() in ("tab", "\\t"):
+            return "\t"
+        return value
+
+    @field_validator("encoding", mode="before")
+    @classmethod
+    def _encoding(cls, value: object) -> object:
+        if isinstance(value, str) and value.strip().lower().replace("_", "-") in (
+            "utf-8",
+            "utf8",
+            "utf-8-sig",
+            "utf8-sig",
+        ):
+            return "utf-8"
+        return value
+
+    @field_validator("fields", mode="before")
+    @classmethod
+    def _short_fields(cls, value: object) -> object:
+        # `external_id: Ticket ID` is short for `external_id: {column: Ticket ID}`.
+        if isinstance(value, dict):
+            return {k: {"column": v} if isinstance(v, str) else v for k, v in value.items()}
+        return value
+
+    def column_list(self) -> list[str]:
+        """Every column the mapping reads, once each, in the order the document names them."""
+        out = [f.column for f in self.fields.values() if f.column]
+        for cat in self.categories:
+            out += [cat.score, *([cat.max_column] if cat.max_column else [])]
+        out += [rule.column for rule in self.skip]
+        out += [c for c in (self.latest_per, self.order_by) if c]
+        return list(dict.fromkeys(out))
+
+    def columns(self) -> set[str]:
+        """Every column the mapping reads."""
+        return set(self.column_list())
+
+    @cached_property
+    def zone(self) -> ZoneInfo:
+        """The time zone of datetimes written without an offset."""
+        return ZoneInfo(self.timezone)
+
+    @cached_property
+    def _nulls(self) -> frozenset[str]:
+        return frozenset(v.strip().casefold() for v in self.null_values)
+
+    @cached_property
+    def _trues(self) -> frozenset[str]:
+        return frozenset(v.strip().casefold() for v in self.true_values)
+
+    @cached_property
+    def _falses(self) -> frozenset[str]:
+        return frozenset(v.strip().casefold() for v in self.false_values)
+
+    @cached_property
+    def _plan(self) -> tuple[_FieldPlan, ...]:
+        known = FIELDS[self.kind]
+        required = REQUIRED[self.kind]
+        plans = []
+        for name, spec in self.fields.items():
+            field_type = known[name]
+            spec = _with_scale(name, spec, self)
+            plan = _FieldPlan(
+                name, field_type, spec.type or field_type, spec, spec.required or name in required
+            )
+            if spec.column is None:
+                constant = _convert(
+                    plan, _coerce(spec.value, plan.read_as, spec, self), _num_text(spec.value)
+                )
+                plan = replace(plan, constant=constant)
+            plans.append(plan)
+        return tuple(plans)
+
+    @cached_property
+    def _category_plan(self) -> tuple[tuple[CategorySpec, FieldSpec, FieldSpec | None], ...]:
+        return tuple(
+            (
+                cat,
+                FieldSpec(column=cat.score),
+                FieldSpec(column=cat.max_column) if cat.max_column else None,
+            )
+            for cat in self.categories
+        )
+
+
+# Rules across the document -----------------------------------------------------------
+
+
+def _pattern_problem(pattern: str) -> str | None:
+    """Why a strptime pattern is unusable, or None when it is fine."""
+    if "%" not in pattern:
+        return (
+            f"unknown datetime format '{pattern}' ({_or(DATETIME_FORMATS)}, "
+            "or a strptime pattern like %d/%m/%Y %H:%M)"
+        )
+    try:
+        datetime.strptime("", pattern)
+    except ValueError as exc:
+        if "directive" in str(exc) or "stray %" in str(exc):
+            return f"not a usable strptime pattern: {exc}"
+    return None
+
+
+def _format_problem(read_as: str, fmt: str) -> str | None:
+    if read_as == "datetime":
+        return None if fmt in DATETIME_FORMATS else _pattern_problem(fmt)
+    if read_as == "duration":
+        if fmt not in DURATION_FORMATS:
+            return f"unknown duration format '{fmt}' ({_or(DURATION_FORMATS)})"
+        return None
+    return f"format only applies to datetime and duration values, not {read_as}"
+
+
+def _field_problems(spec: MappingSpec, values_ok: bool) -> list[Problem]:
+    """Field names, sources, types, formats, scales, maps and constants."""
+    known = FIELDS[spec.kind]
+    out: list[Problem] = []
+    for name, fs in spec.fields.items():
+        loc = ("fields", name)
+        if name not in known:
+            out.append((loc, f"unknown field '{name}' for {spec.kind} (known: {', '.join(known)})"))
+            continue
+        field_type = known[name]
+        if fs.column is None and fs.value is None:
+            out.append((loc, f"{name} needs a column (or a constant value)"))
+        elif fs.column is not None and fs.value is not None:
+            out.append((loc, f"{name} has both a column and a value: use one"))
+        read_as = fs.type or field_type
+        if fs.type is not None and fs.type not in READ_AS[field_type]:
+            if fs.type not in TYPES:
+                message = f"unknown type '{fs.type}' ({_or(TYPES)})"
+            else:
+                message = (
+                    f"{name} is a {field_type} field: it can be read as "
+                    f"{_or(READ_AS[field_type])}, not {fs.type}"
+                )
+            out.append(((*loc, "type"), message))
+            continue
+        ok = True
+        if fs.format is not None and (problem := _format_problem(read_as, fs.format)):
+            out.append(((*loc, "format"), problem))
+            ok = False
+        if fs.scale is not None:
+            if read_as not in ("number", "integer") or field_type not in ("number", "integer"):
+                out.append(((*loc, "scale"), "scale only applies to number fields"))
+            elif fs.scale[0] >= fs.scale[1]:
+                out.append(((*loc, "scale"), "the low end of the scale must be below the high end"))
+                ok = False
+        if fs.map is not None:
+            if fs.column is None:
+                out.append(((*loc, "map"), "map translates column values: a constant needs none"))
+            seen: dict[str, str] = {}
+            for key in fs.map:
+                folded = key.strip().casefold()
+                if folded in seen:
+                    out.append(
+                        (
+                            (*loc, "map", key),
+                            f"'{key}' is mapped twice (also '{seen[folded]}'; case is ignored)",
+                        )
+                    )
+                seen.setdefault(folded, key)
+        if not (ok and values_ok):
+            continue
+        fs = _with_scale(name, fs, spec)
+        plan = _FieldPlan(name, field_type, read_as, fs, False)
+        checks = [((*loc, "map", k), v) for k, v in (fs.map or {}).items()]
+        if fs.value is not None and fs.column is None:
+            checks.append(((*loc, "value"), fs.value))
+        for where, value in checks:
+            try:
+                _convert(plan, _coerce(value, read_as, fs, spec), str(value))
+            except RowError as exc:
+                out.append((where, exc.message))
+    for name in REQUIRED[spec.kind]:
+        if name not in spec.fields:
+            out.append(
+                (
+                    ("fields",),
+                    f"the required field '{name}' is not mapped "
+                    f"(a {spec.kind} mapping needs {' and '.join(REQUIRED[spec.kind])})",
+                )
+            )
+    if not any(name in spec.fields for name in AGENT_FIELDS):
+        out.append(
+            (
+                ("fields",),
+                "map agent_email or agent_id (or both): records are matched to agents by them",
+            )
+        )
+    return out
+
+
+def _category_problems(spec: MappingSpec) -> list[Problem]:
+    """Categories belong to QA mappings, have unique names and a usable maximum."""
+    if not spec.categories:
+        return []
+    if spec.kind != "qa":
+        return [(("categories",), "categories are only for qa mappings")]
+    out: list[Problem] = []
+    seen: dict[str, int] = {}
+    for i, cat in enumerate(spec.categories):
+        loc = ("categories", i)
+        if cat.name.casefold() in seen:
+            out.append(
+                (
+                    (*loc, "name"),
+                    f"duplicate category '{cat.name}' (also categories[{seen[cat.name.casefold()]}])",
+                )
+            )
+        seen.setdefault(cat.name.casefold(), i)
+        if (cat.max_score is None) == (cat.max_column is None):
+            out.append((loc, "a category needs max_score (a number) or max_column, one of them"))
+        elif cat.max_score is not None and cat.max_score <= cat.min_score:
+            out.append(((*loc, "max_score"), "max_score must be above min_score"))
+        if cat.weight < 0:
+            out.append(((*loc, "weight"), "the weight must be 0 or more"))
+    return out
+
+
+def _skip_problems(spec: MappingSpec) -> list[Problem]:
+    """Each skip rule has a test, and its regular expression compiles."""
+    out: list[Problem] = []
+    for i, rule in enumerate(spec.skip):
+        loc = ("skip", i)
+        if rule.equals is None and rule.in_ is None and rule.empty is None and rule.matches is None:
+            out.append((loc, "a skip rule needs equals, in, empty or matches"))
+        if rule.matches is not None:
+            try:
+                re.compile(rule.matches)
+            except re.error as exc:
+                out.append(((*loc, "matches"), f"not a valid regular expression: {exc}"))
+    return out
+
+
+def _top_problems(spec: MappingSpec) -> list[Problem]:
+    """Kind, time zone, delimiter, encoding, scales, value words, latest_per."""
+    out: list[Problem] = []
+    if spec.kind not in KINDS:
+        out.append((("kind",), f"unknown kind '{spec.kind}' ({_or(KINDS)})"))
+    try:
+        ZoneInfo(spec.timezone)
+    except (ZoneInfoNotFoundError, ValueError, OSError):
+        out.append(
+            (
+                ("timezone",),
+                f"unknown time zone '{spec.timezone}' (an IANA name like Europe/Berlin or UTC)",
+            )
+        )
+    if spec.delimiter is not None:
+        if spec.format != "csv":
+            out.append((("delimiter",), "delimiter only applies to csv files"))
+        elif len(spec.delimiter) != 1 or spec.delimiter in '"\r\n':
+            out.append(
+                (("delimiter",), "the delimiter must be one character, such as , ; | or tab")
+            )
+    if spec.encoding != "utf-8":
+        out.append(
+            (
+                ("encoding",),
+                f"only utf-8 is supported, not '{spec.encoding}': export the file as UTF-8",
+            )
+        )
+    if spec.csat_scale[0] >= spec.csat_scale[1]:
+        out.append((("csat_scale",), "the low end of the scale must be below the high end"))
+    both = sorted(spec._trues & spec._falses)
+    if both:
+        out.append((("false_values",), f"{', '.join(both)} cannot mean both yes and no"))
+    for key, words in (("true_values", spec._trues), ("false_values", spec._falses)):
+        nulls = sorted(words & spec._nulls)
+        if nulls:
+            out.append(((key,), f"{', '.join(nulls)} also mark an empty value (null_values)"))
+    if spec.latest_per and not spec.order_by:
+        out.append(
+            (
+                ("latest_per",),
+                "latest_per needs order_by: the column that says which row is the latest",
+            )
+        )
+    if spec.order_by and not spec.latest_per:
+        out.append((("order_by",), "order_by only applies with latest_per"))
+    return out
+
+
+def _rule_errors(spec: MappingSpec) -> list[Problem]:
+    """Checks across the document; every problem found, each with its place."""
+    out = _top_problems(spec)
+    if spec.kind in KINDS:
+        # Constants and map values are read with the time zone and the value words.
+        readers = ("timezone", "csat_scale", "true_values", "false_values")
+        values_ok = not any(loc[0] in readers for loc, _ in out)
+        out += _field_problems(spec, values_ok)
+    return out + _category_problems(spec) + _skip_problems(spec)
+
+
+def parse_mapping(text: str, filename: str = "<mapping>") -> MappingSpec:
+    """Parse and check a mapping; raise MappingFileError with every problem."""
+    spec, _ = parse_document(text, filename, MappingSpec, _rule_errors, what="mapping file")
+    return spec
+
+
+def load_mapping_file(path: str | os.PathLike[str]) -> MappingSpec:
+    """Read and check a mapping file."""
+    return parse_mapping(read_text(str(path)), filename=str(path))
+
+
+# Values ------------------------------------------------------------------------------
+
+
+class RowError(Exception):
+    """One problem in a row: the column it is in (None: the row as a whole) and why.
+
+    `field` names the record field when the problem is about one (cross-field rules).
+    """
+
+    def __init__(self, column: str | None, message: str, field: str | None = None):
+        super().__init__(message)
+        self.column = column
+        self.message = message
+        self.field = field
+
+    def __str__(self) -> str:
+        return f"{self.column}: {self.message}" if self.column else self.message
+
+
+class RowErrors(Exception):
+    """Every problem of one row (or one unreadable line), with its line number."""
+
+    def __init__(self, line: int, errors: list[RowError]):
+        self.line = line
+        self.errors = list(errors)
+        super().__init__(f"line {line}: " + "; ".join(str(e) for e in self.errors))
+
+
+class MappingColumnsError(Exception):
+    """The export lacks columns the mapping reads; raised before any row is read."""
+
+    def __init__(self, missing: list[str], found: list[str]):
+        self.missing = missing
+        self.found = found
+        names = []
+        for col in missing:
+            close = get_close_matches(col, found, n=1)
+            names.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
+        shown = ", ".join(found) if found else "none"
+        super().__init__(f"the file has no column {', '.join(names)} (columns found: {shown})")
+
+
+@dataclass(frozen=True)
+class ParsedRow:
+    """One row read through a mapping: field -> value, with the line it started on.
+
+    Only mapped fields appear (an unmapped field is not "empty", it is unknown). Beside the
+    fields: "categories" (QA mappings with categories), "_csat_scale" (low, high) when
+    csat_rating is mapped, and "_key" / "_order" when the mapping has latest_per.
+    """
+
+    line: int
+    values: dict[str, object]
+
+
+class _Bad(ValueError):
+    """A value that cannot be read; parse_value adds the column."""
+
+
+def _number(text: str) -> float:
+    body = text[:-1].rstrip() if text.endswith("%") else text
+    if not _NUMBER.fullmatch(body):
+        raise _Bad(f"'{text}' is not a number")
+    value = float(body)
+    if not math.isfinite(value):
+        raise _Bad(f"'{text}' is not a number")
+    return value
+
+
+def _integer(text: str) -> int:
+    try:
+        value = _number(text)
+    except _Bad:
+        raise _Bad(f"'{text}' is not a whole number") from None
+    if not value.is_integer():
+        raise _Bad(f"'{text}' is not a whole number")
+    return int(value)
+
+
+def _duration(text: str, fmt: str | None) -> float:
+    expected = f"'{text}' is not a duration (expected {_DURATION_EXPECTED[fmt]})"
+    if fmt in ("seconds", "minutes") or (fmt is None and _NUMBER.fullmatch(text)):
+        if not _NUMBER.fullmatch(text):
+            raise _Bad(expected)
+        value = float(text) * (60 if fmt == "minutes" else 1)
+        if not math.isfinite(value):
+            raise _Bad(expected)
+    else:
+        match = _HMS.fullmatch(text)
+        if not match:
+            raise _Bad(expected)
+        sign, first, middle, last = match.groups()
+        seconds = float(last)
+        if seconds >= 60 or (middle is not None and int(middle) >= 60):
+            raise _Bad(expected)
+        if middle is None:  # m:ss
+            value = int(first) * 60 + seconds
+        else:  # h:mm:ss
+            value = int(first) * 3600 + int(middle) * 60 + seconds
+        value = -value if sign and value else value
+    if value < 0:
+        raise _Bad(f"'{text}' is a negative duration")
+    return value
+
+
+def _two_digit_year(year: int) -> int:
+    """Like %y: 69-99 are 1969-1999, 00-68 are 2000-2068."""
+    return year + (1900 if year >= 69 else 2000)
+
+
+def _day_month(text: str, day_first: bool) -> datetime:
+    match = _DATE.fullmatch(text)
+    if not match:
+        raise ValueError(text)
+    a, _, b, year, hour, minute, second, fraction, half = match.groups()
+    day, month = (int(a), int(b)) if day_first else (int(b), int(a))
+    full_year = int(year) if len(year) == 4 else _two_digit_year(int(year))
+    h = int(hour or 0)
+    if half:
+        if not 1 <= h <= 12:
+            raise ValueError(text)
+        h = h % 12 + (12 if half in "Pp" else 0)
+    micro = int((fraction or "0").ljust(6, "0"))
+    return datetime(full_year, month, day, h, int(minute or 0), int(second or 0), micro)
+
+
+def _datetime(text: str, fmt: str | None, zone: ZoneInfo) -> datetime:
+    fmt = fmt or "iso"
+    expected = _DATE_EXPECTED.get(fmt) or f"{fmt}, e.g. {_EXAMPLE.strftime(fmt)}"
+    try:
+        if fmt == "iso":
+            value = datetime.fromisoformat(
+                text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text
+            )
+        elif fmt == "epoch":
+            if not _NUMBER.fullmatch(text):
+                raise ValueError(text)
+            value = datetime.fromtimestamp(float(text), UTC)
+        elif fmt in ("day_first", "month_first"):
+            value = _day_month(text, fmt == "day_first")
+        else:
+            value = datetime.strptime(text, fmt)
+    except (ValueError, OverflowError, OSError):
+        raise _Bad(f"'{text}' is not a date (expected {expected})") from None
+    if value.tzinfo is not None:
+        return value
+    aware = value.replace(tzinfo=zone)
+    if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != value:
+        raise _Bad(f"'{text}' does not exist in {zone.key}: the clocks skip it (summer time)")
+    return aware
+
+
+def _parse_text(text: str, ftype: str, spec: FieldSpec, mapping: MappingSpec) -> object:
+    """A stripped cell read as `ftype`; None for a null marker."""
+    if text.casefold() in mapping._nulls:
+        return None
+    if ftype == "text":
+        return text
+    if ftype == "boolean":
+        folded = text.casefold()
+        if folded in mapping._trues:
+            return True
+        if folded in mapping._falses:
+            return False
+        raise _Bad(f"'{text}' is not yes or no")
+    if ftype in ("number", "integer"):
+        value: float = _number(text) if ftype == "number" else _integer(text)
+        if spec.scale is not None and not spec.scale[0] <= value <= spec.scale[1]:
+            low, high = (_num_text(float(v)) for v in spec.scale)
+            raise _Bad(f"'{text}' is outside the rating scale {low}–{high}")
+        return value
+    if ftype == "duration":
+        return _duration(text, spec.format)
+    if ftype == "datetime":
+        return _datetime(text, spec.format, mapping.zone)
+    raise ValueError(f"unknown type {ftype!r}")
+
+
+def _coerce(value: str | float | bool, ftype: str, spec: FieldSpec, mapping: MappingSpec) -> object:
+    """A constant or a translated value (from map) read as `ftype`."""
+    if isinstance(value, bool):
+        if ftype == "boolean":
+            return value
+        raise RowError(spec.column, f"true/false does not fit a {ftype} value")
+    text = _num_text(value) if isinstance(value, int | float) else value.strip()
+    try:
+        return _parse_text(text, ftype, spec, mapping)
+    except _Bad as exc:
+        raise RowError(spec.column, str(exc)) from None
+
+
+def parse_value(raw: str | None, ftype: str, spec: FieldSpec, mapping: MappingSpec) -> object:
+    """One cell read as `ftype` (map first, then null markers); raise RowError when unreadable."""
+    if raw is None:
+        return None
+    text = raw.strip()
+    if spec.map:
+        folded = text.casefold()
+        if folded in spec._lookup:
+            return _coerce(spec._lookup[folded], ftype, spec, mapping)
+    try:
+        return _parse_text(text, ftype, spec, mapping)
+    except _Bad as exc:
+        raise RowError(spec.column, str(exc)) from None
+
+
+def _convert(plan: _FieldPlan, value: object, raw: str | None) -> object:
+    """A value read as plan.read_as, as the field's own type."""
+    if value is None or plan.read_as == plan.field_type:
+        return value
+    if plan.field_type == "text":
+        return _num_text(value) if isinstance(value, float) else str(value)
+    if plan.field_type == "integer":
+        if isinstance(value, float) and not value.is_integer():
+            raise RowError(plan.spec.column, f"'{(raw or '').strip()}' is not a whole number")
+        return int(value)
+    if plan.field_type == "duration" and value < 0:
+        raise RowError(plan.spec.column, f"'{(raw or '').strip()}' is a negative duration")
+    return float(value)
+
+
+# Rows --------------------------------------------------------------------------------
+
+
+def _is_empty(raw: str | None, mapping: MappingSpec) -> bool:
+    return raw is None or raw.strip().casefold() in mapping._nulls
+
+
+def _skipped(row: Mapping[str, str], mapping: MappingSpec) -> bool:
+    """Whether any skip rule matches the row (comparisons ignore case)."""
+    for rule in mapping.skip:
+        raw = row.get(rule.column)
+        text = (raw or "").strip()
+        if rule.empty is not None and _is_empty(raw, mapping) != rule.empty:
+            continue
+        if rule.equals is not None and text.casefold() != rule.equals.strip().casefold():
+            continue
+        if rule.in_ is not None and text.casefold() not in rule._in:
+            continue
+        if rule._regex is not None and not rule._regex.search(text):
+            continue
+        return True
+    return False
+
+
+def _order_value(row: Mapping[str, str], mapping: MappingSpec) -> float:
+    """The order_by cell as a number (datetimes as timestamps), to find the latest row.
+
+    Read like the field that reads the same column, if any; otherwise a number, or a date
+    in the format of the kind's main date field (created_at / evaluated_at).
+    """
+    column = mapping.order_by or ""
+    raw = row.get(column)
+    empty = RowError(column, "the cell is empty: latest_per needs it to find the latest row")
+    if _is_empty(raw, mapping):
+        raise empty
+    text = (raw or "").strip()
+    plan = next(
+        (
+            p
+            for p in mapping._plan
+            if p.spec.column == column
+            and p.read_as in ("datetime", "number", "integer", "duration")
+        ),
+        None,
+    )
+    if plan is not None:
+        value = parse_value(raw, plan.read_as, plan.spec, mapping)
+    elif _NUMBER.fullmatch(text):
+        value = float(text)
+    else:
+        main = mapping.fields.get(REQUIRED[mapping.kind][1])
+        fmt = main.format if main is not None and main.column else None
+        formats = list(dict.fromkeys((fmt or "iso", "iso")))
+        value = None
+        for attempt in formats:
+            try:
+                value = _datetime(text, attempt, mapping.zone)
+                break
+            except _Bad:
+                continue
+        else:
+            expected = " or ".join(_DATE_EXPECTED.get(f, f) for f in formats)
+            raise RowError(
+                column, f"'{text}' cannot order rows (expected a number or a date: {expected})"
+            )
+    if value is None:
+        raise empty
+    return value.timestamp() if isinstance(value, datetime) else float(value)
+
+
+def _categories(row: Mapping[str, str], mapping: MappingSpec, errors: list[RowError]) -> list:
+    """The scorecard categories of a QA row; a None score means not scored (N/A)."""
+    out = []
+    for cat, score_spec, max_spec in mapping._category_plan:
+        try:
+            score = parse_value(row.get(cat.score), "number", score_spec, mapping)
+        except RowError as exc:
+            errors.append(exc)
+            score = None
+        high = cat.max_score
+        if max_spec is not None:
+            try:
+                high = parse_value(row.get(cat.max_column or ""), "number", max_spec, mapping)
+            except RowError as exc:
+                errors.append(exc)
+                high = None
+            if high is None and score is not None:
+                errors.append(RowError(cat.max_column, f"'{cat.name}' has a score but no maximum"))
+            elif high is not None and high <= cat.min_score:
+                errors.append(
+                    RowError(
+                        cat.max_column,
+                        f"the maximum of '{cat.name}' must be above {_num_text(cat.min_score)}",
+                    )
+                )
+                high = None
+        if score is not None and high is not None and score > high:
+            errors.append(
+                RowError(
+                    cat.score,
+                    f"'{_num_text(score)}' is above the maximum {_num_text(high)} of '{cat.name}'",
+                )
+            )
+        elif score is not None and score < cat.min_score:
+            errors.append(
+                RowError(
+                    cat.score,
+                    f"'{_num_text(score)}' is below the minimum {_num_text(cat.min_score)} of '{cat.name}'",
+                )
+            )
+        out.append(
+            {
+                "name": cat.name,
+                "score": score,
+                "max_score": high,
+                "min_score": cat.min_score,
+                "weight": cat.weight,
+                "critical": cat.critical,
+            }
+        )
+    return out
+
+
+def parse_row(line: int, row: Mapping[str, str], mapping: MappingSpec) -> ParsedRow | None:
+    """A raw row read through the mapping; None when a skip rule matches.
+
+    Raises RowErrors naming every bad column of the row, cross-field rules (check_record)
+    included.
+    """
+    if _skipped(row, mapping):
+        return None
+    errors: list[RowError] = []
+    if row.get(EXTRA_CELLS):
+        errors.append(
+            RowError(
+                None, "the row has more cells than the header has columns (a stray delimiter?)"
+            )
+        )
+    values: dict[str, object] = {}
+    bad_fields: set[str] = set()
+    for plan in mapping._plan:
+        column = plan.spec.column
+        if column is None:
+            value = plan.constant
+        else:
+            raw = row.get(column)
+            try:
+                value = _convert(plan, parse_value(raw, plan.read_as, plan.spec, mapping), raw)
+            except RowError as exc:
+                errors.append(exc)
+                bad_fields.add(plan.field)
+                value = None
+            else:
+                if value is None and plan.required:
+                    errors.append(
+                        RowError(column, f"{plan.field} is required, but the cell is empty")
+                    )
+                    bad_fields.add(plan.field)
+        values[plan.field] = value
+    agents = [p for p in mapping._plan if p.field in AGENT_FIELDS]
+    if agents and all(values[p.field] is None and p.field not in bad_fields for p in agents):
+        errors.append(
+            RowError(
+                agents[0].spec.column,
+                f"no agent: {' and '.join(p.field for p in agents)} "
+                + ("are both empty" if len(agents) > 1 else "is empty"),
+            )
+        )
+    if mapping.kind == "qa" and mapping.categories:
+        values["categories"] = _categories(row, mapping, errors)
+    if "csat_rating" in values:
+        scale = next(p.spec.scale for p in mapping._plan if p.field == "csat_rating")
+        values["_csat_scale"] = scale
+    if mapping.latest_per:
+        values["_key"] = (row.get(mapping.latest_per) or "").strip()
+        try:
+            values["_order"] = _order_value(row, mapping)
+        except RowError as exc:
+            errors.append(exc)
+    columns = {p.field: p.spec.column for p in mapping._plan}
+    for err in check_record(values, mapping.kind):
+        errors.append(RowError(columns.get(err.field or ""), err.message, err.field))
+    if errors:
+        raise RowErrors(line, errors)
+    return ParsedRow(line, values)
+
+
+def _when(value: datetime) -> str:
+    return value.isoformat(sep=" ", timespec="minutes")
+
+
+def check_record(values: Mapping[str, object], kind: str) -> list[RowError]:
+    """Rules across the fields of one record; each error names its field (column None)."""
+    out: list[RowError] = []
+    if kind == "contacts":
+        created = values.get("created_at")
+        for name, what in (
+            ("solved_at", "solved before it was created"),
+            ("first_response_at", "first response before it was created"),
+        ):
+            moment = values.get(name)
+            if isinstance(moment, datetime) and isinstance(created, datetime) and moment < created:
+                out.append(
+                    RowError(
+                        None,
+                        f"{what} ({name} {_when(moment)} is before created_at {_when(created)})",
+                        name,
+                    )
+                )
+        for name, what in (
+            ("handle_seconds", "negative handle time"),
+            ("sla_target_seconds", "negative SLA target"),
+            ("reopens", "negative number of reopens"),
+            ("contacts_to_resolve", "negative number of contacts to resolve"),
+        ):
+            number = values.get(name)
+            if isinstance(number, int | float) and not isinstance(number, bool) and number < 0:
+                out.append(RowError(None, f"{what} ({name} is {_num_text(number)})", name))
+    elif kind == "qa":
+        score, high = values.get("score"), values.get("max_score")
+        if isinstance(high, int | float) and high <= 0:
+            out.append(
+                RowError(
+                    None,
+                    f"the maximum score must be more than 0 (max_score is {_num_text(high)})",
+                    "max_score",
+                )
+            )
+        elif isinstance(score, int | float) and isinstance(high, int | float) and score > high:
+            out.append(
+                RowError(
+                    None,
+                    f"score above the maximum ({_num_text(score)} > {_num_text(high)})",
+                    "score",
+                )
+            )
+    else:
+        raise ValueError(f"unknown kind {kind!r}")
+    return out
+
+
+# Reading files -----------------------------------------------------------------------
+
+
+def _joined_lines(sample: str, stream: TextIO) -> Iterator[str]:
+    """The sample's lines then the rest of the stream, the cut line made whole again."""
+    for line in io.StringIO(sample, newline=""):
+        if not line.endswith(("\n", "\r")):
+            line += stream.readline()
+        yield line
+    yield from stream
+
+
+def _detect_delimiter(sample: str, columns: Iterable[str]) -> str:
+    """The delimiter among , ; tab | that finds most of the mapping's columns in the header.
+
+    csv.Sniffer's guess breaks ties (a header that names none of them, say).
+    """
+    try:
+        sniffed: str | None = csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+    except csv.Error:
+        sniffed = None
+    wanted = {c.casefold() for c in columns}
+
+    def score(delimiter: str) -> tuple[int, bool, int]:
+        header = next(csv.reader(io.StringIO(sample, newline=""), delimiter=delimiter), [])
+        found = {cell.strip().casefold() for cell in header}
+        return len(wanted & found), delimiter == sniffed, len(header)
+
+    return max(DELIMITERS, key=score)
+
+
+class _CsvRows(Iterator[tuple[int, dict[str, str]]]):
+    """CSV records as (line where the record starts, header -> cell)."""
+
+    def __init__(self, stream: TextIO, mapping: MappingSpec):
+        if csv.field_size_limit() < CSV_FIELD_LIMIT:
+            csv.field_size_limit(CSV_FIELD_LIMIT)
+        sample = stream.read(SAMPLE_SIZE)
+        if sample.endswith("\r"):
+            sample += stream.read(1)
+        sample = sample.removeprefix("\ufeff")
+        wanted = mapping.column_list()
+        self._delimiter = mapping.delimiter or _detect_delimiter(sample, wanted)
+        self._reader = csv.reader(_joined_lines(sample, stream), delimiter=self._delimiter)
+        self._start = 1
+        first = self._record()
+        header = [cell.strip() for cell in first[1]] if first else []
+        exact = {name: i for i, name in reversed(list(enumerate(header)))}
+        folded = {name.casefold(): i for i, name in reversed(list(enumerate(header)))}
+        names = list(header)
+        missing = []
+        for column in wanted:
+            if column in exact:
+                continue
+            if column.casefold() in folded:
+                names[folded[column.casefold()]] = column  # spelled as in the mapping
+            else:
+                missing.append(column)
+        if missing:
+            raise MappingColumnsError(missing, [h for h in header if h])
+        firsts: dict[str, int] = {}
+        for i, name in enumerate(names):
+            firsts.setdefault(name, i)
+        self._positions = list(firsts.items())
+        self._width = len(names)
+
+    def _record(self) -> tuple[int, list[str]] | None:
+        """The next record that has any text, with the line it starts on."""
+        for cells in self._reader:
+            start = self._start
+            self._start = self._reader.line_num + 1
+            if any(cell.strip() for cell in cells):
+                return start, cells
+        return None
+
+    def __next__(self) -> tuple[int, dict[str, str]]:
+        record = self._record()
+        if record is None:
+            raise StopIteration
+        line, cells = record
+        row = {name: cells[i] if i < len(cells) else "" for name, i in self._positions}
+        extra = cells[self._width :]
+        if any(cell.strip() for cell in extra):
+            row[EXTRA_CELLS] = self._delimiter.join(extra)
+        return line, row
+
+
+def _flatten(obj: Mapping[str, object], prefix: str = "") -> dict[str, str]:
+    """A JSON object's values as text; nested objects as dotted keys (agent.email)."""
+    out: dict[str, str] = {}
+    for key, value in obj.items():
+        name = f"{prefix}{key}"
+        if isinstance(value, dict):
+            out.update(_flatten(value, name + "."))
+        elif isinstance(value, list):
+            out[name] = json.dumps(value, ensure_ascii=False)
+        elif value is None:
+            out[name] = ""
+        elif isinstance(value, bool):
+            out[name] = "true" if value else "false"
+        else:
+            out[name] = str(value)
+    return out
+
+
+def _key_columns(mapping: MappingSpec) -> list[str]:
+    """Columns a JSON lines file must have somewhere in its first objects."""
+    out = [
+        spec.column
+        for name, spec in mapping.fields.items()
+        if spec.column and (spec.required or name in REQUIRED[mapping.kind])
+    ]
+    return out + [c for c in (mapping.latest_per, mapping.order_by) if c]
+
+
+class _JsonRows(Iterator[tuple[int, dict[str, str]]]):
+    """JSON lines as (line number, key -> value as text); a bad line raises RowErrors."""
+
+    def __init__(self, stream: TextIO, mapping: MappingSpec):
+        self._lines = enumerate(stream, start=1)
+        self._ahead: deque[tuple[int, dict[str, str]] | RowErrors] = deque()
+        seen: set[str] = set()
+        while len(self._ahead) < JSON_SAMPLE_ROWS and (item := self._read()) is not None:
+            self._ahead.append(item)
+            if isinstance(item, tuple):
+                seen.update(item[1])
+        missing = [c for c in _key_columns(mapping) if c not in seen]
+        agents = [f.column for n, f in mapping.fields.items() if n in AGENT_FIELDS and f.column]
+        if agents and not any(c in seen for c in agents):
+            missing += agents
+        if missing:
+            raise MappingColumnsError(list(dict.fromkeys(missing)), sorted(seen))
+
+    def _read(self) -> tuple[int, dict[str, str]] | RowErrors | None:
+        for line, text in self._lines:
+            text = text.removeprefix("\ufeff") if line == 1 else text
+            if not text.strip():
+                continue
+            try:
+                obj = json.loads(text)
+            except json.JSONDecodeError as exc:
+                return RowErrors(
+                    line, [RowError(None, f"not valid JSON: {exc.msg} (column {exc.colno})")]
+                )
+            if not isinstance(obj, dict):
+                return RowErrors(line, [RowError(None, "each line must be a JSON object {...}")])
+            return line, _flatten(obj)
+        return None
+
+    def __next__(self) -> tuple[int, dict[str, str]]:
+        item = self._ahead.popleft() if self._ahead else self._read()
+        if item is None:
+            raise StopIteration
+        if isinstance(item, RowErrors):
+            raise item
+        return item
+
+
+def read_rows(stream: TextIO, mapping: MappingSpec) -> Iterator[tuple[int, dict[str, str]]]:
+    """Stream the rows of an export as (line, column -> raw text), in constant memory.
+
+    CSV: the delimiter is detected unless the mapping gives one; a byte-order mark is
+    dropped; quoted newlines are kept and `line` is the physical line a record starts on
+    (the header is line 1); blank rows are left out; header names match the mapping's
+    columns ignoring case and surrounding spaces; cells past the header's width land under
+    EXTRA_CELLS. An unreadable file raises csv.Error. JSON lines: one object per line,
+    values as text (null as "", nested objects as dotted keys). A bad JSON line raises
+    RowErrors from next(); the iterator goes on with the next line when called again.
+    Columns the mapping reads but the file lacks raise MappingColumnsError before any row
+    (for JSON lines: the key columns, looked for in the first 1000 objects).
+    """
+    if mapping.format == "jsonl":
+        return _JsonRows(stream, mapping)
+    return _CsvRows(stream, mapping)
+
+
+R = TypeVar("R", ParsedRow, tuple[int, dict[str, str]])
+
+
+def reduce_latest(rows: Iterable[R], mapping: MappingSpec) -> Iterator[R]:
+    """Only the latest row per value of mapping.latest_per, by order_by; in file order.
+
+    Takes parsed rows (their "_key" and "_order" values) or raw (line, row) pairs (which
+    may raise RowErrors for an unusable order_by cell). Ties go to the later line. Rows
+    with an empty key are kept as they are. Without latest_per the rows pass through
+    lazily; with it, memory grows with the number of distinct keys, not rows.
+    """
+    if not mapping.latest_per:
+        return iter(rows)
+    latest: dict[str, tuple[float, int, R]] = {}
+    unkeyed: list[tuple[int, R]] = []
+    for item in rows:
+        if isinstance(item, ParsedRow):
+            line = item.line
+            key = str(item.values.get("_key") or "")
+            order = item.values.get("_order")
+        else:
+            line, raw = item
+            key = (raw.get(mapping.latest_per) or "").strip()
+            if not key:
+                unkeyed.append((line, item))
+                continue
+            try:
+                order = _order_value(raw, mapping)
+            except RowError as exc:
+                raise RowErrors(line, [exc]) from None
+        if not key or not isinstance(order, float):
+            unkeyed.append((line, item))
+            continue
+        previous = latest.get(key)
+        if previous is None or (order, line) >= previous[:2]:
+            latest[key] = (order, line, item)
+    kept = [(line, item) for _, line, item in latest.values()] + unkeyed
+    return iter([item for _, item in sorted(kept, key=lambda pair: pair[0])])

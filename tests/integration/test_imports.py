@@ -1,0 +1,193 @@
+"""Importing exports: checked whole, nothing half-written, re-imports update, metric milestones."""
+
+from datetime import date, timedelta
+from pathlib import Path
+
+import pytest
+from sqlalchemy import func, select
+
+from ramp.metrics.imports import ImportRefused, import_file, load_mapping
+from ramp.metrics.models import Contact, ImportRun, QAEvaluation
+from tests.conftest import FIXTURES
+
+QA_MAPPING = FIXTURES / "mappings" / "qa-basic.yaml"
+HEADER = "Review ID,Agent,Reviewed,Score,Max,Auto-fail\n"
+
+
+def count(db, model) -> int:
+    return db.session.execute(select(func.count()).select_from(model)).scalar_one()
+
+
+def write(tmp_path, text: str, name: str = "export.csv") -> Path:
+    path = tmp_path / name
+    path.write_text(text, encoding="utf-8")
+    return path
+
+
+@pytest.fixture
+def agent(make_user):
+    return make_user("agent", email="ana.silva@example.com", name="Ana Silva")
+
+
+def qa_rows(start: date, n: int, score: float = 90, first: int = 1) -> str:
+    return "".join(
+        f"R{i},ana.silva@example.com,{(start + timedelta(days=i % 5)).strftime('%d/%m/%Y')} 14:00,{score},100,no\n"
+        for i in range(first, first + n)
+    )
+
+
+def test_import_writes_then_updates_never_duplicates(db, tmp_path, agent):
+    mapping = load_mapping(path=str(QA_MAPPING))
+    path = write(tmp_path, HEADER + qa_rows(date(2026, 11, 2), 4))
+    report = import_file(path, mapping)
+    db.session.commit()
+    assert (report.created, report.updated, count(db, QAEvaluation)) == (4, 0, 4)
+    again = import_file(write(tmp_path, HEADER + qa_rows(date(2026, 11, 2), 4, score=70)), mapping)
+    db.session.commit()
+    assert (again.created, again.updated, count(db, QAEvaluation)) == (0, 4, 4)
+    percents = set(db.session.execute(select(QAEvaluation.percent)).scalars())
+    assert percents == {70.0}
+    assert count(db, ImportRun) == 2
+
+
+def test_day_first_dates_in_the_mapping_time_zone(db, tmp_path, agent):
+    mapping = load_mapping(path=str(QA_MAPPING))
+    import_file(
+        write(tmp_path, HEADER + "R1,ana.silva@example.com,03/04/2026 00:30,80,100,no\n"), mapping
+    )
+    row = db.session.execute(select(QAEvaluation)).scalar_one()
+    assert row.metric_date == date(2026, 4, 3)  # 00:30 in Berlin is the evening before in UTC
+    assert row.evaluated_at.replace(tzinfo=None) == __import__("datetime").datetime(
+        2026, 4, 2, 22, 30
+    )
+
+
+def test_every_bad_row_is_reported_and_nothing_is_written(db, tmp_path, agent):
+    mapping = load_mapping(path=str(QA_MAPPING))
+    text = HEADER + (
+        "R1,ana.silva@example.com,31/02/2026 10:00,80,100,no\n"
+        "R2,nobody@example.com,01/03/2026 10:00,80,100,no\n"
+        "R3,ana.silva@example.com,01/03/2026 10:00,120,100,no\n"
+        "R4,ana.silva@example.com,01/03/2026 10:00,80,100,maybe\n"
+        "R5,ana.silva@example.com,01/03/2026 10:00,80,100,no\n"
+        "R5,ana.silva@example.com,02/03/2026 10:00,85,100,no\n"
+        "R6,ana.silva@example.com,02/03/2026 10:00,85,100,no\n"
+    )
+    with pytest.raises(ImportRefused) as exc:
+        import_file(write(tmp_path, text), mapping)
+    report = exc.value.report
+    lines = {(p.line, p.column) for p in report.problems}
+    assert (2, "Reviewed") in lines
+    assert (4, "Score") in lines
+    assert (5, "Auto-fail") in lines
+    assert (7, "Review ID") in lines
+    assert any(
+        p.line == 3 and "unknown agent 'nobody@example.com'" in p.message for p in report.problems
+    )
+    assert report.unknown_agents == {"nobody@example.com": [3]}
+    assert report.rows_valid == 2 and report.rows_rejected == 5
+    db.session.rollback()
+    assert count(db, QAEvaluation) == 0 and count(db, ImportRun) == 0
+
+
+def test_accept_good_writes_the_good_rows_and_saves_the_rest(db, tmp_path, agent):
+    mapping = load_mapping(path=str(QA_MAPPING))
+    text = (
+        HEADER
+        + "R1,ana.silva@example.com,01/03/2026 10:00,80,100,no\nR2,ghost@example.com,01/03/2026 10:00,80,100,no\n"
+    )
+    rejects = tmp_path / "rejects.csv"
+    report = import_file(write(tmp_path, text), mapping, accept_good=True, rejects_path=rejects)
+    db.session.commit()
+    assert report.created == 1 and count(db, QAEvaluation) == 1
+    saved = rejects.read_text()
+    assert "ghost@example.com" in saved and "unknown agent" in saved and "R1" not in saved
+
+
+def test_dry_run_writes_nothing(db, tmp_path, agent):
+    mapping = load_mapping(path=str(QA_MAPPING))
+    report = import_file(
+        write(tmp_path, HEADER + qa_rows(date(2026, 3, 2), 3)), mapping, dry_run=True
+    )
+    assert report.rows_valid == 3 and not report.written
+    assert count(db, QAEvaluation) == 0
+
+
+@pytest.mark.parametrize(
+    ("content", "message"),
+    [
+        ("", "no rows"),
+        (HEADER, "no rows"),
+        ("Review ID,Agent\nR1,a@example.com\n", "missing column(s): "),
+        (
+            "Review ID,Agent,Reviewed,Score,Max,Auto-fail\nR1,caf\xe9,01/03/2026,1,2,no\n".encode(
+                "latin-1"
+            ),
+            "not UTF-8",
+        ),
+    ],
+    ids=["empty", "header only", "missing columns", "latin-1"],
+)
+def test_unusable_files_get_a_clear_message(db, tmp_path, agent, content, message):
+    mapping = load_mapping(path=str(QA_MAPPING))
+    path = tmp_path / "bad.csv"
+    path.write_bytes(content if isinstance(content, bytes) else content.encode())
+    with pytest.raises(ImportRefused) as exc:
+        import_file(path, mapping)
+    assert message in str(exc.value.report.problems[0])
+    assert count(db, QAEvaluation) == 0
+
+
+def test_contact_rules_solved_before_created_negative_time_rating_out_of_scale(db, tmp_path, agent):
+    mapping = load_mapping(path=str(FIXTURES / "mappings" / "contacts-basic.yaml"))
+    text = (
+        "Ticket,Agent,Created,Solved,Handle,CSAT\n"
+        "T1,ana.silva@example.com,2026-03-01T10:00:00Z,2026-03-01T09:00:00Z,0:05:00,5\n"
+        "T2,ana.silva@example.com,2026-03-01T10:00:00Z,2026-03-01T11:00:00Z,-0:05:00,5\n"
+        "T3,ana.silva@example.com,2026-03-01T10:00:00Z,2026-03-01T11:00:00Z,0:05:00,7\n"
+        "T4,ana.silva@example.com,2026-03-01T10:00:00Z,2026-03-01T11:00:00Z,1:05:00,4\n"
+    )
+    with pytest.raises(ImportRefused) as exc:
+        import_file(write(tmp_path, text), mapping)
+    messages = {p.line: p.message for p in exc.value.report.problems}
+    assert "before it was created" in messages[2]
+    assert "negative" in messages[3]
+    assert "outside the rating scale" in messages[4]
+    assert 5 not in messages
+    report = import_file(
+        write(tmp_path, text), mapping, accept_good=True, rejects_path=tmp_path / "r.csv"
+    )
+    db.session.commit()
+    row = db.session.execute(select(Contact)).scalar_one()
+    assert (row.external_id, row.handle_seconds, row.resolution_seconds, row.csat_good) == (
+        "T4",
+        3900,
+        3600,
+        True,
+    )
+    assert report.created == 1
+
+
+def test_import_makes_a_metric_milestone_achieved(db, tmp_path, ramp_world):
+    from ramp.milestones.models import PlanMilestone
+    from ramp.milestones.operations import evaluate_users
+
+    w = ramp_world
+    # A hire 22 days in (nesting), whose nesting QA milestone needs QA >= 75 over 14 days, 10 reviews.
+    hire = w.hire(name="Ana Silva", start_date=date.today() - timedelta(days=22))
+    email = hire.user.email
+    rows = "".join(
+        f"R{i},{email},{(date.today() - timedelta(days=i % 10)).strftime('%d/%m/%Y')} 12:00,88,100,no\n"
+        for i in range(12)
+    )
+    report = import_file(write(tmp_path, HEADER + rows), load_mapping(path=str(QA_MAPPING)))
+    evaluate_users(report.affected_users)
+    db.session.commit()
+    m = db.session.execute(
+        select(PlanMilestone).where(
+            PlanMilestone.hire_id == hire.id, PlanMilestone.key == "nesting-quality"
+        )
+    ).scalar_one()
+    assert m.status == "achieved", m.reason
+    check = next(c for c in m.checks if c["criterion"] == "metric:qa_score")
+    assert check["figures"]["value"] == 88.0 and check["figures"]["sample"] == 12
