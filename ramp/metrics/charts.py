@@ -43,7 +43,7 @@ def line_chart(
 ) -> str:
     """A line chart of values by tenure week, with an optional step line for targets."""
     values = [v for s in series for _, v in s.points if v is not None]
-    left, right, top, bottom = 56, width - 150, 16, height - 34
+    left, right, top, bottom = 56, width - 190, 16, height - 34
     desc = escape(f"{title} by tenure week, weeks 1 to {weeks}")
     if not values or weeks < 1:
         return (
@@ -100,7 +100,7 @@ def line_chart(
         ly = top + 14 + 18 * i
         parts.append(
             f'<line x1="{right + 12}" y1="{ly - 4}" x2="{right + 32}" y2="{ly - 4}" stroke="{color}" stroke-width="2.2"{dash}/>'
-            f'<text x="{right + 38}" y="{ly}" fill="#1d2330">{escape(s.name[:18])}</text>'
+            f'<text x="{right + 38}" y="{ly}" fill="#1d2330">{escape(s.name[:24])}</text>'
         )
     parts.append("</svg>")
     return "".join(parts)

@@ -322,3 +322,27 @@ def cohort_list() -> list[tuple[Cohort, int]]:
         .order_by(Cohort.start_date.desc())
     ).scalars()
     return [(c, counts.get(c.id, 0)) for c in cohorts]
+
+
+def visible_cohort_options(viewer: User) -> list[tuple[int, str]]:
+    """(id, name) of the cohorts with hires the viewer may see, newest first."""
+    visible = visible_hires(viewer).subquery()
+    vh = aliased(Hire, visible)
+    rows = db.session.execute(
+        select(Cohort.id, Cohort.name)
+        .where(Cohort.id.in_(select(vh.cohort_id)))
+        .order_by(Cohort.start_date.desc())
+    ).all()
+    return [(r.id, r.name) for r in rows]
+
+
+def visible_queues(viewer: User) -> list[str]:
+    """The queues the viewer's hires are placed in now."""
+    visible = visible_hires(viewer).subquery()
+    vh = aliased(Hire, visible)
+    return [
+        q
+        for (q,) in db.session.execute(
+            select(vh.queue).where(vh.queue.is_not(None)).distinct().order_by(vh.queue)
+        )
+    ]

@@ -44,6 +44,13 @@ RULES = {
         "manager": FORBIDDEN,
         "admin": OK,
     },
+    "board.compare": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": OK,
+        "manager": OK,
+        "admin": OK,
+    },
     "board.index": {
         "agent": FORBIDDEN,
         "owner": FORBIDDEN,
@@ -153,7 +160,7 @@ def scene(ramp_world, make_user, db):
     }
     urls = {
         "main.home": "/", "main.team": "/team", "admin.cohorts": "/admin/cohorts",
-        "admin.templates": "/admin/templates", "board.index": "/board/",
+        "admin.templates": "/admin/templates", "board.index": "/board/", "board.compare": "/board/compare",
         "board.hire": f"/board/hires/{hire.id}", "board.new_hire": "/board/hires/new",
         "board.roster": "/board/roster", "learner.home": "/learn/",
         "learner.curriculum": f"/learn/{enrollment.id}/",

@@ -232,3 +232,39 @@ def roster():
             return redirect(url_for("board.index"), 303)
     status = 422 if problems or form.errors else 200
     return render("board/roster.html", form=form, problems=problems, status=status)
+
+
+@bp.get("/compare")
+def compare():
+    """Compare cohorts week by week against the targets; as a page, CSV or a PDF report."""
+    from flask import Response, current_app, render_template
+
+    from ramp.metrics.comparison import DEFAULT_METRICS, compare, comparison_csv
+    from ramp.metrics.definitions import METRICS
+    from ramp.pdf import render_pdf
+
+    options = queries.visible_cohort_options(current_user)
+    allowed = {cid for cid, _ in options}
+    chosen = [int(c) for c in request.args.getlist("cohort") if c.isdigit() and int(c) in allowed]
+    if not chosen:
+        chosen = [cid for cid, _ in options[:3]]
+    metrics = [m for m in request.args.getlist("metric") if m in METRICS] or list(DEFAULT_METRICS)
+    queue = request.args.get("queue") or None
+    result = compare(chosen, metrics, queue)
+    context = dict(result=result, options=options, chosen=chosen, metrics=metrics, queue=queue,
+                   all_metrics=METRICS, queues=queries.visible_queues(current_user))  # fmt: skip
+    fmt = request.args.get("format")
+    if fmt == "csv":
+        return Response(
+            comparison_csv(result),
+            mimetype="text/csv",
+            headers={"Content-Disposition": "attachment; filename=cohort-comparison.csv"},
+        )
+    if fmt == "pdf":
+        html = render_template("board/compare_report.html", **context)
+        return Response(
+            render_pdf(html, current_app.static_folder),
+            mimetype="application/pdf",
+            headers={"Content-Disposition": "attachment; filename=cohort-comparison.pdf"},
+        )
+    return render("board/compare.html", **context)

@@ -1,0 +1,256 @@
+"""Cohort comparison: per cohort, tenure week and metric, the pooled figure, the target, and
+the share of hires at target; time to proficiency per hire and per cohort.
+
+Pooled figures come from the per-hire weekly parts (sums, counts, hits) kept by every import,
+so a comparison reads a few thousand rows, not the raw records. Medians (resolution and first
+response time) cannot be pooled from parts; they are read from the raw contacts.
+"""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass, field
+
+from sqlalchemy import select
+
+from ramp.extensions import db
+from ramp.metrics import charts, formulas
+from ramp.metrics.definitions import METRICS, MetricDefinition
+from ramp.metrics.display import active_targets
+from ramp.metrics.models import Contact, HireWeekMetric
+from ramp.metrics.targets import TargetsSpec, target_for
+from ramp.metrics.weekly import MEAN_METRICS, SHARE_METRICS
+from ramp.milestones.models import Cohort, Hire
+
+MEDIAN_COLUMNS = {
+    "resolution_time": Contact.resolution_seconds,
+    "first_response_time": Contact.first_response_seconds,
+}
+DEFAULT_METRICS = ("qa_score", "aht", "csat", "fcr", "sla_compliance")
+PROFICIENCY_METRICS = ("qa_score", "aht", "csat", "sla_compliance")
+
+
+@dataclass
+class WeekRow:
+    week: int
+    value: float | None
+    sample: int
+    target: float | None
+    hires_at_target: int
+    hires_judged: int
+
+    @property
+    def share_at_target(self) -> float | None:
+        return 100.0 * self.hires_at_target / self.hires_judged if self.hires_judged else None
+
+
+@dataclass
+class CohortResult:
+    cohort: Cohort
+    hires: int
+    weeks: dict[str, list[WeekRow]] = field(default_factory=dict)
+    proficiency_days: dict[int, int | None] = field(default_factory=dict)  # hire id -> days
+
+    @property
+    def median_days_to_proficiency(self) -> float | None:
+        days = [d for d in self.proficiency_days.values() if d is not None]
+        return statistics.median(days) if days else None
+
+    @property
+    def reached(self) -> int:
+        return sum(d is not None for d in self.proficiency_days.values())
+
+
+@dataclass
+class Comparison:
+    cohorts: list[CohortResult]
+    metrics: list[MetricDefinition]
+    queue: str | None
+    max_week: int
+    charts: dict[str, str]
+
+
+def _tenured(spec: TargetsSpec, metric: str, queue: str | None):
+    # The open-ended last step is the tenured target.
+    return target_for(spec, metric, 520, {"queue": queue} if queue else None)
+
+
+def compare(cohort_ids: list[int], metrics: list[str], queue: str | None = None) -> Comparison:
+    """The comparison of these cohorts on these metrics (optionally one queue's hires)."""
+    spec = active_targets()
+    metrics = [m for m in metrics if m in METRICS] or list(DEFAULT_METRICS)
+    cohorts = list(
+        db.session.execute(
+            select(Cohort).where(Cohort.id.in_(cohort_ids)).order_by(Cohort.start_date)
+        ).scalars()
+    )
+    hire_stmt = select(Hire.id, Hire.cohort_id, Hire.start_date).where(
+        Hire.cohort_id.in_([c.id for c in cohorts]), Hire.active.is_(True)
+    )
+    if queue:
+        hire_stmt = hire_stmt.where(Hire.queue == queue)
+    hires = db.session.execute(hire_stmt).all()
+    hires_by_cohort: dict[int, list] = defaultdict(list)
+    for h in hires:
+        hires_by_cohort[h.cohort_id].append(h)
+    wanted = set(metrics) | set(PROFICIENCY_METRICS)
+    parts = db.session.execute(
+        select(
+            HireWeekMetric.hire_id, HireWeekMetric.metric, HireWeekMetric.week, HireWeekMetric.sample,
+            HireWeekMetric.total, HireWeekMetric.hits, HireWeekMetric.value,
+        ).where(HireWeekMetric.hire_id.in_([h.id for h in hires]), HireWeekMetric.metric.in_(wanted))
+    ).all()  # fmt: skip
+    by_hire: dict[int, dict[str, dict[int, tuple]]] = defaultdict(lambda: defaultdict(dict))
+    for row in parts:
+        by_hire[row.hire_id][row.metric][row.week] = row
+    results = []
+    max_week = 0
+    for cohort in cohorts:
+        members = hires_by_cohort.get(cohort.id, [])
+        result = CohortResult(cohort, len(members))
+        for metric in metrics:
+            definition = METRICS[metric]
+            weeks: dict[int, dict] = defaultdict(
+                lambda: {"sample": 0, "total": 0.0, "hits": 0, "at": 0, "judged": 0}
+            )
+            for h in members:
+                for week, row in by_hire[h.id][metric].items():
+                    w = weeks[week]
+                    w["sample"] += row.sample
+                    w["total"] += row.total or 0.0
+                    w["hits"] += row.hits or 0
+                    target = target_for(spec, metric, week, {"queue": queue} if queue else None)
+                    if target and row.value is not None and row.sample >= target.min_sample:
+                        w["judged"] += 1
+                        w["at"] += definition.meets(row.value, target.value)
+            medians = _pooled_medians(metric, members) if metric in MEDIAN_COLUMNS else {}
+            rows = []
+            for week in sorted(weeks):
+                w = weeks[week]
+                if metric in MEAN_METRICS:
+                    value = w["total"] / w["sample"] if w["sample"] else None
+                elif metric in SHARE_METRICS:
+                    value = 100.0 * w["hits"] / w["sample"] if w["sample"] else None
+                else:
+                    value = medians.get(week)
+                target = target_for(spec, metric, week, {"queue": queue} if queue else None)
+                rows.append(
+                    WeekRow(
+                        week,
+                        value,
+                        w["sample"],
+                        target.value if target else None,
+                        w["at"],
+                        w["judged"],
+                    )
+                )
+                max_week = max(max_week, week)
+            result.weeks[metric] = rows
+        for h in members:
+            result.proficiency_days[h.id] = _days_to_proficiency(spec, by_hire[h.id], queue)
+        results.append(result)
+    svgs = {}
+    for metric in metrics:
+        definition = METRICS[metric]
+        series = [
+            charts.Series(r.cohort.name, [(w.week, w.value) for w in r.weeks[metric]])
+            for r in results
+        ]
+        path = [
+            (
+                w,
+                (
+                    t.value
+                    if (t := target_for(spec, metric, w, {"queue": queue} if queue else None))
+                    else None
+                ),
+            )
+            for w in range(1, max_week + 1)
+        ]
+        series.append(charts.Series("target", path, step=True))
+        svgs[metric] = charts.line_chart(
+            definition.label,
+            series,
+            max(max_week, 1),
+            unit="%" if definition.unit == "%" else "s",
+            width=720,
+        )
+    return Comparison(results, [METRICS[m] for m in metrics], queue, max_week, svgs)
+
+
+def _pooled_medians(metric: str, members) -> dict[int, float]:
+    """Exact pooled medians per tenure week, from the raw contacts of the cohort's hires."""
+    column = MEDIAN_COLUMNS[metric]
+    values: dict[int, list[float]] = defaultdict(list)
+    starts = {h.id: h.start_date for h in members}
+    if not members:
+        return {}
+    from ramp.milestones.models import Hire as H
+
+    rows = db.session.execute(
+        select(H.id, Contact.metric_date, column)
+        .join(Contact, Contact.user_id == H.user_id)
+        .where(H.id.in_(list(starts)), column.is_not(None), Contact.metric_date >= H.start_date)
+    )
+    for hire_id, day, value in rows:
+        values[(day - starts[hire_id]).days // 7 + 1].append(value)
+    return {w: formulas.median(v) for w, v in values.items()}
+
+
+def _days_to_proficiency(spec: TargetsSpec, weeks_by_metric, queue: str | None) -> int | None:
+    """Days from the start to the end of the second of two weeks running at every tenured target."""
+    met_weeks: set[int] | None = None
+    for metric in PROFICIENCY_METRICS:
+        target = _tenured(spec, metric, queue)
+        if target is None:
+            continue
+        definition = METRICS[metric]
+        ok = {
+            week
+            for week, row in weeks_by_metric.get(metric, {}).items()
+            if row.value is not None
+            and row.sample >= target.min_sample
+            and definition.meets(row.value, target.value)
+        }
+        met_weeks = ok if met_weeks is None else met_weeks & ok
+    if not met_weeks:
+        return None
+    for week in sorted(met_weeks):
+        if week + 1 in met_weeks:
+            return 7 * (week + 1)
+    return None
+
+
+def comparison_csv(result: Comparison) -> str:
+    """The comparison as CSV: one row per cohort, metric and tenure week."""
+    import csv
+    import io
+
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(
+        [
+            "cohort",
+            "start_date",
+            "hires",
+            "metric",
+            "tenure_week",
+            "pooled_value",
+            "records",
+            "target",
+            "hires_at_target",
+            "hires_judged",
+            "share_at_target",
+        ]
+    )
+    for r in result.cohorts:
+        for definition in result.metrics:
+            for w in r.weeks.get(definition.name, []):
+                writer.writerow([
+                    r.cohort.name, r.cohort.start_date.isoformat(), r.hires, definition.name, w.week,
+                    "" if w.value is None else round(w.value, 2), w.sample,
+                    "" if w.target is None else w.target, w.hires_at_target, w.hires_judged,
+                    "" if w.share_at_target is None else round(w.share_at_target, 1),
+                ])  # fmt: skip
+    return out.getvalue()
