@@ -39,6 +39,10 @@ def create_app(test_config: dict | None = None) -> Flask:
     limiter.init_app(app)
     login_manager.init_app(app)
 
+    from ramp.jobs import jobs
+
+    jobs.init_app(app)
+
     with app.app_context():
         from ramp import database
 

@@ -395,8 +395,7 @@ records = click.Group("records", help="Import QA evaluations and contacts from e
 @with_appcontext
 def import_records_command(path, preset, mapping_path, dry_run, accept_good, rejects):
     """Import an export (CSV or JSON lines): checked whole first, written in one transaction."""
-    from ramp.metrics.imports import ImportRefused, import_file, load_mapping
-    from ramp.milestones.operations import evaluate_users
+    from ramp.metrics.imports import ImportRefused, import_and_update, load_mapping
     from ramp.yamlspec import SpecFileError
 
     require_schema()
@@ -421,7 +420,7 @@ def import_records_command(path, preset, mapping_path, dry_run, accept_good, rej
         bar["bar"].update(done - bar["bar"].pos)
 
     try:
-        report = import_file(
+        report, changed = import_and_update(
             path, mapping, dry_run=dry_run, accept_good=accept_good, rejects_path=rejects,
             progress=progress,
         )  # fmt: skip
@@ -446,7 +445,6 @@ def import_records_command(path, preset, mapping_path, dry_run, accept_good, rej
         if bar["bar"] is not None:
             bar["bar"].__exit__(None, None, None)
     if report.written:
-        changed = evaluate_users(report.affected_users)
         db.session.commit()
         click.echo(report.summary())
         click.echo(

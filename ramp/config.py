@@ -48,4 +48,7 @@ def build_config(instance_path: str) -> dict:
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("RAMP_LOGIN_RATE_LIMIT", "10 per minute"),
+        # Uploads larger than this import in the background queue, with progress on the page.
+        "IMPORT_BACKGROUND_BYTES": int(os.environ.get("RAMP_IMPORT_BACKGROUND_BYTES", 1_000_000)),
+        "MAX_CONTENT_LENGTH": int(os.environ.get("RAMP_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)),
     }

@@ -273,6 +273,7 @@ def import_file(
     model = QAEvaluation if mapping.kind == "qa" else Contact
     to_record = records.qa_row if mapping.kind == "qa" else records.contact_row
     zone = ZoneInfo(mapping.timezone)
+    mapped = set(mapping.fields) | ({"categories"} if mapping.categories else set())
     batch: list[dict] = []
     rejects = None
     writer = None
@@ -306,13 +307,13 @@ def import_file(
                 )
                 report.affected_users.add(user_id)
                 if len(batch) >= BATCH:
-                    _write(model, batch, report)
+                    _write(model, batch, report, mapped)
                     written += len(batch)
                     batch = []
                     if progress:
                         progress("writing", written, report.rows_valid)
             if batch:
-                _write(model, batch, report)
+                _write(model, batch, report, mapped)
                 written += len(batch)
                 if progress:
                     progress("writing", written, report.rows_valid)
@@ -334,8 +335,12 @@ def import_file(
     return report
 
 
-def _write(model, rows: list[dict], report: ImportReport) -> None:
-    """Insert new records and update known ones (by source and external id) in one statement."""
+def _write(model, rows: list[dict], report: ImportReport, mapped: set[str]) -> None:
+    """Insert new records and update known ones (by source and external id) in one statement.
+
+    On update, the fields this mapping reads are replaced (emptied when the export says so);
+    fields it does not read keep their values, and so do derived outcomes it cannot work out.
+    """
     source = rows[0]["source"]
     ids = [r["external_id"] for r in rows]
     existing = set(
@@ -350,10 +355,23 @@ def _write(model, rows: list[dict], report: ImportReport) -> None:
     else:
         from sqlalchemy.dialects.sqlite import insert
     stmt = insert(model).values(rows)
-    columns = [c for c in rows[0] if c not in ("source", "external_id")]
-    stmt = stmt.on_conflict_do_update(
-        index_elements=["source", "external_id"], set_={c: stmt.excluded[c] for c in columns}
-    )
+    table = model.__table__
+    always = {"user_id", "import_run_id"}
+    # The metric date comes from the solved (or interaction) time when there is one: only a
+    # mapping that reads that time may move it.
+    if {"solved_at", "interaction_at"} & mapped:
+        always.add("metric_date")
+    if "csat_rating" in mapped:
+        mapped = mapped | {"csat_min", "csat_max"}
+    update = {}
+    for column in rows[0]:
+        if column in ("source", "external_id"):
+            continue
+        if column in always or column in mapped:
+            update[column] = stmt.excluded[column]
+        elif column in records.DERIVED:
+            update[column] = func.coalesce(stmt.excluded[column], table.c[column])
+    stmt = stmt.on_conflict_do_update(index_elements=["source", "external_id"], set_=update)
     db.session.execute(stmt)
 
 
@@ -378,3 +396,57 @@ def load_mapping(preset: str | None = None, path: str | None = None) -> MappingS
     if path:
         return load_mapping_file(path)
     raise ValidationError("name a preset (--preset) or a mapping file (--mapping)")
+
+
+def import_and_update(
+    path: str | Path, mapping: MappingSpec, **options
+) -> tuple[ImportReport, int]:
+    """Import a file, then bring the agents' weekly figures and plans up to date (same transaction).
+
+    Returns the report and the number of milestones whose status or evidence changed.
+    """
+    from ramp.metrics.weekly import refresh_weeks
+    from ramp.milestones.operations import evaluate_users
+
+    report = import_file(path, mapping, **options)
+    changed = 0
+    if report.written:
+        refresh_weeks(report.affected_users)
+        changed = evaluate_users(report.affected_users)
+    return report, changed
+
+
+@dataclass(frozen=True)
+class PreviewRow:
+    line: int
+    values: dict
+    problems: list[str]
+    skipped: bool
+
+
+def preview(path: str | Path, mapping: MappingSpec, rows: int = 10) -> list[PreviewRow]:
+    """The first rows as the mapping reads them, with their problems; nothing is written."""
+    out: list[PreviewRow] = []
+    with _open(path) as fh:
+        reader = read_rows(fh, mapping)
+        while len(out) < rows:
+            try:
+                line, raw = next(reader)
+            except StopIteration:
+                break
+            except RowErrors as exc:
+                out.append(PreviewRow(exc.line, {}, [e.message for e in exc.errors], False))
+                continue
+            try:
+                parsed = parse_row(line, raw, mapping)
+            except RowErrors as exc:
+                out.append(
+                    PreviewRow(line, {}, [f"{e.column}: {e.message}" for e in exc.errors], False)
+                )
+                continue
+            if parsed is None:
+                out.append(PreviewRow(line, {}, [], True))
+                continue
+            shown = {k: v for k, v in parsed.values.items() if not k.startswith("_")}
+            out.append(PreviewRow(line, shown, [], False))
+    return out

@@ -15,6 +15,13 @@ def local_date(moment: datetime, zone: ZoneInfo) -> date:
     return moment.astimezone(zone).date()
 
 
+# Outcomes worked out from other fields; kept on update when the new export cannot work them out.
+DERIVED = {
+    "first_response_seconds", "resolution_seconds", "first_contact_resolved", "csat_good",
+    "sla_outcome", "percent",
+}  # fmt: skip
+
+
 def _utc(moment: datetime | None) -> datetime | None:
     # Stored in UTC: SQLite keeps the wall-clock time only, so every row must share one zone.
     if moment is None:

@@ -191,3 +191,25 @@ def test_import_makes_a_metric_milestone_achieved(db, tmp_path, ramp_world):
     assert m.status == "achieved", m.reason
     check = next(c for c in m.checks if c["criterion"] == "metric:qa_score")
     assert check["figures"]["value"] == 88.0 and check["figures"]["sample"] == 12
+
+
+def test_reimport_with_a_smaller_mapping_keeps_the_fields_it_does_not_read(db, tmp_path, agent):
+    full = load_mapping(path=str(FIXTURES / "mappings" / "contacts-basic.yaml"))
+    text = "Ticket,Agent,Created,Solved,Handle,CSAT\nT1,ana.silva@example.com,2026-03-01T10:00:00Z,2026-03-01T12:00:00Z,0:05:00,5\n"
+    import_file(write(tmp_path, text), full)
+    smaller_text = (
+        (FIXTURES / "mappings" / "contacts-basic.yaml")
+        .read_text()
+        .replace("  csat_rating: {column: CSAT, scale: [1, 5]}\n", "")
+        .replace("  solved_at: {column: Solved, format: iso}\n", "")
+    )
+    smaller = tmp_path / "smaller.yaml"
+    smaller.write_text(smaller_text)
+    again = "Ticket,Agent,Created,Handle\nT1,ana.silva@example.com,2026-03-01T10:00:00Z,0:07:00\n"
+    report = import_file(write(tmp_path, again, "again.csv"), load_mapping(path=str(smaller)))
+    db.session.commit()
+    assert report.updated == 1
+    row = db.session.execute(select(Contact)).scalar_one()
+    assert row.handle_seconds == 420  # read by both mappings: replaced
+    assert (row.csat_rating, row.csat_good, row.resolution_seconds) == (5.0, True, 7200)  # kept
+    assert row.metric_date.isoformat() == "2026-03-01"

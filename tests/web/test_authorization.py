@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 
 from ramp.curricula import queries as cq
 from ramp.curricula.models import Attempt, LessonCompletion
+from ramp.metrics.models import QAEvaluation
 from ramp.milestones.models import HireEvent, Placement, PlanMilestone
 from tests.conftest import csrf_token, login
 
@@ -36,6 +37,34 @@ RULES = {
         "other_manager": FORBIDDEN,
         "manager": FORBIDDEN,
         "admin": OK,
+    },
+    "admin.imports": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.import_preview": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": MISSING,
+    },
+    "admin.import_job": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": MISSING,
+    },
+    "admin.import_rejects": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": MISSING,
     },
     "admin.templates": {
         "agent": FORBIDDEN,
@@ -125,6 +154,7 @@ RULES = {
 }
 # POST-only actions that change a record: who may, and what everyone else gets.
 ACTIONS = {
+    "admin.import_run": ({}, QAEvaluation),
     "board.sign_off": ({"milestone": "classroom"}, PlanMilestone),
     "board.waive": ({"milestone": "basics-done", "reason": "r"}, PlanMilestone),
     "board.extend": (
@@ -160,7 +190,10 @@ def scene(ramp_world, make_user, db):
     }
     urls = {
         "main.home": "/", "main.team": "/team", "admin.cohorts": "/admin/cohorts",
-        "admin.templates": "/admin/templates", "board.index": "/board/", "board.compare": "/board/compare",
+        "admin.templates": "/admin/templates", "admin.imports": "/admin/imports",
+        "admin.import_preview": "/admin/imports/" + "0" * 32,
+        "admin.import_job": "/admin/imports/jobs/nope",
+        "admin.import_rejects": "/admin/imports/" + "0" * 32 + "/rejects.csv", "board.index": "/board/", "board.compare": "/board/compare",
         "board.hire": f"/board/hires/{hire.id}", "board.new_hire": "/board/hires/new",
         "board.roster": "/board/roster", "learner.home": "/learn/",
         "learner.curriculum": f"/learn/{enrollment.id}/",
@@ -172,6 +205,7 @@ def scene(ramp_world, make_user, db):
         "board.extend": f"/board/hires/{hire.id}/extend", "board.re_place": f"/board/hires/{hire.id}/re-place",
         "board.note": f"/board/hires/{hire.id}/notes",
         "learner.complete_lesson": f"/learn/{enrollment.id}/basics/lessons/lifecycle/complete",
+        "admin.import_run": "/admin/imports/" + "0" * 32 + "/run",
     }  # fmt: skip
     return users, urls
 
@@ -200,6 +234,7 @@ def test_pages_need_sign_in(client, scene):
 
 
 ALLOWED_ACTIONS = {
+    "admin.import_run": {"admin"},
     "board.sign_off": {"manager", "admin"}, "board.waive": {"manager", "admin"},
     "board.extend": {"manager", "admin"}, "board.re_place": {"manager", "admin"},
     "board.note": {"manager", "admin"}, "learner.complete_lesson": {"owner"},

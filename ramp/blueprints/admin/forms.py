@@ -1,6 +1,7 @@
 """Admin forms."""
 
 from flask_wtf import FlaskForm
+from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length
 
@@ -17,3 +18,11 @@ class CohortForm(FlaskForm):
     start_date = DateField("Start date", validators=[DataRequired()])
     template = SelectField("Ramp template", coerce=int, validators=[DataRequired()])
     team = SelectField("Team", coerce=int)
+
+
+class ImportForm(FlaskForm):
+    export = FileField(
+        "Export file (CSV or JSON lines)", validators=[FileRequired("Choose the export file.")]
+    )
+    preset = SelectField("Preset")
+    mapping = FileField("Or your own mapping (YAML)")

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 from ramp.accounts.queries import list_teams
 from ramp.blueprints.admin import bp
 from ramp.blueprints.admin.forms import CohortForm, TemplateForm
-from ramp.errors import ValidationError
+from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
 from ramp.milestones import operations, queries
 from ramp.milestones.models import RampTemplateVersion
@@ -83,4 +83,148 @@ def cohorts():
     status = 422 if errors or form.errors else 200
     return render(
         "admin/cohorts.html", form=form, errors=errors, cohorts=queries.cohort_list(), status=status
+    )
+
+
+def _uploads_root():
+    from pathlib import Path
+
+    from flask import current_app
+
+    root = Path(current_app.instance_path) / "uploads"
+    root.mkdir(parents=True, exist_ok=True)
+    return root
+
+
+@bp.route("/imports", methods=["GET", "POST"])
+def imports():
+    """Upload an export with a preset or your own mapping; a preview comes next."""
+    from ramp.blueprints.admin.forms import ImportForm
+    from ramp.metrics.imports import preset_names
+    from ramp.metrics.uploads import save_upload
+
+    form = ImportForm()
+    form.preset.choices = [SelectChoice("", "— my own mapping —")] + [
+        SelectChoice(p, p) for p in preset_names()
+    ]
+    errors: list[str] = []
+    if form.validate_on_submit():
+        mapping_text = None
+        if form.mapping.data:
+            try:
+                mapping_text = form.mapping.data.read(200_000).decode("utf-8-sig")
+            except UnicodeDecodeError:
+                errors.append("The mapping file is not UTF-8 text.")
+        if not errors:
+            try:
+                upload = save_upload(
+                    _uploads_root(), form.export.data.stream, form.export.data.filename,
+                    form.preset.data or None, mapping_text,
+                )  # fmt: skip
+            except ValidationError as exc:
+                errors = exc.problems
+            else:
+                return redirect(url_for("admin.import_preview", token=upload.token), 303)
+    from sqlalchemy import select
+
+    from ramp.metrics.models import ImportRun
+
+    runs = db.session.execute(select(ImportRun).order_by(ImportRun.id.desc()).limit(20)).scalars()
+    status = 422 if errors or form.errors else 200
+    return render("admin/imports.html", form=form, errors=errors, runs=list(runs), status=status)
+
+
+@bp.get("/imports/<token>")
+def import_preview(token: str):
+    """The first rows as the mapping reads them, before anything is written."""
+    from ramp.blueprints.auth.forms import EmptyForm
+    from ramp.metrics.imports import preview
+    from ramp.metrics.uploads import find_upload
+    from ramp.yamlspec import SpecFileError
+
+    upload = find_upload(_uploads_root(), token)
+    try:
+        mapping = upload.mapping()
+    except SpecFileError as exc:
+        return render("admin/import_preview.html", upload=upload, mapping=None, rows=[], columns=[],
+                      mapping_errors=exc.report().splitlines(), form=EmptyForm(), status=422)  # fmt: skip
+    rows = preview(upload.data, mapping)
+    columns = [f for f in mapping.fields if any(f in r.values for r in rows)]
+    return render("admin/import_preview.html", upload=upload, mapping=mapping, rows=rows, columns=columns,
+                  mapping_errors=[], form=EmptyForm())  # fmt: skip
+
+
+@bp.post("/imports/<token>/run")
+def import_run(token: str):
+    """Check the whole file and import it: now, or in the background when it is large."""
+    from flask import current_app
+
+    from ramp.blueprints.auth.forms import EmptyForm
+    from ramp.jobs import jobs
+    from ramp.metrics.imports import ImportRefused, import_and_update
+    from ramp.metrics.uploads import discard, find_upload
+
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    upload = find_upload(_uploads_root(), token)
+    mapping = upload.mapping()
+    accept_good = request.form.get("accept_good") == "1"
+    actor_id = current_user.id
+
+    def work(progress):
+        from ramp.accounts.models import User
+
+        actor = db.session.get(User, actor_id)
+        try:
+            report, changed = import_and_update(
+                upload.data, mapping, accept_good=accept_good, rejects_path=upload.rejects,
+                actor=actor, progress=progress,
+            )  # fmt: skip
+        except ImportRefused as exc:
+            db.session.rollback()
+            return {"report": exc.report, "changed": 0}
+        db.session.commit()
+        if not report.rejects_path:
+            discard(upload)
+        return {"report": report, "changed": changed}
+
+    app = current_app._get_current_object()
+    if upload.size() > current_app.config["IMPORT_BACKGROUND_BYTES"]:
+        job = jobs.submit(
+            app, f"import {upload.filename}", lambda job: work(job.progress), owner_id=actor_id
+        )
+        return redirect(url_for("admin.import_job", job_id=job.id), 303)
+    result = work(None)
+    return render("admin/import_report.html", upload=upload, **result,
+                  status=200 if result["report"].written else 422)  # fmt: skip
+
+
+@bp.get("/imports/jobs/<job_id>")
+def import_job(job_id: str):
+    """Progress of a background import, then its report."""
+    from ramp.jobs import jobs
+
+    job = jobs.get(job_id)
+    if job is None or job.owner_id != current_user.id:
+        raise NotFound("There is no such import running (it may have finished before a restart).")
+    if job.status == "done" and request.headers.get("HX-Request") == "true":
+        return "", 200, {"HX-Refresh": "true"}  # reload as a whole page: the report
+    if job.status == "done":
+        return render("admin/import_report.html", upload=None, **job.result,
+                      status=200 if job.result["report"].written else 422)  # fmt: skip
+    return render("admin/import_job.html", block="job", job=job)
+
+
+@bp.get("/imports/<token>/rejects.csv")
+def import_rejects(token: str):
+    """The rows that were not imported, with the reason on each."""
+    from flask import send_file
+
+    from ramp.metrics.uploads import find_upload
+
+    upload = find_upload(_uploads_root(), token)
+    if not upload.rejects.is_file():
+        raise NotFound("No rows were rejected in this import.")
+    return send_file(
+        upload.rejects, mimetype="text/csv", as_attachment=True, download_name="rejects.csv"
     )
