@@ -1,0 +1,57 @@
+"""An admin uploads a QA export in Chromium; the preview, the report, then the board reflect it."""
+
+from datetime import date, timedelta
+
+import pytest
+from playwright.sync_api import expect
+
+from ramp.extensions import db
+from tests.browser.test_learner_path import sign_in
+from tests.conftest import FIXTURES
+
+pytestmark = pytest.mark.browser
+
+
+def test_admin_imports_and_a_milestone_turns_achieved(
+    server_url, page_factory, ramp_world, tmp_path
+):
+    w = ramp_world
+    hire = w.hire(name="Nora Nesting", start_date=date.today() - timedelta(days=22))
+    email, hire_id = hire.user.email, hire.id
+    db.session.commit()
+    export = tmp_path / "reviews.csv"
+    export.write_text(
+        "Review ID,Agent,Reviewed,Score,Max,Auto-fail\n"
+        + "".join(
+            f"R{i},{email},{(date.today() - timedelta(days=i % 10)).strftime('%d/%m/%Y')} 12:00,{86 + i % 5},100,no\n"
+            for i in range(12)
+        )
+    )
+
+    page = page_factory()
+    sign_in(page, server_url, w.admin.email)
+    page.goto(f"{server_url}/board/hires/{hire_id}")
+    expect(page.locator("#milestone-nesting-quality .milestone-head")).not_to_contain_text(
+        "Achieved"
+    )
+
+    page.goto(f"{server_url}/admin/imports")
+    page.get_by_label("Export file (CSV or JSON lines)").set_input_files(str(export))
+    page.get_by_label("Or your own mapping (YAML)").set_input_files(
+        str(FIXTURES / "mappings" / "qa-basic.yaml")
+    )
+    page.get_by_role("button", name="Upload and preview").click()
+    expect(page.get_by_role("heading", name="Preview: reviews.csv")).to_be_visible()
+    expect(page.locator("#preview tbody tr")).to_have_count(10)
+    expect(page.locator("#preview")).to_contain_text(email)
+    page.get_by_role("button", name="Check the whole file and import").click()
+    expect(page.locator("#import-summary")).to_contain_text(
+        "wrote 12 evaluations (12 new, 0 updated)"
+    )
+
+    page.goto(f"{server_url}/board/")
+    card = page.locator(".hire-card", has_text="Nora Nesting")
+    expect(card).to_contain_text("QA score")
+    card.get_by_role("link", name="Nora Nesting").click()
+    expect(page.locator("#milestone-nesting-quality .milestone-head")).to_contain_text("Achieved")
+    expect(page.locator(".metric-table")).to_contain_text("QA score")
