@@ -410,14 +410,11 @@ def import_records_command(path, preset, mapping_path, dry_run, accept_good, rej
         rejects = str(Path(path).with_suffix(".rejects.csv"))
     bar = {"bar": None}
 
-    def progress(stage: str, done: int, total: int | None) -> None:
-        if stage == "checking":
-            click.echo(f"  checked {done:,} rows...", err=True)
-            return
+    def progress(_stage: str, done: int, total: int | None) -> None:
         if bar["bar"] is None:
-            bar["bar"] = click.progressbar(length=total or 0, label="writing", file=sys.stderr)
+            bar["bar"] = click.progressbar(length=total or 0, label="importing", file=sys.stderr)
             bar["bar"].__enter__()
-        bar["bar"].update(done - bar["bar"].pos)
+        bar["bar"].update(max(0, done - bar["bar"].pos))
 
     try:
         report, changed = import_and_update(

@@ -106,7 +106,7 @@ def hire_metrics(hire, today: date | None = None, max_weeks: int = 16) -> HireMe
                     state = "met" if definition.meets(figure.value, target.value) else "short"
             cells.append(Cell(week, figure, target.value if target else None, state))
         rows.append(MetricRow(definition, cells, min_sample))
-        if name in CHART_METRICS:
+        if name in CHART_METRICS and any(c.figure is not None for c in cells):
             svgs[name] = charts.line_chart(
                 f"{definition.label}: {hire.user.name}",
                 [

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
@@ -107,25 +108,26 @@ def _agent_key(values: dict) -> tuple[str, str] | None:
     return None
 
 
-def _resolve_agents(keys: set[tuple[str, str]], source: str) -> dict[tuple[str, str], int]:
-    emails = [k for kind, k in keys if kind == "email"]
-    ids = [k for kind, k in keys if kind == "id"]
-    found: dict[tuple[str, str], int] = {}
-    for i in range(0, len(emails), BATCH):
-        chunk = emails[i : i + BATCH]
-        for email, uid in db.session.execute(
-            select(func.lower(User.email), User.id).where(func.lower(User.email).in_(chunk))
-        ):
-            found[("email", email)] = uid
-    for i in range(0, len(ids), BATCH):
-        chunk = ids[i : i + BATCH]
-        for ext, uid in db.session.execute(
-            select(AgentIdentity.external_id, AgentIdentity.user_id).where(
-                AgentIdentity.source == source, AgentIdentity.external_id.in_(chunk)
-            )
-        ):
-            found[("id", ext)] = uid
-    return found
+def _agent_index(source: str) -> dict[tuple[str, str], int]:
+    """Every agent a row can name: by e-mail, and by their id in this source (two queries)."""
+    index: dict[tuple[str, str], int] = {
+        ("email", email): uid
+        for email, uid in db.session.execute(select(func.lower(User.email), User.id))
+    }
+    for ext, uid in db.session.execute(
+        select(AgentIdentity.external_id, AgentIdentity.user_id).where(
+            AgentIdentity.source == source
+        )
+    ):
+        index[("id", ext)] = uid
+    return index
+
+
+@dataclass
+class _Pending:
+    line: int
+    raw: dict
+    row: dict
 
 
 def import_file(
@@ -138,24 +140,86 @@ def import_file(
     actor: User | None = None,
     progress: Callable[[str, int, int | None], None] | None = None,
 ) -> ImportReport:
-    """Check a whole export, then write it in one transaction (the caller commits).
+    """Check a whole export and write it in one transaction (the caller commits).
 
-    Raises ImportRefused when any row has a problem and accept_good is false: nothing is
-    written then. With accept_good, good rows are written and bad ones saved to rejects_path.
+    One pass: rows are written as they are read, inside a savepoint, and the savepoint is
+    rolled back when any row has a problem (unless accept_good) or for a dry run, so nothing
+    is ever half-written. Memory stays flat in the file's size (except latest_per, which keeps
+    one row per key). Raises ImportRefused when the file is refused.
     """
     report = ImportReport(str(path), mapping.name, mapping.kind, dry_run=dry_run)
-    bad_lines: set[int] = set()
-    seen_ids: dict[str, int] = {}
-    latest: dict[str, tuple[object, int]] = {}
-    agent_lines: dict[tuple[str, str], list[int]] = {}
-
     if Path(path).stat().st_size == 0:
         report.add(
             Problem(1, None, "the file is empty: it has no rows (only a header, or nothing at all)")
         )
         raise ImportRefused(report)
-    # Pass 1: parse and check every row.
+    agents = _agent_index(mapping.source)
+    model = QAEvaluation if mapping.kind == "qa" else Contact
+    to_record = records.qa_row if mapping.kind == "qa" else records.contact_row
+    zone = ZoneInfo(mapping.timezone)
+    mapped = set(mapping.fields) | ({"categories"} if mapping.categories else set())
+    id_column = mapping.fields["external_id"].column
+    total = Path(path).stat().st_size
+    savepoint = db.session.begin_nested()
+    run = ImportRun(
+        kind=mapping.kind, source=mapping.source, mapping=mapping.name, filename=Path(path).name,
+        created_by_id=actor.id if actor else None,
+    )  # fmt: skip
+    db.session.add(run)
+    db.session.flush()
+    rejects = writer = None
+    batch: list[_Pending] = []
+    latest: dict[object, tuple[object, _Pending]] = {}
+
+    def reject(line: int, raw: dict | None, problems: list[Problem]) -> None:
+        nonlocal writer
+        report.rows_rejected += 1
+        for problem in problems:
+            report.add(problem)
+        if rejects is not None and raw is not None:
+            if writer is None:
+                writer = csv.DictWriter(
+                    rejects, fieldnames=[*mapping.column_list(), "ramp_line", "ramp_problem"],
+                    extrasaction="ignore",
+                )  # fmt: skip
+                writer.writeheader()
+            writer.writerow(
+                {**raw, "ramp_line": line, "ramp_problem": "; ".join(p.message for p in problems)}
+            )
+
+    def flush_batch() -> None:
+        # Duplicates: an id met earlier in this file (already written by this run) or twice here.
+        ids = [p.row["external_id"] for p in batch]
+        earlier = set(
+            db.session.execute(
+                select(model.external_id).where(
+                    model.source == mapping.source,
+                    model.external_id.in_(ids),
+                    model.import_run_id == run.id,
+                )
+            ).scalars()
+        )
+        seen: set[str] = set()
+        good = []
+        for p in batch:
+            ext = p.row["external_id"]
+            if ext in earlier or ext in seen:
+                reject(
+                    p.line,
+                    p.raw,
+                    [Problem(p.line, id_column, f"'{ext}' appears more than once in the file")],
+                )
+                continue
+            seen.add(ext)
+            good.append(p.row)
+        if good:
+            _write(model, good, report, mapped)
+            report.affected_users.update(r["user_id"] for r in good)
+        batch.clear()
+
     try:
+        if accept_good and rejects_path:
+            rejects = open(rejects_path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
         with _open(path) as fh:
             rows = read_rows(fh, mapping)
             while True:
@@ -165,50 +229,70 @@ def import_file(
                     break
                 except RowErrors as exc:  # a line that is not a record at all (bad JSON)
                     report.rows_read += 1
-                    bad_lines.add(exc.line)
-                    for err in exc.errors:
-                        report.add(Problem(exc.line, err.column, err.message))
+                    reject(
+                        exc.line, None, [Problem(exc.line, e.column, e.message) for e in exc.errors]
+                    )
                     continue
                 report.rows_read += 1
-                if progress and report.rows_read % 5000 == 0:
-                    progress("checking", report.rows_read, None)
+                if progress and report.rows_read % 10_000 == 0:
+                    progress("reading", fh.buffer.tell() if hasattr(fh, "buffer") else 0, total)
                 try:
                     parsed = parse_row(line, raw, mapping)
                 except RowErrors as exc:
-                    bad_lines.add(line)
-                    for err in exc.errors:
-                        report.add(Problem(line, err.column, err.message))
+                    reject(line, raw, [Problem(line, e.column, e.message) for e in exc.errors])
                     continue
                 if parsed is None:
                     report.rows_skipped += 1
                     continue
                 values = parsed.values
+                key = _agent_key(values)
+                user_id = agents.get(key)
+                if user_id is None:
+                    label = key[1] if key[0] == "email" else f"{mapping.source} agent {key[1]}"
+                    lines = report.unknown_agents.setdefault(label, [])
+                    if len(lines) < 20:
+                        lines.append(line)
+                    reject(
+                        line,
+                        raw,
+                        [
+                            Problem(
+                                line,
+                                None,
+                                f"unknown agent '{label}': not a ramp user, and not linked to one",
+                            )
+                        ],
+                    )
+                    continue
+                pending = _Pending(
+                    line,
+                    raw,
+                    to_record(values, mapping.source, user_id, run.id, zone, mapping.csat_scale),
+                )
                 if mapping.latest_per:
-                    key, order = values.get("_key"), values.get("_order")
-                    previous = latest.get(key)
+                    k, order = values.get("_key"), values.get("_order")
+                    previous = latest.get(k)
+                    if previous is not None:
+                        report.rows_skipped += 1  # an older event of the same key
                     if (
                         previous is None
                         or order is None
                         or previous[0] is None
                         or order >= previous[0]
                     ):
-                        latest[key] = (order, line)
-                else:
-                    ext = str(values["external_id"])
-                    if ext in seen_ids:
-                        bad_lines.add(line)
-                        column = mapping.fields["external_id"].column
-                        report.add(
-                            Problem(
-                                line,
-                                column,
-                                f"'{ext}' appears twice in the file (also line {seen_ids[ext]})",
-                            )
-                        )
-                        continue
-                    seen_ids[ext] = line
-                agent_lines.setdefault(_agent_key(values), []).append(line)
+                        latest[k] = (order, pending)
+                    continue
+                batch.append(pending)
+                if len(batch) >= BATCH:
+                    flush_batch()
+            for _, pending in latest.values():
+                batch.append(pending)
+                if len(batch) >= BATCH:
+                    flush_batch()
+            if batch:
+                flush_batch()
     except MappingColumnsError as exc:
+        savepoint.rollback()
         report.add(
             Problem(
                 1,
@@ -222,104 +306,31 @@ def import_file(
         )
         raise ImportRefused(report) from None
     except UnicodeDecodeError:
+        savepoint.rollback()
         report.add(Problem(1, None, "the file is not UTF-8 text; export it again as CSV UTF-8"))
         raise ImportRefused(report) from None
     except csv.Error as exc:
+        savepoint.rollback()
         report.add(Problem(report.rows_read + 1, None, f"the file is not valid CSV: {exc}"))
         raise ImportRefused(report) from None
-
-    if report.rows_read == 0:
-        report.add(Problem(1, None, "the file has no rows (only a header, or nothing at all)"))
-        raise ImportRefused(report)
-
-    keep: set[int] | None = {line for _, line in latest.values()} if mapping.latest_per else None
-    agents = _resolve_agents(set(agent_lines), mapping.source)
-    for key, lines in agent_lines.items():
-        if key not in agents:
-            label = key[1] if key[0] == "email" else f"{mapping.source} agent {key[1]}"
-            report.unknown_agents[label] = lines
-            for line in lines:
-                if keep is None or line in keep:
-                    bad_lines.add(line)
-                    report.add(
-                        Problem(
-                            line,
-                            None,
-                            f"unknown agent '{label}': no ramp user has this e-mail or id",
-                        )
-                    )
-    candidate = report.rows_read - report.rows_skipped
-    if keep is not None:
-        candidate = len(keep)
-        report.rows_skipped += (
-            report.rows_read - report.rows_skipped - len(keep) - len(bad_lines - keep)
-        )
-    report.rows_rejected = len(bad_lines)
-    report.rows_valid = (
-        candidate - len(bad_lines & keep) if keep is not None else candidate - len(bad_lines)
-    )
-    if report.problem_count and not accept_good:
-        raise ImportRefused(report)
-    if dry_run:
-        return report
-
-    # Pass 2: write the good rows in batches; save the bad ones when asked.
-    run = ImportRun(
-        kind=mapping.kind, source=mapping.source, mapping=mapping.name, filename=Path(path).name,
-        created_by_id=actor.id if actor else None,
-    )  # fmt: skip
-    db.session.add(run)
-    db.session.flush()
-    model = QAEvaluation if mapping.kind == "qa" else Contact
-    to_record = records.qa_row if mapping.kind == "qa" else records.contact_row
-    zone = ZoneInfo(mapping.timezone)
-    mapped = set(mapping.fields) | ({"categories"} if mapping.categories else set())
-    batch: list[dict] = []
-    rejects = None
-    writer = None
-    written = 0
-    try:
-        if accept_good and report.problem_count and rejects_path:
-            rejects = open(rejects_path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
-            report.rejects_path = str(rejects_path)
-        with _open(path) as fh:
-            for line, raw in read_rows(fh, mapping):
-                if line in bad_lines:
-                    if rejects is not None:
-                        if writer is None:
-                            writer = csv.DictWriter(
-                                rejects, fieldnames=[*raw.keys(), "ramp_line", "ramp_problem"]
-                            )
-                            writer.writeheader()
-                        reasons = "; ".join(str(p) for p in report.problems if p.line == line)
-                        writer.writerow({**raw, "ramp_line": line, "ramp_problem": reasons})
-                    continue
-                if keep is not None and line not in keep:
-                    continue
-                parsed = parse_row(line, raw, mapping)
-                if parsed is None:
-                    continue
-                user_id = agents[_agent_key(parsed.values)]
-                batch.append(
-                    to_record(
-                        parsed.values, mapping.source, user_id, run.id, zone, mapping.csat_scale
-                    )
-                )
-                report.affected_users.add(user_id)
-                if len(batch) >= BATCH:
-                    _write(model, batch, report, mapped)
-                    written += len(batch)
-                    batch = []
-                    if progress:
-                        progress("writing", written, report.rows_valid)
-            if batch:
-                _write(model, batch, report, mapped)
-                written += len(batch)
-                if progress:
-                    progress("writing", written, report.rows_valid)
     finally:
         if rejects is not None:
             rejects.close()
+    report.rows_valid = report.created + report.updated
+    if report.rows_read == 0:
+        savepoint.rollback()
+        report.add(Problem(1, None, "the file has no rows (only a header, or nothing at all)"))
+        raise ImportRefused(report)
+    if (report.problem_count and not accept_good) or dry_run:
+        savepoint.rollback()
+        report.created = report.updated = 0
+        report.affected_users = set()
+        if report.problem_count and not accept_good:
+            raise ImportRefused(report)
+        return report
+    if rejects is not None and report.rows_rejected:
+        report.rejects_path = str(rejects_path)
+    savepoint.commit()
     report.written = True
     report.import_run_id = run.id
     run.status = "done"
@@ -333,6 +344,33 @@ def import_file(
     }
     db.session.flush()
     return report
+
+
+@lru_cache(maxsize=32)
+def _upsert(model, columns: tuple[str, ...], mapped: frozenset[str]):
+    """INSERT ... ON CONFLICT (source, external_id) DO UPDATE, for these columns and mapping."""
+    if db.engine.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    table = model.__table__
+    stmt = insert(table)
+    always = {"user_id", "import_run_id"}
+    # The metric date comes from the solved (or interaction) time when there is one: only a
+    # mapping that reads that time may move it.
+    if {"solved_at", "interaction_at"} & mapped:
+        always.add("metric_date")
+    if "csat_rating" in mapped:
+        mapped = mapped | {"csat_min", "csat_max"}
+    update = {}
+    for column in columns:
+        if column in ("source", "external_id"):
+            continue
+        if column in always or column in mapped:
+            update[column] = stmt.excluded[column]
+        elif column in records.DERIVED:
+            update[column] = func.coalesce(stmt.excluded[column], table.c[column])
+    return stmt.on_conflict_do_update(index_elements=["source", "external_id"], set_=update)
 
 
 def _write(model, rows: list[dict], report: ImportReport, mapped: set[str]) -> None:
@@ -350,29 +388,9 @@ def _write(model, rows: list[dict], report: ImportReport, mapped: set[str]) -> N
     )
     report.updated += len(existing)
     report.created += len(rows) - len(existing)
-    if db.engine.dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    stmt = insert(model).values(rows)
-    table = model.__table__
-    always = {"user_id", "import_run_id"}
-    # The metric date comes from the solved (or interaction) time when there is one: only a
-    # mapping that reads that time may move it.
-    if {"solved_at", "interaction_at"} & mapped:
-        always.add("metric_date")
-    if "csat_rating" in mapped:
-        mapped = mapped | {"csat_min", "csat_max"}
-    update = {}
-    for column in rows[0]:
-        if column in ("source", "external_id"):
-            continue
-        if column in always or column in mapped:
-            update[column] = stmt.excluded[column]
-        elif column in records.DERIVED:
-            update[column] = func.coalesce(stmt.excluded[column], table.c[column])
-    stmt = stmt.on_conflict_do_update(index_elements=["source", "external_id"], set_=update)
-    db.session.execute(stmt)
+    # One compiled statement executed for the whole batch (executemany), not a
+    # many-VALUES statement compiled anew per batch.
+    db.session.connection().execute(_upsert(model, tuple(rows[0]), frozenset(mapped)), rows)
 
 
 PRESETS_DIR = Path(__file__).parent / "presets"

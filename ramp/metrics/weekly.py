@@ -21,10 +21,18 @@ MEAN_METRICS = {"qa_score", "aht"}
 SHARE_METRICS = {"fcr", "csat", "sla_compliance"}
 
 
+CHUNK = 100  # agents whose records are held in memory at once
+
+
 def refresh_weeks(user_ids: Iterable[int], today: date | None = None) -> int:
     """Recompute the weekly figures of every active hire of these agents; return rows written."""
-    today = today or date.today()
-    ids = list(set(user_ids))
+    ids = sorted(set(user_ids))
+    return sum(
+        _refresh_chunk(ids[i : i + CHUNK], today or date.today()) for i in range(0, len(ids), CHUNK)
+    )
+
+
+def _refresh_chunk(ids: list[int], today: date) -> int:
     if not ids:
         return 0
     hires = list(

@@ -630,7 +630,8 @@ def evaluate_learner(enrollment_id: int, today: date | None = None) -> int:
     hire_ids = list(
         db.session.execute(select(Hire.id).where(Hire.enrollment_id == enrollment_id)).scalars()
     )
-    return evaluate_hires(hire_ids, today) if hire_ids else 0
+    # In chunks, so the records held in memory stay bounded however many agents an import touched.
+    return sum(evaluate_hires(hire_ids[i : i + 200], today) for i in range(0, len(hire_ids), 200))
 
 
 def evaluate_users(user_ids: Iterable[int], today: date | None = None) -> int:
@@ -643,4 +644,5 @@ def evaluate_users(user_ids: Iterable[int], today: date | None = None) -> int:
             select(Hire.id).where(Hire.user_id.in_(ids), Hire.active.is_(True))
         ).scalars()
     )
-    return evaluate_hires(hire_ids, today) if hire_ids else 0
+    # In chunks, so the records held in memory stay bounded however many agents an import touched.
+    return sum(evaluate_hires(hire_ids[i : i + 200], today) for i in range(0, len(hire_ids), 200))
