@@ -476,6 +476,26 @@ def link_user_command(email, source, external_id):
     click.echo(f"{email} is {source} id {external_id}")
 
 
+tokens = click.Group("tokens", help="API tokens for other systems.")
+
+
+@tokens.command("create")
+@click.argument("name")
+@with_appcontext
+def create_token_command(name):
+    """Create an API token; the secret is printed once."""
+    from ramp.metrics.api import create_token
+
+    require_schema()
+    try:
+        token, secret = create_token(name)
+    except ValidationError as exc:
+        _fail(exc.problems)
+    db.session.commit()
+    click.echo(f"token {token.id} for {token.name}: {secret}")
+    click.echo("keep it now: ramp stores only its hash. Send it as: Authorization: Bearer <token>")
+
+
 # demo ------------------------------------------------------------------------------------
 
 
@@ -520,6 +540,7 @@ def init_app(app: Flask) -> None:
         hires,
         milestones,
         records,
+        tokens,
         demo_command,
     ):
         app.cli.add_command(command)

@@ -15,6 +15,7 @@ from ramp.curricula.models import (  # noqa: F401
 )
 from ramp.metrics.models import (  # noqa: F401
     AgentIdentity,
+    ApiToken,
     Contact,
     HireWeekMetric,
     ImportRun,

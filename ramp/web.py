@@ -46,6 +46,7 @@ def init_app(app: Flask) -> None:
     """Register blueprints, the user loader, error handlers and response headers."""
     from ramp.accounts.models import User
     from ramp.blueprints.admin import bp as admin_bp
+    from ramp.blueprints.api import bp as api_bp
     from ramp.blueprints.auth import bp as auth_bp
     from ramp.blueprints.board import bp as board_bp
     from ramp.blueprints.learner import bp as learner_bp
@@ -56,6 +57,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(learner_bp)
     app.register_blueprint(board_bp)
     app.register_blueprint(admin_bp)
+    app.register_blueprint(api_bp)
 
     from markupsafe import Markup
 

@@ -1,0 +1,226 @@
+"""Token-authenticated JSON endpoints, described by /api/v1/openapi.json."""
+
+from __future__ import annotations
+
+from flask import g, jsonify, request, url_for
+from sqlalchemy import select
+from sqlalchemy.orm import joinedload
+
+from ramp.blueprints.api import bp
+from ramp.errors import ValidationError
+from ramp.extensions import csrf, db
+from ramp.metrics.api import authenticate, import_payload
+from ramp.metrics.imports import ImportRefused, ImportReport
+
+csrf.exempt(bp)  # no cookies here: every request carries its bearer token instead
+
+
+@bp.before_request
+def require_token():
+    """Every endpoint but the description needs `Authorization: Bearer <token>`."""
+    if request.endpoint == "api.openapi":
+        return None
+    header = request.headers.get("Authorization", "")
+    secret = header[7:].strip() if header.lower().startswith("bearer ") else None
+    token = authenticate(secret)
+    if token is None:
+        return (
+            jsonify(
+                error="unauthorized",
+                message="Send a valid API token: Authorization: Bearer <token>.",
+            ),
+            401,
+            {"WWW-Authenticate": 'Bearer realm="ramp"'},
+        )
+    g.api_token = token
+    db.session.commit()  # last_used_at
+    return None
+
+
+def _report(report: ImportReport, changed: int = 0) -> dict:
+    return {
+        "written": report.written,
+        "summary": report.summary(),
+        "records_read": report.rows_read,
+        "created": report.created,
+        "updated": report.updated,
+        "rejected": report.rows_rejected,
+        "milestones_changed": changed,
+        "unknown_agents": sorted(report.unknown_agents),
+        "problems": [
+            {"record": p.line, "field": p.column, "message": p.message} for p in report.problems
+        ],
+    }
+
+
+def _records(kind: str):
+    payload = request.get_json(silent=True)
+    accept_good = request.args.get("accept_good") == "true"
+    try:
+        report, changed = import_payload(kind, payload, accept_good)
+    except ValidationError as exc:
+        db.session.rollback()
+        return jsonify(error="invalid", problems=exc.problems), 400
+    except ImportRefused as exc:
+        db.session.rollback()
+        return jsonify(_report(exc.report)), 422
+    db.session.commit()
+    return jsonify(_report(report, changed)), 200
+
+
+@bp.post("/records/contacts")
+def contacts():
+    """Create or update contact records (by source and external_id)."""
+    return _records("contacts")
+
+
+@bp.post("/records/qa")
+def qa():
+    """Create or update QA evaluations (by source and external_id)."""
+    return _records("qa")
+
+
+@bp.get("/hires")
+def hires():
+    """Every active hire with their phase, status, next milestone and curriculum progress."""
+    from ramp.milestones.models import Hire
+
+    rows = db.session.execute(
+        select(Hire)
+        .where(Hire.active.is_(True))
+        .options(joinedload(Hire.user), joinedload(Hire.cohort))
+        .order_by(Hire.id)
+    ).scalars()
+    return jsonify(
+        hires=[
+            {
+                "id": h.id,
+                "name": h.user.name,
+                "email": h.user.email,
+                "cohort": h.cohort.name,
+                "start_date": h.start_date.isoformat(),
+                "phase": h.phase,
+                "status": h.status,
+                "next_milestone": h.next_milestone,
+                "next_status": h.next_status,
+                "next_due": h.next_due.isoformat() if h.next_due else None,
+                "curriculum_progress": h.progress_percent,
+                "placement": h.placement_label,
+            }
+            for h in rows
+        ]
+    )
+
+
+@bp.get("/openapi.json")
+def openapi():
+    """The OpenAPI 3.1 description of this API."""
+    from ramp.metrics.mapping import FIELDS
+
+    kinds = {
+        "datetime": {"type": "string", "format": "date-time"},
+        "duration": {"type": "number", "description": "seconds"},
+        "integer": {"type": "integer"},
+        "number": {"type": "number"},
+        "boolean": {"type": "boolean"},
+        "text": {"type": "string"},
+    }
+
+    def record_schema(kind: str, required: list[str]) -> dict:
+        return {
+            "type": "object",
+            "required": required,
+            "properties": {name: kinds[t] for name, t in FIELDS[kind].items()},
+            "description": "Name the agent by agent_email or by agent_id (their id in the source, linked with `ramp users link`).",
+        }
+
+    def batch(kind: str, required: list[str]) -> dict:
+        return {
+            "type": "object",
+            "required": ["source", "records"],
+            "properties": {
+                "source": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"},
+                "records": {
+                    "type": "array",
+                    "maxItems": 10000,
+                    "items": record_schema(kind, required),
+                },
+            },
+        }
+
+    report = {
+        "type": "object",
+        "properties": {
+            "written": {"type": "boolean"}, "summary": {"type": "string"},
+            "records_read": {"type": "integer"}, "created": {"type": "integer"},
+            "updated": {"type": "integer"}, "rejected": {"type": "integer"},
+            "milestones_changed": {"type": "integer"},
+            "unknown_agents": {"type": "array", "items": {"type": "string"}},
+            "problems": {"type": "array", "items": {"type": "object", "properties": {
+                "record": {"type": "integer"}, "field": {"type": ["string", "null"]}, "message": {"type": "string"}}}},
+        },
+    }  # fmt: skip
+
+    def records_op(kind: str, required: list[str], summary: str) -> dict:
+        return {
+            "post": {
+                "summary": summary,
+                "description": "The whole batch is checked first; by default nothing is written when any record is bad (422 with every problem). With accept_good=true the good records are written.",
+                "parameters": [
+                    {
+                        "name": "accept_good",
+                        "in": "query",
+                        "schema": {"type": "string", "enum": ["true", "false"]},
+                    }
+                ],
+                "requestBody": {
+                    "required": True,
+                    "content": {"application/json": {"schema": batch(kind, required)}},
+                },
+                "responses": {
+                    "200": {
+                        "description": "Written",
+                        "content": {"application/json": {"schema": report}},
+                    },
+                    "400": {"description": "Not a batch of records"},
+                    "401": {"description": "No valid token"},
+                    "422": {
+                        "description": "Refused: nothing written",
+                        "content": {"application/json": {"schema": report}},
+                    },
+                },
+            }
+        }
+
+    return jsonify(
+        {
+            "openapi": "3.1.0",
+            "info": {
+                "title": "ramp API",
+                "version": "1",
+                "description": "Push QA evaluations and contacts; read hires' progress.",
+            },
+            "servers": [
+                {"url": url_for("api.openapi", _external=True).rsplit("/openapi.json", 1)[0]}
+            ],
+            "security": [{"bearer": []}],
+            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+            "paths": {
+                "/records/contacts": records_op(
+                    "contacts", ["external_id", "created_at"], "Create or update contacts"
+                ),
+                "/records/qa": records_op(
+                    "qa", ["external_id", "evaluated_at"], "Create or update QA evaluations"
+                ),
+                "/hires": {
+                    "get": {
+                        "summary": "Active hires and their progress",
+                        "responses": {
+                            "200": {"description": "The hires"},
+                            "401": {"description": "No valid token"},
+                        },
+                    }
+                },
+            },
+        }
+    )

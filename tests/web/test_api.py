@@ -1,0 +1,110 @@
+"""The JSON API: bearer tokens, records pushed and checked whole, progress read, OpenAPI."""
+
+from datetime import date, timedelta
+
+import pytest
+from sqlalchemy import func, select
+
+from ramp.extensions import db as _db
+from ramp.metrics.api import create_token
+from ramp.metrics.models import QAEvaluation
+
+
+@pytest.fixture
+def bearer(db, make_user):
+    _, secret = create_token("QA tool", make_user("admin"))
+    _db.session.commit()
+    return {"Authorization": f"Bearer {secret}"}
+
+
+def count(db) -> int:
+    db.session.remove()
+    return db.session.execute(select(func.count()).select_from(QAEvaluation)).scalar_one()
+
+
+def test_requests_without_a_valid_token_are_refused(client, db):
+    for headers in ({}, {"Authorization": "Bearer nope"}, {"Authorization": "Basic abc"}):
+        response = client.post("/api/v1/records/qa", json={}, headers=headers)
+        assert response.status_code == 401
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+        assert response.json["error"] == "unauthorized"
+    assert client.get("/api/v1/hires").status_code == 401
+
+
+def test_push_qa_evaluations_and_read_progress(client, db, bearer, ramp_world):
+    hire = ramp_world.hire(name="Api Agent", start_date=date.today() - timedelta(days=22))
+    email = hire.user.email
+    records = [
+        {"external_id": f"E{i}", "agent_email": email, "score": 90, "max_score": 100,
+         "evaluated_at": (date.today() - timedelta(days=i % 9)).isoformat() + "T12:00:00Z"}
+        for i in range(12)
+    ]  # fmt: skip
+    response = client.post(
+        "/api/v1/records/qa", json={"source": "qa-tool", "records": records}, headers=bearer
+    )
+    assert response.status_code == 200, response.json
+    assert (response.json["created"], response.json["updated"], response.json["written"]) == (
+        12,
+        0,
+        True,
+    )
+    assert response.json["milestones_changed"] > 0
+    again = client.post(
+        "/api/v1/records/qa", json={"source": "qa-tool", "records": records}, headers=bearer
+    )
+    assert (again.json["created"], again.json["updated"]) == (0, 12)
+    assert count(db) == 12
+    hires = client.get("/api/v1/hires", headers=bearer).json["hires"]
+    assert [h["email"] for h in hires] == [email]
+
+
+def test_a_bad_batch_writes_nothing_and_lists_every_problem(client, db, bearer, make_user):
+    make_user("agent", email="ana.silva@example.com")
+    records = [
+        {"external_id": "E1", "agent_email": "ana.silva@example.com", "score": 90, "max_score": 100, "evaluated_at": "2026-11-02T10:00:00Z"},
+        {"external_id": "E2", "agent_email": "ghost@example.com", "score": 90, "max_score": 100, "evaluated_at": "2026-11-02T10:00:00Z"},
+        {"external_id": "E3", "agent_email": "ana.silva@example.com", "score": 190, "max_score": 100, "evaluated_at": "2026-11-02T10:00:00Z"},
+        {"external_id": "E4", "agent_email": "ana.silva@example.com", "evaluated_at": "yesterday"},
+    ]  # fmt: skip
+    response = client.post(
+        "/api/v1/records/qa", json={"source": "qa-tool", "records": records}, headers=bearer
+    )
+    assert response.status_code == 422
+    body = response.json
+    assert body["written"] is False and body["unknown_agents"] == ["ghost@example.com"]
+    by_record = {p["record"]: p for p in body["problems"]}
+    assert set(by_record) == {2, 3, 4}
+    assert by_record[4]["field"] == "evaluated_at"
+    assert count(db) == 0
+    response = client.post(
+        "/api/v1/records/qa?accept_good=true",
+        json={"source": "qa-tool", "records": records},
+        headers=bearer,
+    )
+    assert response.status_code == 200 and response.json["created"] == 1
+    assert count(db) == 1
+
+
+@pytest.mark.parametrize(
+    "body",
+    [
+        None,
+        [],
+        {"records": []},
+        {"source": "Bad Source", "records": [{}]},
+        {"source": "x", "records": [1]},
+    ],
+)
+def test_malformed_bodies_get_400(client, db, bearer, body):
+    response = client.post("/api/v1/records/contacts", json=body, headers=bearer)
+    assert response.status_code == 400 and response.json["problems"]
+
+
+def test_openapi_describes_the_endpoints(client):
+    spec = client.get("/api/v1/openapi.json").json
+    assert spec["openapi"].startswith("3.1")
+    assert {"/records/contacts", "/records/qa", "/hires"} <= set(spec["paths"])
+    schema = spec["paths"]["/records/qa"]["post"]["requestBody"]["content"]["application/json"][
+        "schema"
+    ]
+    assert schema["properties"]["records"]["items"]["required"] == ["external_id", "evaluated_at"]
