@@ -66,6 +66,13 @@ RULES = {
         "manager": FORBIDDEN,
         "admin": MISSING,
     },
+    "admin.targets": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
     "admin.templates": {
         "agent": FORBIDDEN,
         "owner": FORBIDDEN,
@@ -193,6 +200,7 @@ def scene(ramp_world, make_user, db):
     urls = {
         "main.home": "/", "main.team": "/team", "admin.cohorts": "/admin/cohorts",
         "admin.templates": "/admin/templates", "admin.imports": "/admin/imports",
+        "admin.targets": "/admin/targets",
         "admin.import_preview": "/admin/imports/" + "0" * 32,
         "admin.import_job": "/admin/imports/jobs/nope",
         "admin.import_rejects": "/admin/imports/" + "0" * 32 + "/rejects.csv", "board.index": "/board/", "board.compare": "/board/compare",
