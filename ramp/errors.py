@@ -1,5 +1,7 @@
 """Exceptions the domain raises and the web and CLI layers turn into messages."""
 
+from dataclasses import dataclass
+
 
 class RampError(Exception):
     """Base class of the errors ramp reports to a user."""
@@ -19,3 +21,16 @@ class NotAllowed(RampError):
 
 class NotFound(RampError):
     """The record does not exist, or the user may not know that it does."""
+
+
+@dataclass(frozen=True)
+class LineProblem:
+    """A problem with one line of an uploaded file: where it is and what is wrong."""
+
+    line: int
+    column: str | None
+    message: str
+
+    def __str__(self) -> str:
+        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
+        return f"{where}: {self.message}"

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import func, select
 
 from ramp.accounts.models import User, utcnow
+from ramp.errors import LineProblem
 from ramp.extensions import db
 from ramp.metrics import records
 from ramp.metrics.mapping import (
@@ -32,15 +33,7 @@ BATCH = 500
 MAX_PROBLEMS = 1000  # a report lists this many; the counts stay exact beyond it
 
 
-@dataclass(frozen=True)
-class Problem:
-    line: int
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+Problem = LineProblem  # a problem placed by line and column
 
 
 @dataclass

@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import csv
 import io
-from dataclasses import dataclass
 from datetime import date
 
 from sqlalchemy import select
 
 from ramp.accounts.models import Role, User
 from ramp.accounts.operations import EMAIL_RE, normalize_email
+from ramp.errors import LineProblem
 from ramp.extensions import db
 from ramp.milestones.models import Cohort, Hire
 from ramp.milestones.operations import NewHire, clean_placement
@@ -19,15 +19,7 @@ REQUIRED = ("name", "email", "start_date", "manager", "cohort")
 OPTIONAL = ("queue", "channel", "tier", "product_line", "language", "skills")
 
 
-@dataclass(frozen=True)
-class RosterProblem:
-    line: int
-    column: str | None
-    message: str
-
-    def __str__(self) -> str:
-        where = f"line {self.line}" + (f", column {self.column}" if self.column else "")
-        return f"{where}: {self.message}"
+RosterProblem = LineProblem  # a problem placed by line and column
 
 
 class RosterError(Exception):
