@@ -21,7 +21,7 @@ MEAN_METRICS = {"qa_score", "aht"}
 SHARE_METRICS = {"fcr", "csat", "sla_compliance"}
 
 
-CHUNK = 100  # agents whose records are held in memory at once
+CHUNK = 20  # agents whose records are held in memory at once
 
 
 def refresh_weeks(user_ids: Iterable[int], today: date | None = None) -> int:

@@ -630,8 +630,7 @@ def evaluate_learner(enrollment_id: int, today: date | None = None) -> int:
     hire_ids = list(
         db.session.execute(select(Hire.id).where(Hire.enrollment_id == enrollment_id)).scalars()
     )
-    # In chunks, so the records held in memory stay bounded however many agents an import touched.
-    return sum(evaluate_hires(hire_ids[i : i + 200], today) for i in range(0, len(hire_ids), 200))
+    return evaluate_hires(hire_ids, today) if hire_ids else 0
 
 
 def evaluate_users(user_ids: Iterable[int], today: date | None = None) -> int:
@@ -645,4 +644,4 @@ def evaluate_users(user_ids: Iterable[int], today: date | None = None) -> int:
         ).scalars()
     )
     # In chunks, so the records held in memory stay bounded however many agents an import touched.
-    return sum(evaluate_hires(hire_ids[i : i + 200], today) for i in range(0, len(hire_ids), 200))
+    return sum(evaluate_hires(hire_ids[i : i + 50], today) for i in range(0, len(hire_ids), 50))
