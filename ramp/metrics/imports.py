@@ -260,7 +260,14 @@ def import_file(
                 pending = _Pending(
                     line,
                     raw,
-                    to_record(values, mapping.source, user_id, run.id, zone, mapping.csat_scale),
+                    to_record(
+                        values,
+                        mapping.source,
+                        user_id,
+                        run.id,
+                        zone,
+                        values.get("_csat_scale") or mapping.csat_scale,
+                    ),
                 )
                 if mapping.latest_per:
                     k, order = values.get("_key"), values.get("_order")

@@ -213,3 +213,20 @@ def test_reimport_with_a_smaller_mapping_keeps_the_fields_it_does_not_read(db, t
     assert row.handle_seconds == 420  # read by both mappings: replaced
     assert (row.csat_rating, row.csat_good, row.resolution_seconds) == (5.0, True, 7200)  # kept
     assert row.metric_date.isoformat() == "2026-03-01"
+
+
+def test_a_field_scale_decides_what_counts_as_good(db, tmp_path, agent):
+    text = (
+        (FIXTURES / "mappings" / "contacts-basic.yaml")
+        .read_text()
+        .replace("scale: [1, 5]", "scale: [0, 10]")
+    )
+    mapping_path = tmp_path / "ten.yaml"
+    mapping_path.write_text(text)
+    rows = "Ticket,Agent,Created,Solved,Handle,CSAT\n" + "".join(
+        f"T{r},ana.silva@example.com,2026-03-01T10:00:00Z,2026-03-01T11:00:00Z,0:05:00,{r}\n"
+        for r in (7, 8, 10)
+    )
+    import_file(write(tmp_path, rows), load_mapping(path=str(mapping_path)))
+    good = dict(db.session.execute(select(Contact.external_id, Contact.csat_good)).all())
+    assert good == {"T7": False, "T8": True, "T10": True}
