@@ -55,7 +55,7 @@ def line_chart(
     y = _scale(lo, hi, bottom, top)
     parts = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {width} {height}" role="img" class="chart" '
-        f'font-family="DejaVu Sans, sans-serif" font-size="12"><title>{escape(title)}</title><desc>{desc}</desc>',
+        f'font-family="DejaVu Sans, sans-serif" font-size="14"><title>{escape(title)}</title><desc>{desc}</desc>',
         f'<line x1="{left}" y1="{bottom}" x2="{right}" y2="{bottom}" stroke="#8a93a3"/>',
     ]
     for i in range(5):

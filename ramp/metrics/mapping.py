@@ -326,6 +326,18 @@ class MappingSpec(Strict):
         return tuple(plans)
 
     @cached_property
+    def _agent_plans(self) -> tuple[_FieldPlan, ...]:
+        return tuple(p for p in self._plan if p.field in AGENT_FIELDS)
+
+    @cached_property
+    def _field_columns(self) -> dict[str, str | None]:
+        return {p.field: p.spec.column for p in self._plan}
+
+    @cached_property
+    def _rating_scale(self) -> tuple[float, float] | None:
+        return next((p.spec.scale for p in self._plan if p.field == "csat_rating"), None)
+
+    @cached_property
     def _category_plan(self) -> tuple[tuple[CategorySpec, FieldSpec, FieldSpec | None], ...]:
         return tuple(
             (
@@ -938,7 +950,7 @@ def parse_row(line: int, row: Mapping[str, str], mapping: MappingSpec) -> Parsed
                     )
                     bad_fields.add(plan.field)
         values[plan.field] = value
-    agents = [p for p in mapping._plan if p.field in AGENT_FIELDS]
+    agents = mapping._agent_plans
     if agents and all(values[p.field] is None and p.field not in bad_fields for p in agents):
         errors.append(
             RowError(
@@ -950,7 +962,7 @@ def parse_row(line: int, row: Mapping[str, str], mapping: MappingSpec) -> Parsed
     if mapping.kind == "qa" and mapping.categories:
         values["categories"] = _categories(row, mapping, errors)
     if "csat_rating" in values:
-        scale = next(p.spec.scale for p in mapping._plan if p.field == "csat_rating")
+        scale = mapping._rating_scale
         values["_csat_scale"] = scale
     if mapping.latest_per:
         values["_key"] = (row.get(mapping.latest_per) or "").strip()
@@ -958,7 +970,7 @@ def parse_row(line: int, row: Mapping[str, str], mapping: MappingSpec) -> Parsed
             values["_order"] = _order_value(row, mapping)
         except RowError as exc:
             errors.append(exc)
-    columns = {p.field: p.spec.column for p in mapping._plan}
+    columns = mapping._field_columns
     for err in check_record(values, mapping.kind):
         errors.append(RowError(columns.get(err.field or ""), err.message, err.field))
     if errors:
