@@ -54,7 +54,16 @@ def seed_demo(today: date | None = None) -> list[tuple[str, str, str]]:
         enrollment = operations.enroll(agent, version)
         _work_through(enrollment, steps, fail_first_check=email.startswith("jordan"))
     _seed_cohorts(version, today or date.today())
-    return [(role.value, email, NOTES[email]) for _, email, role, _ in PEOPLE]
+    logins = [(role.value, email, NOTES[email]) for _, email, role, _ in PEOPLE]
+    return [
+        *logins,
+        (
+            "agent",
+            "noah.becker@example.com",
+            "agent, week 10 of the September wave, with QA and ticket data",
+        ),
+        ("agent", "tomas.rivera@example.com", "agent, struggling in nesting (October wave)"),
+    ]
 
 
 # (cohort name, days since its start, queue, channel, [(name, e-mail, steps done, sign-offs)])
