@@ -496,6 +496,22 @@ def create_token_command(name):
     click.echo("keep it now: ramp stores only its hash. Send it as: Authorization: Bearer <token>")
 
 
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker_command(burst):
+    """Run background jobs from the Redis queue (needs REDIS_URL)."""
+    from flask import current_app
+    from redis import Redis
+    from rq import Queue, Worker
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        _fail("set REDIS_URL to use a Redis queue; without it, jobs run inside the web process")
+    connection = Redis.from_url(url)
+    Worker([Queue("ramp", connection=connection)], connection=connection).work(burst=burst)
+
+
 # demo ------------------------------------------------------------------------------------
 
 
@@ -541,6 +557,7 @@ def init_app(app: Flask) -> None:
         milestones,
         records,
         tokens,
+        worker_command,
         demo_command,
     ):
         app.cli.add_command(command)

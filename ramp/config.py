@@ -45,6 +45,8 @@ def build_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
+        # With a Redis URL, background jobs go to a Redis queue that `ramp worker` runs.
+        "REDIS_URL": os.environ.get("REDIS_URL") or None,
         "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("RAMP_LOGIN_RATE_LIMIT", "10 per minute"),

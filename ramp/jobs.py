@@ -1,19 +1,23 @@
 """The background queue: long work (large imports) runs off the request.
 
-Embedded by default: one worker thread in the web process, with progress kept in memory,
-which is what the single-process SQLite setup needs. With JOBS_EAGER (tests) a job runs at
-once, inside the request.
+Embedded by default: one worker thread in the web process, progress kept in memory, which is
+what the single-process SQLite setup needs. With REDIS_URL set, jobs go to a Redis queue (RQ)
+that `ramp worker` processes, and progress lives in Redis, so any web worker can show it.
+With JOBS_EAGER (tests) an embedded job runs at once, inside the request.
+
+A job is a function named by its import path, called as fn(*args, progress=callback) inside
+an application context; it commits or rolls back itself.
 """
 
 from __future__ import annotations
 
 import threading
 import uuid
-from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 
-from flask import Flask
+from flask import Flask, current_app
+from werkzeug.utils import import_string
 
 
 @dataclass
@@ -40,8 +44,25 @@ class Job:
         return min(100, 100 * self.done // self.total) if self.total else None
 
 
+def _call(app: Flask, job: Job, path: str, args: tuple) -> None:
+    from ramp.extensions import db
+
+    with app.app_context():
+        job.status = "running"
+        try:
+            job.result = import_string(path)(*args, progress=job.progress)
+            job.status = "done"
+        except Exception as exc:  # shown on the job's page; the transaction is undone
+            db.session.rollback()
+            job.error = str(exc) or exc.__class__.__name__
+            job.status = "failed"
+            app.logger.exception("background job %s failed", job.label)
+        finally:
+            db.session.remove()
+
+
 class JobQueue:
-    """Runs jobs on a worker thread, each inside its own application context."""
+    """Runs jobs on a worker thread, or hands them to Redis when REDIS_URL is configured."""
 
     def __init__(self) -> None:
         self._jobs: dict[str, Job] = {}
@@ -51,41 +72,91 @@ class JobQueue:
     def init_app(self, app: Flask) -> None:
         app.extensions["ramp_jobs"] = self
 
-    def submit(
-        self, app: Flask, label: str, fn: Callable[[Job], object], owner_id: int | None = None
-    ) -> Job:
-        """Queue fn(job); it runs with an app context and commits or rolls back itself."""
+    @staticmethod
+    def _redis_queue():
+        from redis import Redis
+        from rq import Queue
+
+        url = current_app.config.get("REDIS_URL")
+        return Queue("ramp", connection=Redis.from_url(url)) if url else None
+
+    def submit(self, label: str, path: str, *args, owner_id: int | None = None) -> str:
+        """Queue path(*args, progress=...); return the job's id."""
+        queue = self._redis_queue()
+        if queue is not None:
+            job = queue.enqueue(
+                "ramp.jobs.run_in_worker", path, args, job_timeout=6 * 3600, result_ttl=24 * 3600,
+                meta={"label": label, "owner_id": owner_id, "stage": "", "done": 0, "total": None},
+            )  # fmt: skip
+            return job.id
+        app = current_app._get_current_object()
         job = Job(uuid.uuid4().hex, label, owner_id=owner_id)
         with self._lock:
             self._jobs[job.id] = job
             if app.config.get("JOBS_EAGER"):
-                self._run(app, job, fn)
-                return job
+                _call(app, job, path, args)
+                return job.id
             if self._executor is None:
                 self._executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="ramp-jobs")
-        self._executor.submit(self._run, app, job, fn)
-        return job
+        self._executor.submit(_call, app, job, path, args)
+        return job.id
 
     def get(self, job_id: str) -> Job | None:
-        """A job by id, while the process that ran it is alive."""
-        return self._jobs.get(job_id)
+        """A job by id (from Redis when configured, else while this process is alive)."""
+        queue = self._redis_queue()
+        if queue is None:
+            return self._jobs.get(job_id)
+        from rq.exceptions import NoSuchJobError
+        from rq.job import Job as RQJob
 
-    @staticmethod
-    def _run(app: Flask, job: Job, fn: Callable[[Job], object]) -> None:
-        from ramp.extensions import db
+        try:
+            found = RQJob.fetch(job_id, connection=queue.connection)
+        except NoSuchJobError:
+            return None
+        meta = found.get_meta(refresh=True)
+        status = found.get_status(refresh=True)
+        state = {"queued": "queued", "started": "running", "finished": "done", "failed": "failed"}
+        job = Job(found.id, meta.get("label", ""), owner_id=meta.get("owner_id"))
+        job.status = state.get(getattr(status, "value", status), "queued")
+        job.stage, job.done, job.total = (
+            meta.get("stage", ""),
+            meta.get("done", 0),
+            meta.get("total"),
+        )
+        if job.status == "done":
+            job.result = found.return_value()
+        if job.status == "failed":
+            job.error = meta.get("error") or "the job failed"
+        return job
 
-        with app.app_context():
-            job.status = "running"
-            try:
-                job.result = fn(job)
-                job.status = "done"
-            except Exception as exc:  # reported on the job's page; the transaction is undone
-                db.session.rollback()
-                job.error = str(exc) or exc.__class__.__name__
-                job.status = "failed"
-                app.logger.exception("background job %s failed", job.label)
-            finally:
-                db.session.remove()
+
+def run_in_worker(path: str, args: tuple):
+    """The RQ entry point: run a job inside this worker's application, reporting progress."""
+    from rq import get_current_job
+
+    from ramp import create_app
+    from ramp.extensions import db
+
+    global _worker_app
+    if _worker_app is None:
+        _worker_app = create_app()
+    rq_job = get_current_job()
+
+    def progress(stage: str, done: int, total: int | None) -> None:
+        rq_job.meta.update(stage=stage, done=done, total=total)
+        rq_job.save_meta()
+
+    with _worker_app.app_context():
+        try:
+            return import_string(path)(*args, progress=progress)
+        except Exception as exc:
+            db.session.rollback()
+            rq_job.meta["error"] = str(exc) or exc.__class__.__name__
+            rq_job.save_meta()
+            raise
+        finally:
+            db.session.remove()
 
 
+_worker_app: Flask | None = None
 jobs = JobQueue()

@@ -6,7 +6,7 @@ set -euo pipefail
 
 packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
 if [[ "${1:-}" == "--test" ]]; then
-  packages+=(chromium libatomic1 poppler-utils postgresql)
+  packages+=(chromium libatomic1 poppler-utils postgresql redis-server)
 fi
 if ! python3 -c 'import ensurepip' 2>/dev/null; then
   packages+=(python3-venv)

@@ -296,3 +296,30 @@ def finish_modules(enrollment, *slugs: str) -> None:
             learning.submit_attempt(
                 enrollment, module.assessment, {q.id: q.correct_ids for q in key}
             )
+
+
+@pytest.fixture(scope="session")
+def redis_url():
+    """A private Redis server on a Unix socket, for the Redis-backed job queue."""
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.exit("redis-server is not installed: run scripts/system-deps.sh --test", 2)
+    tmp = Path(tempfile.mkdtemp(prefix="ramp-redis-"))
+    sock = tmp / "redis.sock"
+    proc = subprocess.Popen(
+        [server, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no",
+         "--dir", str(tmp)],
+        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+    )  # fmt: skip
+    import time
+
+    for _ in range(100):
+        if sock.exists():
+            break
+        time.sleep(0.05)
+    try:
+        yield f"unix://{sock}"
+    finally:
+        proc.terminate()
+        proc.wait(timeout=10)
+        shutil.rmtree(tmp, ignore_errors=True)

@@ -77,3 +77,27 @@ def find_upload(root: Path, token: str) -> Upload:
 def discard(upload: Upload) -> None:
     """Delete an upload once imported (the rejects file, if any, goes with it)."""
     shutil.rmtree(upload.folder, ignore_errors=True)
+
+
+def run_upload(
+    root: str, token: str, accept_good: bool, actor_id: int | None, progress=None
+) -> dict:
+    """Import a stored upload (a background job): {"report": ImportReport, "changed": int}."""
+    from ramp.accounts.models import User
+    from ramp.extensions import db
+    from ramp.metrics.imports import ImportRefused, import_and_update
+
+    upload = find_upload(Path(root), token)
+    actor = db.session.get(User, actor_id) if actor_id else None
+    try:
+        report, changed = import_and_update(
+            upload.data, upload.mapping(), accept_good=accept_good, rejects_path=upload.rejects,
+            actor=actor, progress=progress,
+        )  # fmt: skip
+    except ImportRefused as exc:
+        db.session.rollback()
+        return {"report": exc.report, "changed": 0}
+    db.session.commit()
+    if not report.rejects_path:
+        discard(upload)
+    return {"report": report, "changed": changed}

@@ -156,47 +156,27 @@ def import_preview(token: str):
 
 @bp.post("/imports/<token>/run")
 def import_run(token: str):
-    """Check the whole file and import it: now, or in the background when it is large."""
+    """Check the whole file and import it: now, or in the background queue when it is large."""
     from flask import current_app
 
     from ramp.blueprints.auth.forms import EmptyForm
     from ramp.jobs import jobs
-    from ramp.metrics.imports import ImportRefused, import_and_update
-    from ramp.metrics.uploads import discard, find_upload
+    from ramp.metrics.uploads import find_upload, run_upload
 
     if not EmptyForm().validate_on_submit():
         abort(400)
-    upload = find_upload(_uploads_root(), token)
-    mapping = upload.mapping()
+    root = _uploads_root()
+    upload = find_upload(root, token)
     accept_good = request.form.get("accept_good") == "1"
-    actor_id = current_user.id
-
-    def work(progress):
-        from ramp.accounts.models import User
-
-        actor = db.session.get(User, actor_id)
-        try:
-            report, changed = import_and_update(
-                upload.data, mapping, accept_good=accept_good, rejects_path=upload.rejects,
-                actor=actor, progress=progress,
-            )  # fmt: skip
-        except ImportRefused as exc:
-            db.session.rollback()
-            return {"report": exc.report, "changed": 0}
-        db.session.commit()
-        if not report.rejects_path:
-            discard(upload)
-        return {"report": report, "changed": changed}
-
-    app = current_app._get_current_object()
     if upload.size() > current_app.config["IMPORT_BACKGROUND_BYTES"]:
-        job = jobs.submit(
-            app, f"import {upload.filename}", lambda job: work(job.progress), owner_id=actor_id
-        )
-        return redirect(url_for("admin.import_job", job_id=job.id), 303)
-    result = work(None)
-    return render("admin/import_report.html", upload=upload, **result,
-                  status=200 if result["report"].written else 422)  # fmt: skip
+        job_id = jobs.submit(
+            f"import {upload.filename}", "ramp.metrics.uploads:run_upload",
+            str(root), token, accept_good, current_user.id, owner_id=current_user.id,
+        )  # fmt: skip
+        return redirect(url_for("admin.import_job", job_id=job_id), 303)
+    result = run_upload(str(root), token, accept_good, current_user.id)
+    status = 200 if result["report"].written else 422
+    return render("admin/import_report.html", upload=upload, **result, status=status)
 
 
 @bp.get("/imports/jobs/<job_id>")
