@@ -49,6 +49,47 @@ def write_csv(path: Path, n: int, agents: list[str]) -> None:
             ])  # fmt: skip
 
 
+def write_qa_csv(path: Path, n: int, agents: list[str]) -> None:
+    rng = random.Random(12)
+    now = datetime.now(UTC).replace(microsecond=0)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(
+            [
+                "id",
+                "agent_email",
+                "evaluated_at",
+                "interaction_at",
+                "scorecard",
+                "score",
+                "max_score",
+                "critical_fail",
+            ]
+        )
+        for i in range(n):
+            at = now - timedelta(minutes=rng.randint(60, 16 * 7 * 24 * 60))
+            w.writerow([f"Q{i}", agents[i % len(agents)], at.isoformat(), (at - timedelta(hours=3)).isoformat(),
+                        "Tier 1 chat", rng.randint(55, 100), 100, rng.choice(["no"] * 30 + ["yes"])])  # fmt: skip
+
+
+def child_qa(db_path: str, csv_path: str) -> dict:
+    os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
+    os.environ.setdefault("SECRET_KEY", "bench")
+    from ramp import create_app
+    from ramp.extensions import db
+    from ramp.metrics.imports import import_file
+    from ramp.metrics.mapping import load_mapping_file
+
+    app = create_app()
+    with app.app_context():
+        started = time.perf_counter()
+        report = import_file(csv_path, load_mapping_file("bench/mappings/qa.yaml"))
+        db.session.commit()
+        seconds = time.perf_counter() - started
+    return {"rows": report.rows_read, "seconds": seconds,
+            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # fmt: skip
+
+
 def child_ramp(db_path: str, csv_path: str) -> dict:
     os.environ["DATABASE_URL"] = f"sqlite:///{db_path}"
     os.environ.setdefault("SECRET_KEY", "bench")
@@ -190,6 +231,8 @@ def main() -> None:
     print(f"writing {args.contacts:,} contacts for {len(agents):,} agents ...", flush=True)
     write_csv(big, args.contacts, agents)
     write_csv(small, args.contacts // 5, agents)
+    qa_csv = out / "qa.csv"
+    write_qa_csv(qa_csv, args.contacts // 10, agents)
     failed = False
     peaks = {}
     for label, path in (("small", small), ("full", big)):
@@ -198,6 +241,10 @@ def main() -> None:
         peaks[label] = r["peak_mb"]
         if label == "full":
             ramp = r
+    q = run_child("qa", str(work), str(qa_csv))
+    print(
+        f"  import  QA        {q['rows'] / q['seconds']:10,.0f} rows/s  ({q['rows']:,} evaluations in {q['seconds']:.1f} s, peak {q['peak_mb']:.0f} MB)"
+    )
     base_db = out / "baseline.sqlite"
     base_db.unlink(missing_ok=True)
     base = run_child("baseline", str(base_db), str(big))
