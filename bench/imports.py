@@ -212,12 +212,19 @@ def main() -> None:
     parser.add_argument("--contacts", type=int, default=1_000_000)
     parser.add_argument("--db", default="bench/out/bench.sqlite")
     parser.add_argument("--child", nargs="+")
+    parser.add_argument(
+        "--reuse", action="store_true", help="Reuse the CSV files of an earlier run."
+    )
     args = parser.parse_args()
     if args.child:
         mode, *rest = args.child
-        result = {"ramp": child_ramp, "baseline": child_baseline, "compare": child_compare}[mode](
-            *rest
-        )
+        modes = {
+            "ramp": child_ramp,
+            "qa": child_qa,
+            "baseline": child_baseline,
+            "compare": child_compare,
+        }
+        result = modes[mode](*rest)
         print(json.dumps(result))
         return
     source = Path(args.db).resolve()
@@ -228,11 +235,12 @@ def main() -> None:
     out = OUT.resolve()
     work = out / "imports.sqlite"
     small, big = out / "contacts-small.csv", out / "contacts.csv"
-    print(f"writing {args.contacts:,} contacts for {len(agents):,} agents ...", flush=True)
-    write_csv(big, args.contacts, agents)
-    write_csv(small, args.contacts // 5, agents)
     qa_csv = out / "qa.csv"
-    write_qa_csv(qa_csv, args.contacts // 10, agents)
+    if not (args.reuse and big.exists() and small.exists() and qa_csv.exists()):
+        print(f"writing {args.contacts:,} contacts for {len(agents):,} agents ...", flush=True)
+        write_csv(big, args.contacts, agents)
+        write_csv(small, args.contacts // 5, agents)
+        write_qa_csv(qa_csv, args.contacts // 10, agents)
     failed = False
     peaks = {}
     for label, path in (("small", small), ("full", big)):
