@@ -65,11 +65,18 @@ def records_by_user(
         )
     ):
         qa[row.user_id].append(DatedRecord(row.metric_date, _qa(row)))
+    # Plain rows of the columns the formulas read, not ORM objects: imports touch many agents.
+    columns = (
+        Contact.user_id, Contact.metric_date, Contact.created_at, Contact.first_response_at,
+        Contact.solved_at, Contact.handle_seconds, Contact.reopens, Contact.contacts_to_resolve,
+        Contact.csat_rating, Contact.csat_min, Contact.csat_max, Contact.sla_met,
+        Contact.sla_target_seconds,
+    )  # fmt: skip
     for row in db.session.execute(
-        select(Contact).where(
+        select(*columns).where(
             Contact.user_id.in_(ids), Contact.metric_date >= since, Contact.metric_date <= until
         )
-    ).scalars():
+    ):
         contacts[row.user_id].append(DatedRecord(row.metric_date, _contact(row)))
     return qa, contacts
 
