@@ -95,7 +95,7 @@ def child_ramp(db_path: str, csv_path: str) -> dict:
     os.environ.setdefault("SECRET_KEY", "bench")
     from ramp import create_app
     from ramp.extensions import db
-    from ramp.metrics.imports import import_and_update, import_file
+    from ramp.metrics.imports import import_file
     from ramp.metrics.mapping import load_mapping_file
 
     app = create_app()
@@ -117,7 +117,6 @@ def child_ramp(db_path: str, csv_path: str) -> dict:
         evaluate_users(report.affected_users)
         db.session.commit()
         follow_up = time.perf_counter() - started
-        _ = import_and_update
     return {"rows": report.rows_read, "seconds": seconds, "follow_up": follow_up,
             "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # fmt: skip
 

@@ -14,7 +14,7 @@ from __future__ import annotations
 import threading
 import uuid
 from concurrent.futures import ThreadPoolExecutor
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from flask import Flask, current_app
 from werkzeug.utils import import_string
@@ -33,7 +33,6 @@ class Job:
     result: object = None
     error: str | None = None
     owner_id: int | None = None
-    extra: dict = field(default_factory=dict)
 
     def progress(self, stage: str, done: int, total: int | None) -> None:
         """A progress callback for long operations."""

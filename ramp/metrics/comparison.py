@@ -186,12 +186,12 @@ def _pooled_medians(metric: str, members) -> dict[int, float]:
     starts = {h.id: h.start_date for h in members}
     if not members:
         return {}
-    from ramp.milestones.models import Hire as H
-
     rows = db.session.execute(
-        select(H.id, Contact.metric_date, column)
-        .join(Contact, Contact.user_id == H.user_id)
-        .where(H.id.in_(list(starts)), column.is_not(None), Contact.metric_date >= H.start_date)
+        select(Hire.id, Contact.metric_date, column)
+        .join(Contact, Contact.user_id == Hire.user_id)
+        .where(
+            Hire.id.in_(list(starts)), column.is_not(None), Contact.metric_date >= Hire.start_date
+        )
     )
     for hire_id, day, value in rows:
         values[(day - starts[hire_id]).days // 7 + 1].append(value)

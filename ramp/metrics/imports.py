@@ -347,9 +347,9 @@ def import_file(
 
 
 @lru_cache(maxsize=32)
-def _upsert(model, columns: tuple[str, ...], mapped: frozenset[str]):
+def _upsert(dialect: str, model, columns: tuple[str, ...], mapped: frozenset[str]):
     """INSERT ... ON CONFLICT (source, external_id) DO UPDATE, for these columns and mapping."""
-    if db.engine.dialect.name == "postgresql":
+    if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
@@ -390,7 +390,9 @@ def _write(model, rows: list[dict], report: ImportReport, mapped: set[str]) -> N
     report.created += len(rows) - len(existing)
     # One compiled statement executed for the whole batch (executemany), not a
     # many-VALUES statement compiled anew per batch.
-    db.session.connection().execute(_upsert(model, tuple(rows[0]), frozenset(mapped)), rows)
+    db.session.connection().execute(
+        _upsert(db.engine.dialect.name, model, tuple(rows[0]), frozenset(mapped)), rows
+    )
 
 
 PRESETS_DIR = Path(__file__).parent / "presets"

@@ -169,10 +169,12 @@ def note(hire_id: int):
 
 def _hire_form() -> HireForm:
     form = HireForm()
-    from ramp.milestones.queries import assignable_cohorts, assignable_managers
-
-    form.cohort.choices = [SelectChoice(c.id, c.name) for c in assignable_cohorts(current_user)]
-    form.manager.choices = [SelectChoice(u.id, u.name) for u in assignable_managers(current_user)]
+    form.cohort.choices = [
+        SelectChoice(c.id, c.name) for c in queries.assignable_cohorts(current_user)
+    ]
+    form.manager.choices = [
+        SelectChoice(u.id, u.name) for u in queries.assignable_managers(current_user)
+    ]
     if request.method == "GET":
         form.manager.data = current_user.id
         form.start_date.data = date.today()
