@@ -496,6 +496,45 @@ def create_token_command(name):
     click.echo("keep it now: ramp stores only its hash. Send it as: Authorization: Bearer <token>")
 
 
+keys = click.Group("keys", help="The tool's signing keys (LTI messages, credentials).")
+
+
+@keys.command("list")
+@with_appcontext
+def list_keys_command():
+    """List the signing keys: purpose, kid, and whether each signs or is only published."""
+    from ramp.keys.models import SigningKey
+
+    require_schema()
+    for key in db.session.execute(
+        db.select(SigningKey).order_by(SigningKey.purpose, SigningKey.created_at)
+    ).scalars():
+        if key.retired_at is None:
+            state = "signs"
+        else:
+            state = f"retired {key.retired_at:%Y-%m-%d}, published until {key.expires_at:%Y-%m-%d %H:%M}"
+        click.echo(f"{key.purpose:12} {key.kid}  {state}")
+
+
+@keys.command("rotate")
+@click.argument("purpose", type=click.Choice(["lti", "credentials"]))
+@click.option("--overlap-days", default=7, show_default=True, type=click.IntRange(min=0),
+              help="How long the old key stays published beside the new one.")  # fmt: skip
+@with_appcontext
+def rotate_keys_command(purpose, overlap_days):
+    """Make a new signing key; the old one stays in the key set for the overlap."""
+    from datetime import timedelta
+
+    from ramp.keys.operations import rotate_key
+
+    require_schema()
+    key = rotate_key(purpose, timedelta(days=overlap_days))
+    db.session.commit()
+    click.echo(
+        f"{purpose} now signs with {key.kid}; the previous key is published for {overlap_days} more day(s)"
+    )
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_appcontext
@@ -557,6 +596,7 @@ def init_app(app: Flask) -> None:
         milestones,
         records,
         tokens,
+        keys,
         worker_command,
         demo_command,
     ):

@@ -13,6 +13,7 @@ from ramp.curricula.models import (  # noqa: F401
     Module,
     Question,
 )
+from ramp.keys.models import SigningKey  # noqa: F401
 from ramp.metrics.models import (  # noqa: F401
     AgentIdentity,
     ApiToken,

@@ -1,0 +1,1 @@
+"""Signing keys of the tool: LTI messages and Open Badges credentials, rotated with overlap."""
