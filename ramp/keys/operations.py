@@ -117,12 +117,18 @@ def _load_private(kid: str, pem: str):
     return serialization.load_pem_private_key(pem.encode(), password=None)
 
 
-def sign(purpose: str, claims: dict, headers: dict | None = None) -> str:
-    """A compact JWS of `claims` signed with the active key of `purpose` (RS256, with kid)."""
+def sign(
+    purpose: str, claims: dict, headers: dict | None = None, *, embed_jwk: bool = False
+) -> str:
+    """A compact JWS of `claims` signed with the active key of `purpose` (RS256, with kid).
+
+    With `embed_jwk` the public key also travels in the header (``jwk``), as verifiers of
+    credentials that never saw the key set expect.
+    """
     key = active_key(purpose)
+    header = {"kid": key.kid, **(headers or {})}
+    if embed_jwk:
+        header["jwk"] = dict(key.public_jwk)
     return jwt.encode(
-        claims,
-        _load_private(key.kid, key.private_pem),
-        algorithm=key.algorithm,
-        headers={"kid": key.kid, **(headers or {})},
+        claims, _load_private(key.kid, key.private_pem), algorithm=key.algorithm, headers=header
     )

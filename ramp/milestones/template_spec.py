@@ -86,6 +86,21 @@ class MilestoneSpec(Strict):
     criteria: CriteriaSpec
 
 
+Selection = Literal["all", "none"] | Annotated[tuple[Slug, ...], Field(min_length=1)]
+
+
+class ReadinessSpec(Strict):
+    """What a hire needs for a readiness certificate, besides a manager's sign-off.
+
+    Each list names modules, knowledge checks or milestones; ``all`` (the default) means
+    every module, every check, or every required milestone; ``none`` means none.
+    """
+
+    modules: Selection = "all"
+    assessments: Selection = "all"
+    milestones: Selection = "all"
+
+
 class TemplateSpec(Strict):
     """A whole ramp template."""
 
@@ -95,6 +110,7 @@ class TemplateSpec(Strict):
     curriculum: Slug
     warning_days: Annotated[int, Field(ge=0, strict=True)] = 7
     certificate_validity_days: PositiveInt = 365
+    readiness: ReadinessSpec | None = None
     phases: Annotated[tuple[PhaseSpec, ...], Field(min_length=1)]
     milestones: Annotated[tuple[MilestoneSpec, ...], Field(min_length=1)]
 
@@ -290,10 +306,40 @@ def _milestone_errors(
     return out
 
 
+def _readiness_errors(spec: TemplateSpec, modules: Mapping[str, bool] | None) -> list[Problem]:
+    """Readiness names known modules, checks and milestones, each once."""
+    readiness = spec.readiness
+    if readiness is None:
+        return []
+    out: list[Problem] = []
+    keys = {m.key for m in spec.milestones}
+    for field in ("modules", "assessments", "milestones"):
+        value = getattr(readiness, field)
+        if isinstance(value, str):
+            continue
+        seen: set[str] = set()
+        for k, slug in enumerate(value):
+            loc = ("readiness", field, k)
+            if slug in seen:
+                out.append((loc, f"'{slug}' is listed twice"))
+            elif field == "milestones" and slug not in keys:
+                out.append((loc, f"unknown milestone '{slug}'"))
+            elif field != "milestones" and modules is not None and slug not in modules:
+                out.append((loc, f"unknown module '{slug}' in curriculum '{spec.curriculum}'"))
+            elif field == "assessments" and modules is not None and not modules[slug]:
+                out.append((loc, f"module '{slug}' has no knowledge check"))
+            seen.add(slug)
+    return out
+
+
 def _rule_errors(spec: TemplateSpec, modules: Mapping[str, bool] | None) -> list[Problem]:
     """Checks across the document; every problem found, each with its place."""
     phase_problems = _phase_errors(spec)
-    return phase_problems + _milestone_errors(spec, modules, phases_ok=not phase_problems)
+    return (
+        phase_problems
+        + _milestone_errors(spec, modules, phases_ok=not phase_problems)
+        + _readiness_errors(spec, modules)
+    )
 
 
 def parse_template(

@@ -1,0 +1,1 @@
+"""Readiness certificates: readiness, issuing, PDF, verification and Open Badges credentials."""

@@ -1,0 +1,444 @@
+"""Readiness sign-off, issuing, batches, revocation and lookup of certificates.
+
+Operations flush, never commit, except the batch job, which commits after each
+certificate so its progress can be watched and a failure keeps what was issued before it.
+"""
+
+from __future__ import annotations
+
+import hmac
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from ramp.accounts.models import User, utcnow
+from ramp.certificates import readiness
+from ramp.certificates.codes import SELECTOR, format_code, new_code, normalize_code
+from ramp.certificates.credential import build_credential, sign_credential
+from ramp.certificates.models import Certificate, CertificateBatch, ReadinessSignOff
+from ramp.curricula import queries as curricula_queries
+from ramp.curricula.models import Assessment, Attempt, Enrollment, Module
+from ramp.curricula.rules import module_complete
+from ramp.errors import NotAllowed, ValidationError
+from ramp.extensions import db
+from ramp.milestones.models import Cohort, Hire, HireEvent
+from ramp.milestones.operations import require_manager_of
+from ramp.milestones.plans import template_from_document
+
+RECERTIFY_DAYS = 30
+
+
+# Readiness --------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Readiness:
+    """One hire's readiness: what is missing (empty when ready) and the evidence behind it."""
+
+    hire_id: int
+    gaps: tuple[str, ...]
+    facts: readiness.ReadinessFacts
+    best_scores: dict[str, tuple[int, int]]  # module slug -> (best score, attempts)
+
+    @property
+    def ready(self) -> bool:
+        return not self.gaps
+
+    @property
+    def ready_but_sign_off(self) -> bool:
+        """Everything done except the manager's readiness sign-off."""
+        return len(self.gaps) == 1 and not self.facts.signed_off_by
+
+
+def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
+    """The readiness of many hires in a fixed number of queries."""
+    if not hires:
+        return {}
+    enrollment_ids = [h.enrollment_id for h in hires if h.enrollment_id]
+    enrollments = {
+        e.id: e
+        for e in db.session.execute(
+            select(Enrollment).where(Enrollment.id.in_(enrollment_ids))
+        ).scalars()
+    }
+    version_ids = {e.version_id for e in enrollments.values()}
+    outlines = curricula_queries.outlines_of(version_ids)
+    states = curricula_queries.learner_states(enrollment_ids)
+    slugs: dict[int, str] = {}
+    if version_ids:
+        slugs = dict(
+            db.session.execute(
+                select(Module.id, Module.slug).where(Module.version_id.in_(version_ids))
+            ).all()
+        )
+    scores: dict[int, dict[str, tuple[int, int]]] = {}
+    if enrollment_ids:
+        for eid, slug, best, count in db.session.execute(
+            select(Attempt.enrollment_id, Module.slug, func.max(Attempt.score), func.count())
+            .join(Assessment, Assessment.id == Attempt.assessment_id)
+            .join(Module, Module.id == Assessment.module_id)
+            .where(Attempt.enrollment_id.in_(enrollment_ids))
+            .group_by(Attempt.enrollment_id, Module.slug)
+        ):
+            scores.setdefault(eid, {})[slug] = (best, count)
+    sign_offs = {
+        s.hire_id: s
+        for s in db.session.execute(
+            select(ReadinessSignOff)
+            .where(ReadinessSignOff.hire_id.in_([h.id for h in hires]))
+            .options(selectinload(ReadinessSignOff.signed_off_by))
+        ).scalars()
+    }
+    specs: dict[int, object] = {}
+    out: dict[int, Readiness] = {}
+    for hire in hires:
+        version = hire.cohort.template_version
+        if version.id not in specs:
+            specs[version.id] = template_from_document(version.document)
+        spec = specs[version.id]
+        enrollment = enrollments.get(hire.enrollment_id)
+        modules = outlines.get(enrollment.version_id, []) if enrollment else []
+        state = states.get(enrollment.id) if enrollment else None
+        sign_off = sign_offs.get(hire.id)
+        facts = readiness.ReadinessFacts(
+            module_titles={slugs[m.id]: m.title for m in modules},
+            check_modules=tuple(slugs[m.id] for m in modules if m.assessment_id),
+            modules_done=frozenset(
+                slugs[m.id] for m in modules if state and module_complete(m, state)
+            ),
+            checks_passed=frozenset(
+                slugs[m.id]
+                for m in modules
+                if state and m.assessment_id in state.passed_assessments
+            ),
+            milestones=tuple(
+                readiness.MilestoneFact(m.key, m.title, m.status, m.optional)
+                for m in hire.milestones
+            ),
+            signed_off_by=(
+                (sign_off.signed_off_by.name if sign_off.signed_off_by else "a former manager")
+                if sign_off
+                else None
+            ),
+        )
+        gaps = readiness.gaps(spec.readiness, facts)
+        if enrollment is None:
+            gaps.insert(0, "not enrolled in the curriculum")
+        out[hire.id] = Readiness(
+            hire.id, tuple(gaps), facts, scores.get(hire.enrollment_id or -1, {})
+        )
+    return out
+
+
+def sign_off_ready(hire: Hire, actor: User, note: str | None = None) -> ReadinessSignOff:
+    """A manager states the hire is ready; allowed once everything else is done."""
+    require_manager_of(actor, hire)
+    state = readiness_of([hire])[hire.id]
+    if state.facts.signed_off_by:
+        raise ValidationError(f"{hire.user.name} is already signed off as ready.")
+    if not state.ready_but_sign_off:
+        raise ValidationError(
+            [f"{hire.user.name} cannot be signed off as ready yet; still missing:"]
+            + [g for g in state.gaps if not g.startswith("no manager")]
+        )
+    sign_off = ReadinessSignOff(hire=hire, signed_off_by=actor, note=(note or "").strip() or None)
+    db.session.add(sign_off)
+    db.session.add(HireEvent(hire=hire, actor=actor, action="ready_sign_off", reason=sign_off.note))
+    db.session.flush()
+    return sign_off
+
+
+# Issuing ----------------------------------------------------------------------------------
+
+
+def certificate_status(cert: Certificate, now: datetime | None = None) -> str:
+    """valid, expired or revoked; revoked wins over everything."""
+    if cert.revoked_at is not None:
+        return "revoked"
+    now = now or utcnow()
+    return "expired" if _aware(cert.expires_at) <= now else "valid"
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands timezone-aware columns back naive; they are stored in UTC.
+    from datetime import UTC
+
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+def current_certificate(hire: Hire) -> Certificate | None:
+    """The hire's latest certificate that is neither revoked nor expired."""
+    now = utcnow()
+    for cert in db.session.execute(
+        select(Certificate)
+        .where(Certificate.hire_id == hire.id, Certificate.revoked_at.is_(None))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    ).scalars():
+        if _aware(cert.expires_at) > now:
+            return cert
+    return None
+
+
+def _snapshot(hire: Hire, state: Readiness, actor: User, org: str, override: str | None) -> dict:
+    """The evidence, frozen: what the certificate says however the records change later."""
+    version = hire.cohort.template_version
+    enrollment = hire.enrollment
+    curriculum = enrollment.version if enrollment else None
+    facts = state.facts
+    return {
+        "agent": hire.user.name,
+        "organization": org,
+        "cohort": hire.cohort.name,
+        "placement": hire.placement_label or hire.queue or "",
+        "template": {
+            "slug": version.template.slug,
+            "title": version.title,
+            "version": version.number,
+        },
+        "curriculum": (
+            {
+                "slug": curriculum.curriculum.slug,
+                "title": curriculum.title,
+                "version": curriculum.number,
+            }
+            if curriculum
+            else None
+        ),
+        "modules_completed": [
+            facts.module_titles[s] for s in facts.module_titles if s in facts.modules_done
+        ],
+        "assessments": [
+            {
+                "module": facts.module_titles.get(slug, slug),
+                "best_score": state.best_scores.get(slug, (0, 0))[0],
+                "attempts": state.best_scores.get(slug, (0, 0))[1],
+                "passed": slug in facts.checks_passed,
+            }
+            for slug in facts.check_modules
+        ],
+        "milestones": [
+            {
+                "key": m.key,
+                "title": m.title,
+                "status": m.status,
+                "achieved_on": m.achieved_on.isoformat() if m.achieved_on else None,
+                "evidence": m.reason,
+            }
+            for m in hire.milestones
+            if not m.optional or m.status in readiness.DONE_STATUSES
+        ],
+        "signed_off_by": facts.signed_off_by,
+        "issued_by": actor.name,
+        "override_reason": override,
+        "missing_at_issue": list(state.gaps) if override else [],
+    }
+
+
+def issue_certificate(
+    hire: Hire,
+    actor: User,
+    base_url: str,
+    *,
+    organization: str = "ramp",
+    override_reason: str | None = None,
+    now: datetime | None = None,
+) -> Certificate:
+    """Issue a readiness certificate; refused with what is missing unless an admin overrides."""
+    require_manager_of(actor, hire)
+    state = readiness_of([hire])[hire.id]
+    override = (override_reason or "").strip() or None
+    if override and not actor.is_admin:
+        raise NotAllowed("Only an admin can issue a certificate to a hire who is not ready.")
+    if state.gaps and not override:
+        raise ValidationError(
+            [f"{hire.user.name} is not ready for a certificate; still missing:", *state.gaps]
+        )
+    now = now or utcnow()
+    previous = current_certificate(hire)
+    if previous is not None:
+        if _aware(previous.expires_at) - now > timedelta(days=RECERTIFY_DAYS):
+            raise ValidationError(
+                f"{hire.user.name} already holds certificate {format_code(previous.code)}, valid "
+                f"until {_aware(previous.expires_at):%d %b %Y}. Re-issue in the last "
+                f"{RECERTIFY_DAYS} days before it expires, or revoke it first."
+            )
+    spec = template_from_document(hire.cohort.template_version.document)
+    code = _unused_code()
+    cert = Certificate(
+        code=code,
+        selector=code[:SELECTOR],
+        hire=hire,
+        user_id=hire.user_id,
+        issued_by_id=actor.id,
+        issued_at=now,
+        expires_at=now + timedelta(days=spec.certificate_validity_days),
+        override_reason=override,
+        replaces_id=previous.id if previous else None,
+        snapshot=_snapshot(hire, state, actor, organization, override),
+        credential="",
+    )
+    db.session.add(cert)
+    db.session.flush()
+    cert.credential = sign_credential(build_credential(cert, hire.user.email, base_url))
+    details = {"code": format_code(code)}
+    if previous is not None:
+        details["replaces"] = format_code(previous.code)
+    db.session.add(
+        HireEvent(
+            hire=hire,
+            actor=actor,
+            action="override_certificate" if override else "issue_certificate",
+            reason=override,
+            details=details,
+        )
+    )
+    db.session.flush()
+    return cert
+
+
+def _unused_code() -> str:
+    while True:
+        code = new_code()
+        taken = db.session.execute(
+            select(Certificate.id).where(Certificate.selector == code[:SELECTOR])
+        ).first()
+        if taken is None:
+            return code
+
+
+def revoke_certificate(cert: Certificate, actor: User, reason: str | None) -> Certificate:
+    """Revoke with a reason; a revoked certificate never reads as valid again."""
+    if cert.hire is None:
+        if not actor.is_admin:
+            raise NotAllowed("Only an admin can revoke this certificate.")
+    else:
+        require_manager_of(actor, cert.hire)
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Give a reason for the revocation; it is shown on the verify page.")
+    if cert.revoked_at is not None:
+        raise ValidationError(f"Certificate {format_code(cert.code)} is already revoked.")
+    cert.revoked_at = utcnow()
+    cert.revoked_by_id = actor.id
+    cert.revocation_reason = reason
+    if cert.hire is not None:
+        db.session.add(
+            HireEvent(
+                hire=cert.hire,
+                actor=actor,
+                action="revoke_certificate",
+                reason=reason,
+                details={"code": format_code(cert.code)},
+            )
+        )
+    db.session.flush()
+    return cert
+
+
+# Lookup -----------------------------------------------------------------------------------
+
+
+def find_certificate(text: str | None) -> Certificate | None:
+    """The certificate whose code was typed; the whole code is compared in constant time."""
+    code = normalize_code(text)
+    if code is None:
+        return None
+    found = None
+    for cert in db.session.execute(
+        select(Certificate).where(Certificate.selector == code[:SELECTOR])
+    ).scalars():
+        if hmac.compare_digest(cert.code.encode(), code.encode()):
+            found = cert
+    return found
+
+
+# Batches ----------------------------------------------------------------------------------
+
+
+def start_batch(cohort: Cohort, actor: User) -> CertificateBatch:
+    """A batch for the cohort's ready hires; refused when none is ready."""
+    hires = _cohort_hires(cohort)
+    for hire in hires:
+        require_manager_of(actor, hire)
+    states = readiness_of(hires)
+    ready = [h for h in hires if states[h.id].ready and current_certificate(h) is None]
+    if not ready:
+        raise ValidationError(f"No hire in {cohort.name} is ready for a certificate.")
+    batch = CertificateBatch(cohort=cohort, requested_by_id=actor.id, total=len(ready))
+    db.session.add(batch)
+    db.session.flush()
+    return batch
+
+
+def _cohort_hires(cohort: Cohort) -> list[Hire]:
+    return list(
+        db.session.execute(
+            select(Hire)
+            .where(Hire.cohort_id == cohort.id, Hire.active.is_(True))
+            .options(selectinload(Hire.milestones), selectinload(Hire.user))
+            .order_by(Hire.id)
+        ).scalars()
+    )
+
+
+def run_batch(batch_id: int, base_url: str, organization: str, progress=None) -> dict:
+    """The background job: issue to every ready hire of the cohort, committing each."""
+    batch = db.session.get(CertificateBatch, batch_id)
+    actor = db.session.get(User, batch.requested_by_id)
+    batch.status = "running"
+    db.session.commit()
+    skipped: list[str] = []
+    issued = 0
+    hires = _cohort_hires(batch.cohort)
+    states = readiness_of(hires)
+    todo = [h for h in hires if states[h.id].ready and current_certificate(h) is None]
+    batch.total = len(todo)
+    for done, hire in enumerate(todo, start=1):
+        try:
+            with db.session.begin_nested():
+                issue_certificate(hire, actor, base_url, organization=organization)
+            issued += 1
+        except (ValidationError, NotAllowed) as exc:
+            skipped.append(f"{hire.user.name}: {exc}")
+        batch.done, batch.issued, batch.skipped = done, issued, list(skipped)
+        db.session.commit()
+        if progress:
+            progress("issuing", done, len(todo))
+    batch.status = "done"
+    batch.finished_at = utcnow()
+    db.session.commit()
+    return {"issued": issued, "skipped": skipped}
+
+
+# Lists ------------------------------------------------------------------------------------
+
+
+def expiring_soon(hire_ids: list[int], days: int = RECERTIFY_DAYS) -> list[Certificate]:
+    """Valid certificates of these hires that expire within `days`, soonest first."""
+    now = utcnow()
+    if not hire_ids:
+        return []
+    rows = db.session.execute(
+        select(Certificate)
+        .where(
+            Certificate.hire_id.in_(hire_ids),
+            Certificate.revoked_at.is_(None),
+            Certificate.expires_at > now,
+            Certificate.expires_at <= now + timedelta(days=days),
+        )
+        .order_by(Certificate.expires_at)
+    ).scalars()
+    latest = {}
+    for cert in rows:
+        latest.setdefault(cert.hire_id, cert)
+    # A certificate already followed by a newer one needs no recertification.
+    renewed = set(
+        db.session.execute(
+            select(Certificate.replaces_id).where(
+                Certificate.replaces_id.in_([c.id for c in latest.values()])
+            )
+        ).scalars()
+    )
+    return [c for c in latest.values() if c.id not in renewed]

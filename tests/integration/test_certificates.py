@@ -1,0 +1,215 @@
+"""Readiness, issuing, revocation, recertification and lookup of certificates."""
+
+import re
+import subprocess
+from datetime import timedelta
+
+import pytest
+from joserfc import jwt as jose_jwt
+from joserfc.jwk import KeySet, RSAKey
+from joserfc.jws import JWSRegistry
+
+from ramp.accounts.models import utcnow
+from ramp.certificates.codes import format_code, normalize_code
+from ramp.certificates.models import Certificate
+from ramp.certificates.operations import (
+    certificate_status,
+    expiring_soon,
+    find_certificate,
+    issue_certificate,
+    readiness_of,
+    revoke_certificate,
+    run_batch,
+    sign_off_ready,
+    start_batch,
+)
+from ramp.errors import NotAllowed, ValidationError
+from ramp.keys.operations import jwks
+from ramp.milestones.models import HireEvent
+from tests.conftest import finish_modules, make_ready
+
+BASE = "https://ramp.example.com"
+
+
+def test_a_new_hire_lacks_everything_in_words(ramp_world):
+    hire = ramp_world.hire(name="Ana Lima")
+    gaps = readiness_of([hire])[hire.id].gaps
+    assert "module “Ticketing basics” not complete" in gaps
+    assert "knowledge check “Tone and empathy” not passed" in gaps
+    assert any(g.startswith("milestone “Ready for the floor” not yet achieved") for g in gaps)
+    assert gaps[-1] == "no manager has signed off that the hire is ready"
+
+
+def test_sign_off_comes_last(ramp_world, db):
+    hire = ramp_world.hire()
+    finish_modules(hire.enrollment)
+    with pytest.raises(ValidationError) as exc:
+        sign_off_ready(hire, ramp_world.lead)
+    assert any("Ready for the floor" in p for p in exc.value.problems)
+    make_ready(ramp_world, hire, modules=False)
+    assert readiness_of([hire])[hire.id].ready
+
+
+def test_issue_refuses_a_hire_who_is_not_ready_and_writes_nothing(ramp_world, db):
+    hire = ramp_world.hire(name="Ben Okafor")
+    finish_modules(hire.enrollment)
+    db.session.commit()
+    with pytest.raises(ValidationError) as exc:
+        issue_certificate(hire, ramp_world.lead, BASE)
+    assert exc.value.problems[0] == "Ben Okafor is not ready for a certificate; still missing:"
+    assert "no manager has signed off that the hire is ready" in exc.value.problems
+    db.session.rollback()
+    assert db.session.query(Certificate).count() == 0
+
+
+def test_only_an_admin_overrides_and_the_reason_is_kept(ramp_world, db):
+    hire = ramp_world.hire()
+    with pytest.raises(NotAllowed):
+        issue_certificate(hire, ramp_world.lead, BASE, override_reason="trust me")
+    cert = issue_certificate(hire, ramp_world.admin, BASE, override_reason="Transferred, tenured")
+    assert cert.override_reason == "Transferred, tenured"
+    assert cert.snapshot["missing_at_issue"]
+    event = db.session.query(HireEvent).filter_by(action="override_certificate").one()
+    assert event.reason == "Transferred, tenured" and event.actor_id == ramp_world.admin.id
+
+
+def test_issue_freezes_evidence_and_sets_validity(ramp_world, db):
+    hire = make_ready(ramp_world, ramp_world.hire(name="Chloé Martin"))
+    cert = issue_certificate(hire, ramp_world.lead, BASE, organization="Acme Support")
+    snap = cert.snapshot
+    assert snap["agent"] == "Chloé Martin" and snap["organization"] == "Acme Support"
+    assert snap["signed_off_by"] == ramp_world.lead.name
+    assert snap["curriculum"]["version"] == 1
+    assert {a["module"] for a in snap["assessments"]} == {"Ticketing basics", "Tone and empathy"}
+    assert all(a["passed"] and a["best_score"] == 100 for a in snap["assessments"])
+    assert (cert.expires_at - cert.issued_at).days == 365
+    assert len(cert.code) == 16 and cert.code != str(cert.id)
+    assert certificate_status(cert) == "valid"
+    # Later changes to the records do not change what the certificate says.
+    hire.user.name = "Someone Else"
+    db.session.flush()
+    assert cert.snapshot["agent"] == "Chloé Martin"
+
+
+def test_codes_are_typed_forgivingly_and_tampering_finds_nothing(ramp_world, db):
+    cert = issue_certificate(make_ready(ramp_world, ramp_world.hire()), ramp_world.lead, BASE)
+    db.session.commit()
+    printed = format_code(cert.code)
+    assert find_certificate(printed).id == cert.id
+    assert find_certificate(" " + printed.lower().replace("-", " ") + " ").id == cert.id
+    tampered = cert.code[:-1] + ("0" if cert.code[-1] != "0" else "1")
+    assert find_certificate(tampered) is None
+    assert find_certificate("not a code") is None and normalize_code("") is None
+    assert normalize_code("o0il-1111-2222-3333") == "0011111122223333"
+
+
+def test_revocation_needs_a_reason_and_is_final(ramp_world, db):
+    hire = make_ready(ramp_world, ramp_world.hire())
+    cert = issue_certificate(hire, ramp_world.lead, BASE)
+    with pytest.raises(ValidationError, match="reason"):
+        revoke_certificate(cert, ramp_world.lead, "  ")
+    with pytest.raises(NotAllowed):
+        revoke_certificate(cert, ramp_world.other_lead, "not mine")
+    revoke_certificate(cert, ramp_world.lead, "Issued to the wrong hire")
+    assert certificate_status(cert) == "revoked"
+    # Even past its expiry a revoked certificate reads as revoked.
+    assert certificate_status(cert, utcnow() + timedelta(days=999)) == "revoked"
+    with pytest.raises(ValidationError, match="already revoked"):
+        revoke_certificate(cert, ramp_world.lead, "again")
+
+
+def test_recertification_keeps_the_history(ramp_world, db):
+    hire = make_ready(ramp_world, ramp_world.hire())
+    first = issue_certificate(hire, ramp_world.lead, BASE)
+    with pytest.raises(ValidationError, match="already holds certificate"):
+        issue_certificate(hire, ramp_world.lead, BASE)
+    first.expires_at = utcnow() + timedelta(days=10)
+    db.session.flush()
+    assert [c.id for c in expiring_soon([hire.id])] == [first.id]
+    second = issue_certificate(hire, ramp_world.lead, BASE)
+    assert second.replaces_id == first.id and certificate_status(first) == "valid"
+    assert expiring_soon([hire.id]) == []
+    assert db.session.query(Certificate).filter_by(hire_id=hire.id).count() == 2
+
+
+def test_credential_verifies_with_an_independent_library(ramp_world, db):
+    hire = make_ready(ramp_world, ramp_world.hire())
+    cert = issue_certificate(hire, ramp_world.lead, BASE, organization="Acme Support")
+    registry = JWSRegistry(algorithms=["RS256"])
+    registry.max_header_length = 2048  # the header carries the public key (jwk)
+    token = jose_jwt.decode(
+        cert.credential, KeySet.import_key_set(jwks("credentials")), registry=registry
+    )
+    header, claims = token.header, token.claims
+    # The key in the header is the published one, and verifies on its own too.
+    assert header["jwk"] == jwks("credentials")["keys"][0]
+    jose_jwt.decode(cert.credential, RSAKey.import_key(header["jwk"]), registry=registry)
+    assert header["alg"] == "RS256" and header["typ"] == "JWT" and "d" not in header["jwk"]
+    # Open Badges 3.0: the credential's required members.
+    for name in ("@context", "id", "type", "name", "issuer", "validFrom", "credentialSubject"):
+        assert name in claims, name
+    assert claims["@context"][0] == "https://www.w3.org/ns/credentials/v2"
+    assert claims["@context"][1].startswith("https://purl.imsglobal.org/spec/ob/v3p0/context")
+    assert {"VerifiableCredential", "OpenBadgeCredential"} <= set(claims["type"])
+    assert claims["issuer"]["id"] == f"{BASE}/certificates/issuer"
+    assert "Profile" in claims["issuer"]["type"]
+    subject = claims["credentialSubject"]
+    assert "AchievementSubject" in subject["type"]
+    achievement = subject["achievement"]
+    for name in ("id", "type", "name", "description", "criteria"):
+        assert name in achievement, name
+    assert "Achievement" in achievement["type"]
+    identity = subject["identifier"][0]
+    assert identity["hashed"] is True and identity["identityType"] == "emailAddress"
+    assert hire.user.email not in cert.credential
+    # The registered claims mirror the credential.
+    assert claims["iss"] == claims["issuer"]["id"] and claims["jti"] == claims["id"]
+    assert claims["id"] == f"{BASE}/verify/{format_code(cert.code)}"
+    assert claims["exp"] - claims["nbf"] == 365 * 86400
+    assert claims["credentialStatus"]["type"] == "1EdTechRevocationList"
+
+
+def test_batch_issues_to_the_ready_hires_only(ramp_world, db):
+    ready = [make_ready(ramp_world, ramp_world.hire()) for _ in range(3)]
+    ramp_world.hire()  # not ready
+    batch = start_batch(ramp_world.cohort, ramp_world.lead)
+    db.session.commit()
+    seen = []
+    result = run_batch(batch.id, BASE, "Acme", progress=lambda *a: seen.append(a))
+    assert result["issued"] == 3 and seen[-1] == ("issuing", 3, 3)
+    db.session.refresh(batch)
+    assert (batch.status, batch.done, batch.issued) == ("done", 3, 3)
+    assert {c.hire_id for c in db.session.query(Certificate)} == {h.id for h in ready}
+    with pytest.raises(ValidationError, match="No hire in Wave A is ready"):
+        start_batch(ramp_world.cohort, ramp_world.lead)
+
+
+def test_batch_refuses_another_managers_cohort(ramp_world, db):
+    make_ready(ramp_world, ramp_world.hire())
+    with pytest.raises(NotAllowed):
+        start_batch(ramp_world.cohort, ramp_world.other_lead)
+
+
+def test_pdf_says_what_it_certifies(app, ramp_world, db, tmp_path):
+    from ramp.certificates.render import certificate_pdf, certificate_values
+
+    hire = make_ready(ramp_world, ramp_world.hire(name="Łucja Nowak"))
+    cert = issue_certificate(hire, ramp_world.lead, BASE, organization="Acme Support")
+    pdf = certificate_pdf(
+        app.jinja_env, app.static_folder, certificate_values(cert, "valid", BASE, None)
+    )
+    path = tmp_path / "c.pdf"
+    path.write_bytes(pdf)
+    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
+                          text=True, check=True).stdout  # fmt: skip
+    info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
+    fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
+    assert "Certificate of readiness" in text and "Łucja Nowak" in text
+    assert "Acme Support".upper() in text
+    assert "Mini ramp, version 1" in text and "Mini onboarding, version 1" in text
+    assert format_code(cert.code) in text
+    assert f"{BASE}/verify/{format_code(cert.code)}" in text.replace("\n", "").replace(" ", "")
+    assert ramp_world.lead.name in text
+    assert re.search(r"Pages:\s+1\n", info) and "841.89 x 595.276 pts (A4)" in info
+    assert "+Inter " in fonts and "+EB-Garamond" in fonts and "DejaVu" not in fonts
+    assert "REVOKED" not in text
