@@ -257,13 +257,12 @@ def issue_certificate(
         )
     now = now or utcnow()
     previous = current_certificate(hire)
-    if previous is not None:
-        if _aware(previous.expires_at) - now > timedelta(days=RECERTIFY_DAYS):
-            raise ValidationError(
-                f"{hire.user.name} already holds certificate {format_code(previous.code)}, valid "
-                f"until {_aware(previous.expires_at):%d %b %Y}. Re-issue in the last "
-                f"{RECERTIFY_DAYS} days before it expires, or revoke it first."
-            )
+    if previous is not None and _aware(previous.expires_at) - now > timedelta(days=RECERTIFY_DAYS):
+        raise ValidationError(
+            f"{hire.user.name} already holds certificate {format_code(previous.code)}, valid "
+            f"until {_aware(previous.expires_at):%d %b %Y}. Re-issue in the last "
+            f"{RECERTIFY_DAYS} days before it expires, or revoke it first."
+        )
     spec = template_from_document(hire.cohort.template_version.document)
     code = _unused_code()
     cert = Certificate(
