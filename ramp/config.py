@@ -39,6 +39,12 @@ def build_config(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ORGANIZATION_NAME": os.environ.get("RAMP_ORGANIZATION", "ramp"),
+        # A PNG, SVG or JPEG file printed on certificates (inlined; never fetched at render).
+        "ORGANIZATION_LOGO": os.environ.get("RAMP_ORGANIZATION_LOGO") or None,
+        # The address people reach ramp at, printed in certificates and their QR codes.
+        # Without it, the address of the request that issued or downloaded is used.
+        "PUBLIC_URL": (os.environ.get("RAMP_PUBLIC_URL") or "").rstrip("/") or None,
+        "VERIFY_RATE_LIMIT": os.environ.get("RAMP_VERIFY_RATE_LIMIT", "30 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
         "SESSION_COOKIE_SAMESITE": "Lax",
         "SESSION_COOKIE_SECURE": https,

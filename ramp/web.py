@@ -27,6 +27,13 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return body, status, {"Vary": "HX-Request"}
 
 
+def public_base_url() -> str:
+    """The address ramp is reached at: PUBLIC_URL when configured, else this request's."""
+    from flask import current_app
+
+    return current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")
+
+
 def _wants_json() -> bool:
     best = request.accept_mimetypes.best_match(["application/json", "text/html"])
     return (
@@ -51,6 +58,7 @@ def init_app(app: Flask) -> None:
     from ramp.blueprints.board import bp as board_bp
     from ramp.blueprints.learner import bp as learner_bp
     from ramp.blueprints.main import bp as main_bp
+    from ramp.blueprints.verify import bp as verify_bp
 
     app.register_blueprint(main_bp)
     app.register_blueprint(auth_bp)
@@ -58,6 +66,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(board_bp)
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
+    app.register_blueprint(verify_bp)
 
     from markupsafe import Markup
 

@@ -23,7 +23,7 @@ from ramp.curricula.models import Assessment, Attempt, Enrollment, Module
 from ramp.curricula.rules import module_complete
 from ramp.errors import NotAllowed, ValidationError
 from ramp.extensions import db
-from ramp.milestones.models import Cohort, Hire, HireEvent
+from ramp.milestones.models import Cohort, Hire, HireEvent, PlanMilestone
 from ramp.milestones.operations import require_manager_of
 from ramp.milestones.plans import template_from_document
 
@@ -91,6 +91,13 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
             .options(selectinload(ReadinessSignOff.signed_off_by))
         ).scalars()
     }
+    milestones: dict[int, list[PlanMilestone]] = {h.id: [] for h in hires}
+    for row in db.session.execute(
+        select(PlanMilestone)
+        .where(PlanMilestone.hire_id.in_(list(milestones)))
+        .order_by(PlanMilestone.position)
+    ).scalars():
+        milestones[row.hire_id].append(row)
     specs: dict[int, object] = {}
     out: dict[int, Readiness] = {}
     for hire in hires:
@@ -115,7 +122,7 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
             ),
             milestones=tuple(
                 readiness.MilestoneFact(m.key, m.title, m.status, m.optional)
-                for m in hire.milestones
+                for m in milestones[hire.id]
             ),
             signed_off_by=(
                 (sign_off.signed_off_by.name if sign_off.signed_off_by else "a former manager")
@@ -168,6 +175,21 @@ def _aware(moment: datetime) -> datetime:
     return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
 
 
+def certified_hires(hire_ids: list[int]) -> set[int]:
+    """Which of these hires hold a certificate that is neither revoked nor expired."""
+    if not hire_ids:
+        return set()
+    return set(
+        db.session.execute(
+            select(Certificate.hire_id).where(
+                Certificate.hire_id.in_(hire_ids),
+                Certificate.revoked_at.is_(None),
+                Certificate.expires_at > utcnow(),
+            )
+        ).scalars()
+    )
+
+
 def current_certificate(hire: Hire) -> Certificate | None:
     """The hire's latest certificate that is neither revoked nor expired."""
     now = utcnow()
@@ -179,6 +201,12 @@ def current_certificate(hire: Hire) -> Certificate | None:
         if _aware(cert.expires_at) > now:
             return cert
     return None
+
+
+def renewable(cert: Certificate, now: datetime | None = None) -> bool:
+    """Whether a valid certificate is inside its recertification window."""
+    now = now or utcnow()
+    return _aware(cert.expires_at) - now <= timedelta(days=RECERTIFY_DAYS)
 
 
 def _snapshot(hire: Hire, state: Readiness, actor: User, org: str, override: str | None) -> dict:

@@ -7,6 +7,8 @@ test, so no page ships without its access rule being decided and checked.
 import pytest
 from sqlalchemy import func, select
 
+from ramp.certificates.models import Certificate, CertificateBatch, ReadinessSignOff
+from ramp.certificates.operations import issue_certificate
 from ramp.curricula import queries as cq
 from ramp.curricula.models import Attempt, LessonCompletion
 from ramp.metrics.models import QAEvaluation
@@ -158,6 +160,27 @@ RULES = {
         "admin": MISSING,
     },
     "learner.my_ramp": {"agent": OK, "owner": OK, "other_manager": OK, "manager": OK, "admin": OK},
+    "board.certificate_list": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": OK,
+        "manager": OK,
+        "admin": OK,
+    },
+    "board.batch": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": MISSING,
+        "manager": MISSING,
+        "admin": MISSING,
+    },
+    "verify.download": {
+        "agent": MISSING,
+        "owner": OK,
+        "other_manager": MISSING,
+        "manager": OK,
+        "admin": OK,
+    },
 }
 # POST-only actions that change a record: who may, and what everyone else gets.
 ACTIONS = {
@@ -171,10 +194,19 @@ ACTIONS = {
     "board.re_place": ({"effective_from": "2099-01-01", "queue": "q", "reason": "r"}, Placement),
     "board.note": ({"body": "n"}, HireEvent),
     "learner.complete_lesson": ({}, LessonCompletion),
+    "board.ready": ({"note": "n"}, ReadinessSignOff),
+    "board.issue": ({}, Certificate),
+    "board.revoke": ({"reason": "r"}, Certificate),
+    "board.issue_batch": ({}, CertificateBatch),
 }
-PUBLIC = {"static", "auth.login", "auth.logout", "api.openapi"}
+# Public by design: the verify pages and the documents a credential points to.
+PUBLIC = {
+    "static", "auth.login", "auth.logout", "api.openapi", "verify.verify_form",
+    "verify.certificate", "verify.issuer", "verify.achievement_document", "verify.issuer_keys",
+    "verify.revocations",
+}  # fmt: skip
 # The JSON API answers bearer tokens, not sessions: tests/web/test_api.py checks it.
-TOKEN_ONLY = {"api.contacts", "api.qa", "api.hires"}
+TOKEN_ONLY = {"api.contacts", "api.qa", "api.hires", "api.certificates", "api.certificate"}
 ROLES = ("agent", "owner", "other_manager", "manager", "admin")
 
 
@@ -189,6 +221,7 @@ def scene(ramp_world, make_user, db):
     from ramp.curricula.operations import submit_attempt
 
     attempt = submit_attempt(enrollment, basics.assessment, {q.id: q.correct_ids for q in key})
+    cert = issue_certificate(hire, w.admin, "http://localhost", override_reason="Transferred in")
     db.session.commit()
     users = {
         "agent": make_user("agent", team="Chat"),
@@ -216,6 +249,11 @@ def scene(ramp_world, make_user, db):
         "board.note": f"/board/hires/{hire.id}/notes",
         "learner.complete_lesson": f"/learn/{enrollment.id}/basics/lessons/lifecycle/complete",
         "admin.import_run": "/admin/imports/" + "0" * 32 + "/run",
+        "board.certificate_list": "/board/certificates", "board.batch": "/board/certificate-batches/999",
+        "verify.download": f"/certificates/{cert.id}.pdf",
+        "board.ready": f"/board/hires/{hire.id}/ready", "board.issue": f"/board/hires/{hire.id}/certificates",
+        "board.revoke": f"/board/hires/{hire.id}/certificates/{cert.id}/revoke",
+        "board.issue_batch": f"/board/cohorts/{w.cohort.id}/certificates",
     }  # fmt: skip
     return users, urls
 
@@ -248,6 +286,8 @@ ALLOWED_ACTIONS = {
     "board.sign_off": {"manager", "admin"}, "board.waive": {"manager", "admin"},
     "board.extend": {"manager", "admin"}, "board.re_place": {"manager", "admin"},
     "board.note": {"manager", "admin"}, "learner.complete_lesson": {"owner"},
+    "board.ready": {"manager", "admin"}, "board.issue": {"manager", "admin"},
+    "board.revoke": {"manager", "admin"}, "board.issue_batch": {"manager", "admin"},
 }  # fmt: skip
 
 

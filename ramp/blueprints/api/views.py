@@ -112,6 +112,69 @@ def hires():
     )
 
 
+def _certificate_json(cert) -> dict:
+    from ramp.certificates.codes import format_code
+    from ramp.certificates.queries import status_of
+
+    snap = cert.snapshot
+    return {
+        "id": cert.id,
+        "code": format_code(cert.code),
+        "status": status_of(cert),
+        "agent": snap["agent"],
+        "email": cert.user.email if cert.user else None,
+        "hire_id": cert.hire_id,
+        "template": snap["template"],
+        "curriculum": snap["curriculum"],
+        "placement": snap["placement"],
+        "issued_at": cert.issued_at.isoformat(),
+        "issued_by": snap["issued_by"],
+        "expires_at": cert.expires_at.isoformat(),
+        "revoked_at": cert.revoked_at.isoformat() if cert.revoked_at else None,
+        "revocation_reason": cert.revocation_reason,
+        "replaces_id": cert.replaces_id,
+        "verify_url": url_for("verify.certificate", code=format_code(cert.code), _external=True),
+    }
+
+
+@bp.get("/certificates")
+def certificates():
+    """Every certificate, newest first; ?status=valid|expired|revoked and ?email= narrow it."""
+    from ramp.certificates.models import Certificate
+
+    status = request.args.get("status")
+    if status not in (None, "", "valid", "expired", "revoked"):
+        return jsonify(error="invalid", problems=["status is valid, expired or revoked"]), 400
+    stmt = (
+        select(Certificate)
+        .options(joinedload(Certificate.user))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+    email = (request.args.get("email") or "").strip().lower()
+    if email:
+        from ramp.accounts.models import User
+
+        stmt = stmt.join(User, Certificate.user_id == User.id).where(User.email == email)
+    rows = [_certificate_json(c) for c in db.session.execute(stmt).scalars()]
+    if status:
+        rows = [r for r in rows if r["status"] == status]
+    return jsonify(certificates=rows)
+
+
+@bp.get("/certificates/<code>")
+def certificate(code: str):
+    """One certificate by its code, with its evidence and signed credential."""
+    from ramp.certificates.operations import find_certificate
+
+    cert = find_certificate(code)
+    if cert is None:
+        return jsonify(error="not_found", message="No certificate has this code."), 404
+    body = _certificate_json(cert)
+    body["evidence"] = cert.snapshot
+    body["credential_jwt"] = cert.credential
+    return jsonify(body)
+
+
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of this API."""
@@ -198,7 +261,7 @@ def openapi():
             "info": {
                 "title": "ramp API",
                 "version": "1",
-                "description": "Push QA evaluations and contacts; read hires' progress.",
+                "description": "Push QA evaluations and contacts; read hires' progress and certificates.",
             },
             "servers": [
                 {"url": url_for("api.openapi", _external=True).rsplit("/openapi.json", 1)[0]}
@@ -218,6 +281,45 @@ def openapi():
                         "responses": {
                             "200": {"description": "The hires"},
                             "401": {"description": "No valid token"},
+                        },
+                    }
+                },
+                "/certificates": {
+                    "get": {
+                        "summary": "Readiness certificates, newest first",
+                        "parameters": [
+                            {
+                                "name": "status",
+                                "in": "query",
+                                "schema": {
+                                    "type": "string",
+                                    "enum": ["valid", "expired", "revoked"],
+                                },
+                            },
+                            {"name": "email", "in": "query", "schema": {"type": "string"}},
+                        ],
+                        "responses": {
+                            "200": {"description": "The certificates"},
+                            "400": {"description": "Unknown status"},
+                            "401": {"description": "No valid token"},
+                        },
+                    }
+                },
+                "/certificates/{code}": {
+                    "get": {
+                        "summary": "One certificate with its frozen evidence and signed credential",
+                        "parameters": [
+                            {
+                                "name": "code",
+                                "in": "path",
+                                "required": True,
+                                "schema": {"type": "string"},
+                            }
+                        ],
+                        "responses": {
+                            "200": {"description": "The certificate"},
+                            "401": {"description": "No valid token"},
+                            "404": {"description": "No certificate has this code"},
                         },
                     }
                 },

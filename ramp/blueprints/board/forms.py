@@ -73,3 +73,18 @@ class HireForm(PlacementFields, FlaskForm):
 
 class RosterForm(FlaskForm):
     roster = FileField("Roster CSV", validators=[FileRequired("Choose a CSV file.")])
+
+
+class ReadyForm(FlaskForm):
+    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)])
+
+
+class IssueForm(FlaskForm):
+    override_reason = TextAreaField(
+        "Reason for issuing although the hire is not ready (admins only)",
+        validators=[Optional(), Length(max=2000)],
+    )
+
+
+class RevokeForm(FlaskForm):
+    reason = TextAreaField("Reason (shown on the verify page)", validators=REASON)

@@ -4,26 +4,33 @@ from __future__ import annotations
 
 from datetime import date
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from ramp.blueprints.auth.forms import EmptyForm
 from ramp.blueprints.board import bp
 from ramp.blueprints.board.forms import (
     ExtendForm,
     HireForm,
+    IssueForm,
     NoteForm,
+    ReadyForm,
     ReplaceForm,
+    RevokeForm,
     RosterForm,
     SignOffForm,
     WaiveForm,
 )
+from ramp.certificates import operations as certificates
+from ramp.certificates import queries as certificate_queries
+from ramp.certificates.codes import format_code
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
 from ramp.metrics.display import board_trends, hire_metrics
 from ramp.milestones import operations, queries
 from ramp.milestones.roster import RosterError, parse_roster
-from ramp.web import render
+from ramp.web import public_base_url, render
 
 
 @bp.before_request
@@ -53,8 +60,15 @@ def index():
         page=_int("page") or 1,
     )
     board = queries.board(current_user, filters)
-    trends = board_trends([card.hire for _, cards in board.groups for card in cards])
-    return render("board/index.html", block="results", board=board, trends=trends)
+    hires = [card.hire for _, cards in board.groups for card in cards]
+    return render(
+        "board/index.html",
+        block="results",
+        board=board,
+        trends=board_trends(hires),
+        readiness=certificates.readiness_of(hires),
+        certified=certificates.certified_hires([h.id for h in hires]),
+    )
 
 
 def _hire(hire_id: int):
@@ -71,13 +85,23 @@ def _hire_page(hire, status: int = 200, **forms):
         "extend_form": ExtendForm(formdata=None),
         "replace_form": ReplaceForm(formdata=None),
         "note_form": NoteForm(formdata=None),
+        "ready_form": ReadyForm(formdata=None),
+        "issue_form": IssueForm(formdata=None),
+        "revoke_form": RevokeForm(formdata=None),
     }
     defaults.update(forms)
+    valid_cert = certificates.current_certificate(hire)
     return render(
         "board/hire.html",
+        valid_cert=valid_cert,
+        renewable=valid_cert is not None and certificates.renewable(valid_cert),
         status=status,
         view=queries.hire_view(hire),
         metrics=hire_metrics(hire),
+        readiness=certificates.readiness_of([hire])[hire.id],
+        certificates=certificate_queries.certificates_of_hires([hire.id])[hire.id],
+        status_of=certificate_queries.status_of,
+        format_code=format_code,
         **defaults,
     )
 
@@ -165,6 +189,98 @@ def note(hire_id: int):
         return "Note added."
 
     return _act(hire_id, "note_form", form, run)
+
+
+@bp.post("/hires/<int:hire_id>/ready")
+def ready(hire_id: int):
+    """Sign off that the hire is ready for a certificate."""
+    form = ReadyForm()
+
+    def run(hire, f):
+        certificates.sign_off_ready(hire, current_user, f.note.data)
+        return f"Signed off {hire.user.name} as ready."
+
+    return _act(hire_id, "ready_form", form, run)
+
+
+@bp.post("/hires/<int:hire_id>/certificates")
+def issue(hire_id: int):
+    """Issue a readiness certificate (an admin may override readiness with a reason)."""
+    form = IssueForm()
+
+    def run(hire, f):
+        cert = certificates.issue_certificate(
+            hire,
+            current_user,
+            public_base_url(),
+            organization=current_app.config["ORGANIZATION_NAME"],
+            override_reason=f.override_reason.data,
+        )
+        return f"Issued certificate {format_code(cert.code)} to {hire.user.name}."
+
+    return _act(hire_id, "issue_form", form, run)
+
+
+@bp.post("/hires/<int:hire_id>/certificates/<int:cert_id>/revoke")
+def revoke(hire_id: int, cert_id: int):
+    """Revoke one of the hire's certificates, with a reason."""
+    form = RevokeForm()
+
+    def run(hire, f):
+        cert = certificate_queries.downloadable(current_user, cert_id)
+        if cert is None or cert.hire_id != hire.id:
+            raise NotFound("There is no such certificate for this hire.")
+        certificates.revoke_certificate(cert, current_user, f.reason.data)
+        return f"Revoked certificate {format_code(cert.code)}."
+
+    return _act(hire_id, "revoke_form", form, run)
+
+
+@bp.get("/certificates")
+def certificate_list():
+    """Readiness per cohort, certificates to renew within 30 days, and recent certificates."""
+    overview = certificate_queries.overview(current_user)
+    return render("board/certificates.html", overview=overview, format_code=format_code,
+                  status_of=certificate_queries.status_of, form=EmptyForm())  # fmt: skip
+
+
+def _cohort(cohort_id: int):
+    cohort = certificate_queries.visible_cohort(current_user, cohort_id)
+    if cohort is None:
+        raise NotFound("There is no such cohort among the ones you manage.")
+    return cohort
+
+
+@bp.post("/cohorts/<int:cohort_id>/certificates")
+def issue_batch(cohort_id: int):
+    """Issue certificates to every ready hire of a cohort, in the background."""
+    from ramp.jobs import jobs
+
+    cohort = _cohort(cohort_id)
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    try:
+        batch = certificates.start_batch(cohort, current_user)
+    except ValidationError as exc:
+        db.session.rollback()
+        flash(" ".join(exc.problems), "error")
+        return redirect(url_for("board.certificate_list"), 303)
+    db.session.commit()
+    jobs.submit(
+        f"certificates for {cohort.name}", "ramp.certificates.operations:run_batch",
+        batch.id, public_base_url(), current_app.config["ORGANIZATION_NAME"],
+        owner_id=current_user.id,
+    )  # fmt: skip
+    return redirect(url_for("board.batch", batch_id=batch.id), 303)
+
+
+@bp.get("/certificate-batches/<int:batch_id>")
+def batch(batch_id: int):
+    """Progress of a batch, then what it issued and whom it skipped."""
+    found = certificate_queries.visible_batch(current_user, batch_id)
+    if found is None:
+        raise NotFound("There is no such batch.")
+    return render("board/batch.html", block="progress", batch=found)
 
 
 def _hire_form() -> HireForm:
