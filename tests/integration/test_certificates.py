@@ -193,7 +193,7 @@ def test_batch_refuses_another_managers_cohort(ramp_world, db):
 def test_pdf_says_what_it_certifies(app, ramp_world, db, tmp_path):
     from ramp.certificates.render import certificate_pdf, certificate_values
 
-    hire = make_ready(ramp_world, ramp_world.hire(name="Łucja Nowak"))
+    hire = make_ready(ramp_world, ramp_world.hire(name="Łucja Gündoğan-Ødegård"))
     cert = issue_certificate(hire, ramp_world.lead, BASE, organization="Acme Support")
     pdf = certificate_pdf(
         app.jinja_env, app.static_folder, certificate_values(cert, "valid", BASE, None)
@@ -204,7 +204,7 @@ def test_pdf_says_what_it_certifies(app, ramp_world, db, tmp_path):
                           text=True, check=True).stdout  # fmt: skip
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
-    assert "Certificate of readiness" in text and "Łucja Nowak" in text
+    assert "Certificate of readiness" in text and "Łucja Gündoğan-Ødegård" in text
     assert "Acme Support".upper() in text
     assert "Mini ramp, version 1" in text and "Mini onboarding, version 1" in text
     assert format_code(cert.code) in text
