@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import mimetypes
+import threading
 from pathlib import Path
 from urllib.parse import unquote, urlsplit
 
 from weasyprint import HTML
+from weasyprint.text.fonts import FontConfiguration
 from weasyprint.urls import URLFetcher, URLFetcherResponse
 
 BASE_URL = "http://ramp.invalid/"
@@ -39,8 +41,20 @@ class StaticOnlyFetcher(URLFetcher):
         )
 
 
+_local = threading.local()
+
+
+def _font_config() -> FontConfiguration:
+    # Loading the shipped @font-face fonts is most of a render's cost; a configuration
+    # keeps them loaded. One per thread, as WeasyPrint's is not made for concurrent use.
+    config = getattr(_local, "font_config", None)
+    if config is None:
+        config = _local.font_config = FontConfiguration()
+    return config
+
+
 def render_pdf(html: str, static_folder: str) -> bytes:
     """Render HTML to PDF bytes; /static/ URLs resolve to the app's static folder, nothing else."""
     return HTML(
         string=html, base_url=BASE_URL, url_fetcher=StaticOnlyFetcher(static_folder)
-    ).write_pdf()
+    ).write_pdf(font_config=_font_config())

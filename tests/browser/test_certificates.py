@@ -37,7 +37,9 @@ def test_issue_download_verify_revoke(server_url, page_factory, ramp_world, tmp_
     panel.get_by_role("button", name="Sign off as ready").click()
     expect(manager.get_by_text("Signed off Maya Reyes as ready.")).to_be_visible()
     manager.locator("#readiness").get_by_role("button", name="Issue certificate").click()
-    expect(manager.get_by_text(re.compile(r"Issued certificate [0-9A-Z-]{19} to Maya Reyes"))).to_be_visible()
+    expect(
+        manager.get_by_text(re.compile(r"Issued certificate [0-9A-Z-]{19} to Maya Reyes"))
+    ).to_be_visible()
     expect(manager.locator("#readiness")).to_contain_text("Certified")
 
     agent = page_factory(javascript=javascript)
