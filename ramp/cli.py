@@ -567,7 +567,7 @@ def demo_command(host, port, no_serve):
     from ramp.demo import DEMO_PASSWORD, seed_demo
 
     upgrade()
-    logins = seed_demo()
+    logins = seed_demo(base_url=current_app.config.get("PUBLIC_URL") or f"http://{host}:{port}")
     db.session.commit()
     click.echo("")
     click.secho("ramp demo is ready.", bold=True)

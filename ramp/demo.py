@@ -38,7 +38,9 @@ NOTES = {
 }
 
 
-def seed_demo(today: date | None = None) -> list[tuple[str, str, str]]:
+def seed_demo(
+    today: date | None = None, base_url: str = "http://127.0.0.1:5000"
+) -> list[tuple[str, str, str]]:
     """Create what is missing of the demo (idempotent); return (role, e-mail, note) per login."""
     result = operations.publish_curriculum(load_curriculum_file(str(STARTER_CURRICULUM)))
     version = result.version
@@ -53,7 +55,7 @@ def seed_demo(today: date | None = None) -> list[tuple[str, str, str]]:
         agent = create_user(email, name, DEMO_PASSWORD, role, TEAM_NAME)
         enrollment = operations.enroll(agent, version)
         _work_through(enrollment, steps, fail_first_check=email.startswith("jordan"))
-    _seed_cohorts(version, today or date.today())
+    _seed_cohorts(version, today or date.today(), base_url)
     logins = [(role.value, email, NOTES[email]) for _, email, role, _ in PEOPLE]
     return [
         *logins,
@@ -63,6 +65,7 @@ def seed_demo(today: date | None = None) -> list[tuple[str, str, str]]:
             "agent, week 10 of the September wave, with QA and ticket data",
         ),
         ("agent", "tomas.rivera@example.com", "agent, struggling in nesting (October wave)"),
+        ("agent", "kwame.mensah@example.com", "agent, July wave, holds a readiness certificate"),
     ]
 
 
@@ -71,6 +74,17 @@ def seed_demo(today: date | None = None) -> list[tuple[str, str, str]]:
 CLASSROOM = (("shadowing", 18), ("classroom-complete", 20))
 GRADUATED = (*CLASSROOM, ("nesting-graduation", 41))
 COHORTS = [
+    (
+        "July wave · Chat",
+        119,
+        "general",
+        "chat",
+        [
+            ("Kwame Mensah", "kwame.mensah@example.com", 36, GRADUATED),
+            ("Samuel Adeyemi", "samuel.adeyemi@example.com", 36, GRADUATED),
+            ("Elena Petrova", "elena.petrova@example.com", 36, GRADUATED),
+        ],
+    ),
     (
         "September wave · Email",
         66,
@@ -98,7 +112,7 @@ COHORTS = [
 NEWEST_COHORT = ("November wave · Phone", 5)
 
 
-def _seed_cohorts(version, today: date) -> None:
+def _seed_cohorts(version, today: date, base_url: str) -> None:
     """Three cohorts at different stages: ramp, nesting and classroom."""
     from ramp.milestones.models import Cohort
     from ramp.milestones.operations import (
@@ -162,6 +176,27 @@ def _seed_cohorts(version, today: date) -> None:
     first = today - timedelta(days=max(age for _, age, *_ in COHORTS))
     for offset in range((today - first).days + 1):
         evaluate_hires(None, first + timedelta(days=offset))
+    _seed_certificates(manager, base_url)
+
+
+def _seed_certificates(manager, base_url: str) -> None:
+    """Kwame is certified; Elena has done everything and awaits the readiness sign-off."""
+    from flask import current_app
+
+    from ramp.accounts.models import User
+    from ramp.certificates.operations import issue_certificate, readiness_of, sign_off_ready
+    from ramp.milestones.models import Hire
+
+    kwame = db.session.execute(
+        select(Hire)
+        .join(User, Hire.user_id == User.id)
+        .where(User.email == "kwame.mensah@example.com")
+    ).scalar_one()
+    if readiness_of([kwame])[kwame.id].ready_but_sign_off:
+        sign_off_ready(kwame, manager, "Reviewed the last four weeks of QA together.")
+        issue_certificate(
+            kwame, manager, base_url, organization=current_app.config["ORGANIZATION_NAME"]
+        )
 
 
 STRUGGLING = {"lucas.moreau@example.com", "tomas.rivera@example.com"}

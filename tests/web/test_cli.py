@@ -138,9 +138,19 @@ def test_demo_has_hires_missed_at_risk_and_on_track_with_data(runner, db):
     db.session.commit()
     statuses = set(db.session.execute(select(Hire.status)).scalars())
     assert {"missed", "at_risk", "on_track"} <= statuses
-    assert db.session.execute(select(func.count()).select_from(Cohort)).scalar_one() == 3
+    assert db.session.execute(select(func.count()).select_from(Cohort)).scalar_one() == 4
     assert db.session.execute(select(func.count()).select_from(Contact)).scalar_one() > 1000
     assert db.session.execute(select(func.count()).select_from(QAEvaluation)).scalar_one() > 100
+    # One certified hire, one ready and awaiting the sign-off, the rest still ramping.
+    from ramp.certificates.models import Certificate
+    from ramp.certificates.operations import readiness_of
+
+    [cert] = db.session.execute(select(Certificate)).scalars()
+    assert cert.snapshot["agent"] == "Kwame Mensah"
+    hires = list(db.session.execute(select(Hire)).scalars())
+    states = readiness_of(hires)
+    waiting = [h.user.name for h in hires if states[h.id].ready_but_sign_off]
+    assert waiting == ["Elena Petrova"]
 
 
 def test_demo_seed_is_idempotent_and_varied(runner, db):
