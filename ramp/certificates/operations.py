@@ -19,7 +19,7 @@ from ramp.certificates.codes import SELECTOR, format_code, new_code, normalize_c
 from ramp.certificates.credential import build_credential, sign_credential
 from ramp.certificates.models import Certificate, CertificateBatch, ReadinessSignOff
 from ramp.curricula import queries as curricula_queries
-from ramp.curricula.models import Assessment, Attempt, Enrollment, Module
+from ramp.curricula.models import Assessment, Attempt, Module
 from ramp.curricula.rules import module_complete
 from ramp.errors import NotAllowed, ValidationError
 from ramp.extensions import db
@@ -57,22 +57,15 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
     if not hires:
         return {}
     enrollment_ids = [h.enrollment_id for h in hires if h.enrollment_id]
-    enrollments = {
-        e.id: e
-        for e in db.session.execute(
-            select(Enrollment).where(Enrollment.id.in_(enrollment_ids))
-        ).scalars()
-    }
+    enrollments = curricula_queries.enrollments_by_id(enrollment_ids)
     version_ids = {e.version_id for e in enrollments.values()}
     outlines = curricula_queries.outlines_of(version_ids)
     states = curricula_queries.learner_states(enrollment_ids)
-    slugs: dict[int, str] = {}
-    if version_ids:
-        slugs = dict(
-            db.session.execute(
-                select(Module.id, Module.slug).where(Module.version_id.in_(version_ids))
-            ).all()
-        )
+    slugs = {
+        mid: slug
+        for per_version in curricula_queries.module_slugs(version_ids).values()
+        for mid, slug in per_version.items()
+    }
     scores: dict[int, dict[str, tuple[int, int]]] = {}
     if enrollment_ids:
         for eid, slug, best, count in db.session.execute(

@@ -330,6 +330,31 @@ def learner_states(enrollment_ids: list[int]) -> dict[int, LearnerState]:
     }
 
 
+def enrollments_by_id(enrollment_ids: list[int]) -> dict[int, Enrollment]:
+    """Enrollments by id, in one query."""
+    if not enrollment_ids:
+        return {}
+    return {
+        e.id: e
+        for e in db.session.execute(
+            select(Enrollment).where(Enrollment.id.in_(enrollment_ids))
+        ).scalars()
+    }
+
+
+def module_slugs(version_ids: set[int]) -> dict[int, dict[int, str]]:
+    """Each version's module ids and slugs, in one query."""
+    out: dict[int, dict[int, str]] = {vid: {} for vid in version_ids}
+    if version_ids:
+        for vid, mid, slug in db.session.execute(
+            select(Module.version_id, Module.id, Module.slug).where(
+                Module.version_id.in_(version_ids)
+            )
+        ):
+            out[vid][mid] = slug
+    return out
+
+
 def outlines_of(version_ids: set[int]) -> dict[int, list[ModuleOutline]]:
     """The outline of each version, loaded once per version."""
     return {vid: outline(load_version(vid)) for vid in version_ids}

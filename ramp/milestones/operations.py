@@ -440,16 +440,9 @@ def evaluate_hires(hire_ids: list[int] | None = None, today: date | None = None)
     if not hires:
         return 0
     enrollment_ids = [h.enrollment_id for h in hires if h.enrollment_id]
-    from ramp.curricula.models import Enrollment
-
-    enrollments = {
-        e.id: e
-        for e in db.session.execute(
-            select(Enrollment).where(Enrollment.id.in_(enrollment_ids))
-        ).scalars()
-    }
+    enrollments = curricula_queries.enrollments_by_id(enrollment_ids)
     outlines = curricula_queries.outlines_of({e.version_id for e in enrollments.values()})
-    slugs = _module_slugs(set(outlines))
+    slugs = curricula_queries.module_slugs(set(outlines))
     states = curricula_queries.learner_states(enrollment_ids)
     signer_ids = {m.signed_off_by_id for h in hires for m in h.milestones if m.signed_off_by_id}
     names = (
@@ -517,20 +510,6 @@ def _readings(hire: Hire, criteria, with_data, qa_records, contact_records, toda
         out[criterion] = readings.reading_for(
             criterion, source.get(hire.user_id, []), hire.start_date, today
         )
-    return out
-
-
-def _module_slugs(version_ids: set[int]) -> dict[int, dict[int, str]]:
-    from ramp.curricula.models import Module
-
-    out: dict[int, dict[int, str]] = {vid: {} for vid in version_ids}
-    if version_ids:
-        for vid, mid, slug in db.session.execute(
-            select(Module.version_id, Module.id, Module.slug).where(
-                Module.version_id.in_(version_ids)
-            )
-        ):
-            out[vid][mid] = slug
     return out
 
 
