@@ -40,7 +40,10 @@ def build_config(instance_path: str) -> dict:
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ORGANIZATION_NAME": os.environ.get("RAMP_ORGANIZATION", "ramp"),
         "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Over HTTPS ramp may run inside an LMS iframe (LTI), where its cookies are
+        # third-party: SameSite=None lets them through; forms still carry CSRF tokens.
+        "SESSION_COOKIE_SAMESITE": "None" if https else "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "None" if https else "Lax",
         "SESSION_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_HTTPONLY": True,

@@ -9,8 +9,9 @@ from sqlalchemy import func, select
 
 from ramp.curricula import queries as cq
 from ramp.curricula.models import Attempt, LessonCompletion
+from ramp.lti.models import LtiContext, LtiContextMember, LtiDeployment, LtiRegistration
 from ramp.metrics.models import QAEvaluation
-from ramp.milestones.models import HireEvent, Placement, PlanMilestone
+from ramp.milestones.models import Hire, HireEvent, Placement, PlanMilestone
 from tests.conftest import csrf_token, login
 
 # role -> expected status; "owner" is the agent whose records the URLs name (their own).
@@ -158,6 +159,42 @@ RULES = {
         "admin": MISSING,
     },
     "learner.my_ramp": {"agent": OK, "owner": OK, "other_manager": OK, "manager": OK, "admin": OK},
+    "lti.registrations_page": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    # Without a platform's configuration URL there is nothing to register.
+    "lti.register": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": 400,
+    },
+    "lti.deep_link": {
+        "agent": MISSING,
+        "owner": MISSING,
+        "other_manager": MISSING,
+        "manager": MISSING,
+        "admin": MISSING,
+    },
+    "lti.context": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": MISSING,
+        "manager": OK,
+        "admin": OK,
+    },
+    "lti.grades_page": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": OK,
+        "manager": OK,
+        "admin": OK,
+    },
 }
 # POST-only actions that change a record: who may, and what everyone else gets.
 ACTIONS = {
@@ -171,8 +208,13 @@ ACTIONS = {
     "board.re_place": ({"effective_from": "2099-01-01", "queue": "q", "reason": "r"}, Placement),
     "board.note": ({"body": "n"}, HireEvent),
     "learner.complete_lesson": ({}, LessonCompletion),
+    "lti.add_deployment": ({"deployments": "d9"}, LtiDeployment),
+    "lti.link_cohort": ({"cohort": "0"}, Hire),
+    "lti.sync": ({}, LtiContextMember),
 }
 PUBLIC = {"static", "auth.login", "auth.logout", "api.openapi"}
+# LTI endpoints the platform calls: protected by signed tokens (tests/lti/ checks them).
+LTI_SIGNED = {"lti.login", "lti.launch", "lti.jwks"}
 # The JSON API answers bearer tokens, not sessions: tests/web/test_api.py checks it.
 TOKEN_ONLY = {"api.contacts", "api.qa", "api.hires"}
 ROLES = ("agent", "owner", "other_manager", "manager", "admin")
@@ -189,6 +231,19 @@ def scene(ramp_world, make_user, db):
     from ramp.curricula.operations import submit_attempt
 
     attempt = submit_attempt(enrollment, basics.assessment, {q.id: q.correct_ids for q in key})
+    platform = LtiRegistration(
+        name="LMS", issuer="https://lms.example", client_id="c", login_url="https://lms.example/a",
+        token_url="https://lms.example/t", key_set_url="https://lms.example/k",
+    )  # fmt: skip
+    course = LtiContext(registration=platform, deployment_id="d1", context_id="course-1")
+    db.session.add(course)
+    db.session.flush()
+    db.session.add(
+        LtiContextMember(
+            context_id=course.id, user_id=w.lead.id, subject="t1",
+            roles=["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"],
+        )
+    )  # fmt: skip
     db.session.commit()
     users = {
         "agent": make_user("agent", team="Chat"),
@@ -216,13 +271,19 @@ def scene(ramp_world, make_user, db):
         "board.note": f"/board/hires/{hire.id}/notes",
         "learner.complete_lesson": f"/learn/{enrollment.id}/basics/lessons/lifecycle/complete",
         "admin.import_run": "/admin/imports/" + "0" * 32 + "/run",
+        "lti.registrations_page": "/lti/registrations", "lti.register": "/lti/register",
+        "lti.deep_link": "/lti/deep-link/nope", "lti.context": f"/lti/courses/{course.id}",
+        "lti.grades_page": "/lti/grades",
+        "lti.add_deployment": f"/lti/registrations/{platform.id}/deployments",
+        "lti.link_cohort": f"/lti/courses/{course.id}/cohort",
+        "lti.sync": f"/lti/courses/{course.id}/sync",
     }  # fmt: skip
     return users, urls
 
 
 def test_every_route_has_a_rule(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert endpoints - PUBLIC - TOKEN_ONLY == set(RULES) | set(ACTIONS)
+    assert endpoints - PUBLIC - TOKEN_ONLY - LTI_SIGNED == set(RULES) | set(ACTIONS)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -248,6 +309,8 @@ ALLOWED_ACTIONS = {
     "board.sign_off": {"manager", "admin"}, "board.waive": {"manager", "admin"},
     "board.extend": {"manager", "admin"}, "board.re_place": {"manager", "admin"},
     "board.note": {"manager", "admin"}, "learner.complete_lesson": {"owner"},
+    "lti.add_deployment": {"admin"}, "lti.link_cohort": {"manager", "admin"},
+    "lti.sync": {"manager", "admin"},
 }  # fmt: skip
 
 
