@@ -22,7 +22,7 @@ from ramp.lti.models import (
     LtiResourceLink,
     LtiScorePost,
 )
-from ramp.lti.services import service_call
+from ramp.lti.services import publish_signing_key, service_call
 
 SCORE_MAXIMUM = 100.0
 
@@ -156,6 +156,7 @@ def deliver(post_id: int, progress=None) -> str:
     """Post one score, trying again with exponential backoff while the platform fails."""
     tries = int(current_app.config.get("LTI_SCORE_TRIES", 5))
     base = float(current_app.config.get("LTI_RETRY_BASE_SECONDS", 2.0))
+    publish_signing_key()
     while True:
         post = db.session.get(LtiScorePost, post_id)
         if post is None or post.status == "sent":

@@ -13,7 +13,7 @@ from ramp.lti import claims as c
 from ramp.lti.errors import PlatformError
 from ramp.lti.identity import ensure_hire, note_member, platform_role, user_for
 from ramp.lti.models import LtiContext, LtiContextMember
-from ramp.lti.services import service_call
+from ramp.lti.services import publish_signing_key, service_call
 
 MAX_PAGES = 1000
 
@@ -54,6 +54,7 @@ def fetch_members(context: LtiContext) -> tuple[list[dict], int]:
 
 def sync_roster(context_id: int, progress=None) -> str:
     """Bring a course's members into ramp; its learners become hires of the linked cohort."""
+    publish_signing_key()
     context = db.session.get(LtiContext, context_id)
     if context is None:
         raise NotFound("There is no such course.")

@@ -21,6 +21,19 @@ def forget_tokens() -> None:
         _tokens.clear()
 
 
+def publish_signing_key() -> None:
+    """Make sure the tool's LTI key exists and is committed before a platform is asked to check it.
+
+    The platform verifies the client assertion against ramp's published key set in another
+    request; a key made inside this transaction would not be there yet.
+    """
+    from ramp.extensions import db
+    from ramp.keys.operations import active_key
+
+    active_key("lti")
+    db.session.commit()
+
+
 def client_assertion(registration: LtiRegistration) -> str:
     """A JWT proving ramp is the registered client, signed with the tool's LTI key."""
     now = int(time.time())

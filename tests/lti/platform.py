@@ -46,9 +46,16 @@ SCOPES = {
 DROP = object()
 
 
+_keys: dict[str, RSAKey] = {}
+
+
 def new_key(kid: str) -> RSAKey:
-    """An RSA signing key of the platform."""
-    return RSAKey.generate_key(2048, parameters={"kid": kid, "use": "sig", "alg": "RS256"})
+    """An RSA signing key of the platform (made once per kid in a test run: they are slow)."""
+    if kid not in _keys:
+        _keys[kid] = RSAKey.generate_key(
+            2048, parameters={"kid": kid, "use": "sig", "alg": "RS256"}
+        )
+    return _keys[kid]
 
 
 @dataclass
