@@ -56,8 +56,11 @@ def tool(app, migrated, platform):
         db.engine.dispose()
 
 
-def form_of(html: str) -> tuple[str, dict]:
-    """The action and hidden fields of the first form on a page."""
+def form_of(html: str, form_id: str | None = None) -> tuple[str, dict]:
+    """The action and hidden fields of a form (the first on the page, or the one with the id)."""
+    if form_id:
+        at = html.index(f'id="{form_id}"')
+        html = html[html.rfind("<form", 0, at) : html.index("</form>", at)]
     action = FORM_ACTION.search(html)
     assert action, html[:500]
     return unescape(action.group(1)), {k: unescape(v) for k, v in FORM_FIELD.findall(html)}
