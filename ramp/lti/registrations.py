@@ -32,8 +32,9 @@ def _check_url(name: str, url: str, problems: list[str]) -> str:
 
 def split_deployments(text: str | list[str]) -> list[str]:
     """Deployment ids from a list or from text, one a line or separated by commas."""
-    items = text if isinstance(text, list) else text.replace(",", "\n").splitlines()
-    return [d.strip() for d in items if d and d.strip()]
+    items = text if isinstance(text, list) else [text]
+    found = [d.strip() for item in items for d in (item or "").replace(",", "\n").splitlines()]
+    return [d for d in found if d]
 
 
 def find_registration(issuer: str, client_id: str | None) -> LtiRegistration | None:
