@@ -547,16 +547,21 @@ lti = click.Group("lti", help="LTI 1.3: platform registrations, rosters, grade p
 @click.option("--key-set-url", required=True, help="The platform's public key set (JWKS) URL.")
 @click.option("--deployment", "deployments", multiple=True, required=True,
               help="A deployment id (repeat for several).")  # fmt: skip
+@click.option("--token-audience", default=None,
+              help="aud of ramp's client assertion, if not the token URL (Brightspace).")  # fmt: skip
 @with_appcontext
-def lti_register_command(name, issuer, client_id, login_url, token_url, key_set_url, deployments):
+def lti_register_command(
+    name, issuer, client_id, login_url, token_url, key_set_url, deployments, token_audience
+):
     """Register a platform (an LMS) that launches ramp."""
     from ramp.lti.registrations import register_platform
 
     require_schema()
     try:
         reg = register_platform(
-            name, issuer, client_id, login_url, token_url, key_set_url, list(deployments)
-        )
+            name, issuer, client_id, login_url, token_url, key_set_url, list(deployments),
+            token_audience=token_audience,
+        )  # fmt: skip
     except ValidationError as exc:
         db.session.rollback()
         _fail(exc.problems)

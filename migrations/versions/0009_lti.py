@@ -2,7 +2,7 @@
 
 Revision ID: 0009
 Revises: 0007
-Create Date: 2026-11-22 13:20:40.641687
+Create Date: 2026-11-22 13:31:34.318896
 
 """
 from alembic import op
@@ -25,6 +25,7 @@ def upgrade():
     sa.Column('login_url', sa.String(length=1000), nullable=False),
     sa.Column('token_url', sa.String(length=1000), nullable=False),
     sa.Column('key_set_url', sa.String(length=1000), nullable=False),
+    sa.Column('token_audience', sa.String(length=1000), nullable=True),
     sa.Column('created_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_lti_registrations')),
     sa.UniqueConstraint('issuer', 'client_id', name=op.f('uq_lti_registrations_issuer'))

@@ -24,6 +24,9 @@ class LtiRegistration(db.Model):
     login_url: Mapped[str] = mapped_column(String(1000))
     token_url: Mapped[str] = mapped_column(String(1000))
     key_set_url: Mapped[str] = mapped_column(String(1000))
+    # The `aud` of ramp's client assertion when the platform wants other than its token URL
+    # (Brightspace: https://api.brightspace.com/auth/token).
+    token_audience: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     deployments: Mapped[list[LtiDeployment]] = relationship(

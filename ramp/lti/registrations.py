@@ -57,6 +57,7 @@ def register_platform(
     key_set_url: str,
     deployments: list[str],
     deployment_required: bool = True,
+    token_audience: str | None = None,
 ) -> LtiRegistration:
     """Register a platform; refuse a taken (issuer, client id), bad URLs or no deployment."""
     problems: list[str] = []
@@ -86,6 +87,7 @@ def register_platform(
         login_url=login_url,
         token_url=token_url,
         key_set_url=key_set_url,
+        token_audience=(token_audience or "").strip() or None,
         deployments=[LtiDeployment(deployment_id=d) for d in dict.fromkeys(deployments)],
     )
     db.session.add(registration)

@@ -42,7 +42,7 @@ def client_assertion(registration: LtiRegistration) -> str:
         {
             "iss": registration.client_id,
             "sub": registration.client_id,
-            "aud": registration.token_url,
+            "aud": registration.token_audience or registration.token_url,
             "iat": now,
             "exp": now + 300,
             "jti": uuid.uuid4().hex,

@@ -80,3 +80,21 @@ def test_the_cli_registers_lists_and_adds_deployments(runner, db):
     listed = runner.invoke(args=["lti", "list"])
     assert "Canvas" in listed.output and "1:abc, 2:def, 3:ghi" in listed.output
     assert "removed 0" in runner.invoke(args=["lti", "cleanup"]).output
+
+
+def test_the_client_assertion_names_the_token_audience_when_one_is_set(app, db):
+    import jwt
+
+    from ramp.lti.services import client_assertion
+
+    base = {k: v for k, v in FIELDS.items() if k != "deployments"}
+    plain = register_platform(deployments=["d"], **base)
+    d2l = register_platform(
+        **dict(base, client_id="d2l"), deployments=["d"],
+        token_audience="https://api.brightspace.com/auth/token",
+    )  # fmt: skip
+    read = lambda reg: jwt.decode(client_assertion(reg), options={"verify_signature": False})  # noqa: E731
+    assert read(plain)["aud"] == FIELDS["token_url"]
+    claims = read(d2l)
+    assert claims["aud"] == "https://api.brightspace.com/auth/token"
+    assert claims["iss"] == claims["sub"] == "d2l" and claims["jti"]

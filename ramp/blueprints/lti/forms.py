@@ -12,6 +12,11 @@ class RegistrationForm(FlaskForm):
     login_url = URLField("OIDC authentication URL", validators=[DataRequired(), Length(max=1000)])
     token_url = URLField("Access token URL", validators=[DataRequired(), Length(max=1000)])
     key_set_url = URLField("Key set URL", validators=[DataRequired(), Length(max=1000)])
+    token_audience = StringField(
+        "Token audience (only if the platform asks for one)",
+        validators=[Optional(), Length(max=1000)],
+        description="Brightspace: https://api.brightspace.com/auth/token. Others: leave empty.",
+    )
     deployments = TextAreaField(
         "Deployment ids", validators=[DataRequired(), Length(max=5000)],
         description="One a line, or separated by commas.",

@@ -221,6 +221,7 @@ def registrations_page():
             reg = registrations.register_platform(
                 form.name.data, form.issuer.data, form.client_id.data, form.login_url.data,
                 form.token_url.data, form.key_set_url.data, form.deployments.data,
+                token_audience=form.token_audience.data,
             )  # fmt: skip
         except ValidationError as exc:
             db.session.rollback()
