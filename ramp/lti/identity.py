@@ -14,6 +14,7 @@ from ramp.accounts.models import Role, User, utcnow
 from ramp.accounts.operations import EMAIL_RE, find_user_by_email
 from ramp.curricula import queries as curricula_queries
 from ramp.curricula.operations import enroll
+from ramp.errors import ValidationError
 from ramp.extensions import db
 from ramp.lti import claims as c
 from ramp.lti.launch import Launch
@@ -54,6 +55,21 @@ def _fallback_email(issuer: str, subject: str) -> str:
     return f"lti-{digest}@{host}.invalid"
 
 
+def _may_link(user: User, issuer: str) -> bool:
+    """Whether a launch may sign in as an existing account found by e-mail.
+
+    Only an agent account with no password (made by a roster or an import) and no identity
+    from this platform yet: a platform must not be able to claim a manager's or an admin's
+    account by sending their address.
+    """
+    if user.role is not Role.AGENT or user.password_hash is not None:
+        return False
+    linked = select(LtiIdentity.id).where(
+        LtiIdentity.user_id == user.id, LtiIdentity.issuer == issuer
+    )
+    return db.session.execute(linked).first() is None
+
+
 def user_for(issuer: str, subject: str, person: dict, role: Role) -> User:
     """The ramp user of (issuer, sub): made at first sight, with the name and e-mail sent."""
     identity = db.session.execute(
@@ -68,12 +84,13 @@ def user_for(issuer: str, subject: str, person: dict, role: Role) -> User:
         if name and user.name != name[:120]:
             user.name = name[:120]
     else:
-        user = find_user_by_email(email) if email and EMAIL_RE.match(email) else None
+        valid = bool(email) and bool(EMAIL_RE.match(email))
+        user = find_user_by_email(email) if valid else None
+        if user is not None and not _may_link(user, issuer):
+            user, valid = None, False  # the address is taken by an account a launch may not enter
         if user is None:
             user = User(
-                email=email
-                if email and EMAIL_RE.match(email)
-                else _fallback_email(issuer, subject),
+                email=email if valid else _fallback_email(issuer, subject),
                 name=(name or "Learner " + subject[:40])[:120],
                 role=role,
             )
@@ -252,7 +269,11 @@ def admit(launch: Launch) -> Admission:
         link.lineitem_url = services["lineitem"]
     slug = curriculum_of(target)
     if context.cohort_id is None and context.context_id:
-        create_cohort_for(context, slug)
+        try:
+            with db.session.begin_nested():
+                create_cohort_for(context, slug)
+        except ValidationError:
+            pass  # no template fits: an instructor links the course to a cohort instead
     enrollment_id = None
     if context.cohort is not None and user.role is Role.AGENT:
         hire = ensure_hire(context.cohort, user)

@@ -217,3 +217,32 @@ def test_expired_states_are_cleaned_up(app, db, platform):
     assert cleanup_states(force=True) == 1
     db.session.commit()
     assert db.session.execute(select(LtiLoginState.state)).scalars().all() == ["new"]
+
+
+def test_a_launch_cannot_claim_an_account_with_a_password_by_its_address(
+    tool, platform, ramp_world, make_user, db
+):
+    admin_id = make_user("admin", email="boss@lms.example").id
+    launched = launch(
+        tool, platform, sub="intruder", email="boss@lms.example", roles=[ROLE + "Learner"]
+    )
+    assert launched.response.status_code == 303
+    db.session.remove()
+    identity = db.session.execute(select(LtiIdentity)).scalar_one()
+    assert identity.user_id != admin_id and identity.user.email.endswith(".invalid")
+    assert identity.user.role is Role.AGENT
+
+
+def test_a_hire_from_a_roster_import_is_found_by_address(tool, platform, ramp_world, db):
+    from ramp.milestones.models import Cohort
+    from ramp.milestones.operations import NewHire, add_hires
+
+    cohort = db.session.execute(select(Cohort).where(Cohort.name == "Wave A")).scalar_one()
+    [hire] = add_hires(
+        [NewHire("Lee Learner", "lee@lms.example", cohort.start_date, None, cohort, {})], None
+    )
+    db.session.commit()
+    user_id = hire.user_id
+    assert launch(tool, platform).response.status_code == 303
+    db.session.remove()
+    assert db.session.execute(select(LtiIdentity)).scalar_one().user_id == user_id
