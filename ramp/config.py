@@ -44,6 +44,8 @@ def build_config(instance_path: str) -> dict:
         # third-party: SameSite=None lets them through; forms still carry CSRF tokens.
         "SESSION_COOKIE_SAMESITE": "None" if https else "Lax",
         "REMEMBER_COOKIE_SAMESITE": "None" if https else "Lax",
+        # Partitioned (CHIPS): browsers that block third-party cookies keep one per LMS site.
+        "SESSION_COOKIE_PARTITIONED": https,
         "SESSION_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_HTTPONLY": True,

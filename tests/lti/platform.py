@@ -274,18 +274,35 @@ class Platform:
 
     def course_page(self, request: Request) -> Response:
         """A course page that frames the tool, as an LMS does."""
-        query = urlencode(
-            {
-                "iss": self.issuer,
-                "login_hint": request.args["hint"],
-                "lti_message_hint": request.args["hint"],
-                "target_link_uri": self.tool_url + "/lti/launch",
-                "client_id": self.client_id,
-                "lti_deployment_id": self.deployment_id,
-            }
-        )
+        params = {
+            "iss": self.issuer,
+            "login_hint": request.args["hint"],
+            "lti_message_hint": request.args["hint"],
+            "target_link_uri": self.tool_url + "/lti/launch",
+            "client_id": self.client_id,
+            "lti_deployment_id": self.deployment_id,
+        }
+        storage = ""
+        if request.args.get("storage"):
+            # Platform storage (LTI Client Side postMessages): this page answers lti.put_data
+            # and lti.get_data from the tool's frame, keeping the values per tool origin.
+            params["lti_storage_target"] = "_parent"
+            storage = (
+                "<script>window.storageLog = []; const store = {};"
+                "window.addEventListener('message', function (e) {"
+                " const d = e.data || {}; const key = e.origin + ' ' + d.key;"
+                " if (d.subject === 'lti.put_data') { store[key] = d.value;"
+                "  window.storageLog.push('put ' + d.key);"
+                "  e.source.postMessage({subject: 'lti.put_data.response',"
+                "   message_id: d.message_id, key: d.key, value: d.value}, e.origin); }"
+                " if (d.subject === 'lti.get_data') { window.storageLog.push('get ' + d.key);"
+                "  e.source.postMessage({subject: 'lti.get_data.response',"
+                "   message_id: d.message_id, key: d.key, value: store[key]}, e.origin); }"
+                "});</script>"
+            )
+        query = urlencode(params)
         page = (
-            "<!doctype html><title>Course</title><h1>LMS course</h1>"
+            f"<!doctype html><title>Course</title><h1>LMS course</h1>{storage}"
             f'<iframe name="tool" title="ramp" width="1000" height="700" '
             f'src="{html.escape(self.tool_url)}/lti/login?{html.escape(query)}"></iframe>'
         )

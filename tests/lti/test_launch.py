@@ -131,7 +131,9 @@ def test_over_https_the_lti_cookies_are_samesite_none_and_secure(app, platform, 
         platform.key_set_url, [platform.deployment_id],
     )  # fmt: skip
     db.session.commit()
-    app.config.update(SESSION_COOKIE_SECURE=True, SESSION_COOKIE_SAMESITE="None")
+    app.config.update(
+        SESSION_COOKIE_SECURE=True, SESSION_COOKIE_SAMESITE="None", SESSION_COOKIE_PARTITIONED=True
+    )
     client = app.test_client()
     hint = platform.prepare(custom=MODULE)
     started = client.get(
@@ -149,6 +151,18 @@ def test_over_https_the_lti_cookies_are_samesite_none_and_secure(app, platform, 
         c for c in launched.headers.getlist("Set-Cookie") if c.startswith("session=")
     )
     assert "Secure" in session_cookie and "SameSite=None" in session_cookie
+    assert "Partitioned" in session_cookie
+
+
+def test_https_configuration_sets_the_iframe_cookie_flags(monkeypatch, tmp_path):
+    from ramp.config import build_config
+
+    monkeypatch.setenv("RAMP_HTTPS", "1")
+    config = build_config(str(tmp_path))
+    assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_PARTITIONED"]
+    assert config["SESSION_COOKIE_SAMESITE"] == "None"
+    monkeypatch.setenv("RAMP_HTTPS", "0")
+    assert build_config(str(tmp_path))["SESSION_COOKIE_SAMESITE"] == "Lax"
 
 
 def test_without_the_state_cookie_ramp_offers_a_new_window(tool, platform, ramp_world):

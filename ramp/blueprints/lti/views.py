@@ -40,8 +40,14 @@ def launch_refused(exc: LaunchError):
 
 def _cookie_kwargs() -> dict:
     secure = bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
-    # Inside the LMS iframe the cookie is third-party: over HTTPS it must be SameSite=None.
-    return {"secure": secure, "httponly": True, "samesite": "None" if secure else "Lax"}
+    # Inside the LMS iframe the cookie is third-party: over HTTPS it must be SameSite=None,
+    # and partitioned so that browsers blocking third-party cookies still keep it.
+    return {
+        "secure": secure,
+        "httponly": True,
+        "samesite": "None" if secure else "Lax",
+        "partitioned": secure,
+    }
 
 
 def _tool_origin() -> str:
