@@ -57,5 +57,8 @@ def build_config(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("RAMP_LOGIN_RATE_LIMIT", "10 per minute"),
         # Uploads larger than this import in the background queue, with progress on the page.
         "IMPORT_BACKGROUND_BYTES": int(os.environ.get("RAMP_IMPORT_BACKGROUND_BYTES", 1_000_000)),
+        # Grade passback: tries per score, and the first wait (doubled after each failure).
+        "LTI_SCORE_TRIES": int(os.environ.get("RAMP_LTI_SCORE_TRIES", 5)),
+        "LTI_RETRY_BASE_SECONDS": float(os.environ.get("RAMP_LTI_RETRY_BASE_SECONDS", 2)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("RAMP_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)),
     }
