@@ -160,7 +160,7 @@ def use_state(
     if cookie != state and not (row.storage_target and stored == state):
         if cookie is None and stored is None:
             if row.storage_target:
-                raise _StorageNeeded(row)
+                raise StorageNeeded(row)
             raise CookiesBlocked(row.login_params)
         raise LaunchError("state", "the launch's state does not match this browser's", 403)
     used = db.session.execute(
@@ -183,15 +183,12 @@ def use_state(
     return row
 
 
-class _StorageNeeded(LaunchError):
+class StorageNeeded(LaunchError):
     """No cookie came back, but the platform offered storage: read the state from there."""
 
     def __init__(self, row: LtiLoginState):
         self.row = row
         super().__init__("state cookie", "the state must be read from platform storage", 403)
-
-
-StorageNeeded = _StorageNeeded
 
 
 @dataclass(frozen=True)
