@@ -535,6 +535,114 @@ def rotate_keys_command(purpose, overlap_days):
     )
 
 
+lti = click.Group("lti", help="LTI 1.3: platform registrations, rosters, grade passback.")
+
+
+@lti.command("register")
+@click.option("--name", default="", help="A name for the platform (default: its host).")
+@click.option("--issuer", required=True, help="The platform's issuer (iss).")
+@click.option("--client-id", required=True, help="The client id the platform gave ramp.")
+@click.option("--login-url", required=True, help="The platform's OIDC authentication URL.")
+@click.option("--token-url", required=True, help="The platform's OAuth 2 access token URL.")
+@click.option("--key-set-url", required=True, help="The platform's public key set (JWKS) URL.")
+@click.option("--deployment", "deployments", multiple=True, required=True,
+              help="A deployment id (repeat for several).")  # fmt: skip
+@click.option("--token-audience", default=None,
+              help="aud of ramp's client assertion, if not the token URL (Brightspace).")  # fmt: skip
+@with_appcontext
+def lti_register_command(
+    name, issuer, client_id, login_url, token_url, key_set_url, deployments, token_audience
+):
+    """Register a platform (an LMS) that launches ramp."""
+    from ramp.lti.registrations import register_platform
+
+    require_schema()
+    try:
+        reg = register_platform(
+            name, issuer, client_id, login_url, token_url, key_set_url, list(deployments),
+            token_audience=token_audience,
+        )  # fmt: skip
+    except ValidationError as exc:
+        db.session.rollback()
+        _fail(exc.problems)
+    db.session.commit()
+    click.echo(f"registered {reg.name}: {reg.issuer} client {reg.client_id}, "
+               f"{len(reg.deployments)} deployment(s)")  # fmt: skip
+
+
+@lti.command("add-deployment")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.argument("deployments", nargs=-1, required=True)
+@with_appcontext
+def lti_add_deployment_command(issuer, client_id, deployments):
+    """Add deployment ids to a registered platform."""
+    from ramp.lti.registrations import add_deployments, find_registration
+
+    require_schema()
+    reg = find_registration(issuer, client_id)
+    if reg is None:
+        _fail(f"no platform is registered as {issuer} with client id {client_id}")
+    added = add_deployments(reg, list(deployments))
+    db.session.commit()
+    click.echo(f"added {len(added)} deployment(s) to {reg.name}")
+
+
+@lti.command("list")
+@with_appcontext
+def lti_list_command():
+    """List registered platforms with their deployments."""
+    from ramp.lti.registrations import list_registrations
+
+    require_schema()
+    for reg in list_registrations():
+        deployments = ", ".join(d.deployment_id for d in reg.deployments) or "-"
+        click.echo(f"{reg.name:24} {reg.issuer:40} {reg.client_id:24} {deployments}")
+
+
+@lti.command("sync-roster")
+@click.argument("context_id", type=int)
+@with_appcontext
+def lti_sync_roster_command(context_id):
+    """Sync a course's roster (Names and Roles) into its cohort."""
+    from ramp.errors import NotFound
+    from ramp.lti.errors import PlatformError
+    from ramp.lti.roster import sync_roster
+
+    require_schema()
+    try:
+        click.echo(sync_roster(context_id))
+    except (ValidationError, NotFound, PlatformError) as exc:
+        db.session.rollback()
+        _fail(str(exc))
+
+
+@lti.command("retry-grades")
+@with_appcontext
+def lti_retry_grades_command():
+    """Send again the scores that failed to reach a platform."""
+    from ramp.lti.grades import retry_failed, send_scores
+    from ramp.lti.models import LtiScorePost
+
+    require_schema()
+    ids = retry_failed()
+    db.session.commit()
+    send_scores([db.session.get(LtiScorePost, i) for i in ids])
+    click.echo(f"queued {len(ids)} score(s) again")
+
+
+@lti.command("cleanup")
+@with_appcontext
+def lti_cleanup_command():
+    """Delete used and expired launch states."""
+    from ramp.lti.launch import cleanup_states
+
+    require_schema()
+    removed = cleanup_states(force=True)
+    db.session.commit()
+    click.echo(f"removed {removed} launch state(s)")
+
+
 @click.command("worker")
 @click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
 @with_appcontext
@@ -597,6 +705,7 @@ def init_app(app: Flask) -> None:
         records,
         tokens,
         keys,
+        lti,
         worker_command,
         demo_command,
     ):

@@ -46,7 +46,12 @@ def build_config(instance_path: str) -> dict:
         "PUBLIC_URL": (os.environ.get("RAMP_PUBLIC_URL") or "").rstrip("/") or None,
         "VERIFY_RATE_LIMIT": os.environ.get("RAMP_VERIFY_RATE_LIMIT", "30 per minute"),
         "SESSION_COOKIE_HTTPONLY": True,
-        "SESSION_COOKIE_SAMESITE": "Lax",
+        # Over HTTPS ramp may run inside an LMS iframe (LTI), where its cookies are
+        # third-party: SameSite=None lets them through; forms still carry CSRF tokens.
+        "SESSION_COOKIE_SAMESITE": "None" if https else "Lax",
+        "REMEMBER_COOKIE_SAMESITE": "None" if https else "Lax",
+        # Partitioned (CHIPS): browsers that block third-party cookies keep one per LMS site.
+        "SESSION_COOKIE_PARTITIONED": https,
         "SESSION_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_SECURE": https,
         "REMEMBER_COOKIE_HTTPONLY": True,
@@ -58,5 +63,8 @@ def build_config(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("RAMP_LOGIN_RATE_LIMIT", "10 per minute"),
         # Uploads larger than this import in the background queue, with progress on the page.
         "IMPORT_BACKGROUND_BYTES": int(os.environ.get("RAMP_IMPORT_BACKGROUND_BYTES", 1_000_000)),
+        # Grade passback: tries per score, and the first wait (doubled after each failure).
+        "LTI_SCORE_TRIES": int(os.environ.get("RAMP_LTI_SCORE_TRIES", 5)),
+        "LTI_RETRY_BASE_SECONDS": float(os.environ.get("RAMP_LTI_RETRY_BASE_SECONDS", 2)),
         "MAX_CONTENT_LENGTH": int(os.environ.get("RAMP_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)),
     }

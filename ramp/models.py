@@ -15,6 +15,18 @@ from ramp.curricula.models import (  # noqa: F401
     Question,
 )
 from ramp.keys.models import SigningKey  # noqa: F401
+from ramp.lti.models import (  # noqa: F401
+    LtiContext,
+    LtiContextMember,
+    LtiDeepLink,
+    LtiDeployment,
+    LtiIdentity,
+    LtiLineItem,
+    LtiLoginState,
+    LtiRegistration,
+    LtiResourceLink,
+    LtiScorePost,
+)
 from ramp.metrics.models import (  # noqa: F401
     AgentIdentity,
     ApiToken,

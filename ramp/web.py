@@ -49,6 +49,26 @@ def error_page(status: int, title: str, message: str):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
+def framing_platforms() -> tuple[str, ...] | None:
+    """Origins of registered platforms when this page may sit in an LMS iframe, else None.
+
+    LTI pages (the launch and what follows it in a session that came through a launch)
+    may be framed by the platforms ramp is registered with; every other page only by ramp.
+    """
+    from flask import session
+    from sqlalchemy.exc import SQLAlchemyError
+
+    if request.blueprint != "lti" and not session.get("lti"):
+        return None
+    from ramp.lti.registrations import platform_origins
+
+    try:
+        return platform_origins()
+    except SQLAlchemyError:  # not migrated yet: nothing is registered
+        db.session.rollback()
+        return ()
+
+
 def init_app(app: Flask) -> None:
     """Register blueprints, the user loader, error handlers and response headers."""
     from ramp.accounts.models import User
@@ -57,6 +77,7 @@ def init_app(app: Flask) -> None:
     from ramp.blueprints.auth import bp as auth_bp
     from ramp.blueprints.board import bp as board_bp
     from ramp.blueprints.learner import bp as learner_bp
+    from ramp.blueprints.lti import bp as lti_bp
     from ramp.blueprints.main import bp as main_bp
     from ramp.blueprints.verify import bp as verify_bp
 
@@ -67,6 +88,7 @@ def init_app(app: Flask) -> None:
     app.register_blueprint(admin_bp)
     app.register_blueprint(api_bp)
     app.register_blueprint(verify_bp)
+    app.register_blueprint(lti_bp)
 
     from markupsafe import Markup
 
@@ -97,10 +119,20 @@ def init_app(app: Flask) -> None:
 
     @app.after_request
     def security_headers(response):
-        response.headers.setdefault("Content-Security-Policy", CSP)
+        origins = framing_platforms()
+        if origins is None:
+            response.headers.setdefault("Content-Security-Policy", CSP)
+            response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+        else:
+            # LTI pages live in the LMS iframe: CSP names the registered platforms, and
+            # X-Frame-Options (which cannot list them) is left out.
+            ancestors = " ".join(("'self'", *origins))
+            response.headers.setdefault(
+                "Content-Security-Policy",
+                CSP.replace("frame-ancestors 'self'", f"frame-ancestors {ancestors}"),
+            )
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
-        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
         return response
 
     @app.errorhandler(CSRFError)

@@ -11,8 +11,9 @@ from ramp.certificates.models import Certificate, CertificateBatch, ReadinessSig
 from ramp.certificates.operations import issue_certificate
 from ramp.curricula import queries as cq
 from ramp.curricula.models import Attempt, LessonCompletion
+from ramp.lti.models import LtiContext, LtiContextMember, LtiDeployment, LtiRegistration
 from ramp.metrics.models import QAEvaluation
-from ramp.milestones.models import HireEvent, Placement, PlanMilestone
+from ramp.milestones.models import Hire, HireEvent, Placement, PlanMilestone
 from tests.conftest import csrf_token, login
 
 # role -> expected status; "owner" is the agent whose records the URLs name (their own).
@@ -160,7 +161,36 @@ RULES = {
         "admin": MISSING,
     },
     "learner.my_ramp": {"agent": OK, "owner": OK, "other_manager": OK, "manager": OK, "admin": OK},
-    "board.certificate_list": {
+    "lti.registrations_page": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    # Without a platform's configuration URL there is nothing to register.
+    "lti.register": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": 400,
+    },
+    "lti.deep_link": {
+        "agent": MISSING,
+        "owner": MISSING,
+        "other_manager": MISSING,
+        "manager": MISSING,
+        "admin": MISSING,
+    },
+    "lti.context": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": MISSING,
+        "manager": OK,
+        "admin": OK,
+    },
+    "lti.grades_page": {
         "agent": FORBIDDEN,
         "owner": FORBIDDEN,
         "other_manager": OK,
@@ -181,6 +211,13 @@ RULES = {
         "manager": OK,
         "admin": OK,
     },
+    "board.certificate_list": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": OK,
+        "manager": OK,
+        "admin": OK,
+    },
 }
 # POST-only actions that change a record: who may, and what everyone else gets.
 ACTIONS = {
@@ -198,6 +235,9 @@ ACTIONS = {
     "board.issue": ({}, Certificate),
     "board.revoke": ({"reason": "r"}, Certificate),
     "board.issue_batch": ({}, CertificateBatch),
+    "lti.add_deployment": ({"deployments": "d9"}, LtiDeployment),
+    "lti.link_cohort": ({"cohort": "0"}, Hire),
+    "lti.sync": ({}, LtiContextMember),
 }
 # Public by design: the verify pages and the documents a credential points to.
 PUBLIC = {
@@ -205,6 +245,8 @@ PUBLIC = {
     "verify.certificate", "verify.issuer", "verify.achievement_document", "verify.issuer_keys",
     "verify.revocations",
 }  # fmt: skip
+# LTI endpoints the platform calls: protected by signed tokens (tests/lti/ checks them).
+LTI_SIGNED = {"lti.login", "lti.launch", "lti.jwks"}
 # The JSON API answers bearer tokens, not sessions: tests/web/test_api.py checks it.
 TOKEN_ONLY = {"api.contacts", "api.qa", "api.hires", "api.certificates", "api.certificate"}
 ROLES = ("agent", "owner", "other_manager", "manager", "admin")
@@ -222,6 +264,19 @@ def scene(ramp_world, make_user, db):
 
     attempt = submit_attempt(enrollment, basics.assessment, {q.id: q.correct_ids for q in key})
     cert = issue_certificate(hire, w.admin, "http://localhost", override_reason="Transferred in")
+    platform = LtiRegistration(
+        name="LMS", issuer="https://lms.example", client_id="c", login_url="https://lms.example/a",
+        token_url="https://lms.example/t", key_set_url="https://lms.example/k",
+    )  # fmt: skip
+    course = LtiContext(registration=platform, deployment_id="d1", context_id="course-1")
+    db.session.add(course)
+    db.session.flush()
+    db.session.add(
+        LtiContextMember(
+            context_id=course.id, user_id=w.lead.id, subject="t1",
+            roles=["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"],
+        )
+    )  # fmt: skip
     db.session.commit()
     users = {
         "agent": make_user("agent", team="Chat"),
@@ -254,13 +309,19 @@ def scene(ramp_world, make_user, db):
         "board.ready": f"/board/hires/{hire.id}/ready", "board.issue": f"/board/hires/{hire.id}/certificates",
         "board.revoke": f"/board/hires/{hire.id}/certificates/{cert.id}/revoke",
         "board.issue_batch": f"/board/cohorts/{w.cohort.id}/certificates",
+        "lti.registrations_page": "/lti/registrations", "lti.register": "/lti/register",
+        "lti.deep_link": "/lti/deep-link/nope", "lti.context": f"/lti/courses/{course.id}",
+        "lti.grades_page": "/lti/grades",
+        "lti.add_deployment": f"/lti/registrations/{platform.id}/deployments",
+        "lti.link_cohort": f"/lti/courses/{course.id}/cohort",
+        "lti.sync": f"/lti/courses/{course.id}/sync",
     }  # fmt: skip
     return users, urls
 
 
 def test_every_route_has_a_rule(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert endpoints - PUBLIC - TOKEN_ONLY == set(RULES) | set(ACTIONS)
+    assert endpoints - PUBLIC - TOKEN_ONLY - LTI_SIGNED == set(RULES) | set(ACTIONS)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -288,6 +349,8 @@ ALLOWED_ACTIONS = {
     "board.note": {"manager", "admin"}, "learner.complete_lesson": {"owner"},
     "board.ready": {"manager", "admin"}, "board.issue": {"manager", "admin"},
     "board.revoke": {"manager", "admin"}, "board.issue_batch": {"manager", "admin"},
+    "lti.add_deployment": {"admin"}, "lti.link_cohort": {"manager", "admin"},
+    "lti.sync": {"manager", "admin"},
 }  # fmt: skip
 
 

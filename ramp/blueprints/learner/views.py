@@ -11,6 +11,7 @@ from ramp.curricula.models import Attempt, Enrollment
 from ramp.curricula.rules import AnswerError, attempt_refusal
 from ramp.errors import NotAllowed, NotFound
 from ramp.extensions import db
+from ramp.lti.grades import queue_scores, send_scores
 from ramp.milestones.operations import evaluate_learner
 from ramp.web import render
 
@@ -140,7 +141,9 @@ def check(enrollment_id: int, module_slug: str):
             "learner/check.html", block="check_form", status=422, refusal=None,
             errors=exc.problems, chosen=answers, **context,
         )  # fmt: skip
+    scores = queue_scores(attempt)
     db.session.commit()
+    send_scores(scores)  # grade passback to the LMS the learner launched from, if any
     target = url_for("learner.attempt", attempt_id=attempt.id)
     if request.headers.get("HX-Request") == "true":
         return _attempt_page(attempt, block="result")

@@ -1,0 +1,31 @@
+"""Forms for platform registrations and course links."""
+
+from flask_wtf import FlaskForm
+from wtforms import SelectField, StringField, TextAreaField, URLField
+from wtforms.validators import DataRequired, Length, Optional
+
+
+class RegistrationForm(FlaskForm):
+    name = StringField("Name", validators=[Optional(), Length(max=200)])
+    issuer = StringField("Issuer (iss)", validators=[DataRequired(), Length(max=500)])
+    client_id = StringField("Client id", validators=[DataRequired(), Length(max=255)])
+    login_url = URLField("OIDC authentication URL", validators=[DataRequired(), Length(max=1000)])
+    token_url = URLField("Access token URL", validators=[DataRequired(), Length(max=1000)])
+    key_set_url = URLField("Key set URL", validators=[DataRequired(), Length(max=1000)])
+    token_audience = StringField(
+        "Token audience (only if the platform asks for one)",
+        validators=[Optional(), Length(max=1000)],
+        description="Brightspace: https://api.brightspace.com/auth/token. Others: leave empty.",
+    )
+    deployments = TextAreaField(
+        "Deployment ids", validators=[DataRequired(), Length(max=5000)],
+        description="One a line, or separated by commas.",
+    )  # fmt: skip
+
+
+class DeploymentForm(FlaskForm):
+    deployments = StringField("Deployment ids", validators=[DataRequired(), Length(max=2000)])
+
+
+class LinkCohortForm(FlaskForm):
+    cohort = SelectField("Cohort", coerce=int, validators=[DataRequired()])

@@ -1,0 +1,351 @@
+"""LTI pages: the platform-facing endpoints, and the pages instructors and admins use."""
+
+from __future__ import annotations
+
+from urllib.parse import urlencode, urlsplit
+
+from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_login import current_user, login_required, login_user
+
+from ramp.blueprints.auth.forms import EmptyForm
+from ramp.blueprints.lti import bp
+from ramp.blueprints.lti.forms import DeploymentForm, LinkCohortForm, RegistrationForm
+from ramp.errors import NotFound, ValidationError
+from ramp.extensions import csrf, db
+from ramp.keys.operations import jwks as tool_jwks
+from ramp.lti import claims as c
+from ramp.lti import deep_linking, dynamic, grades, identity, registrations, roster
+from ramp.lti.errors import CookiesBlocked, LaunchError, PlatformError
+from ramp.lti.launch import (
+    STATE_COOKIE,
+    STATE_LIFETIME,
+    StorageNeeded,
+    begin_login,
+    use_state,
+    validate_id_token,
+)
+from ramp.lti.models import LtiContext, LtiContextMember, LtiRegistration
+from ramp.web import render
+
+
+@bp.errorhandler(LaunchError)
+def launch_refused(exc: LaunchError):
+    """A refused launch: a 4xx page naming the check that failed."""
+    db.session.rollback()
+    if isinstance(exc, CookiesBlocked):
+        again = url_for("lti.login", _external=True) + "?" + urlencode(exc.login_params)
+        return render_template("lti/new_window.html", error=exc, again=again), exc.status
+    return render_template("lti/refused.html", error=exc), exc.status
+
+
+def _cookie_kwargs() -> dict:
+    secure = bool(current_app.config.get("SESSION_COOKIE_SECURE")) or request.is_secure
+    # Inside the LMS iframe the cookie is third-party: over HTTPS it must be SameSite=None,
+    # and partitioned so that browsers blocking third-party cookies still keep it.
+    return {
+        "secure": secure,
+        "httponly": True,
+        "samesite": "None" if secure else "Lax",
+        "partitioned": secure,
+    }
+
+
+def _tool_origin() -> str:
+    return request.host_url.rstrip("/")
+
+
+@bp.route("/login", methods=["GET", "POST"])
+@csrf.exempt
+def login():
+    """Third-party login initiation (GET or POST): answer with the OIDC authentication request."""
+    begun = begin_login(
+        request.values.to_dict(), url_for("lti.launch", _external=True), _tool_origin()
+    )
+    db.session.commit()
+    if begun.storage_target:
+        response = current_app.make_response(render_template("lti/storage_login.html", begun=begun))
+    else:
+        response = redirect(begun.url, 302)
+    response.set_cookie(
+        STATE_COOKIE + begun.state, begun.state,
+        max_age=int(STATE_LIFETIME.total_seconds()), **_cookie_kwargs(),
+    )  # fmt: skip
+    return response
+
+
+def _landing(admission: identity.Admission) -> str:
+    target = admission.target
+    if admission.instructor and admission.context.cohort_id is None:
+        return url_for("lti.context", context_id=admission.context.id)
+    if target.startswith("module:") and admission.enrollment_id:
+        module = target.split("/", 1)[1]
+        return url_for("learner.module", enrollment_id=admission.enrollment_id, module_slug=module)
+    if target.startswith("curriculum:") and admission.enrollment_id:
+        return url_for("learner.curriculum", enrollment_id=admission.enrollment_id)
+    if target == "board" and admission.instructor:
+        cohort = admission.context.cohort_id
+        return url_for("board.index", cohort=cohort) if cohort else url_for("board.index")
+    if target in ("ramp", "board"):
+        return url_for("learner.my_ramp")
+    if admission.instructor:
+        return url_for("lti.context", context_id=admission.context.id)
+    return url_for("main.home")
+
+
+@bp.post("/launch")
+@csrf.exempt
+def launch():
+    """The launch: check the id_token, sign the user in, open what the link points at."""
+    form = request.form
+    state, id_token = form.get("state"), form.get("id_token")
+    cookie = request.cookies.get(STATE_COOKIE + state) if state else None
+    try:
+        login_state = use_state(state, id_token, cookie, form.get("lti_storage_state"))
+    except StorageNeeded as exc:
+        db.session.rollback()
+        return render_template(
+            "lti/storage_launch.html", row=exc.row, id_token=id_token, state=state,
+            origin=registrations.platform_origin(exc.row.registration_id),
+        )  # fmt: skip
+    db.session.commit()  # the state is used up whatever the token turns out to be
+    checked = validate_id_token(id_token, login_state)
+    admission = identity.admit(checked)
+    if checked.message_type == c.DEEP_LINKING_REQUEST:
+        pending = deep_linking.begin(checked, admission.user)
+        target = url_for("lti.deep_link", token=pending.token)
+    else:
+        target = _landing(admission)
+    context_id = admission.context.id
+    sync = admission.instructor and admission.context.memberships_url
+    db.session.commit()
+    login_user(admission.user)
+    session["lti"] = True
+    if sync:
+        from ramp.jobs import jobs
+
+        jobs.submit("roster sync", "ramp.lti.roster.sync_roster", context_id)
+    response = redirect(target, 303)
+    response.delete_cookie(STATE_COOKIE + state, **{
+        k: v for k, v in _cookie_kwargs().items() if k != "httponly"
+    })  # fmt: skip
+    return response
+
+
+@bp.get("/jwks")
+def jwks():
+    """The tool's public keys (the active one and any still in their overlap)."""
+    keys = tool_jwks("lti")
+    db.session.commit()
+    return keys, 200, {"Cache-Control": "public, max-age=300"}
+
+
+# Deep linking ----------------------------------------------------------------------------
+
+
+@bp.route("/deep-link/<token>", methods=["GET", "POST"])
+@login_required
+def deep_link(token: str):
+    """Choose what to place in the course; answer the platform with signed content items."""
+    pending = deep_linking.pending(token, current_user)
+    form = EmptyForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            jwt, return_url = deep_linking.respond(
+                pending, request.form.getlist("item"), url_for("lti.launch", _external=True)
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.problems
+        else:
+            db.session.commit()
+            origin = "{0.scheme}://{0.netloc}".format(urlsplit(return_url))
+            body = render_template("lti/deep_link_return.html", jwt=jwt, return_url=return_url)
+            from ramp.web import CSP
+
+            csp = CSP.replace("form-action 'self'", f"form-action 'self' {origin}")
+            return body, 200, {"Content-Security-Policy": csp}
+    settings = pending.settings
+    return render(
+        "lti/deep_link.html", choices=deep_linking.choices(), form=form, errors=errors,
+        multiple=settings.get("accept_multiple", True) is not False, title=settings.get("title"),
+        status=422 if errors else 200,
+    )  # fmt: skip
+
+
+# Dynamic registration --------------------------------------------------------------------
+
+
+def _require_admin() -> None:
+    if not current_user.is_admin:
+        abort(403, "Only admins can register platforms.")
+
+
+@bp.route("/register", methods=["GET", "POST"])
+@login_required
+def register():
+    """Dynamic registration: a ramp admin confirms, ramp registers with the platform."""
+    _require_admin()
+    config_url = request.values.get("openid_configuration", "")
+    token = request.values.get("registration_token") or None
+    form = EmptyForm()
+    try:
+        config = dynamic.read_configuration(config_url)
+    except ValidationError as exc:
+        return render(
+            "lti/register.html", problems=exc.problems, config=None, form=form, status=400
+        )
+    if not form.validate_on_submit():
+        return render(
+            "lti/register.html", problems=[], config=config, form=form,
+            config_url=config_url, token=token,
+        )  # fmt: skip
+    tool = dynamic.ToolUrls(
+        url_for("lti.login", _external=True),
+        url_for("lti.launch", _external=True),
+        url_for("lti.jwks", _external=True),
+    )
+    registration = dynamic.register_with(
+        config, token, tool, current_app.config["ORGANIZATION_NAME"]
+    )
+    db.session.commit()
+    return render("lti/registered.html", registration=registration)
+
+
+# Admin: registrations --------------------------------------------------------------------
+
+
+@bp.route("/registrations", methods=["GET", "POST"])
+@login_required
+def registrations_page():
+    """Registered platforms and their deployments; register another by hand."""
+    _require_admin()
+    form = RegistrationForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            reg = registrations.register_platform(
+                form.name.data, form.issuer.data, form.client_id.data, form.login_url.data,
+                form.token_url.data, form.key_set_url.data, form.deployments.data,
+                token_audience=form.token_audience.data,
+            )  # fmt: skip
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.problems
+        else:
+            db.session.commit()
+            flash(f"{reg.name} is registered.", "success")
+            return redirect(url_for("lti.registrations_page"), 303)
+    tool = {
+        "login": url_for("lti.login", _external=True),
+        "launch": url_for("lti.launch", _external=True),
+        "jwks": url_for("lti.jwks", _external=True),
+        "register": url_for("lti.register", _external=True),
+    }
+    return render(
+        "lti/registrations.html", registrations=registrations.list_registrations(), form=form,
+        errors=errors, tool=tool, deployment_form=DeploymentForm(formdata=None),
+        status=422 if errors or form.errors else 200,
+    )  # fmt: skip
+
+
+@bp.post("/registrations/<int:registration_id>/deployments")
+@login_required
+def add_deployment(registration_id: int):
+    """Add deployment ids to a registration."""
+    _require_admin()
+    registration = db.get_or_404(LtiRegistration, registration_id)
+    form = DeploymentForm()
+    if not form.validate_on_submit():
+        abort(400, "Name the deployment ids to add.")
+    added = registrations.add_deployments(registration, [form.deployments.data])
+    db.session.commit()
+    flash(f"Added {len(added)} deployment(s) to {registration.name}.", "success")
+    return redirect(url_for("lti.registrations_page"), 303)
+
+
+# Courses: cohort link and roster ---------------------------------------------------------
+
+
+def _course(context_id: int) -> LtiContext:
+    """A course the viewer teaches (or any, for admins); others are told it does not exist."""
+    if not (current_user.is_manager or current_user.is_admin):
+        abort(403, "Only instructors and admins can manage a course's link to ramp.")
+    context = db.session.get(LtiContext, context_id)
+    if context is None:
+        raise NotFound("There is no such course.")
+    if not current_user.is_admin:
+        member = db.session.execute(
+            db.select(LtiContextMember).where(
+                LtiContextMember.context_id == context.id,
+                LtiContextMember.user_id == current_user.id,
+            )
+        ).scalar_one_or_none()
+        if member is None or identity.platform_role(member.roles).value == "agent":
+            raise NotFound("There is no such course among yours.")
+    return context
+
+
+def _cohort_form(context: LtiContext) -> LinkCohortForm:
+    from ramp.milestones.queries import assignable_cohorts
+
+    form = LinkCohortForm()
+    form.cohort.choices = [(ch.id, ch.name) for ch in assignable_cohorts(current_user)]
+    if request.method == "GET" and context.cohort_id:
+        form.cohort.data = context.cohort_id
+    return form
+
+
+@bp.get("/courses/<int:context_id>")
+@login_required
+def context(context_id: int):
+    """A course: its cohort (link another), its roster sync."""
+    course = _course(context_id)
+    return render(
+        "lti/context.html", course=course, form=_cohort_form(course), sync_form=EmptyForm()
+    )
+
+
+@bp.post("/courses/<int:context_id>/cohort")
+@login_required
+def link_cohort(context_id: int):
+    """Link the course to one of the viewer's cohorts."""
+    from ramp.milestones.models import Cohort
+
+    course = _course(context_id)
+    form = _cohort_form(course)
+    if not form.validate_on_submit():
+        abort(400, "Choose one of your cohorts.")
+    added = identity.link_cohort(course, db.session.get(Cohort, form.cohort.data))
+    db.session.commit()
+    flash(f"The course is linked to {course.cohort.name}; {added} learner(s) added.", "success")
+    return redirect(url_for("lti.context", context_id=course.id), 303)
+
+
+@bp.post("/courses/<int:context_id>/sync")
+@login_required
+def sync(context_id: int):
+    """Sync the course roster now."""
+    course = _course(context_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    try:
+        summary = roster.sync_roster(course.id)
+    except (PlatformError, ValidationError) as exc:
+        db.session.rollback()
+        flash(f"The roster could not be synced: {exc}", "error")
+    else:
+        flash(f"Roster synced: {summary}.", "success")
+    return redirect(url_for("lti.context", context_id=course.id), 303)
+
+
+@bp.get("/grades")
+@login_required
+def grades_page():
+    """Grade passback per hire: what was sent to the LMS gradebook, what is retrying or failed."""
+    from ramp.milestones.queries import visible_hires
+
+    if not (current_user.is_manager or current_user.is_admin):
+        abort(403, "Only managers and admins see grade passback.")
+    return render("lti/grades.html", rows=grades.passback_rows(visible_hires(current_user)))

@@ -1,0 +1,309 @@
+"""Who a launch is and where it comes from: user, course (cohort), placement and target."""
+
+from __future__ import annotations
+
+import hashlib
+import re
+from dataclasses import dataclass
+from datetime import date
+from urllib.parse import parse_qs, urlsplit
+
+from sqlalchemy import func, select
+
+from ramp.accounts.models import Role, User, utcnow
+from ramp.accounts.operations import EMAIL_RE, find_user_by_email
+from ramp.curricula import queries as curricula_queries
+from ramp.curricula.operations import enroll
+from ramp.errors import ValidationError
+from ramp.extensions import db
+from ramp.lti import claims as c
+from ramp.lti.launch import Launch
+from ramp.lti.models import (
+    LtiContext,
+    LtiContextMember,
+    LtiIdentity,
+    LtiRegistration,
+    LtiResourceLink,
+)
+from ramp.milestones.models import Cohort, Hire
+
+ROLE_RANK = {Role.AGENT: 0, Role.MANAGER: 1, Role.ADMIN: 2}
+TARGET_RE = re.compile(r"^(home|board|ramp|curriculum:[\w-]+|module:[\w-]+/[\w-]+)$")
+
+
+def platform_role(roles: list[str]) -> Role:
+    """LIS roles to a ramp role: Administrator → admin; Instructor, ContentDeveloper → manager."""
+    names = set()
+    for role in roles or []:
+        if not isinstance(role, str):
+            continue
+        short = role
+        for prefix in c.ROLE_PREFIXES:
+            if role.startswith(prefix):
+                short = role[len(prefix) :]
+        names.add(short.split("#")[-1].split("/")[0])
+    if "Administrator" in names:
+        return Role.ADMIN
+    if names & {"Instructor", "ContentDeveloper", "TeachingAssistant", "Mentor"}:
+        return Role.MANAGER
+    return Role.AGENT
+
+
+def _fallback_email(issuer: str, subject: str) -> str:
+    digest = hashlib.sha256(f"{issuer}\n{subject}".encode()).hexdigest()[:20]
+    host = (urlsplit(issuer).hostname or "platform").replace(":", "-")
+    return f"lti-{digest}@{host}.invalid"
+
+
+def _may_link(user: User, issuer: str) -> bool:
+    """Whether a launch may sign in as an existing account found by e-mail.
+
+    Only an agent account with no password (made by a roster or an import) and no identity
+    from this platform yet: a platform must not be able to claim a manager's or an admin's
+    account by sending their address.
+    """
+    if user.role is not Role.AGENT or user.password_hash is not None:
+        return False
+    linked = select(LtiIdentity.id).where(
+        LtiIdentity.user_id == user.id, LtiIdentity.issuer == issuer
+    )
+    return db.session.execute(linked).first() is None
+
+
+def user_for(issuer: str, subject: str, person: dict, role: Role) -> User:
+    """The ramp user of (issuer, sub): made at first sight, with the name and e-mail sent."""
+    identity = db.session.execute(
+        select(LtiIdentity).where(LtiIdentity.issuer == issuer, LtiIdentity.subject == subject)
+    ).scalar_one_or_none()
+    name = (person.get("name") or " ".join(
+        p for p in (person.get("given_name"), person.get("family_name")) if p
+    )).strip()  # fmt: skip
+    email = (person.get("email") or "").strip().lower()
+    if identity is not None:
+        user = identity.user
+        if name and user.name != name[:120]:
+            user.name = name[:120]
+    else:
+        valid = bool(email) and bool(EMAIL_RE.match(email))
+        user = find_user_by_email(email) if valid else None
+        if user is not None and not _may_link(user, issuer):
+            user, valid = None, False  # the address is taken by an account a launch may not enter
+        if user is None:
+            user = User(
+                email=email if valid else _fallback_email(issuer, subject),
+                name=(name or "Learner " + subject[:40])[:120],
+                role=role,
+            )
+            db.session.add(user)
+            db.session.flush()
+        identity = LtiIdentity(issuer=issuer, subject=subject, user=user)
+        db.session.add(identity)
+    if ROLE_RANK[role] > ROLE_RANK[user.role]:
+        user.role = role  # the platform may raise a role, never lower one ramp gave
+    identity.last_launch_at = utcnow()
+    db.session.flush()
+    return user
+
+
+def context_for(
+    registration: LtiRegistration, deployment_id: str, claim: dict | None
+) -> LtiContext:
+    """The course of a launch (a placeholder course when the platform sends none)."""
+    claim = claim if isinstance(claim, dict) else {}
+    context_id = str(claim.get("id") or "")
+    context = db.session.execute(
+        select(LtiContext).where(
+            LtiContext.registration_id == registration.id,
+            LtiContext.deployment_id == deployment_id,
+            LtiContext.context_id == context_id,
+        )
+    ).scalar_one_or_none()
+    if context is None:
+        context = LtiContext(
+            registration=registration, deployment_id=deployment_id, context_id=context_id
+        )
+        db.session.add(context)
+    title = claim.get("title") or claim.get("label")
+    if title:
+        context.title = str(title)[:500]
+    return context
+
+
+def note_member(context: LtiContext, user: User, subject: str, roles: list[str]) -> None:
+    """Remember that a user is in a course, with their roles there."""
+    member = db.session.execute(
+        select(LtiContextMember).where(
+            LtiContextMember.context_id == context.id, LtiContextMember.user_id == user.id
+        )
+    ).scalar_one_or_none()
+    if member is None:
+        member = LtiContextMember(context_id=context.id, user_id=user.id, subject=subject)
+        db.session.add(member)
+    member.roles, member.active = list(roles), True
+
+
+def _unique_cohort_name(title: str) -> str:
+    base = title.strip()[:100] or "Course"
+    taken = set(
+        db.session.execute(select(Cohort.name).where(Cohort.name.like(base + "%"))).scalars()
+    )
+    if base not in taken:
+        return base
+    n = 2
+    while f"{base} ({n})" in taken:
+        n += 1
+    return f"{base} ({n})"
+
+
+def create_cohort_for(context: LtiContext, curriculum_slug: str | None) -> Cohort | None:
+    """A cohort for a new course: the latest template that fits the course's curriculum."""
+    from ramp.milestones.operations import create_cohort
+    from ramp.milestones.plans import template_from_document
+    from ramp.milestones.queries import template_versions
+
+    latest: dict[int, object] = {}
+    for version in template_versions():
+        latest.setdefault(version.template_id, version)
+    candidates = list(latest.values())
+    if curriculum_slug:
+        fitting = [
+            v
+            for v in candidates
+            if template_from_document(v.document).curriculum == curriculum_slug
+        ]
+        candidates = fitting or candidates
+    if not candidates:
+        return None
+    cohort = create_cohort(
+        _unique_cohort_name(context.title or context.context_id or "Course"),
+        date.today(),
+        candidates[0],
+    )
+    context.cohort = cohort
+    return cohort
+
+
+def ensure_hire(cohort: Cohort, user: User) -> Hire | None:
+    """Put an agent into a cohort as a hire, once; managers and admins are not hires."""
+    from ramp.milestones.operations import NewHire, add_hires
+
+    if user.role is not Role.AGENT:
+        return None
+    existing = db.session.execute(
+        select(Hire).where(Hire.cohort_id == cohort.id, Hire.user_id == user.id)
+    ).scalar_one_or_none()
+    if existing is not None:
+        return existing
+    manager = cohort.team.manager if cohort.team else None
+    [hire] = add_hires(
+        [NewHire(user.name, user.email, cohort.start_date, manager, cohort, {})], manager
+    )
+    return hire
+
+
+def launch_target(claims: dict) -> str:
+    """What a resource link opens: the custom parameter set by deep linking, else its URL."""
+    custom = claims.get(c.CUSTOM) if isinstance(claims.get(c.CUSTOM), dict) else {}
+    target = custom.get("ramp_target")
+    if not target:
+        query = parse_qs(urlsplit(claims.get(c.TARGET_LINK_URI) or "").query)
+        target = (query.get("target") or ["home"])[0]
+    return target if isinstance(target, str) and TARGET_RE.match(target) else "home"
+
+
+def curriculum_of(target: str) -> str | None:
+    """The curriculum slug a target names, if any."""
+    if target.startswith("curriculum:"):
+        return target.split(":", 1)[1]
+    if target.startswith("module:"):
+        return target.split(":", 1)[1].split("/")[0]
+    return None
+
+
+@dataclass(frozen=True)
+class Admission:
+    """The outcome of a valid resource-link launch."""
+
+    user: User
+    context: LtiContext
+    link: LtiResourceLink | None
+    target: str
+    enrollment_id: int | None
+    instructor: bool
+
+
+def admit(launch: Launch) -> Admission:
+    """Sign the launch's user in to ramp terms: user, course, cohort, placement, enrollment."""
+    claims = launch.claims
+    issuer = launch.registration.issuer
+    roles = [r for r in claims.get(c.ROLES, []) if isinstance(r, str)]
+    role = platform_role(roles)
+    user = user_for(issuer, claims["sub"], claims, role)
+    context = context_for(launch.registration, launch.deployment_id, claims.get(c.CONTEXT))
+    services = claims.get(c.AGS_ENDPOINT) if isinstance(claims.get(c.AGS_ENDPOINT), dict) else {}
+    if services.get("lineitems"):
+        context.lineitems_url = services["lineitems"]
+    if isinstance(services.get("scope"), list):
+        context.ags_scopes = [s for s in services["scope"] if isinstance(s, str)]
+    nrps = claims.get(c.NRPS) if isinstance(claims.get(c.NRPS), dict) else {}
+    if nrps.get("context_memberships_url"):
+        context.memberships_url = nrps["context_memberships_url"]
+    db.session.flush()
+    note_member(context, user, claims["sub"], roles)
+    if launch.message_type != c.RESOURCE_LINK_REQUEST:
+        return Admission(user, context, None, "deep-link", None, role is not Role.AGENT)
+    target = launch_target(claims)
+    link_claim = claims[c.RESOURCE_LINK]
+    link = db.session.execute(
+        select(LtiResourceLink).where(
+            LtiResourceLink.context_id == context.id,
+            LtiResourceLink.resource_link_id == str(link_claim["id"]),
+        )
+    ).scalar_one_or_none()
+    if link is None:
+        link = LtiResourceLink(context=context, resource_link_id=str(link_claim["id"]))
+        db.session.add(link)
+    link.title = (link_claim.get("title") or link.title or "")[:500] or None
+    link.target = target
+    if services.get("lineitem"):
+        link.lineitem_url = services["lineitem"]
+    slug = curriculum_of(target)
+    if context.cohort_id is None and context.context_id:
+        try:
+            with db.session.begin_nested():
+                create_cohort_for(context, slug)
+        except ValidationError:
+            pass  # no template fits: an instructor links the course to a cohort instead
+    enrollment_id = None
+    if context.cohort is not None and user.role is Role.AGENT:
+        hire = ensure_hire(context.cohort, user)
+        enrolled = hire.enrollment if hire is not None else None
+        if enrolled is not None and slug in (None, enrolled.version.curriculum.slug):
+            enrollment_id = hire.enrollment_id
+    if enrollment_id is None and slug:
+        version = curricula_queries.find_version(slug)
+        if version is not None:
+            enrollment_id = enroll(user, version).id
+    db.session.flush()
+    return Admission(user, context, link, target, enrollment_id, role is not Role.AGENT)
+
+
+def link_cohort(context: LtiContext, cohort: Cohort) -> int:
+    """Link a course to an existing cohort; the course's known learners become its hires."""
+    context.cohort = cohort
+    added = 0
+    members = db.session.execute(
+        select(LtiContextMember).where(
+            LtiContextMember.context_id == context.id, LtiContextMember.active.is_(True)
+        )
+    ).scalars()
+    for member in members:
+        user = db.session.get(User, member.user_id)
+        if platform_role(member.roles) is Role.AGENT and user.role is Role.AGENT:
+            before = db.session.execute(
+                select(func.count()).where(Hire.cohort_id == cohort.id, Hire.user_id == user.id)
+            ).scalar_one()
+            ensure_hire(cohort, user)
+            added += 0 if before else 1
+    db.session.flush()
+    return added

@@ -1,0 +1,305 @@
+"""Login initiation and launch validation, per the 1EdTech Security Framework and LTI Core.
+
+Every refusal is a LaunchError naming the failed check. The state and its nonce are single
+use: the launch that answers a login initiation uses its state up, whatever else happens.
+"""
+
+from __future__ import annotations
+
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+from urllib.parse import urlencode, urlsplit
+
+import jwt
+from sqlalchemy import delete, select, update
+
+from ramp.accounts.models import utcnow
+from ramp.extensions import db
+from ramp.lti import claims as c
+from ramp.lti.errors import CookiesBlocked, LaunchError
+from ramp.lti.models import LtiLoginState, LtiRegistration
+from ramp.lti.registrations import find_registration, has_deployment, platform_key
+
+STATE_LIFETIME = timedelta(minutes=10)
+# Used and expired states are kept this much longer, so a replay is named as one.
+STATE_KEPT = timedelta(hours=1)
+LEEWAY = 30  # seconds of clock difference allowed between platform and ramp
+STATE_COOKIE = "ramp-lti-state-"
+LOGIN_PARAMS = (
+    "iss",
+    "login_hint",
+    "target_link_uri",
+    "lti_message_hint",
+    "client_id",
+    "lti_deployment_id",
+)
+
+
+@dataclass(frozen=True)
+class LoginRedirect:
+    """Where to send the browser after a login initiation, and the state to bind to it."""
+
+    url: str
+    state: str
+    nonce: str
+    storage_target: str | None
+    auth_origin: str
+
+
+def begin_login(params: dict, redirect_uri: str, tool_origin: str) -> LoginRedirect:
+    """Answer a third-party login initiation with an OIDC authentication request."""
+    issuer = (params.get("iss") or "").strip()
+    if not issuer:
+        raise LaunchError("iss", "the login initiation has no issuer (iss)", 400)
+    if not params.get("login_hint"):
+        raise LaunchError("login_hint", "the login initiation has no login_hint", 400)
+    target = params.get("target_link_uri") or ""
+    if not target.startswith(tool_origin + "/"):
+        raise LaunchError(
+            "target_link_uri",
+            f"the login initiation asks to open {target or 'nothing'}, which is not part of ramp",
+            400,
+        )
+    registration = find_registration(issuer, params.get("client_id"))
+    if registration is None:
+        raise LaunchError(
+            "iss",
+            f"no platform is registered with issuer {issuer}"
+            + (f" and client id {params['client_id']}" if params.get("client_id") else ""),
+            400,
+        )
+    cleanup_states()
+    state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+    now = utcnow()
+    storage_target = (params.get("lti_storage_target") or "").strip() or None
+    db.session.add(
+        LtiLoginState(
+            state=state,
+            nonce=nonce,
+            registration_id=registration.id,
+            login_params={k: params[k] for k in LOGIN_PARAMS if params.get(k)},
+            storage_target=storage_target,
+            created_at=now,
+            expires_at=now + STATE_LIFETIME,
+        )
+    )
+    db.session.flush()
+    query = {
+        "scope": "openid",
+        "response_type": "id_token",
+        "response_mode": "form_post",
+        "prompt": "none",
+        "client_id": registration.client_id,
+        "redirect_uri": redirect_uri,
+        "login_hint": params["login_hint"],
+        "state": state,
+        "nonce": nonce,
+    }
+    if params.get("lti_message_hint"):
+        query["lti_message_hint"] = params["lti_message_hint"]
+    separator = "&" if "?" in registration.login_url else "?"
+    auth = urlsplit(registration.login_url)
+    return LoginRedirect(
+        registration.login_url + separator + urlencode(query),
+        state,
+        nonce,
+        storage_target,
+        f"{auth.scheme}://{auth.netloc}",
+    )
+
+
+def _aware(moment: datetime) -> datetime:
+    # SQLite hands back naive datetimes; they were stored in UTC.
+    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+
+_last_cleanup = float("-inf")
+
+
+def cleanup_states(force: bool = False) -> int:
+    """Delete states past their keeping time; at most once a minute unless forced."""
+    global _last_cleanup
+    now = time.monotonic()
+    if not force and now - _last_cleanup < 60:
+        return 0
+    _last_cleanup = now
+    result = db.session.execute(
+        delete(LtiLoginState).where(LtiLoginState.expires_at < utcnow() - STATE_KEPT)
+    )
+    return result.rowcount or 0
+
+
+def use_state(
+    state: str | None, id_token: str | None, cookie: str | None, stored: str | None = None
+) -> LtiLoginState:
+    """Use up the state of a launch, once; refuse a forged, expired, replayed or unbound one.
+
+    `cookie` is the state cookie set at login initiation; `stored` the state the browser read
+    back from platform storage when the platform offered it instead of cookies.
+    """
+    if not id_token:
+        raise LaunchError("id_token", "the launch carries no id_token", 400)
+    if not state:
+        raise LaunchError("state", "the launch carries no state", 400)
+    row = db.session.execute(
+        select(LtiLoginState).where(LtiLoginState.state == state)
+    ).scalar_one_or_none()
+    if row is None:
+        raise LaunchError(
+            "state", "the launch's state was not issued by ramp (forged or from elsewhere)", 403
+        )
+    now = utcnow()
+    if row.used_at is not None:
+        raise LaunchError(
+            "replay", "this launch was already used; a launch can be used only once", 403
+        )
+    if _aware(row.expires_at) <= now:
+        raise LaunchError("state", "the launch took too long and its state expired", 403)
+    if cookie != state and not (row.storage_target and stored == state):
+        if cookie is None and stored is None:
+            if row.storage_target:
+                raise StorageNeeded(row)
+            raise CookiesBlocked(row.login_params)
+        raise LaunchError("state", "the launch's state does not match this browser's", 403)
+    used = db.session.execute(
+        update(LtiLoginState)
+        .where(
+            LtiLoginState.id == row.id,
+            LtiLoginState.used_at.is_(None),
+            LtiLoginState.expires_at > now,
+        )
+        .values(used_at=now)
+        .execution_options(synchronize_session=False)
+    )
+    if used.rowcount != 1:
+        db.session.refresh(row)
+        if row.used_at is not None:
+            raise LaunchError(
+                "replay", "this launch was already used; a launch can be used only once", 403
+            )
+        raise LaunchError("state", "the launch took too long and its state expired", 403)
+    return row
+
+
+class StorageNeeded(LaunchError):
+    """No cookie came back, but the platform offered storage: read the state from there."""
+
+    def __init__(self, row: LtiLoginState):
+        self.row = row
+        super().__init__("state cookie", "the state must be read from platform storage", 403)
+
+
+@dataclass(frozen=True)
+class Launch:
+    """A launch that passed every check: who, from where, what kind."""
+
+    registration: LtiRegistration
+    deployment_id: str
+    message_type: str
+    claims: dict
+
+
+def _audiences(value) -> list[str]:
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, list) and all(isinstance(a, str) for a in value):
+        return value
+    return []
+
+
+def validate_id_token(id_token: str, login: LtiLoginState, now: datetime | None = None) -> Launch:
+    """Check the id_token of a launch against its registration; every check by name."""
+    registration = db.session.get(LtiRegistration, login.registration_id)
+    try:
+        header = jwt.get_unverified_header(id_token)
+        unverified = jwt.decode(id_token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        raise LaunchError("id_token", "the id_token is not a well-formed JWT") from None
+    if header.get("alg") != "RS256":
+        raise LaunchError("alg", f"the id_token is signed with {header.get('alg')!r}, not RS256")
+    if unverified.get("iss") != registration.issuer:
+        raise LaunchError(
+            "iss",
+            f"the id_token was issued by {unverified.get('iss')!r}, not by {registration.issuer}",
+        )
+    audiences = _audiences(unverified.get("aud"))
+    if registration.client_id not in audiences:
+        raise LaunchError(
+            "aud", f"the id_token is meant for {unverified.get('aud')!r}, not for ramp's client id"
+        )
+    azp = unverified.get("azp")
+    if (len(audiences) > 1 and azp is None) or (azp is not None and azp != registration.client_id):
+        raise LaunchError("azp", f"the id_token's authorized party {azp!r} is not ramp's client id")
+    kid = header.get("kid")
+    if not kid:
+        raise LaunchError("kid", "the id_token names no signing key (kid)")
+    key = platform_key(registration, kid)
+    try:
+        verified = jwt.decode(
+            id_token,
+            key,
+            algorithms=["RS256"],
+            audience=registration.client_id,
+            issuer=registration.issuer,
+            leeway=LEEWAY,
+            options={"require": ["exp", "iat", "iss", "aud"]},
+        )
+    except jwt.InvalidSignatureError:
+        raise LaunchError("signature", "the id_token's signature does not verify") from None
+    except jwt.ExpiredSignatureError:
+        raise LaunchError("exp", "the id_token has expired") from None
+    except jwt.ImmatureSignatureError:
+        raise LaunchError("iat", "the id_token was issued in the future") from None
+    except jwt.MissingRequiredClaimError as exc:
+        raise LaunchError(exc.claim, f"the id_token has no {exc.claim} claim") from None
+    except jwt.PyJWTError as exc:
+        raise LaunchError("id_token", f"the id_token was refused: {exc}") from None
+    now_ts = (now or utcnow()).timestamp()
+    iat = verified.get("iat")
+    if not isinstance(iat, int | float) or iat > now_ts + LEEWAY:
+        raise LaunchError("iat", "the id_token was issued in the future")
+    nonce = verified.get("nonce")
+    if not nonce:
+        raise LaunchError("nonce", "the id_token carries no nonce")
+    if nonce != login.nonce:
+        raise LaunchError("nonce", "the id_token's nonce is not the one of this launch")
+    return check_message(registration, verified)
+
+
+def check_message(registration: LtiRegistration, verified: dict) -> Launch:
+    """The LTI Core checks of a verified id_token: version, deployment, type, required claims."""
+    if verified.get(c.VERSION) != c.LTI_VERSION:
+        raise LaunchError(
+            "version", f"the launch is LTI version {verified.get(c.VERSION)!r}, not 1.3.0", 400
+        )
+    deployment_id = verified.get(c.DEPLOYMENT_ID)
+    if not deployment_id or not isinstance(deployment_id, str):
+        raise LaunchError("deployment_id", "the launch names no deployment", 400)
+    if not has_deployment(registration, deployment_id):
+        raise LaunchError(
+            "deployment_id",
+            f"deployment {deployment_id!r} of {registration.name} is not registered with ramp",
+            403,
+        )
+    message_type = verified.get(c.MESSAGE_TYPE)
+    if message_type not in c.MESSAGE_TYPES:
+        raise LaunchError("message_type", f"ramp does not accept {message_type!r} messages", 400)
+    if not verified.get("sub"):
+        raise LaunchError("sub", "the launch names no user (sub)", 400)
+    if not isinstance(verified.get(c.ROLES), list):
+        raise LaunchError("roles", "the launch has no roles claim", 400)
+    if message_type == c.RESOURCE_LINK_REQUEST:
+        link = verified.get(c.RESOURCE_LINK)
+        if not isinstance(link, dict) or not link.get("id"):
+            raise LaunchError("resource_link.id", "the launch has no resource link id", 400)
+        if not verified.get(c.TARGET_LINK_URI):
+            raise LaunchError("target_link_uri", "the launch has no target link URI", 400)
+    else:
+        settings = verified.get(c.DL_SETTINGS)
+        if not isinstance(settings, dict) or not settings.get("deep_link_return_url"):
+            raise LaunchError(
+                "deep_linking_settings", "the deep-linking request has no return URL", 400
+            )
+    return Launch(registration, deployment_id, message_type, verified)

@@ -1,0 +1,102 @@
+"""Names and Role Provisioning Services: a course's roster synced into its cohort."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import select
+
+from ramp.accounts.models import Role, utcnow
+from ramp.errors import NotFound, ValidationError
+from ramp.extensions import db
+from ramp.lti import claims as c
+from ramp.lti.errors import PlatformError
+from ramp.lti.identity import ensure_hire, note_member, platform_role, user_for
+from ramp.lti.models import LtiContext, LtiContextMember
+from ramp.lti.services import publish_signing_key, service_call
+
+MAX_PAGES = 1000
+
+
+@dataclass(frozen=True)
+class RosterResult:
+    """What a roster sync found and changed."""
+
+    members: int
+    pages: int
+    hires_added: int
+    inactive: int
+
+    def __str__(self) -> str:
+        return (
+            f"{self.members} members on {self.pages} page(s), {self.hires_added} hire(s) added, "
+            f"{self.inactive} inactive"
+        )
+
+
+def fetch_members(context: LtiContext) -> tuple[list[dict], int]:
+    """Every member of a course, following the `next` links page by page."""
+    url, members, pages, seen = context.memberships_url, [], 0, set()
+    while url and pages < MAX_PAGES and url not in seen:
+        seen.add(url)
+        answer = service_call(
+            context.registration, [c.SCOPE_NRPS], "GET", url,
+            headers={"Accept": c.MEDIA_MEMBERSHIPS},
+        )  # fmt: skip
+        document = answer.json()
+        if not isinstance(document, dict) or not isinstance(document.get("members"), list):
+            raise PlatformError("the platform's roster has no members list")
+        members.extend(m for m in document["members"] if isinstance(m, dict))
+        pages += 1
+        url = answer.links().get("next")
+    return members, pages
+
+
+def sync_roster(context_id: int, progress=None) -> str:
+    """Bring a course's members into ramp; its learners become hires of the linked cohort."""
+    publish_signing_key()
+    context = db.session.get(LtiContext, context_id)
+    if context is None:
+        raise NotFound("There is no such course.")
+    if not context.memberships_url:
+        raise ValidationError(
+            "the platform has not offered its roster service for this course (no launch with it yet)"
+        )
+    members, pages = fetch_members(context)
+    issuer = context.registration.issuer
+    added = inactive = 0
+    present = set()
+    for member in members:
+        subject = member.get("user_id")
+        if not subject:
+            continue
+        roles = [r for r in member.get("roles", []) if isinstance(r, str)]
+        role = platform_role(roles)
+        user = user_for(issuer, str(subject), member, role)
+        note_member(context, user, str(subject), roles)
+        present.add(user.id)
+        if member.get("status", "Active") != "Active":
+            inactive += 1
+            db.session.execute(
+                select(LtiContextMember).where(
+                    LtiContextMember.context_id == context.id, LtiContextMember.user_id == user.id
+                )
+            ).scalar_one().active = False
+            continue
+        if context.cohort is not None and role is Role.AGENT and user.role is Role.AGENT:
+            before = {h.cohort_id for h in _hires_of(user.id)}
+            ensure_hire(context.cohort, user)
+            added += context.cohort.id not in before
+        if progress:
+            progress("roster", len(present), len(members))
+    result = RosterResult(len(members), pages, added, inactive)
+    context.roster_synced_at = utcnow()
+    context.roster_summary = str(result)
+    db.session.commit()
+    return str(result)
+
+
+def _hires_of(user_id: int):
+    from ramp.milestones.models import Hire
+
+    return db.session.execute(select(Hire).where(Hire.user_id == user_id)).scalars().all()

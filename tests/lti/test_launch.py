@@ -1,0 +1,262 @@
+"""Launches that pass: who the user becomes, where they land, the cohort, cookies and framing."""
+
+import pytest
+import requests
+from sqlalchemy import select
+
+from ramp.accounts.models import Role
+from ramp.lti.models import LtiContext, LtiIdentity, LtiLoginState
+from ramp.milestones.models import Hire
+from tests.lti.conftest import form_of, launch, login_params, refused_check
+from tests.lti.platform import ADMINISTRATOR, INSTRUCTOR, ROLE
+
+MODULE = {"ramp_target": "module:mini-onboarding/basics"}
+
+
+@pytest.mark.parametrize("method", ["GET", "POST"])
+def test_a_learner_launch_lands_on_the_module_signed_in(tool, platform, ramp_world, db, method):
+    launched = launch(tool, platform, method=method, custom=MODULE)
+    assert launched.response.status_code == 303
+    landing = launched.session.get(tool.url + launched.response.headers["Location"])
+    assert landing.status_code == 200
+    assert "Ticketing basics" in landing.text and "Lee Learner" in landing.text
+    db.session.remove()
+    identity = db.session.execute(select(LtiIdentity)).scalar_one()
+    assert (identity.issuer, identity.subject) == (platform.issuer, "learner-1")
+    user = identity.user
+    assert (user.email, user.name, user.role) == ("lee@lms.example", "Lee Learner", Role.AGENT)
+    context = db.session.execute(select(LtiContext)).scalar_one()
+    assert context.cohort.name == "Support onboarding, spring"
+    assert [h.user_id for h in context.cohort.hires] == [user.id]
+    assert db.session.execute(select(LtiLoginState.used_at)).scalar_one() is not None
+
+
+def test_the_second_launch_reuses_the_user_and_the_cohort(tool, platform, ramp_world, db):
+    launch(tool, platform, custom=MODULE)
+    launch(tool, platform, custom=MODULE, name="Lee Renamed")
+    db.session.remove()
+    assert db.session.execute(select(LtiIdentity)).scalars().all()[0].user.name == "Lee Renamed"
+    assert len(db.session.execute(select(Hire)).scalars().all()) == 1
+    assert len(db.session.execute(select(LtiContext)).scalars().all()) == 1
+
+
+def test_a_user_without_name_or_email_still_gets_an_account(tool, platform, ramp_world, db):
+    launched = launch(tool, platform, sub="anon-7", name=None, email=None)
+    assert launched.response.status_code == 303
+    db.session.remove()
+    user = db.session.execute(select(LtiIdentity)).scalar_one().user
+    assert user.email.endswith(".invalid") and user.name.startswith("Learner")
+
+
+@pytest.mark.parametrize(
+    ("roles", "role"),
+    [
+        ([ROLE + "Learner"], Role.AGENT),
+        ([INSTRUCTOR], Role.MANAGER),
+        ([ROLE + "ContentDeveloper"], Role.MANAGER),
+        ([ADMINISTRATOR, ROLE + "Learner"], Role.ADMIN),
+        (["Instructor"], Role.MANAGER),  # short form some platforms send
+    ],
+)
+def test_platform_roles_map_to_ramp_roles(tool, platform, ramp_world, db, roles, role):
+    launched = launch(tool, platform, sub="person", roles=roles)
+    assert launched.response.status_code == 303
+    db.session.remove()
+    assert db.session.execute(select(LtiIdentity)).scalar_one().user.role is role
+
+
+def test_an_instructor_lands_on_the_board_of_the_course_cohort(tool, platform, ramp_world, db):
+    launched = launch(
+        tool, platform, sub="teacher", roles=[INSTRUCTOR], custom={"ramp_target": "board"},
+        nrps=False,
+    )  # fmt: skip
+    location = launched.response.headers["Location"]
+    assert location.startswith("/board/?cohort=")
+    assert launched.session.get(tool.url + location).status_code == 200
+
+
+def test_a_course_without_template_is_linked_by_the_instructor(
+    tool, platform, app, make_user, mini_version, db
+):
+    from ramp.milestones.operations import create_cohort, publish_template
+    from ramp.milestones.template_spec import load_template_file
+    from tests.conftest import FIXTURES
+
+    launched = launch(tool, platform, sub="teacher", roles=[INSTRUCTOR], nrps=False)
+    location = launched.response.headers["Location"]
+    assert location.startswith("/lti/courses/")
+    page = launched.session.get(tool.url + location)
+    assert "not linked to a cohort yet" in page.text
+    template = publish_template(
+        load_template_file(
+            str(FIXTURES / "mini-template.yaml"), {"basics": True, "tone": True, "kb": False}
+        )
+    ).version
+    from datetime import date
+
+    cohort = create_cohort("Wave Z", date.today(), template, mini_version)
+    db.session.commit()
+    learner = launch(tool, platform, sub="learner-9", email="l9@lms.example")  # joins the course
+    assert learner.response.status_code == 303
+    page = launched.session.get(tool.url + location)
+    _, fields = form_of(page.text)
+    answer = launched.session.post(
+        tool.url + location + "/cohort", data={"csrf_token": fields["csrf_token"], "cohort": cohort.id},
+    )  # fmt: skip
+    assert answer.status_code == 200 and "linked to Wave Z; 1 learner(s) added" in answer.text
+    db.session.remove()
+    assert [h.user.email for h in db.session.get(type(cohort), cohort.id).hires] == [
+        "l9@lms.example"
+    ]
+
+
+def test_launch_pages_may_be_framed_by_registered_platforms_only(tool, platform, ramp_world):
+    launched = launch(tool, platform, custom=MODULE)
+    landing = launched.session.get(tool.url + launched.response.headers["Location"])
+    csp = landing.headers["Content-Security-Policy"]
+    assert f"frame-ancestors 'self' {platform.url}" in csp
+    assert "X-Frame-Options" not in landing.headers
+    outside = requests.get(tool.url + "/auth/login")
+    assert "frame-ancestors 'self';" in outside.headers["Content-Security-Policy"] + ";"
+    assert outside.headers["X-Frame-Options"] == "SAMEORIGIN"
+
+
+def test_over_https_the_lti_cookies_are_samesite_none_and_secure(app, platform, ramp_world, db):
+    from ramp.lti import registrations
+
+    registrations.forget_key_sets()
+    platform.tool_url = "https://ramp.example"
+    registrations.register_platform(
+        "LMS", platform.issuer, platform.client_id, platform.auth_url, platform.token_url,
+        platform.key_set_url, [platform.deployment_id],
+    )  # fmt: skip
+    db.session.commit()
+    app.config.update(
+        SESSION_COOKIE_SECURE=True, SESSION_COOKIE_SAMESITE="None", SESSION_COOKIE_PARTITIONED=True
+    )
+    client = app.test_client()
+    hint = platform.prepare(custom=MODULE)
+    started = client.get(
+        "/lti/login", query_string=login_params(platform, hint), base_url="https://ramp.example"
+    )
+    state_cookie = started.headers["Set-Cookie"]
+    assert (
+        "Secure" in state_cookie and "SameSite=None" in state_cookie and "HttpOnly" in state_cookie
+    )
+    auth = requests.get(started.headers["Location"])
+    _, posted = form_of(auth.text)
+    launched = client.post("/lti/launch", data=posted, base_url="https://ramp.example")
+    assert launched.status_code == 303, launched.get_data(as_text=True)
+    session_cookie = next(
+        c for c in launched.headers.getlist("Set-Cookie") if c.startswith("session=")
+    )
+    assert "Secure" in session_cookie and "SameSite=None" in session_cookie
+    assert "Partitioned" in session_cookie
+
+
+def test_https_configuration_sets_the_iframe_cookie_flags(monkeypatch, tmp_path):
+    from ramp.config import build_config
+
+    monkeypatch.setenv("RAMP_HTTPS", "1")
+    config = build_config(str(tmp_path))
+    assert config["SESSION_COOKIE_SECURE"] and config["SESSION_COOKIE_PARTITIONED"]
+    assert config["SESSION_COOKIE_SAMESITE"] == "None"
+    monkeypatch.setenv("RAMP_HTTPS", "0")
+    assert build_config(str(tmp_path))["SESSION_COOKIE_SAMESITE"] == "Lax"
+
+
+def test_without_the_state_cookie_ramp_offers_a_new_window(tool, platform, ramp_world):
+    hint = platform.prepare(custom=MODULE)
+    browser = requests.Session()
+    started = browser.get(
+        tool.url + "/lti/login", params=login_params(platform, hint), allow_redirects=False
+    )
+    action, posted = form_of(browser.get(started.headers["Location"]).text)
+    blocked = requests.post(action, data=posted, allow_redirects=False)  # no cookies sent
+    assert blocked.status_code == 403 and refused_check(blocked) == "state cookie"
+    assert "Open ramp in a new window" in blocked.text and 'target="_blank"' in blocked.text
+    assert "/lti/login?iss=" in blocked.text
+
+
+def test_platform_storage_carries_the_state_when_cookies_are_blocked(tool, platform, ramp_world):
+    hint = platform.prepare(custom=MODULE)
+    params = login_params(platform, hint, lti_storage_target="post_message_forwarding")
+    started = requests.get(tool.url + "/lti/login", params=params, allow_redirects=False)
+    assert started.status_code == 200
+    page = started.text
+    assert "data-lti-storage-put" in page and 'data-target="post_message_forwarding"' in page
+    assert f'data-origin="{platform.url}"' in page
+    import re
+    from html import unescape
+
+    state = re.search(r'data-state="([^"]+)"', page).group(1)
+    auth_url = unescape(re.search(r'data-next="([^"]+)"', page).group(1))
+    assert f"state={state}" in auth_url
+    action, posted = form_of(requests.get(auth_url).text)
+    # The launch arrives without cookies: ramp asks the page to read the state from storage.
+    asked = requests.post(action, data=posted, allow_redirects=False)
+    assert asked.status_code == 200 and "data-lti-storage-get" in asked.text
+    assert 'data-target="post_message_forwarding"' in asked.text
+    # What the page's script posts back once the platform answered lti.get_data:
+    answered = requests.post(
+        action, data=dict(posted, lti_storage_state=state), allow_redirects=False
+    )
+    assert answered.status_code == 303
+    assert "/learn/" in answered.headers["Location"]
+    wrong = requests.post(action, data=dict(posted, lti_storage_state="other"))
+    assert wrong.status_code == 403
+
+
+def test_expired_states_are_cleaned_up(app, db, platform):
+    from datetime import timedelta
+
+    from ramp.accounts.models import utcnow
+    from ramp.lti.launch import cleanup_states
+    from ramp.lti.registrations import register_platform
+
+    reg = register_platform(
+        "LMS", platform.issuer, "c", platform.auth_url, platform.token_url,
+        platform.key_set_url, ["d"],
+    )  # fmt: skip
+    old = utcnow() - timedelta(days=1)
+    db.session.add_all(
+        [
+            LtiLoginState(state="old", nonce="n1", registration_id=reg.id, login_params={},
+                          created_at=old, expires_at=old + timedelta(minutes=10)),
+            LtiLoginState(state="new", nonce="n2", registration_id=reg.id, login_params={},
+                          expires_at=utcnow() + timedelta(minutes=10)),
+        ]
+    )  # fmt: skip
+    db.session.commit()
+    assert cleanup_states(force=True) == 1
+    db.session.commit()
+    assert db.session.execute(select(LtiLoginState.state)).scalars().all() == ["new"]
+
+
+def test_a_launch_cannot_claim_an_account_with_a_password_by_its_address(
+    tool, platform, ramp_world, make_user, db
+):
+    admin_id = make_user("admin", email="boss@lms.example").id
+    launched = launch(
+        tool, platform, sub="intruder", email="boss@lms.example", roles=[ROLE + "Learner"]
+    )
+    assert launched.response.status_code == 303
+    db.session.remove()
+    identity = db.session.execute(select(LtiIdentity)).scalar_one()
+    assert identity.user_id != admin_id and identity.user.email.endswith(".invalid")
+    assert identity.user.role is Role.AGENT
+
+
+def test_a_hire_from_a_roster_import_is_found_by_address(tool, platform, ramp_world, db):
+    from ramp.milestones.models import Cohort
+    from ramp.milestones.operations import NewHire, add_hires
+
+    cohort = db.session.execute(select(Cohort).where(Cohort.name == "Wave A")).scalar_one()
+    [hire] = add_hires(
+        [NewHire("Lee Learner", "lee@lms.example", cohort.start_date, None, cohort, {})], None
+    )
+    db.session.commit()
+    user_id = hire.user_id
+    assert launch(tool, platform).response.status_code == 303
+    db.session.remove()
+    assert db.session.execute(select(LtiIdentity)).scalar_one().user_id == user_id

@@ -1,0 +1,315 @@
+"""Deep linking, grade passback, roster sync, dynamic registration and key rotation,
+each against the simulated platform over HTTP."""
+
+import re
+
+from sqlalchemy import select
+
+from ramp.accounts.models import User
+from ramp.curricula import queries as cq
+from ramp.curricula.models import Enrollment, Question
+from ramp.lti import claims as c
+from ramp.lti.models import LtiContext, LtiLineItem, LtiRegistration, LtiScorePost
+from ramp.milestones.models import Hire
+from tests.conftest import PASSWORD
+from tests.lti.conftest import form_of, launch
+from tests.lti.platform import INSTRUCTOR, LEARNER
+
+MODULE = {"ramp_target": "module:mini-onboarding/basics"}
+
+
+def csrf_of(html: str) -> str:
+    return re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', html).group(1)
+
+
+def http_login(tool, email: str):
+    """A browser session signed in to the served tool through the sign-in form."""
+    import requests
+
+    browser = requests.Session()
+    page = browser.get(tool.url + "/auth/login")
+    signed = browser.post(
+        tool.url + "/auth/login", allow_redirects=False,
+        data={"csrf_token": csrf_of(page.text), "email": email, "password": PASSWORD},
+    )  # fmt: skip
+    assert signed.status_code == 302
+    return browser
+
+
+# Deep linking ----------------------------------------------------------------------------
+
+
+def test_deep_linking_returns_signed_items_with_line_items(tool, platform, ramp_world, db):
+    launched = launch(
+        tool, platform, sub="teacher", roles=[INSTRUCTOR], message_type="LtiDeepLinkingRequest",
+        nrps=False,
+    )  # fmt: skip
+    assert launched.response.status_code == 303
+    picker_url = tool.url + launched.response.headers["Location"]
+    assert "/lti/deep-link/" in picker_url
+    picker = launched.session.get(picker_url)
+    assert picker.status_code == 200
+    assert 'value="module:mini-onboarding/basics"' in picker.text and 'value="board"' in picker.text
+    answer = launched.session.post(
+        picker_url,
+        data={"csrf_token": csrf_of(picker.text),
+              "item": ["module:mini-onboarding/basics", "module:mini-onboarding/kb", "board"]},
+    )  # fmt: skip
+    assert answer.status_code == 200
+    assert f"form-action 'self' {platform.url}" in answer.headers["Content-Security-Policy"]
+    action, fields = form_of(answer.text, "lti-deep-link-return")
+    assert action == platform.url + "/deep-link-return"
+    returned = launched.session.post(action, data=fields)  # what the page's script does
+    assert returned.status_code == 200, returned.text
+    [checked] = platform.deep_link_returns
+    claims = checked["claims"]
+    assert claims["aud"] == [platform.issuer] and claims["iss"] == platform.client_id
+    assert claims[c.DL_DATA] == "platform-opaque-data"
+    items = claims[c.DL_CONTENT_ITEMS]
+    assert [i["custom"]["ramp_target"] for i in items] == [
+        "module:mini-onboarding/basics", "module:mini-onboarding/kb", "board",
+    ]  # fmt: skip
+    assert items[0]["lineItem"] == {
+        "scoreMaximum": 100, "label": "Ticketing basics",
+        "resourceId": "module:mini-onboarding/basics", "tag": "ramp-knowledge-check",
+    }  # fmt: skip
+    assert "lineItem" not in items[1] and "lineItem" not in items[2]  # kb has no check
+    assert all(i["url"] == tool.url + "/lti/launch" for i in items)
+    # The request is answered once.
+    again = launched.session.post(
+        picker_url, data={"csrf_token": csrf_of(picker.text), "item": ["board"]}
+    )
+    assert again.status_code == 403
+
+
+def test_learners_cannot_place_content(tool, platform, ramp_world):
+    launched = launch(tool, platform, message_type="LtiDeepLinkingRequest")
+    assert launched.response.status_code == 403
+    assert "Only instructors" in launched.response.text
+
+
+# Assignment and grade services -----------------------------------------------------------
+
+
+def take_check(session, tool, landing: str, db, correct: bool = True):
+    enrollment_id = int(re.search(r"/learn/(\d+)/", landing).group(1))
+    page = session.get(f"{tool.url}/learn/{enrollment_id}/basics/check")
+    db.session.remove()
+    enrollment = db.session.get(Enrollment, enrollment_id)
+    module = next(m for m in cq.load_version(enrollment.version_id).modules if m.slug == "basics")
+    data = {"csrf_token": csrf_of(page.text)}
+    for n, q in enumerate(cq.answer_key(module.assessment)):
+        wrong = [
+            ch.id for ch in db.session.get(Question, q.id).choices if ch.id not in q.correct_ids
+        ]
+        data[f"q-{q.id}"] = sorted(q.correct_ids) if correct or n == 0 else wrong[:1]
+    return session.post(f"{tool.url}/learn/{enrollment_id}/basics/check", data=data)
+
+
+def test_a_knowledge_check_result_is_posted_as_a_score(tool, platform, ramp_world, db):
+    launched = launch(tool, platform, custom=MODULE)
+    landing = launched.response.headers["Location"]
+    assert take_check(launched.session, tool, landing, db, correct=False).status_code == 200
+    assert take_check(launched.session, tool, landing, db, correct=True).status_code == 200
+    items = platform.line_items["course-1"]
+    assert len(items) == 1  # made once, found again for the second attempt
+    assert items[0]["resourceId"] == "module:mini-onboarding/basics"
+    assert items[0]["label"] == "Basics check"
+    assert [p["scoreGiven"] for p in platform.score_posts] == [50.0, 100.0]
+    last = platform.score_posts[-1]
+    assert last["userId"] == "learner-1" and last["scoreMaximum"] == 100.0
+    assert (last["activityProgress"], last["gradingProgress"]) == ("Completed", "FullyGraded")
+    assert last["lineitem"] == items[0]["id"]
+    db.session.remove()
+    posts = db.session.execute(select(LtiScorePost)).scalars().all()
+    assert [(p.status, p.tries) for p in posts] == [("sent", 1), ("sent", 1)]
+    assert len(db.session.execute(select(LtiLineItem)).scalars().all()) == 1
+    # A second course placing the same module gets its own column, still only one each.
+    other = launch(tool, platform, session=launched.session, custom=MODULE, context_id="course-2")
+    assert other.response.status_code == 303
+
+
+def test_the_line_item_of_a_deep_linked_placement_is_used(tool, platform, ramp_world, db):
+    placed = platform.add_line_item("course-1", "Ticketing basics", "module:mini-onboarding/basics")
+    launched = launch(tool, platform, custom=MODULE, lineitem=placed)
+    take_check(launched.session, tool, launched.response.headers["Location"], db)
+    assert len(platform.line_items["course-1"]) == 1
+    assert [p["lineitem"] for p in platform.score_posts] == [placed]
+
+
+def test_a_failing_gradebook_is_retried_with_backoff(tool, platform, ramp_world, db):
+    platform.fail_scores = 2
+    launched = launch(tool, platform, custom=MODULE)
+    take_check(launched.session, tool, launched.response.headers["Location"], db)
+    assert len(platform.score_attempts) == 3 and len(platform.score_posts) == 1
+    first, second = (
+        b - a for a, b in zip(platform.score_attempts, platform.score_attempts[1:], strict=False)
+    )
+    assert first >= 0.05 and second >= 0.1 and second > first  # 0.05 s, then 0.1 s
+    db.session.remove()
+    post = db.session.execute(select(LtiScorePost)).scalar_one()
+    assert (post.status, post.tries, post.last_error) == ("sent", 3, None)
+
+
+def test_managers_see_passback_status_per_hire(tool, platform, ramp_world, db):
+    lead_email, lead_team = ramp_world.lead.email, ramp_world.cohort.team_id
+    other_email = ramp_world.other_lead.email
+    platform.fail_scores = 10  # beyond the three tries
+    launched = launch(tool, platform, custom=MODULE, name="Fay Failing", email="fay@lms.example")
+    take_check(launched.session, tool, launched.response.headers["Location"], db)
+    db.session.remove()
+    post = db.session.execute(select(LtiScorePost)).scalar_one()
+    assert (post.status, post.tries) == ("failed", 3) and "503" in post.last_error
+    hire = db.session.execute(select(Hire).where(Hire.user_id == post.user_id)).scalar_one()
+    cohort = db.session.get(LtiContext, post.context_id).cohort
+    # The course's cohort is led by the Chat team's manager: give the cohort that team.
+    lead = db.session.execute(select(User).where(User.email == lead_email)).scalar_one()
+    cohort.team_id = lead_team
+    hire.manager_id = lead.id
+    db.session.commit()
+    page = http_login(tool, lead_email).get(tool.url + "/lti/grades").text
+    assert "Fay Failing" in page and "Basics check" in page and 'class="passback-failed"' in page
+    assert "503" in page
+    page = http_login(tool, other_email).get(tool.url + "/lti/grades").text
+    assert "No scores have been sent" in page and "Fay Failing" not in page
+
+
+def test_failed_scores_are_sent_again_from_the_cli(tool, platform, ramp_world, db, app):
+    from click.testing import CliRunner
+
+    platform.fail_scores = 10
+    launched = launch(tool, platform, custom=MODULE)
+    take_check(launched.session, tool, launched.response.headers["Location"], db)
+    platform.fail_scores = 0
+    app.config.update(JOBS_EAGER=True)  # the CLI runs in the test's application
+    result = app.test_cli_runner().invoke(args=["lti", "retry-grades"])
+    assert result.exit_code == 0 and "queued 1 score(s) again" in result.output
+    assert len(platform.score_posts) == 1
+    assert CliRunner
+
+
+# Names and roles -------------------------------------------------------------------------
+
+
+def members(n_learners: int) -> list[dict]:
+    people = [{"user_id": "teacher", "roles": [INSTRUCTOR], "name": "Tia Teacher",
+               "email": "tia@lms.example", "status": "Active"}]  # fmt: skip
+    for i in range(1, n_learners + 1):
+        people.append({"user_id": f"s{i}", "roles": [LEARNER], "name": f"Student {i}",
+                       "email": f"s{i}@lms.example", "status": "Active"})  # fmt: skip
+    people.append({"user_id": "gone", "roles": [LEARNER], "name": "Gone", "status": "Inactive"})
+    return people
+
+
+def test_an_instructor_launch_syncs_the_roster_into_the_cohort(tool, platform, ramp_world, db):
+    platform.members["course-1"] = members(4)
+    launched = launch(tool, platform, sub="teacher", roles=[INSTRUCTOR])
+    assert launched.response.status_code == 303
+    assert len(platform.membership_pages) == 3  # 6 members, 2 a page: Link next followed
+    db.session.remove()
+    context = db.session.execute(select(LtiContext)).scalar_one()
+    hires = sorted(h.user.email for h in context.cohort.hires)
+    assert hires == [f"s{i}@lms.example" for i in range(1, 5)]
+    assert context.roster_summary.startswith("6 members on 3 page(s), 4 hire(s) added, 1 inactive")
+
+
+def test_the_roster_syncs_on_demand_without_duplicates(tool, platform, ramp_world, db, app):
+    platform.members["course-1"] = members(2)
+    launched = launch(tool, platform, sub="teacher", roles=[INSTRUCTOR])
+    platform.members["course-1"] = members(3)
+    db.session.remove()
+    context = db.session.execute(select(LtiContext)).scalar_one()
+    page = launched.session.get(f"{tool.url}/lti/courses/{context.id}")
+    answer = launched.session.post(
+        f"{tool.url}/lti/courses/{context.id}/sync", data={"csrf_token": csrf_of(page.text)}
+    )
+    assert "1 hire(s) added" in answer.text
+    db.session.remove()
+    context = db.session.get(LtiContext, context.id)
+    assert len(context.cohort.hires) == 3
+    result = app.test_cli_runner().invoke(args=["lti", "sync-roster", str(context.id)])
+    assert result.exit_code == 0 and "0 hire(s) added" in result.output
+
+
+# Dynamic registration --------------------------------------------------------------------
+
+
+def test_dynamic_registration_registers_and_closes_the_window(tool, platform, app, make_user, db):
+
+    browser = http_login(tool, make_user("admin").email)
+    params = {
+        "openid_configuration": platform.url + "/.well-known/openid-configuration",
+        "registration_token": platform.registration_token,
+    }
+    confirm = browser.get(tool.url + "/lti/register", params=params)
+    assert confirm.status_code == 200 and "simulated-lms" in confirm.text
+    done = browser.post(
+        tool.url + "/lti/register", data=dict(params, csrf_token=csrf_of(confirm.text))
+    )
+    assert done.status_code == 200 and "data-lti-close" in done.text
+    script = browser.get(tool.url + "/static/js/lti.js").text
+    assert 'postMessage({ subject: "org.imsglobal.lti.close" }' in script
+    [sent] = platform.registrations
+    assert sent["jwks_uri"] == tool.url + "/lti/jwks"
+    assert sent["initiate_login_uri"] == tool.url + "/lti/login"
+    assert sent["redirect_uris"] == [tool.url + "/lti/launch"]
+    assert c.SCOPE_SCORE in sent["scope"].split() and c.SCOPE_NRPS in sent["scope"].split()
+    db.session.remove()
+    reg = db.session.execute(
+        select(LtiRegistration).where(LtiRegistration.client_id == "dynamic-client-1")
+    ).scalar_one()
+    assert reg.issuer == platform.issuer and reg.token_url == platform.token_url
+    assert [d.deployment_id for d in reg.deployments] == ["dynamic-deployment-1"]
+
+
+def test_dynamic_registration_refuses_a_configuration_from_another_host(
+    tool, app, make_user, client
+):
+    from tests.conftest import login
+
+    admin = make_user("admin")
+    login(client, admin.email)
+    answer = client.get("/lti/register?openid_configuration=http://127.0.0.1:9/nothing")
+    assert answer.status_code == 400 and "could not be read" in answer.get_data(as_text=True)
+
+
+# Keys ------------------------------------------------------------------------------------
+
+
+def test_key_rotation_publishes_both_keys_and_platforms_accept_the_new_one(
+    tool, platform, ramp_world, db
+):
+    import requests
+
+    from ramp.keys.operations import rotate_key
+    from ramp.lti.services import access_token, forget_tokens
+
+    before = {k["kid"] for k in requests.get(tool.url + "/lti/jwks").json()["keys"]}
+    with tool.app.app_context():
+        new = rotate_key("lti").kid
+        from ramp.extensions import db as tool_db
+
+        tool_db.session.commit()
+        after = {k["kid"] for k in requests.get(tool.url + "/lti/jwks").json()["keys"]}
+        assert after == before | {new} and len(after) == 2
+        forget_tokens()
+        reg = tool_db.session.execute(select(LtiRegistration)).scalar_one()
+        assert access_token(reg, [c.SCOPE_SCORE])
+    assert platform.token_requests
+
+
+def test_a_platform_key_rotation_is_picked_up(tool, platform, ramp_world, monkeypatch):
+    from ramp.lti import registrations
+
+    assert launch(tool, platform).response.status_code == 303
+    platform.rotate("platform-2")
+    monkeypatch.setattr(registrations, "KEY_SET_REFETCH_FLOOR", 0.0)
+    assert launch(tool, platform).response.status_code == 303
+
+
+def test_the_tool_key_set_is_served(tool):
+    import requests
+
+    keys = requests.get(tool.url + "/lti/jwks").json()["keys"]
+    assert keys and all(k["kty"] == "RSA" and k["alg"] == "RS256" and k["kid"] for k in keys)
+    assert all("d" not in k for k in keys)

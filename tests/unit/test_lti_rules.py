@@ -1,0 +1,81 @@
+"""Pure LTI rules: role mapping, launch targets, Link headers, score URLs."""
+
+import pytest
+
+from ramp.accounts.models import Role
+from ramp.lti import claims as c
+from ramp.lti.grades import scores_url
+from ramp.lti.http import Answer
+from ramp.lti.identity import curriculum_of, launch_target, platform_role
+from ramp.lti.registrations import split_deployments
+
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+
+
+@pytest.mark.parametrize(
+    ("roles", "role"),
+    [
+        ([], Role.AGENT),
+        ([LIS + "membership#Learner"], Role.AGENT),
+        ([LIS + "membership#Instructor"], Role.MANAGER),
+        ([LIS + "membership#ContentDeveloper"], Role.MANAGER),
+        ([LIS + "membership/Instructor#TeachingAssistant"], Role.MANAGER),
+        ([LIS + "institution/person#Administrator", LIS + "membership#Learner"], Role.ADMIN),
+        ([LIS + "system/person#Administrator"], Role.ADMIN),
+        (["Instructor"], Role.MANAGER),
+        ([LIS + "institution/person#Staff", 7], Role.AGENT),
+    ],
+)
+def test_platform_roles(roles, role):
+    assert platform_role(roles) is role
+
+
+@pytest.mark.parametrize(
+    ("claims", "target"),
+    [
+        ({c.CUSTOM: {"ramp_target": "module:onboarding/basics"}}, "module:onboarding/basics"),
+        ({c.CUSTOM: {"ramp_target": "board"}}, "board"),
+        ({c.CUSTOM: {"ramp_target": "javascript:alert(1)"}}, "home"),
+        (
+            {c.TARGET_LINK_URI: "https://ramp.example/lti/launch?target=curriculum:x"},
+            "curriculum:x",
+        ),
+        ({c.TARGET_LINK_URI: "https://ramp.example/lti/launch"}, "home"),
+        ({}, "home"),
+    ],
+)
+def test_launch_targets(claims, target):
+    assert launch_target(claims) == target
+
+
+def test_curriculum_of_a_target():
+    assert curriculum_of("module:onboarding/basics") == "onboarding"
+    assert curriculum_of("curriculum:onboarding") == "onboarding"
+    assert curriculum_of("board") is None
+
+
+def test_link_headers_are_read_in_the_forms_platforms_send():
+    answer = Answer(
+        200,
+        {"link": '<https://lms/m?p=2>; rel="next", <https://lms/m?p=9>; rel=last, '
+                 '<https://lms/m?p=1>; rel="first prev"'},
+        b"{}",
+    )  # fmt: skip
+    assert answer.links() == {
+        "next": "https://lms/m?p=2", "last": "https://lms/m?p=9",
+        "first": "https://lms/m?p=1", "prev": "https://lms/m?p=1",
+    }  # fmt: skip
+    assert Answer(200, {}, b"").links() == {}
+
+
+def test_scores_url_keeps_the_query():
+    assert (
+        scores_url("https://lms/c/1/lineitems/4?type=x")
+        == "https://lms/c/1/lineitems/4/scores?type=x"
+    )
+    assert scores_url("https://lms/c/1/lineitems/4/") == "https://lms/c/1/lineitems/4/scores"
+
+
+def test_deployments_split_on_lines_and_commas():
+    assert split_deployments("1\n2, 3 ,,") == ["1", "2", "3"]
+    assert split_deployments(["a, b", " c "]) == ["a", "b", "c"]
