@@ -1,11 +1,13 @@
 """The Open Badges 3.0 credential of a certificate, signed as a VC-JWT.
 
 The credential follows the Open Badges 3.0 data model (an ``OpenBadgeCredential`` in the
-Verifiable Credentials 2.0 shape): the issuer profile, the achievement and the public key
-set are served by ramp at the URLs named inside it. The recipient is identified by a salted
-SHA-256 hash of their e-mail address, so the credential shows nobody's address. The JWT
-carries the credential's members as its payload, with ``iss``, ``jti``, ``nbf`` and ``exp``
-mirroring ``issuer.id``, ``id``, ``validFrom`` and ``validUntil``.
+Verifiable Credentials 2.0 shape): the issuer profile, the achievement, the signing key and
+the revocation status list are served by ramp at the URLs named inside it. The recipient
+is a random ``urn:uuid`` plus a salted SHA-256 hash of their e-mail address, so the
+credential shows nobody's address. The JWT carries the credential's members as its
+payload, with ``iss``, ``jti``, ``sub``, ``nbf`` and ``exp`` mirroring ``issuer.id``,
+``id``, ``credentialSubject.id``, ``validFrom`` and ``validUntil``; its ``kid`` is the URL
+of the signing key. Revocation is a W3C Bitstring Status List (``ramp.certificates.status``).
 """
 
 from __future__ import annotations
@@ -21,7 +23,7 @@ CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
     "https://purl.imsglobal.org/spec/ob/v3p0/context-3.0.3.json",
 ]
-STATUS_TYPE = "1EdTechRevocationList"
+STATUS_TYPE = "BitstringStatusListEntry"
 
 
 def _iso(moment: datetime) -> str:
@@ -35,7 +37,8 @@ def urls(base_url: str, code: str | None = None, template_slug: str | None = Non
     out = {
         "issuer": f"{base}/certificates/issuer",
         "jwks": f"{base}/certificates/jwks.json",
-        "revocations": f"{base}/certificates/revocations",
+        "keys": f"{base}/certificates/keys/",
+        "status_list": f"{base}/certificates/status/revocation",
     }
     if code:
         out["verify"] = f"{base}/verify/{format_code(code)}"
@@ -59,6 +62,7 @@ def achievement(base_url: str, template: dict, curriculum: dict | None) -> dict:
     """The achievement a readiness certificate stands for: finishing one ramp template."""
     what = f"the {curriculum['title']} curriculum and " if curriculum else ""
     return {
+        "@context": CONTEXT,
         "id": urls(base_url, template_slug=template["slug"])["achievement"],
         "type": ["Achievement"],
         "achievementType": "Certificate",
@@ -92,9 +96,11 @@ def build_credential(cert, email: str, base_url: str) -> dict:
     """The unsigned OpenBadgeCredential of a certificate."""
     snap = cert.snapshot
     where = urls(base_url, cert.code, snap["template"]["slug"])
+    achieved = achievement(base_url, snap["template"], snap["curriculum"])
+    achieved.pop("@context")
     return {
         "@context": CONTEXT,
-        "id": where["verify"],
+        "id": snap["credential_id"],
         "type": ["VerifiableCredential", "OpenBadgeCredential"],
         "name": f"Ready: {snap['template']['title']}",
         "issuer": {
@@ -105,23 +111,55 @@ def build_credential(cert, email: str, base_url: str) -> dict:
         "validFrom": _iso(cert.issued_at),
         "validUntil": _iso(cert.expires_at),
         "credentialSubject": {
+            "id": snap["subject_id"],
             "type": ["AchievementSubject"],
             "identifier": [recipient_identity(email, secrets.token_hex(8))],
-            "achievement": achievement(base_url, snap["template"], snap["curriculum"]),
+            "achievement": achieved,
         },
-        "credentialStatus": {"id": where["revocations"], "type": STATUS_TYPE},
+        "credentialStatus": {
+            "id": f"{where['status_list']}#{cert.status_index}",
+            "type": STATUS_TYPE,
+            "statusPurpose": "revocation",
+            "statusListIndex": str(cert.status_index),
+            "statusListCredential": where["status_list"],
+        },
     }
 
 
-def sign_credential(credential: dict) -> str:
+def _timestamp(text: str) -> int:
+    return int(datetime.strptime(text, "%Y-%m-%dT%H:%M:%SZ").replace(tzinfo=UTC).timestamp())
+
+
+def sign_credential(credential: dict, base_url: str) -> str:
     """The credential as a compact VC-JWT, signed with the issuer's active key."""
-    valid_from = datetime.strptime(credential["validFrom"], "%Y-%m-%dT%H:%M:%SZ")
-    valid_until = datetime.strptime(credential["validUntil"], "%Y-%m-%dT%H:%M:%SZ")
+    issuer = credential["issuer"]
     claims = {
         **credential,
-        "iss": credential["issuer"]["id"],
+        "iss": issuer["id"] if isinstance(issuer, dict) else issuer,
         "jti": credential["id"],
-        "nbf": int(valid_from.replace(tzinfo=UTC).timestamp()),
-        "exp": int(valid_until.replace(tzinfo=UTC).timestamp()),
+        "nbf": _timestamp(credential["validFrom"]),
     }
-    return sign("credentials", claims, {"typ": "JWT"}, embed_jwk=True)
+    if "validUntil" in credential:
+        claims["exp"] = _timestamp(credential["validUntil"])
+    subject = credential["credentialSubject"]
+    if subject.get("id"):
+        claims["sub"] = subject["id"]
+    return sign("credentials", claims, {"typ": "JWT"}, kid_prefix=urls(base_url)["keys"])
+
+
+def status_list_credential(base_url: str, organization: str, encoded_list: str) -> dict:
+    """The revocation status list, as a BitstringStatusListCredential."""
+    where = urls(base_url)
+    return {
+        "@context": ["https://www.w3.org/ns/credentials/v2"],
+        "id": where["status_list"],
+        "type": ["VerifiableCredential", "BitstringStatusListCredential"],
+        "issuer": {"id": where["issuer"], "type": ["Profile"], "name": organization},
+        "validFrom": _iso(datetime.now(UTC)),
+        "credentialSubject": {
+            "id": where["status_list"] + "#list",
+            "type": "BitstringStatusList",
+            "statusPurpose": "revocation",
+            "encodedList": encoded_list,
+        },
+    }

@@ -54,6 +54,8 @@ class Certificate(db.Model):
     )
     snapshot: Mapped[dict] = mapped_column(JSON)
     credential: Mapped[str] = mapped_column(Text)
+    # This certificate's position in the published revocation bitstring (random, unique).
+    status_index: Mapped[int | None] = mapped_column(unique=True)
     revoked_at: Mapped[datetime | None]
     revoked_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
     revocation_reason: Mapped[str | None] = mapped_column(Text)

@@ -7,10 +7,12 @@ certificate so its progress can be watched and a failure keeps what was issued b
 from __future__ import annotations
 
 import hmac
+import secrets
+import uuid
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import func, select
+from sqlalchemy import delete, func, select
 from sqlalchemy.orm import selectinload
 
 from ramp.accounts.models import User, utcnow
@@ -18,13 +20,14 @@ from ramp.certificates import readiness
 from ramp.certificates.codes import SELECTOR, format_code, new_code, normalize_code
 from ramp.certificates.credential import build_credential, sign_credential
 from ramp.certificates.models import Certificate, CertificateBatch, ReadinessSignOff
+from ramp.certificates.status import LIST_BITS
 from ramp.curricula import queries as curricula_queries
 from ramp.curricula.models import Assessment, Attempt, Module
 from ramp.curricula.rules import module_complete
 from ramp.errors import NotAllowed, ValidationError
 from ramp.extensions import db
 from ramp.milestones.models import Cohort, Hire, HireEvent, PlanMilestone
-from ramp.milestones.operations import require_manager_of
+from ramp.milestones.operations import can_manage, require_manager_of
 from ramp.milestones.plans import template_from_document
 
 RECERTIFY_DAYS = 30
@@ -158,14 +161,21 @@ def certificate_status(cert: Certificate, now: datetime | None = None) -> str:
     if cert.revoked_at is not None:
         return "revoked"
     now = now or utcnow()
-    return "expired" if _aware(cert.expires_at) <= now else "valid"
+    return "expired" if utc(cert.expires_at) <= now else "valid"
 
 
-def _aware(moment: datetime) -> datetime:
-    # SQLite hands timezone-aware columns back naive; they are stored in UTC.
-    from datetime import UTC
+def utc(moment: datetime) -> datetime:
+    """A stored moment in UTC: SQLite hands it back naive, PostgreSQL in the session's zone."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+
+def _latest_certificate(hire: Hire) -> Certificate | None:
+    return db.session.execute(
+        select(Certificate)
+        .where(Certificate.hire_id == hire.id)
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
 
 
 def certified_hires(hire_ids: list[int]) -> set[int]:
@@ -191,7 +201,7 @@ def current_certificate(hire: Hire) -> Certificate | None:
         .where(Certificate.hire_id == hire.id, Certificate.revoked_at.is_(None))
         .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
     ).scalars():
-        if _aware(cert.expires_at) > now:
+        if utc(cert.expires_at) > now:
             return cert
     return None
 
@@ -199,16 +209,23 @@ def current_certificate(hire: Hire) -> Certificate | None:
 def renewable(cert: Certificate, now: datetime | None = None) -> bool:
     """Whether a valid certificate is inside its recertification window."""
     now = now or utcnow()
-    return _aware(cert.expires_at) - now <= timedelta(days=RECERTIFY_DAYS)
+    return utc(cert.expires_at) - now <= timedelta(days=RECERTIFY_DAYS)
 
 
-def _snapshot(hire: Hire, state: Readiness, actor: User, org: str, override: str | None) -> dict:
+def _snapshot(
+    hire: Hire, state: Readiness, actor: User, org: str, override: str | None, base_url: str
+) -> dict:
     """The evidence, frozen: what the certificate says however the records change later."""
     version = hire.cohort.template_version
     enrollment = hire.enrollment
     curriculum = enrollment.version if enrollment else None
     facts = state.facts
     return {
+        # Where the certificate is verified, fixed when it is issued: the PDF's QR code and
+        # the credential always name the same address, whatever a later request says.
+        "base_url": base_url.rstrip("/"),
+        "credential_id": f"urn:uuid:{uuid.uuid4()}",
+        "subject_id": f"urn:uuid:{uuid.uuid4()}",
         "agent": hire.user.name,
         "organization": org,
         "cohort": hire.cohort.name,
@@ -268,6 +285,16 @@ def issue_certificate(
 ) -> Certificate:
     """Issue a readiness certificate; refused with what is missing unless an admin overrides."""
     require_manager_of(actor, hire)
+    # One issue at a time per hire (PostgreSQL row lock; SQLite serializes writers anyway).
+    db.session.execute(select(Hire.id).where(Hire.id == hire.id).with_for_update())
+    now = now or utcnow()
+    previous = current_certificate(hire)
+    if previous is not None and not renewable(previous, now):
+        raise ValidationError(
+            f"{hire.user.name} already holds certificate {format_code(previous.code)}, valid "
+            f"until {utc(previous.expires_at):%d %b %Y}. Re-issue in the last "
+            f"{RECERTIFY_DAYS} days before it expires, or revoke it first."
+        )
     state = readiness_of([hire])[hire.id]
     override = (override_reason or "").strip() or None
     if override and not actor.is_admin:
@@ -276,16 +303,9 @@ def issue_certificate(
         raise ValidationError(
             [f"{hire.user.name} is not ready for a certificate; still missing:", *state.gaps]
         )
-    now = now or utcnow()
-    previous = current_certificate(hire)
-    if previous is not None and _aware(previous.expires_at) - now > timedelta(days=RECERTIFY_DAYS):
-        raise ValidationError(
-            f"{hire.user.name} already holds certificate {format_code(previous.code)}, valid "
-            f"until {_aware(previous.expires_at):%d %b %Y}. Re-issue in the last "
-            f"{RECERTIFY_DAYS} days before it expires, or revoke it first."
-        )
     spec = template_from_document(hire.cohort.template_version.document)
     code = _unused_code()
+    before = _latest_certificate(hire)
     cert = Certificate(
         code=code,
         selector=code[:SELECTOR],
@@ -295,16 +315,19 @@ def issue_certificate(
         issued_at=now,
         expires_at=now + timedelta(days=spec.certificate_validity_days),
         override_reason=override,
-        replaces_id=previous.id if previous else None,
-        snapshot=_snapshot(hire, state, actor, organization, override),
+        replaces_id=before.id if before else None,
+        snapshot=_snapshot(hire, state, actor, organization, override, base_url),
         credential="",
+        status_index=_unused_status_index(),
     )
     db.session.add(cert)
     db.session.flush()
-    cert.credential = sign_credential(build_credential(cert, hire.user.email, base_url))
+    cert.credential = sign_credential(build_credential(cert, hire.user.email, base_url), base_url)
+    # The sign-off is used up: a renewal needs a fresh one, after the refresher.
+    db.session.execute(delete(ReadinessSignOff).where(ReadinessSignOff.hire_id == hire.id))
     details = {"code": format_code(code)}
-    if previous is not None:
-        details["replaces"] = format_code(previous.code)
+    if before is not None:
+        details["replaces"] = format_code(before.code)
     db.session.add(
         HireEvent(
             hire=hire,
@@ -316,6 +339,17 @@ def issue_certificate(
     )
     db.session.flush()
     return cert
+
+
+def _unused_status_index() -> int:
+    # Random positions: the list reveals neither how many certificates exist nor their order.
+    while True:
+        index = secrets.randbelow(LIST_BITS)
+        taken = db.session.execute(
+            select(Certificate.id).where(Certificate.status_index == index)
+        ).first()
+        if taken is None:
+            return index
 
 
 def _unused_code() -> str:
@@ -377,13 +411,27 @@ def find_certificate(text: str | None) -> Certificate | None:
 # Batches ----------------------------------------------------------------------------------
 
 
-def start_batch(cohort: Cohort, actor: User) -> CertificateBatch:
-    """A batch for the cohort's ready hires; refused when none is ready."""
-    hires = _cohort_hires(cohort)
-    for hire in hires:
-        require_manager_of(actor, hire)
+def _batch_candidates(cohort: Cohort, actor: User) -> list[Hire]:
+    """The cohort's hires the actor manages who are ready and hold no valid certificate."""
+    hires = [h for h in _cohort_hires(cohort) if can_manage(actor, h)]
     states = readiness_of(hires)
-    ready = [h for h in hires if states[h.id].ready and current_certificate(h) is None]
+    certified = certified_hires([h.id for h in hires])
+    return [h for h in hires if states[h.id].ready and h.id not in certified]
+
+
+def start_batch(cohort: Cohort, actor: User) -> CertificateBatch:
+    """A batch for the cohort's ready hires the actor manages; refused when none is ready."""
+    if not any(can_manage(actor, h) for h in _cohort_hires(cohort)):
+        raise NotAllowed(f"You manage no hire in {cohort.name}.")
+    running = db.session.execute(
+        select(CertificateBatch.id).where(
+            CertificateBatch.cohort_id == cohort.id,
+            CertificateBatch.status.in_(("queued", "running")),
+        )
+    ).first()
+    if running is not None:
+        raise ValidationError(f"Certificates for {cohort.name} are already being issued.")
+    ready = _batch_candidates(cohort, actor)
     if not ready:
         raise ValidationError(f"No hire in {cohort.name} is ready for a certificate.")
     batch = CertificateBatch(cohort=cohort, requested_by_id=actor.id, total=len(ready))
@@ -404,16 +452,32 @@ def _cohort_hires(cohort: Cohort) -> list[Hire]:
 
 
 def run_batch(batch_id: int, base_url: str, organization: str, progress=None) -> dict:
-    """The background job: issue to every ready hire of the cohort, committing each."""
+    """The background job: issue to every ready hire of the cohort, committing each.
+
+    Whatever happens, the batch ends as done or failed (with the reason), never left running.
+    """
     batch = db.session.get(CertificateBatch, batch_id)
-    actor = db.session.get(User, batch.requested_by_id)
+    try:
+        return _run_batch(batch, base_url, organization, progress)
+    except Exception as exc:
+        db.session.rollback()
+        batch = db.session.get(CertificateBatch, batch_id)
+        batch.status = "failed"
+        batch.error = f"Stopped after {batch.done} of {batch.total}: {exc}"
+        batch.finished_at = utcnow()
+        db.session.commit()
+        raise
+
+
+def _run_batch(batch: CertificateBatch, base_url: str, organization: str, progress) -> dict:
+    actor = db.session.get(User, batch.requested_by_id) if batch.requested_by_id else None
+    if actor is None:
+        raise NotAllowed("the manager who asked for these certificates no longer exists")
     batch.status = "running"
     db.session.commit()
     skipped: list[str] = []
     issued = 0
-    hires = _cohort_hires(batch.cohort)
-    states = readiness_of(hires)
-    todo = [h for h in hires if states[h.id].ready and current_certificate(h) is None]
+    todo = _batch_candidates(batch.cohort, actor)
     batch.total = len(todo)
     for done, hire in enumerate(todo, start=1):
         try:
@@ -450,15 +514,11 @@ def expiring_soon(hire_ids: list[int], days: int = RECERTIFY_DAYS) -> list[Certi
         )
         .order_by(Certificate.expires_at)
     ).scalars()
-    latest = {}
-    for cert in rows:
-        latest.setdefault(cert.hire_id, cert)
+    rows = list(rows)
     # A certificate already followed by a newer one needs no recertification.
     renewed = set(
         db.session.execute(
-            select(Certificate.replaces_id).where(
-                Certificate.replaces_id.in_([c.id for c in latest.values()])
-            )
+            select(Certificate.replaces_id).where(Certificate.hire_id.in_(hire_ids))
         ).scalars()
     )
-    return [c for c in latest.values() if c.id not in renewed]
+    return [c for c in rows if c.id not in renewed]

@@ -86,27 +86,15 @@ def template_of_achievement(slug: str) -> dict | None:
     return {"slug": row.slug, "title": row.title} if row else None
 
 
-def revocation_list(base_url: str) -> dict:
-    """The revoked credentials, by id, with when and why."""
-    where = urls(base_url)
-    rows = db.session.execute(
-        select(Certificate.code, Certificate.revoked_at, Certificate.revocation_reason)
-        .where(Certificate.revoked_at.is_not(None))
-        .order_by(Certificate.revoked_at)
-    ).all()
-    return {
-        "id": where["revocations"],
-        "issuer": where["issuer"],
-        "revokedCredentials": [
-            {
-                "id": urls(base_url, code)["verify"],
-                "revoked": True,
-                "revocationDate": at.strftime("%Y-%m-%dT%H:%M:%SZ"),
-                "revocationReason": reason,
-            }
-            for code, at, reason in rows
-        ],
-    }
+def revoked_indexes() -> list[int]:
+    """The status-list positions of every revoked certificate."""
+    return list(
+        db.session.execute(
+            select(Certificate.status_index).where(
+                Certificate.revoked_at.is_not(None), Certificate.status_index.is_not(None)
+            )
+        ).scalars()
+    )
 
 
 def can_download(user: User, cert: Certificate) -> bool:
@@ -128,10 +116,20 @@ def credential_document(cert: Certificate, status: str) -> dict:
     return {
         "format": "vc+jwt",
         "status": status,
-        "verify": credential["id"],
+        "verify": verify_url(cert),
         "credential": credential,
         "jwt": cert.credential,
     }
+
+
+def base_url_of(cert: Certificate, fallback: str) -> str:
+    """The address the certificate was issued under (older ones: the given fallback)."""
+    return cert.snapshot.get("base_url") or fallback
+
+
+def verify_url(cert: Certificate, fallback: str = "") -> str:
+    """The public page that verifies this certificate."""
+    return urls(base_url_of(cert, fallback), cert.code)["verify"]
 
 
 def certificates_of_hires(hire_ids: list[int]) -> dict[int, list[Certificate]]:
@@ -194,7 +192,9 @@ def overview(viewer: User) -> Overview:
             cohort=group[0].cohort,
             hires=len(group),
             ready=sum(1 for h in group if states[h.id].ready and h.id not in certified),
-            awaiting_sign_off=sum(1 for h in group if states[h.id].ready_but_sign_off),
+            awaiting_sign_off=sum(
+                1 for h in group if states[h.id].ready_but_sign_off and h.id not in certified
+            ),
             certified=sum(1 for h in group if h.id in certified),
         )
         for group in by_cohort.values()

@@ -117,18 +117,21 @@ def _load_private(kid: str, pem: str):
     return serialization.load_pem_private_key(pem.encode(), password=None)
 
 
-def sign(
-    purpose: str, claims: dict, headers: dict | None = None, *, embed_jwk: bool = False
-) -> str:
+def sign(purpose: str, claims: dict, headers: dict | None = None, *, kid_prefix: str = "") -> str:
     """A compact JWS of `claims` signed with the active key of `purpose` (RS256, with kid).
 
-    With `embed_jwk` the public key also travels in the header (``jwk``), as verifiers of
-    credentials that never saw the key set expect.
+    With `kid_prefix` the ``kid`` header is that prefix followed by the key's thumbprint:
+    a URL where verifiers fetch the key, as Open Badges asks of credentials.
     """
     key = active_key(purpose)
-    header = {"kid": key.kid, **(headers or {})}
-    if embed_jwk:
-        header["jwk"] = dict(key.public_jwk)
+    header = {"kid": kid_prefix + key.kid, **(headers or {})}
     return jwt.encode(
         claims, _load_private(key.kid, key.private_pem), algorithm=key.algorithm, headers=header
     )
+
+
+def find_key(purpose: str, kid: str) -> SigningKey | None:
+    """Any key of `purpose` by its thumbprint, retired or not, so old signatures still verify."""
+    return db.session.execute(
+        select(SigningKey).where(SigningKey.purpose == purpose, SigningKey.kid == kid)
+    ).scalar_one_or_none()

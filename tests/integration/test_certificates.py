@@ -5,9 +5,9 @@ import subprocess
 from datetime import timedelta
 
 import pytest
+from joserfc import jws as jose_jws
 from joserfc import jwt as jose_jwt
-from joserfc.jwk import KeySet, RSAKey
-from joserfc.jws import JWSRegistry
+from joserfc.jwk import RSAKey
 
 from ramp.accounts.models import utcnow
 from ramp.certificates.codes import format_code, normalize_code
@@ -126,25 +126,27 @@ def test_recertification_keeps_the_history(ramp_world, db):
     first.expires_at = utcnow() + timedelta(days=10)
     db.session.flush()
     assert [c.id for c in expiring_soon([hire.id])] == [first.id]
+    sign_off_ready(hire, ramp_world.lead, "Refresher done")
     second = issue_certificate(hire, ramp_world.lead, BASE)
     assert second.replaces_id == first.id and certificate_status(first) == "valid"
     assert expiring_soon([hire.id]) == []
     assert db.session.query(Certificate).filter_by(hire_id=hire.id).count() == 2
 
 
-def test_credential_verifies_with_an_independent_library(ramp_world, db):
+def test_credential_verifies_with_an_independent_library(app, ramp_world, db):
     hire = make_ready(ramp_world, ramp_world.hire())
     cert = issue_certificate(hire, ramp_world.lead, BASE, organization="Acme Support")
-    registry = JWSRegistry(algorithms=["RS256"])
-    registry.max_header_length = 2048  # the header carries the public key (jwk)
-    token = jose_jwt.decode(
-        cert.credential, KeySet.import_key_set(jwks("credentials")), registry=registry
-    )
-    header, claims = token.header, token.claims
-    # The key in the header is the published one, and verifies on its own too.
-    assert header["jwk"] == jwks("credentials")["keys"][0]
-    jose_jwt.decode(cert.credential, RSAKey.import_key(header["jwk"]), registry=registry)
-    assert header["alg"] == "RS256" and header["typ"] == "JWT" and "d" not in header["jwk"]
+    header = jose_jws.extract_compact(cert.credential.encode()).protected
+    # The kid is the URL of the signing key, served by the app.
+    assert header["kid"].startswith(f"{BASE}/certificates/keys/")
+    assert header["alg"] == "RS256" and header["typ"] == "JWT" and "jwk" not in header
+    served = app.test_client().get(header["kid"].removeprefix(BASE)).get_json()
+    assert "d" not in served
+    claims = jose_jwt.decode(cert.credential, RSAKey.import_key(served)).claims
+    # ... and it is the key in the published key set.
+    [published] = jwks("credentials")["keys"]
+    assert header["kid"].endswith("/" + published["kid"])
+    jose_jwt.decode(cert.credential, RSAKey.import_key(published))
     # Open Badges 3.0: the credential's required members.
     for name in ("@context", "id", "type", "name", "issuer", "validFrom", "credentialSubject"):
         assert name in claims, name
@@ -154,19 +156,53 @@ def test_credential_verifies_with_an_independent_library(ramp_world, db):
     assert claims["issuer"]["id"] == f"{BASE}/certificates/issuer"
     assert "Profile" in claims["issuer"]["type"]
     subject = claims["credentialSubject"]
-    assert "AchievementSubject" in subject["type"]
+    assert "AchievementSubject" in subject["type"] and subject["id"].startswith("urn:uuid:")
     achievement = subject["achievement"]
     for name in ("id", "type", "name", "description", "criteria"):
         assert name in achievement, name
     assert "Achievement" in achievement["type"]
     identity = subject["identifier"][0]
     assert identity["hashed"] is True and identity["identityType"] == "emailAddress"
-    assert hire.user.email not in cert.credential
+    assert hire.user.email not in cert.credential and cert.code not in cert.credential
     # The registered claims mirror the credential.
     assert claims["iss"] == claims["issuer"]["id"] and claims["jti"] == claims["id"]
-    assert claims["id"] == f"{BASE}/verify/{format_code(cert.code)}"
+    assert claims["sub"] == subject["id"] and claims["id"].startswith("urn:uuid:")
     assert claims["exp"] - claims["nbf"] == 365 * 86400
-    assert claims["credentialStatus"]["type"] == "1EdTechRevocationList"
+    status = claims["credentialStatus"]
+    assert status["type"] == "BitstringStatusListEntry" and status["statusPurpose"] == "revocation"
+    assert status["statusListIndex"] == str(cert.status_index)
+    assert status["statusListCredential"] == f"{BASE}/certificates/status/revocation"
+
+
+def test_status_list_sets_exactly_the_revoked_bits(ramp_world, db):
+    from ramp.certificates.queries import revoked_indexes
+    from ramp.certificates.status import LIST_BITS, decode_list, encode_list, is_set
+
+    certs = [
+        issue_certificate(make_ready(ramp_world, ramp_world.hire()), ramp_world.lead, BASE)
+        for _ in range(3)
+    ]
+    assert len({c.status_index for c in certs}) == 3
+    revoke_certificate(certs[1], ramp_world.lead, "Wrong hire")
+    bits = decode_list(encode_list(revoked_indexes()))
+    assert len(bits) * 8 == LIST_BITS
+    assert [is_set(bits, c.status_index) for c in certs] == [False, True, False]
+    assert sum(bin(b).count("1") for b in bits) == 1
+
+
+def test_renewal_needs_a_fresh_sign_off_and_links_the_history(ramp_world, db):
+    from ramp.certificates.operations import sign_off_ready
+
+    hire = make_ready(ramp_world, ramp_world.hire())
+    first = issue_certificate(hire, ramp_world.lead, BASE)
+    assert not readiness_of([hire])[hire.id].ready  # the sign-off was used up
+    first.expires_at = utcnow() + timedelta(days=5)
+    revoke_certificate(first, ramp_world.lead, "Policy changed")
+    with pytest.raises(ValidationError, match="no manager has signed off"):
+        issue_certificate(hire, ramp_world.lead, BASE)
+    sign_off_ready(hire, ramp_world.lead, "Refresher done")
+    second = issue_certificate(hire, ramp_world.lead, BASE)
+    assert second.replaces_id == first.id
 
 
 def test_batch_issues_to_the_ready_hires_only(ramp_world, db):
@@ -184,10 +220,36 @@ def test_batch_issues_to_the_ready_hires_only(ramp_world, db):
         start_batch(ramp_world.cohort, ramp_world.lead)
 
 
-def test_batch_refuses_another_managers_cohort(ramp_world, db):
+def test_batch_refuses_another_managers_cohort_and_a_second_batch(ramp_world, db):
     make_ready(ramp_world, ramp_world.hire())
     with pytest.raises(NotAllowed):
         start_batch(ramp_world.cohort, ramp_world.other_lead)
+    start_batch(ramp_world.cohort, ramp_world.lead)
+    with pytest.raises(ValidationError, match="already being issued"):
+        start_batch(ramp_world.cohort, ramp_world.lead)
+
+
+def test_a_batch_that_breaks_ends_failed_keeping_what_it_issued(ramp_world, db, monkeypatch):
+    from ramp.certificates import operations
+
+    hires = [make_ready(ramp_world, ramp_world.hire()) for _ in range(3)]
+    batch = start_batch(ramp_world.cohort, ramp_world.lead)
+    db.session.commit()
+    real = operations.issue_certificate
+    calls = iter(range(10))
+
+    def flaky(hire, *args, **kwargs):
+        if next(calls) == 1:
+            raise RuntimeError("disk full")
+        return real(hire, *args, **kwargs)
+
+    monkeypatch.setattr(operations, "issue_certificate", flaky)
+    with pytest.raises(RuntimeError):
+        run_batch(batch.id, BASE, "Acme")
+    db.session.refresh(batch)
+    assert batch.status == "failed" and "Stopped after 1 of 3: disk full" in batch.error
+    assert db.session.query(Certificate).count() == 1
+    assert {c.hire_id for c in db.session.query(Certificate)} <= {h.id for h in hires}
 
 
 def test_pdf_says_what_it_certifies(app, ramp_world, db, tmp_path):

@@ -243,7 +243,7 @@ ACTIONS = {
 PUBLIC = {
     "static", "auth.login", "auth.logout", "api.openapi", "verify.verify_form",
     "verify.certificate", "verify.issuer", "verify.achievement_document", "verify.issuer_keys",
-    "verify.revocations",
+    "verify.status_list", "verify.issuer_key",
 }  # fmt: skip
 # LTI endpoints the platform calls: protected by signed tokens (tests/lti/ checks them).
 LTI_SIGNED = {"lti.login", "lti.launch", "lti.jwks"}

@@ -8,6 +8,7 @@ from sqlalchemy import select
 
 from ramp.certificates.models import Certificate, ReadinessSignOff
 from ramp.certificates.operations import issue_certificate
+from ramp.certificates.status import decode_list, is_set
 from ramp.metrics.api import create_token
 from tests.conftest import csrf_token, finish_modules, login, make_app, make_ready
 
@@ -102,7 +103,8 @@ def test_downloads_verify_and_revoke(app, client, ramp_world, db, tmp_path):
     credential = client.get(f"/certificates/{cert_id}.json")
     assert credential.headers["Content-Disposition"].endswith('.json"')
     doc = json.loads(credential.data)
-    assert doc["status"] == "valid" and doc["credential"]["id"] == verify_url
+    assert doc["status"] == "valid" and doc["verify"] == verify_url
+    assert doc["credential"]["id"].startswith("urn:uuid:")
     assert doc["jwt"].count(".") == 2
 
     public = app.test_client()
@@ -131,10 +133,19 @@ def test_manager_revokes_with_a_reason_and_everything_says_revoked(
     body = public.get(f"/verify/{code}").get_data(as_text=True)
     assert ">Revoked<" in body and "Left the company before starting" in body
     assert ">Valid<" not in body
-    revocations = public.get("/certificates/revocations").get_json()
-    assert [r["id"][-19:] for r in revocations["revokedCredentials"]] == [
-        "-".join(code[i : i + 4] for i in range(0, 16, 4))
-    ]
+    status = public.get("/certificates/status/revocation")
+    assert status.headers["Cache-Control"] == "no-cache"
+    listed = status.get_json()
+    assert listed["type"] == ["VerifiableCredential", "BitstringStatusListCredential"]
+    bits = decode_list(listed["credentialSubject"]["encodedList"])
+    [index] = [i for (i,) in committed(db, select(Certificate.status_index))]
+    assert is_set(bits, index)
+    assert code not in status.get_data(as_text=True) and "Jon Berg" not in status.get_data(
+        as_text=True
+    )
+    signed = public.get("/certificates/status/revocation", headers={"Accept": "application/vc+jwt"})
+    assert signed.mimetype == "application/vc+jwt" and signed.get_data(as_text=True).count(".") == 2
+    assert public.get(f"/verify/{code}").headers["Cache-Control"] == "no-store"
     assert "REVOKED" in _pdf_text(client.get(f"/certificates/{cert_id}.pdf").data, tmp_path)
     assert client.get(f"/certificates/{cert_id}.json").get_json()["status"] == "revoked"
     history = client.get(f"/board/hires/{hire_id}").get_data(as_text=True)
@@ -214,6 +225,9 @@ def test_api_lists_and_fetches_certificates(client, ramp_world, db):
     assert one["status"] == "valid" and one["evidence"]["agent"] == "Ivo Petrov"
     assert one["credential_jwt"] == cert.credential
     assert client.get("/api/v1/certificates/ZZZZ", headers=headers).status_code == 404
+    assert one["issued_at"].endswith("+00:00") and one["verify_url"].startswith(
+        "http://localhost/verify/"
+    )
     spec = client.get("/api/v1/openapi.json").get_json()
     assert "/certificates/{code}" in spec["paths"]
 
@@ -229,3 +243,14 @@ def test_readiness_counts_on_the_overview(client, ramp_world, db):
         r"Wave A</a></th>\s*<td>(\d+)</td><td>(\d+)</td><td>(\d+)</td><td>(\d+)</td>", page
     )
     assert row.groups() == ("2", "0", "1", "0")
+
+
+def test_the_pdf_keeps_the_address_it_was_issued_under(app, client, ramp_world, db, tmp_path):
+    hire = make_ready(ramp_world, ramp_world.hire(name="Kai Lund"))
+    cert = issue_certificate(hire, ramp_world.lead, "https://ramp.acme.example")
+    db.session.commit()
+    cert_id = cert.id
+    login(client, ramp_world.lead.email)
+    pdf = client.get(f"/certificates/{cert_id}.pdf", headers={"Host": "evil.example"})
+    flat = re.sub(r"\s+", "", _pdf_text(pdf.data, tmp_path))
+    assert "https://ramp.acme.example/verify/" in flat and "evil.example" not in flat

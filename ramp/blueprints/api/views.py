@@ -114,7 +114,8 @@ def hires():
 
 def _certificate_json(cert) -> dict:
     from ramp.certificates.codes import format_code
-    from ramp.certificates.queries import status_of
+    from ramp.certificates.operations import utc
+    from ramp.certificates.queries import status_of, verify_url
 
     snap = cert.snapshot
     return {
@@ -127,13 +128,13 @@ def _certificate_json(cert) -> dict:
         "template": snap["template"],
         "curriculum": snap["curriculum"],
         "placement": snap["placement"],
-        "issued_at": cert.issued_at.isoformat(),
+        "issued_at": utc(cert.issued_at).isoformat(),
         "issued_by": snap["issued_by"],
-        "expires_at": cert.expires_at.isoformat(),
-        "revoked_at": cert.revoked_at.isoformat() if cert.revoked_at else None,
+        "expires_at": utc(cert.expires_at).isoformat(),
+        "revoked_at": utc(cert.revoked_at).isoformat() if cert.revoked_at else None,
         "revocation_reason": cert.revocation_reason,
         "replaces_id": cert.replaces_id,
-        "verify_url": url_for("verify.certificate", code=format_code(cert.code), _external=True),
+        "verify_url": verify_url(cert, url_for("main.home", _external=True).rstrip("/")),
     }
 
 

@@ -11,11 +11,17 @@ from flask_login import current_user, login_required
 from ramp.blueprints.verify import bp
 from ramp.certificates import queries
 from ramp.certificates.codes import format_code, normalize_code
-from ramp.certificates.credential import achievement, issuer_profile
+from ramp.certificates.credential import (
+    achievement,
+    issuer_profile,
+    sign_credential,
+    status_list_credential,
+)
 from ramp.certificates.render import certificate_pdf, certificate_values, logo_data_uri
+from ramp.certificates.status import encode_list
 from ramp.errors import NotFound
-from ramp.extensions import limiter
-from ramp.keys.operations import jwks
+from ramp.extensions import db, limiter
+from ramp.keys.operations import find_key, jwks
 from ramp.web import public_base_url, render
 
 
@@ -42,8 +48,13 @@ def certificate(code: str):
     """What the certificate with this code says now: valid, expired or revoked."""
     view = queries.verification(code)
     if view is None:
-        return render("verify/form.html", status=404, typed=code, problem="unknown")
-    return render("verify/certificate.html", view=view)
+        body, status, headers = render(
+            "verify/form.html", status=404, typed=code, problem="unknown"
+        )
+    else:
+        body, status, headers = render("verify/certificate.html", view=view)
+    # The answer changes when a certificate is revoked or expires: never from a cache.
+    return body, status, {**headers, "Cache-Control": "no-store"}
 
 
 @bp.get("/certificates/issuer")
@@ -65,16 +76,35 @@ def achievement_document(slug: str):
 def issuer_keys():
     """The public keys that sign the credentials, as a JWK set."""
     keys = jwks("credentials")
-    from ramp.extensions import db
-
     db.session.commit()  # the first key is made on first use
     return jsonify(keys)
 
 
-@bp.get("/certificates/revocations")
-def revocations():
-    """Every revoked credential, with when and why (the credentials' status list)."""
-    return jsonify(queries.revocation_list(public_base_url()))
+@bp.get("/certificates/keys/<kid>")
+def issuer_key(kid: str):
+    """One credential-signing key by thumbprint (a credential's ``kid``), retired ones too."""
+    key = find_key("credentials", kid)
+    if key is None:
+        raise NotFound("There is no such key.")
+    return jsonify(key.public_jwk)
+
+
+@bp.get("/certificates/status/revocation")
+def status_list():
+    """The revocation status list: a signed BitstringStatusListCredential (JSON or VC-JWT)."""
+    credential = status_list_credential(
+        public_base_url(),
+        current_app.config["ORGANIZATION_NAME"],
+        encode_list(queries.revoked_indexes()),
+    )
+    headers = {"Cache-Control": "no-cache", "Vary": "Accept"}
+    if request.accept_mimetypes.best_match(["application/json", "application/vc+jwt"]) == (
+        "application/vc+jwt"
+    ):
+        token = sign_credential(credential, public_base_url())
+        db.session.commit()  # the first key is made on first use
+        return Response(token, mimetype="application/vc+jwt", headers=headers)
+    return jsonify(credential), 200, headers
 
 
 @bp.get("/certificates/<int:cert_id>.<any(pdf, json):fmt>")
@@ -94,7 +124,10 @@ def download(cert_id: int, fmt: str):
             headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
         )
     values = certificate_values(
-        cert, status, public_base_url(), logo_data_uri(current_app.config["ORGANIZATION_LOGO"])
+        cert,
+        status,
+        queries.base_url_of(cert, public_base_url()),
+        logo_data_uri(current_app.config["ORGANIZATION_LOGO"]),
     )
     pdf = certificate_pdf(current_app.jinja_env, current_app.static_folder, values)
     return Response(
