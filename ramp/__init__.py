@@ -31,6 +31,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(build_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
+    if app.config["PROXY_COUNT"]:
+        # Behind a proxy: the client's address (rate limits) and the public scheme and host
+        # come from the proxy's X-Forwarded-* headers, trusted for this many proxies only.
+        from werkzeug.middleware.proxy_fix import ProxyFix
+
+        n = app.config["PROXY_COUNT"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
     migrate.init_app(app, db, directory=resource_dir("migrations"))

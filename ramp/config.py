@@ -45,6 +45,8 @@ def build_config(instance_path: str) -> dict:
         # Without it, the address of the request that issued or downloaded is used.
         "PUBLIC_URL": (os.environ.get("RAMP_PUBLIC_URL") or "").rstrip("/") or None,
         "VERIFY_RATE_LIMIT": os.environ.get("RAMP_VERIFY_RATE_LIMIT", "30 per minute"),
+        # How many proxies in front of ramp set X-Forwarded-For/-Proto/-Host (0: none).
+        "PROXY_COUNT": int(os.environ.get("RAMP_PROXY_COUNT", "0")),
         "SESSION_COOKIE_HTTPONLY": True,
         # Over HTTPS ramp may run inside an LMS iframe (LTI), where its cookies are
         # third-party: SameSite=None lets them through; forms still carry CSRF tokens.

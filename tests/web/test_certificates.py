@@ -254,3 +254,17 @@ def test_the_pdf_keeps_the_address_it_was_issued_under(app, client, ramp_world, 
     pdf = client.get(f"/certificates/{cert_id}.pdf", headers={"Host": "evil.example"})
     flat = re.sub(r"\s+", "", _pdf_text(pdf.data, tmp_path))
     assert "https://ramp.acme.example/verify/" in flat and "evil.example" not in flat
+
+
+def test_behind_a_proxy_each_visitor_has_their_own_verify_limit(migrated, ramp_world):
+    limited = make_app(
+        migrated, RATELIMIT_ENABLED=True, VERIFY_RATE_LIMIT="2 per minute", PROXY_COUNT=1
+    )
+    client = limited.test_client()
+
+    def lookup(visitor: str) -> int:
+        headers = {"X-Forwarded-For": visitor}
+        return client.get("/verify/0000-0000-0000-0000", headers=headers).status_code
+
+    assert [lookup("203.0.113.7") for _ in range(3)] == [404, 404, 429]
+    assert lookup("198.51.100.9") == 404
