@@ -8,9 +8,10 @@ of hires), then prints:
 - per certificate: the median and p95 time ramp takes to render a certificate PDF (plain
   values, the template, the QR code, WeasyPrint through the static-only URL fetcher), beside
   WeasyPrint alone rendering the same HTML with its own default fetcher, and the ratio;
-- a batch: issuing to every hire of the cohort (readiness, frozen evidence, signed Open
-  Badges credential, audit trail, one commit each) and rendering each PDF, with the peak
-  memory after each quarter of the batch, so growth over the batch shows.
+- a batch: the cohort's batch job (``run_batch``: readiness, frozen evidence, signed Open
+  Badges credential, audit trail, one commit per certificate) for every ready hire, then
+  each certificate's PDF, with the peak memory after each quarter of the PDFs, so growth
+  over the batch shows.
 
 Targets: 60 ms median per certificate, at most 1.5x the bare render, memory flat over the batch.
 """
@@ -50,12 +51,14 @@ def main() -> None:
     os.environ.setdefault("SECRET_KEY", "bench")
 
     from flask_migrate import upgrade
+    from sqlalchemy import select
     from weasyprint import HTML
     from weasyprint.text.fonts import FontConfiguration
 
     from ramp import create_app
     from ramp.accounts.operations import create_team, create_user
-    from ramp.certificates.operations import issue_certificate, readiness_of
+    from ramp.certificates.models import Certificate
+    from ramp.certificates.operations import issue_certificate, run_batch, start_batch
     from ramp.certificates.render import certificate_html, certificate_pdf, certificate_values
     from ramp.curricula import queries as cq
     from ramp.curricula.operations import publish_curriculum
@@ -130,32 +133,76 @@ def main() -> None:
         )
         print(f"  (WeasyPrint loading the fonts afresh for every document: median {statistics.median(cold):6.1f} ms)")  # fmt: skip
 
-        # A batch: issue and render for every other hire, one commit each.
+        # A batch: make the other hires ready (modules, checks, the readiness milestones,
+        # the sign-off), run the cohort's batch job, then print every certificate.
         todo = hires[1:]
-        marks = {len(todo) * q // 4 for q in (1, 2, 3, 4)}
-        memory = []
-        readiness_of(todo[:1])
+        make_ready(todo, lead)
+        batch = start_batch(cohort, lead)
+        db.session.commit()
         started = time.perf_counter()
-        per = []
-        for n, hire in enumerate(todo, start=1):
+        result = run_batch(batch.id, base, "Acme Support")
+        issuing = time.perf_counter() - started
+        certs = list(
+            db.session.execute(
+                select(Certificate).where(Certificate.id != first.id).order_by(Certificate.id)
+            ).scalars()
+        )
+        marks = {len(certs) * q // 4 for q in (1, 2, 3, 4)}
+        memory, per = [], []
+        started = time.perf_counter()
+        for n, cert in enumerate(certs, start=1):
             t0 = time.perf_counter()
-            cert = issue_certificate(
-                hire, admin, base, organization="Acme Support", override_reason="benchmark"
-            )
-            db.session.commit()
             certificate_pdf(env, static, certificate_values(cert, "valid", base, None))
             per.append((time.perf_counter() - t0) * 1000)
             if n in marks:
                 memory.append((n, peak_mb()))
-        total = time.perf_counter() - started
+        printing = time.perf_counter() - started
         print(
-            f"batch of {len(todo)}: issue (readiness, evidence, signed credential, audit) + PDF each"
+            f"batch of {len(todo)} ready hires ({result['issued']} issued, {len(result['skipped'])} skipped)"
         )
-        print(f"  total {total:6.2f} s   median {statistics.median(per):6.1f} ms   p95 {percentile(per, 95):6.1f} ms per certificate")  # fmt: skip
+        print(
+            f"  batch job {issuing:6.2f} s ({issuing / max(1, result['issued']) * 1000:5.1f} ms per certificate: readiness, evidence, signed credential, audit, commit)"
+        )
+        print(
+            f"  PDFs      {printing:6.2f} s   median {statistics.median(per):6.1f} ms   p95 {percentile(per, 95):6.1f} ms"
+        )
         growth = memory[-1][1] - memory[0][1]
         flat = growth <= 10
         print("  peak memory " + ", ".join(f"{mb:.0f} MB after {n}" for n, mb in memory)
               + f"   growth {growth:+.0f} MB  {'flat' if flat else 'GROWS'}")  # fmt: skip
+
+
+def make_ready(hires, lead) -> None:
+    """Set up readiness in bulk: lessons done, checks passed, milestones met, signed off."""
+    from sqlalchemy import insert, update
+
+    from ramp.certificates.models import ReadinessSignOff
+    from ramp.curricula import queries as cq
+    from ramp.curricula.models import Attempt, LessonCompletion
+    from ramp.extensions import db
+    from ramp.milestones.models import PlanMilestone
+
+    loaded = cq.load_version(hires[0].enrollment.version_id)
+    completions, attempts = [], []
+    for hire in hires:
+        for module in loaded.modules:
+            completions += [
+                {"enrollment_id": hire.enrollment_id, "lesson_id": le.id} for le in module.lessons
+            ]
+            if module.assessment:
+                attempts.append({"enrollment_id": hire.enrollment_id, "assessment_id": module.assessment.id,
+                                 "number": 1, "score": 90, "passed": True, "answers": {}})  # fmt: skip
+    db.session.execute(insert(LessonCompletion), completions)
+    db.session.execute(insert(Attempt), attempts)
+    db.session.execute(
+        update(PlanMilestone)
+        .where(PlanMilestone.hire_id.in_([h.id for h in hires]))
+        .values(status="achieved")
+    )
+    db.session.execute(
+        insert(ReadinessSignOff), [{"hire_id": h.id, "signed_off_by_id": lead.id} for h in hires]
+    )
+    db.session.commit()
 
 
 if __name__ == "__main__":
