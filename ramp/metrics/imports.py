@@ -10,11 +10,12 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Boolean, Date, DateTime, Float, func, select
 
 from ramp.accounts.models import User, utcnow
 from ramp.errors import LineProblem
@@ -26,10 +27,11 @@ from ramp.metrics.mapping import (
     RowErrors,
     parse_row,
     read_rows,
+    row_reader,
 )
 from ramp.metrics.models import AgentIdentity, Contact, ImportRun, QAEvaluation
 
-BATCH = 500
+BATCH = 5000  # rows per statement; raw rows of a batch are kept for rejects
 MAX_PROBLEMS = 1000  # a report lists this many; the counts stay exact beyond it
 
 
@@ -116,13 +118,6 @@ def _agent_index(source: str) -> dict[tuple[str, str], int]:
     return index
 
 
-@dataclass
-class _Pending:
-    line: int
-    raw: dict
-    row: dict
-
-
 def import_file(
     path: str | Path,
     mapping: MappingSpec,
@@ -147,8 +142,6 @@ def import_file(
         )
         raise ImportRefused(report)
     agents = _agent_index(mapping.source)
-    model = QAEvaluation if mapping.kind == "qa" else Contact
-    to_record = records.qa_row if mapping.kind == "qa" else records.contact_row
     zone = ZoneInfo(mapping.timezone)
     mapped = set(mapping.fields) | ({"categories"} if mapping.categories else set())
     id_column = mapping.fields["external_id"].column
@@ -160,54 +153,53 @@ def import_file(
     )  # fmt: skip
     db.session.add(run)
     db.session.flush()
-    rejects = writer = None
-    batch: list[_Pending] = []
-    latest: dict[object, tuple[object, _Pending]] = {}
+    writer = _Writer(mapping.kind, mapping.source, mapped)
+    to_record, stamp, day = writer.to_record, writer.stamp, writer.day
+    source, run_id, csat_scale = mapping.source, run.id, mapping.csat_scale
+    read_values = row_reader(mapping)
+    rejects = rejects_writer = None
+    # (line, raw row, table row as stored); raw rows are kept for the rejects file.
+    batch: list[tuple[int, dict, tuple]] = []
+    latest: dict[object, tuple[object, tuple[int, dict, tuple]]] = {}
 
     def reject(line: int, raw: dict | None, problems: list[Problem]) -> None:
-        nonlocal writer
+        nonlocal rejects_writer
         report.rows_rejected += 1
         for problem in problems:
             report.add(problem)
         if rejects is not None and raw is not None:
-            if writer is None:
-                writer = csv.DictWriter(
+            if rejects_writer is None:
+                rejects_writer = csv.DictWriter(
                     rejects, fieldnames=[*mapping.column_list(), "ramp_line", "ramp_problem"],
                     extrasaction="ignore",
                 )  # fmt: skip
-                writer.writeheader()
-            writer.writerow(
+                rejects_writer.writeheader()
+            rejects_writer.writerow(
                 {**raw, "ramp_line": line, "ramp_problem": "; ".join(p.message for p in problems)}
             )
 
     def flush_batch() -> None:
         # Duplicates: an id met earlier in this file (already written by this run) or twice here.
-        ids = [p.row["external_id"] for p in batch]
-        earlier = set(
-            db.session.execute(
-                select(model.external_id).where(
-                    model.source == mapping.source,
-                    model.external_id.in_(ids),
-                    model.import_run_id == run.id,
-                )
-            ).scalars()
-        )
+        known = writer.known([row[1] for _, _, row in batch])
         seen: set[str] = set()
         good = []
-        for p in batch:
-            ext = p.row["external_id"]
-            if ext in earlier or ext in seen:
-                reject(
-                    p.line,
-                    p.raw,
-                    [Problem(p.line, id_column, f"'{ext}' appears more than once in the file")],
-                )
+        updated = 0
+        for line, raw, row in batch:
+            ext = row[1]
+            if ext in seen or (ext in known and known[ext] == run_id):
+                reject(line, raw, [Problem(line, id_column, f"'{ext}' appears more than once in the file")])  # fmt: skip
                 continue
             seen.add(ext)
-            good.append(p.row)
+            updated += ext in known
+            good.append(row)
         if good:
-            _write(model, good, report, mapped)
-            report.affected_users.update(r["user_id"] for r in good)
+            # Fields this mapping reads are replaced on update (emptied when the export says
+            # so); fields it does not read keep their values, and so do derived outcomes it
+            # cannot work out.
+            writer.write(good)
+            report.updated += updated
+            report.created += len(good) - updated
+            report.affected_users.update(row[2] for row in good)
         batch.clear()
 
     try:
@@ -230,14 +222,13 @@ def import_file(
                 if progress and report.rows_read % 10_000 == 0:
                     progress("reading", fh.buffer.tell() if hasattr(fh, "buffer") else 0, total)
                 try:
-                    parsed = parse_row(line, raw, mapping)
+                    values = read_values(line, raw)
                 except RowErrors as exc:
                     reject(line, raw, [Problem(line, e.column, e.message) for e in exc.errors])
                     continue
-                if parsed is None:
+                if values is None:
                     report.rows_skipped += 1
                     continue
-                values = parsed.values
                 key = _agent_key(values)
                 user_id = agents.get(key)
                 if user_id is None:
@@ -257,18 +248,14 @@ def import_file(
                         ],
                     )
                     continue
-                pending = _Pending(
+                pending = (
                     line,
                     raw,
                     to_record(
-                        values,
-                        mapping.source,
-                        user_id,
-                        run.id,
-                        zone,
-                        values.get("_csat_scale") or mapping.csat_scale,
+                        values, source, user_id, run_id, zone,
+                        values.get("_csat_scale") or csat_scale, stamp, day,
                     ),
-                )
+                )  # fmt: skip
                 if mapping.latest_per:
                     k, order = values.get("_key"), values.get("_order")
                     previous = latest.get(k)
@@ -373,26 +360,104 @@ def _upsert(dialect: str, model, columns: tuple[str, ...], mapped: frozenset[str
     return stmt.on_conflict_do_update(index_elements=["source", "external_id"], set_=update)
 
 
-def _write(model, rows: list[dict], report: ImportReport, mapped: set[str]) -> None:
-    """Insert new records and update known ones (by source and external id) in one statement.
+def sqlite_stamp(moment: datetime | None) -> str | None:
+    """A moment as a DateTime column holds it on SQLite: UTC, 'YYYY-MM-DD HH:MM:SS.ffffff'.
 
-    On update, the fields this mapping reads are replaced (emptied when the export says so);
-    fields it does not read keep their values, and so do derived outcomes it cannot work out.
+    The same text SQLAlchemy's SQLite DATETIME writes for the moment in UTC (its storage
+    format ignores the zone, so moments are converted to UTC first, as records.utc does).
     """
-    source = rows[0]["source"]
-    ids = [r["external_id"] for r in rows]
-    existing = set(
-        db.session.execute(
-            select(model.external_id).where(model.source == source, model.external_id.in_(ids))
-        ).scalars()
-    )
-    report.updated += len(existing)
-    report.created += len(rows) - len(existing)
-    # One compiled statement executed for the whole batch (executemany), not a
-    # many-VALUES statement compiled anew per batch.
-    db.session.connection().execute(
-        _upsert(db.engine.dialect.name, model, tuple(rows[0]), frozenset(mapped)), rows
-    )
+    if moment is None:
+        return None
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(UTC)
+    # isoformat pads the year to four digits like the storage format; [:26] drops '+00:00'.
+    return moment.isoformat(" ", "microseconds")[:26]
+
+
+# Column types whose values the table rows already carry as the database stores them, so
+# SQLAlchemy's conversion of each value is left out. SQLite: moments and days are written as
+# sqlite_stamp and date.isoformat write them (SQLAlchemy's own formats); sqlite3 binds a bool
+# as the integer 0 or 1 and an int into a REAL column as a real, as SQLAlchemy's int() and
+# float() would. PostgreSQL: booleans are already True, False or None.
+_STORED_AS_IS: dict[str, tuple[type, ...]] = {
+    "sqlite": (DateTime, Date, Boolean, Float),
+    "postgresql": (Boolean,),
+}
+
+
+class _Writer:
+    """Writes batches of table rows with the upsert, through the DBAPI cursor.
+
+    Rows are plain tuples, built with the database's own representation of each value
+    (sqlite_stamp text for moments on SQLite), so no per-value processing is left to do but
+    what _STORED_AS_IS does not cover (JSON). Same connection, same transaction and
+    savepoint as the session; the statement is SQLAlchemy's compiled upsert.
+    """
+
+    def __init__(self, kind: str, source: str, mapped: set[str]):
+        self.model = QAEvaluation if kind == "qa" else Contact
+        self.source = source
+        self.columns = records.QA_COLUMNS if kind == "qa" else records.CONTACT_COLUMNS
+        self.to_record = records.qa_values if kind == "qa" else records.contact_values
+        self.connection = db.session.connection()
+        dialect = self.connection.dialect
+        self.sqlite = sqlite = dialect.name == "sqlite"
+        self.stamp = sqlite_stamp if sqlite else records.utc
+        self.day = date.isoformat if sqlite else _same_day
+        statement = _upsert(dialect.name, self.model, self.columns, frozenset(mapped))
+        compiled = statement.compile(
+            dialect=dialect, column_keys=list(self.columns), for_executemany=True
+        )
+        self.sql = compiled.string
+        self.names: list[str] | None = None
+        if compiled.positional:
+            if tuple(compiled.positiontup or ()) != self.columns:
+                raise RuntimeError(f"unexpected parameter order: {compiled.positiontup}")
+        else:
+            escaped = compiled.escaped_bind_names or {}
+            self.names = [escaped.get(c, c) for c in self.columns]
+        table = self.model.__table__
+        as_is = _STORED_AS_IS.get(dialect.name, ())
+        self.processors = [
+            (i, process)
+            for i, name in enumerate(self.columns)
+            if not isinstance(table.c[name].type, as_is)
+            and (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+            is not None
+        ]
+
+    def known(self, ids: list[str]) -> dict[str, int | None]:
+        """The ids already stored for this source, with the import run that last wrote each."""
+        # One plain statement per batch: SQLAlchemy's expanding IN costs more than the lookup.
+        table = self.model.__tablename__
+        head = f"SELECT external_id, import_run_id FROM {table} WHERE source = "
+        if self.sqlite:
+            sql = head + f"? AND external_id IN ({', '.join('?' * len(ids))})"
+            found = self.connection.exec_driver_sql(sql, (self.source, *ids))
+        else:  # PostgreSQL: one array parameter
+            found = self.connection.exec_driver_sql(
+                head + "%s AND external_id = ANY(%s)", (self.source, ids)
+            )
+        return {ext: run_id for ext, run_id in found}
+
+    def write(self, rows: list[tuple]) -> None:
+        """Insert new records and update known ones (by source and external id), in one go."""
+        if self.processors:
+            converted = []
+            for row in rows:
+                items = list(row)
+                for i, process in self.processors:
+                    items[i] = process(items[i])
+                converted.append(tuple(items))
+            rows = converted
+        params: list = rows
+        if self.names is not None:
+            params = [dict(zip(self.names, row, strict=True)) for row in rows]
+        self.connection.exec_driver_sql(self.sql, params)
+
+
+def _same_day(day: date) -> date:
+    return day
 
 
 PRESETS_DIR = Path(__file__).parent / "presets"
