@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import os
@@ -1104,9 +1105,41 @@ def _compile_reader(mapping: MappingSpec) -> Callable[[int, Mapping[str, str]], 
     columns = mapping._field_columns
     kind = mapping.kind
 
+    # The usual row: every cell readable, required ones present, an agent, nothing for
+    # check_record. Read with no bookkeeping; any other row is read again by `careful`.
+    template = {p.field: constants.get(p.field) for p in mapping._plan}
+    cells = tuple((field, column, cell) for field, column, cell, _ in steps if cell is not None)
+    needed = tuple(field for field, _, cell, required in steps if cell is not None and required)
+    simple = not (categories or latest_per)
+
     def read(line: int, row: Mapping[str, str]) -> dict | None:
         if skips and _skipped(row, mapping):
             return None
+        if not simple or row.get(EXTRA_CELLS):
+            return careful(line, row)
+        get = row.get
+        values = template.copy()
+        try:
+            for field, column, cell in cells:
+                values[field] = cell(get(column))
+        except RowError:
+            return careful(line, row)
+        for field in needed:
+            if values[field] is None:
+                return careful(line, row)
+        if no_agent is not None:
+            for field in agent_fields:
+                if values[field] is not None:
+                    break
+            else:
+                return careful(line, row)
+        if suspect(values):
+            return careful(line, row)
+        if rated:
+            values["_csat_scale"] = scale
+        return values
+
+    def careful(line: int, row: Mapping[str, str]) -> dict | None:
         errors: list[RowError] = []
         if row.get(EXTRA_CELLS):
             errors.append(
@@ -1132,10 +1165,12 @@ def _compile_reader(mapping: MappingSpec) -> Callable[[int, Mapping[str, str]], 
                     errors.append(RowError(column, f"{field} is required, but the cell is empty"))
                     bad_fields.add(field)
             values[field] = value
-        if no_agent is not None and all(
-            values[f] is None and f not in bad_fields for f in agent_fields
-        ):
-            errors.append(RowError(no_agent.column, no_agent.message))
+        if no_agent is not None:
+            for field in agent_fields:
+                if values[field] is not None or field in bad_fields:
+                    break
+            else:
+                errors.append(RowError(no_agent.column, no_agent.message))
         if categories:
             values["categories"] = _categories(row, mapping, errors)
         if rated:
@@ -1215,11 +1250,10 @@ def check_record(values: Mapping[str, object], kind: str) -> list[RowError]:
 
 def _joined_lines(sample: str, stream: TextIO) -> Iterator[str]:
     """The sample's lines then the rest of the stream, the cut line made whole again."""
-    for line in io.StringIO(sample, newline=""):
-        if not line.endswith(("\n", "\r")):
-            line += stream.readline()
-        yield line
-    yield from stream
+    lines = io.StringIO(sample, newline="").readlines()
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += stream.readline()
+    return itertools.chain(lines, stream)
 
 
 def _detect_delimiter(sample: str, columns: Iterable[str]) -> str:
@@ -1288,19 +1322,22 @@ class _CsvRows(Iterator[tuple[int, dict[str, str]]]):
         return None
 
     def __next__(self) -> tuple[int, dict[str, str]]:
-        record = self._record()
-        if record is None:
-            raise StopIteration
-        line, cells = record
-        width = self._width
-        if len(cells) == width and self._names is not None:
-            return line, dict(zip(self._names, cells, strict=True))
-        row = {name: cells[i] if i < len(cells) else "" for name, i in self._positions}
-        if len(cells) > width:
-            extra = cells[width:]
-            if _has_text(extra):
-                row[EXTRA_CELLS] = self._delimiter.join(extra)
-        return line, row
+        reader = self._reader
+        for cells in reader:  # as _record, inline: this runs once per row
+            line = self._start
+            self._start = reader.line_num + 1
+            if not _has_text(cells):
+                continue
+            width = self._width
+            if len(cells) == width and self._names is not None:
+                return line, dict(zip(self._names, cells, strict=True))
+            row = {name: cells[i] if i < len(cells) else "" for name, i in self._positions}
+            if len(cells) > width:
+                extra = cells[width:]
+                if _has_text(extra):
+                    row[EXTRA_CELLS] = self._delimiter.join(extra)
+            return line, row
+        raise StopIteration
 
 
 def _has_text(cells: list[str]) -> bool:
