@@ -15,7 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Boolean, Date, DateTime, Float, func, select
+from sqlalchemy import Boolean, Date, DateTime, Float, func, insert, select
 
 from ramp.accounts.models import User, utcnow
 from ramp.errors import LineProblem
@@ -142,7 +142,8 @@ def import_file(
         )
         raise ImportRefused(report)
     agents = _agent_index(mapping.source)
-    zone = ZoneInfo(mapping.timezone)
+    # The team's days (metric dates): in UTC itself when that is the zone, which is cheaper.
+    zone = UTC if mapping.timezone in ("UTC", "Etc/UTC") else ZoneInfo(mapping.timezone)
     mapped = set(mapping.fields) | ({"categories"} if mapping.categories else set())
     id_column = mapping.fields["external_id"].column
     total = Path(path).stat().st_size
@@ -182,24 +183,23 @@ def import_file(
         # Duplicates: an id met earlier in this file (already written by this run) or twice here.
         known = writer.known([row[1] for _, _, row in batch])
         seen: set[str] = set()
-        good = []
-        updated = 0
+        new: list[tuple] = []
+        old: list[tuple] = []
         for line, raw, row in batch:
             ext = row[1]
             if ext in seen or (ext in known and known[ext] == run_id):
                 reject(line, raw, [Problem(line, id_column, f"'{ext}' appears more than once in the file")])  # fmt: skip
                 continue
             seen.add(ext)
-            updated += ext in known
-            good.append(row)
-        if good:
-            # Fields this mapping reads are replaced on update (emptied when the export says
-            # so); fields it does not read keep their values, and so do derived outcomes it
-            # cannot work out.
-            writer.write(good)
-            report.updated += updated
-            report.created += len(good) - updated
-            report.affected_users.update(row[2] for row in good)
+            (old if ext in known else new).append(row)
+        # Fields this mapping reads are replaced on update (emptied when the export says so);
+        # fields it does not read keep their values, and so do derived outcomes it cannot
+        # work out.
+        writer.write(new, old)
+        report.created += len(new)
+        report.updated += len(old)
+        report.affected_users.update(row[2] for row in new)
+        report.affected_users.update(row[2] for row in old)
         batch.clear()
 
     try:
@@ -360,23 +360,42 @@ def _upsert(dialect: str, model, columns: tuple[str, ...], mapped: frozenset[str
     return stmt.on_conflict_do_update(index_elements=["source", "external_id"], set_=update)
 
 
-def sqlite_stamp(moment: datetime | None) -> str | None:
-    """A moment as a DateTime column holds it on SQLite: UTC, 'YYYY-MM-DD HH:MM:SS.ffffff'.
+# 'HH:MM:' for each minute of the day, 'SS.000000' for each second of a minute.
+_HOUR_MINUTE = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]
+_SECOND = [f"{s:02d}.000000" for s in range(60)]
 
-    The same text SQLAlchemy's SQLite DATETIME writes for the moment in UTC (its storage
-    format ignores the zone, so moments are converted to UTC first, as records.utc does).
+
+def sqlite_stamper() -> Callable[[datetime | None], str | None]:
+    """A function writing a moment as a DateTime column holds it on SQLite (None stays None).
+
+    The text is SQLAlchemy's SQLite DATETIME storage format, 'YYYY-MM-DD HH:MM:SS.ffffff',
+    of the moment in UTC (the format ignores the zone, so moments are converted to UTC first,
+    as records.utc does). Whole seconds, the usual case, are put together from the text of
+    their day (remembered by the function: use one per import) and of their time of day,
+    which costs a fraction of formatting them.
     """
-    if moment is None:
-        return None
-    if moment.tzinfo is not None:
-        moment = moment.astimezone(UTC)
-    # isoformat pads the year to four digits like the storage format; [:26] drops '+00:00'.
-    return moment.isoformat(" ", "microseconds")[:26]
+    days: dict[int, str] = {}
+
+    def stamp(moment: datetime | None) -> str | None:
+        if moment is None:
+            return None
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC)
+        if moment.microsecond:
+            # isoformat pads the year to four digits as the storage format does.
+            return moment.isoformat(" ", "microseconds")[:26]
+        ordinal = moment.toordinal()
+        day = days.get(ordinal)
+        if day is None:
+            day = days[ordinal] = moment.date().isoformat() + " "
+        return day + _HOUR_MINUTE[moment.hour * 60 + moment.minute] + _SECOND[moment.second]
+
+    return stamp
 
 
 # Column types whose values the table rows already carry as the database stores them, so
 # SQLAlchemy's conversion of each value is left out. SQLite: moments and days are written as
-# sqlite_stamp and date.isoformat write them (SQLAlchemy's own formats); sqlite3 binds a bool
+# sqlite_stamper and date.isoformat write them (SQLAlchemy's own formats); sqlite3 binds a bool
 # as the integer 0 or 1 and an int into a REAL column as a real, as SQLAlchemy's int() and
 # float() would. PostgreSQL: booleans are already True, False or None.
 _STORED_AS_IS: dict[str, tuple[type, ...]] = {
@@ -385,11 +404,14 @@ _STORED_AS_IS: dict[str, tuple[type, ...]] = {
 }
 
 
+_SQLITE_IDS = 998  # ids per lookup: SQLite before 3.32 allows 999 parameters per statement
+
+
 class _Writer:
     """Writes batches of table rows with the upsert, through the DBAPI cursor.
 
     Rows are plain tuples, built with the database's own representation of each value
-    (sqlite_stamp text for moments on SQLite), so no per-value processing is left to do but
+    (sqlite_stamper's text for moments on SQLite), so no per-value processing is left to do but
     what _STORED_AS_IS does not cover (JSON). Same connection, same transaction and
     savepoint as the session; the statement is SQLAlchemy's compiled upsert.
     """
@@ -402,20 +424,16 @@ class _Writer:
         self.connection = db.session.connection()
         dialect = self.connection.dialect
         self.sqlite = sqlite = dialect.name == "sqlite"
-        self.stamp = sqlite_stamp if sqlite else records.utc
+        self.stamp = sqlite_stamper() if sqlite else records.utc
         self.day = date.isoformat if sqlite else _same_day
-        statement = _upsert(dialect.name, self.model, self.columns, frozenset(mapped))
-        compiled = statement.compile(
-            dialect=dialect, column_keys=list(self.columns), for_executemany=True
+        upsert = _upsert(dialect.name, self.model, self.columns, frozenset(mapped))
+        self.upsert_sql, self.names = self._compile(upsert, dialect)
+        # On SQLite the import holds the write lock from its first write, so the ids found
+        # new just before a batch are still new when it is written: a plain INSERT skips the
+        # upsert's separate unique-index probe. PostgreSQL has concurrent writers: upsert all.
+        self.insert_sql = (
+            self._compile(insert(self.model.__table__), dialect)[0] if sqlite else None
         )
-        self.sql = compiled.string
-        self.names: list[str] | None = None
-        if compiled.positional:
-            if tuple(compiled.positiontup or ()) != self.columns:
-                raise RuntimeError(f"unexpected parameter order: {compiled.positiontup}")
-        else:
-            escaped = compiled.escaped_bind_names or {}
-            self.names = [escaped.get(c, c) for c in self.columns]
         table = self.model.__table__
         as_is = _STORED_AS_IS.get(dialect.name, ())
         self.processors = [
@@ -426,22 +444,46 @@ class _Writer:
             is not None
         ]
 
+    def _compile(self, statement, dialect) -> tuple[str, list[str] | None]:
+        """The statement's SQL for executemany, and the parameter names when they are named."""
+        compiled = statement.compile(
+            dialect=dialect, column_keys=list(self.columns), for_executemany=True
+        )
+        if compiled.positional:
+            if tuple(compiled.positiontup or ()) != self.columns:
+                raise RuntimeError(f"unexpected parameter order: {compiled.positiontup}")
+            return compiled.string, None
+        escaped = compiled.escaped_bind_names or {}
+        return compiled.string, [escaped.get(c, c) for c in self.columns]
+
     def known(self, ids: list[str]) -> dict[str, int | None]:
         """The ids already stored for this source, with the import run that last wrote each."""
-        # One plain statement per batch: SQLAlchemy's expanding IN costs more than the lookup.
+        # Plain statements: SQLAlchemy's expanding IN costs more than the lookup itself.
         table = self.model.__tablename__
         head = f"SELECT external_id, import_run_id FROM {table} WHERE source = "
-        if self.sqlite:
-            sql = head + f"? AND external_id IN ({', '.join('?' * len(ids))})"
-            found = self.connection.exec_driver_sql(sql, (self.source, *ids))
-        else:  # PostgreSQL: one array parameter
+        if not self.sqlite:  # PostgreSQL: one array parameter
             found = self.connection.exec_driver_sql(
                 head + "%s AND external_id = ANY(%s)", (self.source, ids)
             )
-        return {ext: run_id for ext, run_id in found}
+            return {ext: run_id for ext, run_id in found}
+        out: dict[str, int | None] = {}
+        for start in range(0, len(ids), _SQLITE_IDS):  # within SQLite's oldest variable limit
+            chunk = ids[start : start + _SQLITE_IDS]
+            sql = head + f"? AND external_id IN ({', '.join('?' * len(chunk))})"
+            found = self.connection.exec_driver_sql(sql, (self.source, *chunk))
+            out.update((ext, run_id) for ext, run_id in found)
+        return out
 
-    def write(self, rows: list[tuple]) -> None:
-        """Insert new records and update known ones (by source and external id), in one go."""
+    def write(self, new: list[tuple], known: list[tuple]) -> None:
+        """Insert new records and update known ones (by source and external id)."""
+        if self.insert_sql is not None:
+            for sql, rows in ((self.insert_sql, new), (self.upsert_sql, known)):
+                if rows:
+                    self.connection.exec_driver_sql(sql, self._params(rows))
+        else:
+            self.connection.exec_driver_sql(self.upsert_sql, self._params(new + known))
+
+    def _params(self, rows: list[tuple]) -> list:
         if self.processors:
             converted = []
             for row in rows:
@@ -450,10 +492,9 @@ class _Writer:
                     items[i] = process(items[i])
                 converted.append(tuple(items))
             rows = converted
-        params: list = rows
         if self.names is not None:
-            params = [dict(zip(self.names, row, strict=True)) for row in rows]
-        self.connection.exec_driver_sql(self.sql, params)
+            return [dict(zip(self.names, row, strict=True)) for row in rows]
+        return rows
 
 
 def _same_day(day: date) -> date:

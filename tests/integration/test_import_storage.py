@@ -9,7 +9,7 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite import DATE, DATETIME
 
 from ramp.metrics import records
-from ramp.metrics.imports import _Writer, sqlite_stamp
+from ramp.metrics.imports import _Writer, sqlite_stamper
 from ramp.metrics.models import Contact, QAEvaluation
 
 BERLIN = ZoneInfo("Europe/Berlin")
@@ -58,32 +58,34 @@ ALL_FIELDS = {
 }
 
 
-def _write_both(db, kind: str, rows: list[dict], user_id: int) -> None:
+def _write_both(db, kind: str, rows: list[dict], user_id: int, again: bool) -> None:
     model = QAEvaluation if kind == "qa" else Contact
     as_dict = records.qa_row if kind == "qa" else records.contact_row
     for values in rows:
         db.session.add(model(**as_dict(values, "orm", user_id, None, BERLIN, (1.0, 5.0))))
     db.session.flush()
     writer = _Writer(kind, "fast", ALL_FIELDS[kind])
-    writer.write(
-        [
-            writer.to_record(
-                values, "fast", user_id, None, BERLIN, (1.0, 5.0), writer.stamp, writer.day
-            )
-            for values in rows
-        ]
-    )
+    table_rows = [
+        writer.to_record(
+            values, "fast", user_id, None, BERLIN, (1.0, 5.0), writer.stamp, writer.day
+        )
+        for values in rows
+    ]
+    writer.write(table_rows, [])  # new records
+    if again:
+        writer.write([], table_rows)  # known records: the upsert rewrites every column
     db.session.commit()
     db.session.expunge_all()
 
 
+@pytest.mark.parametrize("again", [False, True], ids=["inserted", "updated"])
 @pytest.mark.parametrize(
     ("kind", "rows"), [("contacts", CONTACTS), ("qa", EVALUATIONS)], ids=["contacts", "qa"]
 )
-def test_rows_written_by_the_import_read_back_as_orm_rows(db, make_user, kind, rows):
+def test_rows_written_by_the_import_read_back_as_orm_rows(db, make_user, kind, rows, again):
     model = QAEvaluation if kind == "qa" else Contact
     user = make_user("agent", email="ana.silva@example.com")
-    _write_both(db, kind, rows, user.id)
+    _write_both(db, kind, rows, user.id, again)
     columns = [c.name for c in model.__table__.columns if c.name not in ("id", "source")]
 
     def read(source: str) -> list[dict]:
@@ -116,9 +118,12 @@ def test_sqlite_stamp_is_sqlalchemys_own_text():
         datetime(1, 1, 1), datetime(999, 12, 31, 23, 59, 59, 999999), datetime(9999, 12, 31, 23),
         AT, AT.astimezone(BERLIN), datetime(2026, 10, 25, 2, 30, tzinfo=BERLIN),
         datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=BERLIN), datetime(2026, 7, 1, 12, 0, 0, 1),
+        datetime(2026, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-3))),
+        datetime(2027, 1, 1, 0, 0, 0), datetime(2026, 2, 28, 9, 0, 59, tzinfo=UTC),
     ]  # fmt: skip
-    for moment in moments:
-        assert sqlite_stamp(moment) == moment_text(records.utc(moment))
-    assert sqlite_stamp(None) is None
+    stamp = sqlite_stamper()
+    for moment in moments + [m.replace(microsecond=0) for m in moments] * 2:
+        assert stamp(moment) == moment_text(records.utc(moment)), moment
+    assert stamp(None) is None
     for day in (date(1, 1, 1), date(999, 2, 3), date(2026, 12, 31)):
         assert date.isoformat(day) == day_text(day)
