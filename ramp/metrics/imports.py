@@ -31,7 +31,7 @@ from ramp.metrics.mapping import (
 )
 from ramp.metrics.models import AgentIdentity, Contact, ImportRun, QAEvaluation
 
-BATCH = 5000  # rows per statement; raw rows of a batch are kept for rejects
+BATCH = 1000  # rows per statement (a batch keeps its raw rows, for the rejects file)
 MAX_PROBLEMS = 1000  # a report lists this many; the counts stay exact beyond it
 
 
