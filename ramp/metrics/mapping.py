@@ -1076,6 +1076,54 @@ def _record_suspect(kind: str, fields: Iterable[str]) -> Callable[[dict], bool]:
     return qa_suspect
 
 
+def _quick_reader(
+    steps: list[tuple[str, str | None, Callable | None, bool]],
+    constants: dict[str, object],
+    agent_fields: tuple[str, ...],
+) -> Callable[[Mapping[str, str]], dict | None]:
+    """The usual row read with no bookkeeping: the values, or None to read it carefully.
+
+    None when a cell is unreadable, a required cell is empty or there is no agent. The
+    function is written out for the mapping, one statement per column, with no loop: the
+    per-column loop cost as much as reading the cells. Names from the mapping (columns,
+    fields, constants) reach it as variables, never as source text.
+    """
+    names: dict[str, object] = {"RowError": RowError}
+    reads, checks, items = [], [], []
+    for i, (field, column, cell, required) in enumerate(steps):
+        names[f"f{i}"] = field
+        if cell is None:
+            names[f"k{i}"] = constants[field]
+            items.append(f"f{i}: k{i}")
+            continue
+        names[f"c{i}"], names[f"k{i}"] = cell, column
+        reads.append(f"        v{i} = c{i}(get(k{i}))")
+        items.append(f"f{i}: v{i}")
+        if required:
+            checks.append(f"v{i} is None")
+    agents = [
+        f"{'k' if step[2] is None else 'v'}{i} is None"
+        for i, step in enumerate(steps)
+        if step[0] in agent_fields
+    ]
+    if agents:
+        checks.append("(" + " and ".join(agents) + ")")
+    source = "\n".join(
+        [
+            "def quick(row):",
+            "    get = row.get",
+            "    try:",
+            *(reads or ["        pass"]),
+            "    except RowError:",
+            "        return None",
+            *([f"    if {' or '.join(checks)}:", "        return None"] if checks else []),
+            "    return {" + ", ".join(items) + "}",
+        ]
+    )
+    exec(compile(source, "<mapping row reader>", "exec"), names)
+    return names["quick"]  # type: ignore[return-value]
+
+
 def _compile_reader(mapping: MappingSpec) -> Callable[[int, Mapping[str, str]], dict | None]:
     """The function behind parse_row for this mapping (see parse_row)."""
     steps = []
@@ -1105,39 +1153,19 @@ def _compile_reader(mapping: MappingSpec) -> Callable[[int, Mapping[str, str]], 
     columns = mapping._field_columns
     kind = mapping.kind
 
-    # The usual row: every cell readable, required ones present, an agent, nothing for
-    # check_record. Read with no bookkeeping; any other row is read again by `careful`.
-    template = {p.field: constants.get(p.field) for p in mapping._plan}
-    cells = tuple((field, column, cell) for field, column, cell, _ in steps if cell is not None)
-    needed = tuple(field for field, _, cell, required in steps if cell is not None and required)
+    quick = _quick_reader(steps, constants, agent_fields)
     simple = not (categories or latest_per)
 
     def read(line: int, row: Mapping[str, str]) -> dict | None:
         if skips and _skipped(row, mapping):
             return None
-        if not simple or row.get(EXTRA_CELLS):
-            return careful(line, row)
-        get = row.get
-        values = template.copy()
-        try:
-            for field, column, cell in cells:
-                values[field] = cell(get(column))
-        except RowError:
-            return careful(line, row)
-        for field in needed:
-            if values[field] is None:
-                return careful(line, row)
-        if no_agent is not None:
-            for field in agent_fields:
-                if values[field] is not None:
-                    break
-            else:
-                return careful(line, row)
-        if suspect(values):
-            return careful(line, row)
-        if rated:
-            values["_csat_scale"] = scale
-        return values
+        if simple and not row.get(EXTRA_CELLS):
+            values = quick(row)
+            if values is not None and not suspect(values):
+                if rated:
+                    values["_csat_scale"] = scale
+                return values
+        return careful(line, row)
 
     def careful(line: int, row: Mapping[str, str]) -> dict | None:
         errors: list[RowError] = []
