@@ -31,6 +31,7 @@ from ramp.metrics.mapping import (
 )
 from ramp.metrics.models import AgentIdentity, Contact, ImportRun, QAEvaluation
 
+IMPORT_CACHE_KIB = 64 * 1024  # SQLite page cache of the connection while an import runs
 BATCH = 1000  # rows per statement (a batch keeps its raw rows, for the rejects file)
 MAX_PROBLEMS = 1000  # a report lists this many; the counts stay exact beyond it
 
@@ -301,6 +302,7 @@ def import_file(
         report.add(Problem(report.rows_read + 1, None, f"the file is not valid CSV: {exc}"))
         raise ImportRefused(report) from None
     finally:
+        writer.close()
         if rejects is not None:
             rejects.close()
     report.rows_valid = report.created + report.updated
@@ -425,7 +427,7 @@ class _Writer:
         dialect = self.connection.dialect
         self.sqlite = sqlite = dialect.name == "sqlite"
         self.stamp = sqlite_stamper() if sqlite else records.utc
-        self.day = date.isoformat if sqlite else _same_day
+        self.day = _day_texts() if sqlite else _same_day
         upsert = _upsert(dialect.name, self.model, self.columns, frozenset(mapped))
         self.upsert_sql, self.names = self._compile(upsert, dialect)
         # On SQLite the import holds the write lock from its first write, so the ids found
@@ -434,6 +436,12 @@ class _Writer:
         self.insert_sql = (
             self._compile(insert(self.model.__table__), dialect)[0] if sqlite else None
         )
+        # SQLite's page cache (2 MiB by default) holds a fraction of the table's two indexes,
+        # which every row updates at scattered places: a larger one while the import runs.
+        self.cache_size = None
+        if sqlite:
+            self.cache_size = self.connection.exec_driver_sql("PRAGMA cache_size").scalar()
+            self.connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
         table = self.model.__table__
         as_is = _STORED_AS_IS.get(dialect.name, ())
         self.processors = [
@@ -443,6 +451,12 @@ class _Writer:
             and (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
             is not None
         ]
+
+    def close(self) -> None:
+        """Give the connection back its own page cache size."""
+        if self.cache_size is not None:
+            self.connection.exec_driver_sql(f"PRAGMA cache_size = {int(self.cache_size)}")
+            self.cache_size = None
 
     def _compile(self, statement, dialect) -> tuple[str, list[str] | None]:
         """The statement's SQL for executemany, and the parameter names when they are named."""
@@ -499,6 +513,19 @@ class _Writer:
 
 def _same_day(day: date) -> date:
     return day
+
+
+def _day_texts() -> Callable[[date], str]:
+    """date.isoformat (a Date column's text on SQLite), remembered per day."""
+    texts: dict[date, str] = {}
+
+    def day_text(day: date) -> str:
+        text = texts.get(day)
+        if text is None:
+            text = texts[day] = day.isoformat()
+        return text
+
+    return day_text
 
 
 PRESETS_DIR = Path(__file__).parent / "presets"

@@ -1354,7 +1354,8 @@ class _CsvRows(Iterator[tuple[int, dict[str, str]]]):
         for cells in reader:  # as _record, inline: this runs once per row
             line = self._start
             self._start = reader.line_num + 1
-            if not _has_text(cells):
+            joined = "".join(cells)  # _has_text, inline
+            if not joined or joined.isspace():
                 continue
             width = self._width
             if len(cells) == width and self._names is not None:

@@ -74,6 +74,7 @@ def _write_both(db, kind: str, rows: list[dict], user_id: int, again: bool) -> N
     writer.write(table_rows, [])  # new records
     if again:
         writer.write([], table_rows)  # known records: the upsert rewrites every column
+    writer.close()
     db.session.commit()
     db.session.expunge_all()
 
