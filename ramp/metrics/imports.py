@@ -1,8 +1,9 @@
-"""Importing QA evaluations and contacts from exports: checked whole, then written at once.
+"""Importing QA evaluations and contacts from exports: checked whole, written in one go.
 
-Two passes over the file keep memory flat in its size: the first parses and checks every
-row and resolves the agents; the second, only when nothing is wrong (or the caller accepts
-the good rows), writes the records in batches. The caller commits once.
+One pass over the file, in batches, keeps memory flat in its size: each row is parsed,
+checked and its agent resolved, and the good rows are written as they come, inside a
+savepoint that is rolled back when anything is wrong (unless the caller accepts the good
+rows) or for a dry run. The caller commits once.
 """
 
 from __future__ import annotations
@@ -410,12 +411,13 @@ _SQLITE_IDS = 998  # ids per lookup: SQLite before 3.32 allows 999 parameters pe
 
 
 class _Writer:
-    """Writes batches of table rows with the upsert, through the DBAPI cursor.
+    """Writes batches of table rows through the DBAPI cursor (executemany).
 
     Rows are plain tuples, built with the database's own representation of each value
     (sqlite_stamper's text for moments on SQLite), so no per-value processing is left to do but
     what _STORED_AS_IS does not cover (JSON). Same connection, same transaction and
-    savepoint as the session; the statement is SQLAlchemy's compiled upsert.
+    savepoint as the session; the statements are SQLAlchemy's, compiled once: the upsert,
+    and on SQLite a plain INSERT for ids not stored yet.
     """
 
     def __init__(self, kind: str, source: str, mapped: set[str]):
@@ -494,7 +496,7 @@ class _Writer:
             for sql, rows in ((self.insert_sql, new), (self.upsert_sql, known)):
                 if rows:
                     self.connection.exec_driver_sql(sql, self._params(rows))
-        else:
+        elif new or known:
             self.connection.exec_driver_sql(self.upsert_sql, self._params(new + known))
 
     def _params(self, rows: list[tuple]) -> list:

@@ -263,3 +263,20 @@ def test_large_files_across_batches_update_and_find_duplicates(db, tmp_path, age
     db.session.commit()
     assert (again.created, again.updated, count(db, QAEvaluation)) == (0, 2500, 2500)
     assert set(db.session.execute(select(QAEvaluation.percent)).scalars()) == {70.0}
+
+
+def test_a_batch_of_nothing_but_duplicates(db, tmp_path, agent, monkeypatch):
+    import ramp.metrics.imports as imports
+
+    monkeypatch.setattr(imports, "BATCH", 2)
+    mapping = load_mapping(path=str(QA_MAPPING))
+    rows = qa_rows(date(2026, 3, 2), 2)
+    report = import_file(
+        write(tmp_path, HEADER + rows + rows),
+        mapping,
+        accept_good=True,
+        rejects_path=tmp_path / "r.csv",
+    )
+    db.session.commit()
+    assert (report.created, report.updated, report.rows_rejected) == (2, 0, 2)
+    assert count(db, QAEvaluation) == 2
