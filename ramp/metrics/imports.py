@@ -32,7 +32,7 @@ from ramp.metrics.mapping import (
 )
 from ramp.metrics.models import AgentIdentity, Contact, ImportRun, QAEvaluation
 
-IMPORT_CACHE_KIB = 64 * 1024  # SQLite page cache of the connection while an import runs
+IMPORT_CACHE_KIB = 16 * 1024  # SQLite page cache of the connection while an import runs
 BATCH = 1000  # rows per statement (a batch keeps its raw rows, for the rejects file)
 MAX_PROBLEMS = 1000  # a report lists this many; the counts stay exact beyond it
 
