@@ -113,18 +113,29 @@ def _category_percent(c: QACategory) -> float | None:
 
 def evaluation_percent(e: QAEval) -> float | None:
     """The evaluation's percent: weighted category mean, else score ÷ max; 0 on a critical fail."""
-    if e.critical_fail:
+    return percent_of(e.score, e.max_score, e.critical_fail, e.categories)
+
+
+def percent_of(
+    score: float | None,
+    max_score: float | None,
+    critical_fail: bool,
+    categories: Sequence[QACategory] = (),
+) -> float | None:
+    """evaluation_percent from the evaluation's fields (imports call it once per row)."""
+    if critical_fail:
         return 0.0
-    scored = [(c, pct) for c in e.categories if (pct := _category_percent(c)) is not None]
-    if any(c.critical and pct < 50 for c, pct in scored):
-        return 0.0
-    total_weight = math.fsum(c.weight for c, _ in scored)
-    if total_weight:
-        return math.fsum(c.weight * pct for c, pct in scored) / total_weight
+    if categories:
+        scored = [(c, pct) for c in categories if (pct := _category_percent(c)) is not None]
+        if any(c.critical and pct < 50 for c, pct in scored):
+            return 0.0
+        total_weight = math.fsum(c.weight for c, _ in scored)
+        if total_weight:
+            return math.fsum(c.weight * pct for c, pct in scored) / total_weight
     # No usable category (none, or all N/A): fall back on the overall score.
-    if e.score is None or not e.max_score:
+    if score is None or not max_score:
         return None
-    return e.score / e.max_score * 100
+    return score / max_score * 100
 
 
 def qa_metric_date(e: QAEval) -> datetime | None:
@@ -157,20 +168,37 @@ def csat_is_good(rating: float, low: float, high: float) -> bool:
 
 def first_contact_resolved(c: ContactRec) -> bool | None:
     """Solved with no reopen and in one contact; None when unsolved or neither is known."""
-    if c.solved_at is None or (c.reopens is None and c.contacts_to_resolve is None):
+    return resolved_first_time(c.solved_at, c.reopens, c.contacts_to_resolve)
+
+
+def resolved_first_time(
+    solved_at: datetime | None, reopens: int | None, contacts_to_resolve: int | None
+) -> bool | None:
+    """first_contact_resolved from the contact's fields (imports call it once per row)."""
+    if solved_at is None or (reopens is None and contacts_to_resolve is None):
         return None
-    no_reopen = c.reopens is None or c.reopens == 0
-    one_contact = c.contacts_to_resolve is None or c.contacts_to_resolve == 1
+    no_reopen = reopens is None or reopens == 0
+    one_contact = contacts_to_resolve is None or contacts_to_resolve == 1
     return no_reopen and one_contact
 
 
 def sla_outcome(c: ContactRec) -> bool | None:
     """The SLA outcome as exported, else first response − created ≤ target; None when unknown."""
-    if c.sla_met is not None:
-        return c.sla_met
-    if c.sla_target_seconds is None or c.first_response_at is None:
+    return sla_result(c.sla_met, c.sla_target_seconds, c.created_at, c.first_response_at)
+
+
+def sla_result(
+    sla_met: bool | None,
+    target_seconds: float | None,
+    created_at: datetime,
+    first_response_at: datetime | None,
+) -> bool | None:
+    """sla_outcome from the contact's fields (imports call it once per row)."""
+    if sla_met is not None:
+        return sla_met
+    if target_seconds is None or first_response_at is None:
         return None
-    return _seconds_between(c.created_at, c.first_response_at) <= c.sla_target_seconds
+    return _seconds_between(created_at, first_response_at) <= target_seconds
 
 
 def fcr(contacts: Sequence[ContactRec]) -> MetricValue:

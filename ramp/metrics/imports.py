@@ -1,8 +1,9 @@
-"""Importing QA evaluations and contacts from exports: checked whole, then written at once.
+"""Importing QA evaluations and contacts from exports: checked whole, written in one go.
 
-Two passes over the file keep memory flat in its size: the first parses and checks every
-row and resolves the agents; the second, only when nothing is wrong (or the caller accepts
-the good rows), writes the records in batches. The caller commits once.
+One pass over the file, in batches, keeps memory flat in its size: each row is parsed,
+checked and its agent resolved, and the good rows are written as they come, inside a
+savepoint that is rolled back when anything is wrong (unless the caller accepts the good
+rows) or for a dry run. The caller commits once.
 """
 
 from __future__ import annotations
@@ -10,11 +11,12 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import func, select
+from sqlalchemy import Boolean, Date, DateTime, Float, func, insert, select
 
 from ramp.accounts.models import User, utcnow
 from ramp.errors import LineProblem
@@ -26,10 +28,12 @@ from ramp.metrics.mapping import (
     RowErrors,
     parse_row,
     read_rows,
+    row_reader,
 )
 from ramp.metrics.models import AgentIdentity, Contact, ImportRun, QAEvaluation
 
-BATCH = 500
+IMPORT_CACHE_KIB = 16 * 1024  # SQLite page cache of the connection while an import runs
+BATCH = 1000  # rows per statement (a batch keeps its raw rows, for the rejects file)
 MAX_PROBLEMS = 1000  # a report lists this many; the counts stay exact beyond it
 
 
@@ -116,13 +120,6 @@ def _agent_index(source: str) -> dict[tuple[str, str], int]:
     return index
 
 
-@dataclass
-class _Pending:
-    line: int
-    raw: dict
-    row: dict
-
-
 def import_file(
     path: str | Path,
     mapping: MappingSpec,
@@ -147,9 +144,8 @@ def import_file(
         )
         raise ImportRefused(report)
     agents = _agent_index(mapping.source)
-    model = QAEvaluation if mapping.kind == "qa" else Contact
-    to_record = records.qa_row if mapping.kind == "qa" else records.contact_row
-    zone = ZoneInfo(mapping.timezone)
+    # The team's days (metric dates): in UTC itself when that is the zone, which is cheaper.
+    zone = UTC if mapping.timezone in ("UTC", "Etc/UTC") else ZoneInfo(mapping.timezone)
     mapped = set(mapping.fields) | ({"categories"} if mapping.categories else set())
     id_column = mapping.fields["external_id"].column
     total = Path(path).stat().st_size
@@ -160,54 +156,52 @@ def import_file(
     )  # fmt: skip
     db.session.add(run)
     db.session.flush()
-    rejects = writer = None
-    batch: list[_Pending] = []
-    latest: dict[object, tuple[object, _Pending]] = {}
+    writer = _Writer(mapping.kind, mapping.source, mapped)
+    to_record, stamp, day = writer.to_record, writer.stamp, writer.day
+    source, run_id, csat_scale = mapping.source, run.id, mapping.csat_scale
+    read_values = row_reader(mapping)
+    rejects = rejects_writer = None
+    # (line, raw row, table row as stored); raw rows are kept for the rejects file.
+    batch: list[tuple[int, dict, tuple]] = []
+    latest: dict[object, tuple[object, tuple[int, dict, tuple]]] = {}
 
     def reject(line: int, raw: dict | None, problems: list[Problem]) -> None:
-        nonlocal writer
+        nonlocal rejects_writer
         report.rows_rejected += 1
         for problem in problems:
             report.add(problem)
         if rejects is not None and raw is not None:
-            if writer is None:
-                writer = csv.DictWriter(
+            if rejects_writer is None:
+                rejects_writer = csv.DictWriter(
                     rejects, fieldnames=[*mapping.column_list(), "ramp_line", "ramp_problem"],
                     extrasaction="ignore",
                 )  # fmt: skip
-                writer.writeheader()
-            writer.writerow(
+                rejects_writer.writeheader()
+            rejects_writer.writerow(
                 {**raw, "ramp_line": line, "ramp_problem": "; ".join(p.message for p in problems)}
             )
 
     def flush_batch() -> None:
         # Duplicates: an id met earlier in this file (already written by this run) or twice here.
-        ids = [p.row["external_id"] for p in batch]
-        earlier = set(
-            db.session.execute(
-                select(model.external_id).where(
-                    model.source == mapping.source,
-                    model.external_id.in_(ids),
-                    model.import_run_id == run.id,
-                )
-            ).scalars()
-        )
+        known = writer.known([row[1] for _, _, row in batch])
         seen: set[str] = set()
-        good = []
-        for p in batch:
-            ext = p.row["external_id"]
-            if ext in earlier or ext in seen:
-                reject(
-                    p.line,
-                    p.raw,
-                    [Problem(p.line, id_column, f"'{ext}' appears more than once in the file")],
-                )
+        new: list[tuple] = []
+        old: list[tuple] = []
+        for line, raw, row in batch:
+            ext = row[1]
+            if ext in seen or (ext in known and known[ext] == run_id):
+                reject(line, raw, [Problem(line, id_column, f"'{ext}' appears more than once in the file")])  # fmt: skip
                 continue
             seen.add(ext)
-            good.append(p.row)
-        if good:
-            _write(model, good, report, mapped)
-            report.affected_users.update(r["user_id"] for r in good)
+            (old if ext in known else new).append(row)
+        # Fields this mapping reads are replaced on update (emptied when the export says so);
+        # fields it does not read keep their values, and so do derived outcomes it cannot
+        # work out.
+        writer.write(new, old)
+        report.created += len(new)
+        report.updated += len(old)
+        report.affected_users.update(row[2] for row in new)
+        report.affected_users.update(row[2] for row in old)
         batch.clear()
 
     try:
@@ -230,14 +224,13 @@ def import_file(
                 if progress and report.rows_read % 10_000 == 0:
                     progress("reading", fh.buffer.tell() if hasattr(fh, "buffer") else 0, total)
                 try:
-                    parsed = parse_row(line, raw, mapping)
+                    values = read_values(line, raw)
                 except RowErrors as exc:
                     reject(line, raw, [Problem(line, e.column, e.message) for e in exc.errors])
                     continue
-                if parsed is None:
+                if values is None:
                     report.rows_skipped += 1
                     continue
-                values = parsed.values
                 key = _agent_key(values)
                 user_id = agents.get(key)
                 if user_id is None:
@@ -257,18 +250,14 @@ def import_file(
                         ],
                     )
                     continue
-                pending = _Pending(
+                pending = (
                     line,
                     raw,
                     to_record(
-                        values,
-                        mapping.source,
-                        user_id,
-                        run.id,
-                        zone,
-                        values.get("_csat_scale") or mapping.csat_scale,
+                        values, source, user_id, run_id, zone,
+                        values.get("_csat_scale") or csat_scale, stamp, day,
                     ),
-                )
+                )  # fmt: skip
                 if mapping.latest_per:
                     k, order = values.get("_key"), values.get("_order")
                     previous = latest.get(k)
@@ -314,6 +303,7 @@ def import_file(
         report.add(Problem(report.rows_read + 1, None, f"the file is not valid CSV: {exc}"))
         raise ImportRefused(report) from None
     finally:
+        writer.close()
         if rejects is not None:
             rejects.close()
     report.rows_valid = report.created + report.updated
@@ -373,26 +363,171 @@ def _upsert(dialect: str, model, columns: tuple[str, ...], mapped: frozenset[str
     return stmt.on_conflict_do_update(index_elements=["source", "external_id"], set_=update)
 
 
-def _write(model, rows: list[dict], report: ImportReport, mapped: set[str]) -> None:
-    """Insert new records and update known ones (by source and external id) in one statement.
+# 'HH:MM:' for each minute of the day, 'SS.000000' for each second of a minute.
+_HOUR_MINUTE = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]
+_SECOND = [f"{s:02d}.000000" for s in range(60)]
 
-    On update, the fields this mapping reads are replaced (emptied when the export says so);
-    fields it does not read keep their values, and so do derived outcomes it cannot work out.
+
+def sqlite_stamper() -> Callable[[datetime | None], str | None]:
+    """A function writing a moment as a DateTime column holds it on SQLite (None stays None).
+
+    The text is SQLAlchemy's SQLite DATETIME storage format, 'YYYY-MM-DD HH:MM:SS.ffffff',
+    of the moment in UTC (the format ignores the zone, so moments are converted to UTC first,
+    as records.utc does). Whole seconds, the usual case, are put together from the text of
+    their day (remembered by the function: use one per import) and of their time of day,
+    which costs a fraction of formatting them.
     """
-    source = rows[0]["source"]
-    ids = [r["external_id"] for r in rows]
-    existing = set(
-        db.session.execute(
-            select(model.external_id).where(model.source == source, model.external_id.in_(ids))
-        ).scalars()
-    )
-    report.updated += len(existing)
-    report.created += len(rows) - len(existing)
-    # One compiled statement executed for the whole batch (executemany), not a
-    # many-VALUES statement compiled anew per batch.
-    db.session.connection().execute(
-        _upsert(db.engine.dialect.name, model, tuple(rows[0]), frozenset(mapped)), rows
-    )
+    days: dict[int, str] = {}
+
+    def stamp(moment: datetime | None) -> str | None:
+        if moment is None:
+            return None
+        if moment.tzinfo is not None:
+            moment = moment.astimezone(UTC)
+        if moment.microsecond:
+            # isoformat pads the year to four digits as the storage format does.
+            return moment.isoformat(" ", "microseconds")[:26]
+        ordinal = moment.toordinal()
+        day = days.get(ordinal)
+        if day is None:
+            day = days[ordinal] = moment.date().isoformat() + " "
+        return day + _HOUR_MINUTE[moment.hour * 60 + moment.minute] + _SECOND[moment.second]
+
+    return stamp
+
+
+# Column types whose values the table rows already carry as the database stores them, so
+# SQLAlchemy's conversion of each value is left out. SQLite: moments and days are written as
+# sqlite_stamper and date.isoformat write them (SQLAlchemy's own formats); sqlite3 binds a bool
+# as the integer 0 or 1 and an int into a REAL column as a real, as SQLAlchemy's int() and
+# float() would. PostgreSQL: booleans are already True, False or None.
+_STORED_AS_IS: dict[str, tuple[type, ...]] = {
+    "sqlite": (DateTime, Date, Boolean, Float),
+    "postgresql": (Boolean,),
+}
+
+
+_SQLITE_IDS = 998  # ids per lookup: SQLite before 3.32 allows 999 parameters per statement
+
+
+class _Writer:
+    """Writes batches of table rows through the DBAPI cursor (executemany).
+
+    Rows are plain tuples, built with the database's own representation of each value
+    (sqlite_stamper's text for moments on SQLite), so no per-value processing is left to do but
+    what _STORED_AS_IS does not cover (JSON). Same connection, same transaction and
+    savepoint as the session; the statements are SQLAlchemy's, compiled once: the upsert,
+    and on SQLite a plain INSERT for ids not stored yet.
+    """
+
+    def __init__(self, kind: str, source: str, mapped: set[str]):
+        self.model = QAEvaluation if kind == "qa" else Contact
+        self.source = source
+        self.columns = records.QA_COLUMNS if kind == "qa" else records.CONTACT_COLUMNS
+        self.to_record = records.qa_values if kind == "qa" else records.contact_values
+        self.connection = db.session.connection()
+        dialect = self.connection.dialect
+        self.sqlite = sqlite = dialect.name == "sqlite"
+        self.stamp = sqlite_stamper() if sqlite else records.utc
+        self.day = _day_texts() if sqlite else _same_day
+        upsert = _upsert(dialect.name, self.model, self.columns, frozenset(mapped))
+        self.upsert_sql, self.names = self._compile(upsert, dialect)
+        # On SQLite the import holds the write lock from its first write, so the ids found
+        # new just before a batch are still new when it is written: a plain INSERT skips the
+        # upsert's separate unique-index probe. PostgreSQL has concurrent writers: upsert all.
+        self.insert_sql = (
+            self._compile(insert(self.model.__table__), dialect)[0] if sqlite else None
+        )
+        # SQLite's page cache (2 MiB by default) holds a fraction of the table's two indexes,
+        # which every row updates at scattered places: a larger one while the import runs.
+        self.cache_size = None
+        if sqlite:
+            self.cache_size = self.connection.exec_driver_sql("PRAGMA cache_size").scalar()
+            self.connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        table = self.model.__table__
+        as_is = _STORED_AS_IS.get(dialect.name, ())
+        self.processors = [
+            (i, process)
+            for i, name in enumerate(self.columns)
+            if not isinstance(table.c[name].type, as_is)
+            and (process := table.c[name].type.dialect_impl(dialect).bind_processor(dialect))
+            is not None
+        ]
+
+    def close(self) -> None:
+        """Give the connection back its own page cache size."""
+        if self.cache_size is not None:
+            self.connection.exec_driver_sql(f"PRAGMA cache_size = {int(self.cache_size)}")
+            self.cache_size = None
+
+    def _compile(self, statement, dialect) -> tuple[str, list[str] | None]:
+        """The statement's SQL for executemany, and the parameter names when they are named."""
+        compiled = statement.compile(
+            dialect=dialect, column_keys=list(self.columns), for_executemany=True
+        )
+        if compiled.positional:
+            if tuple(compiled.positiontup or ()) != self.columns:
+                raise RuntimeError(f"unexpected parameter order: {compiled.positiontup}")
+            return compiled.string, None
+        escaped = compiled.escaped_bind_names or {}
+        return compiled.string, [escaped.get(c, c) for c in self.columns]
+
+    def known(self, ids: list[str]) -> dict[str, int | None]:
+        """The ids already stored for this source, with the import run that last wrote each."""
+        # Plain statements: SQLAlchemy's expanding IN costs more than the lookup itself.
+        table = self.model.__tablename__
+        head = f"SELECT external_id, import_run_id FROM {table} WHERE source = "
+        if not self.sqlite:  # PostgreSQL: one array parameter
+            found = self.connection.exec_driver_sql(
+                head + "%s AND external_id = ANY(%s)", (self.source, ids)
+            )
+            return {ext: run_id for ext, run_id in found}
+        out: dict[str, int | None] = {}
+        for start in range(0, len(ids), _SQLITE_IDS):  # within SQLite's oldest variable limit
+            chunk = ids[start : start + _SQLITE_IDS]
+            sql = head + f"? AND external_id IN ({', '.join('?' * len(chunk))})"
+            found = self.connection.exec_driver_sql(sql, (self.source, *chunk))
+            out.update((ext, run_id) for ext, run_id in found)
+        return out
+
+    def write(self, new: list[tuple], known: list[tuple]) -> None:
+        """Insert new records and update known ones (by source and external id)."""
+        if self.insert_sql is not None:
+            for sql, rows in ((self.insert_sql, new), (self.upsert_sql, known)):
+                if rows:
+                    self.connection.exec_driver_sql(sql, self._params(rows))
+        elif new or known:
+            self.connection.exec_driver_sql(self.upsert_sql, self._params(new + known))
+
+    def _params(self, rows: list[tuple]) -> list:
+        if self.processors:
+            converted = []
+            for row in rows:
+                items = list(row)
+                for i, process in self.processors:
+                    items[i] = process(items[i])
+                converted.append(tuple(items))
+            rows = converted
+        if self.names is not None:
+            return [dict(zip(self.names, row, strict=True)) for row in rows]
+        return rows
+
+
+def _same_day(day: date) -> date:
+    return day
+
+
+def _day_texts() -> Callable[[date], str]:
+    """date.isoformat (a Date column's text on SQLite), remembered per day."""
+    texts: dict[date, str] = {}
+
+    def day_text(day: date) -> str:
+        text = texts.get(day)
+        if text is None:
+            text = texts[day] = day.isoformat()
+        return text
+
+    return day_text
 
 
 PRESETS_DIR = Path(__file__).parent / "presets"

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 import csv
 import io
+import itertools
 import json
 import math
 import os
 import re
 from collections import deque
-from collections.abc import Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from difflib import get_close_matches
@@ -336,6 +337,10 @@ class MappingSpec(Strict):
     @cached_property
     def _rating_scale(self) -> tuple[float, float] | None:
         return next((p.spec.scale for p in self._plan if p.field == "csat_rating"), None)
+
+    @cached_property
+    def _reader(self) -> Callable[[int, Mapping[str, str]], dict | None]:
+        return _compile_reader(self)
 
     @cached_property
     def _category_plan(self) -> tuple[tuple[CategorySpec, FieldSpec, FieldSpec | None], ...]:
@@ -920,62 +925,298 @@ def parse_row(line: int, row: Mapping[str, str], mapping: MappingSpec) -> Parsed
     Raises RowErrors naming every bad column of the row, cross-field rules (check_record)
     included.
     """
-    if _skipped(row, mapping):
-        return None
-    errors: list[RowError] = []
-    if row.get(EXTRA_CELLS):
-        errors.append(
-            RowError(
-                None, "the row has more cells than the header has columns (a stray delimiter?)"
-            )
-        )
-    values: dict[str, object] = {}
-    bad_fields: set[str] = set()
-    for plan in mapping._plan:
-        column = plan.spec.column
-        if column is None:
-            value = plan.constant
-        else:
-            raw = row.get(column)
+    values = mapping._reader(line, row)
+    return None if values is None else ParsedRow(line, values)
+
+
+def row_reader(mapping: MappingSpec) -> Callable[[int, Mapping[str, str]], dict | None]:
+    """parse_row for one mapping, as a function returning the values (not a ParsedRow).
+
+    The mapping is worked out once, each column into a function that reads its cells.
+    """
+    return mapping._reader
+
+
+# Reading rows fast: each mapped column compiled once --------------------------------------
+
+
+def _cell_reader(plan: _FieldPlan, mapping: MappingSpec) -> Callable[[str | None], object]:
+    """A function reading one cell of the plan's column as parse_value then _convert would.
+
+    The common cells (ISO 8601 moments with an offset, plain digits, yes/no words, text)
+    take a short path; anything else, and every cell that is not readable, goes the
+    general way, so the values and the messages are the same.
+    """
+    spec = plan.spec
+
+    def general(raw: str | None) -> object:
+        return _convert(plan, parse_value(raw, plan.read_as, spec, mapping), raw)
+
+    if spec.map or plan.read_as != plan.field_type:
+        return general
+    nulls = mapping._nulls
+    # Case folding never shortens a text: one longer than every null marker is not one.
+    longest = max(map(len, nulls), default=-1)
+    kind = plan.read_as
+
+    if kind == "text":
+
+        def text_cell(raw: str | None) -> object:
+            if raw is None:
+                return None
+            text = raw.strip()
+            if len(text) <= longest and text.casefold() in nulls:
+                return None
+            return text
+
+        return text_cell
+
+    if kind == "boolean":
+        words: dict[str, bool | None] = dict.fromkeys(mapping._falses, False)
+        words.update(dict.fromkeys(mapping._trues, True))
+        words.update(dict.fromkeys(nulls, None))  # nulls first, then yes, then no
+
+        def boolean_cell(raw: str | None) -> object:
+            if raw is None:
+                return None
             try:
-                value = _convert(plan, parse_value(raw, plan.read_as, plan.spec, mapping), raw)
+                return words[raw.strip().casefold()]
+            except KeyError:
+                return general(raw)
+
+        return boolean_cell
+
+    if kind in ("number", "integer") or (
+        kind == "duration" and spec.format in (None, "seconds", "minutes")
+    ):
+        scale = spec.scale if kind in ("number", "integer") else None
+        low, high = scale if scale is not None else (None, None)
+        factor = 60 if spec.format == "minutes" else 1
+
+        def digits_cell(raw: str | None) -> object:
+            if raw is None:
+                return None
+            text = raw.strip()
+            # Up to 15 plain digits: exact as a float, finite, never negative, never a rating
+            # out of scale unless the scale says so.
+            if not (0 < len(text) <= 15 and text.isascii() and text.isdigit()) or text in nulls:
+                if len(text) <= longest and text.casefold() in nulls:
+                    return None
+                return general(raw)
+            if kind == "integer":
+                value: float = int(text)
+            elif kind == "number":
+                value = float(text)
+            else:
+                value = float(text) * factor
+            if scale is not None and not low <= value <= high:
+                return general(raw)
+            return value
+
+        return digits_cell
+
+    if kind == "datetime" and spec.format in (None, "iso"):
+        zone = mapping.zone
+        fixed = zone.key in ("UTC", "Etc/UTC")  # no summer time: every wall-clock time exists
+        parse = datetime.fromisoformat
+
+        def moment_cell(raw: str | None) -> object:
+            if raw is None:
+                return None
+            text = raw.strip()
+            if len(text) <= longest and text.casefold() in nulls:
+                return None
+            try:
+                value = parse(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
+            except (ValueError, OverflowError, OSError):
+                return general(raw)
+            if value.tzinfo is not None:
+                return value
+            if not fixed:
+                return general(raw)
+            return value.replace(tzinfo=zone)
+
+        return moment_cell
+
+    return general
+
+
+def _record_suspect(kind: str, fields: Iterable[str]) -> Callable[[dict], bool]:
+    """Whether check_record could find anything in the values (cheap; check_record says what)."""
+    mapped = set(fields)
+    if kind == "contacts":
+        moments = tuple(n for n in ("solved_at", "first_response_at") if n in mapped)
+        if "created_at" not in mapped:
+            moments = ()
+        numbers = tuple(
+            n
+            for n in ("handle_seconds", "sla_target_seconds", "reopens", "contacts_to_resolve")
+            if n in mapped
+        )
+
+        def contact_suspect(values: dict) -> bool:
+            created = values["created_at"] if moments else None
+            if created is not None:
+                for name in moments:
+                    moment = values[name]
+                    if moment is not None and moment < created:
+                        return True
+            for name in numbers:
+                number = values[name]
+                if number is not None and number < 0:
+                    return True
+            return False
+
+        return contact_suspect
+
+    def qa_suspect(values: dict) -> bool:
+        score, high = values.get("score"), values.get("max_score")
+        return high is not None and (high <= 0 or (score is not None and score > high))
+
+    return qa_suspect
+
+
+def _quick_reader(
+    steps: list[tuple[str, str | None, Callable | None, bool]],
+    constants: dict[str, object],
+    agent_fields: tuple[str, ...],
+) -> Callable[[Mapping[str, str]], dict | None]:
+    """The usual row read with no bookkeeping: the values, or None to read it carefully.
+
+    None when a cell is unreadable, a required cell is empty or there is no agent. The
+    function is written out for the mapping, one statement per column, with no loop: the
+    per-column loop cost as much as reading the cells. Names from the mapping (columns,
+    fields, constants) reach it as variables, never as source text.
+    """
+    names: dict[str, object] = {"RowError": RowError}
+    reads, checks, items = [], [], []
+    for i, (field, column, cell, required) in enumerate(steps):
+        names[f"f{i}"] = field
+        if cell is None:
+            names[f"k{i}"] = constants[field]
+            items.append(f"f{i}: k{i}")
+            continue
+        names[f"c{i}"], names[f"k{i}"] = cell, column
+        reads.append(f"        v{i} = c{i}(get(k{i}))")
+        items.append(f"f{i}: v{i}")
+        if required:
+            checks.append(f"v{i} is None")
+    agents = [
+        f"{'k' if step[2] is None else 'v'}{i} is None"
+        for i, step in enumerate(steps)
+        if step[0] in agent_fields
+    ]
+    if agents:
+        checks.append("(" + " and ".join(agents) + ")")
+    source = "\n".join(
+        [
+            "def quick(row):",
+            "    get = row.get",
+            "    try:",
+            *(reads or ["        pass"]),
+            "    except RowError:",
+            "        return None",
+            *([f"    if {' or '.join(checks)}:", "        return None"] if checks else []),
+            "    return {" + ", ".join(items) + "}",
+        ]
+    )
+    exec(compile(source, "<mapping row reader>", "exec"), names)
+    return names["quick"]  # type: ignore[return-value]
+
+
+def _compile_reader(mapping: MappingSpec) -> Callable[[int, Mapping[str, str]], dict | None]:
+    """The function behind parse_row for this mapping (see parse_row)."""
+    steps = []
+    for plan in mapping._plan:
+        if plan.spec.column is None:
+            steps.append((plan.field, None, None, False))
+        else:
+            steps.append((plan.field, plan.spec.column, _cell_reader(plan, mapping), plan.required))
+    constants = {p.field: p.constant for p in mapping._plan if p.spec.column is None}
+    agents = mapping._agent_plans
+    agent_fields = tuple(p.field for p in agents)
+    no_agent = (
+        RowError(
+            agents[0].spec.column,
+            f"no agent: {' and '.join(agent_fields)} "
+            + ("are both empty" if len(agents) > 1 else "is empty"),
+        )
+        if agents
+        else None
+    )
+    skips = bool(mapping.skip)
+    categories = mapping.kind == "qa" and bool(mapping.categories)
+    scale = mapping._rating_scale if "csat_rating" in mapping.fields else None
+    rated = "csat_rating" in mapping.fields
+    latest_per = mapping.latest_per
+    suspect = _record_suspect(mapping.kind, mapping.fields)
+    columns = mapping._field_columns
+    kind = mapping.kind
+
+    quick = _quick_reader(steps, constants, agent_fields)
+    simple = not (categories or latest_per)
+
+    def read(line: int, row: Mapping[str, str]) -> dict | None:
+        if skips and _skipped(row, mapping):
+            return None
+        if simple and not row.get(EXTRA_CELLS):
+            values = quick(row)
+            if values is not None and not suspect(values):
+                if rated:
+                    values["_csat_scale"] = scale
+                return values
+        return careful(line, row)
+
+    def careful(line: int, row: Mapping[str, str]) -> dict | None:
+        errors: list[RowError] = []
+        if row.get(EXTRA_CELLS):
+            errors.append(
+                RowError(
+                    None, "the row has more cells than the header has columns (a stray delimiter?)"
+                )
+            )
+        values: dict[str, object] = {}
+        bad_fields: set[str] = set()
+        get = row.get
+        for field, column, cell, required in steps:
+            if cell is None:
+                values[field] = constants[field]
+                continue
+            try:
+                value = cell(get(column))
             except RowError as exc:
                 errors.append(exc)
-                bad_fields.add(plan.field)
+                bad_fields.add(field)
                 value = None
             else:
-                if value is None and plan.required:
-                    errors.append(
-                        RowError(column, f"{plan.field} is required, but the cell is empty")
-                    )
-                    bad_fields.add(plan.field)
-        values[plan.field] = value
-    agents = mapping._agent_plans
-    if agents and all(values[p.field] is None and p.field not in bad_fields for p in agents):
-        errors.append(
-            RowError(
-                agents[0].spec.column,
-                f"no agent: {' and '.join(p.field for p in agents)} "
-                + ("are both empty" if len(agents) > 1 else "is empty"),
-            )
-        )
-    if mapping.kind == "qa" and mapping.categories:
-        values["categories"] = _categories(row, mapping, errors)
-    if "csat_rating" in values:
-        scale = mapping._rating_scale
-        values["_csat_scale"] = scale
-    if mapping.latest_per:
-        values["_key"] = (row.get(mapping.latest_per) or "").strip()
-        try:
-            values["_order"] = _order_value(row, mapping)
-        except RowError as exc:
-            errors.append(exc)
-    columns = mapping._field_columns
-    for err in check_record(values, mapping.kind):
-        errors.append(RowError(columns.get(err.field or ""), err.message, err.field))
-    if errors:
-        raise RowErrors(line, errors)
-    return ParsedRow(line, values)
+                if value is None and required:
+                    errors.append(RowError(column, f"{field} is required, but the cell is empty"))
+                    bad_fields.add(field)
+            values[field] = value
+        if no_agent is not None:
+            for field in agent_fields:
+                if values[field] is not None or field in bad_fields:
+                    break
+            else:
+                errors.append(RowError(no_agent.column, no_agent.message))
+        if categories:
+            values["categories"] = _categories(row, mapping, errors)
+        if rated:
+            values["_csat_scale"] = scale
+        if latest_per:
+            values["_key"] = (get(latest_per) or "").strip()
+            try:
+                values["_order"] = _order_value(row, mapping)
+            except RowError as exc:
+                errors.append(exc)
+        if suspect(values):
+            for err in check_record(values, kind):
+                errors.append(RowError(columns.get(err.field or ""), err.message, err.field))
+        if errors:
+            raise RowErrors(line, errors)
+        return values
+
+    return read
 
 
 def _when(value: datetime) -> str:
@@ -1037,11 +1278,10 @@ def check_record(values: Mapping[str, object], kind: str) -> list[RowError]:
 
 def _joined_lines(sample: str, stream: TextIO) -> Iterator[str]:
     """The sample's lines then the rest of the stream, the cut line made whole again."""
-    for line in io.StringIO(sample, newline=""):
-        if not line.endswith(("\n", "\r")):
-            line += stream.readline()
-        yield line
-    yield from stream
+    lines = io.StringIO(sample, newline="").readlines()
+    if lines and not lines[-1].endswith(("\n", "\r")):
+        lines[-1] += stream.readline()
+    return itertools.chain(lines, stream)
 
 
 def _detect_delimiter(sample: str, columns: Iterable[str]) -> str:
@@ -1097,26 +1337,42 @@ class _CsvRows(Iterator[tuple[int, dict[str, str]]]):
             firsts.setdefault(name, i)
         self._positions = list(firsts.items())
         self._width = len(names)
+        # A row as wide as a header without repeated names zips with it, cell by cell.
+        self._names = names if len(firsts) == len(names) else None
 
     def _record(self) -> tuple[int, list[str]] | None:
         """The next record that has any text, with the line it starts on."""
         for cells in self._reader:
             start = self._start
             self._start = self._reader.line_num + 1
-            if any(cell.strip() for cell in cells):
+            if _has_text(cells):
                 return start, cells
         return None
 
     def __next__(self) -> tuple[int, dict[str, str]]:
-        record = self._record()
-        if record is None:
-            raise StopIteration
-        line, cells = record
-        row = {name: cells[i] if i < len(cells) else "" for name, i in self._positions}
-        extra = cells[self._width :]
-        if any(cell.strip() for cell in extra):
-            row[EXTRA_CELLS] = self._delimiter.join(extra)
-        return line, row
+        reader = self._reader
+        for cells in reader:  # as _record, inline: this runs once per row
+            line = self._start
+            self._start = reader.line_num + 1
+            joined = "".join(cells)  # _has_text, inline
+            if not joined or joined.isspace():
+                continue
+            width = self._width
+            if len(cells) == width and self._names is not None:
+                return line, dict(zip(self._names, cells, strict=True))
+            row = {name: cells[i] if i < len(cells) else "" for name, i in self._positions}
+            if len(cells) > width:
+                extra = cells[width:]
+                if _has_text(extra):
+                    row[EXTRA_CELLS] = self._delimiter.join(extra)
+            return line, row
+        raise StopIteration
+
+
+def _has_text(cells: list[str]) -> bool:
+    """Whether any cell holds more than white space."""
+    joined = "".join(cells)
+    return bool(joined) and not joined.isspace()
 
 
 def _flatten(obj: Mapping[str, object], prefix: str = "") -> dict[str, str]:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import UTC, date, datetime
 from zoneinfo import ZoneInfo
 
@@ -21,14 +22,73 @@ DERIVED = {
     "sla_outcome", "percent",
 }  # fmt: skip
 
+# The columns of a row, in the order of the tuples contact_values and qa_values return.
+CONTACT_COLUMNS = (
+    "source", "external_id", "user_id", "channel", "queue", "created_at", "first_response_at",
+    "solved_at", "handle_seconds", "reopens", "contacts_to_resolve", "csat_rating", "csat_min",
+    "csat_max", "sla_met", "sla_target_seconds", "first_response_seconds", "resolution_seconds",
+    "first_contact_resolved", "csat_good", "sla_outcome", "metric_date", "import_run_id",
+)  # fmt: skip
+QA_COLUMNS = (
+    "source", "external_id", "user_id", "interaction_id", "interaction_at", "evaluated_at",
+    "scorecard", "score", "max_score", "critical_fail", "categories", "percent", "metric_date",
+    "import_run_id",
+)  # fmt: skip
 
-def _utc(moment: datetime | None) -> datetime | None:
+
+def utc(moment: datetime | None) -> datetime | None:
+    """A moment in UTC (naive moments are UTC already); None stays None."""
     # Stored in UTC: SQLite keeps the wall-clock time only, so every row must share one zone.
     if moment is None:
         return None
     if moment.tzinfo is None:
         return moment.replace(tzinfo=UTC)
     return moment.astimezone(UTC)
+
+
+def _same(day: date) -> date:
+    return day
+
+
+def contact_values(
+    values: dict,
+    source: str,
+    user_id: int,
+    run_id: int | None,
+    zone: ZoneInfo,
+    csat_scale: tuple[float, float] = (1.0, 5.0),
+    stamp: Callable[[datetime | None], object] = utc,
+    day: Callable[[date], object] = _same,
+) -> tuple:
+    """A contacts row (CONTACT_COLUMNS) from parsed values, with the outcomes derived once.
+
+    `stamp` turns each moment into what its column stores (by default the moment in UTC),
+    `day` the metric date: the import writes the database's own representation directly.
+    """
+    get = values.get
+    created = values["created_at"]
+    first = get("first_response_at")
+    solved = get("solved_at")
+    reopens = get("reopens")
+    contacts_to_resolve = get("contacts_to_resolve")
+    rating = get("csat_rating")
+    sla_met = get("sla_met")
+    target = get("sla_target_seconds")
+    low, high = csat_scale
+    rated = rating is not None
+    return (
+        source, str(values["external_id"]), user_id, get("channel"), get("queue"),
+        stamp(created), stamp(first), stamp(solved), get("handle_seconds"), reopens,
+        contacts_to_resolve, rating, low if rated else None, high if rated else None, sla_met,
+        target,
+        (first - created).total_seconds() if first is not None else None,
+        (solved - created).total_seconds() if solved is not None else None,
+        formulas.resolved_first_time(solved, reopens, contacts_to_resolve),
+        formulas.csat_is_good(rating, low, high) if rated else None,
+        formulas.sla_result(sla_met, target, created, first),
+        day(local_date(solved if solved is not None else created, zone)),
+        run_id,
+    )  # fmt: skip
 
 
 def contact_row(
@@ -40,51 +100,48 @@ def contact_row(
     csat_scale: tuple[float, float] = (1.0, 5.0),
 ) -> dict:
     """A contacts table row from parsed values, with the outcomes derived once."""
-    low, high = csat_scale
-    rec = formulas.ContactRec(
-        created_at=values["created_at"],
-        first_response_at=values.get("first_response_at"),
-        solved_at=values.get("solved_at"),
-        handle_seconds=values.get("handle_seconds"),
-        reopens=values.get("reopens"),
-        contacts_to_resolve=values.get("contacts_to_resolve"),
-        csat_rating=values.get("csat_rating"),
-        csat_min=low,
-        csat_max=high,
-        sla_met=values.get("sla_met"),
-        sla_target_seconds=values.get("sla_target_seconds"),
-    )
-    return {
-        "source": source,
-        "external_id": str(values["external_id"]),
-        "user_id": user_id,
-        "channel": values.get("channel"),
-        "queue": values.get("queue"),
-        "created_at": _utc(rec.created_at),
-        "first_response_at": _utc(rec.first_response_at),
-        "solved_at": _utc(rec.solved_at),
-        "handle_seconds": rec.handle_seconds,
-        "reopens": rec.reopens,
-        "contacts_to_resolve": rec.contacts_to_resolve,
-        "csat_rating": rec.csat_rating,
-        "csat_min": low if rec.csat_rating is not None else None,
-        "csat_max": high if rec.csat_rating is not None else None,
-        "sla_met": rec.sla_met,
-        "sla_target_seconds": rec.sla_target_seconds,
-        "first_response_seconds": (rec.first_response_at - rec.created_at).total_seconds()
-        if rec.first_response_at
-        else None,
-        "resolution_seconds": (rec.solved_at - rec.created_at).total_seconds()
-        if rec.solved_at
-        else None,
-        "first_contact_resolved": formulas.first_contact_resolved(rec),
-        "csat_good": formulas.csat_is_good(rec.csat_rating, low, high)
-        if rec.csat_rating is not None
-        else None,
-        "sla_outcome": formulas.sla_outcome(rec),
-        "metric_date": local_date(formulas.contact_metric_date(rec), zone),
-        "import_run_id": run_id,
-    }
+    row = contact_values(values, source, user_id, run_id, zone, csat_scale)
+    return dict(zip(CONTACT_COLUMNS, row, strict=True))
+
+
+def _categories(categories: list) -> tuple[formulas.QACategory, ...]:
+    return tuple(
+        formulas.QACategory(
+            score=c.get("score"), max_score=c["max_score"], min_score=c.get("min_score", 0.0),
+            weight=c.get("weight", 1.0), critical=c.get("critical", False),
+        )
+        for c in categories
+    )  # fmt: skip
+
+
+def qa_values(
+    values: dict,
+    source: str,
+    user_id: int,
+    run_id: int | None,
+    zone: ZoneInfo,
+    csat_scale: tuple[float, float] | None = None,
+    stamp: Callable[[datetime | None], object] = utc,
+    day: Callable[[date], object] = _same,
+) -> tuple:
+    """A qa_evaluations row (QA_COLUMNS) from parsed values, with the percent worked out once.
+
+    `stamp` and `day` as for contact_values.
+    """
+    get = values.get
+    categories = get("categories") or []
+    score = get("score")
+    max_score = get("max_score")
+    critical_fail = bool(get("critical_fail"))
+    evaluated = values["evaluated_at"]
+    interaction = get("interaction_at")
+    return (
+        source, str(values["external_id"]), user_id, get("interaction_id"), stamp(interaction),
+        stamp(evaluated), get("scorecard"), score, max_score, critical_fail, categories,
+        formulas.percent_of(score, max_score, critical_fail, _categories(categories)),
+        day(local_date(interaction if interaction is not None else evaluated, zone)),
+        run_id,
+    )  # fmt: skip
 
 
 def qa_row(
@@ -96,34 +153,4 @@ def qa_row(
     csat_scale: tuple[float, float] | None = None,
 ) -> dict:
     """A qa_evaluations table row from parsed values, with the percent worked out once."""
-    categories = values.get("categories") or []
-    ev = formulas.QAEval(
-        score=values.get("score"),
-        max_score=values.get("max_score"),
-        critical_fail=bool(values.get("critical_fail")),
-        categories=tuple(
-            formulas.QACategory(
-                score=c.get("score"), max_score=c["max_score"], min_score=c.get("min_score", 0.0),
-                weight=c.get("weight", 1.0), critical=c.get("critical", False),
-            )
-            for c in categories
-        ),
-        evaluated_at=values["evaluated_at"],
-        interaction_at=values.get("interaction_at"),
-    )  # fmt: skip
-    return {
-        "source": source,
-        "external_id": str(values["external_id"]),
-        "user_id": user_id,
-        "interaction_id": values.get("interaction_id"),
-        "interaction_at": _utc(ev.interaction_at),
-        "evaluated_at": _utc(ev.evaluated_at),
-        "scorecard": values.get("scorecard"),
-        "score": ev.score,
-        "max_score": ev.max_score,
-        "critical_fail": ev.critical_fail,
-        "categories": categories,
-        "percent": formulas.evaluation_percent(ev),
-        "metric_date": local_date(formulas.qa_metric_date(ev), zone),
-        "import_run_id": run_id,
-    }
+    return dict(zip(QA_COLUMNS, qa_values(values, source, user_id, run_id, zone), strict=True))

@@ -230,3 +230,53 @@ def test_a_field_scale_decides_what_counts_as_good(db, tmp_path, agent):
     import_file(write(tmp_path, rows), load_mapping(path=str(mapping_path)))
     good = dict(db.session.execute(select(Contact.external_id, Contact.csat_good)).all())
     assert good == {"T7": False, "T8": True, "T10": True}
+
+
+def test_large_files_across_batches_update_and_find_duplicates(db, tmp_path, agent, monkeypatch):
+    import ramp.metrics.imports as imports
+
+    monkeypatch.setattr(imports, "BATCH", 2000)  # several batches, ids looked up in chunks
+    mapping = load_mapping(path=str(QA_MAPPING))
+    rows = qa_rows(date(2026, 3, 2), 2500)
+    dupes = HEADER + rows + qa_rows(date(2026, 3, 2), 1, first=5) + qa_rows(date(2026, 3, 2), 1, first=2400)  # fmt: skip
+    with pytest.raises(ImportRefused) as exc:
+        import_file(write(tmp_path, dupes), mapping)
+    problems = {(p.line, p.column, p.message) for p in exc.value.report.problems}
+    assert problems == {
+        (2502, "Review ID", "'R5' appears more than once in the file"),
+        (2503, "Review ID", "'R2400' appears more than once in the file"),
+    }
+    db.session.rollback()
+    assert count(db, QAEvaluation) == 0
+    cache = "PRAGMA cache_size"  # SQLite: raised while an import runs, then given back
+    before = (
+        db.session.connection().exec_driver_sql(cache).scalar()
+        if db.engine.name == "sqlite"
+        else None
+    )
+    report = import_file(write(tmp_path, HEADER + rows), mapping)
+    if before is not None:
+        assert db.session.connection().exec_driver_sql(cache).scalar() == before
+    db.session.commit()
+    assert (report.created, report.updated, count(db, QAEvaluation)) == (2500, 0, 2500)
+    again = import_file(write(tmp_path, HEADER + rows.replace(",90,", ",70,")), mapping)
+    db.session.commit()
+    assert (again.created, again.updated, count(db, QAEvaluation)) == (0, 2500, 2500)
+    assert set(db.session.execute(select(QAEvaluation.percent)).scalars()) == {70.0}
+
+
+def test_a_batch_of_nothing_but_duplicates(db, tmp_path, agent, monkeypatch):
+    import ramp.metrics.imports as imports
+
+    monkeypatch.setattr(imports, "BATCH", 2)
+    mapping = load_mapping(path=str(QA_MAPPING))
+    rows = qa_rows(date(2026, 3, 2), 2)
+    report = import_file(
+        write(tmp_path, HEADER + rows + rows),
+        mapping,
+        accept_good=True,
+        rejects_path=tmp_path / "r.csv",
+    )
+    db.session.commit()
+    assert (report.created, report.updated, report.rows_rejected) == (2, 0, 2)
+    assert count(db, QAEvaluation) == 2
