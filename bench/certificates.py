@@ -27,17 +27,14 @@ import time
 from datetime import date, timedelta
 from pathlib import Path
 
+from common import percentile
+
 TARGET_MS = 60
 TARGET_RATIO = 1.5
 
 
 def peak_mb() -> float:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:

@@ -9,11 +9,11 @@ Uses the shipped starter curriculum and ramp template, and ramp's own operations
 from __future__ import annotations
 
 import argparse
-import os
 import random
 import time
 from datetime import date, timedelta
-from pathlib import Path
+
+from common import fresh_database
 
 
 def main() -> None:
@@ -22,12 +22,7 @@ def main() -> None:
     parser.add_argument("--cohorts", type=int, default=40)
     parser.add_argument("--db", default="bench/out/bench.sqlite")
     args = parser.parse_args()
-    path = Path(args.db).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("SECRET_KEY", "bench")
+    path = fresh_database(args.db)
 
     from flask_migrate import upgrade
     from sqlalchemy import insert

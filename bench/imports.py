@@ -288,7 +288,9 @@ def main() -> None:
     failed |= not ok
     print(f"  import  ramp      {ramp_rate:10,.0f} rows/s  ({ramp['rows']:,} rows in {ramp['seconds']:.1f} s; "
           f"then weekly parts and plans of the agents: {ramp['follow_up']:.1f} s)")  # fmt: skip
-    print(f"          baseline  {base_rate:10,.0f} rows/s  (csv module + sqlite3 executemany, same keys and indexes as ramp's table)")
+    print(
+        f"          baseline  {base_rate:10,.0f} rows/s  (csv module + sqlite3 executemany, same keys and indexes as ramp's table)"
+    )
     print(
         f"          ratio     {ramp_rate / base_rate:10.2f}   target ≥ 50,000 rows/s and ≥ 0.5 × baseline  {'ok' if ok else 'SLOW'}"
     )

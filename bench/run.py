@@ -17,13 +17,10 @@ import statistics
 import time
 from pathlib import Path
 
+from common import percentile
+
 TARGETS_MS = {"board": 200, "board, filtered to at risk": 200, "hire page": 100}
 TARGET_EVALUATE_S = 10
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
