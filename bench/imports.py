@@ -131,13 +131,14 @@ def utc_text(text: str) -> str:
     return moment.isoformat(" ", "microseconds")
 
 
-def child_baseline(db_path: str, csv_path: str) -> dict:
+def child_baseline(db_path: str, csv_path: str, users_db: str) -> dict:
     """A bare script: csv + sqlite3 into a table equivalent to ramp's contacts table.
 
     Equivalent means the same keys and indexes ramp needs: a unique (source, external id)
     so re-imports update, and (agent, day) for the weekly figures; the agent is looked up
     in a dict as ramp does. Foreign keys are not checked here (ramp checks them).
     """
+    agents = dict(sqlite3.connect(users_db).execute("SELECT lower(email), id FROM users"))
     conn = sqlite3.connect(db_path)
     conn.execute("PRAGMA journal_mode=WAL")
     conn.execute(
@@ -152,7 +153,6 @@ def child_baseline(db_path: str, csv_path: str) -> dict:
         "created_at, first_response_at, solved_at, handle_seconds, reopens, csat, sla_met) "
         "VALUES (?,?,?,?,?,?,?,?,?,?,?,?,?)"
     )
-    agents: dict[str, int] = {}
     started, cpu = time.perf_counter(), time.process_time()
     rows = 0
     with open(csv_path, newline="", encoding="utf-8") as fh:
@@ -161,7 +161,7 @@ def child_baseline(db_path: str, csv_path: str) -> dict:
         batch = []
         for r in reader:
             created = utc_text(r[4])
-            user = agents.setdefault(r[1], len(agents) + 1)
+            user = agents.get(r[1].lower())
             batch.append(("bench", r[0], user, created[:10], r[2], r[3], created, utc_text(r[5]),
                           utc_text(r[6]), float(r[7]), int(r[8]), float(r[9]) if r[9] else None,
                           1 if r[10] == "yes" else 0))  # fmt: skip
@@ -208,7 +208,7 @@ def child_compare(db_path: str) -> dict:
         "SELECT h.cohort_id, CAST((julianday(date(c.created_at)) - julianday(h.start_date)) / 7 AS INTEGER) + 1 AS week, "
         "AVG(c.handle_seconds), AVG(CASE WHEN c.csat >= 4 THEN 100.0 WHEN c.csat IS NOT NULL THEN 0 END), "
         "AVG(CASE WHEN c.reopens = 0 THEN 100.0 ELSE 0 END), AVG(c.sla_met) * 100, COUNT(*) "
-        "FROM raw_contacts c JOIN users u ON lower(u.email) = c.agent_email JOIN hires h ON h.user_id = u.id "
+        "FROM raw_contacts c JOIN hires h ON h.user_id = c.user_id "
         "WHERE h.cohort_id IN (SELECT id FROM cohorts ORDER BY id LIMIT 10) GROUP BY 1, 2"
     ).fetchall()
     baseline = time.perf_counter() - started
@@ -282,7 +282,7 @@ def main() -> None:
     )
     base_db = out / "baseline.sqlite"
     base_db.unlink(missing_ok=True)
-    base = run_child("baseline", str(base_db), str(big))
+    base = run_child("baseline", str(base_db), str(big), str(source))
     ramp_rate, base_rate = ramp["rows"] / ramp["seconds"], base["rows"] / base["seconds"]
     ok = ramp_rate >= 50_000 and ramp_rate >= base_rate / 2
     failed |= not ok
