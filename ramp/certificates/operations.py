@@ -26,7 +26,7 @@ from ramp.curricula.models import Assessment, Attempt, Module
 from ramp.curricula.rules import module_complete
 from ramp.errors import NotAllowed, ValidationError
 from ramp.extensions import db
-from ramp.milestones.models import Cohort, Hire, HireEvent, PlanMilestone
+from ramp.milestones.models import Cohort, Hire, HireEvent, PlanMilestone, RampTemplateVersion
 from ramp.milestones.operations import can_manage, require_manager_of
 from ramp.milestones.plans import template_from_document
 
@@ -94,13 +94,16 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
         .order_by(PlanMilestone.position)
     ).scalars():
         milestones[row.hire_id].append(row)
-    specs: dict[int, object] = {}
+    version_ids = {h.cohort.template_version_id for h in hires}
+    specs = {
+        v.id: template_from_document(v.document)
+        for v in db.session.execute(
+            select(RampTemplateVersion).where(RampTemplateVersion.id.in_(version_ids))
+        ).scalars()
+    }
     out: dict[int, Readiness] = {}
     for hire in hires:
-        version = hire.cohort.template_version
-        if version.id not in specs:
-            specs[version.id] = template_from_document(version.document)
-        spec = specs[version.id]
+        spec = specs[hire.cohort.template_version_id]
         enrollment = enrollments.get(hire.enrollment_id)
         modules = outlines.get(enrollment.version_id, []) if enrollment else []
         state = states.get(enrollment.id) if enrollment else None

@@ -254,6 +254,22 @@ def test_board_queries_do_not_grow_with_hires(client, world, db):
     assert few == many
 
 
+def test_board_queries_do_not_grow_with_cohorts(client, world, db):
+    from ramp.milestones.operations import create_cohort
+
+    login(client, world.admin.email)
+    client.get("/board/")
+    few = _statements(db, lambda: client.get("/board/"))
+    cohort, lead = db.session.merge(world.cohort), db.session.merge(world.lead)
+    for n in range(4):
+        more = create_cohort(f"Wave {n}", cohort.start_date, cohort.template_version,
+                             cohort.curriculum_version, cohort.team)  # fmt: skip
+        db.session.commit()
+        world.hire(cohort=more, manager=lead)
+    many = _statements(db, lambda: client.get("/board/"))
+    assert few == many
+
+
 def test_hire_page_queries_do_not_grow_with_history(client, world, db):
     login(client, world.lead.email)
     hid = world.mine.id
