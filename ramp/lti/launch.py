@@ -10,7 +10,7 @@ import secrets
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from urllib.parse import urlencode, urlsplit
+from urllib.parse import urlencode
 
 import jwt
 from sqlalchemy import delete, select, update
@@ -44,8 +44,6 @@ class LoginRedirect:
     url: str
     state: str
     nonce: str
-    storage_target: str | None
-    auth_origin: str
 
 
 def begin_login(params: dict, redirect_uri: str, tool_origin: str) -> LoginRedirect:
@@ -73,14 +71,12 @@ def begin_login(params: dict, redirect_uri: str, tool_origin: str) -> LoginRedir
     cleanup_states()
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = utcnow()
-    storage_target = (params.get("lti_storage_target") or "").strip() or None
     db.session.add(
         LtiLoginState(
             state=state,
             nonce=nonce,
             registration_id=registration.id,
             login_params={k: params[k] for k in LOGIN_PARAMS if params.get(k)},
-            storage_target=storage_target,
             created_at=now,
             expires_at=now + STATE_LIFETIME,
         )
@@ -100,14 +96,7 @@ def begin_login(params: dict, redirect_uri: str, tool_origin: str) -> LoginRedir
     if params.get("lti_message_hint"):
         query["lti_message_hint"] = params["lti_message_hint"]
     separator = "&" if "?" in registration.login_url else "?"
-    auth = urlsplit(registration.login_url)
-    return LoginRedirect(
-        registration.login_url + separator + urlencode(query),
-        state,
-        nonce,
-        storage_target,
-        f"{auth.scheme}://{auth.netloc}",
-    )
+    return LoginRedirect(registration.login_url + separator + urlencode(query), state, nonce)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -131,13 +120,13 @@ def cleanup_states(force: bool = False) -> int:
     return result.rowcount or 0
 
 
-def use_state(
-    state: str | None, id_token: str | None, cookie: str | None, stored: str | None = None
-) -> LtiLoginState:
+def use_state(state: str | None, id_token: str | None, cookie: str | None) -> LtiLoginState:
     """Use up the state of a launch, once; refuse a forged, expired, replayed or unbound one.
 
-    `cookie` is the state cookie set at login initiation; `stored` the state the browser read
-    back from platform storage when the platform offered it instead of cookies.
+    `cookie` is the state cookie set at login initiation in this browser. Nothing else binds
+    the launch to the browser that began it: a state echoed back by the page (from platform
+    storage, say) proves nothing, since whoever began the login knows it too, and accepting
+    it would let them sign a victim's browser in as themselves (login CSRF).
     """
     if not id_token:
         raise LaunchError("id_token", "the launch carries no id_token", 400)
@@ -157,10 +146,8 @@ def use_state(
         )
     if _aware(row.expires_at) <= now:
         raise LaunchError("state", "the launch took too long and its state expired", 403)
-    if cookie != state and not (row.storage_target and stored == state):
-        if cookie is None and stored is None:
-            if row.storage_target:
-                raise StorageNeeded(row)
+    if cookie != state:
+        if cookie is None:
             raise CookiesBlocked(row.login_params)
         raise LaunchError("state", "the launch's state does not match this browser's", 403)
     used = db.session.execute(
@@ -181,14 +168,6 @@ def use_state(
             )
         raise LaunchError("state", "the launch took too long and its state expired", 403)
     return row
-
-
-class StorageNeeded(LaunchError):
-    """No cookie came back, but the platform offered storage: read the state from there."""
-
-    def __init__(self, row: LtiLoginState):
-        self.row = row
-        super().__init__("state cookie", "the state must be read from platform storage", 403)
 
 
 @dataclass(frozen=True)

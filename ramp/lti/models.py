@@ -63,7 +63,6 @@ class LtiLoginState(db.Model):
     )
     # The login initiation's parameters, to start again in a new window when cookies are blocked.
     login_params: Mapped[dict] = mapped_column(JSON)
-    storage_target: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]

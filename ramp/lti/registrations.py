@@ -139,12 +139,6 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
-def platform_origin(registration_id: int) -> str:
-    """The origin of a platform's OIDC authentication endpoint (its platform-storage frame)."""
-    registration = db.session.get(LtiRegistration, registration_id)
-    return _origin(registration.login_url) or "null"
-
-
 def forget_origins() -> None:
     """Drop the cached platform origins (after a registration changed)."""
     global _origins

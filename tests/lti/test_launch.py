@@ -178,33 +178,27 @@ def test_without_the_state_cookie_ramp_offers_a_new_window(tool, platform, ramp_
     assert "/lti/login?iss=" in blocked.text
 
 
-def test_platform_storage_carries_the_state_when_cookies_are_blocked(tool, platform, ramp_world):
-    hint = platform.prepare(custom=MODULE)
-    params = login_params(platform, hint, lti_storage_target="post_message_forwarding")
-    started = requests.get(tool.url + "/lti/login", params=params, allow_redirects=False)
-    assert started.status_code == 200
-    page = started.text
-    assert "data-lti-storage-put" in page and 'data-target="post_message_forwarding"' in page
-    assert f'data-origin="{platform.url}"' in page
-    import re
-    from html import unescape
-
-    state = re.search(r'data-state="([^"]+)"', page).group(1)
-    auth_url = unescape(re.search(r'data-next="([^"]+)"', page).group(1))
-    assert f"state={state}" in auth_url
-    action, posted = form_of(requests.get(auth_url).text)
-    # The launch arrives without cookies: ramp asks the page to read the state from storage.
-    asked = requests.post(action, data=posted, allow_redirects=False)
-    assert asked.status_code == 200 and "data-lti-storage-get" in asked.text
-    assert 'data-target="post_message_forwarding"' in asked.text
-    # What the page's script posts back once the platform answered lti.get_data:
-    answered = requests.post(
-        action, data=dict(posted, lti_storage_state=state), allow_redirects=False
-    )
-    assert answered.status_code == 303
-    assert "/learn/" in answered.headers["Location"]
-    wrong = requests.post(action, data=dict(posted, lti_storage_state="other"))
-    assert wrong.status_code == 403
+def test_a_storage_target_cannot_stand_in_for_the_state_cookie(tool, platform, ramp_world, db):
+    """Login CSRF: an attacker begins a login asking for platform storage, then makes a
+    victim's browser post the attacker's id_token and state, with the state as the value
+    "read from storage". Without the state cookie of the browser that began it, the launch
+    is refused and nobody is signed in."""
+    hint = platform.prepare(custom=MODULE, sub="attacker", name="Mallory", email=None)
+    attacker = requests.Session()
+    params = login_params(platform, hint, lti_storage_target="_parent")
+    started = attacker.get(tool.url + "/lti/login", params=params, allow_redirects=False)
+    assert started.status_code == 302  # the storage target changes nothing
+    action, posted = form_of(attacker.get(started.headers["Location"]).text)
+    victim = requests.Session()
+    forged = dict(posted, lti_storage_state=posted["state"])
+    refused = victim.post(action, data=forged, allow_redirects=False)
+    assert refused.status_code == 403 and refused_check(refused) == "state cookie"
+    assert "Open ramp in a new window" in refused.text
+    signed_in = victim.get(tool.url + "/learn/ramp", allow_redirects=False)
+    assert signed_in.status_code == 302 and "/auth/login" in signed_in.headers["Location"]
+    db.session.remove()
+    assert db.session.execute(select(LtiIdentity)).first() is None
+    assert db.session.execute(select(LtiLoginState.used_at)).scalar_one() is None
 
 
 def test_expired_states_are_cleaned_up(app, db, platform):

@@ -19,7 +19,6 @@ from ramp.lti.errors import CookiesBlocked, LaunchError, PlatformError
 from ramp.lti.launch import (
     STATE_COOKIE,
     STATE_LIFETIME,
-    StorageNeeded,
     begin_login,
     use_state,
     validate_id_token,
@@ -62,10 +61,7 @@ def login():
         request.values.to_dict(), url_for("lti.launch", _external=True), _tool_origin()
     )
     db.session.commit()
-    if begun.storage_target:
-        response = current_app.make_response(render_template("lti/storage_login.html", begun=begun))
-    else:
-        response = redirect(begun.url, 302)
+    response = redirect(begun.url, 302)
     response.set_cookie(
         STATE_COOKIE + begun.state, begun.state,
         max_age=int(STATE_LIFETIME.total_seconds()), **_cookie_kwargs(),
@@ -99,14 +95,7 @@ def launch():
     form = request.form
     state, id_token = form.get("state"), form.get("id_token")
     cookie = request.cookies.get(STATE_COOKIE + state) if state else None
-    try:
-        login_state = use_state(state, id_token, cookie, form.get("lti_storage_state"))
-    except StorageNeeded as exc:
-        db.session.rollback()
-        return render_template(
-            "lti/storage_launch.html", row=exc.row, id_token=id_token, state=state,
-            origin=registrations.platform_origin(exc.row.registration_id),
-        )  # fmt: skip
+    login_state = use_state(state, id_token, cookie)
     db.session.commit()  # the state is used up whatever the token turns out to be
     checked = validate_id_token(id_token, login_state)
     admission = identity.admit(checked)
