@@ -16,6 +16,7 @@ from ramp.lti.models import LtiContext, LtiContextMember
 from ramp.lti.services import publish_signing_key, service_call
 
 MAX_PAGES = 1000
+PERSON = ("name", "given_name", "family_name", "email")
 
 
 @dataclass(frozen=True)
@@ -63,16 +64,21 @@ def sync_roster(context_id: int, progress=None) -> str:
             "the platform has not offered its roster service for this course (no launch with it yet)"
         )
     members, pages = fetch_members(context)
-    issuer = context.registration.issuer
     added = inactive = 0
     present = set()
     for member in members:
         subject = member.get("user_id")
-        if not subject:
+        if not isinstance(subject, str | int) or isinstance(subject, bool) or not str(subject):
             continue
-        roles = [r for r in member.get("roles", []) if isinstance(r, str)]
+        if len(str(subject)) > 255:
+            continue
+        roles = member.get("roles") if isinstance(member.get("roles"), list) else []
+        roles = [r for r in roles if isinstance(r, str)]
         role = platform_role(roles)
-        user = user_for(issuer, str(subject), member, role)
+        person = {k: v for k, v in member.items() if k in PERSON and isinstance(v, str)}
+        # A roster adds people and courses; it never raises anyone's ramp role (a launch,
+        # signed by the platform for that person, does).
+        user = user_for(context.registration, str(subject), person, Role.AGENT, raise_role=False)
         note_member(context, user, str(subject), roles)
         present.add(user.id)
         if member.get("status", "Active") != "Active":

@@ -14,6 +14,7 @@ Switches for tests: `fail_scores` (answer the next N score posts with a 503), pe
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import secrets
@@ -25,7 +26,7 @@ from urllib.parse import urlencode, urlsplit
 
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import KeySet, OctKey, RSAKey
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -78,6 +79,8 @@ class LaunchSpec:
     kid: str | None = None
     sign_with: RSAKey | None = None
     tamper: bool = False
+    alg: str = "RS256"  # "none" or "HS256" for tokens a tool must refuse
+    no_kid: bool = False
 
 
 class Platform:
@@ -104,6 +107,8 @@ class Platform:
         self.registration_token = "registration-token-1"
         self.registrations: list[dict] = []
         self.key_set_requests = 0
+        self.key_set_body: bytes | None = None  # served instead of the key set when set
+        self.token_body: dict | None = None  # merged into token answers when set
         self.lock = threading.Lock()
         self._server = None
 
@@ -170,6 +175,8 @@ class Platform:
 
     def jwks(self, request: Request) -> Response:
         self.key_set_requests += 1
+        if self.key_set_body is not None:
+            return Response(self.key_set_body, mimetype="application/json")
         keys = [k.as_dict(private=False) for k in self.published]
         return Response(json.dumps({"keys": keys}), mimetype="application/json")
 
@@ -256,8 +263,17 @@ class Platform:
             return Response("invalid authentication request: " + ", ".join(problems), 400)
         claims = self._claims(spec, params["nonce"])
         key = spec.sign_with or self.key
-        header = {"alg": "RS256", "kid": spec.kid or key.kid, "typ": "JWT"}
-        token = jwt.encode(header, claims, key)
+        header = {"alg": spec.alg, "kid": spec.kid or key.kid, "typ": "JWT"}
+        if spec.no_kid:
+            del header["kid"]
+        if spec.alg == "RS256":
+            token = jwt.encode(header, claims, key)
+        elif spec.alg == "HS256":
+            secret = OctKey.import_key(b"a-shared-secret-nobody-registered-32b")
+            token = jwt.encode(header, claims, secret)
+        else:  # "none": unsigned
+            part = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()  # noqa: E731
+            token = f"{part(header)}.{part(claims)}."
         if spec.tamper:
             head, body, signature = token.split(".")
             signature = ("A" if signature[0] != "A" else "B") + signature[1:]
@@ -349,6 +365,7 @@ class Platform:
             "expires_in": 3600,
             "scope": " ".join(sorted(granted)),
         }
+        body.update(self.token_body or {})
         return Response(json.dumps(body), mimetype="application/json")
 
     @staticmethod

@@ -56,6 +56,9 @@ def test_a_user_without_name_or_email_still_gets_an_account(tool, platform, ramp
         ([ROLE + "ContentDeveloper"], Role.MANAGER),
         ([ADMINISTRATOR, ROLE + "Learner"], Role.ADMIN),
         (["Instructor"], Role.MANAGER),  # short form some platforms send
+        ([ROLE + "Administrator"], Role.AGENT),  # the course's administrator, not ramp's
+        ([ROLE + "Mentor"], Role.AGENT),
+        ([ROLE + "Instructor#TeachingAssistant", ROLE + "TeachingAssistant"], Role.AGENT),
     ],
 )
 def test_platform_roles_map_to_ramp_roles(tool, platform, ramp_world, db, roles, role):
@@ -241,16 +244,55 @@ def test_a_launch_cannot_claim_an_account_with_a_password_by_its_address(
     assert identity.user.role is Role.AGENT
 
 
-def test_a_hire_from_a_roster_import_is_found_by_address(tool, platform, ramp_world, db):
+def _roster_hire(db, email="lee@lms.example") -> int:
     from ramp.milestones.models import Cohort
     from ramp.milestones.operations import NewHire, add_hires
 
     cohort = db.session.execute(select(Cohort).where(Cohort.name == "Wave A")).scalar_one()
-    [hire] = add_hires(
-        [NewHire("Lee Learner", "lee@lms.example", cohort.start_date, None, cohort, {})], None
-    )
+    [hire] = add_hires([NewHire("Lee Learner", email, cohort.start_date, None, cohort, {})], None)
     db.session.commit()
-    user_id = hire.user_id
+    return hire.user_id
+
+
+def _trust_emails(tool, trusted: bool = True) -> None:
+    from ramp.extensions import db as tool_db
+    from ramp.lti.models import LtiRegistration
+
+    with tool.app.app_context():
+        tool_db.session.execute(select(LtiRegistration)).scalar_one().trust_emails = trusted
+        tool_db.session.commit()
+
+
+def test_a_hire_from_a_roster_import_is_found_by_address_when_emails_are_trusted(
+    tool, platform, ramp_world, db
+):
+    user_id = _roster_hire(db)
+    _trust_emails(tool)
     assert launch(tool, platform).response.status_code == 303
     db.session.remove()
     assert db.session.execute(select(LtiIdentity)).scalar_one().user_id == user_id
+
+
+def test_an_address_alone_signs_in_as_nobody_when_emails_are_not_trusted(
+    tool, platform, ramp_world, db
+):
+    user_id = _roster_hire(db)  # trust_emails is off by default
+    assert launch(tool, platform).response.status_code == 303
+    db.session.remove()
+    identity = db.session.execute(select(LtiIdentity)).scalar_one()
+    assert identity.user_id != user_id and identity.user.email.endswith(".invalid")
+
+
+def test_an_account_of_another_platform_user_is_never_taken_by_address(
+    tool, platform, ramp_world, db
+):
+    user_id = _roster_hire(db)
+    db.session.add(LtiIdentity(issuer="https://other-lms.example", subject="x", user_id=user_id))
+    db.session.commit()
+    _trust_emails(tool)
+    assert launch(tool, platform).response.status_code == 303
+    db.session.remove()
+    identity = db.session.execute(
+        select(LtiIdentity).where(LtiIdentity.issuer == platform.issuer)
+    ).scalar_one()
+    assert identity.user_id != user_id and identity.user.email.endswith(".invalid")

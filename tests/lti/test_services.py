@@ -231,6 +231,50 @@ def test_the_roster_syncs_on_demand_without_duplicates(tool, platform, ramp_worl
     assert result.exit_code == 0 and "0 hire(s) added" in result.output
 
 
+def test_a_roster_never_raises_a_role(tool, platform, ramp_world, db):
+    from ramp.accounts.models import Role
+    from ramp.lti.models import LtiIdentity
+
+    ADMIN = "http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator"
+    assert launch(tool, platform, sub="s1", email="s1@lms.example").response.status_code == 303
+    platform.members["course-1"] = [
+        {"user_id": "s1", "roles": [INSTRUCTOR, ADMIN], "name": "Student 1", "status": "Active"},
+        {"user_id": "new-admin", "roles": [ADMIN], "name": "New", "email": "n@lms.example"},
+        {"user_id": "tia", "roles": [INSTRUCTOR], "name": "Tia", "email": "tia@lms.example"},
+        {"user_id": ["odd"], "roles": 5, "name": {"x": 1}},  # skipped, not a 500
+    ]
+    teacher = launch(tool, platform, sub="teacher", roles=[INSTRUCTOR], nrps=False)
+    db.session.remove()
+    context = db.session.execute(select(LtiContext)).scalar_one()
+    page = teacher.session.get(f"{tool.url}/lti/courses/{context.id}")
+    answer = teacher.session.post(
+        f"{tool.url}/lti/courses/{context.id}/sync", data={"csrf_token": csrf_of(page.text)}
+    )
+    assert answer.status_code == 200 and "Roster synced" in answer.text
+    db.session.remove()
+    roles = {i.subject: i.user.role for i in db.session.execute(select(LtiIdentity)).scalars()}
+    assert roles == {"s1": Role.AGENT, "new-admin": Role.AGENT, "tia": Role.AGENT,
+                     "teacher": Role.MANAGER}  # fmt: skip
+
+
+def test_a_token_answer_without_a_number_of_seconds_is_a_clear_message(
+    tool, platform, ramp_world, db
+):
+    platform.members["course-1"] = members(1)
+    teacher = launch(tool, platform, sub="teacher", roles=[INSTRUCTOR], nrps=False)
+    db.session.remove()
+    context = db.session.execute(select(LtiContext)).scalar_one()
+    context.memberships_url = f"{platform.url}/courses/course-1/memberships"
+    db.session.commit()
+    platform.token_body = {"expires_in": "soon"}
+    page = teacher.session.get(f"{tool.url}/lti/courses/{context.id}")
+    answer = teacher.session.post(
+        f"{tool.url}/lti/courses/{context.id}/sync", data={"csrf_token": csrf_of(page.text)}
+    )
+    assert answer.status_code == 200
+    assert "could not be synced" in answer.text and "expires_in" in answer.text
+
+
 # Dynamic registration --------------------------------------------------------------------
 
 

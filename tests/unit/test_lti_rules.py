@@ -19,10 +19,19 @@ LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
         ([LIS + "membership#Learner"], Role.AGENT),
         ([LIS + "membership#Instructor"], Role.MANAGER),
         ([LIS + "membership#ContentDeveloper"], Role.MANAGER),
-        ([LIS + "membership/Instructor#TeachingAssistant"], Role.MANAGER),
+        ([LIS + "membership/Instructor#TeachingAssistant"], Role.AGENT),
+        ([LIS + "membership#Mentor"], Role.AGENT),
+        ([LIS + "membership#TeachingAssistant"], Role.AGENT),
+        ([LIS + "membership#Administrator"], Role.AGENT),  # a course's admin, not ramp's
+        (["Administrator"], Role.AGENT),  # short names are course roles
+        ([LIS + "membership/Administrator#Administrator"], Role.AGENT),
         ([LIS + "institution/person#Administrator", LIS + "membership#Learner"], Role.ADMIN),
         ([LIS + "system/person#Administrator"], Role.ADMIN),
+        ([LIS + "system/person#SysAdmin"], Role.AGENT),
         (["Instructor"], Role.MANAGER),
+        (["ContentDeveloper"], Role.MANAGER),
+        ([LIS + "membership/Instructor#Lecturer"], Role.AGENT),
+        ([LIS + "institution/person#Instructor"], Role.AGENT),  # an institution role
         ([LIS + "institution/person#Staff", 7], Role.AGENT),
     ],
 )

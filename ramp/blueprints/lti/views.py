@@ -9,7 +9,7 @@ from flask_login import current_user, login_required, login_user
 
 from ramp.blueprints.auth.forms import EmptyForm
 from ramp.blueprints.lti import bp
-from ramp.blueprints.lti.forms import DeploymentForm, LinkCohortForm, RegistrationForm
+from ramp.blueprints.lti.forms import DeploymentForm, LinkCohortForm, OptionsForm, RegistrationForm
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import csrf, db
 from ramp.keys.operations import jwks as tool_jwks
@@ -216,7 +216,8 @@ def registrations_page():
             reg = registrations.register_platform(
                 form.name.data, form.issuer.data, form.client_id.data, form.login_url.data,
                 form.token_url.data, form.key_set_url.data, form.deployments.data,
-                token_audience=form.token_audience.data,
+                token_audience=form.token_audience.data, lms_origins=form.lms_origins.data,
+                trust_emails=form.trust_emails.data,
             )  # fmt: skip
         except ValidationError as exc:
             db.session.rollback()
@@ -234,6 +235,7 @@ def registrations_page():
     return render(
         "lti/registrations.html", registrations=registrations.list_registrations(), form=form,
         errors=errors, tool=tool, deployment_form=DeploymentForm(formdata=None),
+        options_form=OptionsForm(formdata=None),
         status=422 if errors or form.errors else 200,
     )  # fmt: skip
 
@@ -250,6 +252,21 @@ def add_deployment(registration_id: int):
     added = registrations.add_deployments(registration, [form.deployments.data])
     db.session.commit()
     flash(f"Added {len(added)} deployment(s) to {registration.name}.", "success")
+    return redirect(url_for("lti.registrations_page"), 303)
+
+
+@bp.post("/registrations/<int:registration_id>/options")
+@login_required
+def registration_options(registration_id: int):
+    """Set a registration's LMS origins and whether its e-mail addresses are trusted."""
+    _require_admin()
+    registration = db.get_or_404(LtiRegistration, registration_id)
+    form = OptionsForm()
+    if not form.validate_on_submit():
+        abort(400, "The LMS origins could not be read.")
+    registrations.set_options(registration, form.lms_origins.data, form.trust_emails.data)
+    db.session.commit()
+    flash(f"{registration.name} is updated.", "success")
     return redirect(url_for("lti.registrations_page"), 303)
 
 
