@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
 
@@ -13,6 +14,7 @@ from ramp.lti import claims as c
 from ramp.lti.errors import PlatformError
 from ramp.lti.identity import ensure_hire, note_member, platform_role, user_for
 from ramp.lti.models import LtiContext, LtiContextMember
+from ramp.lti.registrations import platform_hosts
 from ramp.lti.services import publish_signing_key, service_call
 
 MAX_PAGES = 1000
@@ -38,6 +40,7 @@ class RosterResult:
 def fetch_members(context: LtiContext) -> tuple[list[dict], int]:
     """Every member of a course, following the `next` links page by page."""
     url, members, pages, seen = context.memberships_url, [], 0, set()
+    hosts = platform_hosts(context.registration)
     while url and pages < MAX_PAGES and url not in seen:
         seen.add(url)
         answer = service_call(
@@ -50,6 +53,10 @@ def fetch_members(context: LtiContext) -> tuple[list[dict], int]:
         members.extend(m for m in document["members"] if isinstance(m, dict))
         pages += 1
         url = answer.links().get("next")
+        if url and urlsplit(url).netloc.lower() not in hosts:
+            raise PlatformError(
+                f"the roster's next page {url[:200]} is not on the platform's hosts"
+            )
     return members, pages
 
 

@@ -77,6 +77,16 @@ def test_link_headers_are_read_in_the_forms_platforms_send():
     assert Answer(200, {}, b"").links() == {}
 
 
+def test_link_headers_allow_commas_and_semicolons_inside_the_url():
+    answer = Answer(
+        200,
+        {"link": '<https://lms/m?ids=1,2;x=3&p=2>; rel="next"; title="a, b", '
+                 '<https://lms/m?p=1>;rel=first'},
+        b"",
+    )  # fmt: skip
+    assert answer.links() == {"next": "https://lms/m?ids=1,2;x=3&p=2", "first": "https://lms/m?p=1"}
+
+
 def test_scores_url_keeps_the_query():
     assert (
         scores_url("https://lms/c/1/lineitems/4?type=x")
