@@ -58,7 +58,7 @@ def test_a_redirect_to_a_private_address_is_refused(app, platform, monkeypatch):
 
     def check(url):
         checked.append(url)
-        if url.endswith("/echo-auth"):
+        if "?" not in url and url.endswith("/echo-auth"):
             raise PlatformError(f"{url} refused")
         real(url)
 
