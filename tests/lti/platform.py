@@ -22,6 +22,7 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
 from joserfc import jwt
@@ -108,7 +109,17 @@ class Platform:
         self.registrations: list[dict] = []
         self.key_set_requests = 0
         self.key_set_body: bytes | None = None  # served instead of the key set when set
+        self.config_changes: dict = {}  # merged into the OpenID configuration
+        self.config_requests = 0
         self.token_body: dict | None = None  # merged into token answers when set
+        # What the token endpoint issues: a request for anything else is refused.
+        self.grantable = {
+            SCOPES["lineitem"],
+            SCOPES["lineitem.readonly"],
+            SCOPES["score"],
+            SCOPES["nrps"],
+        }
+        self.ags_scopes = [SCOPES["lineitem"], SCOPES["score"]]  # granted in launches
         self.lock = threading.Lock()
         self._server = None
 
@@ -166,6 +177,14 @@ class Platform:
             ("/.well-known/openid-configuration", self.openid_configuration),
             ("/register", self.register),
             ("/course-page", self.course_page),
+            ("/redirect", lambda r: Response("", 302, {"Location": r.args["to"]})),
+            (
+                "/echo-auth",
+                lambda r: Response(
+                    json.dumps({"authorization": r.headers.get("Authorization")}),
+                    mimetype="application/json",
+                ),
+            ),
         ]
         handler = dict(routes).get(path)
         if handler is None and path.startswith("/courses/"):
@@ -207,7 +226,7 @@ class Platform:
             }
             if spec.ags:
                 ags = {
-                    "scope": [SCOPES["lineitem"], SCOPES["score"], SCOPES["result"]],
+                    "scope": list(self.ags_scopes),
                     "lineitems": f"{self.url}/courses/{spec.context_id}/lineitems",
                 }
                 if spec.lineitem:
@@ -356,7 +375,10 @@ class Platform:
             return self._oauth_error("invalid_client", 401, str(exc))
         if checked["claims"].get("sub") != self.client_id or not checked["claims"].get("jti"):
             return self._oauth_error("invalid_client", 401, "sub or jti")
-        granted = set(form.get("scope", "").split()) & set(SCOPES.values())
+        asked = set(form.get("scope", "").split())
+        if not asked or asked - self.grantable:
+            return self._oauth_error("invalid_scope", 400, " ".join(sorted(asked - self.grantable)))
+        granted = asked
         access = secrets.token_urlsafe(16)
         self.tokens[access] = granted
         body = {
@@ -467,6 +489,12 @@ class Platform:
             return Response("gradingProgress", 400)
         if "scoreGiven" in body and "scoreMaximum" not in body:
             return Response("scoreMaximum", 400)
+        try:  # ISO 8601 with sub-second precision and a time zone (AGS 2.0, score timestamp)
+            stamp = datetime.fromisoformat(str(body["timestamp"]).replace("Z", "+00:00"))
+        except ValueError:
+            return Response("timestamp is not ISO 8601", 400)
+        if stamp.tzinfo is None or "T" not in body["timestamp"]:
+            return Response("timestamp has no time zone", 400)
         self.score_posts.append(dict(body, lineitem=item_url))
         return Response("", 204)
 
@@ -516,6 +544,7 @@ class Platform:
         )
 
     def openid_configuration(self, request: Request) -> Response:
+        self.config_requests += 1
         config = {
             "issuer": self.issuer,
             "authorization_endpoint": self.auth_url,
@@ -538,6 +567,7 @@ class Platform:
                 ],
             },
         }
+        config.update(self.config_changes)
         return Response(json.dumps(config), mimetype="application/json")
 
     def register(self, request: Request) -> Response:
