@@ -173,29 +173,32 @@ def _require_admin() -> None:
 @bp.route("/register", methods=["GET", "POST"])
 @login_required
 def register():
-    """Dynamic registration: a ramp admin confirms, ramp registers with the platform."""
+    """Dynamic registration: an admin confirms, ramp reads the platform's configuration (only
+    then: a link alone never makes ramp fetch anything), the admin checks it, ramp registers."""
     _require_admin()
     config_url = request.values.get("openid_configuration", "")
     token = request.values.get("registration_token") or None
     form = EmptyForm()
+    page = {"config_url": config_url, "token": token, "form": form, "config": None}
+    try:
+        page["origin"] = dynamic.configuration_origin(config_url)
+    except ValidationError as exc:
+        return render("lti/register.html", problems=exc.problems, **page, status=400)
+    if not form.validate_on_submit():
+        return render("lti/register.html", problems=[], **page)
     try:
         config = dynamic.read_configuration(config_url)
     except ValidationError as exc:
-        return render(
-            "lti/register.html", problems=exc.problems, config=None, form=form, status=400
-        )
-    if not form.validate_on_submit():
-        return render(
-            "lti/register.html", problems=[], config=config, form=form,
-            config_url=config_url, token=token,
-        )  # fmt: skip
+        return render("lti/register.html", problems=exc.problems, **page, status=400)
+    if request.form.get("step") != "register":
+        return render("lti/register.html", problems=[], **dict(page, config=config))
     tool = dynamic.ToolUrls(
         url_for("lti.login", _external=True),
         url_for("lti.launch", _external=True),
         url_for("lti.jwks", _external=True),
     )
     registration = dynamic.register_with(
-        config, token, tool, current_app.config["ORGANIZATION_NAME"]
+        config, token, tool, current_app.config["ORGANIZATION_NAME"], config_url
     )
     db.session.commit()
     return render("lti/registered.html", registration=registration)
