@@ -288,3 +288,14 @@ def test_long_login_parameters_are_refused_or_ignored(tool, platform, db):
         allow_redirects=False,
     )  # fmt: skip
     assert response.status_code == 403 and refused_check(response) == "state"
+
+
+def test_login_initiation_is_rate_limited(migrated, app, platform):
+    from tests.conftest import make_app
+    from tests.lti.conftest import login_params
+
+    limited = make_app(migrated, RATELIMIT_ENABLED=True, LTI_LOGIN_RATE_LIMIT="3 per minute")
+    client = limited.test_client()
+    params = login_params(platform, "hint")  # an unregistered platform: a 400 each time
+    statuses = [client.get("/lti/login", query_string=params).status_code for _ in range(4)]
+    assert statuses == [400, 400, 400, 429]

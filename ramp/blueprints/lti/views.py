@@ -11,7 +11,7 @@ from ramp.blueprints.auth.forms import EmptyForm
 from ramp.blueprints.lti import bp
 from ramp.blueprints.lti.forms import DeploymentForm, LinkCohortForm, OptionsForm, RegistrationForm
 from ramp.errors import NotFound, ValidationError
-from ramp.extensions import csrf, db
+from ramp.extensions import csrf, db, limiter
 from ramp.keys.operations import jwks as tool_jwks
 from ramp.lti import claims as c
 from ramp.lti import deep_linking, dynamic, grades, identity, registrations, roster
@@ -53,8 +53,13 @@ def _tool_origin() -> str:
     return request.host_url.rstrip("/")
 
 
+def _login_limit() -> str:
+    return current_app.config["LTI_LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @csrf.exempt
+@limiter.limit(_login_limit)
 def login():
     """Third-party login initiation (GET or POST): answer with the OIDC authentication request."""
     begun = begin_login(
