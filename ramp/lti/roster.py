@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy import true as sa_true
 
 from ramp.accounts.models import Role, utcnow
 from ramp.errors import NotFound, ValidationError
@@ -102,6 +103,21 @@ def sync_roster(context_id: int, progress=None) -> str:
             added += context.cohort.id not in before
         if progress:
             progress("roster", len(present), len(members))
+    # A full roster names everyone in the course: whoever it leaves out has left it.
+    gone = (
+        db.session.execute(
+            select(LtiContextMember).where(
+                LtiContextMember.context_id == context.id,
+                LtiContextMember.active.is_(True),
+                LtiContextMember.user_id.not_in(present) if present else sa_true(),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for member in gone:
+        member.active = False
+    inactive += len(gone)
     result = RosterResult(len(members), pages, added, inactive)
     context.roster_synced_at = utcnow()
     context.roster_summary = str(result)

@@ -296,6 +296,28 @@ def test_the_roster_syncs_on_demand_without_duplicates(tool, platform, ramp_worl
     assert result.exit_code == 0 and "0 hire(s) added" in result.output
 
 
+def test_members_a_full_roster_leaves_out_are_no_longer_active(tool, platform, ramp_world, db, app):
+    from ramp.lti.models import LtiContextMember, LtiIdentity
+
+    platform.members["course-1"] = members(3)
+    launch(tool, platform, sub="teacher", roles=[INSTRUCTOR])
+    platform.members["course-1"] = [m for m in members(3) if m["user_id"] != "s3"]
+    db.session.remove()
+    context = db.session.execute(select(LtiContext)).scalar_one()
+    result = app.test_cli_runner().invoke(args=["lti", "sync-roster", str(context.id)])
+    assert result.exit_code == 0, result.output
+    db.session.remove()
+    active = {
+        identity.subject: member.active
+        for member, identity in db.session.execute(
+            select(LtiContextMember, LtiIdentity).join(
+                LtiIdentity, LtiIdentity.user_id == LtiContextMember.user_id
+            )
+        ).all()
+    }
+    assert active == {"teacher": True, "s1": True, "s2": True, "s3": False, "gone": False}
+
+
 def test_a_roster_never_raises_a_role(tool, platform, ramp_world, db):
     from ramp.accounts.models import Role
     from ramp.lti.models import LtiIdentity
