@@ -124,6 +124,32 @@ def test_launch_pages_may_be_framed_by_registered_platforms_only(tool, platform,
     assert outside.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
+def test_the_lms_origins_of_a_registration_may_frame_ramp(tool, platform, ramp_world):
+    from ramp.extensions import db as tool_db
+    from ramp.lti import registrations
+    from ramp.lti.models import LtiRegistration
+
+    with tool.app.app_context():
+        reg = tool_db.session.execute(select(LtiRegistration)).scalar_one()
+        registrations.set_options(reg, "https://school.lms.example", False)
+        tool_db.session.commit()
+    launched = launch(tool, platform, custom=MODULE)
+    landing = launched.session.get(tool.url + launched.response.headers["Location"])
+    assert "https://school.lms.example" in landing.headers["Content-Security-Policy"]
+
+
+def test_admin_pages_are_never_framed_even_after_a_launch(tool, platform, ramp_world):
+    launched = launch(tool, platform, roles=[ADMINISTRATOR], sub="it-admin", nrps=False)
+    assert launched.response.status_code == 303
+    for path in ("/lti/registrations", "/admin/cohorts"):
+        page = launched.session.get(tool.url + path)
+        assert page.status_code == 200, path
+        assert "frame-ancestors 'self';" in page.headers["Content-Security-Policy"] + ";", path
+        assert page.headers["X-Frame-Options"] == "SAMEORIGIN"
+    home = launched.session.get(tool.url + "/")
+    assert platform.url in home.headers["Content-Security-Policy"]
+
+
 def test_over_https_the_lti_cookies_are_samesite_none_and_secure(app, platform, ramp_world, db):
     from ramp.lti import registrations
 
