@@ -26,9 +26,12 @@ def _platform_on_loopback(app):
 
 
 @pytest.fixture
-def platform():
-    """The simulated LMS, serving on 127.0.0.1."""
+def platform(request):
+    """The simulated LMS, serving on 127.0.0.1; parametrized with "sign-in elsewhere", its
+    authentication endpoint is on another origin than its issuer (localhost)."""
     sim = Platform().start()
+    if getattr(request, "param", None) == "sign-in elsewhere":
+        sim.auth_origin = sim.url.replace("127.0.0.1", "localhost")
     yield sim
     sim.stop()
 

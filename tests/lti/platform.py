@@ -93,6 +93,7 @@ class Platform:
         self.client_id = "ramp-client-1"
         self.deployment_id = "deployment-1"
         self.url = ""
+        self.auth_origin = ""  # the authentication endpoint's origin, when not the issuer's
         self.tool_url = ""
         self.pending: dict[str, LaunchSpec] = {}
         self.line_items: dict[str, list[dict]] = {}
@@ -142,7 +143,7 @@ class Platform:
 
     @property
     def auth_url(self) -> str:
-        return self.url + "/auth"
+        return (self.auth_origin or self.url) + "/auth"
 
     @property
     def token_url(self) -> str:

@@ -124,6 +124,17 @@ def test_launch_pages_may_be_framed_by_registered_platforms_only(tool, platform,
     assert outside.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
+@pytest.mark.parametrize("platform", ["sign-in elsewhere"], indirect=True)
+def test_a_platform_whose_sign_in_is_on_another_origin_than_its_issuer(tool, platform, ramp_world):
+    """Canvas: issuer canvas.instructure.com, authentication at sso.canvaslms.com."""
+    assert not platform.auth_url.startswith(platform.issuer)
+    launched = launch(tool, platform, custom=MODULE)
+    assert launched.response.status_code == 303, launched.response.text
+    landing = launched.session.get(tool.url + launched.response.headers["Location"])
+    csp = landing.headers["Content-Security-Policy"]
+    assert platform.url in csp and platform.auth_origin in csp
+
+
 def test_the_lms_origins_of_a_registration_may_frame_ramp(tool, platform, ramp_world):
     from ramp.extensions import db as tool_db
     from ramp.lti import registrations
