@@ -205,6 +205,38 @@ def test_a_failing_gradebook_is_retried_with_backoff(tool, platform, ramp_world,
     assert (post.status, post.tries, post.last_error) == ("sent", 3, None)
 
 
+def test_a_column_another_delivery_is_making_is_never_made_twice(
+    tool, platform, ramp_world, db, monkeypatch
+):
+    from ramp.lti import grades
+
+    monkeypatch.setattr(grades, "_sleep", lambda seconds: None)
+    launched = launch(tool, platform, custom=MODULE)
+    db.session.remove()
+    context = db.session.execute(select(LtiContext)).scalar_one()
+    # Another worker has reserved the column and is asking the platform for it.
+    db.session.add(LtiLineItem(context_id=context.id, resource_id="module:mini-onboarding/basics",
+                               url="", label="Basics check"))  # fmt: skip
+    db.session.commit()
+    take_check(launched.session, tool, launched.response.headers["Location"], db)
+    assert platform.line_items.get("course-1", []) == [] and platform.score_posts == []
+    db.session.remove()
+    post = db.session.execute(select(LtiScorePost)).scalar_one()
+    assert post.status == "failed" and "another delivery" in post.last_error
+    # Once that worker has filled it in, the score goes to its column.
+    item = db.session.execute(select(LtiLineItem)).scalar_one()
+    item.url = platform.add_line_item("course-1", "Basics check", item.resource_id)
+    db.session.commit()
+    from ramp.extensions import db as tool_db
+
+    with tool.app.app_context():
+        assert grades.retry_failed() == [post.id]
+        tool_db.session.commit()
+        assert grades.deliver(post.id) == "sent"
+    assert [p["lineitem"] for p in platform.score_posts] == [item.url]
+    assert len(platform.line_items["course-1"]) == 1
+
+
 def test_managers_see_passback_status_per_hire(tool, platform, ramp_world, db):
     lead_email, lead_team = ramp_world.lead.email, ramp_world.cohort.team_id
     other_email = ramp_world.other_lead.email
