@@ -25,7 +25,7 @@ def upgrade():
             sa.Column('trust_emails', sa.Boolean(), server_default=sa.false(), nullable=False)
         )
     with op.batch_alter_table('lti_score_posts', schema=None) as batch_op:
-        batch_op.add_column(sa.Column('submitted_at', sa.DateTime(), nullable=True))
+        batch_op.add_column(sa.Column('submitted_at', sa.DateTime(timezone=True), nullable=True))
     with op.batch_alter_table('lti_login_states', schema=None) as batch_op:
         batch_op.drop_column('storage_target')
 
