@@ -103,12 +103,15 @@ def _granted(context: LtiContext, *wanted: str) -> list[str]:
 
 
 def _platform_url(context: LtiContext, url, what: str) -> str:
-    """A URL the platform answered with, if it is one ramp may call for this platform."""
+    """A URL the platform answered with, if it is one ramp may call for this platform.
+
+    A refusal is final (status 400): trying again would meet the same URL.
+    """
     parts = urlsplit(url) if isinstance(url, str) and len(url) <= 1000 else None
     if parts is None or parts.scheme not in ("http", "https"):
-        raise PlatformError(f"the platform named {what} that is not an http(s) URL", 502)
+        raise PlatformError(f"the platform named {what} that is not an http(s) URL", 400)
     if parts.netloc.lower() not in platform_hosts(context.registration):
-        raise PlatformError(f"the platform named {what} on another host ({parts.netloc})", 502)
+        raise PlatformError(f"the platform named {what} on another host ({parts.netloc})", 400)
     return url
 
 

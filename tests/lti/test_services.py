@@ -237,6 +237,20 @@ def test_a_column_another_delivery_is_making_is_never_made_twice(
     assert len(platform.line_items["course-1"]) == 1
 
 
+def test_a_line_item_on_another_host_is_never_called(tool, platform, ramp_world, db):
+    platform.line_items["course-1"] = [{
+        "id": "http://169.254.169.254/lineitems/1", "label": "Basics check",
+        "resourceId": "module:mini-onboarding/basics", "scoreMaximum": 100,
+    }]  # fmt: skip
+    launched = launch(tool, platform, custom=MODULE)
+    take_check(launched.session, tool, launched.response.headers["Location"], db)
+    assert platform.score_posts == []
+    db.session.remove()
+    post = db.session.execute(select(LtiScorePost)).scalar_one()
+    assert (post.status, post.tries) == ("failed", 1) and "another host" in post.last_error
+    assert db.session.execute(select(LtiLineItem)).first() is None  # the reservation is freed
+
+
 def test_managers_see_passback_status_per_hire(tool, platform, ramp_world, db):
     lead_email, lead_team = ramp_world.lead.email, ramp_world.cohort.team_id
     other_email = ramp_world.other_lead.email
