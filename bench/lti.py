@@ -61,7 +61,10 @@ def main() -> None:
     from tests.lti.platform import Platform
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
-    app = create_app({"RATELIMIT_ENABLED": False})
+    # The simulated platform serves plain http on 127.0.0.1, which ramp refuses by default.
+    app = create_app(
+        {"RATELIMIT_ENABLED": False, "LTI_ALLOW_HTTP": True, "LTI_ALLOW_PRIVATE_URLS": True}
+    )
     platform = Platform().start()
     platform.tool_url = "http://localhost"
     with app.app_context():

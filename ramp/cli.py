@@ -549,10 +549,17 @@ lti = click.Group("lti", help="LTI 1.3: platform registrations, rosters, grade p
               help="A deployment id (repeat for several).")  # fmt: skip
 @click.option("--token-audience", default=None,
               help="aud of ramp's client assertion, if not the token URL (Brightspace).")  # fmt: skip
+@click.option("--lms-origin", "lms_origins", multiple=True,
+              help="Where the LMS's course pages are served, if not on the issuer's host "
+                   "(Canvas: https://school.instructure.com); repeat for several.")  # fmt: skip
+@click.option("--trust-emails", is_flag=True,
+              help="The platform verifies addresses: a first launch may enter an existing "
+                   "password-less agent account with the same e-mail.")  # fmt: skip
 @with_appcontext
 def lti_register_command(
-    name, issuer, client_id, login_url, token_url, key_set_url, deployments, token_audience
-):
+    name, issuer, client_id, login_url, token_url, key_set_url, deployments, token_audience,
+    lms_origins, trust_emails,
+):  # fmt: skip
     """Register a platform (an LMS) that launches ramp."""
     from ramp.lti.registrations import register_platform
 
@@ -560,7 +567,7 @@ def lti_register_command(
     try:
         reg = register_platform(
             name, issuer, client_id, login_url, token_url, key_set_url, list(deployments),
-            token_audience=token_audience,
+            token_audience=token_audience, lms_origins=list(lms_origins), trust_emails=trust_emails,
         )  # fmt: skip
     except ValidationError as exc:
         db.session.rollback()
@@ -586,6 +593,34 @@ def lti_add_deployment_command(issuer, client_id, deployments):
     added = add_deployments(reg, list(deployments))
     db.session.commit()
     click.echo(f"added {len(added)} deployment(s) to {reg.name}")
+
+
+@lti.command("options")
+@click.option("--issuer", required=True)
+@click.option("--client-id", required=True)
+@click.option("--lms-origin", "lms_origins", multiple=True,
+              help="An origin the LMS's course pages are served from (replaces the list).")  # fmt: skip
+@click.option("--trust-emails/--no-trust-emails", default=False,
+              help="Whether the platform's e-mail addresses may match existing accounts.")  # fmt: skip
+@with_appcontext
+def lti_options_command(issuer, client_id, lms_origins, trust_emails):
+    """Set a registered platform's LMS origins and whether its e-mails are trusted."""
+    from ramp.lti.registrations import find_registration, set_options
+
+    require_schema()
+    reg = find_registration(issuer, client_id)
+    if reg is None:
+        _fail(f"no platform is registered as {issuer} with client id {client_id}")
+    try:
+        set_options(reg, list(lms_origins), trust_emails)
+    except ValidationError as exc:
+        db.session.rollback()
+        _fail(exc.problems)
+    db.session.commit()
+    origins = ", ".join(reg.lms_origins) or "none"
+    click.echo(
+        f"{reg.name}: LMS origins {origins}; e-mails {'trusted' if trust_emails else 'not trusted'}"
+    )
 
 
 @lti.command("list")

@@ -68,5 +68,11 @@ def build_config(instance_path: str) -> dict:
         # Grade passback: tries per score, and the first wait (doubled after each failure).
         "LTI_SCORE_TRIES": int(os.environ.get("RAMP_LTI_SCORE_TRIES", 5)),
         "LTI_RETRY_BASE_SECONDS": float(os.environ.get("RAMP_LTI_RETRY_BASE_SECONDS", 2)),
+        # Platform URLs ramp calls must be https and on public addresses; these let it call
+        # plain http and private or loopback addresses (a platform on the same network).
+        "LTI_ALLOW_HTTP": os.environ.get("RAMP_LTI_ALLOW_HTTP", "0") == "1",
+        "LTI_ALLOW_PRIVATE_URLS": os.environ.get("RAMP_LTI_ALLOW_PRIVATE_URLS", "0") == "1",
+        # Login initiations per visitor address (each one writes a launch state).
+        "LTI_LOGIN_RATE_LIMIT": os.environ.get("RAMP_LTI_LOGIN_RATE_LIMIT", "60 per minute"),
         "MAX_CONTENT_LENGTH": int(os.environ.get("RAMP_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)),
     }

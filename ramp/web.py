@@ -49,16 +49,54 @@ def error_page(status: int, title: str, message: str):
     return render_template("errors/error.html", status=status, title=title, message=message), status
 
 
-def framing_platforms() -> tuple[str, ...] | None:
-    """Origins of registered platforms when this page may sit in an LMS iframe, else None.
+# Pages an LMS iframe may hold after a launch: the learner's and the instructor's, never
+# admin pages (an admin who launched from a course still gets those unframed).
+FRAMED_AFTER_LAUNCH = {"learner", "board", "main"}
+NEVER_FRAMED = {"lti.registrations_page", "lti.add_deployment", "lti.registration_options"}
 
-    LTI pages (the launch and what follows it in a session that came through a launch)
-    may be framed by the platforms ramp is registered with; every other page only by ramp.
+
+def _registering_origin() -> str | None:
+    """The origin of the platform that opened dynamic registration, on its pages and on the
+    sign-in that leads to them: the platform shows them in its own iframe."""
+    from urllib.parse import parse_qs, urlsplit
+
+    from ramp.errors import ValidationError
+    from ramp.lti.dynamic import configuration_origin
+
+    if request.endpoint == "lti.register":
+        url = request.values.get("openid_configuration", "")
+    elif request.endpoint == "auth.login":
+        after = urlsplit(request.args.get("next") or "")
+        if after.netloc or after.path != "/lti/register":
+            return None
+        url = (parse_qs(after.query).get("openid_configuration") or [""])[0]
+    else:
+        return None
+    try:
+        return configuration_origin(url)
+    except ValidationError:
+        return None
+
+
+def framing_platforms() -> tuple[str, ...] | None:
+    """Origins that may frame this page, or None when only ramp may.
+
+    LTI pages, and the learner and instructor pages of a session that came through a launch,
+    may be framed by the registered platforms (their issuer, login and LMS origins); the
+    dynamic registration pages by the platform registering ramp; every other page only by
+    ramp.
     """
     from flask import session
     from sqlalchemy.exc import SQLAlchemyError
 
-    if request.blueprint != "lti" and not session.get("lti"):
+    registering = _registering_origin()
+    if registering:
+        return (registering,)
+    if request.endpoint in NEVER_FRAMED:
+        return None
+    if request.blueprint != "lti" and not (
+        session.get("lti") and request.blueprint in FRAMED_AFTER_LAUNCH
+    ):
         return None
     from ramp.lti.registrations import platform_origins
 

@@ -29,7 +29,8 @@ SCOPE_LINEITEM_READONLY = "https://purl.imsglobal.org/spec/lti-ags/scope/lineite
 SCOPE_SCORE = "https://purl.imsglobal.org/spec/lti-ags/scope/score"
 SCOPE_RESULT = "https://purl.imsglobal.org/spec/lti-ags/scope/result.readonly"
 SCOPE_NRPS = "https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly"
-TOOL_SCOPES = (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE, SCOPE_RESULT, SCOPE_NRPS)
+# What ramp asks platforms for; it reads no results, so not SCOPE_RESULT.
+TOOL_SCOPES = (SCOPE_LINEITEM, SCOPE_LINEITEM_READONLY, SCOPE_SCORE, SCOPE_NRPS)
 
 MEDIA_LINEITEM = "application/vnd.ims.lis.v2.lineitem+json"
 MEDIA_LINEITEMS = "application/vnd.ims.lis.v2.lineitemcontainer+json"
@@ -38,9 +39,3 @@ MEDIA_MEMBERSHIPS = "application/vnd.ims.lti-nrps.v2.membershipcontainer+json"
 
 TOOL_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-tool-configuration"
 PLATFORM_CONFIGURATION = "https://purl.imsglobal.org/spec/lti-platform-configuration"
-
-ROLE_PREFIXES = (
-    "http://purl.imsglobal.org/vocab/lis/v2/membership#",
-    "http://purl.imsglobal.org/vocab/lis/v2/institution/person#",
-    "http://purl.imsglobal.org/vocab/lis/v2/system/person#",
-)

@@ -12,7 +12,7 @@ class LaunchError(RampError):
 
 
 class CookiesBlocked(LaunchError):
-    """The browser sent no state cookie: start again in a new window (or use platform storage)."""
+    """The browser sent no state cookie: start again in a new window, where it is first-party."""
 
     def __init__(self, login_params: dict):
         self.login_params = login_params

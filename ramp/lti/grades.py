@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import time
-from datetime import datetime
+from datetime import UTC, datetime
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from flask import current_app
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 
 from ramp.accounts.models import utcnow
@@ -22,6 +22,7 @@ from ramp.lti.models import (
     LtiResourceLink,
     LtiScorePost,
 )
+from ramp.lti.registrations import platform_hosts
 from ramp.lti.services import publish_signing_key, service_call
 
 SCORE_MAXIMUM = 100.0
@@ -73,6 +74,7 @@ def queue_scores(attempt: Attempt) -> list[LtiScorePost]:
             label=assessment.title,
             lineitem_url=placed.lineitem_url if placed else None,
             score_given=float(attempt.score),
+            submitted_at=attempt.submitted_at,
             score_maximum=SCORE_MAXIMUM,
         )
         db.session.add(post)
@@ -89,49 +91,99 @@ def send_scores(posts: list[LtiScorePost]) -> None:
         jobs.submit(f"grade passback {post.id}", "ramp.lti.grades.deliver", post.id)
 
 
+def _granted(context: LtiContext, *wanted: str) -> list[str]:
+    """The first of `wanted` the course's AGS claim grants, as the scopes to ask a token for."""
+    for scope in wanted:
+        if scope in (context.ags_scopes or []):
+            return [scope]
+    raise PlatformError(
+        f"the course does not grant ramp {' or '.join(wanted)} (Assignment and Grade Services)",
+        403,
+    )
+
+
+def _platform_url(context: LtiContext, url, what: str) -> str:
+    """A URL the platform answered with, if it is one ramp may call for this platform.
+
+    A refusal is final (status 400): trying again would meet the same URL.
+    """
+    parts = urlsplit(url) if isinstance(url, str) and len(url) <= 1000 else None
+    if parts is None or parts.scheme not in ("http", "https"):
+        raise PlatformError(f"the platform named {what} that is not an http(s) URL", 400)
+    if parts.netloc.lower() not in platform_hosts(context.registration):
+        raise PlatformError(f"the platform named {what} on another host ({parts.netloc})", 400)
+    return url
+
+
+def _reserve_line_item(context: LtiContext, post: LtiScorePost) -> LtiLineItem | str:
+    """The known line item URL, or a reserved (committed, URL-less) row this delivery fills.
+
+    The reservation is made before asking the platform, so two deliveries for the same check
+    never both create a column: the second one waits for the first (tries again later).
+    """
+    query = select(LtiLineItem).where(
+        LtiLineItem.context_id == context.id, LtiLineItem.resource_id == post.resource_id
+    )
+    known = db.session.execute(query).scalar_one_or_none()
+    if known is not None and known.url:
+        return known.url
+    if known is None:
+        try:
+            with db.session.begin_nested():
+                known = LtiLineItem(
+                    context_id=context.id, resource_id=post.resource_id, url="", label=post.label
+                )
+                db.session.add(known)
+            db.session.commit()
+            return known
+        except IntegrityError:
+            db.session.rollback()
+    raise PlatformError("another delivery is making this check's gradebook column")
+
+
 def _line_item(context: LtiContext, post: LtiScorePost) -> str:
     """The URL of the course's line item for this check: found or made once, never twice."""
-    known = db.session.execute(
-        select(LtiLineItem).where(
-            LtiLineItem.context_id == context.id, LtiLineItem.resource_id == post.resource_id
-        )
-    ).scalar_one_or_none()
-    if known is not None:
-        return known.url
+    reserved = _reserve_line_item(context, post)
+    if isinstance(reserved, str):
+        return reserved
     registration = context.registration
-    scopes = [c.SCOPE_LINEITEM, c.SCOPE_SCORE]
     separator = "&" if "?" in context.lineitems_url else "?"
-
-    found = service_call(
-        registration, scopes, "GET",
-        f"{context.lineitems_url}{separator}resource_id={quote(post.resource_id)}",
-        headers={"Accept": c.MEDIA_LINEITEMS},
-    ).json()  # fmt: skip
-    items = (
-        [i for i in found if isinstance(i, dict) and i.get("id")] if isinstance(found, list) else []
-    )
-    if items:
-        url = items[0]["id"]
-    else:
-        made = service_call(
-            registration, scopes, "POST", context.lineitems_url,
-            body={"scoreMaximum": SCORE_MAXIMUM, "label": post.label,
-                  "resourceId": post.resource_id, "tag": "ramp-knowledge-check"},
-            content_type=c.MEDIA_LINEITEM, headers={"Accept": c.MEDIA_LINEITEM},
-        ).json()  # fmt: skip
-        if not isinstance(made, dict) or not made.get("id"):
-            raise PlatformError("the platform made a line item but did not say its URL")
-        url = made["id"]
     try:
-        with db.session.begin_nested():
-            db.session.add(
-                LtiLineItem(
-                    context_id=context.id, resource_id=post.resource_id, url=url, label=post.label
-                )
-            )
-    except IntegrityError:
-        pass  # another worker recorded it first; the platform's own check kept it single
+        found = service_call(
+            registration, _granted(context, c.SCOPE_LINEITEM_READONLY, c.SCOPE_LINEITEM), "GET",
+            f"{context.lineitems_url}{separator}resource_id={quote(post.resource_id)}",
+            headers={"Accept": c.MEDIA_LINEITEMS},
+        ).json()  # fmt: skip
+        items = (
+            [i for i in found if isinstance(i, dict) and i.get("id")]
+            if isinstance(found, list)
+            else []
+        )
+        if items:
+            url = _platform_url(context, items[0]["id"], "a line item")
+        else:
+            made = service_call(
+                registration, _granted(context, c.SCOPE_LINEITEM), "POST", context.lineitems_url,
+                body={"scoreMaximum": SCORE_MAXIMUM, "label": post.label,
+                      "resourceId": post.resource_id, "tag": "ramp-knowledge-check"},
+                content_type=c.MEDIA_LINEITEM, headers={"Accept": c.MEDIA_LINEITEM},
+            ).json()  # fmt: skip
+            if not isinstance(made, dict) or not made.get("id"):
+                raise PlatformError("the platform made a line item but did not say its URL")
+            url = _platform_url(context, made["id"], "the line item it made")
+    except Exception:
+        db.session.rollback()
+        db.session.execute(delete(LtiLineItem).where(LtiLineItem.id == reserved.id))
+        db.session.commit()  # free the reservation: the next try asks the platform again
+        raise
+    reserved.url = url
     return url
+
+
+def score_timestamp(moment: datetime) -> str:
+    """An ISO 8601 timestamp with milliseconds and the UTC offset, as AGS wants."""
+    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+    return aware.astimezone(UTC).isoformat(timespec="milliseconds")
 
 
 def _post(post: LtiScorePost) -> None:
@@ -140,16 +192,24 @@ def _post(post: LtiScorePost) -> None:
         post.lineitem_url = _line_item(context, post)
         db.session.commit()  # the line item is known now, whatever happens to the score
     lineitem = post.lineitem_url
-    stamp: datetime = utcnow()
     service_call(
-        context.registration, [c.SCOPE_SCORE, c.SCOPE_LINEITEM], "POST", scores_url(lineitem),
+        context.registration, _granted(context, c.SCOPE_SCORE), "POST", scores_url(lineitem),
         body={
             "userId": post.subject, "scoreGiven": post.score_given,
             "scoreMaximum": post.score_maximum, "activityProgress": "Completed",
-            "gradingProgress": "FullyGraded", "timestamp": stamp.isoformat(timespec="milliseconds"),
+            "gradingProgress": "FullyGraded",
+            "timestamp": score_timestamp(post.submitted_at or post.created_at),
         },
         content_type=c.MEDIA_SCORE,
     )  # fmt: skip
+
+
+def retry_delay(tries: int, base: float) -> float:
+    """Seconds to wait after the `tries`-th failed try: base, then doubled each time."""
+    return base * 2 ** (tries - 1)
+
+
+_sleep = time.sleep  # replaced in tests, to see the waits without waiting
 
 
 def deliver(post_id: int, progress=None) -> str:
@@ -174,7 +234,7 @@ def deliver(post_id: int, progress=None) -> str:
             db.session.commit()
             if give_up:
                 return "failed"
-            time.sleep(base * 2 ** (post.tries - 1))
+            _sleep(retry_delay(post.tries, base))
             continue
         post.tries += 1
         post.status, post.sent_at, post.last_error = "sent", utcnow(), None
@@ -184,11 +244,12 @@ def deliver(post_id: int, progress=None) -> str:
 
 
 def retry_failed() -> list[int]:
-    """Put failed score posts back in the queue (after the platform is fixed)."""
+    """Put failed score posts back in the queue (after the platform is fixed).
+
+    Posts still retrying are left alone: their delivery is still running and would send twice.
+    """
     ids = list(
-        db.session.execute(
-            select(LtiScorePost.id).where(LtiScorePost.status.in_(["failed", "retrying"]))
-        ).scalars()
+        db.session.execute(select(LtiScorePost.id).where(LtiScorePost.status == "failed")).scalars()
     )
     for post in db.session.execute(select(LtiScorePost).where(LtiScorePost.id.in_(ids))).scalars():
         post.status, post.tries = "queued", 0

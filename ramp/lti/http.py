@@ -1,16 +1,75 @@
-"""Calls to platform services over HTTP (standard library only), with a timeout."""
+"""Calls to platform services over HTTP (standard library only), with a timeout.
+
+Every URL ramp calls comes from a platform (a registration, a launch, a configuration), so
+the opener refuses what a platform should never make ramp reach: schemes other than
+http(s), plain http outside debugging and tests unless configured (LTI_ALLOW_HTTP), and
+private, loopback and link-local addresses unless configured (LTI_ALLOW_PRIVATE_URLS). A
+redirect is checked the same way, and an Authorization header never follows it to
+another host.
+"""
 
 from __future__ import annotations
 
+import ipaddress
 import json
+import re
+import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
-from urllib.parse import urlencode
+from urllib.parse import urlencode, urlsplit
 
 from ramp.lti.errors import PlatformError
 
 TIMEOUT = 10
+
+
+def _allowed() -> tuple[bool, bool]:
+    """(plain http allowed, private addresses allowed), from the app's configuration."""
+    from flask import current_app, has_app_context
+
+    if not has_app_context():
+        return False, False
+    config = current_app.config
+    http = bool(config.get("LTI_ALLOW_HTTP")) or current_app.debug or current_app.testing
+    return http, bool(config.get("LTI_ALLOW_PRIVATE_URLS"))
+
+
+def check_url(url: str) -> None:
+    """Refuse a URL ramp must not call (see the module's docstring): a PlatformError."""
+    allow_http, allow_private = _allowed()
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise PlatformError(f"{url[:200]} is not an http(s) URL; ramp calls no other kind")
+    if parts.scheme == "http" and not allow_http:
+        raise PlatformError(f"{url[:200]} is plain http; platform services must use https")
+    if allow_private:
+        return
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+    except (socket.gaierror, UnicodeError, ValueError) as exc:
+        raise PlatformError(f"{parts.hostname} could not be resolved: {exc}") from None
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0].split("%")[0])
+        if not address.is_global or address.is_multicast:
+            raise PlatformError(
+                f"{parts.hostname} is a private, loopback or link-local address ({address}); "
+                "ramp does not call those unless RAMP_LTI_ALLOW_PRIVATE_URLS=1"
+            )
+
+
+class _Redirects(urllib.request.HTTPRedirectHandler):
+    """Follow a redirect only to a URL ramp may call; credentials stay with their host."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        check_url(newurl)
+        new = super().redirect_request(req, fp, code, msg, headers, newurl)
+        if new is not None and urlsplit(newurl).netloc != urlsplit(req.full_url).netloc:
+            new.remove_header("Authorization")
+        return new
+
+
+_opener = urllib.request.build_opener(_Redirects)
 
 
 @dataclass(frozen=True)
@@ -31,19 +90,20 @@ class Answer:
             ) from None
 
     def links(self) -> dict[str, str]:
-        """The Link header as {rel: url} (RFC 8288, the forms platforms send)."""
-        found = {}
-        for part in self.headers.get("link", "").split(","):
-            pieces = [p.strip() for p in part.split(";")]
-            if not pieces[0].startswith("<"):
-                continue
-            url = pieces[0][1:-1]
-            for param in pieces[1:]:
-                name, _, value = param.partition("=")
-                if name.strip().lower() == "rel":
-                    for rel in value.strip().strip('"').split():
-                        found[rel] = url
+        """The Link header as {rel: url}, parsed per RFC 8288 (commas may sit inside <URL>
+        and inside quoted parameters)."""
+        found: dict[str, str] = {}
+        for match in LINK_VALUE.finditer(self.headers.get("link", "")):
+            url, params = match.group(1), match.group(2)
+            for name, quoted, bare in LINK_PARAM.findall(params):
+                if name.lower() == "rel":
+                    for rel in (quoted or bare).split():
+                        found.setdefault(rel.lower(), url)
         return found
+
+
+LINK_VALUE = re.compile(r'<([^>]*)>((?:\s*;\s*[^;,=\s]+\s*(?:=\s*(?:"[^"]*"|[^;,\s]*))?)*)')
+LINK_PARAM = re.compile(r';\s*([^;,=\s]+)\s*(?:=\s*(?:"([^"]*)"|([^;,\s]*)))?')
 
 
 def call(
@@ -65,9 +125,10 @@ def call(
         data = json.dumps(body).encode()
         headers["Content-Type"] = content_type
     headers.setdefault("User-Agent", "ramp-lti")
+    check_url(url)
     request = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
-        with urllib.request.urlopen(request, timeout=TIMEOUT) as response:
+        with _opener.open(request, timeout=TIMEOUT) as response:
             return Answer(
                 response.status,
                 {k.lower(): v for k, v in response.headers.items()},

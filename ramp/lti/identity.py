@@ -31,20 +31,21 @@ ROLE_RANK = {Role.AGENT: 0, Role.MANAGER: 1, Role.ADMIN: 2}
 TARGET_RE = re.compile(r"^(home|board|ramp|curriculum:[\w-]+|module:[\w-]+/[\w-]+)$")
 
 
+LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
+MANAGER_ROLES = {LIS + "membership#Instructor", LIS + "membership#ContentDeveloper"}
+ADMIN_ROLES = {LIS + "institution/person#Administrator", LIS + "system/person#Administrator"}
+# LTI 1.3 lets context roles be sent by their short names alone.
+SHORT_MANAGER_ROLES = {"Instructor", "ContentDeveloper"}
+
+
 def platform_role(roles: list[str]) -> Role:
-    """LIS roles to a ramp role: Administrator → admin; Instructor, ContentDeveloper → manager."""
-    names = set()
-    for role in roles or []:
-        if not isinstance(role, str):
-            continue
-        short = role
-        for prefix in c.ROLE_PREFIXES:
-            if role.startswith(prefix):
-                short = role[len(prefix) :]
-        names.add(short.split("#")[-1].split("/")[0])
-    if "Administrator" in names:
+    """LIS roles to a ramp role, exactly: institution or system Administrator → admin;
+    course Instructor or ContentDeveloper → manager; anything else (Learner, Mentor, a
+    TeachingAssistant sub-role, a course-level Administrator) → agent."""
+    names = {r.strip() for r in roles or [] if isinstance(r, str)}
+    if names & ADMIN_ROLES:
         return Role.ADMIN
-    if names & {"Instructor", "ContentDeveloper", "TeachingAssistant", "Mentor"}:
+    if names & MANAGER_ROLES or names & SHORT_MANAGER_ROLES:
         return Role.MANAGER
     return Role.AGENT
 
@@ -55,23 +56,31 @@ def _fallback_email(issuer: str, subject: str) -> str:
     return f"lti-{digest}@{host}.invalid"
 
 
-def _may_link(user: User, issuer: str) -> bool:
-    """Whether a launch may sign in as an existing account found by e-mail.
+def _may_link(user: User, registration: LtiRegistration) -> bool:
+    """Whether a launch or roster entry may become an existing account found by e-mail.
 
-    Only an agent account with no password (made by a roster or an import) and no identity
-    from this platform yet: a platform must not be able to claim a manager's or an admin's
-    account by sending their address.
+    Only when an admin marked the platform as trusting its users' addresses, only an agent
+    account with no password (made by a roster or an import), and only one no platform
+    identity signs in as yet: a platform must not be able to claim a manager's, an admin's
+    or another platform user's account by sending their address.
     """
+    if not registration.trust_emails:
+        return False
     if user.role is not Role.AGENT or user.password_hash is not None:
         return False
-    linked = select(LtiIdentity.id).where(
-        LtiIdentity.user_id == user.id, LtiIdentity.issuer == issuer
-    )
+    linked = select(LtiIdentity.id).where(LtiIdentity.user_id == user.id)
     return db.session.execute(linked).first() is None
 
 
-def user_for(issuer: str, subject: str, person: dict, role: Role) -> User:
-    """The ramp user of (issuer, sub): made at first sight, with the name and e-mail sent."""
+def user_for(
+    registration: LtiRegistration, subject: str, person: dict, role: Role, raise_role: bool = True
+) -> User:
+    """The ramp user of (issuer, sub): made at first sight, with the name and e-mail sent.
+
+    A launch may raise the user's ramp role to the one its roles map to (never lower it);
+    a roster (`raise_role=False`) never changes a role.
+    """
+    issuer = registration.issuer
     identity = db.session.execute(
         select(LtiIdentity).where(LtiIdentity.issuer == issuer, LtiIdentity.subject == subject)
     ).scalar_one_or_none()
@@ -84,23 +93,24 @@ def user_for(issuer: str, subject: str, person: dict, role: Role) -> User:
         if name and user.name != name[:120]:
             user.name = name[:120]
     else:
-        valid = bool(email) and bool(EMAIL_RE.match(email))
+        valid = bool(email) and len(email) <= 254 and bool(EMAIL_RE.match(email))
         user = find_user_by_email(email) if valid else None
-        if user is not None and not _may_link(user, issuer):
+        if user is not None and not _may_link(user, registration):
             user, valid = None, False  # the address is taken by an account a launch may not enter
         if user is None:
             user = User(
                 email=email if valid else _fallback_email(issuer, subject),
                 name=(name or "Learner " + subject[:40])[:120],
-                role=role,
+                role=role if raise_role else Role.AGENT,
             )
             db.session.add(user)
             db.session.flush()
         identity = LtiIdentity(issuer=issuer, subject=subject, user=user)
         db.session.add(identity)
-    if ROLE_RANK[role] > ROLE_RANK[user.role]:
+    if raise_role and ROLE_RANK[role] > ROLE_RANK[user.role]:
         user.role = role  # the platform may raise a role, never lower one ramp gave
-    identity.last_launch_at = utcnow()
+    if raise_role:
+        identity.last_launch_at = utcnow()
     db.session.flush()
     return user
 
@@ -235,10 +245,9 @@ class Admission:
 def admit(launch: Launch) -> Admission:
     """Sign the launch's user in to ramp terms: user, course, cohort, placement, enrollment."""
     claims = launch.claims
-    issuer = launch.registration.issuer
     roles = [r for r in claims.get(c.ROLES, []) if isinstance(r, str)]
     role = platform_role(roles)
-    user = user_for(issuer, claims["sub"], claims, role)
+    user = user_for(launch.registration, claims["sub"], claims, role)
     context = context_for(launch.registration, launch.deployment_id, claims.get(c.CONTEXT))
     services = claims.get(c.AGS_ENDPOINT) if isinstance(claims.get(c.AGS_ENDPOINT), dict) else {}
     if services.get("lineitems"):

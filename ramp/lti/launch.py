@@ -20,13 +20,21 @@ from ramp.extensions import db
 from ramp.lti import claims as c
 from ramp.lti.errors import CookiesBlocked, LaunchError
 from ramp.lti.models import LtiLoginState, LtiRegistration
-from ramp.lti.registrations import find_registration, has_deployment, platform_key
+from ramp.lti.registrations import (
+    find_registration,
+    has_deployment,
+    platform_hosts,
+    platform_key,
+)
 
 STATE_LIFETIME = timedelta(minutes=10)
 # Used and expired states are kept this much longer, so a replay is named as one.
 STATE_KEPT = timedelta(hours=1)
 LEEWAY = 30  # seconds of clock difference allowed between platform and ramp
 STATE_COOKIE = "ramp-lti-state-"
+MAX_PARAM = 2000  # characters of one login initiation parameter
+MAX_TEXT = 1000  # characters of a text claim ramp reads
+MAX_ID = 255  # characters of an id claim ramp keeps (sub, context and resource link ids)
 LOGIN_PARAMS = (
     "iss",
     "login_hint",
@@ -44,12 +52,15 @@ class LoginRedirect:
     url: str
     state: str
     nonce: str
-    storage_target: str | None
-    auth_origin: str
 
 
 def begin_login(params: dict, redirect_uri: str, tool_origin: str) -> LoginRedirect:
     """Answer a third-party login initiation with an OIDC authentication request."""
+    for name, value in params.items():
+        if len(value) > MAX_PARAM:
+            raise LaunchError(
+                name, f"the login initiation's {name} is longer than {MAX_PARAM} characters", 400
+            )
     issuer = (params.get("iss") or "").strip()
     if not issuer:
         raise LaunchError("iss", "the login initiation has no issuer (iss)", 400)
@@ -73,14 +84,12 @@ def begin_login(params: dict, redirect_uri: str, tool_origin: str) -> LoginRedir
     cleanup_states()
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = utcnow()
-    storage_target = (params.get("lti_storage_target") or "").strip() or None
     db.session.add(
         LtiLoginState(
             state=state,
             nonce=nonce,
             registration_id=registration.id,
             login_params={k: params[k] for k in LOGIN_PARAMS if params.get(k)},
-            storage_target=storage_target,
             created_at=now,
             expires_at=now + STATE_LIFETIME,
         )
@@ -100,14 +109,7 @@ def begin_login(params: dict, redirect_uri: str, tool_origin: str) -> LoginRedir
     if params.get("lti_message_hint"):
         query["lti_message_hint"] = params["lti_message_hint"]
     separator = "&" if "?" in registration.login_url else "?"
-    auth = urlsplit(registration.login_url)
-    return LoginRedirect(
-        registration.login_url + separator + urlencode(query),
-        state,
-        nonce,
-        storage_target,
-        f"{auth.scheme}://{auth.netloc}",
-    )
+    return LoginRedirect(registration.login_url + separator + urlencode(query), state, nonce)
 
 
 def _aware(moment: datetime) -> datetime:
@@ -131,18 +133,20 @@ def cleanup_states(force: bool = False) -> int:
     return result.rowcount or 0
 
 
-def use_state(
-    state: str | None, id_token: str | None, cookie: str | None, stored: str | None = None
-) -> LtiLoginState:
+def use_state(state: str | None, id_token: str | None, cookie: str | None) -> LtiLoginState:
     """Use up the state of a launch, once; refuse a forged, expired, replayed or unbound one.
 
-    `cookie` is the state cookie set at login initiation; `stored` the state the browser read
-    back from platform storage when the platform offered it instead of cookies.
+    `cookie` is the state cookie set at login initiation in this browser. Nothing else binds
+    the launch to the browser that began it: a state echoed back by the page (from platform
+    storage, say) proves nothing, since whoever began the login knows it too, and accepting
+    it would let them sign a victim's browser in as themselves (login CSRF).
     """
     if not id_token:
         raise LaunchError("id_token", "the launch carries no id_token", 400)
     if not state:
         raise LaunchError("state", "the launch carries no state", 400)
+    if len(state) > 200:
+        raise LaunchError("state", "the launch's state is not one ramp issued (too long)", 403)
     row = db.session.execute(
         select(LtiLoginState).where(LtiLoginState.state == state)
     ).scalar_one_or_none()
@@ -157,10 +161,8 @@ def use_state(
         )
     if _aware(row.expires_at) <= now:
         raise LaunchError("state", "the launch took too long and its state expired", 403)
-    if cookie != state and not (row.storage_target and stored == state):
-        if cookie is None and stored is None:
-            if row.storage_target:
-                raise StorageNeeded(row)
+    if cookie != state:
+        if cookie is None:
             raise CookiesBlocked(row.login_params)
         raise LaunchError("state", "the launch's state does not match this browser's", 403)
     used = db.session.execute(
@@ -181,14 +183,6 @@ def use_state(
             )
         raise LaunchError("state", "the launch took too long and its state expired", 403)
     return row
-
-
-class StorageNeeded(LaunchError):
-    """No cookie came back, but the platform offered storage: read the state from there."""
-
-    def __init__(self, row: LtiLoginState):
-        self.row = row
-        super().__init__("state cookie", "the state must be read from platform storage", 403)
 
 
 @dataclass(frozen=True)
@@ -252,6 +246,8 @@ def validate_id_token(id_token: str, login: LtiLoginState, now: datetime | None 
         raise LaunchError("exp", "the id_token has expired") from None
     except jwt.ImmatureSignatureError:
         raise LaunchError("iat", "the id_token was issued in the future") from None
+    except jwt.exceptions.InvalidSubjectError:
+        raise LaunchError("sub", "the launch's sub claim is not a string", 400) from None
     except jwt.MissingRequiredClaimError as exc:
         raise LaunchError(exc.claim, f"the id_token has no {exc.claim} claim") from None
     except jwt.PyJWTError as exc:
@@ -268,6 +264,100 @@ def validate_id_token(id_token: str, login: LtiLoginState, now: datetime | None 
     return check_message(registration, verified)
 
 
+def _refuse(name: str, why: str):
+    raise LaunchError(name, f"the launch's {name} claim {why}", 400)
+
+
+def _text(value, name: str, limit: int = MAX_TEXT, required: bool = False) -> str | None:
+    """A string claim (or None when absent); refused when of another type or too long."""
+    if value is None:
+        if required:
+            _refuse(name, "is missing")
+        return None
+    if not isinstance(value, str):
+        _refuse(name, f"is a {type(value).__name__}, not a string")
+    if len(value) > limit:
+        _refuse(name, f"is longer than {limit} characters")
+    return value
+
+
+def _texts(value, name: str, required: bool = False) -> list[str] | None:
+    """A list-of-strings claim (or None when absent)."""
+    if value is None and not required:
+        return None
+    if not isinstance(value, list) or len(value) > 200:
+        _refuse(name, "is not a list of strings")
+    for item in value:
+        _text(item, name)
+    return value
+
+
+def _object(value, name: str) -> dict:
+    """An object claim ({} when absent)."""
+    if value is None:
+        return {}
+    if not isinstance(value, dict):
+        _refuse(name, f"is a {type(value).__name__}, not an object")
+    return value
+
+
+def _service_url(value, name: str, hosts: frozenset[str] | None, required: bool = False):
+    """An http(s) URL claim; a service ramp calls must be on one of the platform's hosts."""
+    url = _text(value, name, limit=1000, required=required)
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        _refuse(name, "is not an http(s) URL")
+    if hosts is not None and parts.netloc.lower() not in hosts:
+        _refuse(
+            name,
+            f"points at {parts.netloc}, which is not a host of the registered platform "
+            "(an admin can add it to the registration's LMS origins)",
+        )
+    return url
+
+
+def check_claims(registration: LtiRegistration, claims: dict, message_type: str) -> None:
+    """Every claim ramp reads has the type and size it should: a 400 naming the one that does
+    not, so no later step meets a list where it expects a name, nor calls a foreign host."""
+    hosts = platform_hosts(registration)
+    _text(claims.get("sub"), "sub", limit=MAX_ID, required=True)
+    for name in ("name", "given_name", "family_name", "email"):
+        _text(claims.get(name), name)
+    _texts(claims.get(c.ROLES), "roles", required=True)
+    context = _object(claims.get(c.CONTEXT), "context")
+    _text(context.get("id"), "context.id", limit=MAX_ID)
+    _text(context.get("title"), "context.title")
+    _text(context.get("label"), "context.label")
+    custom = _object(claims.get(c.CUSTOM), "custom")
+    _text(custom.get("ramp_target"), "custom.ramp_target", limit=300)
+    ags = _object(claims.get(c.AGS_ENDPOINT), "endpoint")
+    _service_url(ags.get("lineitems"), "endpoint.lineitems", hosts)
+    _service_url(ags.get("lineitem"), "endpoint.lineitem", hosts)
+    _texts(ags.get("scope"), "endpoint.scope")
+    nrps = _object(claims.get(c.NRPS), "namesroleservice")
+    _service_url(
+        nrps.get("context_memberships_url"), "namesroleservice.context_memberships_url", hosts
+    )
+    if message_type == c.RESOURCE_LINK_REQUEST:
+        link = _object(claims.get(c.RESOURCE_LINK), "resource_link")
+        _text(link.get("id"), "resource_link.id", limit=MAX_ID, required=True)
+        _text(link.get("title"), "resource_link.title")
+        _service_url(claims.get(c.TARGET_LINK_URI), "target_link_uri", None, required=True)
+    else:
+        settings = _object(claims.get(c.DL_SETTINGS), "deep_linking_settings")
+        _service_url(
+            settings.get("deep_link_return_url"), "deep_linking_settings.deep_link_return_url",
+            hosts, required=True,
+        )  # fmt: skip
+        _texts(settings.get("accept_types"), "deep_linking_settings.accept_types")
+        _text(settings.get("title"), "deep_linking_settings.title")
+        for flag in ("accept_multiple", "accept_lineitem"):
+            if not isinstance(settings.get(flag, True), bool):
+                _refuse(f"deep_linking_settings.{flag}", "is not true or false")
+
+
 def check_message(registration: LtiRegistration, verified: dict) -> Launch:
     """The LTI Core checks of a verified id_token: version, deployment, type, required claims."""
     if verified.get(c.VERSION) != c.LTI_VERSION:
@@ -277,6 +367,7 @@ def check_message(registration: LtiRegistration, verified: dict) -> Launch:
     deployment_id = verified.get(c.DEPLOYMENT_ID)
     if not deployment_id or not isinstance(deployment_id, str):
         raise LaunchError("deployment_id", "the launch names no deployment", 400)
+    _text(deployment_id, "deployment_id", limit=MAX_ID)
     if not has_deployment(registration, deployment_id):
         raise LaunchError(
             "deployment_id",
@@ -302,4 +393,5 @@ def check_message(registration: LtiRegistration, verified: dict) -> Launch:
             raise LaunchError(
                 "deep_linking_settings", "the deep-linking request has no return URL", 400
             )
+    check_claims(registration, verified, message_type)
     return Launch(registration, deployment_id, message_type, verified)

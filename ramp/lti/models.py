@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
+import sqlalchemy as sa
 from sqlalchemy import JSON, ForeignKey, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -27,6 +28,12 @@ class LtiRegistration(db.Model):
     # The `aud` of ramp's client assertion when the platform wants other than its token URL
     # (Brightspace: https://api.brightspace.com/auth/token).
     token_audience: Mapped[str | None] = mapped_column(String(1000))
+    # Where the LMS's course pages are served, when not on the issuer's or login URL's host
+    # (Canvas: https://school.instructure.com): they may frame ramp and host its services.
+    lms_origins: Mapped[list] = mapped_column(JSON, default=list, server_default=sa.text("'[]'"))
+    # Whether launches and rosters may find an existing ramp account by the e-mail address
+    # the platform sends; only for platforms that verify their users' addresses.
+    trust_emails: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     deployments: Mapped[list[LtiDeployment]] = relationship(
@@ -63,7 +70,6 @@ class LtiLoginState(db.Model):
     )
     # The login initiation's parameters, to start again in a new window when cookies are blocked.
     login_params: Mapped[dict] = mapped_column(JSON)
-    storage_target: Mapped[str | None] = mapped_column(String(100))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     expires_at: Mapped[datetime] = mapped_column(index=True)
     used_at: Mapped[datetime | None]
@@ -181,6 +187,8 @@ class LtiScorePost(db.Model):
     lineitem_url: Mapped[str | None] = mapped_column(String(1000))
     score_given: Mapped[float]
     score_maximum: Mapped[float]
+    # When the learner submitted the attempt: the score's timestamp on the platform.
+    submitted_at: Mapped[datetime | None]
     status: Mapped[str] = mapped_column(String(16), default="queued")  # queued retrying sent failed
     tries: Mapped[int] = mapped_column(default=0)
     last_error: Mapped[str | None] = mapped_column(Text)

@@ -30,6 +30,25 @@ def _check_url(name: str, url: str, problems: list[str]) -> str:
     return url
 
 
+def split_origins(text: str | list[str] | None, problems: list[str]) -> list[str]:
+    """LMS origins (scheme and host, e.g. https://school.instructure.com), one a line or
+    separated by commas or spaces; anything else is a problem."""
+    items = text if isinstance(text, list) else [text or ""]
+    found = []
+    for item in items:
+        for word in (item or "").replace(",", " ").split():
+            parts = urlsplit(word.strip())
+            if (
+                parts.scheme not in ("http", "https")
+                or not parts.netloc
+                or parts.path not in ("", "/")
+            ):
+                problems.append(f"{word} is not an origin like https://school.example.com")
+                continue
+            found.append(f"{parts.scheme}://{parts.netloc.lower()}")
+    return list(dict.fromkeys(found))
+
+
 def split_deployments(text: str | list[str]) -> list[str]:
     """Deployment ids from a list or from text, one a line or separated by commas."""
     items = text if isinstance(text, list) else [text]
@@ -58,9 +77,12 @@ def register_platform(
     deployments: list[str],
     deployment_required: bool = True,
     token_audience: str | None = None,
+    lms_origins: str | list[str] | None = None,
+    trust_emails: bool = False,
 ) -> LtiRegistration:
     """Register a platform; refuse a taken (issuer, client id), bad URLs or no deployment."""
     problems: list[str] = []
+    origins = split_origins(lms_origins, problems)
     issuer = (issuer or "").strip()
     client_id = (client_id or "").strip()
     if not issuer:
@@ -88,6 +110,8 @@ def register_platform(
         token_url=token_url,
         key_set_url=key_set_url,
         token_audience=(token_audience or "").strip() or None,
+        lms_origins=origins,
+        trust_emails=bool(trust_emails),
         deployments=[LtiDeployment(deployment_id=d) for d in dict.fromkeys(deployments)],
     )
     db.session.add(registration)
@@ -106,6 +130,19 @@ def add_deployments(registration: LtiRegistration, deployments: list[str]) -> li
         registration.deployments.append(LtiDeployment(deployment_id=deployment_id))
     db.session.flush()
     return added
+
+
+def set_options(
+    registration: LtiRegistration, lms_origins: str | list[str] | None, trust_emails: bool
+) -> None:
+    """Set where a platform's course pages live and whether its e-mail addresses are trusted."""
+    problems: list[str] = []
+    origins = split_origins(lms_origins, problems)
+    if problems:
+        raise ValidationError(problems)
+    registration.lms_origins, registration.trust_emails = origins, bool(trust_emails)
+    db.session.flush()
+    forget_origins()
 
 
 def has_deployment(registration: LtiRegistration, deployment_id: str) -> bool:
@@ -139,26 +176,37 @@ def _origin(url: str) -> str | None:
     return f"{parts.scheme}://{parts.netloc}" if parts.scheme and parts.netloc else None
 
 
-def platform_origin(registration_id: int) -> str:
-    """The origin of a platform's OIDC authentication endpoint (its platform-storage frame)."""
-    registration = db.session.get(LtiRegistration, registration_id)
-    return _origin(registration.login_url) or "null"
-
-
 def forget_origins() -> None:
     """Drop the cached platform origins (after a registration changed)."""
     global _origins
     _origins = None
 
 
+def platform_hosts(registration: LtiRegistration) -> frozenset[str]:
+    """The hosts (with port) a platform serves from: its registered URLs and LMS origins.
+
+    Services named in launches (grades, rosters, deep-linking returns) must be on one of them.
+    """
+    urls = (
+        registration.issuer, registration.login_url, registration.token_url,
+        registration.key_set_url, *(registration.lms_origins or []),
+    )  # fmt: skip
+    return frozenset(urlsplit(u).netloc.lower() for u in urls if u and urlsplit(u).netloc)
+
+
 def platform_origins() -> tuple[str, ...]:
-    """The origins of registered platforms (issuer and login URL), cached for a few seconds."""
+    """The origins that may frame ramp: each platform's issuer, login URL and LMS origins,
+    cached for a few seconds."""
     global _origins
     now = time.monotonic()
     if _origins is not None and now - _origins[0] < ORIGINS_TTL:
         return _origins[1]
-    rows = db.session.execute(select(LtiRegistration.issuer, LtiRegistration.login_url)).all()
-    found = sorted({o for row in rows for o in map(_origin, row) if o})
+    rows = db.session.execute(
+        select(LtiRegistration.issuer, LtiRegistration.login_url, LtiRegistration.lms_origins)
+    ).all()
+    found = sorted(
+        {o for issuer, login, lms in rows for o in map(_origin, [issuer, login, *(lms or [])]) if o}
+    )
     _origins = (now, tuple(found))
     return _origins[1]
 
@@ -171,10 +219,13 @@ class _KeySet:
     url: str
     keys: dict[str, jwt.PyJWK] = field(default_factory=dict)
     fetched_at: float = float("-inf")
+    error: str | None = None  # why the last fetch failed, while it waits out the floor
+    # Launches of one platform wait for its key set while it is fetched; other platforms' do not.
+    lock: threading.Lock = field(default_factory=threading.Lock)
 
 
 _key_sets: dict[int, _KeySet] = {}
-_key_lock = threading.Lock()
+_key_lock = threading.Lock()  # guards _key_sets only, never held over the network
 key_set_fetches: list[str] = []  # URLs fetched, newest last (read by tests and the benchmark)
 
 
@@ -194,37 +245,55 @@ def _fetch(url: str) -> dict[str, jwt.PyJWK]:
             "kid",
             f"the platform's key set could not be read, so no signature can be checked: {exc}",
         ) from None
+    if not isinstance(document, dict) or not isinstance(document.get("keys"), list):
+        raise LaunchError(
+            "kid",
+            f"the platform's key set at {url} is not a JSON Web Key Set (no list of keys), "
+            "so no signature can be checked",
+        )
     keys = {}
-    for item in document.get("keys", []) if isinstance(document, dict) else []:
+    for item in document["keys"]:
         kid = item.get("kid") if isinstance(item, dict) else None
-        if not kid or item.get("use", "sig") != "sig":
+        if not isinstance(kid, str) or not kid or item.get("use", "sig") != "sig":
             continue
         try:
             keys[kid] = jwt.PyJWK(item, algorithm="RS256")
-        except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, KeyError):
-            continue  # a key ramp cannot use (another algorithm) is skipped, not fatal
+        except (jwt.PyJWKError, jwt.InvalidKeyError, ValueError, KeyError, TypeError):
+            continue  # a key ramp cannot use (another algorithm, bad numbers) is skipped
     return keys
 
 
 def platform_key(registration: LtiRegistration, kid: str) -> jwt.PyJWK:
     """The platform's public key `kid`, from the cache; fetched again when the kid is unknown.
 
-    A key set is fetched again at most every KEY_SET_REFETCH_FLOOR seconds, so a stream of
-    launches naming made-up kids cannot turn ramp into a load generator against the platform.
+    A key set is fetched again at most every KEY_SET_REFETCH_FLOOR seconds, failed fetches
+    included, so a stream of launches naming made-up kids cannot turn ramp into a load
+    generator against the platform.
     """
-    now = time.monotonic()
     with _key_lock:
         cached = _key_sets.get(registration.id)
         if cached is None or cached.url != registration.key_set_url:
             cached = _key_sets[registration.id] = _KeySet(registration.key_set_url)
+    with cached.lock:
+        now = time.monotonic()
         fresh = now - cached.fetched_at < KEY_SET_MAX_AGE
         if kid in cached.keys and fresh:
             return cached.keys[kid]
         if now - cached.fetched_at >= KEY_SET_REFETCH_FLOOR:
-            cached.keys = _fetch(registration.key_set_url)
-            cached.fetched_at = now
+            cached.fetched_at = now  # counted before the fetch: a failure waits out the floor
+            try:
+                cached.keys, cached.error = _fetch(cached.url), None
+            except LaunchError as exc:
+                cached.error = exc.message
+                raise
         if kid in cached.keys:
             return cached.keys[kid]
+        if cached.error:
+            raise LaunchError(
+                "kid",
+                f"{cached.error} (ramp tries again at most every "
+                f"{KEY_SET_REFETCH_FLOOR:.0f} seconds)",
+            )
     raise LaunchError(
         "kid",
         f"the token was signed with key '{kid}', which is not in the platform's key set "

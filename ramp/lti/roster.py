@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from urllib.parse import urlsplit
 
 from sqlalchemy import select
+from sqlalchemy import true as sa_true
 
 from ramp.accounts.models import Role, utcnow
 from ramp.errors import NotFound, ValidationError
@@ -13,9 +15,11 @@ from ramp.lti import claims as c
 from ramp.lti.errors import PlatformError
 from ramp.lti.identity import ensure_hire, note_member, platform_role, user_for
 from ramp.lti.models import LtiContext, LtiContextMember
+from ramp.lti.registrations import platform_hosts
 from ramp.lti.services import publish_signing_key, service_call
 
 MAX_PAGES = 1000
+PERSON = ("name", "given_name", "family_name", "email")
 
 
 @dataclass(frozen=True)
@@ -37,6 +41,7 @@ class RosterResult:
 def fetch_members(context: LtiContext) -> tuple[list[dict], int]:
     """Every member of a course, following the `next` links page by page."""
     url, members, pages, seen = context.memberships_url, [], 0, set()
+    hosts = platform_hosts(context.registration)
     while url and pages < MAX_PAGES and url not in seen:
         seen.add(url)
         answer = service_call(
@@ -49,6 +54,10 @@ def fetch_members(context: LtiContext) -> tuple[list[dict], int]:
         members.extend(m for m in document["members"] if isinstance(m, dict))
         pages += 1
         url = answer.links().get("next")
+        if url and urlsplit(url).netloc.lower() not in hosts:
+            raise PlatformError(
+                f"the roster's next page {url[:200]} is not on the platform's hosts"
+            )
     return members, pages
 
 
@@ -63,16 +72,21 @@ def sync_roster(context_id: int, progress=None) -> str:
             "the platform has not offered its roster service for this course (no launch with it yet)"
         )
     members, pages = fetch_members(context)
-    issuer = context.registration.issuer
     added = inactive = 0
     present = set()
     for member in members:
         subject = member.get("user_id")
-        if not subject:
+        if not isinstance(subject, str | int) or isinstance(subject, bool) or not str(subject):
             continue
-        roles = [r for r in member.get("roles", []) if isinstance(r, str)]
+        if len(str(subject)) > 255:
+            continue
+        roles = member.get("roles") if isinstance(member.get("roles"), list) else []
+        roles = [r for r in roles if isinstance(r, str)]
         role = platform_role(roles)
-        user = user_for(issuer, str(subject), member, role)
+        person = {k: v for k, v in member.items() if k in PERSON and isinstance(v, str)}
+        # A roster adds people and courses; it never raises anyone's ramp role (a launch,
+        # signed by the platform for that person, does).
+        user = user_for(context.registration, str(subject), person, Role.AGENT, raise_role=False)
         note_member(context, user, str(subject), roles)
         present.add(user.id)
         if member.get("status", "Active") != "Active":
@@ -89,6 +103,21 @@ def sync_roster(context_id: int, progress=None) -> str:
             added += context.cohort.id not in before
         if progress:
             progress("roster", len(present), len(members))
+    # A full roster names everyone in the course: whoever it leaves out has left it.
+    gone = (
+        db.session.execute(
+            select(LtiContextMember).where(
+                LtiContextMember.context_id == context.id,
+                LtiContextMember.active.is_(True),
+                LtiContextMember.user_id.not_in(present) if present else sa_true(),
+            )
+        )
+        .scalars()
+        .all()
+    )
+    for member in gone:
+        member.active = False
+    inactive += len(gone)
     result = RosterResult(len(members), pages, added, inactive)
     context.roster_synced_at = utcnow()
     context.roster_summary = str(result)

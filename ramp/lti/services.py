@@ -70,9 +70,16 @@ def access_token(registration: LtiRegistration, scopes: list[str]) -> str:
         headers={"Accept": "application/json"},
     ).json()
     token = answer.get("access_token") if isinstance(answer, dict) else None
-    if not token:
+    if not isinstance(token, str) or not token or len(token) > 4096:
         raise PlatformError("the platform's token endpoint gave no access token")
-    lifetime = float(answer.get("expires_in") or 3600)
+    lifetime = answer.get("expires_in", 3600)
+    if isinstance(lifetime, str) and lifetime.strip().isdigit():
+        lifetime = int(lifetime)  # some platforms send the number as a string
+    if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or lifetime <= 0:
+        raise PlatformError(
+            f"the platform's token endpoint gave expires_in {lifetime!r}, not a number of seconds"
+        )
+    lifetime = min(float(lifetime), 24 * 3600.0)
     with _lock:
         _tokens[key] = (token, time.monotonic() + max(lifetime - 60, lifetime / 2))
     return token

@@ -19,10 +19,19 @@ FORM_FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
 
 
+@pytest.fixture(autouse=True)
+def _platform_on_loopback(app):
+    """The simulated platform listens on 127.0.0.1, which ramp refuses to call by default."""
+    app.config["LTI_ALLOW_PRIVATE_URLS"] = True
+
+
 @pytest.fixture
-def platform():
-    """The simulated LMS, serving on 127.0.0.1."""
+def platform(request):
+    """The simulated LMS, serving on 127.0.0.1; parametrized with "sign-in elsewhere", its
+    authentication endpoint is on another origin than its issuer (localhost)."""
     sim = Platform().start()
+    if getattr(request, "param", None) == "sign-in elsewhere":
+        sim.auth_origin = sim.url.replace("127.0.0.1", "localhost")
     yield sim
     sim.stop()
 
@@ -33,7 +42,10 @@ def tool(app, migrated, platform):
     from ramp.extensions import db
     from ramp.lti import registrations, services
 
-    served = make_app(migrated, JOBS_EAGER=True, LTI_RETRY_BASE_SECONDS=0.05, LTI_SCORE_TRIES=3)
+    served = make_app(
+        migrated, JOBS_EAGER=True, LTI_RETRY_BASE_SECONDS=0.05, LTI_SCORE_TRIES=3,
+        LTI_ALLOW_PRIVATE_URLS=True,
+    )  # fmt: skip
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

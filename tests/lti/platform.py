@@ -14,6 +14,7 @@ Switches for tests: `fail_scores` (answer the next N score posts with a 503), pe
 
 from __future__ import annotations
 
+import base64
 import html
 import json
 import secrets
@@ -21,11 +22,12 @@ import threading
 import time
 import urllib.request
 from dataclasses import dataclass, field
+from datetime import datetime
 from urllib.parse import urlencode, urlsplit
 
 from joserfc import jwt
 from joserfc.errors import JoseError
-from joserfc.jwk import KeySet, RSAKey
+from joserfc.jwk import KeySet, OctKey, RSAKey
 from werkzeug.serving import make_server
 from werkzeug.wrappers import Request, Response
 
@@ -78,6 +80,8 @@ class LaunchSpec:
     kid: str | None = None
     sign_with: RSAKey | None = None
     tamper: bool = False
+    alg: str = "RS256"  # "none" or "HS256" for tokens a tool must refuse
+    no_kid: bool = False
 
 
 class Platform:
@@ -89,6 +93,7 @@ class Platform:
         self.client_id = "ramp-client-1"
         self.deployment_id = "deployment-1"
         self.url = ""
+        self.auth_origin = ""  # the authentication endpoint's origin, when not the issuer's
         self.tool_url = ""
         self.pending: dict[str, LaunchSpec] = {}
         self.line_items: dict[str, list[dict]] = {}
@@ -104,6 +109,18 @@ class Platform:
         self.registration_token = "registration-token-1"
         self.registrations: list[dict] = []
         self.key_set_requests = 0
+        self.key_set_body: bytes | None = None  # served instead of the key set when set
+        self.config_changes: dict = {}  # merged into the OpenID configuration
+        self.config_requests = 0
+        self.token_body: dict | None = None  # merged into token answers when set
+        # What the token endpoint issues: a request for anything else is refused.
+        self.grantable = {
+            SCOPES["lineitem"],
+            SCOPES["lineitem.readonly"],
+            SCOPES["score"],
+            SCOPES["nrps"],
+        }
+        self.ags_scopes = [SCOPES["lineitem"], SCOPES["score"]]  # granted in launches
         self.lock = threading.Lock()
         self._server = None
 
@@ -126,7 +143,7 @@ class Platform:
 
     @property
     def auth_url(self) -> str:
-        return self.url + "/auth"
+        return (self.auth_origin or self.url) + "/auth"
 
     @property
     def token_url(self) -> str:
@@ -161,6 +178,14 @@ class Platform:
             ("/.well-known/openid-configuration", self.openid_configuration),
             ("/register", self.register),
             ("/course-page", self.course_page),
+            ("/redirect", lambda r: Response("", 302, {"Location": r.args["to"]})),
+            (
+                "/echo-auth",
+                lambda r: Response(
+                    json.dumps({"authorization": r.headers.get("Authorization")}),
+                    mimetype="application/json",
+                ),
+            ),
         ]
         handler = dict(routes).get(path)
         if handler is None and path.startswith("/courses/"):
@@ -170,6 +195,8 @@ class Platform:
 
     def jwks(self, request: Request) -> Response:
         self.key_set_requests += 1
+        if self.key_set_body is not None:
+            return Response(self.key_set_body, mimetype="application/json")
         keys = [k.as_dict(private=False) for k in self.published]
         return Response(json.dumps({"keys": keys}), mimetype="application/json")
 
@@ -200,7 +227,7 @@ class Platform:
             }
             if spec.ags:
                 ags = {
-                    "scope": [SCOPES["lineitem"], SCOPES["score"], SCOPES["result"]],
+                    "scope": list(self.ags_scopes),
                     "lineitems": f"{self.url}/courses/{spec.context_id}/lineitems",
                 }
                 if spec.lineitem:
@@ -256,8 +283,17 @@ class Platform:
             return Response("invalid authentication request: " + ", ".join(problems), 400)
         claims = self._claims(spec, params["nonce"])
         key = spec.sign_with or self.key
-        header = {"alg": "RS256", "kid": spec.kid or key.kid, "typ": "JWT"}
-        token = jwt.encode(header, claims, key)
+        header = {"alg": spec.alg, "kid": spec.kid or key.kid, "typ": "JWT"}
+        if spec.no_kid:
+            del header["kid"]
+        if spec.alg == "RS256":
+            token = jwt.encode(header, claims, key)
+        elif spec.alg == "HS256":
+            secret = OctKey.import_key(b"a-shared-secret-nobody-registered-32b")
+            token = jwt.encode(header, claims, secret)
+        else:  # "none": unsigned
+            part = lambda d: base64.urlsafe_b64encode(json.dumps(d).encode()).rstrip(b"=").decode()  # noqa: E731
+            token = f"{part(header)}.{part(claims)}."
         if spec.tamper:
             head, body, signature = token.split(".")
             signature = ("A" if signature[0] != "A" else "B") + signature[1:]
@@ -340,7 +376,10 @@ class Platform:
             return self._oauth_error("invalid_client", 401, str(exc))
         if checked["claims"].get("sub") != self.client_id or not checked["claims"].get("jti"):
             return self._oauth_error("invalid_client", 401, "sub or jti")
-        granted = set(form.get("scope", "").split()) & set(SCOPES.values())
+        asked = set(form.get("scope", "").split())
+        if not asked or asked - self.grantable:
+            return self._oauth_error("invalid_scope", 400, " ".join(sorted(asked - self.grantable)))
+        granted = asked
         access = secrets.token_urlsafe(16)
         self.tokens[access] = granted
         body = {
@@ -349,6 +388,7 @@ class Platform:
             "expires_in": 3600,
             "scope": " ".join(sorted(granted)),
         }
+        body.update(self.token_body or {})
         return Response(json.dumps(body), mimetype="application/json")
 
     @staticmethod
@@ -450,6 +490,12 @@ class Platform:
             return Response("gradingProgress", 400)
         if "scoreGiven" in body and "scoreMaximum" not in body:
             return Response("scoreMaximum", 400)
+        try:  # ISO 8601 with sub-second precision and a time zone (AGS 2.0, score timestamp)
+            stamp = datetime.fromisoformat(str(body["timestamp"]).replace("Z", "+00:00"))
+        except ValueError:
+            return Response("timestamp is not ISO 8601", 400)
+        if stamp.tzinfo is None or "T" not in body["timestamp"]:
+            return Response("timestamp has no time zone", 400)
         self.score_posts.append(dict(body, lineitem=item_url))
         return Response("", 204)
 
@@ -499,6 +545,7 @@ class Platform:
         )
 
     def openid_configuration(self, request: Request) -> Response:
+        self.config_requests += 1
         config = {
             "issuer": self.issuer,
             "authorization_endpoint": self.auth_url,
@@ -521,6 +568,7 @@ class Platform:
                 ],
             },
         }
+        config.update(self.config_changes)
         return Response(json.dumps(config), mimetype="application/json")
 
     def register(self, request: Request) -> Response:

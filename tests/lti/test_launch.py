@@ -56,6 +56,9 @@ def test_a_user_without_name_or_email_still_gets_an_account(tool, platform, ramp
         ([ROLE + "ContentDeveloper"], Role.MANAGER),
         ([ADMINISTRATOR, ROLE + "Learner"], Role.ADMIN),
         (["Instructor"], Role.MANAGER),  # short form some platforms send
+        ([ROLE + "Administrator"], Role.AGENT),  # the course's administrator, not ramp's
+        ([ROLE + "Mentor"], Role.AGENT),
+        ([ROLE + "Instructor#TeachingAssistant", ROLE + "TeachingAssistant"], Role.AGENT),
     ],
 )
 def test_platform_roles_map_to_ramp_roles(tool, platform, ramp_world, db, roles, role):
@@ -121,6 +124,43 @@ def test_launch_pages_may_be_framed_by_registered_platforms_only(tool, platform,
     assert outside.headers["X-Frame-Options"] == "SAMEORIGIN"
 
 
+@pytest.mark.parametrize("platform", ["sign-in elsewhere"], indirect=True)
+def test_a_platform_whose_sign_in_is_on_another_origin_than_its_issuer(tool, platform, ramp_world):
+    """Canvas: issuer canvas.instructure.com, authentication at sso.canvaslms.com."""
+    assert not platform.auth_url.startswith(platform.issuer)
+    launched = launch(tool, platform, custom=MODULE)
+    assert launched.response.status_code == 303, launched.response.text
+    landing = launched.session.get(tool.url + launched.response.headers["Location"])
+    csp = landing.headers["Content-Security-Policy"]
+    assert platform.url in csp and platform.auth_origin in csp
+
+
+def test_the_lms_origins_of_a_registration_may_frame_ramp(tool, platform, ramp_world):
+    from ramp.extensions import db as tool_db
+    from ramp.lti import registrations
+    from ramp.lti.models import LtiRegistration
+
+    with tool.app.app_context():
+        reg = tool_db.session.execute(select(LtiRegistration)).scalar_one()
+        registrations.set_options(reg, "https://school.lms.example", False)
+        tool_db.session.commit()
+    launched = launch(tool, platform, custom=MODULE)
+    landing = launched.session.get(tool.url + launched.response.headers["Location"])
+    assert "https://school.lms.example" in landing.headers["Content-Security-Policy"]
+
+
+def test_admin_pages_are_never_framed_even_after_a_launch(tool, platform, ramp_world):
+    launched = launch(tool, platform, roles=[ADMINISTRATOR], sub="it-admin", nrps=False)
+    assert launched.response.status_code == 303
+    for path in ("/lti/registrations", "/admin/cohorts"):
+        page = launched.session.get(tool.url + path)
+        assert page.status_code == 200, path
+        assert "frame-ancestors 'self';" in page.headers["Content-Security-Policy"] + ";", path
+        assert page.headers["X-Frame-Options"] == "SAMEORIGIN"
+    home = launched.session.get(tool.url + "/")
+    assert platform.url in home.headers["Content-Security-Policy"]
+
+
 def test_over_https_the_lti_cookies_are_samesite_none_and_secure(app, platform, ramp_world, db):
     from ramp.lti import registrations
 
@@ -178,33 +218,27 @@ def test_without_the_state_cookie_ramp_offers_a_new_window(tool, platform, ramp_
     assert "/lti/login?iss=" in blocked.text
 
 
-def test_platform_storage_carries_the_state_when_cookies_are_blocked(tool, platform, ramp_world):
-    hint = platform.prepare(custom=MODULE)
-    params = login_params(platform, hint, lti_storage_target="post_message_forwarding")
-    started = requests.get(tool.url + "/lti/login", params=params, allow_redirects=False)
-    assert started.status_code == 200
-    page = started.text
-    assert "data-lti-storage-put" in page and 'data-target="post_message_forwarding"' in page
-    assert f'data-origin="{platform.url}"' in page
-    import re
-    from html import unescape
-
-    state = re.search(r'data-state="([^"]+)"', page).group(1)
-    auth_url = unescape(re.search(r'data-next="([^"]+)"', page).group(1))
-    assert f"state={state}" in auth_url
-    action, posted = form_of(requests.get(auth_url).text)
-    # The launch arrives without cookies: ramp asks the page to read the state from storage.
-    asked = requests.post(action, data=posted, allow_redirects=False)
-    assert asked.status_code == 200 and "data-lti-storage-get" in asked.text
-    assert 'data-target="post_message_forwarding"' in asked.text
-    # What the page's script posts back once the platform answered lti.get_data:
-    answered = requests.post(
-        action, data=dict(posted, lti_storage_state=state), allow_redirects=False
-    )
-    assert answered.status_code == 303
-    assert "/learn/" in answered.headers["Location"]
-    wrong = requests.post(action, data=dict(posted, lti_storage_state="other"))
-    assert wrong.status_code == 403
+def test_a_storage_target_cannot_stand_in_for_the_state_cookie(tool, platform, ramp_world, db):
+    """Login CSRF: an attacker begins a login asking for platform storage, then makes a
+    victim's browser post the attacker's id_token and state, with the state as the value
+    "read from storage". Without the state cookie of the browser that began it, the launch
+    is refused and nobody is signed in."""
+    hint = platform.prepare(custom=MODULE, sub="attacker", name="Mallory", email=None)
+    attacker = requests.Session()
+    params = login_params(platform, hint, lti_storage_target="_parent")
+    started = attacker.get(tool.url + "/lti/login", params=params, allow_redirects=False)
+    assert started.status_code == 302  # the storage target changes nothing
+    action, posted = form_of(attacker.get(started.headers["Location"]).text)
+    victim = requests.Session()
+    forged = dict(posted, lti_storage_state=posted["state"])
+    refused = victim.post(action, data=forged, allow_redirects=False)
+    assert refused.status_code == 403 and refused_check(refused) == "state cookie"
+    assert "Open ramp in a new window" in refused.text
+    signed_in = victim.get(tool.url + "/learn/ramp", allow_redirects=False)
+    assert signed_in.status_code == 302 and "/auth/login" in signed_in.headers["Location"]
+    db.session.remove()
+    assert db.session.execute(select(LtiIdentity)).first() is None
+    assert db.session.execute(select(LtiLoginState.used_at)).scalar_one() is None
 
 
 def test_expired_states_are_cleaned_up(app, db, platform):
@@ -247,16 +281,55 @@ def test_a_launch_cannot_claim_an_account_with_a_password_by_its_address(
     assert identity.user.role is Role.AGENT
 
 
-def test_a_hire_from_a_roster_import_is_found_by_address(tool, platform, ramp_world, db):
+def _roster_hire(db, email="lee@lms.example") -> int:
     from ramp.milestones.models import Cohort
     from ramp.milestones.operations import NewHire, add_hires
 
     cohort = db.session.execute(select(Cohort).where(Cohort.name == "Wave A")).scalar_one()
-    [hire] = add_hires(
-        [NewHire("Lee Learner", "lee@lms.example", cohort.start_date, None, cohort, {})], None
-    )
+    [hire] = add_hires([NewHire("Lee Learner", email, cohort.start_date, None, cohort, {})], None)
     db.session.commit()
-    user_id = hire.user_id
+    return hire.user_id
+
+
+def _trust_emails(tool, trusted: bool = True) -> None:
+    from ramp.extensions import db as tool_db
+    from ramp.lti.models import LtiRegistration
+
+    with tool.app.app_context():
+        tool_db.session.execute(select(LtiRegistration)).scalar_one().trust_emails = trusted
+        tool_db.session.commit()
+
+
+def test_a_hire_from_a_roster_import_is_found_by_address_when_emails_are_trusted(
+    tool, platform, ramp_world, db
+):
+    user_id = _roster_hire(db)
+    _trust_emails(tool)
     assert launch(tool, platform).response.status_code == 303
     db.session.remove()
     assert db.session.execute(select(LtiIdentity)).scalar_one().user_id == user_id
+
+
+def test_an_address_alone_signs_in_as_nobody_when_emails_are_not_trusted(
+    tool, platform, ramp_world, db
+):
+    user_id = _roster_hire(db)  # trust_emails is off by default
+    assert launch(tool, platform).response.status_code == 303
+    db.session.remove()
+    identity = db.session.execute(select(LtiIdentity)).scalar_one()
+    assert identity.user_id != user_id and identity.user.email.endswith(".invalid")
+
+
+def test_an_account_of_another_platform_user_is_never_taken_by_address(
+    tool, platform, ramp_world, db
+):
+    user_id = _roster_hire(db)
+    db.session.add(LtiIdentity(issuer="https://other-lms.example", subject="x", user_id=user_id))
+    db.session.commit()
+    _trust_emails(tool)
+    assert launch(tool, platform).response.status_code == 303
+    db.session.remove()
+    identity = db.session.execute(
+        select(LtiIdentity).where(LtiIdentity.issuer == platform.issuer)
+    ).scalar_one()
+    assert identity.user_id != user_id and identity.user.email.endswith(".invalid")

@@ -98,3 +98,55 @@ def test_the_client_assertion_names_the_token_audience_when_one_is_set(app, db):
     claims = read(d2l)
     assert claims["aud"] == "https://api.brightspace.com/auth/token"
     assert claims["iss"] == claims["sub"] == "d2l" and claims["jti"]
+
+
+def test_an_admin_sets_lms_origins_and_trusted_emails(client, make_user, db):
+    from ramp.lti.registrations import platform_origins
+
+    login(client, make_user("admin").email)
+    token = csrf_token(client, "/lti/registrations")
+    fields = dict(FIELDS, lms_origins="https://school.moodle.example\nnot-an-origin")
+    answer = client.post("/lti/registrations", data=dict(fields, csrf_token=token))
+    assert answer.status_code == 422 and "is not an origin like" in answer.get_data(True)
+    fields = dict(FIELDS, lms_origins="https://School.Moodle.example/")
+    assert client.post("/lti/registrations", data=dict(fields, csrf_token=token)).status_code == 303
+    db.session.expire_all()
+    reg = db.session.execute(select(LtiRegistration)).scalar_one()
+    assert (reg.lms_origins, reg.trust_emails) == (["https://school.moodle.example"], False)
+    answer = client.post(
+        f"/lti/registrations/{reg.id}/options",
+        data={"csrf_token": token, "lms_origins": "https://a.example, https://b.example",
+              "trust_emails": "y"},
+    )  # fmt: skip
+    assert answer.status_code == 303
+    db.session.expire_all()
+    reg = db.session.get(LtiRegistration, reg.id)
+    assert reg.lms_origins == ["https://a.example", "https://b.example"] and reg.trust_emails
+    assert {"https://a.example", "https://b.example"} <= set(platform_origins())
+    page = client.get("/lti/registrations").get_data(as_text=True)
+    assert "https://a.example" in page and "checked" in page
+
+
+def test_the_cli_sets_lms_origins_and_trusted_emails(runner, db):
+    args = ["lti", "register", "--issuer", "https://canvas.instructure.com",
+            "--client-id", "10000000000001", "--login-url", "https://sso.canvaslms.com/api/lti/authorize_redirect",
+            "--token-url", "https://sso.canvaslms.com/login/oauth2/token",
+            "--key-set-url", "https://sso.canvaslms.com/api/lti/security/jwks",
+            "--deployment", "1:abc", "--lms-origin", "https://school.instructure.com"]  # fmt: skip
+    assert runner.invoke(args=args).exit_code == 0
+    reg = db.session.execute(select(LtiRegistration)).scalar_one()
+    assert reg.lms_origins == ["https://school.instructure.com"] and not reg.trust_emails
+    result = runner.invoke(
+        args=["lti", "options", "--issuer", "https://canvas.instructure.com",
+              "--client-id", "10000000000001", "--lms-origin", "https://other.instructure.com",
+              "--trust-emails"]
+    )  # fmt: skip
+    assert result.exit_code == 0 and "e-mails trusted" in result.output
+    db.session.expire_all()
+    reg = db.session.get(LtiRegistration, reg.id)
+    assert reg.lms_origins == ["https://other.instructure.com"] and reg.trust_emails
+    bad = runner.invoke(
+        args=["lti", "options", "--issuer", "https://canvas.instructure.com",
+              "--client-id", "10000000000001", "--lms-origin", "ftp://x"]
+    )  # fmt: skip
+    assert bad.exit_code == 1 and "not an origin" in bad.output

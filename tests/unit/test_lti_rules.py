@@ -19,10 +19,19 @@ LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
         ([LIS + "membership#Learner"], Role.AGENT),
         ([LIS + "membership#Instructor"], Role.MANAGER),
         ([LIS + "membership#ContentDeveloper"], Role.MANAGER),
-        ([LIS + "membership/Instructor#TeachingAssistant"], Role.MANAGER),
+        ([LIS + "membership/Instructor#TeachingAssistant"], Role.AGENT),
+        ([LIS + "membership#Mentor"], Role.AGENT),
+        ([LIS + "membership#TeachingAssistant"], Role.AGENT),
+        ([LIS + "membership#Administrator"], Role.AGENT),  # a course's admin, not ramp's
+        (["Administrator"], Role.AGENT),  # short names are course roles
+        ([LIS + "membership/Administrator#Administrator"], Role.AGENT),
         ([LIS + "institution/person#Administrator", LIS + "membership#Learner"], Role.ADMIN),
         ([LIS + "system/person#Administrator"], Role.ADMIN),
+        ([LIS + "system/person#SysAdmin"], Role.AGENT),
         (["Instructor"], Role.MANAGER),
+        (["ContentDeveloper"], Role.MANAGER),
+        ([LIS + "membership/Instructor#Lecturer"], Role.AGENT),
+        ([LIS + "institution/person#Instructor"], Role.AGENT),  # an institution role
         ([LIS + "institution/person#Staff", 7], Role.AGENT),
     ],
 )
@@ -66,6 +75,16 @@ def test_link_headers_are_read_in_the_forms_platforms_send():
         "first": "https://lms/m?p=1", "prev": "https://lms/m?p=1",
     }  # fmt: skip
     assert Answer(200, {}, b"").links() == {}
+
+
+def test_link_headers_allow_commas_and_semicolons_inside_the_url():
+    answer = Answer(
+        200,
+        {"link": '<https://lms/m?ids=1,2;x=3&p=2>; rel="next"; title="a, b", '
+                 '<https://lms/m?p=1>;rel=first'},
+        b"",
+    )  # fmt: skip
+    assert answer.links() == {"next": "https://lms/m?ids=1,2;x=3&p=2", "first": "https://lms/m?p=1"}
 
 
 def test_scores_url_keeps_the_query():

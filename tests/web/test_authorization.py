@@ -236,6 +236,7 @@ ACTIONS = {
     "board.revoke": ({"reason": "r"}, Certificate),
     "board.issue_batch": ({}, CertificateBatch),
     "lti.add_deployment": ({"deployments": "d9"}, LtiDeployment),
+    "lti.registration_options": ({"lms_origins": "https://evil.example"}, LtiRegistration),
     "lti.link_cohort": ({"cohort": "0"}, Hire),
     "lti.sync": ({}, LtiContextMember),
 }
@@ -313,6 +314,7 @@ def scene(ramp_world, make_user, db):
         "lti.deep_link": "/lti/deep-link/nope", "lti.context": f"/lti/courses/{course.id}",
         "lti.grades_page": "/lti/grades",
         "lti.add_deployment": f"/lti/registrations/{platform.id}/deployments",
+        "lti.registration_options": f"/lti/registrations/{platform.id}/options",
         "lti.link_cohort": f"/lti/courses/{course.id}/cohort",
         "lti.sync": f"/lti/courses/{course.id}/sync",
     }  # fmt: skip
@@ -349,7 +351,8 @@ ALLOWED_ACTIONS = {
     "board.note": {"manager", "admin"}, "learner.complete_lesson": {"owner"},
     "board.ready": {"manager", "admin"}, "board.issue": {"manager", "admin"},
     "board.revoke": {"manager", "admin"}, "board.issue_batch": {"manager", "admin"},
-    "lti.add_deployment": {"admin"}, "lti.link_cohort": {"manager", "admin"},
+    "lti.add_deployment": {"admin"}, "lti.registration_options": {"admin"},
+    "lti.link_cohort": {"manager", "admin"},
     "lti.sync": {"manager", "admin"},
 }  # fmt: skip
 

@@ -1,8 +1,17 @@
 """Forms for platform registrations and course links."""
 
 from flask_wtf import FlaskForm
-from wtforms import SelectField, StringField, TextAreaField, URLField
+from wtforms import BooleanField, SelectField, StringField, TextAreaField, URLField
 from wtforms.validators import DataRequired, Length, Optional
+
+ORIGINS_HINT = (
+    "One a line, e.g. https://school.instructure.com (Canvas) or https://school.blackboard.com."
+)
+TRUST_LABEL = "Trust the e-mail addresses this platform sends"
+TRUST_HINT = (
+    "Only if the platform verifies its users' addresses: a first launch may then sign in as "
+    "an existing password-less agent account with the same address."
+)
 
 
 class RegistrationForm(FlaskForm):
@@ -21,6 +30,18 @@ class RegistrationForm(FlaskForm):
         "Deployment ids", validators=[DataRequired(), Length(max=5000)],
         description="One a line, or separated by commas.",
     )  # fmt: skip
+    lms_origins = TextAreaField(
+        "LMS origins (where course pages are served, if not on the issuer's host)",
+        validators=[Optional(), Length(max=5000)], description=ORIGINS_HINT,
+    )  # fmt: skip
+    trust_emails = BooleanField(TRUST_LABEL, description=TRUST_HINT)
+
+
+class OptionsForm(FlaskForm):
+    lms_origins = TextAreaField(
+        "LMS origins", validators=[Optional(), Length(max=5000)], description=ORIGINS_HINT
+    )
+    trust_emails = BooleanField(TRUST_LABEL, description=TRUST_HINT)
 
 
 class DeploymentForm(FlaskForm):

@@ -9,9 +9,9 @@ from flask_login import current_user, login_required, login_user
 
 from ramp.blueprints.auth.forms import EmptyForm
 from ramp.blueprints.lti import bp
-from ramp.blueprints.lti.forms import DeploymentForm, LinkCohortForm, RegistrationForm
+from ramp.blueprints.lti.forms import DeploymentForm, LinkCohortForm, OptionsForm, RegistrationForm
 from ramp.errors import NotFound, ValidationError
-from ramp.extensions import csrf, db
+from ramp.extensions import csrf, db, limiter
 from ramp.keys.operations import jwks as tool_jwks
 from ramp.lti import claims as c
 from ramp.lti import deep_linking, dynamic, grades, identity, registrations, roster
@@ -19,7 +19,6 @@ from ramp.lti.errors import CookiesBlocked, LaunchError, PlatformError
 from ramp.lti.launch import (
     STATE_COOKIE,
     STATE_LIFETIME,
-    StorageNeeded,
     begin_login,
     use_state,
     validate_id_token,
@@ -54,18 +53,20 @@ def _tool_origin() -> str:
     return request.host_url.rstrip("/")
 
 
+def _login_limit() -> str:
+    return current_app.config["LTI_LOGIN_RATE_LIMIT"]
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @csrf.exempt
+@limiter.limit(_login_limit)
 def login():
     """Third-party login initiation (GET or POST): answer with the OIDC authentication request."""
     begun = begin_login(
         request.values.to_dict(), url_for("lti.launch", _external=True), _tool_origin()
     )
     db.session.commit()
-    if begun.storage_target:
-        response = current_app.make_response(render_template("lti/storage_login.html", begun=begun))
-    else:
-        response = redirect(begun.url, 302)
+    response = redirect(begun.url, 302)
     response.set_cookie(
         STATE_COOKIE + begun.state, begun.state,
         max_age=int(STATE_LIFETIME.total_seconds()), **_cookie_kwargs(),
@@ -99,14 +100,7 @@ def launch():
     form = request.form
     state, id_token = form.get("state"), form.get("id_token")
     cookie = request.cookies.get(STATE_COOKIE + state) if state else None
-    try:
-        login_state = use_state(state, id_token, cookie, form.get("lti_storage_state"))
-    except StorageNeeded as exc:
-        db.session.rollback()
-        return render_template(
-            "lti/storage_launch.html", row=exc.row, id_token=id_token, state=state,
-            origin=registrations.platform_origin(exc.row.registration_id),
-        )  # fmt: skip
+    login_state = use_state(state, id_token, cookie)
     db.session.commit()  # the state is used up whatever the token turns out to be
     checked = validate_id_token(id_token, login_state)
     admission = identity.admit(checked)
@@ -184,29 +178,32 @@ def _require_admin() -> None:
 @bp.route("/register", methods=["GET", "POST"])
 @login_required
 def register():
-    """Dynamic registration: a ramp admin confirms, ramp registers with the platform."""
+    """Dynamic registration: an admin confirms, ramp reads the platform's configuration (only
+    then: a link alone never makes ramp fetch anything), the admin checks it, ramp registers."""
     _require_admin()
     config_url = request.values.get("openid_configuration", "")
     token = request.values.get("registration_token") or None
     form = EmptyForm()
+    page = {"config_url": config_url, "token": token, "form": form, "config": None}
+    try:
+        page["origin"] = dynamic.configuration_origin(config_url)
+    except ValidationError as exc:
+        return render("lti/register.html", problems=exc.problems, **page, status=400)
+    if not form.validate_on_submit():
+        return render("lti/register.html", problems=[], **page)
     try:
         config = dynamic.read_configuration(config_url)
     except ValidationError as exc:
-        return render(
-            "lti/register.html", problems=exc.problems, config=None, form=form, status=400
-        )
-    if not form.validate_on_submit():
-        return render(
-            "lti/register.html", problems=[], config=config, form=form,
-            config_url=config_url, token=token,
-        )  # fmt: skip
+        return render("lti/register.html", problems=exc.problems, **page, status=400)
+    if request.form.get("step") != "register":
+        return render("lti/register.html", problems=[], **dict(page, config=config))
     tool = dynamic.ToolUrls(
         url_for("lti.login", _external=True),
         url_for("lti.launch", _external=True),
         url_for("lti.jwks", _external=True),
     )
     registration = dynamic.register_with(
-        config, token, tool, current_app.config["ORGANIZATION_NAME"]
+        config, token, tool, current_app.config["ORGANIZATION_NAME"], config_url
     )
     db.session.commit()
     return render("lti/registered.html", registration=registration)
@@ -227,7 +224,8 @@ def registrations_page():
             reg = registrations.register_platform(
                 form.name.data, form.issuer.data, form.client_id.data, form.login_url.data,
                 form.token_url.data, form.key_set_url.data, form.deployments.data,
-                token_audience=form.token_audience.data,
+                token_audience=form.token_audience.data, lms_origins=form.lms_origins.data,
+                trust_emails=form.trust_emails.data,
             )  # fmt: skip
         except ValidationError as exc:
             db.session.rollback()
@@ -245,6 +243,7 @@ def registrations_page():
     return render(
         "lti/registrations.html", registrations=registrations.list_registrations(), form=form,
         errors=errors, tool=tool, deployment_form=DeploymentForm(formdata=None),
+        options_form=OptionsForm(formdata=None),
         status=422 if errors or form.errors else 200,
     )  # fmt: skip
 
@@ -261,6 +260,21 @@ def add_deployment(registration_id: int):
     added = registrations.add_deployments(registration, [form.deployments.data])
     db.session.commit()
     flash(f"Added {len(added)} deployment(s) to {registration.name}.", "success")
+    return redirect(url_for("lti.registrations_page"), 303)
+
+
+@bp.post("/registrations/<int:registration_id>/options")
+@login_required
+def registration_options(registration_id: int):
+    """Set a registration's LMS origins and whether its e-mail addresses are trusted."""
+    _require_admin()
+    registration = db.get_or_404(LtiRegistration, registration_id)
+    form = OptionsForm()
+    if not form.validate_on_submit():
+        abort(400, "The LMS origins could not be read.")
+    registrations.set_options(registration, form.lms_origins.data, form.trust_emails.data)
+    db.session.commit()
+    flash(f"{registration.name} is updated.", "success")
     return redirect(url_for("lti.registrations_page"), 303)
 
 
