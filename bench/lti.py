@@ -16,19 +16,15 @@ hire and enrollment made). Target: p95 within 50 ms for a returning learner.
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
 import sys
 import time
 from pathlib import Path
 
+from common import fresh_database, percentile
+
 TARGET_P95_MS = 50
 ROOT = Path(__file__).resolve().parents[1]
-
-
-def percentile(values: list[float], p: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))]
 
 
 def main() -> None:
@@ -37,12 +33,7 @@ def main() -> None:
     parser.add_argument("--learners", type=int, default=20, help="returning learners, cycled")
     parser.add_argument("--db", default="bench/out/lti.sqlite")
     args = parser.parse_args()
-    path = Path(args.db).resolve()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    for suffix in ("", "-wal", "-shm"):
-        Path(str(path) + suffix).unlink(missing_ok=True)
-    os.environ["DATABASE_URL"] = f"sqlite:///{path}"
-    os.environ.setdefault("SECRET_KEY", "bench")
+    fresh_database(args.db)
     sys.path.insert(0, str(ROOT))
 
     import logging
