@@ -87,13 +87,20 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
             .options(selectinload(ReadinessSignOff.signed_off_by))
         ).scalars()
     }
-    milestones: dict[int, list[PlanMilestone]] = {h.id: [] for h in hires}
-    for row in db.session.execute(
-        select(PlanMilestone)
+    # Plain rows of the few columns readiness reads: no ORM objects, no JSON to parse.
+    milestones: dict[int, list[readiness.MilestoneFact]] = {h.id: [] for h in hires}
+    for hire_id, key, title, status, optional in db.session.execute(
+        select(
+            PlanMilestone.hire_id,
+            PlanMilestone.key,
+            PlanMilestone.title,
+            PlanMilestone.status,
+            PlanMilestone.optional,
+        )
         .where(PlanMilestone.hire_id.in_(list(milestones)))
-        .order_by(PlanMilestone.position)
-    ).scalars():
-        milestones[row.hire_id].append(row)
+        .order_by(PlanMilestone.hire_id, PlanMilestone.position)
+    ):
+        milestones[hire_id].append(readiness.MilestoneFact(key, title, status, optional))
     version_ids = {h.cohort.template_version_id for h in hires}
     specs = {
         v.id: template_from_document(v.document)
@@ -119,10 +126,7 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
                 for m in modules
                 if state and m.assessment_id in state.passed_assessments
             ),
-            milestones=tuple(
-                readiness.MilestoneFact(m.key, m.title, m.status, m.optional)
-                for m in milestones[hire.id]
-            ),
+            milestones=tuple(milestones[hire.id]),
             signed_off_by=(
                 (sign_off.signed_off_by.name if sign_off.signed_off_by else "a former manager")
                 if sign_off

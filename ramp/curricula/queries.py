@@ -355,9 +355,28 @@ def module_slugs(version_ids: set[int]) -> dict[int, dict[int, str]]:
     return out
 
 
+# Published versions never change, so their outlines are kept, keyed by id and content
+# hash (an id alone could come back with other content in a fresh database).
+_OUTLINES: dict[tuple[int, str], list[ModuleOutline]] = {}
+
+
 def outlines_of(version_ids: set[int]) -> dict[int, list[ModuleOutline]]:
-    """The outline of each version, loaded once per version."""
-    return {vid: outline(load_version(vid)) for vid in version_ids}
+    """The outline of each version: one query when they are known, else loaded once each."""
+    if not version_ids:
+        return {}
+    out: dict[int, list[ModuleOutline]] = {}
+    for vid, digest in db.session.execute(
+        select(CurriculumVersion.id, CurriculumVersion.content_hash).where(
+            CurriculumVersion.id.in_(version_ids)
+        )
+    ):
+        key = (vid, digest)
+        if key not in _OUTLINES:
+            if len(_OUTLINES) > 256:
+                _OUTLINES.clear()
+            _OUTLINES[key] = outline(load_version(vid))
+        out[vid] = _OUTLINES[key]
+    return out
 
 
 def progress_of_learners(user_ids: list[int]) -> dict[int, list[LearnerProgress]]:
