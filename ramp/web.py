@@ -134,6 +134,11 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text))
     app.jinja_env.filters["sentence"] = lambda text: text[:1].upper() + text[1:] if text else text
+    from ramp.certificates.codes import format_code
+    from ramp.certificates.operations import certificate_status
+
+    # Every page that lists certificates prints their code and status the same way.
+    app.jinja_env.globals.update(format_code=format_code, certificate_status=certificate_status)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."

@@ -43,7 +43,6 @@ class Readiness:
     hire_id: int
     gaps: tuple[str, ...]
     facts: readiness.ReadinessFacts
-    best_scores: dict[str, tuple[int, int]]  # module slug -> (best score, attempts)
 
     @property
     def ready(self) -> bool:
@@ -69,16 +68,6 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
         for per_version in curricula_queries.module_slugs(version_ids).values()
         for mid, slug in per_version.items()
     }
-    scores: dict[int, dict[str, tuple[int, int]]] = {}
-    if enrollment_ids:
-        for eid, slug, best, count in db.session.execute(
-            select(Attempt.enrollment_id, Module.slug, func.max(Attempt.score), func.count())
-            .join(Assessment, Assessment.id == Attempt.assessment_id)
-            .join(Module, Module.id == Assessment.module_id)
-            .where(Attempt.enrollment_id.in_(enrollment_ids))
-            .group_by(Attempt.enrollment_id, Module.slug)
-        ):
-            scores.setdefault(eid, {})[slug] = (best, count)
     sign_offs = {
         s.hire_id: s
         for s in db.session.execute(
@@ -136,9 +125,7 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
         gaps = readiness.gaps(spec.readiness, facts)
         if enrollment is None:
             gaps.insert(0, "not enrolled in the curriculum")
-        out[hire.id] = Readiness(
-            hire.id, tuple(gaps), facts, scores.get(hire.enrollment_id or -1, {})
-        )
+        out[hire.id] = Readiness(hire.id, tuple(gaps), facts)
     return out
 
 
@@ -219,6 +206,20 @@ def renewable(cert: Certificate, now: datetime | None = None) -> bool:
     return utc(cert.expires_at) - now <= timedelta(days=RECERTIFY_DAYS)
 
 
+def _best_scores(enrollment_id: int | None) -> dict[str, tuple[int, int]]:
+    """Module slug -> (best score, attempts) of one enrollment's knowledge checks."""
+    if enrollment_id is None:
+        return {}
+    rows = db.session.execute(
+        select(Module.slug, func.max(Attempt.score), func.count())
+        .join(Assessment, Assessment.id == Attempt.assessment_id)
+        .join(Module, Module.id == Assessment.module_id)
+        .where(Attempt.enrollment_id == enrollment_id)
+        .group_by(Module.slug)
+    )
+    return {slug: (best, count) for slug, best, count in rows}
+
+
 def _snapshot(
     hire: Hire, state: Readiness, actor: User, org: str, override: str | None, base_url: str
 ) -> dict:
@@ -227,6 +228,7 @@ def _snapshot(
     enrollment = hire.enrollment
     curriculum = enrollment.version if enrollment else None
     facts = state.facts
+    scores = _best_scores(hire.enrollment_id)
     return {
         # Where the certificate is verified, fixed when it is issued: the PDF's QR code and
         # the credential always name the same address, whatever a later request says.
@@ -257,8 +259,8 @@ def _snapshot(
         "assessments": [
             {
                 "module": facts.module_titles.get(slug, slug),
-                "best_score": state.best_scores.get(slug, (0, 0))[0],
-                "attempts": state.best_scores.get(slug, (0, 0))[1],
+                "best_score": scores.get(slug, (0, 0))[0],
+                "attempts": scores.get(slug, (0, 0))[1],
                 "passed": slug in facts.checks_passed,
             }
             for slug in facts.check_modules
@@ -418,9 +420,9 @@ def find_certificate(text: str | None) -> Certificate | None:
 # Batches ----------------------------------------------------------------------------------
 
 
-def _batch_candidates(cohort: Cohort, actor: User) -> list[Hire]:
-    """The cohort's hires the actor manages who are ready and hold no valid certificate."""
-    hires = [h for h in _cohort_hires(cohort) if can_manage(actor, h)]
+def _batch_candidates(hires: list[Hire], actor: User) -> list[Hire]:
+    """The hires the actor manages who are ready and hold no valid certificate."""
+    hires = [h for h in hires if can_manage(actor, h)]
     states = readiness_of(hires)
     certified = certified_hires([h.id for h in hires])
     return [h for h in hires if states[h.id].ready and h.id not in certified]
@@ -428,7 +430,8 @@ def _batch_candidates(cohort: Cohort, actor: User) -> list[Hire]:
 
 def start_batch(cohort: Cohort, actor: User) -> CertificateBatch:
     """A batch for the cohort's ready hires the actor manages; refused when none is ready."""
-    if not any(can_manage(actor, h) for h in _cohort_hires(cohort)):
+    hires = _cohort_hires(cohort)
+    if not any(can_manage(actor, h) for h in hires):
         raise NotAllowed(f"You manage no hire in {cohort.name}.")
     running = db.session.execute(
         select(CertificateBatch.id).where(
@@ -438,7 +441,7 @@ def start_batch(cohort: Cohort, actor: User) -> CertificateBatch:
     ).first()
     if running is not None:
         raise ValidationError(f"Certificates for {cohort.name} are already being issued.")
-    ready = _batch_candidates(cohort, actor)
+    ready = _batch_candidates(hires, actor)
     if not ready:
         raise ValidationError(f"No hire in {cohort.name} is ready for a certificate.")
     batch = CertificateBatch(cohort=cohort, requested_by_id=actor.id, total=len(ready))
@@ -484,7 +487,7 @@ def _run_batch(batch: CertificateBatch, base_url: str, organization: str, progre
     db.session.commit()
     skipped: list[str] = []
     issued = 0
-    todo = _batch_candidates(batch.cohort, actor)
+    todo = _batch_candidates(_cohort_hires(batch.cohort), actor)
     batch.total = len(todo)
     for done, hire in enumerate(todo, start=1):
         try:

@@ -44,11 +44,6 @@ class Verification:
     revocation_reason: str | None
 
 
-def status_of(cert: Certificate) -> str:
-    """valid, expired or revoked, now."""
-    return certificate_status(cert)
-
-
 def verification(text: str) -> Verification | None:
     """The verification view of a typed code, or None when no certificate has it."""
     cert = find_certificate(text)

@@ -114,14 +114,14 @@ def hires():
 
 def _certificate_json(cert) -> dict:
     from ramp.certificates.codes import format_code
-    from ramp.certificates.operations import utc
-    from ramp.certificates.queries import status_of, verify_url
+    from ramp.certificates.operations import certificate_status, utc
+    from ramp.certificates.queries import verify_url
 
     snap = cert.snapshot
     return {
         "id": cert.id,
         "code": format_code(cert.code),
-        "status": status_of(cert),
+        "status": certificate_status(cert),
         "agent": snap["agent"],
         "email": cert.user.email if cert.user else None,
         "hire_id": cert.hire_id,

@@ -100,8 +100,6 @@ def _hire_page(hire, status: int = 200, **forms):
         metrics=hire_metrics(hire),
         readiness=certificates.readiness_of([hire])[hire.id],
         certificates=certificate_queries.certificates_of_hires([hire.id])[hire.id],
-        status_of=certificate_queries.status_of,
-        format_code=format_code,
         **defaults,
     )
 
@@ -240,8 +238,7 @@ def revoke(hire_id: int, cert_id: int):
 def certificate_list():
     """Readiness per cohort, certificates to renew within 30 days, and recent certificates."""
     overview = certificate_queries.overview(current_user)
-    return render("board/certificates.html", overview=overview, format_code=format_code,
-                  status_of=certificate_queries.status_of, form=EmptyForm())  # fmt: skip
+    return render("board/certificates.html", overview=overview, form=EmptyForm())
 
 
 def _cohort(cohort_id: int):

@@ -172,8 +172,7 @@ def attempt(attempt_id: int):
 @bp.get("/ramp")
 def my_ramp():
     """The agent's own ramp: phases, milestones and what is needed next."""
-    from ramp.certificates.codes import format_code
-    from ramp.certificates.queries import certificates_of_user, status_of
+    from ramp.certificates.queries import certificates_of_user
     from ramp.metrics.display import hire_metrics
     from ramp.milestones.queries import hire_view, hires_of_agent
 
@@ -183,6 +182,4 @@ def my_ramp():
         "learner/ramp.html",
         views=views,
         certificates=certificates_of_user(current_user.id),
-        status_of=status_of,
-        format_code=format_code,
     )
