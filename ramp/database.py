@@ -18,10 +18,21 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+def _begin_before_savepoint(connection, _name) -> None:
+    # Python's sqlite3 opens a transaction only before INSERT, UPDATE or DELETE. A SAVEPOINT
+    # sent first would open one of its own, which its RELEASE commits: the work inside it
+    # would outlive a rollback of the session. So the transaction is opened first, IMMEDIATE
+    # (taking the write lock, waiting up to the busy timeout): what a savepoint guards writes.
+    dbapi_connection = connection.connection.dbapi_connection
+    if not dbapi_connection.in_transaction:
+        dbapi_connection.execute("BEGIN IMMEDIATE")
+
+
 def configure_engine(engine: Engine) -> None:
-    """SQLite: WAL, foreign keys on, a busy timeout. PostgreSQL needs nothing here."""
+    """SQLite: WAL, foreign keys on, a busy timeout, true savepoints. PostgreSQL: nothing."""
     if engine.dialect.name == "sqlite" and not event.contains(engine, "connect", _sqlite_pragmas):
         event.listen(engine, "connect", _sqlite_pragmas)
+        event.listen(engine, "savepoint", _begin_before_savepoint)
 
 
 def migration_heads() -> set[str]:

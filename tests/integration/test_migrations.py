@@ -26,3 +26,26 @@ def test_sqlite_pragmas_are_on(db):
         assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
         assert conn.exec_driver_sql("PRAGMA journal_mode").scalar() == "wal"
         assert conn.exec_driver_sql("PRAGMA busy_timeout").scalar() == 5000
+
+
+def test_a_released_savepoint_is_undone_by_the_session_rollback(db, make_user):
+    """A savepoint opened first in a transaction stays inside it (SQLite would commit it)."""
+    from sqlalchemy import func, select
+
+    from ramp.accounts.models import User
+
+    make_user("agent", email="first@example.com")
+    db.session.close()
+    with db.session.begin_nested():  # the first statement of the session's transaction
+        db.session.execute(
+            User.__table__.update().where(User.email == "first@example.com").values(name="Changed")
+        )
+    db.session.rollback()
+    assert (
+        db.session.execute(select(User.name).where(User.email == "first@example.com")).scalar()
+        != "Changed"
+    )
+    with db.session.begin_nested():
+        db.session.execute(User.__table__.delete())
+    db.session.commit()
+    assert db.session.execute(select(func.count()).select_from(User)).scalar() == 0
