@@ -5,7 +5,8 @@
 
 1. Writes a contacts CSV (one row per contact, the bench agents, the last 16 weeks).
 2. Imports it with ramp (every row checked, written in one transaction) into a copy of the
-   bench database, in a child process, and prints rows per second and peak memory; then the
+   bench database, in a child process, and prints rows per second and peak memory (of the
+   importing process and of the process ramp reads a large file in); then the
    same file with the standard csv module and sqlite3 executemany into an equivalent plain
    table (the same keys and indexes ramp's contacts table has), its timestamps parsed
    (datetime.fromisoformat) and stored in UTC as ramp stores them.
@@ -88,8 +89,7 @@ def child_qa(db_path: str, csv_path: str) -> dict:
         report = import_file(csv_path, load_mapping_file("bench/mappings/qa.yaml"))
         db.session.commit()
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"rows": report.rows_read, "seconds": seconds, "cpu": cpu,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # fmt: skip
+    return {"rows": report.rows_read, "seconds": seconds, "cpu": cpu, **memory()}  # fmt: skip
 
 
 def child_ramp(db_path: str, csv_path: str) -> dict:
@@ -120,7 +120,13 @@ def child_ramp(db_path: str, csv_path: str) -> dict:
         db.session.commit()
         follow_up = time.perf_counter() - started
     return {"rows": report.rows_read, "seconds": seconds, "cpu": cpu, "follow_up": follow_up,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # fmt: skip
+            **memory()}  # fmt: skip
+
+
+def memory() -> dict:
+    """Peak memory (MB) of this process and of the largest process it started (the reader)."""
+    return {"peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+            "reader_mb": resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024}  # fmt: skip
 
 
 def utc_text(text: str) -> str:
@@ -269,11 +275,11 @@ def main() -> None:
         write_csv(small, args.contacts // 5, agents)
         write_qa_csv(qa_csv, args.contacts // 10, agents)
     failed = False
-    peaks = {}
+    peaks, readers = {}, {}
     for label, path in (("small", small), ("full", big)):
         copy_db(source, work)
         r = run_child("ramp", str(work), str(path))
-        peaks[label] = r["peak_mb"]
+        peaks[label], readers[label] = r["peak_mb"], r["reader_mb"]
         if label == "full":
             ramp = r
     q = run_child("qa", str(work), str(qa_csv))
@@ -298,10 +304,13 @@ def main() -> None:
     ramp_cpu, base_cpu, qa_cpu = (r["rows"] / r["cpu"] for r in (ramp, base, q))
     print(f"          cpu time  ramp {ramp_cpu:,.0f}, baseline {base_cpu:,.0f} rows/s (ratio "
           f"{ramp_cpu / base_cpu:.2f}); QA {qa_cpu:,.0f} rows/s")  # fmt: skip
-    flat = peaks["full"] <= peaks["small"] * 1.5
+    flat = peaks["full"] <= peaks["small"] * 1.5 and readers["full"] <= readers["small"] * 1.5
     failed |= not flat
     print(f"  memory  peak {peaks['small']:.0f} MB at {args.contacts // 5:,} rows, {peaks['full']:.0f} MB at "
           f"{args.contacts:,} rows (baseline {base['peak_mb']:.0f} MB)  {'flat' if flat else 'GROWS'}")  # fmt: skip
+    print(
+        f"          the process reading the file: {readers['small']:.0f} MB, {readers['full']:.0f} MB"
+    )
     # Cohort comparison on the imported database, beside one SQL query over the raw rows.
     conn = sqlite3.connect(work)
     conn.execute("ATTACH DATABASE ? AS b", (str(base_db),))

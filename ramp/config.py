@@ -65,6 +65,11 @@ def build_config(instance_path: str) -> dict:
         "LOGIN_RATE_LIMIT": os.environ.get("RAMP_LOGIN_RATE_LIMIT", "10 per minute"),
         # Uploads larger than this import in the background queue, with progress on the page.
         "IMPORT_BACKGROUND_BYTES": int(os.environ.get("RAMP_IMPORT_BACKGROUND_BYTES", 1_000_000)),
+        # Imports of files this large read them in a second process while the first writes
+        # (two cores at work); 0 keeps every import in one process.
+        "IMPORT_READER_PROCESS_BYTES": int(
+            os.environ.get("RAMP_IMPORT_READER_PROCESS_BYTES", 16 * 1024 * 1024)
+        ),
         # Grade passback: tries per score, and the first wait (doubled after each failure).
         "LTI_SCORE_TRIES": int(os.environ.get("RAMP_LTI_SCORE_TRIES", 5)),
         "LTI_RETRY_BASE_SECONDS": float(os.environ.get("RAMP_LTI_RETRY_BASE_SECONDS", 2)),

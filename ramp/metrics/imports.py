@@ -1,9 +1,9 @@
 """Importing QA evaluations and contacts from exports: checked whole, written in one go.
 
 One pass over the file, in batches, keeps memory flat in its size: each row is parsed,
-checked and its agent resolved, and the good rows are written as they come, inside a
-savepoint that is rolled back when anything is wrong (unless the caller accepts the good
-rows) or for a dry run. The caller commits once.
+checked and its agent resolved (rows.py, in a second process for a large file), and the good
+rows are written as they come, inside a savepoint that is rolled back when anything is wrong
+(unless the caller accepts the good rows) or for a dry run. The caller commits once.
 """
 
 from __future__ import annotations
@@ -11,28 +11,27 @@ from __future__ import annotations
 import csv
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
 from functools import lru_cache
 from pathlib import Path
-from zoneinfo import ZoneInfo
 
+from flask import current_app
 from sqlalchemy import Boolean, Date, DateTime, Float, func, insert, select
 
 from ramp.accounts.models import User, utcnow
 from ramp.errors import LineProblem
 from ramp.extensions import db
 from ramp.metrics import records
-from ramp.metrics.mapping import (
-    MappingColumnsError,
-    MappingSpec,
-    RowErrors,
-    parse_row,
-    read_rows,
-    row_reader,
-)
+from ramp.metrics.mapping import MappingSpec, RowErrors, parse_row, read_rows
 from ramp.metrics.models import AgentIdentity, Contact, ImportRun, QAEvaluation
+from ramp.metrics.rows import ReadFailed, Reading, Row, open_chunks, open_text
 
-IMPORT_CACHE_KIB = 16 * 1024  # SQLite page cache of the connection while an import runs
+# SQLite page cache of the connection while an import runs: the table's two indexes take a
+# new entry at scattered places for every row, and a cache that holds most of their pages
+# keeps each insert from reading and writing them back (at 5M rows: 2x the rate of 16 MiB).
+IMPORT_CACHE_KIB = 128 * 1024
+# Files this large are read in a second process while the first one writes (RAMP_IMPORT_
+# READER_PROCESS_BYTES; 0 never): starting it costs about half a second.
+READER_PROCESS_BYTES = 16 * 1024 * 1024
 BATCH = 1000  # rows per statement (a batch keeps its raw rows, for the rejects file)
 MAX_PROBLEMS = 1000  # a report lists this many; the counts stay exact beyond it
 
@@ -92,19 +91,6 @@ class ImportRefused(Exception):
         super().__init__(report.summary())
 
 
-def _open(path: str | Path):
-    # utf-8-sig strips a byte-order mark; errors surface as a clear problem, not a crash.
-    return open(path, encoding="utf-8-sig", newline="")
-
-
-def _agent_key(values: dict) -> tuple[str, str] | None:
-    if values.get("agent_email"):
-        return ("email", str(values["agent_email"]).strip().lower())
-    if values.get("agent_id") not in (None, ""):
-        return ("id", str(values["agent_id"]).strip())
-    return None
-
-
 def _agent_index(source: str) -> dict[tuple[str, str], int]:
     """Every agent a row can name: by e-mail, and by their id in this source (two queries)."""
     index: dict[tuple[str, str], int] = {
@@ -129,26 +115,29 @@ def import_file(
     rejects_path: str | Path | None = None,
     actor: User | None = None,
     progress: Callable[[str, int, int | None], None] | None = None,
+    reader_process: bool | None = None,
 ) -> ImportReport:
     """Check a whole export and write it in one transaction (the caller commits).
 
     One pass: rows are written as they are read, inside a savepoint, and the savepoint is
     rolled back when any row has a problem (unless accept_good) or for a dry run, so nothing
     is ever half-written. Memory stays flat in the file's size (except latest_per, which keeps
-    one row per key). Raises ImportRefused when the file is refused.
+    one row per key). A file of IMPORT_READER_PROCESS_BYTES or more is read in a second
+    process while this one writes (reader_process says so for any file). Raises
+    ImportRefused when the file is refused.
     """
     report = ImportReport(str(path), mapping.name, mapping.kind, dry_run=dry_run)
-    if Path(path).stat().st_size == 0:
+    total = Path(path).stat().st_size
+    if total == 0:
         report.add(
             Problem(1, None, "the file is empty: it has no rows (only a header, or nothing at all)")
         )
         raise ImportRefused(report)
-    agents = _agent_index(mapping.source)
-    # The team's days (metric dates): in UTC itself when that is the zone, which is cheaper.
-    zone = UTC if mapping.timezone in ("UTC", "Etc/UTC") else ZoneInfo(mapping.timezone)
+    if reader_process is None:
+        threshold = current_app.config.get("IMPORT_READER_PROCESS_BYTES", READER_PROCESS_BYTES)
+        reader_process = 0 < threshold <= total
     mapped = set(mapping.fields) | ({"categories"} if mapping.categories else set())
     id_column = mapping.fields["external_id"].column
-    total = Path(path).stat().st_size
     savepoint = db.session.begin_nested()
     run = ImportRun(
         kind=mapping.kind, source=mapping.source, mapping=mapping.name, filename=Path(path).name,
@@ -157,13 +146,15 @@ def import_file(
     db.session.add(run)
     db.session.flush()
     writer = _Writer(mapping.kind, mapping.source, mapped)
-    to_record, stamp, day = writer.to_record, writer.stamp, writer.day
-    source, run_id, csat_scale = mapping.source, run.id, mapping.csat_scale
-    read_values = row_reader(mapping)
+    run_id = run.id
     rejects = rejects_writer = None
-    # (line, raw row, table row as stored); raw rows are kept for the rejects file.
-    batch: list[tuple[int, dict, tuple]] = []
-    latest: dict[object, tuple[object, tuple[int, dict, tuple]]] = {}
+    if accept_good and rejects_path:
+        rejects = open(rejects_path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
+    reading = Reading(
+        str(path), mapping, _agent_index(mapping.source), run_id, writer.sqlite,
+        keep_raw=rejects is not None,
+    )  # fmt: skip
+    batch: list[Row] = []
 
     def reject(line: int, raw: dict | None, problems: list[Problem]) -> None:
         nonlocal rejects_writer
@@ -181,13 +172,13 @@ def import_file(
                 {**raw, "ramp_line": line, "ramp_problem": "; ".join(p.message for p in problems)}
             )
 
-    def flush_batch() -> None:
+    def flush(rows: list[Row]) -> None:
         # Duplicates: an id met earlier in this file (already written by this run) or twice here.
-        known = writer.known([row[1] for _, _, row in batch])
+        known = writer.known([row[1] for _, _, row in rows])
         seen: set[str] = set()
         new: list[tuple] = []
         old: list[tuple] = []
-        for line, raw, row in batch:
+        for line, raw, row in rows:
             ext = row[1]
             if ext in seen or (ext in known and known[ext] == run_id):
                 reject(line, raw, [Problem(line, id_column, f"'{ext}' appears more than once in the file")])  # fmt: skip
@@ -202,106 +193,36 @@ def import_file(
         report.updated += len(old)
         report.affected_users.update(row[2] for row in new)
         report.affected_users.update(row[2] for row in old)
-        batch.clear()
 
+    reported = 0
     try:
-        if accept_good and rejects_path:
-            rejects = open(rejects_path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
-        with _open(path) as fh:
-            rows = read_rows(fh, mapping)
-            while True:
-                try:
-                    line, raw = next(rows)
-                except StopIteration:
-                    break
-                except RowErrors as exc:  # a line that is not a record at all (bad JSON)
-                    report.rows_read += 1
-                    reject(
-                        exc.line, None, [Problem(exc.line, e.column, e.message) for e in exc.errors]
-                    )
-                    continue
-                report.rows_read += 1
-                if progress and report.rows_read % 10_000 == 0:
-                    progress("reading", fh.buffer.tell() if hasattr(fh, "buffer") else 0, total)
-                try:
-                    values = read_values(line, raw)
-                except RowErrors as exc:
-                    reject(line, raw, [Problem(line, e.column, e.message) for e in exc.errors])
-                    continue
-                if values is None:
-                    report.rows_skipped += 1
-                    continue
-                key = _agent_key(values)
-                user_id = agents.get(key)
-                if user_id is None:
-                    label = key[1] if key[0] == "email" else f"{mapping.source} agent {key[1]}"
+        with open_chunks(reading, reader_process) as chunks:
+            for chunk in chunks:
+                report.rows_read += chunk.read
+                report.rows_skipped += chunk.skipped
+                for label, line in chunk.unknown:
                     lines = report.unknown_agents.setdefault(label, [])
                     if len(lines) < 20:
                         lines.append(line)
-                    reject(
-                        line,
-                        raw,
-                        [
-                            Problem(
-                                line,
-                                None,
-                                f"unknown agent '{label}': not a ramp user, and not linked to one",
-                            )
-                        ],
-                    )
-                    continue
-                pending = (
-                    line,
-                    raw,
-                    to_record(
-                        values, source, user_id, run_id, zone,
-                        values.get("_csat_scale") or csat_scale, stamp, day,
-                    ),
-                )  # fmt: skip
-                if mapping.latest_per:
-                    k, order = values.get("_key"), values.get("_order")
-                    previous = latest.get(k)
-                    if previous is not None:
-                        report.rows_skipped += 1  # an older event of the same key
-                    if (
-                        previous is None
-                        or order is None
-                        or previous[0] is None
-                        or order >= previous[0]
-                    ):
-                        latest[k] = (order, pending)
-                    continue
-                batch.append(pending)
-                if len(batch) >= BATCH:
-                    flush_batch()
-            for _, pending in latest.values():
-                batch.append(pending)
-                if len(batch) >= BATCH:
-                    flush_batch()
-            if batch:
-                flush_batch()
-    except MappingColumnsError as exc:
+                for line, raw, problems in chunk.rejects:
+                    reject(line, raw, problems)
+                batch.extend(chunk.rows)
+                while len(batch) >= BATCH:
+                    flush(batch[:BATCH])
+                    del batch[:BATCH]
+                if progress and report.rows_read - reported >= 10_000:
+                    reported = report.rows_read
+                    progress("reading", chunk.position, total)
+        if batch:
+            flush(batch)
+    except ReadFailed as exc:
         savepoint.rollback()
-        report.add(
-            Problem(
-                1,
-                None,
-                "missing column(s): "
-                + ", ".join(exc.missing)
-                + " (found: "
-                + ", ".join(exc.found)
-                + ")",
-            )
-        )
+        report.add(exc.problem)
         raise ImportRefused(report) from None
-    except UnicodeDecodeError:
-        savepoint.rollback()
-        report.add(Problem(1, None, "the file is not UTF-8 text; export it again as CSV UTF-8"))
-        raise ImportRefused(report) from None
-    except csv.Error as exc:
-        savepoint.rollback()
-        report.add(Problem(report.rows_read + 1, None, f"the file is not valid CSV: {exc}"))
-        raise ImportRefused(report) from None
+    except Exception:
+        if savepoint.is_active:  # whatever stopped the import, nothing of it stays
+            savepoint.rollback()
+        raise
     finally:
         writer.close()
         if rejects is not None:
@@ -363,39 +284,6 @@ def _upsert(dialect: str, model, columns: tuple[str, ...], mapped: frozenset[str
     return stmt.on_conflict_do_update(index_elements=["source", "external_id"], set_=update)
 
 
-# 'HH:MM:' for each minute of the day, 'SS.000000' for each second of a minute.
-_HOUR_MINUTE = [f"{h:02d}:{m:02d}:" for h in range(24) for m in range(60)]
-_SECOND = [f"{s:02d}.000000" for s in range(60)]
-
-
-def sqlite_stamper() -> Callable[[datetime | None], str | None]:
-    """A function writing a moment as a DateTime column holds it on SQLite (None stays None).
-
-    The text is SQLAlchemy's SQLite DATETIME storage format, 'YYYY-MM-DD HH:MM:SS.ffffff',
-    of the moment in UTC (the format ignores the zone, so moments are converted to UTC first,
-    as records.utc does). Whole seconds, the usual case, are put together from the text of
-    their day (remembered by the function: use one per import) and of their time of day,
-    which costs a fraction of formatting them.
-    """
-    days: dict[int, str] = {}
-
-    def stamp(moment: datetime | None) -> str | None:
-        if moment is None:
-            return None
-        if moment.tzinfo is not None:
-            moment = moment.astimezone(UTC)
-        if moment.microsecond:
-            # isoformat pads the year to four digits as the storage format does.
-            return moment.isoformat(" ", "microseconds")[:26]
-        ordinal = moment.toordinal()
-        day = days.get(ordinal)
-        if day is None:
-            day = days[ordinal] = moment.date().isoformat() + " "
-        return day + _HOUR_MINUTE[moment.hour * 60 + moment.minute] + _SECOND[moment.second]
-
-    return stamp
-
-
 # Column types whose values the table rows already carry as the database stores them, so
 # SQLAlchemy's conversion of each value is left out. SQLite: moments and days are written as
 # sqlite_stamper and date.isoformat write them (SQLAlchemy's own formats); sqlite3 binds a bool
@@ -424,12 +312,9 @@ class _Writer:
         self.model = QAEvaluation if kind == "qa" else Contact
         self.source = source
         self.columns = records.QA_COLUMNS if kind == "qa" else records.CONTACT_COLUMNS
-        self.to_record = records.qa_values if kind == "qa" else records.contact_values
         self.connection = db.session.connection()
         dialect = self.connection.dialect
         self.sqlite = sqlite = dialect.name == "sqlite"
-        self.stamp = sqlite_stamper() if sqlite else records.utc
-        self.day = _day_texts() if sqlite else _same_day
         upsert = _upsert(dialect.name, self.model, self.columns, frozenset(mapped))
         self.upsert_sql, self.names = self._compile(upsert, dialect)
         # On SQLite the import holds the write lock from its first write, so the ids found
@@ -513,23 +398,6 @@ class _Writer:
         return rows
 
 
-def _same_day(day: date) -> date:
-    return day
-
-
-def _day_texts() -> Callable[[date], str]:
-    """date.isoformat (a Date column's text on SQLite), remembered per day."""
-    texts: dict[date, str] = {}
-
-    def day_text(day: date) -> str:
-        text = texts.get(day)
-        if text is None:
-            text = texts[day] = day.isoformat()
-        return text
-
-    return day_text
-
-
 PRESETS_DIR = Path(__file__).parent / "presets"
 
 
@@ -582,7 +450,7 @@ class PreviewRow:
 def preview(path: str | Path, mapping: MappingSpec, rows: int = 10) -> list[PreviewRow]:
     """The first rows as the mapping reads them, with their problems; nothing is written."""
     out: list[PreviewRow] = []
-    with _open(path) as fh:
+    with open_text(path) as fh:
         reader = read_rows(fh, mapping)
         while len(out) < rows:
             try:

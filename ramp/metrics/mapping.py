@@ -290,6 +290,14 @@ class MappingSpec(Strict):
         """Every column the mapping reads."""
         return set(self.column_list())
 
+    def __getstate__(self) -> dict:
+        # The worked-out plan and readers (cached properties) hold functions made for this
+        # process: a pickled mapping leaves them out, and works them out again when used.
+        state = super().__getstate__()
+        fields = type(self).model_fields
+        state["__dict__"] = {k: v for k, v in state["__dict__"].items() if k in fields}
+        return state
+
     @cached_property
     def zone(self) -> ZoneInfo:
         """The time zone of datetimes written without an offset."""
@@ -601,6 +609,14 @@ class RowErrors(Exception):
         self.line = line
         self.errors = list(errors)
         super().__init__(f"line {line}: " + "; ".join(str(e) for e in self.errors))
+
+
+class CsvBroken(csv.Error):
+    """The CSV cannot be read on from the record that starts on this line."""
+
+    def __init__(self, line: int, message: str):
+        self.line = line
+        super().__init__(message)
 
 
 class MappingColumnsError(Exception):
@@ -1350,6 +1366,18 @@ class _CsvRows(Iterator[tuple[int, dict[str, str]]]):
         return None
 
     def __next__(self) -> tuple[int, dict[str, str]]:
+        try:
+            return self._next()
+        except csv.Error as exc:
+            message = str(exc)
+            if "field larger than field limit" in message:
+                message = (
+                    f"a cell is longer than {CSV_FIELD_LIMIT // (1024 * 1024)} MiB"
+                    " (a quote opened and never closed?)"
+                )
+            raise CsvBroken(self._start, message) from None
+
+    def _next(self) -> tuple[int, dict[str, str]]:
         reader = self._reader
         for cells in reader:  # as _record, inline: this runs once per row
             line = self._start

@@ -9,8 +9,9 @@ from sqlalchemy.dialects import sqlite
 from sqlalchemy.dialects.sqlite import DATE, DATETIME
 
 from ramp.metrics import records
-from ramp.metrics.imports import _Writer, sqlite_stamper
+from ramp.metrics.imports import _Writer
 from ramp.metrics.models import Contact, QAEvaluation
+from ramp.metrics.rows import record_maker, sqlite_stamper
 
 BERLIN = ZoneInfo("Europe/Berlin")
 AT = datetime(2026, 3, 28, 23, 30, 5, 120, tzinfo=UTC)
@@ -65,12 +66,8 @@ def _write_both(db, kind: str, rows: list[dict], user_id: int, again: bool) -> N
         db.session.add(model(**as_dict(values, "orm", user_id, None, BERLIN, (1.0, 5.0))))
     db.session.flush()
     writer = _Writer(kind, "fast", ALL_FIELDS[kind])
-    table_rows = [
-        writer.to_record(
-            values, "fast", user_id, None, BERLIN, (1.0, 5.0), writer.stamp, writer.day
-        )
-        for values in rows
-    ]
+    make = record_maker(kind, writer.sqlite)
+    table_rows = [make(values, "fast", user_id, None, BERLIN, (1.0, 5.0)) for values in rows]
     writer.write(table_rows, [])  # new records
     if again:
         writer.write([], table_rows)  # known records: the upsert rewrites every column
