@@ -10,7 +10,7 @@ import statistics
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, tzinfo
-from typing import Any
+from typing import Any, NamedTuple
 
 
 @dataclass(frozen=True)
@@ -36,9 +36,12 @@ class QAEval:
     interaction_at: datetime | None = None
 
 
-@dataclass(frozen=True)
-class ContactRec:
-    """One contact (ticket, chat or call) handled by an agent."""
+class ContactRec(NamedTuple):
+    """One contact (ticket, chat or call) handled by an agent.
+
+    A named tuple rather than a frozen dataclass: the weekly figures build one per stored
+    contact, and a tuple is made several times faster.
+    """
 
     created_at: datetime
     first_response_at: datetime | None = None
@@ -72,6 +75,8 @@ def _aware(moment: datetime) -> datetime:
 
 def _seconds_between(start: datetime, end: datetime) -> float:
     """Seconds from `start` to `end`, naive ends taken as UTC."""
+    if start.tzinfo is None and end.tzinfo is None:  # both UTC (stored records): as they are
+        return (end - start).total_seconds()
     return (_aware(end) - _aware(start)).total_seconds()
 
 

@@ -49,12 +49,13 @@ def _refresh_chunk(ids: list[int], today: date) -> int:
     )
     rows = []
     for hire in hires:
+        # Each record goes to its tenure week once; every metric then reads the weeks.
+        weeks = {
+            "qa": _by_week(qa.get(hire.user_id, ()), hire.start_date),
+            "contacts": _by_week(contacts.get(hire.user_id, ()), hire.start_date),
+        }
         for metric in METRICS:
-            source = qa if metric in QA_METRICS else contacts
-            by_week: dict[int, list] = defaultdict(list)
-            for r in source.get(hire.user_id, ()):
-                if r.day >= hire.start_date:
-                    by_week[(r.day - hire.start_date).days // 7 + 1].append(r.record)
+            by_week = weeks["qa" if metric in QA_METRICS else "contacts"]
             for week, records in by_week.items():
                 figure = formulas.compute(metric, records)
                 if figure.sample == 0:
@@ -70,6 +71,15 @@ def _refresh_chunk(ids: list[int], today: date) -> int:
     for i in range(0, len(rows), 1000):
         db.session.execute(insert(HireWeekMetric), rows[i : i + 1000])
     return len(rows)
+
+
+def _by_week(dated: Iterable, start: date) -> dict[int, list]:
+    """Records (DatedRecord) by tenure week from the start date; earlier ones left out."""
+    by_week: dict[int, list] = defaultdict(list)
+    for r in dated:
+        if r.day >= start:
+            by_week[(r.day - start).days // 7 + 1].append(r.record)
+    return by_week
 
 
 @dataclass(frozen=True)
