@@ -55,3 +55,27 @@ def test_admin_imports_and_a_milestone_turns_achieved(
     card.get_by_role("link", name="Nora Nesting").click()
     expect(page.locator("#milestone-nesting-quality .milestone-head")).to_contain_text("Achieved")
     expect(page.locator(".metric-table")).to_contain_text("QA score")
+
+
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
+def test_admin_pages_are_one_menu_reached_by_keyboard(
+    server_url, page_factory, ramp_world, javascript
+):
+    page = page_factory(javascript=javascript)
+    sign_in(page, server_url, ramp_world.admin.email)
+    page.goto(f"{server_url}/board/")
+    nav = page.get_by_role("navigation", name="Main")
+    # Every top-level entry sits on one line at 1200 px, the admin pages inside one menu.
+    tops = [box["y"] for box in nav.locator(":scope > ul > li").evaluate_all(
+        "items => items.map(i => i.getBoundingClientRect().toJSON())")]  # fmt: skip
+    assert len(tops) == 5 and max(tops) - min(tops) < 2
+    imports = nav.get_by_role("link", name="Imports")
+    expect(imports).to_be_hidden()
+    nav.locator("summary").focus()
+    page.keyboard.press("Enter")
+    expect(imports).to_be_visible()
+    page.keyboard.press("Tab")
+    expect(imports).to_be_focused()
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("heading", name="Import QA and contact records")).to_be_visible()
+    expect(nav.locator("summary")).to_have_attribute("aria-current", "page")
