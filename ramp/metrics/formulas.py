@@ -54,6 +54,8 @@ class ContactRec(NamedTuple):
     csat_max: float = 5.0
     sla_met: bool | None = None
     sla_target_seconds: float | None = None
+    # The wait for a first response as exported, for exports without its time.
+    first_response_seconds: float | None = None
 
 
 @dataclass(frozen=True)
@@ -189,7 +191,19 @@ def resolved_first_time(
 
 def sla_outcome(c: ContactRec) -> bool | None:
     """The SLA outcome as exported, else first response − created ≤ target; None when unknown."""
-    return sla_result(c.sla_met, c.sla_target_seconds, c.created_at, c.first_response_at)
+    return sla_result(
+        c.sla_met, c.sla_target_seconds, c.created_at, c.first_response_at,
+        c.first_response_seconds,
+    )  # fmt: skip
+
+
+def first_response_seconds(
+    created_at: datetime, first_response_at: datetime | None, exported: float | None = None
+) -> float | None:
+    """First response − created in seconds; without a first-response time, the exported wait."""
+    if first_response_at is not None:
+        return _seconds_between(created_at, first_response_at)
+    return exported
 
 
 def sla_result(
@@ -197,13 +211,15 @@ def sla_result(
     target_seconds: float | None,
     created_at: datetime,
     first_response_at: datetime | None,
+    exported_first_response: float | None = None,
 ) -> bool | None:
     """sla_outcome from the contact's fields (imports call it once per row)."""
     if sla_met is not None:
         return sla_met
-    if target_seconds is None or first_response_at is None:
+    if target_seconds is None:
         return None
-    return _seconds_between(created_at, first_response_at) <= target_seconds
+    waited = first_response_seconds(created_at, first_response_at, exported_first_response)
+    return None if waited is None else waited <= target_seconds
 
 
 def fcr(contacts: Sequence[ContactRec]) -> MetricValue:
@@ -229,11 +245,15 @@ def resolution_time(contacts: Sequence[ContactRec]) -> MetricValue:
 
 
 def first_response_time(contacts: Sequence[ContactRec]) -> MetricValue:
-    """Median of first response − created, in seconds, over contacts with a first response."""
+    """Median of first response − created, in seconds, over contacts with a first response
+    (its time, or else the wait as exported)."""
     seconds = [
-        _seconds_between(c.created_at, c.first_response_at)
+        s
         for c in contacts
-        if c.first_response_at is not None
+        if (
+            s := first_response_seconds(c.created_at, c.first_response_at, c.first_response_seconds)
+        )
+        is not None
     ]
     return MetricValue(median(seconds) if seconds else None, len(seconds))
 

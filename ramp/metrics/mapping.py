@@ -37,6 +37,8 @@ CONTACT_FIELDS: dict[str, str] = {
     "queue": "text",
     "created_at": "datetime",
     "first_response_at": "datetime",
+    # For exports that give the wait for a first reply as a duration, not as a time.
+    "first_response_seconds": "duration",
     "solved_at": "datetime",
     "handle_seconds": "duration",
     "reopens": "integer",
@@ -1057,6 +1059,13 @@ def _cell_reader(plan: _FieldPlan, mapping: MappingSpec) -> Callable[[str | None
     return general
 
 
+# Contact fields that are never negative (check_record says so in words).
+NON_NEGATIVE = (
+    "handle_seconds", "first_response_seconds", "sla_target_seconds", "reopens",
+    "contacts_to_resolve",
+)  # fmt: skip
+
+
 def _record_suspect(kind: str, fields: Iterable[str]) -> Callable[[dict], bool]:
     """Whether check_record could find anything in the values (cheap; check_record says what)."""
     mapped = set(fields)
@@ -1064,11 +1073,7 @@ def _record_suspect(kind: str, fields: Iterable[str]) -> Callable[[dict], bool]:
         moments = tuple(n for n in ("solved_at", "first_response_at") if n in mapped)
         if "created_at" not in mapped:
             moments = ()
-        numbers = tuple(
-            n
-            for n in ("handle_seconds", "sla_target_seconds", "reopens", "contacts_to_resolve")
-            if n in mapped
-        )
+        numbers = tuple(n for n in NON_NEGATIVE if n in mapped)
 
         def contact_suspect(values: dict) -> bool:
             created = values["created_at"] if moments else None
@@ -1259,6 +1264,7 @@ def check_record(values: Mapping[str, object], kind: str) -> list[RowError]:
                 )
         for name, what in (
             ("handle_seconds", "negative handle time"),
+            ("first_response_seconds", "negative first response time"),
             ("sla_target_seconds", "negative SLA target"),
             ("reopens", "negative number of reopens"),
             ("contacts_to_resolve", "negative number of contacts to resolve"),

@@ -34,10 +34,11 @@ def _qa(row) -> formulas.QAEval:
 
 def _contact(row) -> formulas.ContactRec:
     # By position (the columns of records_by_user): this runs once per stored contact.
-    _, _, created, first, solved, handle, reopens, to_resolve, rating, low, high, met, target = row
+    (_, _, created, first, solved, handle, reopens, to_resolve, rating, low, high, met, target,
+     waited) = row  # fmt: skip
     return formulas.ContactRec(
         created, first, solved, handle, reopens, to_resolve, rating, low or 1.0, high or 5.0,
-        met, target,
+        met, target, waited,
     )  # fmt: skip
 
 
@@ -63,7 +64,7 @@ def records_by_user(
         Contact.user_id, Contact.metric_date, Contact.created_at, Contact.first_response_at,
         Contact.solved_at, Contact.handle_seconds, Contact.reopens, Contact.contacts_to_resolve,
         Contact.csat_rating, Contact.csat_min, Contact.csat_max, Contact.sla_met,
-        Contact.sla_target_seconds,
+        Contact.sla_target_seconds, Contact.first_response_seconds,
     )  # fmt: skip
     for row in db.session.execute(
         select(*columns).where(

@@ -68,6 +68,7 @@ def contact_values(
     get = values.get
     created = values["created_at"]
     first = get("first_response_at")
+    waited = get("first_response_seconds")
     solved = get("solved_at")
     reopens = get("reopens")
     contacts_to_resolve = get("contacts_to_resolve")
@@ -81,11 +82,11 @@ def contact_values(
         stamp(created), stamp(first), stamp(solved), get("handle_seconds"), reopens,
         contacts_to_resolve, rating, low if rated else None, high if rated else None, sla_met,
         target,
-        (first - created).total_seconds() if first is not None else None,
+        (first - created).total_seconds() if first is not None else waited,
         (solved - created).total_seconds() if solved is not None else None,
         formulas.resolved_first_time(solved, reopens, contacts_to_resolve),
         formulas.csat_is_good(rating, low, high) if rated else None,
-        formulas.sla_result(sla_met, target, created, first),
+        formulas.sla_result(sla_met, target, created, first, waited),
         day(local_date(solved if solved is not None else created, zone)),
         run_id,
     )  # fmt: skip

@@ -20,18 +20,23 @@ opt = st.one_of
 
 contacts_st = st.lists(
     st.builds(
-        lambda created, frt, solve, handle, reopens, ctr, rating, met, target: formulas.ContactRec(
-            created_at=BASE + timedelta(minutes=created),
-            first_response_at=(BASE + timedelta(minutes=created + frt))
-            if frt is not None
-            else None,
-            solved_at=(BASE + timedelta(minutes=created + solve)) if solve is not None else None,
-            handle_seconds=handle,
-            reopens=reopens,
-            contacts_to_resolve=ctr,
-            csat_rating=rating,
-            sla_met=met,
-            sla_target_seconds=target,
+        lambda created, frt, solve, handle, reopens, ctr, rating, met, target, wait: (
+            formulas.ContactRec(
+                created_at=BASE + timedelta(minutes=created),
+                first_response_at=(BASE + timedelta(minutes=created + frt))
+                if frt is not None
+                else None,
+                solved_at=(BASE + timedelta(minutes=created + solve))
+                if solve is not None
+                else None,
+                handle_seconds=handle,
+                reopens=reopens,
+                contacts_to_resolve=ctr,
+                csat_rating=rating,
+                sla_met=met,
+                sla_target_seconds=target,
+                first_response_seconds=wait,  # an exported wait: counts where there is no time
+            )
         ),
         st.integers(0, 60 * 24 * 20),
         opt(st.none(), st.integers(0, 600)),
@@ -42,6 +47,7 @@ contacts_st = st.lists(
         opt(st.none(), st.integers(1, 5).map(float)),
         opt(st.none(), st.booleans()),
         opt(st.none(), st.integers(60, 86_400).map(float)),
+        opt(st.none(), st.integers(0, 36_000).map(float)),
     ),
     max_size=40,
 )
@@ -68,6 +74,7 @@ def _values(c: formulas.ContactRec, i: int) -> dict:
         "solved_at": c.solved_at, "handle_seconds": c.handle_seconds, "reopens": c.reopens,
         "contacts_to_resolve": c.contacts_to_resolve, "csat_rating": c.csat_rating,
         "sla_met": c.sla_met, "sla_target_seconds": c.sla_target_seconds,
+        "first_response_seconds": c.first_response_seconds,
     }  # fmt: skip
 
 

@@ -5,6 +5,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import func, select
 
+from ramp.metrics import formulas
 from ramp.metrics.imports import import_file, load_mapping, preset_names
 from ramp.metrics.mapping import parse_row, read_rows
 from ramp.metrics.models import AgentIdentity, Contact, QAEvaluation
@@ -66,3 +67,18 @@ def test_preset_imports_its_sample(db, make_user, preset):
         assert all(c.created_at is not None for c in contacts)
         if "csat_rating" in mapping.fields:
             assert any(c.csat_good is not None for c in contacts)
+        if preset == "zendesk":  # the wait for a first reply comes in minutes, not as a time
+            waits = {c.external_id: c.first_response_seconds for c in contacts}
+            assert waits["48211"] == 38 * 60 and waits["48214"] == 17 * 60
+            assert all(c.first_response_at is None for c in contacts)
+            stored = [formulas.first_response_time([_contact_rec(c)]).value for c in contacts]
+            assert stored == [c.first_response_seconds for c in contacts]
+
+
+def _contact_rec(c: Contact) -> formulas.ContactRec:
+    """A stored contact as the weekly figures read it (readings._contact's columns)."""
+    from ramp.metrics.readings import _contact
+
+    return _contact((c.user_id, c.metric_date, c.created_at, c.first_response_at, c.solved_at,
+                     c.handle_seconds, c.reopens, c.contacts_to_resolve, c.csat_rating, c.csat_min,
+                     c.csat_max, c.sla_met, c.sla_target_seconds, c.first_response_seconds))  # fmt: skip

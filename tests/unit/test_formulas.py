@@ -216,6 +216,22 @@ def test_first_response_time_is_the_median_over_contacts_with_a_response():
     assert first_response_time(contacts) == MetricValue(60.0, 2)
 
 
+def test_first_response_time_takes_the_exported_wait_where_there_is_no_time():
+    contacts = [
+        contact(first_response_seconds=120.0),  # the export gave only the wait
+        contact(first_response_at=after(30), first_response_seconds=999.0),  # the time wins
+        contact(first_response_seconds=0.0),  # an instant reply is a reply
+        contact(),
+    ]
+    assert first_response_time(contacts) == MetricValue(30.0, 3)
+
+
+def test_sla_outcome_from_an_exported_wait():
+    assert sla_outcome(contact(sla_target_seconds=60, first_response_seconds=60.0)) is True
+    assert sla_outcome(contact(sla_target_seconds=60, first_response_seconds=61.0)) is False
+    assert sla_outcome(contact(first_response_seconds=5.0)) is None  # no target
+
+
 def test_durations_mix_zones_and_take_naive_as_utc():
     created = datetime(2024, 3, 4, 9, 0)  # naive: UTC
     responded = datetime(2024, 3, 4, 4, 10, tzinfo=EST)  # 09:10 UTC

@@ -1062,6 +1062,11 @@ def test_check_record_contacts():
     assert errors[3].message == "negative number of reopens (reopens is -2)"
     # missing values are not compared
     assert check_record({"created_at": at(9), "solved_at": None}, "contacts") == []
+    [wait] = check_record({"created_at": at(9), "first_response_seconds": -60.0}, "contacts")
+    assert (wait.field, wait.message) == (
+        "first_response_seconds",
+        "negative first response time (first_response_seconds is -60)",
+    )
 
 
 def test_check_record_qa():
