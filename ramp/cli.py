@@ -535,6 +535,135 @@ def rotate_keys_command(purpose, overlap_days):
     )
 
 
+certificates_group = click.Group(
+    "certificates", help="Readiness certificates: list, issue, revoke, print."
+)
+
+
+def _user_by_email(email: str):
+    from sqlalchemy import func, select
+
+    from ramp.accounts.models import User
+
+    user = db.session.execute(
+        select(User).where(func.lower(User.email) == email.strip().lower())
+    ).scalar_one_or_none()
+    if user is None:
+        _fail(f"no user has the e-mail {email}")
+    return user
+
+
+def _certificate_by_code(code: str):
+    from ramp.certificates.operations import find_certificate
+
+    cert = find_certificate(code)
+    if cert is None:
+        _fail(f"no certificate has the code {code}")
+    return cert
+
+
+@certificates_group.command("list")
+@click.option("--status", type=click.Choice(["valid", "expired", "revoked"]), help="Only these.")
+@click.option("--email", help="Only this agent's.")
+@with_appcontext
+def list_certificates_command(status, email):
+    """List certificates, newest first: code, status, agent, plan, issued and expiry dates."""
+    from ramp.certificates.codes import format_code
+    from ramp.certificates.operations import certificate_status
+    from ramp.certificates.queries import listed
+
+    require_schema()
+    for cert in listed(status, email):
+        snap = cert.snapshot
+        click.echo(
+            f"{format_code(cert.code)}  {certificate_status(cert):8} {snap['agent'][:30]:30} "
+            f"{snap['template']['title'][:36]:36} issued {cert.issued_at:%Y-%m-%d}  "
+            f"expires {cert.expires_at:%Y-%m-%d}"
+        )
+
+
+@certificates_group.command("issue")
+@click.argument("email")
+@click.option("--by", "by_email", required=True, help="E-mail of the manager or admin issuing.")
+@click.option("--override", "override_reason",
+              help="Admins only: issue although not ready, for this reason (recorded).")  # fmt: skip
+@with_appcontext
+def issue_certificate_command(email, by_email, override_reason):
+    """Issue a readiness certificate to the agent's current hire (needs RAMP_PUBLIC_URL)."""
+    from flask import current_app
+    from sqlalchemy import select
+
+    from ramp.certificates.codes import format_code
+    from ramp.certificates.operations import issue_certificate
+    from ramp.certificates.queries import verify_url
+    from ramp.errors import NotAllowed
+    from ramp.milestones.models import Hire
+
+    require_schema()
+    base_url = current_app.config.get("PUBLIC_URL")
+    if not base_url:
+        _fail("set RAMP_PUBLIC_URL to the address people reach ramp at: the certificate prints it")
+    agent, actor = _user_by_email(email), _user_by_email(by_email)
+    hire = db.session.execute(
+        select(Hire)
+        .where(Hire.user_id == agent.id, Hire.active.is_(True))
+        .order_by(Hire.start_date.desc(), Hire.id.desc())
+    ).scalars().first()  # fmt: skip
+    if hire is None:
+        _fail(f"{agent.email} has no active hire to certify")
+    try:
+        cert = issue_certificate(
+            hire, actor, base_url, organization=current_app.config["ORGANIZATION_NAME"],
+            override_reason=override_reason,
+        )  # fmt: skip
+    except (ValidationError, NotAllowed) as exc:
+        db.session.rollback()
+        _fail(exc.problems if isinstance(exc, ValidationError) else str(exc))
+    db.session.commit()
+    click.echo(f"issued {format_code(cert.code)} to {agent.name}; verify at {verify_url(cert)}")
+
+
+@certificates_group.command("revoke")
+@click.argument("code")
+@click.option("--by", "by_email", required=True, help="E-mail of the manager or admin revoking.")
+@click.option("--reason", required=True, help="Why (shown on the verify page).")
+@with_appcontext
+def revoke_certificate_command(code, by_email, reason):
+    """Revoke a certificate by its code; its verify page then says so, with the reason."""
+    from ramp.certificates.codes import format_code
+    from ramp.certificates.operations import revoke_certificate
+    from ramp.errors import NotAllowed
+
+    require_schema()
+    cert, actor = _certificate_by_code(code), _user_by_email(by_email)
+    try:
+        revoke_certificate(cert, actor, reason)
+    except (ValidationError, NotAllowed) as exc:
+        db.session.rollback()
+        _fail(exc.problems if isinstance(exc, ValidationError) else str(exc))
+    db.session.commit()
+    click.echo(f"revoked {format_code(cert.code)}: {reason}")
+
+
+@certificates_group.command("pdf")
+@click.argument("code")
+@click.option("-o", "--output", type=click.Path(dir_okay=False),
+              help="Where to write it (default: certificate-CODE.pdf here).")  # fmt: skip
+@with_appcontext
+def certificate_pdf_command(code, output):
+    """Write a certificate's PDF, as its holder downloads it."""
+    from flask import current_app
+
+    from ramp.certificates.codes import format_code
+    from ramp.certificates.render import pdf_of
+
+    require_schema()
+    cert = _certificate_by_code(code)
+    path = Path(output or f"certificate-{format_code(cert.code)}.pdf")
+    path.write_bytes(pdf_of(current_app, cert, current_app.config.get("PUBLIC_URL") or ""))
+    click.echo(f"wrote {path}")
+
+
 lti = click.Group("lti", help="LTI 1.3: platform registrations, rosters, grade passback.")
 
 
@@ -740,6 +869,7 @@ def init_app(app: Flask) -> None:
         records,
         tokens,
         keys,
+        certificates_group,
         lti,
         worker_command,
         demo_command,

@@ -117,6 +117,27 @@ def credential_document(cert: Certificate, status: str) -> dict:
     }
 
 
+STATUSES = ("valid", "expired", "revoked")
+
+
+def listed(status: str | None = None, email: str | None = None) -> list[Certificate]:
+    """Every certificate, newest first; a status (valid, expired, revoked) or an agent's
+    e-mail narrows the list. Unknown statuses are refused by the callers."""
+    stmt = (
+        select(Certificate)
+        .options(selectinload(Certificate.user))
+        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+    )
+    if email and email.strip():
+        stmt = stmt.join(User, Certificate.user_id == User.id).where(
+            User.email == email.strip().lower()
+        )
+    found = list(db.session.execute(stmt).scalars())
+    if status:
+        found = [c for c in found if certificate_status(c) == status]
+    return found
+
+
 def base_url_of(cert: Certificate, fallback: str) -> str:
     """The address the certificate was issued under (older ones: the given fallback)."""
     return cert.snapshot.get("base_url") or fallback

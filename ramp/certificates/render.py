@@ -70,3 +70,18 @@ def certificate_html(env: Environment, values: dict) -> str:
 def certificate_pdf(env: Environment, static_folder: str, values: dict) -> bytes:
     """The certificate as PDF bytes; only the app's static files (fonts, CSS) are read."""
     return render_pdf(certificate_html(env, values), static_folder)
+
+
+def pdf_of(app, cert, fallback_base_url: str) -> bytes:
+    """The certificate's PDF as ramp serves it: its status now, the address it was issued
+    under (fallback_base_url for certificates older than that record), the configured logo."""
+    from ramp.certificates.operations import certificate_status
+    from ramp.certificates.queries import base_url_of
+
+    values = certificate_values(
+        cert,
+        certificate_status(cert),
+        base_url_of(cert, fallback_base_url),
+        logo_data_uri(app.config["ORGANIZATION_LOGO"]),
+    )
+    return certificate_pdf(app.jinja_env, app.static_folder, values)

@@ -268,3 +268,50 @@ def test_behind_a_proxy_each_visitor_has_their_own_verify_limit(migrated, ramp_w
 
     assert [lookup("203.0.113.7") for _ in range(3)] == [404, 404, 429]
     assert lookup("198.51.100.9") == 404
+
+
+def test_the_cli_issues_lists_prints_and_revokes(app, runner, ramp_world, db, tmp_path):
+    ready = make_ready(ramp_world, ramp_world.hire(name="Ines Moreau"))
+    not_ready = ramp_world.hire(name="Olu Bello")
+    agent, other, lead = ready.user.email, not_ready.user.email, ramp_world.lead.email
+    db.session.commit()
+    issue = ["certificates", "issue", agent, "--by", lead]
+
+    result = runner.invoke(args=issue)  # no public address: the PDF could not print one
+    assert result.exit_code == 1 and "set RAMP_PUBLIC_URL" in result.output
+    app.config["PUBLIC_URL"] = "https://ramp.acme.example"
+    result = runner.invoke(args=["certificates", "issue", other, "--by", lead])
+    assert result.exit_code == 1 and "module “Ticketing basics” not complete" in result.output
+    result = runner.invoke(
+        args=["certificates", "issue", agent, "--by", ramp_world.other_lead.email]
+    )
+    assert result.exit_code == 1
+    assert committed(db, select(Certificate.id)) == []
+
+    result = runner.invoke(args=issue)
+    assert result.exit_code == 0, result.output
+    [(code,)] = committed(db, select(Certificate.code))
+    shown = code[:4] + "-" + code[4:8] + "-" + code[8:12] + "-" + code[12:]
+    assert f"issued {shown} to Ines Moreau" in result.output
+    assert f"https://ramp.acme.example/verify/{shown}" in result.output
+
+    listing = runner.invoke(args=["certificates", "list", "--status", "valid"]).output
+    assert shown in listing and "valid" in listing and "Ines Moreau" in listing
+    assert runner.invoke(args=["certificates", "list", "--email", other]).output == ""
+
+    pdf = tmp_path / "ines.pdf"
+    result = runner.invoke(args=["certificates", "pdf", shown.lower(), "-o", str(pdf)])
+    assert result.exit_code == 0 and pdf.exists()
+    text = re.sub(r"\s+", "", _pdf_text(pdf.read_bytes(), tmp_path))
+    assert "InesMoreau" in text and f"https://ramp.acme.example/verify/{shown}" in text
+
+    revoke = ["certificates", "revoke", shown, "--by", lead, "--reason", "Issued by mistake"]
+    result = runner.invoke(args=revoke)
+    assert result.exit_code == 0 and f"revoked {shown}" in result.output
+    assert committed(db, select(Certificate.revocation_reason)) == [("Issued by mistake",)]
+    assert "revoked" in runner.invoke(args=["certificates", "list", "--status", "revoked"]).output
+    assert runner.invoke(args=["certificates", "list", "--status", "valid"]).output == ""
+    result = runner.invoke(
+        args=["certificates", "revoke", "ZZZZ-ZZZZ", "--by", lead, "--reason", "x"]
+    )
+    assert result.exit_code == 1 and "no certificate has the code ZZZZ-ZZZZ" in result.output

@@ -141,25 +141,13 @@ def _certificate_json(cert) -> dict:
 @bp.get("/certificates")
 def certificates():
     """Every certificate, newest first; ?status=valid|expired|revoked and ?email= narrow it."""
-    from ramp.certificates.models import Certificate
+    from ramp.certificates.queries import STATUSES, listed
 
-    status = request.args.get("status")
-    if status not in (None, "", "valid", "expired", "revoked"):
+    status = request.args.get("status") or None
+    if status not in (None, *STATUSES):
         return jsonify(error="invalid", problems=["status is valid, expired or revoked"]), 400
-    stmt = (
-        select(Certificate)
-        .options(joinedload(Certificate.user))
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-    )
-    email = (request.args.get("email") or "").strip().lower()
-    if email:
-        from ramp.accounts.models import User
-
-        stmt = stmt.join(User, Certificate.user_id == User.id).where(User.email == email)
-    rows = [_certificate_json(c) for c in db.session.execute(stmt).scalars()]
-    if status:
-        rows = [r for r in rows if r["status"] == status]
-    return jsonify(certificates=rows)
+    found = listed(status, request.args.get("email"))
+    return jsonify(certificates=[_certificate_json(c) for c in found])
 
 
 @bp.get("/certificates/<code>")

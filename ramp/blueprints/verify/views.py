@@ -18,7 +18,7 @@ from ramp.certificates.credential import (
     status_list_credential,
 )
 from ramp.certificates.operations import certificate_status
-from ramp.certificates.render import certificate_pdf, certificate_values, logo_data_uri
+from ramp.certificates.render import pdf_of
 from ramp.certificates.status import encode_list
 from ramp.errors import NotFound
 from ramp.extensions import db, limiter
@@ -124,13 +124,7 @@ def download(cert_id: int, fmt: str):
             mimetype="application/json",
             headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
         )
-    values = certificate_values(
-        cert,
-        status,
-        queries.base_url_of(cert, public_base_url()),
-        logo_data_uri(current_app.config["ORGANIZATION_LOGO"]),
-    )
-    pdf = certificate_pdf(current_app.jinja_env, current_app.static_folder, values)
+    pdf = pdf_of(current_app, cert, public_base_url())
     return Response(
         pdf,
         mimetype="application/pdf",
