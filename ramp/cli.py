@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from contextlib import contextmanager
 from pathlib import Path
 
 import click
@@ -553,6 +554,18 @@ def _user_by_email(email: str):
     return user
 
 
+@contextmanager
+def _refusals():
+    """A refused operation (not valid, not allowed): its problems, nothing written, exit 1."""
+    from ramp.errors import NotAllowed
+
+    try:
+        yield
+    except (ValidationError, NotAllowed) as exc:
+        db.session.rollback()
+        _fail(exc.problems if isinstance(exc, ValidationError) else str(exc))
+
+
 def _certificate_by_code(code: str):
     from ramp.certificates.operations import find_certificate
 
@@ -596,7 +609,6 @@ def issue_certificate_command(email, by_email, override_reason):
     from ramp.certificates.codes import format_code
     from ramp.certificates.operations import issue_certificate
     from ramp.certificates.queries import verify_url
-    from ramp.errors import NotAllowed
     from ramp.milestones.models import Hire
 
     require_schema()
@@ -611,14 +623,11 @@ def issue_certificate_command(email, by_email, override_reason):
     ).scalars().first()  # fmt: skip
     if hire is None:
         _fail(f"{agent.email} has no active hire to certify")
-    try:
+    with _refusals():
         cert = issue_certificate(
             hire, actor, base_url, organization=current_app.config["ORGANIZATION_NAME"],
             override_reason=override_reason,
         )  # fmt: skip
-    except (ValidationError, NotAllowed) as exc:
-        db.session.rollback()
-        _fail(exc.problems if isinstance(exc, ValidationError) else str(exc))
     db.session.commit()
     click.echo(f"issued {format_code(cert.code)} to {agent.name}; verify at {verify_url(cert)}")
 
@@ -632,15 +641,11 @@ def revoke_certificate_command(code, by_email, reason):
     """Revoke a certificate by its code; its verify page then says so, with the reason."""
     from ramp.certificates.codes import format_code
     from ramp.certificates.operations import revoke_certificate
-    from ramp.errors import NotAllowed
 
     require_schema()
     cert, actor = _certificate_by_code(code), _user_by_email(by_email)
-    try:
+    with _refusals():
         revoke_certificate(cert, actor, reason)
-    except (ValidationError, NotAllowed) as exc:
-        db.session.rollback()
-        _fail(exc.problems if isinstance(exc, ValidationError) else str(exc))
     db.session.commit()
     click.echo(f"revoked {format_code(cert.code)}: {reason}")
 

@@ -9,22 +9,13 @@ from sqlalchemy import func, select
 
 from ramp.metrics import rows as rows_module
 from ramp.metrics.imports import ImportRefused, import_file, load_mapping, preset_names
-from ramp.metrics.mapping import parse_row, read_rows
-from ramp.metrics.models import AgentIdentity, Contact, ImportRun, QAEvaluation
+from ramp.metrics.models import Contact, ImportRun, QAEvaluation
 from ramp.metrics.rows import Reading, open_chunks
 from tests.conftest import FIXTURES
+from tests.integration.test_imports import BAD_ROWS, HEADER
+from tests.integration.test_presets import sample_agents, sample_for
 
 QA_MAPPING = FIXTURES / "mappings" / "qa-basic.yaml"
-HEADER = "Review ID,Agent,Reviewed,Score,Max,Auto-fail\n"
-BAD = HEADER + (
-    "R1,ana.silva@example.com,31/02/2026 10:00,80,100,no\n"
-    "R2,nobody@example.com,01/03/2026 10:00,80,100,no\n"
-    "R3,ana.silva@example.com,01/03/2026 10:00,120,100,no\n"
-    "R4,ana.silva@example.com,01/03/2026 10:00,80,100,maybe\n"
-    "R5,ana.silva@example.com,01/03/2026 10:00,80,100,no\n"
-    "R5,ana.silva@example.com,02/03/2026 10:00,85,100,no\n"
-    "R6,ana.silva@example.com,02/03/2026 10:00,85,100,no\n"
-)
 
 
 @pytest.fixture
@@ -40,6 +31,13 @@ def started(monkeypatch):
 
     monkeypatch.setattr(rows_module.subprocess, "Popen", spy)
     return seen
+
+
+def failing_program(path: Path) -> str:
+    """A program at `path` that exits at once with status 3."""
+    path.write_text("#!/bin/sh\nexit 3\n")
+    path.chmod(0o755)
+    return str(path)
 
 
 def stored(db, model) -> list[tuple]:
@@ -73,20 +71,8 @@ def both_ways(db, path, mapping, **options) -> list[tuple]:
 @pytest.mark.parametrize("preset", preset_names())
 def test_every_preset_reads_the_same_in_a_second_process(db, make_user, started, preset):
     mapping = load_mapping(preset=preset)
-    [path] = [p for p in (FIXTURES / "exports").iterdir() if p.stem == preset]
-    agents = set()
-    with open(path, encoding="utf-8-sig", newline="") as fh:
-        for line, raw in read_rows(fh, mapping):
-            parsed = parse_row(line, raw, mapping)
-            if parsed is not None:
-                agents.add((parsed.values.get("agent_email"), parsed.values.get("agent_id")))
-    for i, (email, agent_id) in enumerate(sorted(agents, key=str)):
-        user = make_user("agent", email=email or f"linked{i}@example.com")
-        if agent_id is not None and not email:
-            db.session.add(
-                AgentIdentity(source=mapping.source, external_id=str(agent_id), user_id=user.id)
-            )
-    db.session.commit()
+    path = sample_for(preset)
+    sample_agents(db, make_user, mapping, path)
     here, there = both_ways(db, path, mapping)
     assert there == here
     assert here[0][4] > 0 and here[1]  # rows were written
@@ -97,7 +83,7 @@ def test_bad_rows_and_the_rejects_file_are_the_same(db, tmp_path, make_user, sta
     make_user("agent", email="ana.silva@example.com")
     mapping = load_mapping(path=str(QA_MAPPING))
     path = tmp_path / "bad.csv"
-    path.write_text(BAD, encoding="utf-8")
+    path.write_text(BAD_ROWS, encoding="utf-8")
     here, there = both_ways(db, path, mapping)
     assert there == here
     assert here[0][3] == 5 and here[0][7] == {"nobody@example.com": [3]}
@@ -160,10 +146,7 @@ def test_a_reading_process_that_dies_stops_the_import_and_writes_nothing(
     make_user("agent", email="ana.silva@example.com")
     path = tmp_path / "good.csv"
     path.write_text(HEADER + "R1,ana.silva@example.com,01/03/2026 10:00,80,100,no\n")
-    broken = tmp_path / "python3-broken"
-    broken.write_text("#!/bin/sh\nexit 3\n")
-    broken.chmod(0o755)
-    monkeypatch.setattr(sys, "executable", str(broken))
+    monkeypatch.setattr(sys, "executable", failing_program(tmp_path / "python3-broken"))
     with pytest.raises(RuntimeError, match=r"the process reading the file stopped \(exit code 3\)"):
         import_file(path, load_mapping(path=str(QA_MAPPING)), reader_process=True)
     db.session.rollback()
@@ -195,10 +178,7 @@ def test_under_a_server_that_is_not_python_the_file_is_read_here(
     make_user("agent", email="ana.silva@example.com")
     path = tmp_path / "good.csv"
     path.write_text(HEADER + "R1,ana.silva@example.com,01/03/2026 10:00,80,100,no\n")
-    server = tmp_path / "uwsgi"
-    server.write_text("#!/bin/sh\nexit 3\n")
-    server.chmod(0o755)
-    monkeypatch.setattr(sys, "executable", str(server))
+    monkeypatch.setattr(sys, "executable", failing_program(tmp_path / "uwsgi"))
     report = import_file(path, load_mapping(path=str(QA_MAPPING)), reader_process=True)
     assert report.created == 1 and started == []
 

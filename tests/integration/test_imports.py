@@ -62,19 +62,22 @@ def test_day_first_dates_in_the_mapping_time_zone(db, tmp_path, agent):
     )
 
 
+# Lines 2 to 7 each wrong in their own way (a date, an agent, a score, a flag, a duplicate id).
+BAD_ROWS = HEADER + (
+    "R1,ana.silva@example.com,31/02/2026 10:00,80,100,no\n"
+    "R2,nobody@example.com,01/03/2026 10:00,80,100,no\n"
+    "R3,ana.silva@example.com,01/03/2026 10:00,120,100,no\n"
+    "R4,ana.silva@example.com,01/03/2026 10:00,80,100,maybe\n"
+    "R5,ana.silva@example.com,01/03/2026 10:00,80,100,no\n"
+    "R5,ana.silva@example.com,02/03/2026 10:00,85,100,no\n"
+    "R6,ana.silva@example.com,02/03/2026 10:00,85,100,no\n"
+)
+
+
 def test_every_bad_row_is_reported_and_nothing_is_written(db, tmp_path, agent):
     mapping = load_mapping(path=str(QA_MAPPING))
-    text = HEADER + (
-        "R1,ana.silva@example.com,31/02/2026 10:00,80,100,no\n"
-        "R2,nobody@example.com,01/03/2026 10:00,80,100,no\n"
-        "R3,ana.silva@example.com,01/03/2026 10:00,120,100,no\n"
-        "R4,ana.silva@example.com,01/03/2026 10:00,80,100,maybe\n"
-        "R5,ana.silva@example.com,01/03/2026 10:00,80,100,no\n"
-        "R5,ana.silva@example.com,02/03/2026 10:00,85,100,no\n"
-        "R6,ana.silva@example.com,02/03/2026 10:00,85,100,no\n"
-    )
     with pytest.raises(ImportRefused) as exc:
-        import_file(write(tmp_path, text), mapping)
+        import_file(write(tmp_path, BAD_ROWS), mapping)
     report = exc.value.report
     lines = {(p.line, p.column) for p in report.problems}
     assert (2, "Reviewed") in lines

@@ -19,16 +19,8 @@ def sample_for(preset: str) -> Path:
     return path
 
 
-def test_every_preset_has_a_sample():
-    assert len(preset_names()) == 12
-    assert {p.stem for p in EXPORTS.iterdir()} == set(preset_names())
-
-
-@pytest.mark.parametrize("preset", preset_names())
-def test_preset_imports_its_sample(db, make_user, preset):
-    mapping = load_mapping(preset=preset)
-    path = sample_for(preset)
-    # The agents of the sample: e-mails become users; tool ids and names are linked to users.
+def sample_agents(db, make_user, mapping, path: Path) -> None:
+    """The agents of a sample: e-mails become users; tool ids and names are linked to users."""
     agents = set()
     with open(path, encoding="utf-8-sig", newline="") as fh:
         for line, raw in read_rows(fh, mapping):
@@ -43,6 +35,18 @@ def test_preset_imports_its_sample(db, make_user, preset):
                 AgentIdentity(source=mapping.source, external_id=str(agent_id), user_id=user.id)
             )
     db.session.commit()
+
+
+def test_every_preset_has_a_sample():
+    assert len(preset_names()) == 12
+    assert {p.stem for p in EXPORTS.iterdir()} == set(preset_names())
+
+
+@pytest.mark.parametrize("preset", preset_names())
+def test_preset_imports_its_sample(db, make_user, preset):
+    mapping = load_mapping(preset=preset)
+    path = sample_for(preset)
+    sample_agents(db, make_user, mapping, path)
 
     report = import_file(path, mapping)
     db.session.commit()
