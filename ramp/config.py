@@ -66,7 +66,7 @@ def build_config(instance_path: str) -> dict:
         # Uploads larger than this import in the background queue, with progress on the page.
         "IMPORT_BACKGROUND_BYTES": int(os.environ.get("RAMP_IMPORT_BACKGROUND_BYTES", 1_000_000)),
         # Imports of files this large read them in a second process while the first writes
-        # (two cores at work); 0 keeps every import in one process.
+        # (two cores at work; starting it costs about half a second); 0: always one process.
         "IMPORT_READER_PROCESS_BYTES": int(
             os.environ.get("RAMP_IMPORT_READER_PROCESS_BYTES", 16 * 1024 * 1024)
         ),

@@ -29,9 +29,6 @@ from ramp.metrics.rows import ReadFailed, Reading, Row, open_chunks, open_text
 # new entry at scattered places for every row, and a cache that holds most of their pages
 # keeps each insert from reading and writing them back (at 5M rows: 2x the rate of 16 MiB).
 IMPORT_CACHE_KIB = 128 * 1024
-# Files this large are read in a second process while the first one writes (RAMP_IMPORT_
-# READER_PROCESS_BYTES; 0 never): starting it costs about half a second.
-READER_PROCESS_BYTES = 16 * 1024 * 1024
 BATCH = 1000  # rows per statement (a batch keeps its raw rows, for the rejects file)
 MAX_PROBLEMS = 1000  # a report lists this many; the counts stay exact beyond it
 
@@ -122,8 +119,8 @@ def import_file(
     One pass: rows are written as they are read, inside a savepoint, and the savepoint is
     rolled back when any row has a problem (unless accept_good) or for a dry run, so nothing
     is ever half-written. Memory stays flat in the file's size (except latest_per, which keeps
-    one row per key). A file of IMPORT_READER_PROCESS_BYTES or more is read in a second
-    process while this one writes (reader_process says so for any file). Raises
+    one row per key). A file of the IMPORT_READER_PROCESS_BYTES setting or more is read in a
+    second process while this one writes (reader_process decides for any file). Raises
     ImportRefused when the file is refused.
     """
     report = ImportReport(str(path), mapping.name, mapping.kind, dry_run=dry_run)
@@ -134,7 +131,7 @@ def import_file(
         )
         raise ImportRefused(report)
     if reader_process is None:
-        threshold = current_app.config.get("IMPORT_READER_PROCESS_BYTES", READER_PROCESS_BYTES)
+        threshold = current_app.config["IMPORT_READER_PROCESS_BYTES"]
         reader_process = 0 < threshold <= total
     mapped = set(mapping.fields) | ({"categories"} if mapping.categories else set())
     id_column = mapping.fields["external_id"].column

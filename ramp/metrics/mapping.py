@@ -22,7 +22,7 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from difflib import get_close_matches
 from functools import cached_property
-from typing import Literal, TextIO, TypeVar
+from typing import Generic, Literal, TextIO, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import ConfigDict, Field, StrictBool, field_validator
@@ -1499,6 +1499,7 @@ def read_rows(stream: TextIO, mapping: MappingSpec) -> Iterator[tuple[int, dict[
 
 
 R = TypeVar("R", ParsedRow, tuple[int, dict[str, str]])
+T = TypeVar("T")
 
 
 def reduce_latest(rows: Iterable[R], mapping: MappingSpec) -> Iterator[R]:
@@ -1511,28 +1512,45 @@ def reduce_latest(rows: Iterable[R], mapping: MappingSpec) -> Iterator[R]:
     """
     if not mapping.latest_per:
         return iter(rows)
-    latest: dict[str, tuple[float, int, R]] = {}
-    unkeyed: list[tuple[int, R]] = []
+    latest: LatestRows[R] = LatestRows()
     for item in rows:
         if isinstance(item, ParsedRow):
-            line = item.line
-            key = str(item.values.get("_key") or "")
-            order = item.values.get("_order")
-        else:
-            line, raw = item
-            key = (raw.get(mapping.latest_per) or "").strip()
-            if not key:
-                unkeyed.append((line, item))
-                continue
-            try:
-                order = _order_value(raw, mapping)
-            except RowError as exc:
-                raise RowErrors(line, [exc]) from None
-        if not key or not isinstance(order, float):
-            unkeyed.append((line, item))
+            latest.add(item.line, item.values.get("_key"), item.values.get("_order"), item)
             continue
-        previous = latest.get(key)
+        line, raw = item
+        key = (raw.get(mapping.latest_per) or "").strip()
+        if not key:
+            latest.add(line, None, None, item)
+            continue
+        try:
+            order = _order_value(raw, mapping)
+        except RowError as exc:
+            raise RowErrors(line, [exc]) from None
+        latest.add(line, key, order, item)
+    return iter(latest.rows())
+
+
+class LatestRows(Generic[T]):
+    """The latest item per key, by order (ties: the later line); items with no key, or no
+    order, kept as they are. Memory grows with the number of keys, not of items."""
+
+    def __init__(self) -> None:
+        self._latest: dict[str, tuple[float, int, T]] = {}
+        self._unkeyed: list[tuple[int, T]] = []
+
+    def add(self, line: int, key: object, order: object, item: T) -> bool:
+        """Keep the item if it is the latest of its key; True when the key was met before
+        (one of the two items is then an older event, dropped)."""
+        key = str(key or "")
+        if not key or not isinstance(order, float):
+            self._unkeyed.append((line, item))
+            return False
+        previous = self._latest.get(key)
         if previous is None or (order, line) >= previous[:2]:
-            latest[key] = (order, line, item)
-    kept = [(line, item) for _, line, item in latest.values()] + unkeyed
-    return iter([item for _, item in sorted(kept, key=lambda pair: pair[0])])
+            self._latest[key] = (order, line, item)
+        return previous is not None
+
+    def rows(self) -> list[T]:
+        """The items kept, in line order."""
+        kept = [(line, item) for _, line, item in self._latest.values()] + self._unkeyed
+        return [item for _, item in sorted(kept, key=lambda pair: pair[0])]

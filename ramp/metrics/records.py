@@ -82,7 +82,7 @@ def contact_values(
         stamp(created), stamp(first), stamp(solved), get("handle_seconds"), reopens,
         contacts_to_resolve, rating, low if rated else None, high if rated else None, sla_met,
         target,
-        (first - created).total_seconds() if first is not None else waited,
+        formulas.first_response_seconds(created, first, waited),
         (solved - created).total_seconds() if solved is not None else None,
         formulas.resolved_first_time(solved, reopens, contacts_to_resolve),
         formulas.csat_is_good(rating, low, high) if rated else None,

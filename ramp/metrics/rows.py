@@ -23,6 +23,7 @@ from zoneinfo import ZoneInfo
 from ramp.errors import LineProblem
 from ramp.metrics import records
 from ramp.metrics.mapping import (
+    LatestRows,
     MappingColumnsError,
     MappingSpec,
     RowErrors,
@@ -118,7 +119,7 @@ def _chunks(fh, reading: Reading) -> Iterator[Chunk]:
     to_record = record_maker(mapping.kind, reading.sqlite)
     read_values = row_reader(mapping)
     latest_per = bool(mapping.latest_per)
-    latest: dict[object, tuple[object, Row]] = {}
+    latest: LatestRows[Row] = LatestRows()
     position = fh.buffer.tell if hasattr(fh, "buffer") else (lambda: 0)
     rows = read_rows(fh, mapping)
     chunk = Chunk()
@@ -162,15 +163,11 @@ def _chunks(fh, reading: Reading) -> Iterator[Chunk]:
             ),
         )  # fmt: skip
         if latest_per:
-            k, order = values.get("_key"), values.get("_order")
-            previous = latest.get(k)
-            if previous is not None:
+            if latest.add(line, values.get("_key"), values.get("_order"), row):
                 chunk.skipped += 1  # an older event of the same key
-            if previous is None or order is None or previous[0] is None or order >= previous[0]:
-                latest[k] = (order, row)
             continue
         chunk.rows.append(row)
-    for _, row in latest.values():
+    for row in latest.rows():
         chunk.rows.append(row)
         if len(chunk.rows) >= CHUNK:
             chunk.position = position()
