@@ -542,13 +542,9 @@ certificates_group = click.Group(
 
 
 def _user_by_email(email: str):
-    from sqlalchemy import func, select
+    from ramp.accounts.operations import find_user_by_email
 
-    from ramp.accounts.models import User
-
-    user = db.session.execute(
-        select(User).where(func.lower(User.email) == email.strip().lower())
-    ).scalar_one_or_none()
+    user = find_user_by_email(email)
     if user is None:
         _fail(f"no user has the e-mail {email}")
     return user
@@ -604,23 +600,18 @@ def list_certificates_command(status, email):
 def issue_certificate_command(email, by_email, override_reason):
     """Issue a readiness certificate to the agent's current hire (needs RAMP_PUBLIC_URL)."""
     from flask import current_app
-    from sqlalchemy import select
 
     from ramp.certificates.codes import format_code
     from ramp.certificates.operations import issue_certificate
     from ramp.certificates.queries import verify_url
-    from ramp.milestones.models import Hire
+    from ramp.milestones.queries import hires_of_agent
 
     require_schema()
     base_url = current_app.config.get("PUBLIC_URL")
     if not base_url:
         _fail("set RAMP_PUBLIC_URL to the address people reach ramp at: the certificate prints it")
     agent, actor = _user_by_email(email), _user_by_email(by_email)
-    hire = db.session.execute(
-        select(Hire)
-        .where(Hire.user_id == agent.id, Hire.active.is_(True))
-        .order_by(Hire.start_date.desc(), Hire.id.desc())
-    ).scalars().first()  # fmt: skip
+    hire = next((h for h in hires_of_agent(agent.id) if h.active), None)
     if hire is None:
         _fail(f"{agent.email} has no active hire to certify")
     with _refusals():

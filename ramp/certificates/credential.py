@@ -18,6 +18,7 @@ from datetime import UTC, datetime
 
 from ramp.certificates.codes import format_code
 from ramp.keys.operations import sign
+from ramp.metrics.records import utc
 
 CONTEXT = [
     "https://www.w3.org/ns/credentials/v2",
@@ -27,8 +28,7 @@ STATUS_TYPE = "BitstringStatusListEntry"
 
 
 def _iso(moment: datetime) -> str:
-    moment = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return moment.astimezone(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return utc(moment).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
 def urls(base_url: str, code: str | None = None, template_slug: str | None = None) -> dict:

@@ -10,9 +10,9 @@ import hmac
 import secrets
 import uuid
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, select
+from sqlalchemy import and_, delete, func, select
 from sqlalchemy.orm import selectinload
 
 from ramp.accounts.models import User, utcnow
@@ -26,6 +26,7 @@ from ramp.curricula.models import Assessment, Attempt, Module
 from ramp.curricula.rules import module_complete
 from ramp.errors import NotAllowed, ValidationError
 from ramp.extensions import db
+from ramp.metrics.records import utc
 from ramp.milestones.models import Cohort, Hire, HireEvent, PlanMilestone, RampTemplateVersion
 from ramp.milestones.operations import can_manage, require_manager_of
 from ramp.milestones.plans import template_from_document
@@ -51,7 +52,7 @@ class Readiness:
     @property
     def ready_but_sign_off(self) -> bool:
         """Everything done except the manager's readiness sign-off."""
-        return len(self.gaps) == 1 and not self.facts.signed_off_by
+        return self.gaps == (readiness.SIGN_OFF_GAP,)
 
 
 def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
@@ -138,7 +139,7 @@ def sign_off_ready(hire: Hire, actor: User, note: str | None = None) -> Readines
     if not state.ready_but_sign_off:
         raise ValidationError(
             [f"{hire.user.name} cannot be signed off as ready yet; still missing:"]
-            + [g for g in state.gaps if not g.startswith("no manager")]
+            + [g for g in state.gaps if g != readiness.SIGN_OFF_GAP]
         )
     sign_off = ReadinessSignOff(hire=hire, signed_off_by=actor, note=(note or "").strip() or None)
     db.session.add(sign_off)
@@ -158,18 +159,18 @@ def certificate_status(cert: Certificate, now: datetime | None = None) -> str:
     return "expired" if utc(cert.expires_at) <= now else "valid"
 
 
-def utc(moment: datetime) -> datetime:
-    """A stored moment in UTC: SQLite hands it back naive, PostgreSQL in the session's zone."""
-    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+def status_clause(status: str, now: datetime | None = None):
+    """certificate_status(cert) == status, as a SQL condition."""
+    now = now or utcnow()
+    if status == "revoked":
+        return Certificate.revoked_at.is_not(None)
+    if status == "valid":
+        return and_(Certificate.revoked_at.is_(None), Certificate.expires_at > now)
+    return and_(Certificate.revoked_at.is_(None), Certificate.expires_at <= now)
 
 
-def _latest_certificate(hire: Hire) -> Certificate | None:
-    return db.session.execute(
-        select(Certificate)
-        .where(Certificate.hire_id == hire.id)
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-        .limit(1)
-    ).scalar_one_or_none()
+# Newest first: the order every list of certificates is read in.
+NEWEST_FIRST = (Certificate.issued_at.desc(), Certificate.id.desc())
 
 
 def certified_hires(hire_ids: list[int]) -> set[int]:
@@ -179,25 +180,16 @@ def certified_hires(hire_ids: list[int]) -> set[int]:
     return set(
         db.session.execute(
             select(Certificate.hire_id).where(
-                Certificate.hire_id.in_(hire_ids),
-                Certificate.revoked_at.is_(None),
-                Certificate.expires_at > utcnow(),
+                Certificate.hire_id.in_(hire_ids), status_clause("valid")
             )
         ).scalars()
     )
 
 
-def current_certificate(hire: Hire) -> Certificate | None:
-    """The hire's latest certificate that is neither revoked nor expired."""
-    now = utcnow()
-    for cert in db.session.execute(
-        select(Certificate)
-        .where(Certificate.hire_id == hire.id, Certificate.revoked_at.is_(None))
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-    ).scalars():
-        if utc(cert.expires_at) > now:
-            return cert
-    return None
+def latest_valid(certs: list[Certificate], now: datetime | None = None) -> Certificate | None:
+    """Of a hire's certificates newest first, the latest neither revoked nor expired."""
+    now = now or utcnow()
+    return next((c for c in certs if certificate_status(c, now) == "valid"), None)
 
 
 def renewable(cert: Certificate, now: datetime | None = None) -> bool:
@@ -297,7 +289,12 @@ def issue_certificate(
     # One issue at a time per hire (PostgreSQL row lock; SQLite serializes writers anyway).
     db.session.execute(select(Hire.id).where(Hire.id == hire.id).with_for_update())
     now = now or utcnow()
-    previous = current_certificate(hire)
+    history = list(
+        db.session.execute(
+            select(Certificate).where(Certificate.hire_id == hire.id).order_by(*NEWEST_FIRST)
+        ).scalars()
+    )
+    previous = latest_valid(history, now)
     if previous is not None and not renewable(previous, now):
         raise ValidationError(
             f"{hire.user.name} already holds certificate {format_code(previous.code)}, valid "
@@ -314,7 +311,7 @@ def issue_certificate(
         )
     spec = template_from_document(hire.cohort.template_version.document)
     code = _unused_code()
-    before = _latest_certificate(hire)
+    before = history[0] if history else None
     cert = Certificate(
         code=code,
         selector=code[:SELECTOR],

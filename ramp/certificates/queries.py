@@ -14,11 +14,13 @@ from ramp.certificates.codes import format_code
 from ramp.certificates.credential import urls
 from ramp.certificates.models import Certificate, CertificateBatch
 from ramp.certificates.operations import (
+    NEWEST_FIRST,
     certificate_status,
     certified_hires,
     expiring_soon,
     find_certificate,
     readiness_of,
+    status_clause,
 )
 from ramp.extensions import db
 from ramp.milestones.models import Cohort, Hire, RampTemplate, RampTemplateVersion
@@ -105,12 +107,12 @@ def downloadable(user: User, cert_id: int) -> Certificate | None:
     return cert if cert is not None and can_download(user, cert) else None
 
 
-def credential_document(cert: Certificate, status: str) -> dict:
+def credential_document(cert: Certificate) -> dict:
     """The download: the signed VC-JWT, the credential it carries, and its status now."""
     credential = jwt.decode(cert.credential, options={"verify_signature": False})
     return {
         "format": "vc+jwt",
-        "status": status,
+        "status": certificate_status(cert),
         "verify": verify_url(cert),
         "credential": credential,
         "jwt": cert.credential,
@@ -123,19 +125,14 @@ STATUSES = ("valid", "expired", "revoked")
 def listed(status: str | None = None, email: str | None = None) -> list[Certificate]:
     """Every certificate, newest first; a status (valid, expired, revoked) or an agent's
     e-mail narrows the list. Unknown statuses are refused by the callers."""
-    stmt = (
-        select(Certificate)
-        .options(selectinload(Certificate.user))
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
-    )
+    stmt = select(Certificate).options(selectinload(Certificate.user)).order_by(*NEWEST_FIRST)
     if email and email.strip():
         stmt = stmt.join(User, Certificate.user_id == User.id).where(
             User.email == email.strip().lower()
         )
-    found = list(db.session.execute(stmt).scalars())
     if status:
-        found = [c for c in found if certificate_status(c) == status]
-    return found
+        stmt = stmt.where(status_clause(status))
+    return list(db.session.execute(stmt).scalars())
 
 
 def base_url_of(cert: Certificate, fallback: str) -> str:
@@ -156,8 +153,8 @@ def certificates_of_hires(hire_ids: list[int]) -> dict[int, list[Certificate]]:
     for cert in db.session.execute(
         select(Certificate)
         .where(Certificate.hire_id.in_(hire_ids))
-        .options(selectinload(Certificate.revoked_by))
-        .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+        .options(selectinload(Certificate.issued_by))
+        .order_by(*NEWEST_FIRST)
     ).scalars():
         out[cert.hire_id].append(cert)
     return out
@@ -167,9 +164,7 @@ def certificates_of_user(user_id: int) -> list[Certificate]:
     """An agent's own certificates, newest first."""
     return list(
         db.session.execute(
-            select(Certificate)
-            .where(Certificate.user_id == user_id)
-            .order_by(Certificate.issued_at.desc(), Certificate.id.desc())
+            select(Certificate).where(Certificate.user_id == user_id).order_by(*NEWEST_FIRST)
         ).scalars()
     )
 
@@ -193,9 +188,7 @@ class Overview:
 def overview(viewer: User) -> Overview:
     """Per cohort: hires, ready, awaiting sign-off, certified; renewals due; recent issues."""
     hires = list(
-        db.session.execute(
-            visible_hires(viewer).options(selectinload(Hire.cohort), selectinload(Hire.user))
-        ).scalars()
+        db.session.execute(visible_hires(viewer).options(selectinload(Hire.cohort))).scalars()
     )
     ids = [h.id for h in hires]
     states = readiness_of(hires)
@@ -221,8 +214,7 @@ def overview(viewer: User) -> Overview:
             db.session.execute(
                 select(Certificate)
                 .where(Certificate.hire_id.in_(ids))
-                .options(selectinload(Certificate.hire).selectinload(Hire.user))
-                .order_by(Certificate.issued_at.desc())
+                .order_by(*NEWEST_FIRST)
                 .limit(20)
             ).scalars()
         )

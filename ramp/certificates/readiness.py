@@ -44,9 +44,10 @@ def required_milestones(spec: ReadinessSpec | None, facts: ReadinessFacts) -> li
     return _selected(selection, [m.key for m in facts.milestones if not m.optional])
 
 
-def gaps(
-    spec: ReadinessSpec | None, facts: ReadinessFacts, *, with_sign_off: bool = True
-) -> list[str]:
+SIGN_OFF_GAP = "no manager has signed off that the hire is ready"
+
+
+def gaps(spec: ReadinessSpec | None, facts: ReadinessFacts) -> list[str]:
     """Everything the hire still lacks, in words; empty when ready."""
     spec = spec or ReadinessSpec()
     out: list[str] = []
@@ -65,6 +66,6 @@ def gaps(
             out.append(
                 f"milestone “{milestone.title}” not yet achieved ({milestone.status.replace('_', ' ')})"
             )
-    if with_sign_off and not facts.signed_off_by:
-        out.append("no manager has signed off that the hire is ready")
+    if not facts.signed_off_by:
+        out.append(SIGN_OFF_GAP)
     return out

@@ -112,7 +112,9 @@ def hires():
     )
 
 
-def _certificate_json(cert) -> dict:
+def _certificate_json(cert, home: str) -> dict:
+    """A certificate as the API shows it; home: ramp's address, for certificates issued before
+    their own address was recorded."""
     from ramp.certificates.codes import format_code
     from ramp.certificates.operations import certificate_status, utc
     from ramp.certificates.queries import verify_url
@@ -134,7 +136,7 @@ def _certificate_json(cert) -> dict:
         "revoked_at": utc(cert.revoked_at).isoformat() if cert.revoked_at else None,
         "revocation_reason": cert.revocation_reason,
         "replaces_id": cert.replaces_id,
-        "verify_url": verify_url(cert, url_for("main.home", _external=True).rstrip("/")),
+        "verify_url": verify_url(cert, home),
     }
 
 
@@ -147,7 +149,8 @@ def certificates():
     if status not in (None, *STATUSES):
         return jsonify(error="invalid", problems=["status is valid, expired or revoked"]), 400
     found = listed(status, request.args.get("email"))
-    return jsonify(certificates=[_certificate_json(c) for c in found])
+    home = url_for("main.home", _external=True).rstrip("/")
+    return jsonify(certificates=[_certificate_json(c, home) for c in found])
 
 
 @bp.get("/certificates/<code>")
@@ -158,7 +161,7 @@ def certificate(code: str):
     cert = find_certificate(code)
     if cert is None:
         return jsonify(error="not_found", message="No certificate has this code."), 404
-    body = _certificate_json(cert)
+    body = _certificate_json(cert, url_for("main.home", _external=True).rstrip("/"))
     body["evidence"] = cert.snapshot
     body["credential_jwt"] = cert.credential
     return jsonify(body)
@@ -167,6 +170,7 @@ def certificate(code: str):
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of this API."""
+    from ramp.certificates.queries import STATUSES
     from ramp.metrics.mapping import FIELDS
 
     kinds = {
@@ -282,7 +286,7 @@ def openapi():
                                 "in": "query",
                                 "schema": {
                                     "type": "string",
-                                    "enum": ["valid", "expired", "revoked"],
+                                    "enum": list(STATUSES),
                                 },
                             },
                             {"name": "email", "in": "query", "schema": {"type": "string"}},

@@ -90,7 +90,8 @@ def _hire_page(hire, status: int = 200, **forms):
         "revoke_form": RevokeForm(formdata=None),
     }
     defaults.update(forms)
-    valid_cert = certificates.current_certificate(hire)
+    history = certificate_queries.certificates_of_hires([hire.id])[hire.id]
+    valid_cert = certificates.latest_valid(history)
     return render(
         "board/hire.html",
         valid_cert=valid_cert,
@@ -99,7 +100,7 @@ def _hire_page(hire, status: int = 200, **forms):
         view=queries.hire_view(hire),
         metrics=hire_metrics(hire),
         readiness=certificates.readiness_of([hire])[hire.id],
-        certificates=certificate_queries.certificates_of_hires([hire.id])[hire.id],
+        certificates=history,
         **defaults,
     )
 

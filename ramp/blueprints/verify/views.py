@@ -17,7 +17,6 @@ from ramp.certificates.credential import (
     sign_credential,
     status_list_credential,
 )
-from ramp.certificates.operations import certificate_status
 from ramp.certificates.render import pdf_of
 from ramp.certificates.status import encode_list
 from ramp.errors import NotFound
@@ -115,10 +114,9 @@ def download(cert_id: int, fmt: str):
     cert = queries.downloadable(current_user, cert_id)
     if cert is None:
         raise NotFound("There is no such certificate among yours or your teams'.")
-    status = certificate_status(cert)
     name = f"certificate-{format_code(cert.code)}"
     if fmt == "json":
-        body = json.dumps(queries.credential_document(cert, status), indent=2)
+        body = json.dumps(queries.credential_document(cert), indent=2)
         return Response(
             body,
             mimetype="application/json",
