@@ -76,8 +76,7 @@ def read_configuration(url: str) -> dict:
 
 def registration_request(config: dict, tool: ToolUrls, name: str) -> dict:
     """The client registration ramp sends (Dynamic Registration 1.0, section 3.5)."""
-    platform = config.get(c.PLATFORM_CONFIGURATION)
-    platform = platform if isinstance(platform, dict) else {}
+    platform = config.get(c.PLATFORM_CONFIGURATION) or {}  # a dict: read_configuration saw to it
     messages_supported = platform.get("messages_supported")
     supported = {
         m.get("type")
@@ -144,8 +143,7 @@ def register_with(
     tool_config = answer.get(c.TOOL_CONFIGURATION)
     deployment = tool_config.get("deployment_id") if isinstance(tool_config, dict) else None
     deployment = deployment if isinstance(deployment, str) and len(deployment) <= 255 else None
-    platform = config.get(c.PLATFORM_CONFIGURATION)
-    platform = platform if isinstance(platform, dict) else {}
+    platform = config.get(c.PLATFORM_CONFIGURATION) or {}
     existing = find_registration(config["issuer"], client_id)
     if existing is not None:
         add_deployments(existing, [deployment] if deployment else [])

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import time
-from datetime import UTC, datetime
+from datetime import datetime
 from urllib.parse import quote, urlsplit, urlunsplit
 
 from flask import current_app
@@ -24,6 +24,7 @@ from ramp.lti.models import (
 )
 from ramp.lti.registrations import platform_hosts
 from ramp.lti.services import publish_signing_key, service_call
+from ramp.metrics.records import utc
 
 SCORE_MAXIMUM = 100.0
 
@@ -182,8 +183,7 @@ def _line_item(context: LtiContext, post: LtiScorePost) -> str:
 
 def score_timestamp(moment: datetime) -> str:
     """An ISO 8601 timestamp with milliseconds and the UTC offset, as AGS wants."""
-    aware = moment if moment.tzinfo else moment.replace(tzinfo=UTC)
-    return aware.astimezone(UTC).isoformat(timespec="milliseconds")
+    return utc(moment).isoformat(timespec="milliseconds")
 
 
 def _post(post: LtiScorePost) -> None:

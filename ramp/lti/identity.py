@@ -139,8 +139,10 @@ def context_for(
     return context
 
 
-def note_member(context: LtiContext, user: User, subject: str, roles: list[str]) -> None:
-    """Remember that a user is in a course, with their roles there."""
+def note_member(
+    context: LtiContext, user: User, subject: str, roles: list[str], active: bool = True
+) -> None:
+    """Remember that a user is in a course, with their roles there (active: still in it)."""
     member = db.session.execute(
         select(LtiContextMember).where(
             LtiContextMember.context_id == context.id, LtiContextMember.user_id == user.id
@@ -149,7 +151,7 @@ def note_member(context: LtiContext, user: User, subject: str, roles: list[str])
     if member is None:
         member = LtiContextMember(context_id=context.id, user_id=user.id, subject=subject)
         db.session.add(member)
-    member.roles, member.active = list(roles), True
+    member.roles, member.active = list(roles), active
 
 
 def _unique_cohort_name(title: str) -> str:

@@ -268,11 +268,11 @@ def _refuse(name: str, why: str):
     raise LaunchError(name, f"the launch's {name} claim {why}", 400)
 
 
-def _text(value, name: str, limit: int = MAX_TEXT, required: bool = False) -> str | None:
-    """A string claim (or None when absent); refused when of another type or too long."""
+def _text(value, name: str, limit: int = MAX_TEXT) -> str | None:
+    """A string claim (or None when absent); refused when of another type or too long.
+
+    Claims a launch must have are checked for presence first, by check_message."""
     if value is None:
-        if required:
-            _refuse(name, "is missing")
         return None
     if not isinstance(value, str):
         _refuse(name, f"is a {type(value).__name__}, not a string")
@@ -281,9 +281,9 @@ def _text(value, name: str, limit: int = MAX_TEXT, required: bool = False) -> st
     return value
 
 
-def _texts(value, name: str, required: bool = False) -> list[str] | None:
+def _texts(value, name: str) -> list[str] | None:
     """A list-of-strings claim (or None when absent)."""
-    if value is None and not required:
+    if value is None:
         return None
     if not isinstance(value, list) or len(value) > 200:
         _refuse(name, "is not a list of strings")
@@ -301,9 +301,9 @@ def _object(value, name: str) -> dict:
     return value
 
 
-def _service_url(value, name: str, hosts: frozenset[str] | None, required: bool = False):
+def _service_url(value, name: str, hosts: frozenset[str] | None):
     """An http(s) URL claim; a service ramp calls must be on one of the platform's hosts."""
-    url = _text(value, name, limit=1000, required=required)
+    url = _text(value, name, limit=1000)
     if url is None:
         return None
     parts = urlsplit(url)
@@ -322,10 +322,10 @@ def check_claims(registration: LtiRegistration, claims: dict, message_type: str)
     """Every claim ramp reads has the type and size it should: a 400 naming the one that does
     not, so no later step meets a list where it expects a name, nor calls a foreign host."""
     hosts = platform_hosts(registration)
-    _text(claims.get("sub"), "sub", limit=MAX_ID, required=True)
+    _text(claims.get("sub"), "sub", limit=MAX_ID)
     for name in ("name", "given_name", "family_name", "email"):
         _text(claims.get(name), name)
-    _texts(claims.get(c.ROLES), "roles", required=True)
+    _texts(claims.get(c.ROLES), "roles")
     context = _object(claims.get(c.CONTEXT), "context")
     _text(context.get("id"), "context.id", limit=MAX_ID)
     _text(context.get("title"), "context.title")
@@ -342,14 +342,14 @@ def check_claims(registration: LtiRegistration, claims: dict, message_type: str)
     )
     if message_type == c.RESOURCE_LINK_REQUEST:
         link = _object(claims.get(c.RESOURCE_LINK), "resource_link")
-        _text(link.get("id"), "resource_link.id", limit=MAX_ID, required=True)
+        _text(link.get("id"), "resource_link.id", limit=MAX_ID)
         _text(link.get("title"), "resource_link.title")
-        _service_url(claims.get(c.TARGET_LINK_URI), "target_link_uri", None, required=True)
+        _service_url(claims.get(c.TARGET_LINK_URI), "target_link_uri", None)
     else:
         settings = _object(claims.get(c.DL_SETTINGS), "deep_linking_settings")
         _service_url(
             settings.get("deep_link_return_url"), "deep_linking_settings.deep_link_return_url",
-            hosts, required=True,
+            hosts,
         )  # fmt: skip
         _texts(settings.get("accept_types"), "deep_linking_settings.accept_types")
         _text(settings.get("title"), "deep_linking_settings.title")

@@ -6,7 +6,6 @@ from dataclasses import dataclass
 from urllib.parse import urlsplit
 
 from sqlalchemy import select
-from sqlalchemy import true as sa_true
 
 from ramp.accounts.models import Role, utcnow
 from ramp.errors import NotFound, ValidationError
@@ -14,6 +13,7 @@ from ramp.extensions import db
 from ramp.lti import claims as c
 from ramp.lti.errors import PlatformError
 from ramp.lti.identity import ensure_hire, note_member, platform_role, user_for
+from ramp.lti.launch import MAX_ID
 from ramp.lti.models import LtiContext, LtiContextMember
 from ramp.lti.registrations import platform_hosts
 from ramp.lti.services import publish_signing_key, service_call
@@ -76,9 +76,10 @@ def sync_roster(context_id: int, progress=None) -> str:
     present = set()
     for member in members:
         subject = member.get("user_id")
-        if not isinstance(subject, str | int) or isinstance(subject, bool) or not str(subject):
+        if not isinstance(subject, str | int) or isinstance(subject, bool):
             continue
-        if len(str(subject)) > 255:
+        subject = str(subject)
+        if not subject or len(subject) > MAX_ID:
             continue
         roles = member.get("roles") if isinstance(member.get("roles"), list) else []
         roles = [r for r in roles if isinstance(r, str)]
@@ -86,16 +87,12 @@ def sync_roster(context_id: int, progress=None) -> str:
         person = {k: v for k, v in member.items() if k in PERSON and isinstance(v, str)}
         # A roster adds people and courses; it never raises anyone's ramp role (a launch,
         # signed by the platform for that person, does).
-        user = user_for(context.registration, str(subject), person, Role.AGENT, raise_role=False)
-        note_member(context, user, str(subject), roles)
+        user = user_for(context.registration, subject, person, Role.AGENT, raise_role=False)
+        active = member.get("status", "Active") == "Active"
+        note_member(context, user, subject, roles, active)
         present.add(user.id)
-        if member.get("status", "Active") != "Active":
+        if not active:
             inactive += 1
-            db.session.execute(
-                select(LtiContextMember).where(
-                    LtiContextMember.context_id == context.id, LtiContextMember.user_id == user.id
-                )
-            ).scalar_one().active = False
             continue
         if context.cohort is not None and role is Role.AGENT and user.role is Role.AGENT:
             before = {h.cohort_id for h in _hires_of(user.id)}
@@ -109,7 +106,7 @@ def sync_roster(context_id: int, progress=None) -> str:
             select(LtiContextMember).where(
                 LtiContextMember.context_id == context.id,
                 LtiContextMember.active.is_(True),
-                LtiContextMember.user_id.not_in(present) if present else sa_true(),
+                LtiContextMember.user_id.not_in(present),  # empty: everyone is gone
             )
         )
         .scalars()
