@@ -23,7 +23,7 @@ from ramp.certificates.models import Certificate, CertificateBatch, ReadinessSig
 from ramp.certificates.status import LIST_BITS
 from ramp.curricula import queries as curricula_queries
 from ramp.curricula.models import Assessment, Attempt, Module
-from ramp.curricula.rules import module_complete
+from ramp.curricula.rules import done_and_passed
 from ramp.errors import NotAllowed, ValidationError
 from ramp.extensions import db
 from ramp.metrics.records import utc
@@ -105,17 +105,12 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
         modules = outlines.get(enrollment.version_id, []) if enrollment else []
         state = states.get(enrollment.id) if enrollment else None
         sign_off = sign_offs.get(hire.id)
+        done, passed = done_and_passed(modules, state, slugs)
         facts = readiness.ReadinessFacts(
             module_titles={slugs[m.id]: m.title for m in modules},
             check_modules=tuple(slugs[m.id] for m in modules if m.assessment_id),
-            modules_done=frozenset(
-                slugs[m.id] for m in modules if state and module_complete(m, state)
-            ),
-            checks_passed=frozenset(
-                slugs[m.id]
-                for m in modules
-                if state and m.assessment_id in state.passed_assessments
-            ),
+            modules_done=done,
+            checks_passed=passed,
             milestones=tuple(milestones[hire.id]),
             signed_off_by=(
                 (sign_off.signed_off_by.name if sign_off.signed_off_by else "a former manager")

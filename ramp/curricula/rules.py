@@ -56,6 +56,19 @@ def module_complete(module: ModuleOutline, state: LearnerState) -> bool:
     return lessons_done and check_done
 
 
+def done_and_passed(
+    modules: Sequence[ModuleOutline], state: LearnerState | None, slug_of: Mapping[int, str]
+) -> tuple[frozenset[str], frozenset[str]]:
+    """The slugs of the modules complete, and of those whose check is passed (no state: none)."""
+    if state is None:
+        return frozenset(), frozenset()
+    done = frozenset(slug_of[m.id] for m in modules if module_complete(m, state))
+    passed = frozenset(
+        slug_of[m.id] for m in modules if m.assessment_id in state.passed_assessments
+    )
+    return done, passed
+
+
 def missing_prerequisites(
     module: ModuleOutline, modules: Sequence[ModuleOutline], state: LearnerState
 ) -> list[ModuleOutline]:

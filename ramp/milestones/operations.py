@@ -20,7 +20,7 @@ from ramp.accounts.operations import find_user_by_email, manages
 from ramp.curricula import queries as curricula_queries
 from ramp.curricula.models import CurriculumVersion
 from ramp.curricula.operations import enroll
-from ramp.curricula.rules import module_complete, progress
+from ramp.curricula.rules import done_and_passed, progress
 from ramp.errors import NotAllowed, ValidationError
 from ramp.extensions import db
 from ramp.metrics import readings
@@ -477,11 +477,7 @@ def evaluate_hires(hire_ids: list[int] | None = None, today: date | None = None)
         if enrollment is not None:
             outline = outlines[enrollment.version_id]
             state = states[enrollment.id]
-            by_id = slugs[enrollment.version_id]
-            completed = frozenset(by_id[m.id] for m in outline if module_complete(m, state))
-            passed = frozenset(
-                by_id[m.id] for m in outline if m.assessment_id in state.passed_assessments
-            )
+            completed, passed = done_and_passed(outline, state, slugs[enrollment.version_id])
             percent = progress(outline, state).percent
         evidence = Evidence(
             modules_completed=completed,
