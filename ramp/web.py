@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from flask import Flask, jsonify, render_template, request
+from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
@@ -29,8 +29,6 @@ def render(template: str, block: str | None = None, status: int = 200, **context
 
 def public_base_url() -> str:
     """The address ramp is reached at: PUBLIC_URL when configured, else this request's."""
-    from flask import current_app
-
     return current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")
 
 
@@ -60,7 +58,6 @@ def _registering_origin() -> str | None:
     sign-in that leads to them: the platform shows them in its own iframe."""
     from urllib.parse import parse_qs, urlsplit
 
-    from ramp.errors import ValidationError
     from ramp.lti.dynamic import configuration_origin
 
     if request.endpoint == "lti.register":
