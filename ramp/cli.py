@@ -10,6 +10,7 @@ import click
 from flask import Flask
 from flask.cli import FlaskGroup, with_appcontext
 
+from ramp import clock
 from ramp.errors import ValidationError
 from ramp.extensions import db
 
@@ -364,7 +365,7 @@ def evaluate_command(on):
 
     require_schema()
     try:
-        today = date.fromisoformat(on) if on else date.today()
+        today = date.fromisoformat(on) if on else clock.today()
     except ValueError:
         _fail(f"'{on}' is not a date (use YYYY-MM-DD)")
     changed = evaluate_hires(None, today)

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from ramp import clock
 from ramp.accounts.models import Role
 from ramp.accounts.operations import create_team, create_user, find_team, find_user_by_email
 from ramp.curricula import operations, queries
@@ -55,7 +56,7 @@ def seed_demo(
         agent = create_user(email, name, DEMO_PASSWORD, role, TEAM_NAME)
         enrollment = operations.enroll(agent, version)
         _work_through(enrollment, steps, fail_first_check=email.startswith("jordan"))
-    _seed_cohorts(version, today or date.today(), base_url)
+    _seed_cohorts(version, today or clock.today(), base_url)
     logins = [(role.value, email, NOTES[email]) for _, email, role, _ in PEOPLE]
     return [
         *logins,

@@ -1,6 +1,7 @@
 """Every model, imported in one place so Alembic and create_all see the whole schema."""
 
 from ramp.accounts.models import Role, Team, User  # noqa: F401
+from ramp.audit.models import AuditEvent  # noqa: F401
 from ramp.certificates.models import Certificate, CertificateBatch, ReadinessSignOff  # noqa: F401
 from ramp.curricula.models import (  # noqa: F401
     Assessment,

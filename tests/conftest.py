@@ -9,15 +9,29 @@ import shutil
 import subprocess
 import tempfile
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 import pytest
+import time_machine
 from sqlalchemy.pool import NullPool
 
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
 FIXTURES = Path(__file__).parent / "fixtures"
+
+# Every test runs on a pinned clock (ticking from there), never on the wall clock: the suite
+# gives the same answers on any day. A Wednesday in March, clear of month ends and DST.
+PINNED_NOW = datetime(2026, 3, 18, 9, 30, tzinfo=UTC)
+# Days that break date arithmetic: for the tests that take `any_day`.
+AWKWARD_DAYS = {
+    "month-end": date(2027, 1, 31),
+    "leap-day": date(2028, 2, 29),
+    "eu-dst-start": date(2027, 3, 28),
+    "us-dst-end": date(2026, 11, 1),
+    "year-end": date(2026, 12, 31),
+    "monday": date(2027, 6, 7),
+}
 PASSWORD = "correct horse battery"
 
 
@@ -67,6 +81,20 @@ def database_url() -> Iterator[str]:
     else:
         yield f"sqlite:///{tmp / 'test.sqlite'}"
         shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(autouse=True)
+def clock() -> Iterator[time_machine.Traveller]:
+    """The test's clock, pinned at PINNED_NOW and ticking; `clock.move_to(...)` moves it."""
+    with time_machine.travel(PINNED_NOW, tick=True) as traveller:
+        yield traveller
+
+
+@pytest.fixture(params=list(AWKWARD_DAYS.values()), ids=list(AWKWARD_DAYS))
+def any_day(request, clock) -> date:
+    """Runs the test once on each awkward day; returns that day (the clock is moved to it)."""
+    clock.move_to(datetime.combine(request.param, time(9, 30), UTC))
+    return request.param
 
 
 _extra_apps: list = []

@@ -16,6 +16,7 @@ import hashlib
 import secrets
 from datetime import UTC, datetime
 
+from ramp import clock
 from ramp.certificates.codes import format_code
 from ramp.keys.operations import sign
 from ramp.metrics.records import utc
@@ -155,7 +156,7 @@ def status_list_credential(base_url: str, organization: str, encoded_list: str) 
         "id": where["status_list"],
         "type": ["VerifiableCredential", "BitstringStatusListCredential"],
         "issuer": {"id": where["issuer"], "type": ["Profile"], "name": organization},
-        "validFrom": _iso(datetime.now(UTC)),
+        "validFrom": _iso(clock.now()),
         "credentialSubject": {
             "id": where["status_list"] + "#list",
             "type": "BitstringStatusList",

@@ -5,11 +5,11 @@ from __future__ import annotations
 import hashlib
 import re
 from dataclasses import dataclass
-from datetime import date
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import func, select
 
+from ramp import clock
 from ramp.accounts.models import Role, User, utcnow
 from ramp.accounts.operations import EMAIL_RE, find_user_by_email
 from ramp.curricula import queries as curricula_queries
@@ -188,7 +188,7 @@ def create_cohort_for(context: LtiContext, curriculum_slug: str | None) -> Cohor
         return None
     cohort = create_cohort(
         _unique_cohort_name(context.title or context.context_id or "Course"),
-        date.today(),
+        clock.today(),
         candidates[0],
     )
     context.cohort = cohort

@@ -9,6 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import select
 
+from ramp import clock
 from ramp.extensions import db
 from ramp.metrics import charts
 from ramp.metrics.definitions import METRICS, MetricDefinition
@@ -78,7 +79,7 @@ def hire_metrics(hire, today: date | None = None, max_weeks: int = 16) -> HireMe
     """A hire's metrics by tenure week against the targets of the placement in force then."""
     from ramp.milestones.operations import placement_on
 
-    today = today or date.today()
+    today = today or clock.today()
     spec = active_targets()
     current = max(1, (today - hire.start_date).days // 7 + 1)
     figures = weeks_of([hire.id]).get(hire.id, {})
@@ -131,7 +132,7 @@ class Trend:
 
 def board_trends(hires, today: date | None = None) -> dict[int, list[Trend]]:
     """The key metrics of each card: the last six weeks as a sparkline, the latest figure."""
-    today = today or date.today()
+    today = today or clock.today()
     spec = active_targets()
     figures = weeks_of([h.id for h in hires], CARD_METRICS)
     out: dict[int, list[Trend]] = {}

@@ -10,6 +10,7 @@ from datetime import date
 
 from sqlalchemy import delete, insert, select
 
+from ramp import clock
 from ramp.extensions import db
 from ramp.metrics import formulas
 from ramp.metrics.definitions import METRICS
@@ -28,7 +29,8 @@ def refresh_weeks(user_ids: Iterable[int], today: date | None = None) -> int:
     """Recompute the weekly figures of every active hire of these agents; return rows written."""
     ids = sorted(set(user_ids))
     return sum(
-        _refresh_chunk(ids[i : i + CHUNK], today or date.today()) for i in range(0, len(ids), CHUNK)
+        _refresh_chunk(ids[i : i + CHUNK], today or clock.today())
+        for i in range(0, len(ids), CHUNK)
     )
 
 

@@ -15,6 +15,7 @@ from datetime import date, timedelta
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from ramp import clock
 from ramp.accounts.models import Role, Team, User
 from ramp.accounts.operations import find_user_by_email, manages
 from ramp.curricula import queries as curricula_queries
@@ -304,7 +305,7 @@ def sign_off(
             f"“{milestone.title}” was already signed off on {milestone.signed_off_on}."
         )
     milestone.signed_off_by = actor
-    milestone.signed_off_on = today or date.today()
+    milestone.signed_off_on = today or clock.today()
     hire.events.append(
         HireEvent(
             actor=actor, action="sign_off", milestone_key=key, reason=(note or "").strip() or None
@@ -425,7 +426,7 @@ def evaluate_hires(hire_ids: list[int] | None = None, today: date | None = None)
 
     Idempotent: a second run on the same day with the same evidence changes nothing.
     """
-    today = today or date.today()
+    today = today or clock.today()
     stmt = select(Hire).options(
         selectinload(Hire.milestones),
         selectinload(Hire.placements),

@@ -8,6 +8,7 @@ from datetime import date, timedelta
 from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
+from ramp import clock
 from ramp.accounts.models import Team, User
 from ramp.extensions import db
 from ramp.milestones import plans
@@ -86,7 +87,7 @@ PHASE_ORDER = ("upcoming", "training", "nesting", "ramp", "proficient")
 
 def board(viewer: User, filters: BoardFilters, today: date | None = None) -> Board:
     """The ramp board: the viewer's active hires, worst first, filtered, grouped, paginated."""
-    today = today or date.today()
+    today = today or clock.today()
     base = visible_hires(viewer).subquery()
     hire = aliased(Hire, base)
     stmt = select(hire).join(User, hire.user_id == User.id)
@@ -209,7 +210,7 @@ def load_hire(hire_id: int) -> Hire | None:
 
 def hire_view(hire: Hire, today: date | None = None) -> HireView:
     """A hire's plan as a tree with phases and the next milestone."""
-    today = today or date.today()
+    today = today or clock.today()
     spec = plans.template_from_document(hire.cohort.template_version.document)
     open_ms = [m for m in hire.milestones if m.status not in ("achieved", "waived")]
     # The next required milestone; optional ones only when nothing required is open.

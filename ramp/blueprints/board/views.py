@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from datetime import date
-
 from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from ramp import clock
 from ramp.blueprints.auth.forms import EmptyForm
 from ramp.blueprints.board import bp
 from ramp.blueprints.board.forms import (
@@ -291,7 +290,7 @@ def _hire_form() -> HireForm:
     ]
     if request.method == "GET":
         form.manager.data = current_user.id
-        form.start_date.data = date.today()
+        form.start_date.data = clock.today()
     return form
 
 
