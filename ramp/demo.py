@@ -2,18 +2,33 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import date, timedelta
 from pathlib import Path
 
+from flask import current_app
 from sqlalchemy import select
 
 from ramp import clock
-from ramp.accounts.models import Role
+from ramp.accounts.models import Role, User
 from ramp.accounts.operations import create_team, create_user, find_team, find_user_by_email
+from ramp.certificates.operations import issue_certificate, readiness_of, sign_off_ready
 from ramp.curricula import operations, queries
 from ramp.curricula.models import Enrollment
 from ramp.curricula.spec import load_curriculum_file
 from ramp.extensions import db
+from ramp.metrics.generator import Profile, generate_for_hire, insert_records
+from ramp.metrics.weekly import refresh_weeks
+from ramp.milestones.models import Cohort, Hire
+from ramp.milestones.operations import (
+    NewHire,
+    add_hires,
+    create_cohort,
+    evaluate_hires,
+    publish_template,
+    sign_off,
+)
+from ramp.milestones.template_spec import load_template_file
 
 STARTER_CURRICULUM = Path(__file__).parent / "curricula" / "starter" / "support-onboarding.yaml"
 STARTER_TEMPLATE = Path(__file__).parent / "milestones" / "starter" / "contact-center-12-weeks.yaml"
@@ -30,10 +45,10 @@ PEOPLE = [
     ("Lee Chen", "lee.chen@example.com", Role.AGENT, 33),
 ]
 NOTES = {
-    "sam.okafor@example.com": "agent, day one",
-    "priya.natarajan@example.com": "agent, into the second module",
-    "jordan.reyes@example.com": "agent, failed a check once, half-way",
-    "lee.chen@example.com": "agent, nearly done",
+    "sam.okafor@example.com": "agent, day 5 of classroom, has not started the curriculum",
+    "priya.natarajan@example.com": "agent, day 5 of classroom, into the second module",
+    "jordan.reyes@example.com": "agent, day 5 of classroom, failed a check once, half-way",
+    "lee.chen@example.com": "agent, day 5 of classroom, nearly done",
     "maria.lopez@example.com": "manager of the team",
     "admin@example.com": "admin",
 }
@@ -58,136 +73,176 @@ def seed_demo(
         _work_through(enrollment, steps, fail_first_check=email.startswith("jordan"))
     _seed_cohorts(version, today or clock.today(), base_url)
     logins = [(role.value, email, NOTES[email]) for _, email, role, _ in PEOPLE]
-    return [
-        *logins,
-        (
-            "agent",
-            "noah.becker@example.com",
-            "agent, week 10 of the September wave, with QA and ticket data",
-        ),
-        ("agent", "tomas.rivera@example.com", "agent, struggling in nesting (October wave)"),
-        ("agent", "kwame.mensah@example.com", "agent, July wave, holds a readiness certificate"),
-    ]
+    stories = [("agent", p.email, p.story) for *_, people in COHORTS for p in people if p.story]
+    return logins + stories
 
 
-# (cohort name, days since its start, queue, channel, [(name, e-mail, steps done, sign-offs)])
 # Sign-offs: (milestone key, day after the start it was signed).
 CLASSROOM = (("shadowing", 18), ("classroom-complete", 20))
 GRADUATED = (*CLASSROOM, ("nesting-graduation", 41))
+
+
+@dataclass(frozen=True)
+class DemoHire:
+    """One demo hire: who, how far through the curriculum, what was signed, how they do."""
+
+    name: str
+    email: str
+    steps: int  # lessons read or checks passed, in curriculum order (36: all of them)
+    sign_offs: tuple[tuple[str, int], ...]
+    profile: Profile = field(default_factory=Profile)
+    story: str = ""
+
+
+# (days since the cohort's start, queue, channel, hires). A cohort is named after the month
+# it started in and the channel it works now, so the names stay true on any date.
 COHORTS = [
     (
-        "July wave · Chat",
         119,
         "general",
         "chat",
         [
-            ("Kwame Mensah", "kwame.mensah@example.com", 36, GRADUATED),
-            ("Samuel Adeyemi", "samuel.adeyemi@example.com", 36, GRADUATED),
-            ("Elena Petrova", "elena.petrova@example.com", 36, GRADUATED),
+            DemoHire(
+                "Kwame Mensah",
+                "kwame.mensah@example.com",
+                36,
+                GRADUATED,
+                Profile(quality=3, speed=0.93, csat=0.03),
+                "week 18, proficient, holds a readiness certificate",
+            ),
+            DemoHire(
+                "Elena Petrova",
+                "elena.petrova@example.com",
+                36,
+                GRADUATED,
+                Profile(quality=2, speed=0.95, csat=0.02),
+                "week 18, proficient, ready: awaiting the manager's sign-off",
+            ),
+            DemoHire(
+                "Samuel Adeyemi",
+                "samuel.adeyemi@example.com",
+                36,
+                GRADUATED,
+                Profile(quality=2, speed=0.97, csat=-0.2),
+                "week 18, missed the customer-outcome milestone on CSAT",
+            ),
         ],
     ),
     (
-        "September wave · Email",
         66,
         "general",
         "chat",
         [
-            ("Noah Becker", "noah.becker@example.com", 36, GRADUATED),
-            ("Amara Osei", "amara.osei@example.com", 36, GRADUATED),
-            ("Lucas Moreau", "lucas.moreau@example.com", 30, ()),
-            ("Hana Sato", "hana.sato@example.com", 36, CLASSROOM),
+            DemoHire(
+                "Noah Becker",
+                "noah.becker@example.com",
+                36,
+                GRADUATED,
+                Profile(quality=2, speed=0.95, csat=0.02),
+                "week 10, on track and ready: awaiting the manager's sign-off",
+            ),
+            DemoHire(
+                "Amara Osei",
+                "amara.osei@example.com",
+                36,
+                GRADUATED,
+                Profile(quality=1, speed=0.97, csat=-0.14),
+                "week 10, at risk: CSAT short of the week-10 milestone, due in 4 days",
+            ),
+            DemoHire(
+                "Lucas Moreau",
+                "lucas.moreau@example.com",
+                36,
+                GRADUATED,
+                Profile(quality=1, speed=0.97, fcr=-0.1),
+                "week 10, at risk: first-contact resolution short, due in 4 days",
+            ),
         ],
     ),
     (
-        "October wave · Chat",
         33,
         "nesting-simple",
         "email",
         [
-            ("Ines Duarte", "ines.duarte@example.com", 36, CLASSROOM),
-            ("Tomás Rivera", "tomas.rivera@example.com", 22, ()),
-            ("Grace Kim", "grace.kim@example.com", 36, CLASSROOM),
+            DemoHire(
+                "Hana Sato",
+                "hana.sato@example.com",
+                36,
+                CLASSROOM,
+                Profile(quality=2, speed=0.9, csat=0.02),
+            ),
+            DemoHire(
+                "Ines Duarte",
+                "ines.duarte@example.com",
+                36,
+                CLASSROOM,
+                Profile(quality=8, speed=0.95),
+            ),
+            DemoHire(
+                "Tomás Rivera",
+                "tomas.rivera@example.com",
+                22,
+                (),
+                Profile(quality=-7, speed=1.15),
+                "nesting, missed classroom: two modules still open, QA short",
+            ),
+            DemoHire(
+                "Grace Kim", "grace.kim@example.com", 36, CLASSROOM, Profile(quality=3, speed=0.92)
+            ),
         ],
     ),
 ]
-NEWEST_COHORT = ("November wave · Phone", 5)
+NEWEST_COHORT_AGE = 5
+
+
+def cohort_name(start: date, channel: str) -> str:
+    """ "July wave · Chat": the month a class started and the channel it works."""
+    return f"{start:%B} wave · {channel.title()}"
 
 
 def _seed_cohorts(version, today: date, base_url: str) -> None:
-    """Three cohorts at different stages: ramp, nesting and classroom."""
-    from ramp.milestones.models import Cohort
-    from ramp.milestones.operations import (
-        NewHire,
-        add_hires,
-        create_cohort,
-        publish_template,
-        sign_off,
-    )
-    from ramp.milestones.template_spec import load_template_file
-
+    """Four classes at different stages: ramp (two), nesting and classroom."""
     if db.session.execute(select(Cohort.id).limit(1)).first():
         return
     modules = {m.slug: m.assessment is not None for m in queries.load_version(version.id).modules}
     template = publish_template(load_template_file(str(STARTER_TEMPLATE), modules)).version
     team = find_team(TEAM_NAME)
     manager = find_user_by_email("maria.lopez@example.com")
-    for name, age, queue, channel, people in COHORTS:
+    profiles: dict[int, Profile] = {}
+    for age, queue, channel, people in COHORTS:
         start = today - timedelta(days=age)
-        cohort = create_cohort(name, start, template, version, team)
-        new = [
-            NewHire(
-                n,
-                e,
-                start,
-                manager,
-                cohort,
-                {"queue": queue, "channel": channel, "tier": "tier-1", "language": "en"},
-            )
-            for n, e, _, _ in people
-        ]
-        for hire, (_, email, steps, sign_offs) in zip(add_hires(new, manager), people, strict=True):
-            user = find_user_by_email(email)
-            user.set_password(DEMO_PASSWORD)
-            _work_through(hire.enrollment, steps, fail_first_check=False)
-            for key, day in sign_offs:
+        cohort = create_cohort(cohort_name(start, channel), start, template, version, team)
+        placement = {"queue": queue, "channel": channel, "tier": "tier-1", "language": "en"}
+        new = [NewHire(p.name, p.email, start, manager, cohort, placement) for p in people]
+        for hire, person in zip(add_hires(new, manager), people, strict=True):
+            hire.user.set_password(DEMO_PASSWORD)
+            profiles[hire.user_id] = person.profile
+            _work_through(hire.enrollment, person.steps, fail_first_check=False)
+            for key, day in person.sign_offs:
                 on = start + timedelta(days=day)
                 sign_off(hire, key, manager, "Observed and discussed in our 1:1.", today=on)
-    name, age = NEWEST_COHORT
-    start = today - timedelta(days=age)
-    cohort = create_cohort(name, start, template, version, team)
+    start = today - timedelta(days=NEWEST_COHORT_AGE)
+    cohort = create_cohort(cohort_name(start, "phone"), start, template, version, team)
+    placement = {"queue": "classroom", "channel": "phone", "tier": "tier-1", "language": "en"}
     agents = [(n, e) for n, e, role, _ in PEOPLE if role is Role.AGENT]
-    add_hires(
-        [
-            NewHire(
-                n,
-                e,
-                start,
-                manager,
-                cohort,
-                {"queue": "classroom", "channel": "phone", "tier": "tier-1", "language": "en"},
-            )
-            for n, e in agents
-        ],
-        manager,
+    add_hires([NewHire(n, e, start, manager, cohort, placement) for n, e in agents], manager)
+    _seed_records(today, profiles)
+    # Evaluate as a schedule would have, so achievements carry (within a week) the day they
+    # happened: weekly through the past, daily over the last week.
+    first = today - timedelta(days=max(age for age, *_ in COHORTS))
+    days = sorted(
+        {
+            *range(0, (today - first).days, 7),
+            *range((today - first).days - 6, (today - first).days + 1),
+        }
     )
-    _seed_records(today)
-    from ramp.milestones.operations import evaluate_hires
-
-    # Evaluate as the daily schedule would have, so achievements carry the day they happened.
-    first = today - timedelta(days=max(age for _, age, *_ in COHORTS))
-    for offset in range((today - first).days + 1):
+    for offset in days:
         evaluate_hires(None, first + timedelta(days=offset))
     _seed_certificates(manager, base_url)
 
 
 def _seed_certificates(manager, base_url: str) -> None:
     """Kwame is certified; Elena has done everything and awaits the readiness sign-off."""
-    from flask import current_app
-
-    from ramp.accounts.models import User
-    from ramp.certificates.operations import issue_certificate, readiness_of, sign_off_ready
-    from ramp.milestones.models import Hire
-
     kwame = db.session.execute(
         select(Hire)
         .join(User, Hire.user_id == User.id)
@@ -200,44 +255,34 @@ def _seed_certificates(manager, base_url: str) -> None:
         )
 
 
-STRUGGLING = {"lucas.moreau@example.com", "tomas.rivera@example.com"}
-
-
-def _seed_records(today: date) -> None:
+def _seed_records(today: date, profiles: dict[int, Profile]) -> None:
     """QA reviews and contacts for every demo hire past classroom (see ramp.metrics.generator)."""
-    import random
-
-    from ramp.accounts.models import User
-    from ramp.metrics.generator import generate_for_hire, insert_records
-    from ramp.metrics.weekly import refresh_weeks
-    from ramp.milestones.models import Hire
-
-    rng = random.Random(2026)
     rows = db.session.execute(
-        select(Hire, User.email).join(User, Hire.user_id == User.id).order_by(Hire.id)
+        select(Hire.user_id, Hire.start_date, User.email)
+        .join(User, Hire.user_id == User.id)
+        .order_by(Hire.id)
     ).all()
-    for hire, email in rows:
-        contacts, reviews = generate_for_hire(
-            hire.user_id, hire.start_date, today, rng, email in STRUGGLING
-        )
-        insert_records(contacts, reviews)
-    refresh_weeks([hire.user_id for hire, _ in rows], today)
+    for user_id, start, email in rows:
+        profile = profiles.get(user_id, Profile())
+        insert_records(*generate_for_hire(user_id, start, today, profile, seed=email))
+    refresh_weeks([user_id for user_id, *_ in rows], today)
 
 
 def _work_through(enrollment: Enrollment, steps: int, fail_first_check: bool) -> None:
-    """Do the learner's next `steps` steps, as they would in the browser."""
-    view = queries.curriculum_view(enrollment)
+    """Do the learner's first `steps` steps in curriculum order, as they would in the browser."""
+    version = queries.load_version(enrollment.version_id)
     failed_once = False
-    for _ in range(steps):
-        step = queries.curriculum_view(enrollment).next
-        if step is None:
-            return
-        module = view.module_by_id(step.module_id)
-        if step.kind == "lesson":
-            lesson = view.lesson_by_id(step.lesson_id)
+    for module in version.modules:
+        for lesson in module.lessons:
+            if steps <= 0:
+                return
             operations.visit_lesson(enrollment, lesson)
             operations.complete_lesson(enrollment, lesson)
+            steps -= 1
+        if module.assessment is None:
             continue
+        if steps <= 0:
+            return
         key = queries.answer_key(module.assessment)
         if fail_first_check and not failed_once:
             wrong = {
@@ -247,3 +292,4 @@ def _work_through(enrollment: Enrollment, steps: int, fail_first_check: bool) ->
             operations.submit_attempt(enrollment, module.assessment, wrong)
             failed_once = True
         operations.submit_attempt(enrollment, module.assessment, {q.id: q.correct_ids for q in key})
+        steps -= 1

@@ -1,17 +1,27 @@
-"""Realistic QA and contact records for demo hires: agents improve with tenure along a noisy
-glide path; a few struggle. Seeded, so the demo is the same at every start.
+"""Realistic QA and contact records for demo hires, along the shipped 12-week ramp.
 
-From the first day of nesting (day 21 of the shipped template) each working day a hire
-handles contacts (about 15 a day in nesting, 30 on the full mix) and is reviewed by QA (one or two
-reviews a day in nesting, about four a week after). Handle time falls from about 1.8× the tenured
-600 s towards it; QA rises from the low 70s to the high 80s; about a third of customers
-answer the CSAT survey. "Strugglers" plateau short of the tenured targets.
+From the first day of nesting (day 21 of the shipped template) a hire works five days out
+of seven on a rota that begins on their start day. Nesting (weeks 4-6) is simple e-mail
+work, about 15 contacts a day; from week 7 the hire is on the full chat mix, about 30 a
+day. QA reviews one or two of a new hire's contacts every working day. The figures
+follow what contact centers publish about their new hires:
+
+- handle time starts at 1.6x the tenured 600 s and reaches it by week 11;
+- QA rises from the low 70s to the high 80s;
+- e-mail is answered within about an hour, chat within a minute or two; SLA targets are
+  4 hours for e-mail and 2 minutes for chat;
+- about a third of customers answer the CSAT survey, 75-90 % of them with a 4 or 5;
+- FCR rises from about 60 % to about 78 %.
+
+Every day's records come from a random generator seeded by the hire and the tenure day,
+so a hire's story is the same whatever the calendar date the demo is created on.
 """
 
 from __future__ import annotations
 
 import math
 import random
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
@@ -22,64 +32,100 @@ from ramp.metrics.models import Contact, QAEvaluation
 from ramp.metrics.records import contact_row, qa_row
 
 NESTING_DAY = 21
+FULL_MIX_DAY = 42
 ZONE = ZoneInfo("UTC")
+TENURED_AHT = 600.0
+# (SLA on first response, mean first response of a new hire, of a fully ramped one), seconds.
+CHANNELS = {"email": (4 * 3600.0, 4200.0, 2400.0), "chat": (120.0, 120.0, 40.0)}
 
 
-def _progress(week: int) -> float:
-    """0 at the start of nesting (week 4), 1 by week 12: an S-shaped ramp."""
-    x = (week - 4) / 8
-    return 1 / (1 + math.exp(-6 * (x - 0.45))) if week >= 4 else 0.0
+@dataclass(frozen=True)
+class Profile:
+    """How one demo hire performs beside the typical new hire (all zero: typical)."""
+
+    quality: float = 0.0  # QA points above the typical hire
+    speed: float = 1.0  # handle time as a multiple of the typical hire's
+    csat: float = 0.0  # share of good ratings above the typical hire's
+    fcr: float = 0.0  # share of contacts resolved first time above the typical hire's
+
+
+def progress(week: int) -> float:
+    """0 until nesting begins (week 4), 1 from week 11: a smooth S between the two."""
+    x = min(max((week - 4) / 7, 0.0), 1.0)
+    return x * x * (3 - 2 * x)
+
+
+def _day(user_id: int, start: date, offset: int, profile: Profile, seed: str) -> tuple[list, list]:
+    """The records of one working day, `offset` days after the start."""
+    rng = random.Random(f"{seed}:{offset}")
+    day = start + timedelta(days=offset)
+    week = offset // 7 + 1
+    p = progress(week)
+    channel, queue = ("email", "nesting-simple") if offset < FULL_MIX_DAY else ("chat", "general")
+    sla, slow, fast = CHANNELS[channel]
+    contacts, reviews = [], []
+    aht = TENURED_AHT * (1.6 - 0.6 * p) * profile.speed
+    per_day = rng.randint(12, 18) if offset < FULL_MIX_DAY else rng.randint(26, 34)
+    for n in range(per_day):
+        created = datetime.combine(day, time(8), tzinfo=UTC) + timedelta(
+            minutes=rng.randint(0, 540)
+        )
+        # A log-normal with this mean: handle times have a long right tail.
+        handle = max(60.0, rng.lognormvariate(math.log(aht) - 0.35**2 / 2, 0.35))
+        frt = rng.expovariate(1 / (slow - (slow - fast) * p))
+        solved = created + timedelta(seconds=frt + handle + rng.expovariate(1 / 3600))
+        fcr = rng.random() < 0.60 + 0.18 * p + profile.fcr
+        rated = rng.random() < 0.33
+        good = rng.random() < 0.75 + 0.14 * p + profile.csat
+        rating = (rng.choice([4, 5, 5]) if good else rng.choice([1, 2, 3])) if rated else None
+        values = {
+            "external_id": f"u{user_id}-d{offset}-c{n}",
+            "channel": channel,
+            "queue": queue,
+            "created_at": created,
+            "first_response_at": created + timedelta(seconds=frt),
+            "solved_at": solved,
+            "handle_seconds": round(handle),
+            "reopens": 0 if fcr else 1,
+            "contacts_to_resolve": 1 if fcr else 2,
+            "csat_rating": rating,
+            "sla_met": None,
+            "sla_target_seconds": sla,
+        }
+        contacts.append(contact_row(values, "demo", user_id, None, ZONE))
+    # A new agent is reviewed every working day for their first months: one or two a day.
+    count = rng.choice([1, 1, 2])
+    for n in range(count):
+        score = min(100.0, max(30.0, rng.gauss(74 + 14 * p + profile.quality, 5)))
+        at = datetime.combine(day, time(15), tzinfo=UTC)
+        values = {
+            "external_id": f"u{user_id}-d{offset}-q{n}",
+            "evaluated_at": at,
+            "interaction_at": at - timedelta(hours=3),
+            "scorecard": f"Tier 1 {channel}",
+            "score": round(score, 1),
+            "max_score": 100.0,
+            "critical_fail": rng.random() < 0.01 * (1 - p),
+        }
+        reviews.append(qa_row(values, "demo", user_id, None, ZONE))
+    return contacts, reviews
 
 
 def generate_for_hire(
-    user_id: int, start: date, today: date, rng: random.Random, struggling: bool = False
+    user_id: int, start: date, today: date, profile: Profile = Profile(), seed: str = ""
 ) -> tuple[list[dict], list[dict]]:
-    """Contact and QA rows for one hire from nesting until today (weekdays only)."""
+    """Contact and QA rows for one hire from nesting until today, five days a week.
+
+    `seed` names the hire's story (an e-mail, say): the same seed gives the same records
+    relative to the start, whatever the dates and the database's ids.
+    """
+    seed = seed or str(user_id)
     contacts, reviews = [], []
-    day = start + timedelta(days=NESTING_DAY)
-    n = 0
-    while day <= today:
-        if day.weekday() < 5:
-            week = (day - start).days // 7 + 1
-            p = _progress(week) * (0.55 if struggling else 1.0)
-            per_day = rng.randint(12, 18) if week <= 6 else rng.randint(25, 34)
-            for _ in range(per_day):
-                n += 1
-                created = datetime.combine(day, time(8), tzinfo=UTC) + timedelta(
-                    minutes=rng.randint(0, 600)
-                )
-                aht = 1080 - 480 * p
-                handle = max(60.0, rng.lognormvariate(math.log(aht), 0.35))
-                frt = rng.expovariate(1 / (5400 - 3000 * p))
-                solved = created + timedelta(seconds=frt + handle + rng.expovariate(1 / 7200))
-                fcr = rng.random() < 0.58 + 0.17 * p
-                rated = rng.random() < 0.33
-                good = rng.random() < 0.7 + 0.18 * p
-                rating = (
-                    (rng.choice([4, 5, 5]) if good else rng.choice([1, 2, 3])) if rated else None
-                )
-                values = {
-                    "external_id": f"u{user_id}-c{n}", "channel": "chat", "queue": "general",
-                    "created_at": created, "first_response_at": created + timedelta(seconds=frt),
-                    "solved_at": solved, "handle_seconds": round(handle), "reopens": 0 if fcr else 1,
-                    "contacts_to_resolve": 1 if fcr else 2, "csat_rating": rating,
-                    "sla_met": None, "sla_target_seconds": 4 * 3600.0,
-                }  # fmt: skip
-                contacts.append(contact_row(values, "demo", user_id, None, ZONE))
-            # Nesting reviews most of a new agent's work; later a steady one a day or so.
-            reviews_today = rng.choice([1, 1, 2]) if week <= 6 else int(rng.random() < 0.8)
-            for _ in range(reviews_today):
-                n += 1
-                score = min(100.0, max(30.0, rng.gauss(70 + 18 * p, 6)))
-                critical = rng.random() < 0.03 * (1 - p)
-                at = datetime.combine(day, time(15), tzinfo=UTC)
-                values = {
-                    "external_id": f"u{user_id}-q{n}", "evaluated_at": at, "interaction_at": at - timedelta(hours=3),
-                    "scorecard": "Tier 1 chat", "score": round(score, 1), "max_score": 100.0,
-                    "critical_fail": critical,
-                }  # fmt: skip
-                reviews.append(qa_row(values, "demo", user_id, None, ZONE))
-        day += timedelta(days=1)
+    for offset in range(NESTING_DAY, (today - start).days + 1):
+        if offset % 7 < 5:
+            day_contacts, day_reviews = _day(user_id, start, offset, profile, seed)
+            contacts += day_contacts
+            reviews += day_reviews
     return contacts, reviews
 
 

@@ -96,29 +96,35 @@ def users_with_records(user_ids: Iterable[int]) -> set[int]:
 def reading_for(
     criterion: MetricCriterion, records: Sequence[DatedRecord], start: date, today: date
 ) -> MetricReading:
-    """The criterion's metric over its window ending today, and the tenure weeks met in a row."""
-    window_start = today - timedelta(days=criterion.window_days - 1)
-    window = [r.record for r in records if window_start <= r.day <= today]
-    value = formulas.compute(criterion.metric, window)
+    """The criterion's metric over its window ending today, and the tenure weeks met in a row.
+
+    A week counts as met when the criterion's figure over its window ending on that week's
+    last day meets the threshold, on at least the minimum sample: "QA 85 over 14 days, two
+    weeks running" reads the 14-day figure at the end of each of the last two weeks.
+    """
+    span = timedelta(days=criterion.window_days - 1)
+
+    def over_window(last: date):
+        return formulas.compute(
+            criterion.metric, [r.record for r in records if last - span <= r.day <= last]
+        )
+
+    value = over_window(today)
     weeks_met = 0
     week = formulas.tenure_week_of(start, today)
     while week >= 1:
-        first = start + timedelta(days=7 * (week - 1))
-        last = min(first + timedelta(days=6), today)
-        weekly = formulas.compute(
-            criterion.metric, [r.record for r in records if first <= r.day <= last]
-        )
-        if weekly.value is None or weekly.sample < criterion.min_sample:
+        last = min(start + timedelta(days=7 * week - 1), today)
+        figure = value if last == today else over_window(last)
+        if figure.value is None or figure.sample < criterion.min_sample:
             if last == today and week > 1:
-                week -= (
-                    1  # the week under way may not have enough records yet: judge the last full one
-                )
+                # The week under way may not have enough records yet: judge the last full one.
+                week -= 1
                 continue
             break
         meets = (
-            weekly.value >= criterion.threshold
+            figure.value >= criterion.threshold
             if criterion.higher_is_better
-            else weekly.value <= criterion.threshold
+            else figure.value <= criterion.threshold
         )
         if not meets:
             break
@@ -129,4 +135,7 @@ def reading_for(
 
 def lookback_days(criteria: Iterable[MetricCriterion]) -> int:
     """How far back the readings of these criteria can look."""
-    return max((max(c.window_days, 7 * (c.weeks_running + 1)) for c in criteria), default=0)
+    return max(
+        (c.window_days + 7 * (c.weeks_running if c.weeks_running > 1 else 0) for c in criteria),
+        default=0,
+    )

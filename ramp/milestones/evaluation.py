@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 
 STATUSES = ("upcoming", "on_track", "at_risk", "achieved", "missed", "waived")
@@ -60,6 +60,9 @@ class MilestonePlan:
     optional: bool = False  # an optional child does not hold its parent back
     waived: bool = False
     achieved_on: date | None = None  # set when achieved earlier: achievement sticks
+    # Where its own stretch of the phase begins, for pace: the due date of the milestone
+    # before it in the phase (worked out by evaluate_plan when left None).
+    pace_start: date | None = None
 
 
 @dataclass(frozen=True)
@@ -77,6 +80,9 @@ class MetricReading:
     value: float | None  # None: no records in the window
     sample: int  # records in the window
     weeks_met: int = 0  # consecutive tenure weeks, ending with the current one, at threshold
+    # The target in force for the hire's current tenure week (the glide path), when known:
+    # a milestone is at risk only when its metric is behind this, not behind its threshold.
+    pace_target: float | None = None
 
 
 @dataclass(frozen=True)
@@ -310,34 +316,76 @@ def _module_pace(plan: MilestonePlan, evidence: Evidence) -> tuple[int, int]:
     return len(wanted & evidence.modules_completed), len(wanted)
 
 
-def _risks(
-    plan: MilestonePlan, checks: Sequence[Check], evidence: Evidence, today: date, warning_days: int
-) -> list[str]:
-    """Why an open milestone is at risk; an empty list means it is not."""
-    risks: list[str] = []
-    days_left = (plan.due - today).days
-    if 0 <= days_left <= warning_days:
-        risks.append(f"due {_in_days(days_left)} (warning window {_plural(warning_days, 'day')})")
+def _time_share(plan: MilestonePlan, today: date) -> tuple[int, int]:
+    """Days gone and days in all of the milestone's own stretch (from its pace start)."""
+    begin = plan.pace_start or plan.phase_start
+    span = (plan.due - begin).days
+    # A stretch with no length (or a due date before its start) has all its time gone.
+    if span <= 0:
+        return 1, 1
+    return min(max((today - begin).days, 0), span), span
 
+
+def _behind(done: int, total: int, elapsed: int, whole: int) -> bool:
+    return done * whole < total * elapsed  # done/total < elapsed/whole, in exact integers
+
+
+def _metric_behind(check: Check, metric: MetricCriterion, reading: MetricReading | None) -> bool:
+    """Short of the glide path this week (or of the threshold, when no glide path is known)."""
+    if check.met is not False:
+        return False
+    if reading is None or reading.pace_target is None:
+        return True
+    value = check.figures["value"]
+    if metric.higher_is_better:
+        return value < min(metric.threshold, reading.pace_target)
+    return value > max(metric.threshold, reading.pace_target)
+
+
+def _risks(
+    plan: MilestonePlan,
+    checks: Sequence[Check],
+    evidence: Evidence,
+    today: date,
+    warning_days: int,
+    children_at_risk: Sequence[str] = (),
+) -> list[str]:
+    """Why an open milestone is at risk; an empty list means it is not (docs/statuses.md)."""
+    risks: list[str] = []
     started = today >= plan.phase_start
+    elapsed, whole = _time_share(plan, today)
+    behind_pace = False
     if started and plan.criteria.modules:
         done, total = _module_pace(plan, evidence)
-        span = (plan.due - plan.phase_start).days
-        # A phase with no length (or a due date before its start) has all its time gone.
-        elapsed, whole = (min((today - plan.phase_start).days, span), span) if span > 0 else (1, 1)
-        if done * whole < total * elapsed:  # done/total < elapsed/whole, in exact integers
+        if _behind(done, total, elapsed, whole):
+            behind_pace = True
             risks.append(
                 f"behind pace: {done} of {_plural(total, 'module')} done, "
                 f"{_ceil_percent(elapsed, whole)}% of the time gone"
             )
+    if started and plan.criteria.assessments:
+        wanted = set(plan.criteria.assessments)
+        passed = len(wanted & evidence.assessments_passed)
+        if _behind(passed, len(wanted), elapsed, whole):
+            behind_pace = True
+            if not plan.criteria.modules:
+                risks.append(
+                    f"behind pace: {passed} of {_plural(len(wanted), 'knowledge check')} "
+                    f"passed, {_ceil_percent(elapsed, whole)}% of the time gone"
+                )
 
     # A metric short before its phase begins is expected (a hire in training is not yet held
-    # to ramp targets), so shortfalls only count once the phase is under way.
+    # to ramp targets), so shortfalls only count once the phase is under way; and a metric
+    # on the glide path is on pace even when it is still short of the milestone's threshold.
     metric_by_name = {f"metric:{m.metric}": m for m in plan.criteria.metrics}
+    readings = evidence.metrics or {}
     for ch in checks if started else ():
         if ch.met is not False or ch.criterion not in metric_by_name:
             continue
         m = metric_by_name[ch.criterion]
+        reading = readings.get(m) or readings.get(m.metric)
+        if not _metric_behind(ch, m, reading):
+            continue
         label = metric_label(m.metric)
         if ch.figures["state"] == "weeks_short":
             risks.append(
@@ -346,10 +394,27 @@ def _risks(
             )
         else:
             sign = "≥" if m.higher_is_better else "≤"
-            risks.append(
-                f"{label} currently short of the threshold "
-                f"({ch.figures['value']:.1f}, target {sign} {_number(m.threshold)})"
+            pace = reading.pace_target if reading is not None else None
+            target = (
+                f"this week's target {sign} {_number(pace)}"
+                if pace is not None and pace != m.threshold
+                else f"target {sign} {_number(m.threshold)}"
             )
+            risks.append(
+                f"{label} currently short of the threshold ({ch.figures['value']:.1f}, {target})"
+            )
+    if children_at_risk:
+        risks.append(f"sub-milestone at risk: {', '.join(children_at_risk)}")
+
+    # Due soon: a risk while anything is open that pace cannot vouch for (a sign-off, a
+    # metric, modules or checks behind), never for work that is on pace.
+    days_left = (plan.due - today).days
+    paced = ("modules", "assessments", "children")
+    open_unpaced = [ch for ch in checks if ch.met is not True and ch.criterion not in paced]
+    if 0 <= days_left <= warning_days and (open_unpaced or behind_pace or not started):
+        risks.insert(
+            0, f"due {_in_days(days_left)} (warning window {_plural(warning_days, 'day')})"
+        )
     return risks
 
 
@@ -404,7 +469,10 @@ def _evaluate_one(
             "at_risk",
             f"due {plan.due.isoformat()} and still waiting for data to judge it",
         )
-    risks = _risks(plan, checks, evidence, today, warning_days)
+    children_at_risk = [
+        c.key for c in children if not c.optional and results[c.key].status == "at_risk"
+    ]
+    risks = _risks(plan, checks, evidence, today, warning_days, children_at_risk)
     if risks:
         return result("at_risk", "; ".join(risks))
     if today >= plan.phase_start:
@@ -437,6 +505,33 @@ def _tree(milestones: Sequence[MilestonePlan]) -> tuple[list[MilestonePlan], dic
     return plans, parent
 
 
+def _with_pace_start(
+    plan: MilestonePlan, plans: Sequence[MilestonePlan], parent: Mapping[str, str | None]
+) -> MilestonePlan:
+    """The plan with its own stretch: from the latest earlier due date in its phase among the
+    milestones that are neither its ancestors nor its descendants, else from the phase start."""
+    if plan.pace_start is not None:
+        return plan
+
+    def line(key: str | None) -> set[str]:
+        keys = set()
+        while key is not None and key not in keys:
+            keys.add(key)
+            key = parent.get(key)
+        return keys
+
+    ancestors = line(plan.key)
+    earlier = [
+        q.due
+        for q in plans
+        if q.phase_start == plan.phase_start
+        and plan.phase_start <= q.due < plan.due
+        and q.key not in ancestors
+        and plan.key not in line(q.key)
+    ]
+    return replace(plan, pace_start=max(earlier, default=plan.phase_start))
+
+
 def evaluate_plan(
     milestones: Sequence[MilestonePlan], evidence: Evidence, today: date, warning_days: int = 7
 ) -> dict[str, MilestoneResult]:
@@ -453,6 +548,7 @@ def evaluate_plan(
             n, node = n + 1, parent[node]
         return n
 
+    plans = [_with_pace_start(p, plans, parent) for p in plans]
     # Deepest first, so every child is judged before its parent whatever the list order.
     results: dict[str, MilestoneResult] = {}
     for p in sorted(plans, key=lambda p: -depth(p.key)):

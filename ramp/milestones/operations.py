@@ -9,7 +9,7 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
 from sqlalchemy import select
@@ -25,8 +25,10 @@ from ramp.curricula.rules import done_and_passed, progress
 from ramp.errors import NotAllowed, ValidationError
 from ramp.extensions import db
 from ramp.metrics import readings
+from ramp.metrics.display import active_targets, placement_dict
+from ramp.metrics.targets import TargetsSpec, target_for
 from ramp.milestones import plans
-from ramp.milestones.evaluation import Evidence, evaluate_plan, next_milestone
+from ramp.milestones.evaluation import Evidence, evaluate_plan, next_milestone, tenure_week
 from ramp.milestones.models import (
     Cohort,
     Hire,
@@ -458,6 +460,7 @@ def evaluate_hires(hire_ids: list[int] | None = None, today: date | None = None)
         for h in hires
     }
     lookback = readings.lookback_days(c for cs in criteria.values() for c in cs)
+    targets = active_targets() if lookback else None
     with_data: set[int] = set()
     qa_records: dict = {}
     contact_records: dict = {}
@@ -485,7 +488,7 @@ def evaluate_hires(hire_ids: list[int] | None = None, today: date | None = None)
             assessments_passed=passed,
             sign_offs=plans.sign_offs_of(hire.milestones, names),
             metrics=_readings(
-                hire, criteria[hire.id], with_data, qa_records, contact_records, today
+                hire, criteria[hire.id], with_data, qa_records, contact_records, today, targets
             ),
         )
         milestone_plans = plans.to_plans(hire.milestones, phase_starts)
@@ -497,16 +500,29 @@ def evaluate_hires(hire_ids: list[int] | None = None, today: date | None = None)
     return changed
 
 
-def _readings(hire: Hire, criteria, with_data, qa_records, contact_records, today: date):
-    """The hire's metric readings; None while no record of theirs was ever imported."""
+def _readings(
+    hire: Hire,
+    criteria,
+    with_data,
+    qa_records,
+    contact_records,
+    today: date,
+    targets: TargetsSpec | None,
+):
+    """The hire's metric readings, each with this week's glide-path target; None while no
+    record of theirs was ever imported."""
     if hire.user_id not in with_data:
         return None
+    week = tenure_week(hire.start_date, today)
+    placement = placement_dict(placement_on(hire.placements, today))
     out = {}
     for criterion in criteria:
         source = qa_records if criterion.metric in readings.QA_METRICS else contact_records
-        out[criterion] = readings.reading_for(
+        reading = readings.reading_for(
             criterion, source.get(hire.user_id, []), hire.start_date, today
         )
+        target = target_for(targets, criterion.metric, week, placement) if targets else None
+        out[criterion] = replace(reading, pace_target=target.value if target else None)
     return out
 
 

@@ -543,7 +543,11 @@ def test_grandchildren_in_any_order():
     leaf = plan("leaf", criteria=Criteria(modules=("tone",)), parent="mid")
     for order in ([top, mid, leaf], [leaf, mid, top], [mid, top, leaf]):
         assert evaluate_plan(order, done("tone"), MID)["top"].status == "achieved"
-        assert evaluate_plan(order, NOTHING, MID)["top"].status == "on_track"
+        # The leaf is behind pace (no module done, half the time gone): the risk climbs.
+        results = evaluate_plan(order, NOTHING, MID)
+        assert results["leaf"].status == "at_risk"
+        assert results["top"].status == "at_risk"
+        assert results["top"].reason == "sub-milestone at risk: mid"
 
 
 def test_unknown_parent_is_top_level():
@@ -707,3 +711,59 @@ def test_statuses_hold_for_any_plan(plans, evidence, today, warning_days):
             assert json.loads(json.dumps(c.figures)) == c.figures
     nxt = next_milestone(plans, results)
     assert nxt is None or results[nxt.key].status not in ("achieved", "waived")
+
+
+# Glide path, stretches and the warning window (docs/statuses.md) ---------------------------
+
+
+def test_a_metric_on_the_glide_path_is_on_track_though_short_of_the_threshold():
+    # Week 9: the tenured 85 is due later; this week's target is 82 and the hire has 83.
+    on_path = Evidence(metrics={"qa_score": MetricReading(83.0, 12, pace_target=82.0)})
+    r = one(METRIC_PLAN, on_path, MID)
+    assert r.status == "on_track"
+    assert check(r, "metric:qa_score").met is False
+    behind = Evidence(metrics={"qa_score": MetricReading(80.0, 12, pace_target=82.0)})
+    r = one(METRIC_PLAN, behind, MID)
+    assert r.status == "at_risk"
+    assert r.reason == "QA score currently short of the threshold (80.0, this week's target ≥ 82)"
+
+
+def test_the_glide_path_never_lowers_the_bar_below_a_later_target():
+    # A target above the milestone's threshold holds the hire to the threshold only.
+    aht = MetricCriterion("aht", 780, 14, 10, higher_is_better=False)
+    p = plan(criteria=Criteria(metrics=(aht,)), due=PHASE + timedelta(days=60))
+    slow = Evidence(metrics={"aht": MetricReading(800.0, 40, pace_target=660.0)})
+    assert one(p, slow, MID).status == "at_risk"
+    early = Evidence(metrics={"aht": MetricReading(800.0, 40, pace_target=900.0)})
+    assert one(p, early, MID).status == "on_track"
+
+
+def test_pace_runs_over_the_milestones_own_stretch_of_the_phase():
+    # Week 1 due day 7, week 2 due day 14, both in one phase: week 2's pace starts on day 7.
+    week1 = plan(
+        "week-1",
+        phase_start=START,
+        due=START + timedelta(days=7),
+        criteria=Criteria(modules=("tone",)),
+    )
+    week2 = plan("week-2", phase_start=START, due=START + timedelta(days=14),
+                 criteria=Criteria(modules=("tools", "de-escalation")))  # fmt: skip
+    day5 = START + timedelta(days=5)
+    results = evaluate_plan([week1, week2], done("tone"), day5)
+    assert results["week-2"].status == "on_track"
+    day11 = START + timedelta(days=11)
+    results = evaluate_plan([week1, week2], done("tone"), day11)
+    assert results["week-2"].status == "at_risk"
+    assert "behind pace: 0 of 2 modules done, 58% of the time gone" in results["week-2"].reason
+
+
+def test_work_on_pace_is_not_at_risk_inside_the_warning_window():
+    # A one-week milestone on day 0: due in 7 days, nothing done yet, and nothing late.
+    week1 = plan(phase_start=START, due=START + timedelta(days=7),
+                 criteria=Criteria(modules=FOUR[:2], assessments=FOUR[:2]))  # fmt: skip
+    assert one(week1, NOTHING, START).status == "on_track"
+    half = Evidence(modules_completed=frozenset(FOUR[:1]), assessments_passed=frozenset(FOUR[:1]))
+    assert one(week1, half, START + timedelta(days=3)).status == "on_track"
+    r = one(week1, half, START + timedelta(days=5))
+    assert r.status == "at_risk"
+    assert r.reason.startswith("due in 2 days (warning window 7 days); behind pace: 1 of 2")

@@ -1,5 +1,7 @@
 """The command line: users, teams, curriculum import/export, enroll and the demo seed."""
 
+from datetime import timedelta
+
 import yaml
 from sqlalchemy import func, select
 
@@ -127,32 +129,81 @@ def test_user_errors_are_clear(runner, db):
     )
 
 
-def test_demo_has_hires_missed_at_risk_and_on_track_with_data(runner, db):
+# What each demo hire's board card says: (status, readiness), the same on any date.
+DEMO_STORY = {
+    "Kwame Mensah": ("achieved", "certified"),
+    "Elena Petrova": ("achieved", "awaiting sign-off"),
+    "Samuel Adeyemi": ("missed", "not ready"),
+    "Noah Becker": ("on_track", "awaiting sign-off"),
+    "Amara Osei": ("at_risk", "not ready"),
+    "Lucas Moreau": ("at_risk", "not ready"),
+    "Hana Sato": ("on_track", "not ready"),
+    "Ines Duarte": ("on_track", "not ready"),
+    "Tomás Rivera": ("missed", "not ready"),
+    "Grace Kim": ("on_track", "not ready"),
+    "Sam Okafor": ("at_risk", "not ready"),
+    "Priya Natarajan": ("at_risk", "not ready"),
+    "Jordan Reyes": ("on_track", "not ready"),
+    "Lee Chen": ("on_track", "not ready"),
+}
+
+
+def test_demo_tells_the_same_story_on_any_day(runner, db, any_day):
     from sqlalchemy import func, select
 
+    from ramp.certificates.models import Certificate
+    from ramp.certificates.operations import readiness_of
     from ramp.demo import seed_demo
     from ramp.metrics.models import Contact, QAEvaluation
     from ramp.milestones.models import Cohort, Hire
 
     seed_demo()
     db.session.commit()
-    statuses = set(db.session.execute(select(Hire.status)).scalars())
-    assert {"missed", "at_risk", "on_track"} <= statuses
-    assert db.session.execute(select(func.count()).select_from(Cohort)).scalar_one() == 4
+    hires = list(db.session.execute(select(Hire)).scalars())
+    [cert] = db.session.execute(select(Certificate)).scalars()
+    states = readiness_of(hires)
+
+    def readiness(hire) -> str:
+        if hire.id == cert.hire_id:
+            return "certified"
+        return "awaiting sign-off" if states[hire.id].ready_but_sign_off else "not ready"
+
+    assert {h.user.name: (h.status, readiness(h)) for h in hires} == DEMO_STORY
+    # Every class is named after the month it started in and the channel it works.
+    names = {c.name: c.start_date for c in db.session.execute(select(Cohort)).scalars()}
+    assert len(names) == 4
+    for name, start in names.items():
+        assert name.startswith(f"{start:%B} wave · ")
+    assert min(names.values()) == any_day - timedelta(days=119)
     assert db.session.execute(select(func.count()).select_from(Contact)).scalar_one() > 1000
     assert db.session.execute(select(func.count()).select_from(QAEvaluation)).scalar_one() > 100
-    # One certified hire, one ready and awaiting the sign-off, the rest still ramping.
-    from ramp.certificates.models import Certificate
-    from ramp.certificates.operations import readiness_of
 
-    [cert] = db.session.execute(select(Certificate)).scalars()
-    assert cert.snapshot["agent"] == "Kwame Mensah"
-    hires = list(db.session.execute(select(Hire)).scalars())
-    states = readiness_of(hires)
-    waiting = [
-        h.user.name for h in hires if states[h.id].ready_but_sign_off and h.id != cert.hire_id
-    ]
-    assert waiting == ["Elena Petrova"]
+
+def test_demo_records_fit_the_targets(runner, db):
+    """The figures of a typical hire sit on realistic scales and meet the tenured targets."""
+    from sqlalchemy import func, select
+
+    from ramp.accounts.operations import find_user_by_email
+    from ramp.demo import seed_demo
+    from ramp.metrics.models import Contact
+
+    seed_demo()
+    db.session.commit()
+    kwame = find_user_by_email("kwame.mensah@example.com")
+    recent = Contact.user_id == kwame.id, Contact.channel == "chat"
+    aht, frt = db.session.execute(
+        select(func.avg(Contact.handle_seconds), func.avg(Contact.first_response_seconds)).where(
+            *recent
+        )
+    ).one()
+    assert 450 < aht < 800  # minutes, not hours: around the tenured 10 minutes
+    assert 20 < frt < 120  # chat answers within a minute or two
+    emails = db.session.execute(
+        select(func.avg(Contact.first_response_seconds)).where(
+            Contact.user_id == kwame.id, Contact.channel == "email"
+        )
+    ).scalar_one()
+    assert 1800 < emails < 3 * 3600  # e-mail within hours
 
 
 def test_demo_seed_is_idempotent_and_varied(runner, db):

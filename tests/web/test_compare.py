@@ -1,6 +1,5 @@
 """Cohort comparison: pooled figures, targets, shares at target, CSV and the PDF report."""
 
-import random
 import subprocess
 from datetime import date, timedelta
 from html import unescape
@@ -15,12 +14,11 @@ from tests.conftest import login
 @pytest.fixture
 def cohorts_with_records(ramp_world, db):
     w = ramp_world
-    rng = random.Random(7)
     start = date.today() - timedelta(days=45)
     mine = [w.hire(name=f"Mine {i}", start_date=start) for i in range(3)]
     theirs = [w.hire(cohort=w.other_cohort, manager=w.other_lead, name="Theirs", start_date=start)]
     for hire in mine + theirs:
-        insert_records(*generate_for_hire(hire.user_id, hire.start_date, date.today(), rng))
+        insert_records(*generate_for_hire(hire.user_id, hire.start_date, date.today()))
     refresh_weeks([h.user_id for h in mine + theirs])
     db.session.commit()
     return w, mine, theirs
