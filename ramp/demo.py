@@ -26,6 +26,7 @@ from ramp.milestones.operations import (
     create_cohort,
     evaluate_hires,
     publish_template,
+    re_place,
     sign_off,
 )
 from ramp.milestones.template_spec import load_template_file
@@ -94,13 +95,11 @@ class DemoHire:
     story: str = ""
 
 
-# (days since the cohort's start, queue, channel, hires). A cohort is named after the month
-# it started in and the channel it works now, so the names stay true on any date.
+# (days since the cohort's start, hires). A cohort is named after the month it started in
+# and the channel it works now, so the names stay true on any date.
 COHORTS = [
     (
         119,
-        "general",
-        "chat",
         [
             DemoHire(
                 "Kwame Mensah",
@@ -130,8 +129,6 @@ COHORTS = [
     ),
     (
         66,
-        "general",
-        "chat",
         [
             DemoHire(
                 "Noah Becker",
@@ -161,8 +158,6 @@ COHORTS = [
     ),
     (
         33,
-        "nesting-simple",
-        "email",
         [
             DemoHire(
                 "Hana Sato",
@@ -193,6 +188,12 @@ COHORTS = [
     ),
 ]
 NEWEST_COHORT_AGE = 5
+# Where the shipped template's phases put a hire: (from day, queue, channel, why).
+PLACEMENTS = [
+    (0, "classroom", "email", ""),
+    (21, "nesting-simple", "email", "Nesting: simple e-mail contacts with a coach close by."),
+    (42, "general", "chat", "Graduated from nesting: the full tier-1 mix on chat."),
+]
 
 
 def cohort_name(start: date, channel: str) -> str:
@@ -209,23 +210,28 @@ def _seed_cohorts(version, today: date, base_url: str) -> None:
     team = find_team(TEAM_NAME)
     manager = find_user_by_email("maria.lopez@example.com")
     profiles: dict[int, Profile] = {}
-    for age, queue, channel, people in COHORTS:
+    for age, people in [*COHORTS, (NEWEST_COHORT_AGE, [])]:
         start = today - timedelta(days=age)
+        steps = [
+            (day, queue, channel, why) for day, queue, channel, why in PLACEMENTS if day <= age
+        ]
+        _, queue, channel, _ = steps[-1]
         cohort = create_cohort(cohort_name(start, channel), start, template, version, team)
-        placement = {"queue": queue, "channel": channel, "tier": "tier-1", "language": "en"}
-        new = [NewHire(p.name, p.email, start, manager, cohort, placement) for p in people]
+        if not people:  # the newest class: the curriculum's demo learners
+            people = [DemoHire(n, e, 0, ()) for n, e, role, _ in PEOPLE if role is Role.AGENT]
+        first = {"queue": steps[0][1], "channel": steps[0][2], "tier": "tier-1", "language": "en"}
+        new = [NewHire(p.name, p.email, start, manager, cohort, first) for p in people]
         for hire, person in zip(add_hires(new, manager), people, strict=True):
-            hire.user.set_password(DEMO_PASSWORD)
             profiles[hire.user_id] = person.profile
-            _work_through(hire.enrollment, person.steps, fail_first_check=False)
+            if person.steps:
+                hire.user.set_password(DEMO_PASSWORD)
+                _work_through(hire.enrollment, person.steps, fail_first_check=False)
             for key, day in person.sign_offs:
                 on = start + timedelta(days=day)
                 sign_off(hire, key, manager, "Observed and discussed in our 1:1.", today=on)
-    start = today - timedelta(days=NEWEST_COHORT_AGE)
-    cohort = create_cohort(cohort_name(start, "phone"), start, template, version, team)
-    placement = {"queue": "classroom", "channel": "phone", "tier": "tier-1", "language": "en"}
-    agents = [(n, e) for n, e, role, _ in PEOPLE if role is Role.AGENT]
-    add_hires([NewHire(n, e, start, manager, cohort, placement) for n, e in agents], manager)
+            for day, queue, channel, why in steps[1:]:
+                fields = {**first, "queue": queue, "channel": channel}
+                re_place(hire, start + timedelta(days=day), fields, manager, why, today=today)
     _seed_records(today, profiles)
     # Evaluate as a schedule would have, so achievements carry (within a week) the day they
     # happened: weekly through the past, daily over the last week.
@@ -276,8 +282,8 @@ def _work_through(enrollment: Enrollment, steps: int, fail_first_check: bool) ->
         for lesson in module.lessons:
             if steps <= 0:
                 return
-            operations.visit_lesson(enrollment, lesson)
             operations.complete_lesson(enrollment, lesson)
+            enrollment.last_lesson = lesson  # where "resume" takes the learner
             steps -= 1
         if module.assessment is None:
             continue

@@ -11,7 +11,7 @@ follow what contact centers publish about their new hires:
 - e-mail is answered within about an hour, chat within a minute or two; SLA targets are
   4 hours for e-mail and 2 minutes for chat;
 - about a third of customers answer the CSAT survey, 75-90 % of them with a 4 or 5;
-- FCR rises from about 60 % to about 78 %.
+- FCR rises from about 62 % to about 78 %.
 
 Every day's records come from a random generator seeded by the hire and the tenure day,
 so a hire's story is the same whatever the calendar date the demo is created on.
@@ -36,7 +36,7 @@ FULL_MIX_DAY = 42
 ZONE = ZoneInfo("UTC")
 TENURED_AHT = 600.0
 # (SLA on first response, mean first response of a new hire, of a fully ramped one), seconds.
-CHANNELS = {"email": (4 * 3600.0, 4200.0, 2400.0), "chat": (120.0, 120.0, 40.0)}
+CHANNELS = {"email": (4 * 3600.0, 4200.0, 2400.0), "chat": (120.0, 90.0, 35.0)}
 
 
 @dataclass(frozen=True)
@@ -74,7 +74,7 @@ def _day(user_id: int, start: date, offset: int, profile: Profile, seed: str) ->
         handle = max(60.0, rng.lognormvariate(math.log(aht) - 0.35**2 / 2, 0.35))
         frt = rng.expovariate(1 / (slow - (slow - fast) * p))
         solved = created + timedelta(seconds=frt + handle + rng.expovariate(1 / 3600))
-        fcr = rng.random() < 0.60 + 0.18 * p + profile.fcr
+        fcr = rng.random() < 0.62 + 0.16 * p + profile.fcr
         rated = rng.random() < 0.33
         good = rng.random() < 0.75 + 0.14 * p + profile.csat
         rating = (rng.choice([4, 5, 5]) if good else rng.choice([1, 2, 3])) if rated else None
