@@ -53,7 +53,7 @@ def test_hiring_builds_the_plan(db, ramp_world):
     assert milestone(hire, "floor-ready").status == "upcoming"
 
 
-def test_evaluation_records_evidence_and_is_idempotent(db, ramp_world):
+def test_evaluation_records_evidence_and_is_idempotent(any_day, db, ramp_world):
     hire = ramp_world.hire()
     finish_module(hire, "basics")
     db.session.flush()
@@ -69,7 +69,7 @@ def test_evaluation_records_evidence_and_is_idempotent(db, ramp_world):
     assert [(m.status, m.reason, m.checks, m.status_since) for m in hire.milestones] == before
 
 
-def test_statuses_over_time(db, ramp_world):
+def test_statuses_over_time(any_day, db, ramp_world):
     hire = ramp_world.hire()
     start = ramp_world.start
     operations.evaluate_hires([hire.id], start + timedelta(days=5))
