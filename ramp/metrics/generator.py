@@ -22,7 +22,7 @@ from __future__ import annotations
 import math
 import random
 from dataclasses import dataclass
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import date, datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from sqlalchemy import insert
@@ -33,7 +33,9 @@ from ramp.metrics.records import contact_row, qa_row
 
 NESTING_DAY = 21
 FULL_MIX_DAY = 42
-ZONE = ZoneInfo("UTC")
+# The demo team works Lisbon hours: a zone with daylight saving, so a demo made on the day
+# the clocks change shows the same figures as on any other.
+ZONE = ZoneInfo("Europe/Lisbon")
 TENURED_AHT = 600.0
 # (SLA on first response, mean first response of a new hire, of a fully ramped one), seconds.
 CHANNELS = {"email": (4 * 3600.0, 4200.0, 2400.0), "chat": (120.0, 90.0, 35.0)}
@@ -67,7 +69,7 @@ def _day(user_id: int, start: date, offset: int, profile: Profile, seed: str) ->
     aht = TENURED_AHT * (1.6 - 0.6 * p) * profile.speed
     per_day = rng.randint(12, 18) if offset < FULL_MIX_DAY else rng.randint(26, 34)
     for n in range(per_day):
-        created = datetime.combine(day, time(8), tzinfo=UTC) + timedelta(
+        created = datetime.combine(day, time(8), tzinfo=ZONE) + timedelta(
             minutes=rng.randint(0, 540)
         )
         # A log-normal with this mean: handle times have a long right tail.
@@ -97,7 +99,7 @@ def _day(user_id: int, start: date, offset: int, profile: Profile, seed: str) ->
     count = rng.choice([1, 1, 2])
     for n in range(count):
         score = min(100.0, max(30.0, rng.gauss(74 + 14 * p + profile.quality, 5)))
-        at = datetime.combine(day, time(15), tzinfo=UTC)
+        at = datetime.combine(day, time(15), tzinfo=ZONE)
         values = {
             "external_id": f"u{user_id}-d{offset}-q{n}",
             "evaluated_at": at,
