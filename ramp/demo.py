@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
 from flask import current_app
@@ -232,6 +232,7 @@ def _seed_cohorts(version, today: date, base_url: str) -> None:
             for day, queue, channel, why in steps[1:]:
                 fields = {**first, "queue": queue, "channel": channel}
                 re_place(hire, start + timedelta(days=day), fields, manager, why, today=today)
+            _date_history(hire, dict(person.sign_offs))
     _seed_records(today, profiles)
     # Evaluate as a schedule would have, so achievements carry (within a week) the day they
     # happened: weekly through the past, daily over the last week.
@@ -245,6 +246,20 @@ def _seed_cohorts(version, today: date, base_url: str) -> None:
     for offset in days:
         evaluate_hires(None, first + timedelta(days=offset))
     _seed_certificates(manager, base_url)
+
+
+def _date_history(hire: Hire, sign_offs: dict[str, int]) -> None:
+    """Give the hire's history the days things happened, not the day the demo was made."""
+    for event in hire.events:
+        if event.action == "sign_off" and event.milestone_key in sign_offs:
+            day = hire.start_date + timedelta(days=sign_offs[event.milestone_key])
+        elif event.action == "re_place":
+            day = date.fromisoformat(event.details["from"])
+        elif event.action == "hired":
+            day = hire.start_date - timedelta(days=7)
+        else:
+            continue
+        event.at = datetime.combine(day, time(16), tzinfo=UTC)
 
 
 def _seed_certificates(manager, base_url: str) -> None:
