@@ -7,6 +7,7 @@ test, so no page ships without its access rule being decided and checked.
 import pytest
 from sqlalchemy import func, select
 
+from ramp.audit.models import AuditEvent
 from ramp.certificates.models import Certificate, CertificateBatch, ReadinessSignOff
 from ramp.certificates.operations import issue_certificate
 from ramp.curricula import queries as cq
@@ -70,6 +71,34 @@ RULES = {
         "admin": MISSING,
     },
     "admin.targets": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.people": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.person": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.teams": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.team": {
         "agent": FORBIDDEN,
         "owner": FORBIDDEN,
         "other_manager": FORBIDDEN,
@@ -222,6 +251,10 @@ RULES = {
 # POST-only actions that change a record: who may, and what everyone else gets.
 ACTIONS = {
     "admin.import_run": ({}, QAEvaluation),
+    "admin.deactivate_person": ({"reason": "r"}, AuditEvent),
+    "admin.reactivate_person": ({}, AuditEvent),
+    "admin.add_member": ({"email": "manager1@example.com"}, AuditEvent),
+    "admin.remove_member": ({}, AuditEvent),
     "board.sign_off": ({"milestone": "classroom"}, PlanMilestone),
     "board.waive": ({"milestone": "basics-done", "reason": "r"}, PlanMilestone),
     "board.extend": (
@@ -290,6 +323,12 @@ def scene(ramp_world, make_user, db):
         "main.home": "/", "main.team": "/team", "admin.cohorts": "/admin/cohorts",
         "admin.templates": "/admin/templates", "admin.imports": "/admin/imports",
         "admin.targets": "/admin/targets",
+        "admin.people": "/admin/people", "admin.person": f"/admin/people/{hire.user.id}",
+        "admin.teams": "/admin/teams", "admin.team": f"/admin/teams/{w.cohort.team.id}",
+        "admin.deactivate_person": f"/admin/people/{hire.user.id}/deactivate",
+        "admin.reactivate_person": f"/admin/people/{hire.user.id}/reactivate",
+        "admin.add_member": f"/admin/teams/{w.other_cohort.team.id}/members",
+        "admin.remove_member": f"/admin/teams/{w.cohort.team.id}/members/{hire.user.id}/remove",
         "admin.import_preview": "/admin/imports/" + "0" * 32,
         "admin.import_job": "/admin/imports/jobs/nope",
         "admin.import_rejects": "/admin/imports/" + "0" * 32 + "/rejects.csv", "board.index": "/board/", "board.compare": "/board/compare",
@@ -346,6 +385,8 @@ def test_pages_need_sign_in(client, scene):
 
 ALLOWED_ACTIONS = {
     "admin.import_run": {"admin"},
+    "admin.deactivate_person": {"admin"}, "admin.reactivate_person": {"admin"},
+    "admin.add_member": {"admin"}, "admin.remove_member": {"admin"},
     "board.sign_off": {"manager", "admin"}, "board.waive": {"manager", "admin"},
     "board.extend": {"manager", "admin"}, "board.re_place": {"manager", "admin"},
     "board.note": {"manager", "admin"}, "learner.complete_lesson": {"owner"},

@@ -19,7 +19,7 @@ from ramp.web import render
 def require_admin():
     """Admin pages are for admins only."""
     if not current_user.is_admin:
-        abort(403, "Only admins can manage ramp templates and cohorts.")
+        abort(403, "Only admins can use the admin pages.")
 
 
 @bp.route("/templates", methods=["GET", "POST"])
