@@ -76,3 +76,14 @@ class MemberForm(FlaskForm):
     email = SelectField(
         "Person", validate_choice=False, validators=[DataRequired("Choose a person.")]
     )
+
+
+class TokenForm(FlaskForm):
+    name = StringField(
+        "Name",
+        validators=[
+            DataRequired("Give the token a name (the system that will use it)."),
+            Length(max=120),
+        ],
+        description="The system that will use it, e.g. MaestroQA export job.",
+    )
