@@ -2,7 +2,15 @@
 
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, EmailField, PasswordField, SelectField, StringField, TextAreaField
+from wtforms import (
+    DateField,
+    EmailField,
+    PasswordField,
+    SelectField,
+    SelectMultipleField,
+    StringField,
+    TextAreaField,
+)
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
@@ -87,3 +95,22 @@ class TokenForm(FlaskForm):
         ],
         description="The system that will use it, e.g. MaestroQA export job.",
     )
+
+
+class CurriculumForm(FlaskForm):
+    upload = FileField("Curriculum file (YAML)")
+    document = TextAreaField("Or paste the YAML", validators=[Length(max=2_000_000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        """One of the two is needed."""
+        if not super().validate(extra_validators):
+            return False
+        if not self.upload.data and not (self.document.data or "").strip():
+            self.form_errors.append("Choose a curriculum file or paste its YAML.")
+            return False
+        return True
+
+
+class EnrollForm(FlaskForm):
+    version = SelectField("Curriculum version", coerce=int, validators=[DataRequired()])
+    people = SelectMultipleField("People to enroll", validate_choice=False)
