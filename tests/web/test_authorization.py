@@ -13,7 +13,7 @@ from ramp.certificates.operations import issue_certificate
 from ramp.curricula import queries as cq
 from ramp.curricula.models import Attempt, LessonCompletion
 from ramp.lti.models import LtiContext, LtiContextMember, LtiDeployment, LtiRegistration
-from ramp.metrics.models import QAEvaluation
+from ramp.metrics.models import QAEvaluation, TargetsVersion
 from ramp.milestones.models import Hire, HireEvent, Placement, PlanMilestone
 from tests.conftest import csrf_token, login
 
@@ -291,6 +291,10 @@ ACTIONS = {
     "admin.add_member": ({"email": "manager1@example.com"}, AuditEvent),
     "admin.remove_member": ({}, AuditEvent),
     "admin.revoke_token_page": ({"reason": "r"}, AuditEvent),
+    "admin.targets_table": (
+        {"tables": "1", "t0-rows": "1", "t0-from-0": "1", "t0-csat-0": "1"},
+        TargetsVersion,
+    ),
     "board.sign_off": ({"milestone": "classroom"}, PlanMilestone),
     "board.waive": ({"milestone": "basics-done", "reason": "r"}, PlanMilestone),
     "board.extend": (
@@ -362,6 +366,7 @@ def scene(ramp_world, make_user, db):
         "admin.people": "/admin/people", "admin.person": f"/admin/people/{hire.user.id}",
         "admin.tokens": "/admin/tokens", "admin.audit": "/admin/audit",
         "admin.revoke_token_page": "/admin/tokens/999/revoke",
+        "admin.targets_table": "/admin/targets/table",
         "admin.curricula": "/admin/curricula", "admin.enroll": "/admin/curricula/enroll",
         "admin.curriculum_yaml": "/admin/curricula/mini-onboarding/v1.yaml",
         "admin.teams": "/admin/teams", "admin.team": f"/admin/teams/{w.cohort.team.id}",
@@ -427,7 +432,7 @@ ALLOWED_ACTIONS = {
     "admin.import_run": {"admin"},
     "admin.deactivate_person": {"admin"}, "admin.reactivate_person": {"admin"},
     "admin.add_member": {"admin"}, "admin.remove_member": {"admin"},
-    "admin.revoke_token_page": {"admin"},
+    "admin.revoke_token_page": {"admin"}, "admin.targets_table": {"admin"},
     "board.sign_off": {"manager", "admin"}, "board.waive": {"manager", "admin"},
     "board.extend": {"manager", "admin"}, "board.re_place": {"manager", "admin"},
     "board.note": {"manager", "admin"}, "learner.complete_lesson": {"owner"},

@@ -4,4 +4,4 @@ from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from ramp.blueprints.admin import curricula, people, tokens, views  # noqa: E402, F401
+from ramp.blueprints.admin import curricula, people, targets, tokens, views  # noqa: E402, F401
