@@ -149,3 +149,17 @@ def test_revoked_token_no_longer_authenticates(db, make_user):
     with pytest.raises(ValidationError, match="already revoked"):
         revoke_token(token, admin)
     assert actions(db)[-2:] == ["token.create", "token.revoke"]
+
+
+def test_templates_and_cohorts_are_audited(db, ramp_world):
+    from datetime import date
+
+    from ramp.milestones.operations import create_cohort
+
+    cohort = create_cohort("Wave C", date(2026, 4, 6), ramp_world.template, actor=ramp_world.admin)
+    [event] = recent_events(limit=1)
+    assert (event.action, event.subject, event.actor_id) == (
+        "cohort.create", f"cohort:{cohort.id}", ramp_world.admin.id,
+    )  # fmt: skip
+    assert event.details["start_date"] == "2026-04-06" and event.details["team"] is None
+    assert "template.publish" in actions(db)

@@ -71,7 +71,7 @@ def cohorts():
         team = db.session.get(Team, form.team.data) if form.team.data else None
         try:
             cohort = operations.create_cohort(
-                form.name.data, form.start_date.data, template, None, team
+                form.name.data, form.start_date.data, template, None, team, current_user
             )
         except ValidationError as exc:
             db.session.rollback()
