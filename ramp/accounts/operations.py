@@ -14,6 +14,7 @@ from ramp.extensions import db
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
+MAX_NAME_LENGTH = 120  # users.name and teams.name
 
 
 def normalize_email(email: str) -> str:
@@ -36,6 +37,17 @@ def find_user_by_email(email: str) -> User | None:
 def find_team(name: str) -> Team | None:
     """The team with this name, if any."""
     return db.session.execute(select(Team).where(Team.name == name.strip())).scalar_one_or_none()
+
+
+def _check_name(name: str, what: str, problems: list[str]) -> bool:
+    """Whether a name is usable; when not, say why in `problems`."""
+    if not name.strip():
+        problems.append(f"{what} is empty")
+        return False
+    if len(name.strip()) > MAX_NAME_LENGTH:
+        problems.append(f"{what} is longer than {MAX_NAME_LENGTH} characters")
+        return False
+    return True
 
 
 def _role(role: Role | str, problems: list[str]) -> Role | None:
@@ -65,8 +77,7 @@ def create_user(
         problems.append(f"'{email}' is not an e-mail address")
     elif find_user_by_email(email):
         problems.append(f"a user with e-mail {email} already exists")
-    if not name.strip():
-        problems.append("the name is empty")
+    _check_name(name, "the name", problems)
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     role = _role(role, problems)
@@ -120,8 +131,7 @@ def update_user(
     problems: list[str] = []
     new_role = _role(role, problems) if role is not None else user.role
     new_name = user.name if name is None else name.strip()
-    if not new_name:
-        problems.append("the name is empty")
+    _check_name(new_name, "the name", problems)
     new_team = user.team
     if team is not None:
         new_team = find_team(team) if team.strip() else None
@@ -198,9 +208,7 @@ def create_team(name: str, manager_email: str | None = None, actor: User | None 
     """Create a team, optionally led by an existing manager or admin."""
     problems = []
     name = name.strip()
-    if not name:
-        problems.append("the team name is empty")
-    elif find_team(name):
+    if _check_name(name, "the team name", problems) and find_team(name):
         problems.append(f"a team named '{name}' already exists")
     manager = _manager(manager_email, problems)
     if problems:
@@ -220,11 +228,13 @@ def update_team(
     """Rename a team and set (or clear, with None or "") its manager."""
     problems = []
     name = name.strip()
-    if not name:
-        problems.append("the team name is empty")
-    elif name != team.name and find_team(name):
+    if _check_name(name, "the team name", problems) and name != team.name and find_team(name):
         problems.append(f"a team named '{name}' already exists")
-    manager = _manager(manager_email, problems)
+    unchanged = team.manager is not None and manager_email is not None
+    if unchanged and normalize_email(manager_email) == team.manager.email:
+        manager = team.manager  # a deactivated lead may stay while the team is renamed
+    else:
+        manager = _manager(manager_email, problems)
     if problems:
         raise ValidationError(problems)
     changes = {}

@@ -30,6 +30,8 @@ def create_token(name: str, created_by: User | None = None) -> tuple[ApiToken, s
     """A new token; the secret is returned once and only its hash is stored."""
     if not name.strip():
         raise ValidationError("Give the token a name (the system that will use it).")
+    if len(name.strip()) > 120:
+        raise ValidationError("The token's name is longer than 120 characters.")
     secret = "ramp_" + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name.strip(),

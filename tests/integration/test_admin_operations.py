@@ -163,3 +163,24 @@ def test_templates_and_cohorts_are_audited(db, ramp_world):
     )  # fmt: skip
     assert event.details["start_date"] == "2026-04-06" and event.details["team"] is None
     assert "template.publish" in actions(db)
+
+
+def test_names_too_long_are_refused(db, make_user, make_team):
+    user = make_user("agent")
+    with pytest.raises(ValidationError, match="longer than 120 characters"):
+        accounts.update_user(user, name="x" * 121)
+    with pytest.raises(ValidationError, match="the team name is longer than 120"):
+        accounts.create_team("t" * 121)
+    with pytest.raises(ValidationError, match="longer than 120"):
+        create_token("n" * 121)
+
+
+def test_a_team_keeps_its_deactivated_lead_when_renamed(db, make_user):
+    admin, lead = make_user("admin"), make_user("manager")
+    team = accounts.create_team("Chat", lead.email)
+    accounts.deactivate_user(lead, admin)
+    accounts.update_team(team, "Chat EMEA", lead.email.upper(), admin)
+    assert team.name == "Chat EMEA" and team.manager_id == lead.id
+    other = accounts.create_team("Phone")
+    with pytest.raises(ValidationError, match="is deactivated"):
+        accounts.update_team(other, "Phone", lead.email)

@@ -95,9 +95,13 @@ def reactivate_person(user_id: int):
     return _set_active(user_id, operations.reactivate_user, "can sign in again")
 
 
-def _leader_choices() -> list[SelectChoice]:
+def _leader_choices(team: Team | None = None) -> list[SelectChoice]:
+    """Active managers and admins, and the team's current manager even when deactivated."""
+    people = leaders()
+    if team is not None and team.manager is not None and team.manager not in people:
+        people.append(team.manager)
     return [SelectChoice("", "— no manager —")] + [
-        SelectChoice(u.email, f"{u.name} ({u.email})") for u in leaders()
+        SelectChoice(u.email, f"{u.name} ({u.email})") for u in people
     ]
 
 
@@ -134,7 +138,7 @@ def team(team_id: int):
     """One team: rename it, change its manager, add and remove members."""
     row = db.get_or_404(Team, team_id)
     form = TeamForm(name=row.name, manager=row.manager.email if row.manager else "")
-    form.manager.choices = _leader_choices()
+    form.manager.choices = _leader_choices(row)
     errors: list[str] = []
     if form.validate_on_submit():
         done, errors = attempt(lambda: operations.update_team(
@@ -162,7 +166,7 @@ def add_member(team_id: int):
     team_form = TeamForm(
         formdata=None, name=row.name, manager=row.manager.email if row.manager else ""
     )
-    team_form.manager.choices = _leader_choices()
+    team_form.manager.choices = _leader_choices(row)
     return _team_page(row, team_form, errors, member_form=form, status=422)
 
 
@@ -179,5 +183,5 @@ def remove_member(team_id: int, user_id: int):
     team_form = TeamForm(
         formdata=None, name=row.name, manager=row.manager.email if row.manager else ""
     )
-    team_form.manager.choices = _leader_choices()
+    team_form.manager.choices = _leader_choices(row)
     return _team_page(row, team_form, errors, status=422)
