@@ -216,15 +216,14 @@ def import_command(path, dry_run):
     """Check a curriculum file and publish it as a new version."""
     from ramp.curricula.operations import publish_curriculum
     from ramp.curricula.spec import CurriculumFileError, load_curriculum_file
+    from ramp.curricula.spec import summary as summarize
 
     try:
         spec = load_curriculum_file(path)
     except CurriculumFileError as exc:
         click.echo(exc.report(), err=True)
         _fail(f"{len(exc.errors)} problem(s) in {path}; nothing was published.")
-    lessons = sum(len(m.lessons) for m in spec.modules)
-    checks = sum(1 for m in spec.modules if m.assessment)
-    summary = f"{len(spec.modules)} modules, {lessons} lessons, {checks} knowledge checks"
+    summary = summarize(spec)
     if dry_run:
         click.echo(f"{path}: valid ({summary}); nothing published (dry run)")
         return

@@ -75,6 +75,16 @@ def test_bad_yaml_shows_the_cli_errors_and_publishes_nothing(client, db, make_us
     assert count(db, CurriculumVersion) == 0 and count(db, Module) == 0
     response = client.post("/admin/curricula", data={"csrf_token": token, "document": "slug: [x"})
     assert response.status_code == 422 and "pasted:1:" in text(response)
+    response = client.post(
+        "/admin/curricula",
+        data={"csrf_token": token, "document": MINI.read_text(), "check_only": "1"},
+    )
+    page = text(response)
+    assert response.status_code == 200
+    assert (
+        "pasted: valid (3 modules, 4 lessons, 2 knowledge checks); nothing was published." in page
+    )
+    assert count(db, CurriculumVersion) == 0
     response = client.post("/admin/curricula", data={"csrf_token": token, "document": " "})
     assert response.status_code == 422
     assert "Choose a curriculum file or paste its YAML." in text(response)

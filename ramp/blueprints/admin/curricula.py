@@ -3,7 +3,7 @@
 The same operations and the same error report as `ramp curricula import|export|enroll`.
 """
 
-from flask import Response, flash, redirect, url_for
+from flask import Response, flash, redirect, request, url_for
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
@@ -14,7 +14,7 @@ from ramp.blueprints.admin.common import attempt, status_of
 from ramp.blueprints.admin.forms import CurriculumForm, EnrollForm
 from ramp.curricula import operations, queries
 from ramp.curricula.models import CurriculumVersion
-from ramp.curricula.spec import CurriculumFileError, dump_curriculum
+from ramp.curricula.spec import CurriculumFileError, dump_curriculum, parse_curriculum, summary
 from ramp.errors import NotFound
 from ramp.extensions import db
 from ramp.web import render
@@ -49,6 +49,11 @@ def curricula():
     if form.validate_on_submit():
         try:
             text, name = _submitted(form)
+            if request.form.get("check_only"):
+                spec = parse_curriculum(text, name)
+                flash(f"{name}: valid ({summary(spec)}); nothing was published.", "success")
+                return render("admin/curricula.html", form=form, errors=[],
+                              versions=queries.list_versions())  # fmt: skip
             result = operations.publish_curriculum_text(text, name, current_user)
         except CurriculumFileError as exc:
             db.session.rollback()
