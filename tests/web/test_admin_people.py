@@ -258,3 +258,27 @@ def test_team_forms_refuse_bad_fields(client, db, make_user, make_team, as_user)
     )
     assert response.status_code == 422 and "No user with e-mail ghost@example.com" in text(response)
     assert count(db, AuditEvent) == before
+
+
+def test_managers_and_agents_cannot_post_to_admin_forms(client, db, make_user, make_team, as_user):
+    make_team("Chat")
+    manager = make_user("manager")
+    as_user(manager)
+    token = csrf_token(client, "/learn/ramp")
+    before = count(db, User), count(db, Team), count(db, AuditEvent)
+    forms = {
+        "/admin/people": {
+            "name": "X",
+            "email": "x@example.com",
+            "role": "admin",
+            "password": "long enough",
+        },
+        "/admin/teams": {"name": "Mine", "manager": ""},
+        "/admin/tokens": {"name": "Mine"},
+        "/admin/curricula": {"document": "slug: x"},
+        "/admin/curricula/enroll": {"version": "1", "people": ["x@example.com"]},
+        "/admin/targets": {"document": "name: x"},
+    }
+    for path, data in forms.items():
+        assert client.post(path, data={"csrf_token": token, **data}).status_code == 403, path
+    assert (count(db, User), count(db, Team), count(db, AuditEvent)) == before
