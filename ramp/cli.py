@@ -33,7 +33,7 @@ def require_schema() -> None:
 
 # users and teams -------------------------------------------------------------------------
 
-users = click.Group("users", help="Create and list users.")
+users = click.Group("users", help="Create, list, change and deactivate users.")
 teams = click.Group("teams", help="Create teams and put agents in them.")
 
 
@@ -61,15 +61,73 @@ def create_user_command(email, name, role, team, password):
 @users.command("list")
 @with_appcontext
 def list_users_command():
-    """List users with their role and team."""
-    from sqlalchemy import select
-
-    from ramp.accounts.models import User
+    """List users with their role, team and whether they can sign in."""
+    from ramp.accounts.queries import list_users
 
     require_schema()
-    for user in db.session.execute(select(User).order_by(User.role, User.email)).scalars():
+    for user in list_users():
         team = user.team.name if user.team else "-"
-        click.echo(f"{user.role.value:8} {user.email:40} {user.name:30} {team}")
+        state = "" if user.is_active_account else "  (deactivated)"
+        click.echo(f"{user.role.value:8} {user.email:40} {user.name:30} {team}{state}")
+
+
+def _user_or_fail(email: str):
+    from ramp.accounts.operations import find_user_by_email
+
+    user = find_user_by_email(email)
+    if user is None:
+        _fail(f"no user with e-mail {email}")
+    return user
+
+
+@users.command("update")
+@click.argument("email")
+@click.option("--name", help="New full name.")
+@click.option("--role", type=click.Choice(["agent", "manager", "admin"]), help="New role.")
+@click.option("--team", help='Team name; "" takes the user out of their team.')
+@with_appcontext
+def update_user_command(email, name, role, team):
+    """Change a user's name, role or team."""
+    from ramp.accounts.operations import update_user
+
+    require_schema()
+    user = _user_or_fail(email)
+    with _refusals():
+        update_user(user, role=role, team=team, name=name)
+    db.session.commit()
+    team_name = user.team.name if user.team else "no team"
+    click.echo(f"{user.email}: {user.name}, {user.role.value}, {team_name}")
+
+
+@users.command("deactivate")
+@click.argument("email")
+@click.option("--reason", help="Why (kept in the audit log).")
+@with_appcontext
+def deactivate_user_command(email, reason):
+    """Stop a user signing in; their history stays."""
+    from ramp.accounts.operations import deactivate_user
+
+    require_schema()
+    user = _user_or_fail(email)
+    with _refusals():
+        deactivate_user(user, reason=reason)
+    db.session.commit()
+    click.echo(f"{user.email} is deactivated and can no longer sign in")
+
+
+@users.command("reactivate")
+@click.argument("email")
+@with_appcontext
+def reactivate_user_command(email):
+    """Let a deactivated user sign in again."""
+    from ramp.accounts.operations import reactivate_user
+
+    require_schema()
+    user = _user_or_fail(email)
+    with _refusals():
+        reactivate_user(user)
+    db.session.commit()
+    click.echo(f"{user.email} can sign in again")
 
 
 @teams.command("create")
@@ -108,6 +166,43 @@ def add_member_command(team, email):
     click.echo(f"{email} is in {team}")
 
 
+@teams.command("remove")
+@click.argument("team")
+@click.argument("email")
+@with_appcontext
+def remove_member_command(team, email):
+    """Take a user out of a team."""
+    from ramp.accounts.operations import remove_from_team
+
+    require_schema()
+    with _refusals():
+        remove_from_team(email, team)
+    db.session.commit()
+    click.echo(f"{email} is no longer in {team}")
+
+
+@teams.command("update")
+@click.argument("team")
+@click.option("--name", help="New name.")
+@click.option("--manager", "manager_email", help='E-mail of the new manager ("" for none).')
+@with_appcontext
+def update_team_command(team, name, manager_email):
+    """Rename a team or change its manager."""
+    from ramp.accounts.operations import find_team, update_team
+
+    require_schema()
+    row = find_team(team)
+    if row is None:
+        _fail(f"unknown team '{team}'")
+    if manager_email is None:
+        manager_email = row.manager.email if row.manager else None
+    with _refusals():
+        update_team(row, name if name is not None else row.name, manager_email)
+    db.session.commit()
+    lead = row.manager.email if row.manager else "no manager"
+    click.echo(f"team {row.name}, led by {lead}")
+
+
 # curricula -------------------------------------------------------------------------------
 
 curricula = click.Group("curricula", help="Import, export, list curricula and enroll learners.")
@@ -121,15 +216,14 @@ def import_command(path, dry_run):
     """Check a curriculum file and publish it as a new version."""
     from ramp.curricula.operations import publish_curriculum
     from ramp.curricula.spec import CurriculumFileError, load_curriculum_file
+    from ramp.curricula.spec import summary as summarize
 
     try:
         spec = load_curriculum_file(path)
     except CurriculumFileError as exc:
         click.echo(exc.report(), err=True)
         _fail(f"{len(exc.errors)} problem(s) in {path}; nothing was published.")
-    lessons = sum(len(m.lessons) for m in spec.modules)
-    checks = sum(1 for m in spec.modules if m.assessment)
-    summary = f"{len(spec.modules)} modules, {lessons} lessons, {checks} knowledge checks"
+    summary = summarize(spec)
     if dry_run:
         click.echo(f"{path}: valid ({summary}); nothing published (dry run)")
         return
@@ -189,22 +283,22 @@ def list_command():
 def enroll_command(email, slug, number):
     """Put a learner on a curriculum version."""
     from ramp.accounts.operations import find_user_by_email
-    from ramp.curricula.operations import enroll
+    from ramp.curricula.operations import enroll_users
     from ramp.curricula.queries import find_version
 
     require_schema()
-    user = find_user_by_email(email)
     version = find_version(slug, number)
     problems = []
-    if user is None:
+    if find_user_by_email(email) is None:
         problems.append(f"no user with e-mail {email}")
     if version is None:
         problems.append(f"no curriculum '{slug}'" + (f" version {number}" if number else ""))
     if problems:
         _fail(problems)
-    enroll(user, version)
+    with _refusals():
+        [enrollment] = enroll_users([email], version)
     db.session.commit()
-    click.echo(f"{user.email} is enrolled in {slug} version {version.number}")
+    click.echo(f"{enrollment.user.email} is enrolled in {slug} version {version.number}")
 
 
 # ramp templates, cohorts, hires, evaluation ------------------------------------------------
@@ -478,7 +572,7 @@ def link_user_command(email, source, external_id):
     click.echo(f"{email} is {source} id {external_id}")
 
 
-tokens = click.Group("tokens", help="API tokens for other systems.")
+tokens = click.Group("tokens", help="API tokens for other systems: create, list, revoke.")
 
 
 @tokens.command("create")
@@ -496,6 +590,42 @@ def create_token_command(name):
     db.session.commit()
     click.echo(f"token {token.id} for {token.name}: {secret}")
     click.echo("keep it now: ramp stores only its hash. Send it as: Authorization: Bearer <token>")
+
+
+@tokens.command("list")
+@with_appcontext
+def list_tokens_command():
+    """List API tokens: id, name, created, last used, by whom, revoked or live."""
+    from ramp.metrics.queries import list_tokens
+
+    require_schema()
+    for token in list_tokens():
+        used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never used"
+        who = token.created_by.email if token.created_by else "-"
+        state = "revoked" if token.revoked else "live"
+        click.echo(
+            f"{token.id:<5} {token.name[:30]:30} {state:8} created {token.created_at:%Y-%m-%d} "
+            f"by {who:30} last used {used}"
+        )
+
+
+@tokens.command("revoke")
+@click.argument("token_id", type=int)
+@click.option("--reason", help="Why (kept in the audit log).")
+@with_appcontext
+def revoke_token_command(token_id, reason):
+    """Revoke an API token by its id (see `ramp tokens list`): it stops working at once."""
+    from ramp.metrics.api import revoke_token
+    from ramp.metrics.models import ApiToken
+
+    require_schema()
+    token = db.session.get(ApiToken, token_id)
+    if token is None:
+        _fail(f"no API token has the id {token_id}")
+    with _refusals():
+        revoke_token(token, reason=reason)
+    db.session.commit()
+    click.echo(f"revoked token {token.id} ({token.name})")
 
 
 keys = click.Group("keys", help="The tool's signing keys (LTI messages, credentials).")

@@ -143,7 +143,10 @@ def init_app(app: Flask) -> None:
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        return db.session.execute(select(User).where(User.id == int(user_id))).scalar_one_or_none()
+        # A deactivated account's open sessions end at its next request.
+        return db.session.execute(
+            select(User).where(User.id == int(user_id), User.is_active_account.is_(True))
+        ).scalar_one_or_none()
 
     @app.before_request
     def require_migrated_schema():

@@ -1,22 +1,30 @@
-"""Changes to users and teams. They flush; the caller commits."""
+"""Changes to users and teams. They flush; the caller commits. Each change is audited."""
 
 from __future__ import annotations
 
 import re
+import secrets
 
 from sqlalchemy import func, select
 
 from ramp.accounts.models import Role, Team, User
+from ramp.audit.operations import record
 from ramp.errors import ValidationError
 from ramp.extensions import db
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
+MAX_NAME_LENGTH = 120  # users.name and teams.name
 
 
 def normalize_email(email: str) -> str:
     """E-mail addresses compare case-insensitively."""
     return email.strip().lower()
+
+
+def generate_password() -> str:
+    """A random initial password, long enough and easy to read out."""
+    return secrets.token_urlsafe(12)
 
 
 def find_user_by_email(email: str) -> User | None:
@@ -31,8 +39,36 @@ def find_team(name: str) -> Team | None:
     return db.session.execute(select(Team).where(Team.name == name.strip())).scalar_one_or_none()
 
 
+def _check_name(name: str, what: str, problems: list[str]) -> bool:
+    """Whether a name is usable; when not, say why in `problems`."""
+    if not name.strip():
+        problems.append(f"{what} is empty")
+        return False
+    if len(name.strip()) > MAX_NAME_LENGTH:
+        problems.append(f"{what} is longer than {MAX_NAME_LENGTH} characters")
+        return False
+    return True
+
+
+def _role(role: Role | str, problems: list[str]) -> Role | None:
+    try:
+        return Role(role)
+    except ValueError:
+        problems.append(f"unknown role '{role}' (agent, manager or admin)")
+        return None
+
+
+def _subject(thing: User | Team) -> str:
+    return f"{'user' if isinstance(thing, User) else 'team'}:{thing.id}"
+
+
 def create_user(
-    email: str, name: str, password: str, role: Role | str = Role.AGENT, team: str | None = None
+    email: str,
+    name: str,
+    password: str,
+    role: Role | str = Role.AGENT,
+    team: str | None = None,
+    actor: User | None = None,
 ) -> User:
     """Create a user; refuse a bad e-mail, a taken e-mail, a short password or an unknown team."""
     email = normalize_email(email)
@@ -41,14 +77,10 @@ def create_user(
         problems.append(f"'{email}' is not an e-mail address")
     elif find_user_by_email(email):
         problems.append(f"a user with e-mail {email} already exists")
-    if not name.strip():
-        problems.append("the name is empty")
+    _check_name(name, "the name", problems)
     if len(password) < MIN_PASSWORD_LENGTH:
         problems.append(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
-    try:
-        role = Role(role)
-    except ValueError:
-        problems.append(f"unknown role '{role}' (agent, manager or admin)")
+    role = _role(role, problems)
     team_row = None
     if team:
         team_row = find_team(team)
@@ -60,34 +92,168 @@ def create_user(
     user.set_password(password)
     db.session.add(user)
     db.session.flush()
+    record(
+        actor, "user.create", _subject(user), email=email, name=user.name, role=role.value,
+        team=team_row.name if team_row else None,
+    )  # fmt: skip
     return user
 
 
-def create_team(name: str, manager_email: str | None = None) -> Team:
+def _active_admins() -> int:
+    return db.session.execute(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN, User.is_active_account.is_(True))
+    ).scalar_one()
+
+
+def _last_admin(user: User) -> bool:
+    """Whether `user` is the only active admin left."""
+    return user.is_admin and user.is_active_account and _active_admins() <= 1
+
+
+def _led_teams(user: User) -> list[Team]:
+    return list(db.session.execute(select(Team).where(Team.manager_id == user.id)).scalars())
+
+
+def update_user(
+    user: User,
+    role: Role | str | None = None,
+    team: str | None = None,
+    name: str | None = None,
+    actor: User | None = None,
+) -> User:
+    """Change a user's name, role or team (None leaves it as it is; team "" means no team).
+
+    An admin cannot demote themselves, the last active admin stays an admin, and a manager
+    who leads a team stays a manager or admin until the team has another lead.
+    """
+    problems: list[str] = []
+    new_role = _role(role, problems) if role is not None else user.role
+    new_name = user.name if name is None else name.strip()
+    _check_name(new_name, "the name", problems)
+    new_team = user.team
+    if team is not None:
+        new_team = find_team(team) if team.strip() else None
+        if team.strip() and new_team is None:
+            problems.append(f"unknown team '{team}'")
+    if new_role is not None and new_role is not user.role and user.is_admin:
+        if actor is not None and actor.id == user.id:
+            problems.append("you cannot change your own role; ask another admin")
+        elif _last_admin(user):
+            problems.append(f"{user.email} is the last active admin; make another admin first")
+    if new_role is Role.AGENT and user.role is not Role.AGENT:
+        for led in _led_teams(user):
+            problems.append(f"{user.email} leads {led.name}; give the team another manager first")
+    if problems:
+        raise ValidationError(problems)
+    changes = {}
+    if new_name != user.name:
+        changes["name"] = [user.name, new_name]
+    if new_role is not user.role:
+        changes["role"] = [user.role.value, new_role.value]
+    if new_team is not user.team:
+        changes["team"] = [
+            user.team.name if user.team else None,
+            new_team.name if new_team else None,
+        ]
+    user.name, user.role, user.team = new_name, new_role, new_team
+    db.session.flush()
+    if changes:
+        record(actor, "user.update", _subject(user), **changes)
+    return user
+
+
+def deactivate_user(user: User, actor: User | None = None, reason: str | None = None) -> User:
+    """Stop a user signing in; their history stays. Never yourself, never the last admin."""
+    problems = []
+    if not user.is_active_account:
+        problems.append(f"{user.email} is already deactivated")
+    elif actor is not None and actor.id == user.id:
+        problems.append("you cannot deactivate your own account; ask another admin")
+    elif _last_admin(user):
+        problems.append(f"{user.email} is the last active admin; make another admin first")
+    if problems:
+        raise ValidationError(problems)
+    user.is_active_account = False
+    db.session.flush()
+    record(actor, "user.deactivate", _subject(user), reason=reason or None, email=user.email)
+    return user
+
+
+def reactivate_user(user: User, actor: User | None = None, reason: str | None = None) -> User:
+    """Let a deactivated user sign in again."""
+    if user.is_active_account:
+        raise ValidationError(f"{user.email} is already active")
+    user.is_active_account = True
+    db.session.flush()
+    record(actor, "user.reactivate", _subject(user), reason=reason or None, email=user.email)
+    return user
+
+
+def _manager(manager_email: str | None, problems: list[str]) -> User | None:
+    if not manager_email:
+        return None
+    manager = find_user_by_email(manager_email)
+    if manager is None:
+        problems.append(f"no user with e-mail {manager_email}")
+    elif manager.role is Role.AGENT:
+        problems.append(f"{manager.email} is an agent; a team is led by a manager or an admin")
+    elif not manager.is_active_account:
+        problems.append(f"{manager.email} is deactivated")
+    return manager
+
+
+def create_team(name: str, manager_email: str | None = None, actor: User | None = None) -> Team:
     """Create a team, optionally led by an existing manager or admin."""
     problems = []
     name = name.strip()
-    if not name:
-        problems.append("the team name is empty")
-    elif find_team(name):
+    if _check_name(name, "the team name", problems) and find_team(name):
         problems.append(f"a team named '{name}' already exists")
-    manager = None
-    if manager_email:
-        manager = find_user_by_email(manager_email)
-        if manager is None:
-            problems.append(f"no user with e-mail {manager_email}")
-        elif manager.role is Role.AGENT:
-            problems.append(f"{manager.email} is an agent; a team is led by a manager or an admin")
+    manager = _manager(manager_email, problems)
     if problems:
         raise ValidationError(problems)
     team = Team(name=name, manager=manager)
     db.session.add(team)
     db.session.flush()
+    record(
+        actor, "team.create", _subject(team), name=name, manager=manager.email if manager else None
+    )
     return team
 
 
-def add_to_team(email: str, team_name: str) -> User:
-    """Put an agent in a team."""
+def update_team(
+    team: Team, name: str, manager_email: str | None, actor: User | None = None
+) -> Team:
+    """Rename a team and set (or clear, with None or "") its manager."""
+    problems = []
+    name = name.strip()
+    if _check_name(name, "the team name", problems) and name != team.name and find_team(name):
+        problems.append(f"a team named '{name}' already exists")
+    unchanged = team.manager is not None and manager_email is not None
+    if unchanged and normalize_email(manager_email) == team.manager.email:
+        manager = team.manager  # a deactivated lead may stay while the team is renamed
+    else:
+        manager = _manager(manager_email, problems)
+    if problems:
+        raise ValidationError(problems)
+    changes = {}
+    if name != team.name:
+        changes["name"] = [team.name, name]
+    if manager is not team.manager:
+        changes["manager"] = [
+            team.manager.email if team.manager else None,
+            manager.email if manager else None,
+        ]
+    team.name, team.manager = name, manager
+    db.session.flush()
+    if changes:
+        record(actor, "team.update", _subject(team), **changes)
+    return team
+
+
+def add_to_team(email: str, team_name: str, actor: User | None = None) -> User:
+    """Put a user in a team (moving them out of the one they were in)."""
     user = find_user_by_email(email)
     team = find_team(team_name)
     problems = []
@@ -97,8 +263,29 @@ def add_to_team(email: str, team_name: str) -> User:
         problems.append(f"unknown team '{team_name}'")
     if problems:
         raise ValidationError(problems)
+    before = user.team.name if user.team else None
     user.team = team
     db.session.flush()
+    record(actor, "team.add_member", _subject(team), email=user.email, previous_team=before)
+    return user
+
+
+def remove_from_team(email: str, team_name: str, actor: User | None = None) -> User:
+    """Take a user out of a team; they keep their history and stay without a team."""
+    user = find_user_by_email(email)
+    team = find_team(team_name)
+    problems = []
+    if user is None:
+        problems.append(f"no user with e-mail {email}")
+    if team is None:
+        problems.append(f"unknown team '{team_name}'")
+    elif user is not None and user.team_id != team.id:
+        problems.append(f"{user.email} is not in {team.name}")
+    if problems:
+        raise ValidationError(problems)
+    user.team = None
+    db.session.flush()
+    record(actor, "team.remove_member", _subject(team), email=user.email)
     return user
 
 

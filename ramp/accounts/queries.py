@@ -30,3 +30,21 @@ def list_teams() -> list[Team]:
             .order_by(Team.name)
         ).scalars()
     )
+
+
+def list_users() -> list[User]:
+    """Everyone, admins first, then managers and agents, by name; with their teams."""
+    order = {Role.ADMIN: 0, Role.MANAGER: 1, Role.AGENT: 2}
+    users = db.session.execute(select(User).options(selectinload(User.team))).scalars()
+    return sorted(users, key=lambda u: (order[u.role], u.name.casefold(), u.email))
+
+
+def leaders() -> list[User]:
+    """Active managers and admins: the people who may lead a team."""
+    return list(
+        db.session.execute(
+            select(User)
+            .where(User.role != Role.AGENT, User.is_active_account.is_(True))
+            .order_by(User.name)
+        ).scalars()
+    )

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from sqlalchemy import select
+from sqlalchemy.orm import selectinload
 
 from ramp.accounts.models import User
 from ramp.audit.models import AuditEvent
@@ -31,7 +32,12 @@ def record(
 
 def recent_events(limit: int = 100, subject: str | None = None) -> list[AuditEvent]:
     """The newest audit events first, optionally only those about one subject."""
-    query = select(AuditEvent).order_by(AuditEvent.id.desc()).limit(limit)
+    query = (
+        select(AuditEvent)
+        .options(selectinload(AuditEvent.actor))
+        .order_by(AuditEvent.id.desc())
+        .limit(limit)
+    )
     if subject is not None:
         query = query.where(AuditEvent.subject == subject)
     return list(db.session.execute(query).scalars())

@@ -9,6 +9,8 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 
 from ramp.accounts.models import User, utcnow
+from ramp.accounts.operations import find_user_by_email
+from ramp.audit.operations import record
 from ramp.curricula import queries
 from ramp.curricula.models import (
     Assessment,
@@ -23,8 +25,8 @@ from ramp.curricula.models import (
     Question,
 )
 from ramp.curricula.rules import attempt_refusal, missing_prerequisites, score_answers
-from ramp.curricula.spec import CurriculumSpec, spec_to_document
-from ramp.errors import NotAllowed, NotFound
+from ramp.curricula.spec import CurriculumSpec, parse_curriculum, spec_to_document
+from ramp.errors import NotAllowed, NotFound, ValidationError
 from ramp.extensions import db
 
 
@@ -87,7 +89,18 @@ def publish_curriculum(spec: CurriculumSpec, published_by: User | None = None) -
         by_slug[m.slug].requires = [by_slug[slug] for slug in m.requires]
     db.session.add(version)
     db.session.flush()
+    record(
+        published_by, "curriculum.publish", f"curriculum:{curriculum.id}",
+        slug=spec.slug, version=version.number, modules=len(spec.modules),
+    )  # fmt: skip
     return PublishResult(version, created=True)
+
+
+def publish_curriculum_text(
+    text: str, filename: str, published_by: User | None = None
+) -> PublishResult:
+    """Check a curriculum document and publish it; CurriculumFileError names every problem."""
+    return publish_curriculum(parse_curriculum(text, filename), published_by)
 
 
 def _question(position: int, q) -> Question:
@@ -115,6 +128,32 @@ def enroll(user: User, version: CurriculumVersion) -> Enrollment:
         db.session.add(enrollment)
         db.session.flush()
     return enrollment
+
+
+def enroll_users(
+    emails: list[str], version: CurriculumVersion, actor: User | None = None
+) -> list[Enrollment]:
+    """Put several people on a curriculum version; refuse all when any e-mail is unknown."""
+    users, problems = [], []
+    for email in dict.fromkeys(e.strip() for e in emails if e.strip()):
+        user = find_user_by_email(email)
+        if user is None:
+            problems.append(f"no user with e-mail {email}")
+        else:
+            users.append(user)
+    if not users and not problems:
+        problems.append("choose at least one person to enroll")
+    if problems:
+        raise ValidationError(problems)
+    enrollments = []
+    for user in users:
+        enrollment = enroll(user, version)
+        enrollments.append(enrollment)
+        record(
+            actor, "curriculum.enroll", f"user:{user.id}",
+            curriculum=version.curriculum.slug, version=version.number,
+        )  # fmt: skip
+    return enrollments
 
 
 def _open_module(enrollment: Enrollment, module: Module) -> None:

@@ -190,6 +190,13 @@ def spec_to_document(spec: CurriculumSpec) -> dict:
     return doc
 
 
+def summary(spec: CurriculumSpec) -> str:
+    """What a curriculum holds, in words: "3 modules, 4 lessons, 2 knowledge checks"."""
+    lessons = sum(len(m.lessons) for m in spec.modules)
+    checks = sum(1 for m in spec.modules if m.assessment)
+    return f"{len(spec.modules)} modules, {lessons} lessons, {checks} knowledge checks"
+
+
 def dump_curriculum(spec: CurriculumSpec) -> str:
     """Write a spec as YAML that parse_curriculum() reads back to an equal spec."""
     return dump_yaml(spec_to_document(spec))

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
+from ramp.accounts.models import User
 from ramp.errors import ValidationError
 from ramp.lti import claims as c
 from ramp.lti.errors import PlatformError
@@ -124,7 +125,12 @@ def registration_request(config: dict, tool: ToolUrls, name: str) -> dict:
 
 
 def register_with(
-    config: dict, token: str | None, tool: ToolUrls, name: str, config_url: str = ""
+    config: dict,
+    token: str | None,
+    tool: ToolUrls,
+    name: str,
+    config_url: str = "",
+    actor: User | None = None,
 ) -> LtiRegistration:
     """Send ramp's registration to the platform and record the platform it answers for."""
     headers = {"Accept": "application/json"}
@@ -146,7 +152,7 @@ def register_with(
     platform = config.get(c.PLATFORM_CONFIGURATION) or {}
     existing = find_registration(config["issuer"], client_id)
     if existing is not None:
-        add_deployments(existing, [deployment] if deployment else [])
+        add_deployments(existing, [deployment] if deployment else [], actor)
         return existing
     return register_platform(
         name=str(platform.get("product_family_code") or "")[:200]
@@ -161,4 +167,5 @@ def register_with(
         # The LMS that opened the registration serves its course pages from there (Canvas:
         # the school's host, while the issuer is canvas.instructure.com).
         lms_origins=[configuration_origin(config_url)] if config_url else [],
+        actor=actor,
     )

@@ -10,6 +10,8 @@ from urllib.parse import urlsplit
 import jwt
 from sqlalchemy import select
 
+from ramp.accounts.models import User
+from ramp.audit.operations import record
 from ramp.errors import ValidationError
 from ramp.extensions import db
 from ramp.lti.errors import LaunchError, PlatformError
@@ -79,6 +81,7 @@ def register_platform(
     token_audience: str | None = None,
     lms_origins: str | list[str] | None = None,
     trust_emails: bool = False,
+    actor: User | None = None,
 ) -> LtiRegistration:
     """Register a platform; refuse a taken (issuer, client id), bad URLs or no deployment."""
     problems: list[str] = []
@@ -116,11 +119,17 @@ def register_platform(
     )
     db.session.add(registration)
     db.session.flush()
+    record(
+        actor, "lti.register", f"lti:{registration.id}", issuer=issuer, client_id=client_id,
+        deployments=[d.deployment_id for d in registration.deployments],
+    )  # fmt: skip
     forget_origins()
     return registration
 
 
-def add_deployments(registration: LtiRegistration, deployments: list[str]) -> list[str]:
+def add_deployments(
+    registration: LtiRegistration, deployments: list[str], actor: User | None = None
+) -> list[str]:
     """Add deployment ids a registration does not have yet; returns those added."""
     known = {d.deployment_id for d in registration.deployments}
     added = [d for d in dict.fromkeys(split_deployments(deployments)) if d not in known]
@@ -129,11 +138,16 @@ def add_deployments(registration: LtiRegistration, deployments: list[str]) -> li
     for deployment_id in added:
         registration.deployments.append(LtiDeployment(deployment_id=deployment_id))
     db.session.flush()
+    if added:
+        record(actor, "lti.add_deployments", f"lti:{registration.id}", deployments=added)
     return added
 
 
 def set_options(
-    registration: LtiRegistration, lms_origins: str | list[str] | None, trust_emails: bool
+    registration: LtiRegistration,
+    lms_origins: str | list[str] | None,
+    trust_emails: bool,
+    actor: User | None = None,
 ) -> None:
     """Set where a platform's course pages live and whether its e-mail addresses are trusted."""
     problems: list[str] = []
@@ -142,6 +156,10 @@ def set_options(
         raise ValidationError(problems)
     registration.lms_origins, registration.trust_emails = origins, bool(trust_emails)
     db.session.flush()
+    record(
+        actor, "lti.options", f"lti:{registration.id}", lms_origins=origins,
+        trust_emails=bool(trust_emails),
+    )  # fmt: skip
     forget_origins()
 
 

@@ -11,6 +11,7 @@ from pathlib import Path
 from sqlalchemy import select
 
 from ramp.accounts.models import User, utcnow
+from ramp.audit.operations import record
 from ramp.errors import ValidationError
 from ramp.extensions import db
 from ramp.metrics.imports import ImportReport, import_and_update
@@ -29,6 +30,8 @@ def create_token(name: str, created_by: User | None = None) -> tuple[ApiToken, s
     """A new token; the secret is returned once and only its hash is stored."""
     if not name.strip():
         raise ValidationError("Give the token a name (the system that will use it).")
+    if len(name.strip()) > 120:
+        raise ValidationError("The token's name is longer than 120 characters.")
     secret = "ramp_" + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name.strip(),
@@ -37,7 +40,18 @@ def create_token(name: str, created_by: User | None = None) -> tuple[ApiToken, s
     )
     db.session.add(token)
     db.session.flush()
+    record(created_by, "token.create", f"token:{token.id}", name=token.name)
     return token, secret
+
+
+def revoke_token(token: ApiToken, actor: User | None = None, reason: str | None = None) -> ApiToken:
+    """Stop a token authenticating, for good; the row stays for the record."""
+    if token.revoked:
+        raise ValidationError(f"token {token.id} ({token.name}) is already revoked")
+    token.revoked = True
+    db.session.flush()
+    record(actor, "token.revoke", f"token:{token.id}", reason=reason or None, name=token.name)
+    return token
 
 
 def authenticate(secret: str | None) -> ApiToken | None:

@@ -158,3 +158,5 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked: Mapped[bool] = mapped_column(default=False)
+
+    created_by: Mapped[User | None] = relationship()

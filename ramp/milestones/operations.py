@@ -18,6 +18,7 @@ from sqlalchemy.orm import selectinload
 from ramp import clock
 from ramp.accounts.models import Role, Team, User
 from ramp.accounts.operations import find_user_by_email, manages
+from ramp.audit.operations import record
 from ramp.curricula import queries as curricula_queries
 from ramp.curricula.models import CurriculumVersion
 from ramp.curricula.operations import enroll
@@ -82,6 +83,10 @@ def publish_template(spec: TemplateSpec, published_by: User | None = None) -> Te
     )
     db.session.add(version)
     db.session.flush()
+    record(
+        published_by, "template.publish", f"template:{template.id}",
+        slug=spec.slug, version=version.number,
+    )  # fmt: skip
     return TemplatePublishResult(version, created=True)
 
 
@@ -100,6 +105,7 @@ def create_cohort(
     template_version: RampTemplateVersion | None,
     curriculum_version: CurriculumVersion | None = None,
     team: Team | None = None,
+    actor: User | None = None,
 ) -> Cohort:
     """Create a hiring class; its template must fit its curriculum version."""
     problems = []
@@ -140,6 +146,11 @@ def create_cohort(
     )
     db.session.add(cohort)
     db.session.flush()
+    record(
+        actor, "cohort.create", f"cohort:{cohort.id}", name=name,
+        start_date=start_date.isoformat(), template=template_version.label,
+        curriculum=curriculum_version.label, team=team.name if team else None,
+    )  # fmt: skip
     return cohort
 
 

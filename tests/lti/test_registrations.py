@@ -2,6 +2,7 @@
 
 from sqlalchemy import select
 
+from ramp.audit.models import AuditEvent
 from ramp.lti.models import LtiRegistration
 from ramp.lti.registrations import find_registration, register_platform
 from tests.conftest import csrf_token, login
@@ -18,7 +19,9 @@ FIELDS = {
 
 
 def test_an_admin_registers_a_platform_on_the_page(client, make_user, db):
-    login(client, make_user("admin").email)
+    admin = make_user("admin")
+    admin_id = admin.id
+    login(client, admin.email)
     page = client.get("/lti/registrations").get_data(as_text=True)
     assert "http://localhost/lti/login" in page and "http://localhost/lti/jwks" in page
     token = csrf_token(client, "/lti/registrations")
@@ -38,6 +41,12 @@ def test_an_admin_registers_a_platform_on_the_page(client, make_user, db):
     db.session.expire_all()
     reg = db.session.get(LtiRegistration, reg.id)
     assert [d.deployment_id for d in reg.deployments] == ["1", "2", "3", "4"]
+    events = db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars().all()
+    assert [(e.action, e.subject, e.actor_id) for e in events if e.action.startswith("lti.")] == [
+        ("lti.register", f"lti:{reg.id}", admin_id),
+        ("lti.add_deployments", f"lti:{reg.id}", admin_id),
+    ]
+    assert events[-1].details == {"deployments": ["4"]}
 
 
 def test_bad_registrations_are_refused_with_reasons(client, make_user):

@@ -7,12 +7,13 @@ test, so no page ships without its access rule being decided and checked.
 import pytest
 from sqlalchemy import func, select
 
+from ramp.audit.models import AuditEvent
 from ramp.certificates.models import Certificate, CertificateBatch, ReadinessSignOff
 from ramp.certificates.operations import issue_certificate
 from ramp.curricula import queries as cq
 from ramp.curricula.models import Attempt, LessonCompletion
 from ramp.lti.models import LtiContext, LtiContextMember, LtiDeployment, LtiRegistration
-from ramp.metrics.models import QAEvaluation
+from ramp.metrics.models import QAEvaluation, TargetsVersion
 from ramp.milestones.models import Hire, HireEvent, Placement, PlanMilestone
 from tests.conftest import csrf_token, login
 
@@ -70,6 +71,69 @@ RULES = {
         "admin": MISSING,
     },
     "admin.targets": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.people": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.person": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.teams": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.team": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.tokens": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.audit": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.curricula": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.curriculum_yaml": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.enroll": {
         "agent": FORBIDDEN,
         "owner": FORBIDDEN,
         "other_manager": FORBIDDEN,
@@ -222,6 +286,15 @@ RULES = {
 # POST-only actions that change a record: who may, and what everyone else gets.
 ACTIONS = {
     "admin.import_run": ({}, QAEvaluation),
+    "admin.deactivate_person": ({"reason": "r"}, AuditEvent),
+    "admin.reactivate_person": ({}, AuditEvent),
+    "admin.add_member": ({"email": "manager1@example.com"}, AuditEvent),
+    "admin.remove_member": ({}, AuditEvent),
+    "admin.revoke_token_page": ({"reason": "r"}, AuditEvent),
+    "admin.targets_table": (
+        {"tables": "1", "t0-rows": "1", "t0-from-0": "1", "t0-csat-0": "1"},
+        TargetsVersion,
+    ),
     "board.sign_off": ({"milestone": "classroom"}, PlanMilestone),
     "board.waive": ({"milestone": "basics-done", "reason": "r"}, PlanMilestone),
     "board.extend": (
@@ -290,6 +363,17 @@ def scene(ramp_world, make_user, db):
         "main.home": "/", "main.team": "/team", "admin.cohorts": "/admin/cohorts",
         "admin.templates": "/admin/templates", "admin.imports": "/admin/imports",
         "admin.targets": "/admin/targets",
+        "admin.people": "/admin/people", "admin.person": f"/admin/people/{hire.user.id}",
+        "admin.tokens": "/admin/tokens", "admin.audit": "/admin/audit",
+        "admin.revoke_token_page": "/admin/tokens/999/revoke",
+        "admin.targets_table": "/admin/targets/table",
+        "admin.curricula": "/admin/curricula", "admin.enroll": "/admin/curricula/enroll",
+        "admin.curriculum_yaml": "/admin/curricula/mini-onboarding/v1.yaml",
+        "admin.teams": "/admin/teams", "admin.team": f"/admin/teams/{w.cohort.team.id}",
+        "admin.deactivate_person": f"/admin/people/{hire.user.id}/deactivate",
+        "admin.reactivate_person": f"/admin/people/{hire.user.id}/reactivate",
+        "admin.add_member": f"/admin/teams/{w.other_cohort.team.id}/members",
+        "admin.remove_member": f"/admin/teams/{w.cohort.team.id}/members/{hire.user.id}/remove",
         "admin.import_preview": "/admin/imports/" + "0" * 32,
         "admin.import_job": "/admin/imports/jobs/nope",
         "admin.import_rejects": "/admin/imports/" + "0" * 32 + "/rejects.csv", "board.index": "/board/", "board.compare": "/board/compare",
@@ -346,6 +430,9 @@ def test_pages_need_sign_in(client, scene):
 
 ALLOWED_ACTIONS = {
     "admin.import_run": {"admin"},
+    "admin.deactivate_person": {"admin"}, "admin.reactivate_person": {"admin"},
+    "admin.add_member": {"admin"}, "admin.remove_member": {"admin"},
+    "admin.revoke_token_page": {"admin"}, "admin.targets_table": {"admin"},
     "board.sign_off": {"manager", "admin"}, "board.waive": {"manager", "admin"},
     "board.extend": {"manager", "admin"}, "board.re_place": {"manager", "admin"},
     "board.note": {"manager", "admin"}, "learner.complete_lesson": {"owner"},

@@ -1,7 +1,7 @@
-"""Admin pages: ramp templates and cohorts."""
+"""Admin pages: people, teams, curricula, ramp templates, cohorts, imports, targets, tokens, audit log."""
 
 from flask import Blueprint
 
 bp = Blueprint("admin", __name__, url_prefix="/admin")
 
-from ramp.blueprints.admin import views  # noqa: E402, F401
+from ramp.blueprints.admin import curricula, people, targets, tokens, views  # noqa: E402, F401

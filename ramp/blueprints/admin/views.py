@@ -19,7 +19,7 @@ from ramp.web import render
 def require_admin():
     """Admin pages are for admins only."""
     if not current_user.is_admin:
-        abort(403, "Only admins can manage ramp templates and cohorts.")
+        abort(403, "Only admins can use the admin pages.")
 
 
 @bp.route("/templates", methods=["GET", "POST"])
@@ -71,7 +71,7 @@ def cohorts():
         team = db.session.get(Team, form.team.data) if form.team.data else None
         try:
             cohort = operations.create_cohort(
-                form.name.data, form.start_date.data, template, None, team
+                form.name.data, form.start_date.data, template, None, team, current_user
             )
         except ValidationError as exc:
             db.session.rollback()
@@ -207,38 +207,4 @@ def import_rejects(token: str):
         raise NotFound("No rows were rejected in this import.")
     return send_file(
         upload.rejects, mimetype="text/csv", as_attachment=True, download_name="rejects.csv"
-    )
-
-
-@bp.route("/targets", methods=["GET", "POST"])
-def targets():
-    """The graduated targets in force, as YAML: checked and published as a new version."""
-    from ramp.metrics.display import active_targets
-    from ramp.metrics.operations import publish_targets
-    from ramp.metrics.targets import dump_targets
-
-    form = TemplateForm()
-    errors: list[str] = []
-    if request.method == "GET":
-        form.document.data = dump_targets(active_targets())
-    elif form.validate_on_submit():
-        try:
-            version = publish_targets(form.document.data, current_user)
-        except ValidationError as exc:
-            db.session.rollback()
-            errors = exc.problems
-        else:
-            db.session.commit()
-            flash(f"Published targets version {version.number}; it is in force now.", "success")
-            return redirect(url_for("admin.targets"), 303)
-    from sqlalchemy import select
-
-    from ramp.metrics.models import TargetsVersion
-
-    versions = db.session.execute(
-        select(TargetsVersion).order_by(TargetsVersion.number.desc()).limit(10)
-    ).scalars()
-    status = 422 if errors or form.errors else 200
-    return render(
-        "admin/targets.html", form=form, errors=errors, versions=list(versions), status=status
     )

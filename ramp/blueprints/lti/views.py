@@ -203,7 +203,7 @@ def register():
         url_for("lti.jwks", _external=True),
     )
     registration = dynamic.register_with(
-        config, token, tool, current_app.config["ORGANIZATION_NAME"], config_url
+        config, token, tool, current_app.config["ORGANIZATION_NAME"], config_url, current_user
     )
     db.session.commit()
     return render("lti/registered.html", registration=registration)
@@ -225,7 +225,7 @@ def registrations_page():
                 form.name.data, form.issuer.data, form.client_id.data, form.login_url.data,
                 form.token_url.data, form.key_set_url.data, form.deployments.data,
                 token_audience=form.token_audience.data, lms_origins=form.lms_origins.data,
-                trust_emails=form.trust_emails.data,
+                trust_emails=form.trust_emails.data, actor=current_user,
             )  # fmt: skip
         except ValidationError as exc:
             db.session.rollback()
@@ -257,7 +257,7 @@ def add_deployment(registration_id: int):
     form = DeploymentForm()
     if not form.validate_on_submit():
         abort(400, "Name the deployment ids to add.")
-    added = registrations.add_deployments(registration, [form.deployments.data])
+    added = registrations.add_deployments(registration, [form.deployments.data], current_user)
     db.session.commit()
     flash(f"Added {len(added)} deployment(s) to {registration.name}.", "success")
     return redirect(url_for("lti.registrations_page"), 303)
@@ -272,7 +272,9 @@ def registration_options(registration_id: int):
     form = OptionsForm()
     if not form.validate_on_submit():
         abort(400, "The LMS origins could not be read.")
-    registrations.set_options(registration, form.lms_origins.data, form.trust_emails.data)
+    registrations.set_options(
+        registration, form.lms_origins.data, form.trust_emails.data, current_user
+    )
     db.session.commit()
     flash(f"{registration.name} is updated.", "success")
     return redirect(url_for("lti.registrations_page"), 303)

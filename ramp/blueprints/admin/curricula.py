@@ -1,0 +1,118 @@
+"""Curricula, for admins: publish from YAML, list versions, download one, enroll people.
+
+The same operations and the same error report as `ramp curricula import|export|enroll`.
+"""
+
+from flask import Response, flash, redirect, request, url_for
+from flask_login import current_user
+from werkzeug.utils import secure_filename
+from wtforms.fields.choices import SelectChoice
+
+from ramp.accounts.queries import list_users
+from ramp.blueprints.admin import bp
+from ramp.blueprints.admin.common import attempt, status_of
+from ramp.blueprints.admin.forms import CurriculumForm, EnrollForm
+from ramp.curricula import operations, queries
+from ramp.curricula.models import CurriculumVersion
+from ramp.curricula.spec import CurriculumFileError, dump_curriculum, parse_curriculum, summary
+from ramp.errors import NotFound
+from ramp.extensions import db
+from ramp.web import render
+from ramp.yamlspec import SpecError
+
+MAX_CURRICULUM_BYTES = 2_000_000
+
+
+def _submitted(form: CurriculumForm) -> tuple[str, str]:
+    """The document's text and the name its errors are reported under."""
+    if form.upload.data:
+        raw = form.upload.data.read(MAX_CURRICULUM_BYTES + 1)
+        name = secure_filename(form.upload.data.filename or "") or "upload.yaml"
+        if len(raw) > MAX_CURRICULUM_BYTES:
+            raise CurriculumFileError(name, [_problem("the file is larger than 2 MB")])
+        try:
+            return raw.decode("utf-8-sig"), name
+        except UnicodeDecodeError:
+            raise CurriculumFileError(name, [_problem("the file is not UTF-8 text")]) from None
+    return form.document.data, "pasted"
+
+
+def _problem(message: str) -> SpecError:
+    return SpecError((), message)
+
+
+@bp.route("/curricula", methods=["GET", "POST"])
+def curricula():
+    """Every published curriculum version; upload or paste YAML to publish the next one."""
+    form = CurriculumForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            text, name = _submitted(form)
+            if request.form.get("check_only"):
+                spec = parse_curriculum(text, name)
+                flash(f"{name}: valid ({summary(spec)}); nothing was published.", "success")
+                return render("admin/curricula.html", form=form, errors=[],
+                              versions=queries.list_versions())  # fmt: skip
+            result = operations.publish_curriculum_text(text, name, current_user)
+        except CurriculumFileError as exc:
+            db.session.rollback()
+            errors = exc.report().splitlines()
+            errors.append(f"{len(exc.errors)} problem(s) in {exc.filename}; nothing was published.")
+        else:
+            db.session.commit()
+            v = result.version
+            flash(f"Published {v.curriculum.slug} version {v.number}." if result.created else
+                  f"{v.curriculum.slug} unchanged: version {v.number} already has this content.",
+                  "success")  # fmt: skip
+            return redirect(url_for("admin.curricula"), 303)
+    return render("admin/curricula.html", form=form, errors=errors,
+                  versions=queries.list_versions(), status=status_of(form, errors))  # fmt: skip
+
+
+@bp.get("/curricula/<slug>/v<int:number>.yaml")
+def curriculum_yaml(slug: str, number: int):
+    """A published version back as YAML, as `ramp curricula export` writes it."""
+    version = queries.find_version(slug, number)
+    if version is None:
+        raise NotFound(f"There is no curriculum '{slug}' version {number}.")
+    text = dump_curriculum(queries.version_to_spec(version))
+    disposition = f'attachment; filename="{slug}-v{number}.yaml"'
+    return Response(text, mimetype="application/yaml",
+                    headers={"Content-Disposition": disposition})  # fmt: skip
+
+
+def _enroll_form(**kw) -> EnrollForm:
+    form = EnrollForm(**kw)
+    form.version.choices = [
+        SelectChoice(v.id, f"{v.curriculum.slug} version {v.number}: {v.title}")
+        for v in reversed(queries.list_versions())
+    ]
+    form.people.choices = [
+        SelectChoice(u.email, f"{u.name} ({u.email}{', ' + u.team.name if u.team else ''})")
+        for u in list_users()
+        if u.is_active_account
+    ]
+    return form
+
+
+@bp.route("/curricula/enroll", methods=["GET", "POST"])
+def enroll():
+    """Put one or many people on a curriculum version."""
+    form = _enroll_form()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        version = db.session.get(CurriculumVersion, form.version.data)
+        if version is None:
+            errors = ["That curriculum version does not exist; reload the page."]
+        else:
+            done, errors = attempt(
+                lambda: operations.enroll_users(form.people.data, version, current_user)
+            )
+            if done is not None:
+                flash(f"Enrolled {len(done)} {'person' if len(done) == 1 else 'people'} in "
+                      f"{version.curriculum.slug} version "
+                      f"{version.number}.", "success")  # fmt: skip
+                return redirect(url_for("admin.enroll"), 303)
+    return render("admin/enroll.html", form=form, errors=errors,
+                  status=status_of(form, errors))  # fmt: skip

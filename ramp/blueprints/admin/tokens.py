@@ -1,0 +1,51 @@
+"""API tokens and the audit log, for admins: the same operations as `ramp tokens`."""
+
+from flask import flash, redirect, request, url_for
+from flask_login import current_user
+
+from ramp.audit.operations import recent_events
+from ramp.blueprints.admin import bp
+from ramp.blueprints.admin.common import attempt, status_of
+from ramp.blueprints.admin.forms import ReasonForm, TokenForm
+from ramp.extensions import db
+from ramp.metrics.api import create_token, revoke_token
+from ramp.metrics.models import ApiToken
+from ramp.metrics.queries import list_tokens
+from ramp.web import render
+
+
+@bp.route("/tokens", methods=["GET", "POST"])
+def tokens():
+    """Every API token (name, created, last used, by whom); create one, its secret shown once."""
+    form = TokenForm()
+    errors: list[str] = []
+    created = None
+    if form.validate_on_submit():
+        created, errors = attempt(lambda: create_token(form.name.data, current_user))
+        if created is not None:
+            form = TokenForm(formdata=None)
+    return render("admin/tokens.html", form=form, errors=errors, created=created,
+                  tokens=list_tokens(), revoke_form=ReasonForm(formdata=None),
+                  status=status_of(form, errors))  # fmt: skip
+
+
+@bp.post("/tokens/<int:token_id>/revoke")
+def revoke_token_page(token_id: int):
+    """Revoke a token: the API refuses it from now on."""
+    token = db.get_or_404(ApiToken, token_id)
+    form = ReasonForm()
+    errors = ["The form expired; reload the page and try again."]
+    if form.validate_on_submit():
+        _, errors = attempt(lambda: revoke_token(token, current_user, form.reason.data))
+    if not errors:
+        flash(f"Revoked token {token.name}: the API refuses it from now on.", "success")
+        return redirect(url_for("admin.tokens"), 303)
+    return render("admin/tokens.html", form=TokenForm(formdata=None), errors=errors, created=None,
+                  tokens=list_tokens(), revoke_form=form, status=422)  # fmt: skip
+
+
+@bp.get("/audit")
+def audit():
+    """The newest administrative changes: who, when, what, about what, why."""
+    subject = request.args.get("subject", "").strip() or None
+    return render("admin/audit.html", events=recent_events(200, subject), subject=subject)
