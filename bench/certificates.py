@@ -57,11 +57,12 @@ def main() -> None:
     from ramp.certificates.models import Certificate
     from ramp.certificates.operations import issue_certificate, run_batch, start_batch
     from ramp.certificates.render import certificate_html, certificate_pdf, certificate_values
+    from ramp.curricula import STARTER_CURRICULUM
     from ramp.curricula import queries as cq
     from ramp.curricula.operations import publish_curriculum
     from ramp.curricula.spec import load_curriculum_file
-    from ramp.demo import STARTER_CURRICULUM, STARTER_TEMPLATE
     from ramp.extensions import db
+    from ramp.milestones import STARTER_TEMPLATE
     from ramp.milestones.operations import NewHire, add_hires, create_cohort, publish_template
     from ramp.milestones.template_spec import load_template_file
 

@@ -29,12 +29,13 @@ def main() -> None:
 
     from ramp import create_app
     from ramp.accounts.operations import create_team, create_user
+    from ramp.curricula import STARTER_CURRICULUM
     from ramp.curricula import queries as cq
     from ramp.curricula.models import Attempt, LessonCompletion
     from ramp.curricula.operations import publish_curriculum
     from ramp.curricula.spec import load_curriculum_file
-    from ramp.demo import STARTER_CURRICULUM, STARTER_TEMPLATE
     from ramp.extensions import db
+    from ramp.milestones import STARTER_TEMPLATE
     from ramp.milestones.operations import (
         NewHire,
         add_hires,

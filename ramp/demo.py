@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
-from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import select
@@ -13,12 +12,13 @@ from ramp import clock
 from ramp.accounts.models import Role, User
 from ramp.accounts.operations import create_team, create_user, find_team, find_user_by_email
 from ramp.certificates.operations import issue_certificate, readiness_of, sign_off_ready
-from ramp.curricula import operations, queries
+from ramp.curricula import STARTER_CURRICULUM, operations, queries
 from ramp.curricula.models import Enrollment
 from ramp.curricula.spec import load_curriculum_file
 from ramp.extensions import db
 from ramp.metrics.generator import Profile, generate_for_hire, insert_records
 from ramp.metrics.weekly import refresh_weeks
+from ramp.milestones import STARTER_TEMPLATE
 from ramp.milestones.models import Cohort, Hire
 from ramp.milestones.operations import (
     NewHire,
@@ -31,8 +31,6 @@ from ramp.milestones.operations import (
 )
 from ramp.milestones.template_spec import load_template_file
 
-STARTER_CURRICULUM = Path(__file__).parent / "curricula" / "starter" / "support-onboarding.yaml"
-STARTER_TEMPLATE = Path(__file__).parent / "milestones" / "starter" / "contact-center-12-weeks.yaml"
 DEMO_PASSWORD = "ramp-demo-2026"
 TEAM_NAME = "Tier 1 · Email & Chat"
 

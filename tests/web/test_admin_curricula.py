@@ -8,8 +8,10 @@ from flask import g
 from sqlalchemy import func, select
 
 from ramp.audit.models import AuditEvent
+from ramp.curricula import STARTER_CURRICULUM
 from ramp.curricula.models import CurriculumVersion, Enrollment, Module
 from ramp.curricula.spec import parse_curriculum
+from ramp.milestones import STARTER_TEMPLATE
 from tests.conftest import FIXTURES, csrf_token
 
 MINI = FIXTURES / "mini.yaml"
@@ -124,3 +126,24 @@ def test_enroll_one_or_many(client, db, make_user, as_user, mini_version):
     assert response.status_code == 422 and "Choose at least one person to enroll" in text(response)
     assert count(db, Enrollment) == 2
     assert count(db, AuditEvent) >= 2
+
+
+def test_a_new_admin_publishes_the_starter_curriculum_and_template_from_the_browser(
+    client, db, make_user, as_user
+):
+    from ramp.milestones.models import RampTemplateVersion
+
+    as_user(make_user("admin"))
+    page = text(client.get("/admin/curricula?starter=1"))
+    assert "slug: support-onboarding" in page
+    token = csrf_token(client, "/admin/curricula")
+    document = STARTER_CURRICULUM.read_text(encoding="utf-8")
+    response = client.post("/admin/curricula", data={"csrf_token": token, "document": document})
+    assert response.status_code == 303
+    page = text(client.get("/admin/templates?starter=1"))
+    assert "slug: contact-center-12-weeks" in page
+    document = STARTER_TEMPLATE.read_text(encoding="utf-8")
+    response = client.post("/admin/templates", data={"csrf_token": token, "document": document})
+    assert response.status_code == 303, text(response)
+    assert count(db, CurriculumVersion) == 1
+    assert count(db, RampTemplateVersion) == 1

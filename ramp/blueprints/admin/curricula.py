@@ -12,7 +12,7 @@ from ramp.accounts.queries import list_users
 from ramp.blueprints.admin import bp
 from ramp.blueprints.admin.common import attempt, status_of
 from ramp.blueprints.admin.forms import CurriculumForm, EnrollForm
-from ramp.curricula import operations, queries
+from ramp.curricula import STARTER_CURRICULUM, operations, queries
 from ramp.curricula.models import CurriculumVersion
 from ramp.curricula.spec import CurriculumFileError, dump_curriculum, parse_curriculum, summary
 from ramp.errors import NotFound
@@ -45,6 +45,8 @@ def _problem(message: str) -> SpecError:
 def curricula():
     """Every published curriculum version; upload or paste YAML to publish the next one."""
     form = CurriculumForm()
+    if request.method == "GET" and request.args.get("starter"):
+        form.document.data = STARTER_CURRICULUM.read_text(encoding="utf-8")
     errors: list[str] = []
     if form.validate_on_submit():
         try:

@@ -9,7 +9,7 @@ from ramp.blueprints.admin import bp
 from ramp.blueprints.admin.forms import CohortForm, TemplateForm
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
-from ramp.milestones import operations, queries
+from ramp.milestones import STARTER_TEMPLATE, operations, queries
 from ramp.milestones.models import RampTemplateVersion
 from ramp.web import render
 
@@ -28,6 +28,8 @@ def templates():
     form = TemplateForm()
     if request.method == "GET" and (slug := request.args.get("edit")):
         form.document.data = queries.template_yaml(slug)
+    elif request.method == "GET" and request.args.get("starter"):
+        form.document.data = STARTER_TEMPLATE.read_text(encoding="utf-8")
     errors: list[str] = []
     if form.validate_on_submit():
         try:
