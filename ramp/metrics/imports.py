@@ -18,10 +18,16 @@ from flask import current_app
 from sqlalchemy import Boolean, Date, DateTime, Float, func, insert, select
 
 from ramp.accounts.models import User, utcnow
-from ramp.errors import LineProblem
+from ramp.errors import LineProblem, ValidationError
 from ramp.extensions import db
 from ramp.metrics import records
-from ramp.metrics.mapping import MappingSpec, RowErrors, parse_row, read_rows
+from ramp.metrics.mapping import (
+    MappingColumnsError,
+    MappingSpec,
+    RowErrors,
+    parse_row,
+    read_rows,
+)
 from ramp.metrics.models import AgentIdentity, Contact, ImportRun, QAEvaluation
 from ramp.metrics.rows import ReadFailed, Reading, Row, open_chunks, open_text
 
@@ -405,7 +411,6 @@ def preset_names() -> list[str]:
 
 def load_mapping(preset: str | None = None, path: str | None = None) -> MappingSpec:
     """A shipped preset by name, or a mapping file; a clear error for an unknown preset."""
-    from ramp.errors import ValidationError
     from ramp.metrics.mapping import load_mapping_file
 
     if preset:
@@ -445,7 +450,22 @@ class PreviewRow:
 
 
 def preview(path: str | Path, mapping: MappingSpec, rows: int = 10) -> list[PreviewRow]:
-    """The first rows as the mapping reads them, with their problems; nothing is written."""
+    """The first rows as the mapping reads them, with their problems; nothing is written.
+
+    Raises ValidationError when the file cannot be read at all (a column the mapping reads
+    is missing, with a "did you mean" for a near miss; not UTF-8; not CSV).
+    """
+    try:
+        return _preview_rows(path, mapping, rows)
+    except MappingColumnsError as exc:
+        raise ValidationError(str(exc)) from None
+    except UnicodeDecodeError:
+        raise ValidationError("the file is not UTF-8 text; export it again as CSV UTF-8") from None
+    except csv.Error as exc:
+        raise ValidationError(f"the file is not valid CSV: {exc}") from None
+
+
+def _preview_rows(path: str | Path, mapping: MappingSpec, rows: int) -> list[PreviewRow]:
     out: list[PreviewRow] = []
     with open_text(path) as fh:
         reader = read_rows(fh, mapping)

@@ -87,3 +87,19 @@ def test_unknown_preset_and_missing_mapping(client, make_user):
     assert "Choose a preset, or upload your own mapping file." in unescape(
         response.get_data(as_text=True)
     )
+
+
+def test_preview_of_a_file_missing_a_column_names_it_with_a_suggestion(client, db, make_user):
+    admin = make_user("admin")
+    agent = make_user("agent", email="ana.silva@example.com")
+    login(client, admin.email)
+    token = csrf_token(client, "/admin/imports")
+    header = "Review ID,Agnet,Reviewed,Score,Max,Auto-fail\n"  # "Agent" misspelt
+    response = upload(client, header + rows(agent.email, 3), token)
+    preview = client.get(response.headers["Location"])
+    html = unescape(preview.get_data(as_text=True))
+    assert preview.status_code == 422
+    assert "the file has no column 'Agent' (did you mean 'Agnet'?)" in html
+    assert 'action="' + response.headers["Location"] + '/run"' not in html
+    db.session.remove()
+    assert db.session.execute(select(func.count()).select_from(QAEvaluation)).scalar_one() == 0

@@ -148,7 +148,11 @@ def import_preview(token: str):
     except SpecFileError as exc:
         return render("admin/import_preview.html", upload=upload, mapping=None, rows=[], columns=[],
                       mapping_errors=exc.report().splitlines(), form=EmptyForm(), status=422)  # fmt: skip
-    rows = preview(upload.data, mapping)
+    try:
+        rows = preview(upload.data, mapping)
+    except ValidationError as exc:
+        return render("admin/import_preview.html", upload=upload, mapping=mapping, rows=[], columns=[],
+                      mapping_errors=[], file_errors=exc.problems, form=EmptyForm(), status=422)  # fmt: skip
     columns = [f for f in mapping.fields if any(f in r.values for r in rows)]
     return render("admin/import_preview.html", upload=upload, mapping=mapping, rows=rows, columns=columns,
                   mapping_errors=[], form=EmptyForm())  # fmt: skip
