@@ -12,7 +12,7 @@ from ramp.certificates.operations import issue_certificate
 from ramp.curricula import queries as cq
 from ramp.curricula.models import Attempt, LessonCompletion
 from ramp.lti.models import LtiContext, LtiContextMember, LtiDeployment, LtiRegistration
-from ramp.metrics.models import QAEvaluation
+from ramp.metrics.models import ImportRun, QAEvaluation
 from ramp.milestones.models import Hire, HireEvent, Placement, PlanMilestone
 from tests.conftest import csrf_token, login
 
@@ -63,6 +63,13 @@ RULES = {
         "admin": MISSING,
     },
     "admin.import_rejects": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": MISSING,
+    },
+    "admin.import_undo": {
         "agent": FORBIDDEN,
         "owner": FORBIDDEN,
         "other_manager": FORBIDDEN,
@@ -222,6 +229,7 @@ RULES = {
 # POST-only actions that change a record: who may, and what everyone else gets.
 ACTIONS = {
     "admin.import_run": ({}, QAEvaluation),
+    "admin.import_undo_confirmed": ({"reason": "r"}, ImportRun),
     "board.sign_off": ({"milestone": "classroom"}, PlanMilestone),
     "board.waive": ({"milestone": "basics-done", "reason": "r"}, PlanMilestone),
     "board.extend": (
@@ -305,6 +313,8 @@ def scene(ramp_world, make_user, db):
         "board.note": f"/board/hires/{hire.id}/notes",
         "learner.complete_lesson": f"/learn/{enrollment.id}/basics/lessons/lifecycle/complete",
         "admin.import_run": "/admin/imports/" + "0" * 32 + "/run",
+        "admin.import_undo": "/admin/imports/runs/999/undo",
+        "admin.import_undo_confirmed": "/admin/imports/runs/999/undo",
         "board.certificate_list": "/board/certificates", "board.batch": "/board/certificate-batches/999",
         "verify.download": f"/certificates/{cert.id}.pdf",
         "board.ready": f"/board/hires/{hire.id}/ready", "board.issue": f"/board/hires/{hire.id}/certificates",
@@ -345,7 +355,7 @@ def test_pages_need_sign_in(client, scene):
 
 
 ALLOWED_ACTIONS = {
-    "admin.import_run": {"admin"},
+    "admin.import_run": {"admin"}, "admin.import_undo_confirmed": {"admin"},
     "board.sign_off": {"manager", "admin"}, "board.waive": {"manager", "admin"},
     "board.extend": {"manager", "admin"}, "board.re_place": {"manager", "admin"},
     "board.note": {"manager", "admin"}, "learner.complete_lesson": {"owner"},

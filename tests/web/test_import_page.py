@@ -3,6 +3,7 @@
 from datetime import date, timedelta
 from html import unescape
 from io import BytesIO
+from types import SimpleNamespace
 
 from sqlalchemy import func, select
 
@@ -103,3 +104,55 @@ def test_preview_of_a_file_missing_a_column_names_it_with_a_suggestion(client, d
     assert 'action="' + response.headers["Location"] + '/run"' not in html
     db.session.remove()
     assert db.session.execute(select(func.count()).select_from(QAEvaluation)).scalar_one() == 0
+
+
+def test_history_lists_every_run_and_an_admin_undoes_one(client, db, make_user):
+    from ramp.audit.models import AuditEvent
+    from ramp.metrics.models import ImportRun
+
+    admin = make_user("admin", name="Ada Admin")
+    agent = make_user("agent", email="ana.silva@example.com")
+    login(client, admin.email)
+    token = csrf_token(client, "/admin/imports")
+    response = upload(
+        client,
+        HEADER + rows(agent.email, 3) + "R9,ghost@example.com,01/03/2026 10:00,80,100,no\n",
+        token,
+    )
+    run_url = response.headers["Location"] + "/run"
+    assert client.post(run_url, data={"csrf_token": token}).status_code == 422
+    assert client.post(run_url, data={"csrf_token": token, "accept_good": "1"}).status_code == 200
+    db.session.remove()
+    runs = db.session.execute(select(ImportRun.id, ImportRun.status).order_by(ImportRun.id)).all()
+    assert [status for _, status in runs] == ["failed", "done"]
+    failed, done = (SimpleNamespace(id=run_id) for run_id, _ in runs)
+    history = unescape(client.get("/admin/imports").get_data(as_text=True))
+    failed_row = history.split(f'id="run-{failed.id}"')[1].split("</tr>")[0]
+    done_row = history.split(f'id="run-{done.id}"')[1].split("</tr>")[0]
+    assert "reviews.csv" in failed_row and "Ada Admin" in failed_row
+    assert "failed" in failed_row and "4 rows read, 3 valid" in failed_row
+    assert "nothing written" in failed_row and "Undo" not in failed_row
+    assert "reviews.csv" in done_row and "<td>4</td><td>3</td><td>0</td><td>1</td>" in done_row
+    assert f"/admin/imports/runs/{done.id}/undo" in done_row
+    confirm = client.get(f"/admin/imports/runs/{done.id}/undo")
+    page = unescape(confirm.get_data(as_text=True))
+    assert confirm.status_code == 200
+    assert "3 records this import created will be removed" in " ".join(
+        page.replace("<strong>", "").replace("</strong>", "").split()
+    )
+    assert db.session.execute(select(func.count()).select_from(QAEvaluation)).scalar_one() == 3
+    undone = client.post(
+        f"/admin/imports/runs/{done.id}/undo", data={"csrf_token": token, "reason": "wrong file"}
+    )
+    assert undone.status_code == 303
+    db.session.remove()
+    assert db.session.execute(select(func.count()).select_from(QAEvaluation)).scalar_one() == 0
+    assert db.session.get(ImportRun, done.id).status == "undone"
+    event = db.session.execute(select(AuditEvent)).scalar_one()
+    assert (event.action, event.actor_id, event.reason) == ("import.undo", admin.id, "wrong file")
+    again = client.get(f"/admin/imports/runs/{done.id}/undo")
+    assert again.status_code == 409 and "already undone" in again.get_data(as_text=True)
+    twice = client.post(f"/admin/imports/runs/{done.id}/undo", data={"csrf_token": token})
+    assert twice.status_code == 409
+    db.session.remove()
+    assert db.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == 1

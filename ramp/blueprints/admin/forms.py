@@ -26,3 +26,7 @@ class ImportForm(FlaskForm):
     )
     preset = SelectField("Preset")
     mapping = FileField("Or your own mapping (YAML)")
+
+
+class UndoImportForm(FlaskForm):
+    reason = StringField("Why (kept in the audit log)", validators=[Length(max=500)])

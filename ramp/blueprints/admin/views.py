@@ -125,13 +125,11 @@ def imports():
                 errors = exc.problems
             else:
                 return redirect(url_for("admin.import_preview", token=upload.token), 303)
-    from sqlalchemy import select
+    from ramp.metrics.queries import import_history
 
-    from ramp.metrics.models import ImportRun
-
-    runs = db.session.execute(select(ImportRun).order_by(ImportRun.id.desc()).limit(20)).scalars()
+    runs = import_history(request.args.get("page", 1, type=int))
     status = 422 if errors or form.errors else 200
-    return render("admin/imports.html", form=form, errors=errors, runs=list(runs), status=status)
+    return render("admin/imports.html", form=form, errors=errors, runs=runs, status=status)
 
 
 @bp.get("/imports/<token>")
@@ -212,6 +210,41 @@ def import_rejects(token: str):
     return send_file(
         upload.rejects, mimetype="text/csv", as_attachment=True, download_name="rejects.csv"
     )
+
+
+@bp.get("/imports/runs/<int:run_id>/undo")
+def import_undo(run_id: int):
+    """What undoing an import would remove and restore, with the button that does it."""
+    from ramp.blueprints.admin.forms import UndoImportForm
+    from ramp.metrics.undo import undo_plan
+
+    plan = undo_plan(run_id)
+    return render("admin/import_undo.html", plan=plan, form=UndoImportForm(),
+                  status=200 if plan.possible else 409)  # fmt: skip
+
+
+@bp.post("/imports/runs/<int:run_id>/undo")
+def import_undo_confirmed(run_id: int):
+    """Undo an import: its new records removed, the records it updated given their values back."""
+    from ramp.blueprints.admin.forms import UndoImportForm
+    from ramp.metrics.undo import undo_import, undo_plan
+
+    form = UndoImportForm()
+    if not form.validate_on_submit():
+        return render("admin/import_undo.html", plan=undo_plan(run_id), form=form, status=422)
+    try:
+        result = undo_import(run_id, current_user, form.reason.data or None)
+    except ValidationError as exc:
+        db.session.rollback()
+        return render("admin/import_undo.html", plan=undo_plan(run_id), form=form,
+                      errors=exc.problems, status=409)  # fmt: skip
+    db.session.commit()
+    flash(
+        f"Import run {run_id} undone: {result.removed} records removed, {result.restored} given "
+        f"back their earlier values; {result.milestones_changed} milestones changed.",
+        "success",
+    )
+    return redirect(url_for("admin.imports") + "#history", 303)
 
 
 @bp.route("/targets", methods=["GET", "POST"])

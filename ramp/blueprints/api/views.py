@@ -57,7 +57,7 @@ def _records(kind: str):
     payload = request.get_json(silent=True)
     accept_good = request.args.get("accept_good") == "true"
     try:
-        report, changed = import_payload(kind, payload, accept_good)
+        report, changed = import_payload(kind, payload, accept_good, g.api_token)
     except ValidationError as exc:
         db.session.rollback()
         return jsonify(error="invalid", problems=exc.problems), 400
