@@ -257,7 +257,10 @@ PUBLIC = {
 # LTI endpoints the platform calls: protected by signed tokens (tests/lti/ checks them).
 LTI_SIGNED = {"lti.login", "lti.launch", "lti.jwks"}
 # The JSON API answers bearer tokens, not sessions: tests/web/test_api.py checks it.
-TOKEN_ONLY = {"api.contacts", "api.qa", "api.hires", "api.certificates", "api.certificate"}
+TOKEN_ONLY = {
+    "api.contacts", "api.qa", "api.hires", "api.certificates", "api.certificate",
+    "api.undo_import",
+}  # fmt: skip
 ROLES = ("agent", "owner", "other_manager", "manager", "admin")
 
 
