@@ -514,20 +514,14 @@ def undo_run_command(run_id, by_email, reason, yes):
 @with_appcontext
 def link_user_command(email, source, external_id):
     """Link an agent to their id in another tool, so imports can match them by it."""
-    from ramp.accounts.operations import find_user_by_email
-    from ramp.metrics.models import AgentIdentity
+    from ramp.metrics.agents import link_agents
 
     require_schema()
-    user = find_user_by_email(email)
-    if user is None:
-        _fail(f"no user with e-mail {email}")
-    db.session.add(AgentIdentity(source=source, external_id=external_id, user_id=user.id))
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        _fail(f"{source} id {external_id} is already linked to an agent")
-    click.echo(f"{email} is {source} id {external_id}")
+    user = _user_by_email(email)
+    with _refusals():
+        link_agents(source, [(external_id, user)], None)
+    db.session.commit()
+    click.echo(f"{user.email} is {source} id {external_id.strip()}")
 
 
 tokens = click.Group("tokens", help="API tokens for other systems.")

@@ -9,7 +9,8 @@ rows are written as they come, inside a savepoint that is rolled back when anyth
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -101,7 +102,7 @@ class ImportRefused(Exception):
         super().__init__(report.summary())
 
 
-def _agent_index(source: str) -> dict[tuple[str, str], int]:
+def agent_index(source: str) -> dict[tuple[str, str], int]:
     """Every agent a row can name: by e-mail, and by their id in this source (two queries)."""
     index: dict[tuple[str, str], int] = {
         ("email", email): uid
@@ -165,7 +166,7 @@ def import_file(
     if accept_good and rejects_path:
         rejects = open(rejects_path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
     reading = Reading(
-        str(path), mapping, _agent_index(mapping.source), run_id, writer.sqlite,
+        str(path), mapping, agent_index(mapping.source), run_id, writer.sqlite,
         keep_raw=rejects is not None,
     )  # fmt: skip
     batch: list[Row] = []
@@ -526,8 +527,15 @@ def preview(path: str | Path, mapping: MappingSpec, rows: int = 10) -> list[Prev
     Raises ValidationError when the file cannot be read at all (a column the mapping reads
     is missing, with a "did you mean" for a near miss; not UTF-8; not CSV).
     """
-    try:
+    with readable_file():
         return _preview_rows(path, mapping, rows)
+
+
+@contextmanager
+def readable_file() -> Iterator[None]:
+    """Turn a file that cannot be read at all into a ValidationError with a clear message."""
+    try:
+        yield
     except MappingColumnsError as exc:
         raise ValidationError(str(exc)) from None
     except UnicodeDecodeError:

@@ -7,12 +7,13 @@ test, so no page ships without its access rule being decided and checked.
 import pytest
 from sqlalchemy import func, select
 
+from ramp.accounts.models import User
 from ramp.certificates.models import Certificate, CertificateBatch, ReadinessSignOff
 from ramp.certificates.operations import issue_certificate
 from ramp.curricula import queries as cq
 from ramp.curricula.models import Attempt, LessonCompletion
 from ramp.lti.models import LtiContext, LtiContextMember, LtiDeployment, LtiRegistration
-from ramp.metrics.models import ImportRun, QAEvaluation
+from ramp.metrics.models import AgentIdentity, ImportRun, QAEvaluation
 from ramp.milestones.models import Hire, HireEvent, Placement, PlanMilestone
 from tests.conftest import csrf_token, login
 
@@ -68,6 +69,13 @@ RULES = {
         "other_manager": FORBIDDEN,
         "manager": FORBIDDEN,
         "admin": MISSING,
+    },
+    "admin.agent_ids": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
     },
     "admin.import_undo": {
         "agent": FORBIDDEN,
@@ -230,6 +238,12 @@ RULES = {
 ACTIONS = {
     "admin.import_run": ({}, QAEvaluation),
     "admin.import_undo_confirmed": ({"reason": "r"}, ImportRun),
+    "admin.import_link_agents": ({"agent-1": "Ana", "link-1": "1"}, AgentIdentity),
+    "admin.import_create_agents": (
+        {"create-1": "1", "name-1": "N", "email-1": "n@example.com"},
+        User,
+    ),
+    "admin.agent_id_remove": ({}, AgentIdentity),
     "board.sign_off": ({"milestone": "classroom"}, PlanMilestone),
     "board.waive": ({"milestone": "basics-done", "reason": "r"}, PlanMilestone),
     "board.extend": (
@@ -289,6 +303,8 @@ def scene(ramp_world, make_user, db):
             roles=["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"],
         )
     )  # fmt: skip
+    link = AgentIdentity(source="zendesk", external_id="Owner Agent", user_id=hire.user.id)
+    db.session.add(link)
     db.session.commit()
     users = {
         "agent": make_user("agent", team="Chat"),
@@ -317,6 +333,10 @@ def scene(ramp_world, make_user, db):
         "learner.complete_lesson": f"/learn/{enrollment.id}/basics/lessons/lifecycle/complete",
         "admin.import_run": "/admin/imports/" + "0" * 32 + "/run",
         "admin.import_undo": "/admin/imports/runs/999/undo",
+        "admin.agent_ids": "/admin/agent-ids",
+        "admin.import_link_agents": "/admin/imports/" + "0" * 32 + "/link",
+        "admin.import_create_agents": "/admin/imports/" + "0" * 32 + "/agents",
+        "admin.agent_id_remove": f"/admin/agent-ids/{link.id}/remove",
         "admin.import_undo_confirmed": "/admin/imports/runs/999/undo",
         "board.certificate_list": "/board/certificates", "board.batch": "/board/certificate-batches/999",
         "verify.download": f"/certificates/{cert.id}.pdf",
@@ -359,6 +379,8 @@ def test_pages_need_sign_in(client, scene):
 
 ALLOWED_ACTIONS = {
     "admin.import_run": {"admin"}, "admin.import_undo_confirmed": {"admin"},
+    "admin.import_link_agents": {"admin"}, "admin.import_create_agents": {"admin"},
+    "admin.agent_id_remove": {"admin"},
     "board.sign_off": {"manager", "admin"}, "board.waive": {"manager", "admin"},
     "board.extend": {"manager", "admin"}, "board.re_place": {"manager", "admin"},
     "board.note": {"manager", "admin"}, "learner.complete_lesson": {"owner"},

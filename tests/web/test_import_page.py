@@ -156,3 +156,130 @@ def test_history_lists_every_run_and_an_admin_undoes_one(client, db, make_user):
     assert twice.status_code == 409
     db.session.remove()
     assert db.session.execute(select(func.count()).select_from(AuditEvent)).scalar_one() == 1
+
+
+def upload_zendesk(client, token: str):
+    return client.post(
+        "/admin/imports",
+        data={
+            "csrf_token": token, "preset": "zendesk",
+            "export": (BytesIO((FIXTURES / "exports" / "zendesk.csv").read_bytes()), "tickets-may.csv"),
+        },
+        content_type="multipart/form-data",
+    )  # fmt: skip
+
+
+def unknown_listed(html: str) -> dict[str, int]:
+    """Agent -> rows, as the create table of the preview lists them."""
+    if 'id="create-agents"' not in html:
+        return {}
+    body = html.split('id="create-agents"')[1].split("<tbody>")[1].split("</tbody>")[0]
+    out = {}
+    for row in body.split("<tr>")[1:]:
+        cells = [c.split("</td>")[0] for c in row.split("<td>")[1:]]
+        out[cells[1]] = int(cells[2])
+    return out
+
+
+def test_unknown_agents_are_linked_or_created_from_the_preview(client, db, make_user, make_team):
+    from ramp.accounts.models import User
+    from ramp.audit.models import AuditEvent
+    from ramp.metrics.models import AgentIdentity
+
+    admin = make_user("admin")
+    make_team("Chat")
+    ana = make_user("agent", email="ana.silva@example.com", name="Ana Silva")
+    login(client, admin.email)
+    token = csrf_token(client, "/admin/imports")
+    preview_url = upload_zendesk(client, token).headers["Location"]
+    html = unescape(client.get(preview_url).get_data(as_text=True))
+    assert unknown_listed(html) == {"Ana Silva": 3, "Ben Ode": 2, "Cara Diaz": 2}
+    assert "on 7 rows" in html
+
+    nothing = client.post(preview_url + "/link", data={"csrf_token": token, "agent-1": "Ana Silva", "link-1": ""})  # fmt: skip
+    assert nothing.status_code == 422
+    assert "Choose the user for at least one agent." in unescape(nothing.get_data(as_text=True))
+
+    # The link table lists the ids in the same order: Ana Silva first.
+    linked = client.post(
+        preview_url + "/link",
+        data={"csrf_token": token, "agent-1": "Ana Silva", "link-1": str(ana.id), "agent-2": "Ben Ode", "link-2": ""},
+    )  # fmt: skip
+    assert linked.status_code == 303
+    html = unescape(client.get(linked.headers["Location"]).get_data(as_text=True))
+    assert unknown_listed(html) == {"Ben Ode": 2, "Cara Diaz": 2}
+
+    form = {"csrf_token": token, "create-1": "1", "agent-1": "Ben Ode", "kind-1": "id",
+            "name-1": "Ben Ode", "email-1": "ben.ode@example.com", "team-1": "Chat",
+            "create-2": "1", "agent-2": "Cara Diaz", "kind-2": "id", "name-2": "Cara Diaz",
+            "email-2": "not-an-address"}  # fmt: skip
+    refused = client.post(preview_url + "/agents", data=form)
+    assert refused.status_code == 422
+    assert "Cara Diaz: 'not-an-address' is not an e-mail address" in unescape(
+        refused.get_data(as_text=True)
+    )
+    db.session.remove()
+    assert db.session.execute(select(func.count()).select_from(User)).scalar_one() == 2
+    del form["create-2"]
+    created = client.post(preview_url + "/agents", data=form)
+    assert created.status_code == 303
+    html = unescape(client.get(preview_url).get_data(as_text=True))
+    assert unknown_listed(html) == {"Cara Diaz": 2}
+    db.session.remove()
+    ben = db.session.execute(select(User).where(User.email == "ben.ode@example.com")).scalar_one()
+    assert (ben.name, ben.team.name, ben.role.value) == ("Ben Ode", "Chat", "agent")
+    links = db.session.execute(
+        select(AgentIdentity.source, AgentIdentity.external_id, AgentIdentity.user_id).order_by(
+            AgentIdentity.external_id
+        )
+    ).all()
+    assert [tuple(link) for link in links] == [
+        ("zendesk", "Ana Silva", ana.id),
+        ("zendesk", "Ben Ode", ben.id),
+    ]
+    actions = db.session.execute(select(AuditEvent.action).order_by(AuditEvent.id)).scalars()
+    assert list(actions) == ["agent_id.link", "user.create", "agent_id.link"]
+    # The import now agrees: only Cara Diaz's rows are refused.
+    report = client.post(preview_url + "/run", data={"csrf_token": token, "accept_good": "1"})
+    text = unescape(report.get_data(as_text=True))
+    assert report.status_code == 200 and "zendesk agent Cara Diaz" in text
+    assert "zendesk agent Ana Silva" not in text and "zendesk agent Ben Ode" not in text
+
+
+def test_agent_ids_page_adds_and_removes_links(client, db, make_user):
+    from ramp.audit.models import AuditEvent
+    from ramp.metrics.models import AgentIdentity
+
+    admin = make_user("admin")
+    ana = make_user("agent", email="ana.silva@example.com", name="Ana Silva")
+    login(client, admin.email)
+    token = csrf_token(client, "/admin/agent-ids")
+    page = client.get("/admin/agent-ids")
+    assert page.status_code == 200 and "No links yet." in page.get_data(as_text=True)
+    form = {"csrf_token": token, "source": "zendesk", "external_id": "Ana Silva", "user": ana.id}
+    added = client.post("/admin/agent-ids", data=form)
+    assert added.status_code == 303
+    html = unescape(client.get("/admin/agent-ids").get_data(as_text=True))
+    assert "Ana Silva (ana.silva@example.com)" in html and "zendesk" in html
+    twice = client.post("/admin/agent-ids", data=form)
+    assert twice.status_code == 422
+    assert "zendesk id 'Ana Silva' is already linked to ana.silva@example.com" in unescape(
+        twice.get_data(as_text=True)
+    )
+    bad = client.post("/admin/agent-ids", data={**form, "source": "Zen Desk", "external_id": "x"})
+    assert bad.status_code == 422 and "is not a source" in unescape(bad.get_data(as_text=True))
+    no_user = client.post("/admin/agent-ids", data={**form, "external_id": "y", "user": 0})
+    assert no_user.status_code == 422
+    db.session.remove()
+    link_id = db.session.execute(select(AgentIdentity.id)).scalar_one()
+    removed = client.post(f"/admin/agent-ids/{link_id}/remove", data={"csrf_token": token})
+    assert removed.status_code == 303
+    gone = client.post(f"/admin/agent-ids/{link_id}/remove", data={"csrf_token": token})
+    assert gone.status_code == 404
+    db.session.remove()
+    assert db.session.execute(select(func.count()).select_from(AgentIdentity)).scalar_one() == 0
+    events = db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars().all()
+    assert [(e.action, e.actor_id, e.details["external_id"]) for e in events] == [
+        ("agent_id.link", admin.id, "Ana Silva"),
+        ("agent_id.unlink", admin.id, "Ana Silva"),
+    ]

@@ -64,3 +64,26 @@ def test_runs_lists_the_history_and_undo_takes_a_run_back(runner, db, tmp_path, 
     assert missing.exit_code == 1 and "There is no import run 999" in missing.output
     assert runner.invoke(args=["records", "undo", str(ids[0]), "--yes"]).exit_code == 0
     assert count(db, QAEvaluation) == 0
+
+
+def test_users_link_links_an_id_once_and_is_audited(runner, db, make_user):
+    from ramp.metrics.models import AgentIdentity
+
+    make_user("agent", email="ana.silva@example.com")
+    args = ["users", "link", "ana.silva@example.com", "--source", "zendesk", "--id", "Ana Silva"]
+    linked = runner.invoke(args=args)
+    assert (
+        linked.exit_code == 0 and "ana.silva@example.com is zendesk id Ana Silva" in linked.output
+    )
+    again = runner.invoke(args=args)
+    assert again.exit_code == 1
+    assert "zendesk id 'Ana Silva' is already linked to ana.silva@example.com" in again.output
+    nobody = runner.invoke(args=["users", "link", "no@example.com", "--source", "zendesk", "--id", "X"])  # fmt: skip
+    assert nobody.exit_code == 1 and "no user has the e-mail no@example.com" in nobody.output
+    assert count(db, AgentIdentity) == 1
+    event = db.session.execute(select(AuditEvent)).scalar_one()
+    assert (event.action, event.details["source"], event.details["external_id"]) == (
+        "agent_id.link",
+        "zendesk",
+        "Ana Silva",
+    )
