@@ -283,3 +283,14 @@ def test_agent_ids_page_adds_and_removes_links(client, db, make_user):
         ("agent_id.link", admin.id, "Ana Silva"),
         ("agent_id.unlink", admin.id, "Ana Silva"),
     ]
+
+
+def test_a_large_file_has_its_agents_checked_at_import(client, app, db, make_user):
+    app.config.update(IMPORT_PREVIEW_AGENTS_BYTES=10)
+    admin = make_user("admin")
+    login(client, admin.email)
+    token = csrf_token(client, "/admin/imports")
+    response = upload(client, HEADER + rows("ghost@example.com", 3), token)
+    preview = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
+    assert "This file is large" in preview and 'id="create-agents"' not in preview
+    assert "R0" in preview

@@ -1,6 +1,6 @@
 """Ramp templates (YAML, checked and published as versions) and cohorts, for admins."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -90,8 +90,6 @@ def cohorts():
 def _uploads_root():
     from pathlib import Path
 
-    from flask import current_app
-
     root = Path(current_app.instance_path) / "uploads"
     root.mkdir(parents=True, exist_ok=True)
     return root
@@ -133,6 +131,9 @@ def imports():
     return render("admin/imports.html", form=form, errors=errors, runs=runs, status=status)
 
 
+PREVIEW_AGENTS_BYTES = 20 * 1024 * 1024  # files up to this size have their agents checked
+
+
 def _preview_page(token: str, status: int = 200, agent_errors: list[str] | None = None):
     """The preview of an upload: its first rows, and the agents it names that ramp does not know."""
     from ramp.blueprints.auth.forms import EmptyForm
@@ -152,7 +153,13 @@ def _preview_page(token: str, status: int = 200, agent_errors: list[str] | None 
         return render("admin/import_preview.html", **page, status=422)
     try:
         page["rows"] = rows = preview(upload.data, mapping)
-        page["unknown"] = unknown_agents(upload.data, mapping)
+        # Finding the unknown agents reads the whole file: done here up to a size that reads
+        # in a few seconds; a larger file's report lists them instead.
+        page["agents_checked"] = upload.size() <= current_app.config.get(
+            "IMPORT_PREVIEW_AGENTS_BYTES", PREVIEW_AGENTS_BYTES
+        )
+        if page["agents_checked"]:
+            page["unknown"] = unknown_agents(upload.data, mapping)
     except ValidationError as exc:
         page["file_errors"] = exc.problems
         return render("admin/import_preview.html", **page, status=422)
@@ -287,8 +294,6 @@ def agent_id_remove(link_id: int):
 @bp.post("/imports/<token>/run")
 def import_run(token: str):
     """Check the whole file and import it: now, or in the background queue when it is large."""
-    from flask import current_app
-
     from ramp.blueprints.auth.forms import EmptyForm
     from ramp.jobs import jobs
     from ramp.metrics.uploads import find_upload, run_upload
