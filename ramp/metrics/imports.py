@@ -482,7 +482,7 @@ def import_and_update(
             changed = evaluate_users(report.affected_users)
     except ImportRefused as exc:
         if not exc.report.dry_run:
-            exc.report.import_run_id = _keep_failed(run, exc.report.summary(), exc.report)
+            exc.report.import_run_id = _keep_failed(run, _refusal(exc.report), exc.report)
         raise
     except Exception as exc:
         _keep_failed(run, f"the import stopped on an error: {exc.__class__.__name__}: {exc}")
@@ -502,6 +502,16 @@ def _keep_failed(run: ImportRun, error: str, report: ImportReport | None = None)
     db.session.add(run)
     db.session.commit()  # the history outlives the rolled-back import
     return run.id
+
+
+def _refusal(report: ImportReport) -> str:
+    """Why a file was refused, in a line: the summary and the first problem."""
+    if not report.problems:
+        return report.summary()
+    more = report.problem_count - 1
+    return f"{report.summary()} First problem: {report.problems[0]}" + (
+        f" (and {more} more)." if more else ""
+    )
 
 
 def _report_document(report: ImportReport) -> dict:

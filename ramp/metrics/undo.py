@@ -5,6 +5,7 @@ replaced_qa_evaluations). Then the agents' weekly figures and plans are worked o
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import Table, bindparam, delete, func, select, update
 
@@ -29,7 +30,7 @@ class LaterRun:
 
     id: int
     filename: str
-    started_at: object
+    started_at: datetime
     records: int
 
 

@@ -132,6 +132,7 @@ def test_history_lists_every_run_and_an_admin_undoes_one(client, db, make_user):
     assert "reviews.csv" in failed_row and "Ada Admin" in failed_row
     assert "failed" in failed_row and "4 rows read, 3 valid" in failed_row
     assert "nothing written" in failed_row and "Undo" not in failed_row
+    assert "First problem: line 5: unknown agent 'ghost@example.com'" in failed_row
     assert "reviews.csv" in done_row and "<td>4</td><td>3</td><td>0</td><td>1</td>" in done_row
     assert f"/admin/imports/runs/{done.id}/undo" in done_row
     confirm = client.get(f"/admin/imports/runs/{done.id}/undo")
