@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from ramp.extensions import db as _db
 from ramp.metrics.api import create_token
-from ramp.metrics.models import QAEvaluation
+from ramp.metrics.models import ImportRun, QAEvaluation
 
 
 @pytest.fixture
@@ -72,6 +72,9 @@ def test_a_bad_batch_writes_nothing_and_lists_every_problem(client, db, bearer, 
     assert response.status_code == 422
     body = response.json
     assert body["written"] is False and body["unknown_agents"] == ["ghost@example.com"]
+    _db.session.remove()
+    failed = _db.session.get(ImportRun, body["import_run"])
+    assert (failed.status, failed.filename, failed.rows_rejected) == ("failed", "API: QA tool", 3)
     by_record = {p["record"]: p for p in body["problems"]}
     assert set(by_record) == {2, 3, 4}
     assert by_record[4]["field"] == "evaluated_at"
@@ -112,7 +115,6 @@ def test_openapi_describes_the_endpoints(client):
 
 def test_undo_an_import_through_the_api(client, db, bearer, make_user):
     from ramp.audit.models import AuditEvent
-    from ramp.metrics.models import ImportRun
 
     make_user("agent", email="ana.silva@example.com")
 
@@ -127,7 +129,9 @@ def test_undo_an_import_through_the_api(client, db, bearer, make_user):
         )
         assert response.status_code == 200, response.json
         db.session.remove()
-        return db.session.execute(select(func.max(ImportRun.id))).scalar_one()
+        newest = db.session.execute(select(func.max(ImportRun.id))).scalar_one()
+        assert response.json["import_run"] == newest
+        return newest
 
     first, second = push(90, range(1, 3)), push(70, range(2, 4))
     assert client.post(f"/api/v1/imports/{first}/undo").status_code == 401

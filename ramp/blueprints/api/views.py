@@ -40,6 +40,7 @@ def require_token():
 def _report(report: ImportReport, changed: int = 0) -> dict:
     return {
         "written": report.written,
+        "import_run": report.import_run_id,
         "summary": report.summary(),
         "records_read": report.rows_read,
         "created": report.created,
@@ -233,6 +234,7 @@ def openapi():
         "type": "object",
         "properties": {
             "written": {"type": "boolean"}, "summary": {"type": "string"},
+            "import_run": {"type": ["integer", "null"], "description": "The run in the import history (undo it with POST /imports/{run_id}/undo); a refused batch's run is kept as failed"},
             "records_read": {"type": "integer"}, "created": {"type": "integer"},
             "updated": {"type": "integer"}, "rejected": {"type": "integer"},
             "milestones_changed": {"type": "integer"},
