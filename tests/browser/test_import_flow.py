@@ -81,13 +81,14 @@ def test_admin_pages_are_one_menu_reached_by_keyboard(
     expect(nav.locator("summary")).to_have_attribute("aria-current", "page")
 
 
+@pytest.mark.parametrize("javascript", [True, False], ids=["htmx", "no-js"])
 def test_admin_links_unknown_agents_from_the_preview_then_undoes_the_import(
-    server_url, page_factory, ramp_world
+    server_url, page_factory, ramp_world, javascript
 ):
     w = ramp_world
     hire = w.hire(name="Ana Silva")
     db.session.commit()
-    page = page_factory(javascript=False)
+    page = page_factory(javascript=javascript)
     sign_in(page, server_url, w.admin.email)
     page.goto(f"{server_url}/admin/imports")
     page.get_by_label("Export file (CSV or JSON lines)").set_input_files(
@@ -102,6 +103,9 @@ def test_admin_links_unknown_agents_from_the_preview_then_undoes_the_import(
     )
     unknown.get_by_role("button", name="Link the chosen users").click()
     expect(unknown.get_by_role("heading", name="Unknown agents: 2")).to_be_visible()
+    # With htmx only the list comes back, with its own message; without, the page and a flash.
+    said = page.locator("#agent-message" if javascript else ".flashes")
+    expect(said).to_contain_text("Linked 1 zendesk id.")
     for n, name in enumerate(("Ben Ode", "Cara Diaz"), start=1):
         unknown.get_by_label(f"Create {name}").check()
         unknown.get_by_label(f"E-mail of {name}").fill(f"agent{n}@example.com")

@@ -296,3 +296,45 @@ def test_a_large_file_has_its_agents_checked_at_import(client, app, db, make_use
     preview = unescape(client.get(response.headers["Location"]).get_data(as_text=True))
     assert "This file is large" in preview and 'id="create-agents"' not in preview
     assert "R0" in preview
+
+
+def test_htmx_links_an_agent_and_gets_the_list_back_alone(client, db, make_user):
+    ana = make_user("agent", email="ana.silva@example.com", name="Ana Silva")
+    admin = make_user("admin")
+    login(client, admin.email)
+    token = csrf_token(client, "/admin/imports")
+    preview_url = upload_zendesk(client, token).headers["Location"]
+    response = client.post(
+        preview_url + "/link",
+        data={"csrf_token": token, "agent-1": "Ana Silva", "link-1": str(ana.id)},
+        headers={"HX-Request": "true"},
+    )
+    html = unescape(response.get_data(as_text=True))
+    assert response.status_code == 200 and "HX-Request" in response.headers["Vary"]
+    assert html.lstrip().startswith('<section class="panel" id="unknown-agents"')
+    assert "Linked 1 zendesk id." in html and unknown_listed(html) == {"Ben Ode": 2, "Cara Diaz": 2}
+    refused = client.post(
+        preview_url + "/link",
+        data={"csrf_token": token, "agent-1": "Ben Ode", "link-1": "999999"},
+        headers={"HX-Request": "true"},
+    )
+    text = unescape(refused.get_data(as_text=True))
+    assert refused.status_code == 422 and text.lstrip().startswith("<section")
+    assert "choose the user to link zendesk id 'Ben Ode' to" in text
+
+
+def test_agent_actions_on_an_upload_with_a_broken_mapping_are_refused(client, db, make_user):
+    admin = make_user("admin")
+    login(client, admin.email)
+    token = csrf_token(client, "/admin/imports")
+    response = client.post(
+        "/admin/imports",
+        data={"csrf_token": token, "preset": "", "export": (BytesIO(HEADER.encode()), "r.csv"),
+              "mapping": (BytesIO(b"name: broken\nkind: nope\n"), "m.yaml")},
+        content_type="multipart/form-data",
+    )  # fmt: skip
+    preview_url = response.headers["Location"]
+    for action in ("/link", "/agents"):
+        refused = client.post(preview_url + action, data={"csrf_token": token, "create-1": "1"})
+        assert refused.status_code == 422
+        assert "The mapping has problems" in refused.get_data(as_text=True)

@@ -134,8 +134,17 @@ def imports():
 PREVIEW_AGENTS_BYTES = 20 * 1024 * 1024  # files up to this size have their agents checked
 
 
-def _preview_page(token: str, status: int = 200, agent_errors: list[str] | None = None):
-    """The preview of an upload: its first rows, and the agents it names that ramp does not know."""
+def _preview_page(
+    token: str,
+    status: int = 200,
+    agent_errors: list[str] | None = None,
+    agent_message: str | None = None,
+    block: str | None = None,
+):
+    """The preview of an upload: its first rows, and the agents it names that ramp does not know.
+
+    block: the part an htmx request gets instead of the whole page.
+    """
     from ramp.blueprints.auth.forms import EmptyForm
     from ramp.metrics.agents import unknown_agents
     from ramp.metrics.imports import preview
@@ -145,7 +154,8 @@ def _preview_page(token: str, status: int = 200, agent_errors: list[str] | None 
 
     upload = find_upload(_uploads_root(), token)
     page = {"upload": upload, "mapping": None, "rows": [], "columns": [], "mapping_errors": [],
-            "file_errors": [], "unknown": [], "agent_errors": agent_errors or [], "form": EmptyForm()}  # fmt: skip
+            "file_errors": [], "unknown": [], "agent_errors": agent_errors or [], "form": EmptyForm(),
+            "agent_message": agent_message, "agents_checked": True}  # fmt: skip
     try:
         page["mapping"] = mapping = upload.mapping()
     except SpecFileError as exc:
@@ -166,7 +176,7 @@ def _preview_page(token: str, status: int = 200, agent_errors: list[str] | None 
     page["columns"] = [f for f in mapping.fields if any(f in r.values for r in rows)]
     if page["unknown"]:
         page.update(users=users_to_link(), teams=list_teams())
-    return render("admin/import_preview.html", **page, status=status)
+    return render("admin/import_preview.html", block=block, **page, status=status)
 
 
 @bp.get("/imports/<token>")
@@ -176,19 +186,27 @@ def import_preview(token: str):
 
 
 def _agent_action(token: str, action):
-    """Run one action on a preview's unknown agents, then show the preview again."""
+    """Run one action on a preview's unknown agents, then show the preview again (htmx: the
+    list of unknown agents alone)."""
     from ramp.blueprints.auth.forms import EmptyForm
     from ramp.metrics.uploads import find_upload
+    from ramp.yamlspec import SpecFileError
 
     if not EmptyForm().validate_on_submit():
         abort(400)
     upload = find_upload(_uploads_root(), token)
     try:
-        message = action(upload.mapping().source)
+        source = upload.mapping().source
+    except SpecFileError:
+        return _preview_page(token, status=422)  # the preview says what is wrong with it
+    try:
+        message = action(source)
     except ValidationError as exc:
         db.session.rollback()
-        return _preview_page(token, status=422, agent_errors=exc.problems)
+        return _preview_page(token, status=422, agent_errors=exc.problems, block="unknown_agents")
     db.session.commit()
+    if request.headers.get("HX-Request") == "true":
+        return _preview_page(token, agent_message=message, block="unknown_agents")
     flash(message, "success")
     return redirect(url_for("admin.import_preview", token=token) + "#unknown-agents", 303)
 
