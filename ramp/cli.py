@@ -375,7 +375,9 @@ def evaluate_command(on):
 
 # records ---------------------------------------------------------------------------------
 
-records = click.Group("records", help="Import QA evaluations and contacts from exports.")
+records = click.Group(
+    "records", help="Import QA evaluations and contacts from exports; list and undo imports."
+)
 
 
 @records.command("import")
