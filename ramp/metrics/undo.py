@@ -22,6 +22,8 @@ from ramp.metrics.models import (
 )
 
 _OWN = {"id", "replaced_by_run_id", "record_id"}
+_KEY = {"source", "external_id"}
+RESTORE_BATCH = 1000  # kept rows written back per statement
 
 
 @dataclass(frozen=True)
@@ -135,6 +137,32 @@ def undo_plan(run_id: int) -> UndoPlan:
     return UndoPlan(run, removed, restored, agents, later_runs, problems)
 
 
+def _restore(run: ImportRun, table: Table, replaced: Table) -> int:
+    """Write the values the run replaced back into its records, a batch at a time."""
+    # Plain statements any SQLite runs (UPDATE ... FROM needs 3.33); memory stays flat in
+    # the run's size: the kept rows are read in batches by their own id. Source and id are
+    # the same by definition, so they are left alone.
+    columns = [c.name for c in replaced.columns if c.name not in _OWN | _KEY]
+    statement = update(table).where(table.c.id == bindparam("record_id_"))
+    query = (
+        select(
+            replaced.c.id,
+            replaced.c.record_id.label("record_id_"),
+            *[replaced.c[c] for c in columns],
+        )
+        .where(replaced.c.replaced_by_run_id == run.id)
+        .order_by(replaced.c.id)
+        .limit(RESTORE_BATCH)
+    )
+    restored, last = 0, 0
+    while rows := db.session.execute(query.where(replaced.c.id > last)).all():
+        last = rows[-1].id
+        values = [{k: v for k, v in row._mapping.items() if k != "id"} for row in rows]
+        db.session.execute(statement, values)
+        restored += len(values)
+    return restored
+
+
 def undo_import(
     run_id: int, actor: User | None, reason: str | None = None, **details
 ) -> UndoResult:
@@ -153,22 +181,7 @@ def undo_import(
     run = plan.run
     table, replaced = _tables(run)
     users = _affected_users(run)
-    columns = [c.name for c in replaced.columns if c.name not in _OWN]
-    earlier = [
-        dict(row._mapping)
-        for row in db.session.execute(
-            select(replaced.c.record_id.label("record_id_"), *[replaced.c[c] for c in columns])
-            .where(replaced.c.replaced_by_run_id == run.id)
-            .order_by(replaced.c.record_id)
-        )
-    ]
-    restored = 0
-    if earlier:
-        statement = update(table).where(table.c.id == bindparam("record_id_"))
-        for start in range(0, len(earlier), 1000):
-            batch = earlier[start : start + 1000]
-            db.session.execute(statement, batch)
-            restored += len(batch)
+    restored = _restore(run, table, replaced)
     # What still names this run after the restore is what it created.
     removed = db.session.execute(delete(table).where(table.c.import_run_id == run.id)).rowcount
     db.session.execute(delete(replaced).where(replaced.c.replaced_by_run_id == run.id))

@@ -179,3 +179,20 @@ def test_an_import_that_crashes_is_kept_as_failed(db, tmp_path, make_user, monke
     run = db.session.execute(select(ImportRun)).scalar_one()
     assert run.status == "failed" and "disk full" in run.error
     assert count(db, QAEvaluation) == 0
+
+
+def test_undo_restores_in_batches(db, tmp_path, make_user, monkeypatch):
+    import ramp.metrics.undo as undo
+
+    monkeypatch.setattr(undo, "RESTORE_BATCH", 2)
+    make_user("agent", email="ana.silva@example.com")
+    mapping = load_mapping(path=str(QA_MAPPING))
+    email = "ana.silva@example.com"
+    import_and_update(reviews(tmp_path, "a.csv", email, range(1, 6), 80), mapping)
+    second, _ = import_and_update(reviews(tmp_path, "b.csv", email, range(1, 6), 60), mapping)
+    db.session.commit()
+    assert set(percents(db).values()) == {60.0}
+    result = undo_import(second.import_run_id, None)
+    db.session.commit()
+    assert (result.restored, result.removed) == (5, 0)
+    assert percents(db) == {f"R{i}": 80.0 for i in range(1, 6)}
