@@ -338,3 +338,23 @@ def test_agent_actions_on_an_upload_with_a_broken_mapping_are_refused(client, db
         refused = client.post(preview_url + action, data={"csrf_token": token, "create-1": "1"})
         assert refused.status_code == 422
         assert "The mapping has problems" in refused.get_data(as_text=True)
+
+
+def test_history_pages_through_every_run(client, db, make_user):
+    from ramp.metrics.models import ImportRun
+
+    admin = make_user("admin")
+    for n in range(55):
+        db.session.add(
+            ImportRun(kind="qa", source="testqa", mapping="qa-basic", filename=f"file-{n}.csv",
+                      status="done")
+        )  # fmt: skip
+    db.session.commit()
+    login(client, admin.email)
+    first = unescape(client.get("/admin/imports").get_data(as_text=True))
+    assert first.count('<tr id="run-') == 50 and "file-54.csv" in first
+    assert "file-4.csv" not in first and "Page 1 of 2" in first
+    second = unescape(client.get("/admin/imports?page=2").get_data(as_text=True))
+    assert second.count('<tr id="run-') == 5 and "file-4.csv" in second
+    assert "file-0.csv" in second and "file-5.csv" not in second
+    assert client.get("/admin/imports?page=x").status_code == 200
