@@ -469,7 +469,9 @@ def evaluate_command(on):
 
 # records ---------------------------------------------------------------------------------
 
-records = click.Group("records", help="Import QA evaluations and contacts from exports.")
+records = click.Group(
+    "records", help="Import QA evaluations and contacts from exports; list and undo imports."
+)
 
 
 @records.command("import")
@@ -549,6 +551,58 @@ def import_records_command(path, preset, mapping_path, dry_run, accept_good, rej
         click.echo(report.summary())
 
 
+@records.command("runs")
+@click.option("--limit", default=50, show_default=True, help="How many runs, newest first.")
+@with_appcontext
+def list_runs_command(limit):
+    """The import history, newest first: file, who, when, status and counts."""
+    from ramp.metrics.queries import recent_runs
+
+    require_schema()
+    for run in recent_runs(limit):
+        who = run.created_by.email if run.created_by else "-"
+        click.echo(
+            f"{run.id}\t{run.status}\t{run.started_at:%Y-%m-%d %H:%M}\t{run.filename}\t"
+            f"{run.mapping}\t{who}\tread {run.rows_read}, written {run.rows_written}, "
+            f"skipped {run.rows_skipped}, rejected {run.rows_rejected}"
+            + (f"\t{run.error}" if run.error else "")
+        )
+
+
+@records.command("undo")
+@click.argument("run_id", type=int)
+@click.option("--by", "by_email", help="The admin undoing it (kept in the audit log).")
+@click.option("--reason", help="Why (kept in the audit log).")
+@click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
+@with_appcontext
+def undo_run_command(run_id, by_email, reason, yes):
+    """Undo an import run: its new records removed, the ones it updated given back their values."""
+    from ramp.errors import NotFound
+    from ramp.metrics.undo import undo_import, undo_plan
+
+    require_schema()
+    actor = _user_by_email(by_email) if by_email else None
+    try:
+        plan = undo_plan(run_id)
+    except NotFound as exc:
+        _fail(str(exc))
+    if not plan.possible:
+        _fail(plan.problems)
+    click.echo(
+        f"run {run_id} ({plan.run.filename}): {plan.removed} record(s) to remove, "
+        f"{plan.restored} to give back their earlier values, {plan.agents} agent(s) to re-evaluate"
+    )
+    if not yes and not click.confirm("Undo it?"):
+        _fail("nothing was changed")
+    with _refusals():
+        result = undo_import(run_id, actor, reason)
+    db.session.commit()
+    click.echo(
+        f"undid run {run_id}: removed {result.removed}, restored {result.restored}; "
+        f"{result.milestones_changed} milestone(s) changed"
+    )
+
+
 @users.command("link")
 @click.argument("email")
 @click.option("--source", required=True, help="The tool, as the mapping names it (e.g. zendesk).")
@@ -556,20 +610,14 @@ def import_records_command(path, preset, mapping_path, dry_run, accept_good, rej
 @with_appcontext
 def link_user_command(email, source, external_id):
     """Link an agent to their id in another tool, so imports can match them by it."""
-    from ramp.accounts.operations import find_user_by_email
-    from ramp.metrics.models import AgentIdentity
+    from ramp.metrics.agents import link_agents
 
     require_schema()
-    user = find_user_by_email(email)
-    if user is None:
-        _fail(f"no user with e-mail {email}")
-    db.session.add(AgentIdentity(source=source, external_id=external_id, user_id=user.id))
-    try:
-        db.session.commit()
-    except Exception:
-        db.session.rollback()
-        _fail(f"{source} id {external_id} is already linked to an agent")
-    click.echo(f"{email} is {source} id {external_id}")
+    user = _user_by_email(email)
+    with _refusals():
+        link_agents(source, [(external_id, user)], None)
+    db.session.commit()
+    click.echo(f"{user.email} is {source} id {external_id.strip()}")
 
 
 tokens = click.Group("tokens", help="API tokens for other systems: create, list, revoke.")

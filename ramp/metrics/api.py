@@ -83,7 +83,7 @@ def api_mapping(kind: str, source: str) -> MappingSpec:
 
 
 def import_payload(
-    kind: str, payload: object, accept_good: bool = False
+    kind: str, payload: object, accept_good: bool = False, token: ApiToken | None = None
 ) -> tuple[ImportReport, int]:
     """Import {"source": ..., "records": [...]} exactly as a JSON-lines file would be."""
     import re
@@ -109,4 +109,8 @@ def import_payload(
         with open(path, "w", encoding="utf-8") as fh:
             for row in rows:
                 fh.write(json.dumps({k: v for k, v in row.items() if v is not None}) + "\n")
-        return import_and_update(path, api_mapping(kind, source), accept_good=accept_good)
+        # The history names the system that pushed the records by its token's name.
+        name = f"API: {token.name}" if token is not None else "API"
+        return import_and_update(
+            path, api_mapping(kind, source), accept_good=accept_good, filename=name
+        )

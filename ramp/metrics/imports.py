@@ -9,7 +9,8 @@ rows are written as they come, inside a savepoint that is rolled back when anyth
 from __future__ import annotations
 
 import csv
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
@@ -18,11 +19,24 @@ from flask import current_app
 from sqlalchemy import Boolean, Date, DateTime, Float, func, insert, select
 
 from ramp.accounts.models import User, utcnow
-from ramp.errors import LineProblem
+from ramp.errors import LineProblem, ValidationError
 from ramp.extensions import db
 from ramp.metrics import records
-from ramp.metrics.mapping import MappingSpec, RowErrors, parse_row, read_rows
-from ramp.metrics.models import AgentIdentity, Contact, ImportRun, QAEvaluation
+from ramp.metrics.mapping import (
+    MappingColumnsError,
+    MappingSpec,
+    RowErrors,
+    parse_row,
+    read_rows,
+)
+from ramp.metrics.models import (
+    AgentIdentity,
+    Contact,
+    ImportRun,
+    QAEvaluation,
+    replaced_contacts,
+    replaced_qa_evaluations,
+)
 from ramp.metrics.rows import ReadFailed, Reading, Row, open_chunks, open_text
 
 # SQLite page cache of the connection while an import runs: the table's two indexes take a
@@ -88,7 +102,7 @@ class ImportRefused(Exception):
         super().__init__(report.summary())
 
 
-def _agent_index(source: str) -> dict[tuple[str, str], int]:
+def agent_index(source: str) -> dict[tuple[str, str], int]:
     """Every agent a row can name: by e-mail, and by their id in this source (two queries)."""
     index: dict[tuple[str, str], int] = {
         ("email", email): uid
@@ -113,6 +127,7 @@ def import_file(
     actor: User | None = None,
     progress: Callable[[str, int, int | None], None] | None = None,
     reader_process: bool | None = None,
+    filename: str | None = None,
 ) -> ImportReport:
     """Check a whole export and write it in one transaction (the caller commits).
 
@@ -121,9 +136,12 @@ def import_file(
     is ever half-written. Memory stays flat in the file's size (except latest_per, which keeps
     one row per key). A file of the IMPORT_READER_PROCESS_BYTES setting or more is read in a
     second process while this one writes (reader_process decides for any file). Raises
-    ImportRefused when the file is refused.
+    ImportRefused when the file is refused. filename: the name the file was uploaded under,
+    kept in the import's history (by default the path's own name). The values of every
+    record the import updates are kept, so that undoing the import can write them back.
     """
-    report = ImportReport(str(path), mapping.name, mapping.kind, dry_run=dry_run)
+    filename = filename or Path(path).name
+    report = ImportReport(filename, mapping.name, mapping.kind, dry_run=dry_run)
     total = Path(path).stat().st_size
     if total == 0:
         report.add(
@@ -137,7 +155,7 @@ def import_file(
     id_column = mapping.fields["external_id"].column
     savepoint = db.session.begin_nested()
     run = ImportRun(
-        kind=mapping.kind, source=mapping.source, mapping=mapping.name, filename=Path(path).name,
+        kind=mapping.kind, source=mapping.source, mapping=mapping.name, filename=filename[:300],
         created_by_id=actor.id if actor else None,
     )  # fmt: skip
     db.session.add(run)
@@ -148,7 +166,7 @@ def import_file(
     if accept_good and rejects_path:
         rejects = open(rejects_path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
     reading = Reading(
-        str(path), mapping, _agent_index(mapping.source), run_id, writer.sqlite,
+        str(path), mapping, agent_index(mapping.source), run_id, writer.sqlite,
         keep_raw=rejects is not None,
     )  # fmt: skip
     batch: list[Row] = []
@@ -184,7 +202,9 @@ def import_file(
             (old if ext in known else new).append(row)
         # Fields this mapping reads are replaced on update (emptied when the export says so);
         # fields it does not read keep their values, and so do derived outcomes it cannot
-        # work out.
+        # work out. The values an update replaces are kept first, for undoing this run.
+        if old:
+            writer.keep_replaced(run_id, [row[1] for row in old])
         writer.write(new, old)
         report.created += len(new)
         report.updated += len(old)
@@ -245,11 +265,7 @@ def import_file(
     run.finished_at = utcnow()
     run.rows_read, run.rows_written = report.rows_read, report.created + report.updated
     run.rows_skipped, run.rows_rejected = report.rows_skipped, report.rows_rejected
-    run.report = {
-        "summary": report.summary(),
-        "problems": [str(p) for p in report.problems[:200]],
-        "unknown_agents": {k: v[:20] for k, v in list(report.unknown_agents.items())[:100]},
-    }
+    run.report = _report_document(report)
     db.session.flush()
     return report
 
@@ -292,7 +308,11 @@ _STORED_AS_IS: dict[str, tuple[type, ...]] = {
 }
 
 
-_SQLITE_IDS = 998  # ids per lookup: SQLite before 3.32 allows 999 parameters per statement
+_SQLITE_IDS = 997  # ids per lookup: SQLite before 3.32 allows 999 parameters per statement
+
+# The replaced values of each kind of record, and the columns of their own (not the record's).
+REPLACED = {"contacts": replaced_contacts, "qa_evaluations": replaced_qa_evaluations}
+_REPLACED_OWN = {"id", "replaced_by_run_id", "record_id"}
 
 
 class _Writer:
@@ -372,6 +392,24 @@ class _Writer:
             out.update((ext, run_id) for ext, run_id in found)
         return out
 
+    def keep_replaced(self, run_id: int, ids: list[str]) -> None:
+        """Copy the stored rows of these ids into the run's table of replaced values."""
+        # One INSERT ... SELECT per batch: the values never pass through Python.
+        replaced = REPLACED[self.model.__tablename__]
+        columns = ", ".join(c.name for c in replaced.columns if c.name not in _REPLACED_OWN)
+        head = (
+            f"INSERT INTO {replaced.name} (replaced_by_run_id, record_id, {columns}) "
+            f"SELECT {{run}}, id, {columns} FROM {self.model.__tablename__} WHERE source = "
+        )
+        if not self.sqlite:
+            sql = head.format(run="%s") + "%s AND external_id = ANY(%s)"
+            self.connection.exec_driver_sql(sql, (run_id, self.source, ids))
+            return
+        for start in range(0, len(ids), _SQLITE_IDS):
+            chunk = ids[start : start + _SQLITE_IDS]
+            sql = head.format(run="?") + f"? AND external_id IN ({', '.join('?' * len(chunk))})"
+            self.connection.exec_driver_sql(sql, (run_id, self.source, *chunk))
+
     def write(self, new: list[tuple], known: list[tuple]) -> None:
         """Insert new records and update known ones (by source and external id)."""
         if self.insert_sql is not None:
@@ -405,7 +443,6 @@ def preset_names() -> list[str]:
 
 def load_mapping(preset: str | None = None, path: str | None = None) -> MappingSpec:
     """A shipped preset by name, or a mapping file; a clear error for an unknown preset."""
-    from ramp.errors import ValidationError
     from ramp.metrics.mapping import load_mapping_file
 
     if preset:
@@ -423,17 +460,67 @@ def import_and_update(
 ) -> tuple[ImportReport, int]:
     """Import a file, then bring the agents' weekly figures and plans up to date (same transaction).
 
-    Returns the report and the number of milestones whose status or evidence changed.
+    Returns the report and the number of milestones whose status or evidence changed. When
+    the file is refused or the import stops on an error, the caller's transaction is rolled
+    back (nothing of the import stays) and the run is kept in the history as failed, with
+    its error, in a transaction of its own; then the exception goes on to the caller.
     """
     from ramp.metrics.weekly import refresh_weeks
     from ramp.milestones.operations import evaluate_users
 
-    report = import_file(path, mapping, **options)
-    changed = 0
-    if report.written:
-        refresh_weeks(report.affected_users)
-        changed = evaluate_users(report.affected_users)
+    actor = options.get("actor")
+    run = ImportRun(
+        kind=mapping.kind, source=mapping.source, mapping=mapping.name,
+        filename=(options.get("filename") or Path(path).name)[:300], started_at=utcnow(),
+        created_by_id=actor.id if actor else None, status="failed",
+    )  # fmt: skip
+    try:
+        report = import_file(path, mapping, **options)
+        changed = 0
+        if report.written:
+            refresh_weeks(report.affected_users)
+            changed = evaluate_users(report.affected_users)
+    except ImportRefused as exc:
+        if not exc.report.dry_run:
+            exc.report.import_run_id = _keep_failed(run, _refusal(exc.report), exc.report)
+        raise
+    except Exception as exc:
+        _keep_failed(run, f"the import stopped on an error: {exc.__class__.__name__}: {exc}")
+        raise
     return report, changed
+
+
+def _keep_failed(run: ImportRun, error: str, report: ImportReport | None = None) -> int:
+    """Roll the import back and keep its run as failed, committed on its own."""
+    db.session.rollback()
+    run.error = error
+    run.finished_at = utcnow()
+    if report is not None:
+        run.rows_read, run.rows_skipped = report.rows_read, report.rows_skipped
+        run.rows_rejected = report.rows_rejected
+        run.report = _report_document(report)
+    db.session.add(run)
+    db.session.commit()  # the history outlives the rolled-back import
+    return run.id
+
+
+def _refusal(report: ImportReport) -> str:
+    """Why a file was refused, in a line: the summary and the first problem."""
+    if not report.problems:
+        return report.summary()
+    more = report.problem_count - 1
+    return f"{report.summary()} First problem: {report.problems[0]}" + (
+        f" (and {more} more)." if more else ""
+    )
+
+
+def _report_document(report: ImportReport) -> dict:
+    """What the history keeps of a report: its summary, problems and unknown agents."""
+    return {
+        "summary": report.summary(),
+        "problems": [str(p) for p in report.problems[:200]],
+        "unknown_agents": {k: v[:20] for k, v in list(report.unknown_agents.items())[:100]},
+    }
 
 
 @dataclass(frozen=True)
@@ -445,7 +532,29 @@ class PreviewRow:
 
 
 def preview(path: str | Path, mapping: MappingSpec, rows: int = 10) -> list[PreviewRow]:
-    """The first rows as the mapping reads them, with their problems; nothing is written."""
+    """The first rows as the mapping reads them, with their problems; nothing is written.
+
+    Raises ValidationError when the file cannot be read at all (a column the mapping reads
+    is missing, with a "did you mean" for a near miss; not UTF-8; not CSV).
+    """
+    with readable_file():
+        return _preview_rows(path, mapping, rows)
+
+
+@contextmanager
+def readable_file() -> Iterator[None]:
+    """Turn a file that cannot be read at all into a ValidationError with a clear message."""
+    try:
+        yield
+    except MappingColumnsError as exc:
+        raise ValidationError(str(exc)) from None
+    except UnicodeDecodeError:
+        raise ValidationError("the file is not UTF-8 text; export it again as CSV UTF-8") from None
+    except csv.Error as exc:
+        raise ValidationError(f"the file is not valid CSV: {exc}") from None
+
+
+def _preview_rows(path: str | Path, mapping: MappingSpec, rows: int) -> list[PreviewRow]:
     out: list[PreviewRow] = []
     with open_text(path) as fh:
         reader = read_rows(fh, mapping)

@@ -4,7 +4,19 @@ from __future__ import annotations
 
 from datetime import date, datetime
 
-from sqlalchemy import JSON, Date, Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    Column,
+    Date,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Table,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ramp.accounts.models import User, utcnow
@@ -44,6 +56,13 @@ class ImportRun(db.Model):
     rows_rejected: Mapped[int] = mapped_column(default=0)
     report: Mapped[dict] = mapped_column(JSON, default=dict)
     created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+    # Why a failed run failed (refused file, or the error that stopped it); nothing of it stayed.
+    error: Mapped[str | None] = mapped_column(Text)
+    undone_at: Mapped[datetime | None]
+    undone_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))
+
+    created_by: Mapped[User | None] = relationship(foreign_keys=[created_by_id])
+    undone_by: Mapped[User | None] = relationship(foreign_keys=[undone_by_id])
 
 
 class QAEvaluation(db.Model):
@@ -160,3 +179,30 @@ class ApiToken(db.Model):
     revoked: Mapped[bool] = mapped_column(default=False)
 
     created_by: Mapped[User | None] = relationship()
+
+
+def _replaced_table(model: type[db.Model], name: str) -> Table:
+    """A table of the values an import run replaced, one row per record it updated.
+
+    It has every column of the record (the values as they were before the run), the
+    record's id, and the run that replaced them: undoing that run writes them back. Written
+    only for updated records, so new records cost nothing more.
+    """
+    columns = [
+        Column("id", Integer, primary_key=True),
+        Column(
+            "replaced_by_run_id",
+            ForeignKey("import_runs.id", ondelete="CASCADE"),
+            nullable=False,
+            index=True,
+        ),
+        Column("record_id", Integer, nullable=False),
+    ]
+    columns += [
+        Column(c.name, c.type, nullable=True) for c in model.__table__.columns if c.name != "id"
+    ]
+    return Table(name, db.metadata, *columns)
+
+
+replaced_contacts = _replaced_table(Contact, "replaced_contacts")
+replaced_qa_evaluations = _replaced_table(QAEvaluation, "replaced_qa_evaluations")

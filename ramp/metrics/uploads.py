@@ -92,7 +92,7 @@ def run_upload(
     try:
         report, changed = import_and_update(
             upload.data, upload.mapping(), accept_good=accept_good, rejects_path=upload.rejects,
-            actor=actor, progress=progress,
+            actor=actor, progress=progress, filename=upload.filename,
         )  # fmt: skip
     except ImportRefused as exc:
         db.session.rollback()

@@ -283,3 +283,41 @@ def test_a_batch_of_nothing_but_duplicates(db, tmp_path, agent, monkeypatch):
     db.session.commit()
     assert (report.created, report.updated, report.rows_rejected) == (2, 0, 2)
     assert count(db, QAEvaluation) == 2
+
+
+def test_the_preview_finds_the_unknown_agents_the_import_reports(db, tmp_path, make_user):
+    from ramp.metrics.agents import link_agents, unknown_agents
+
+    ana = make_user("agent", email="ana.silva@example.com", name="Ana Silva")
+    mapping = load_mapping(preset="zendesk")
+    path = FIXTURES / "exports" / "zendesk.csv"
+
+    def reported() -> dict[str, int]:
+        with pytest.raises(ImportRefused) as exc:
+            import_file(path, mapping)
+        db.session.rollback()
+        return {label: len(lines) for label, lines in exc.value.report.unknown_agents.items()}
+
+    def scanned() -> dict[str, int]:
+        return {f"zendesk agent {a.identifier}": a.rows for a in unknown_agents(path, mapping)}
+
+    assert (
+        scanned()
+        == reported()
+        == {
+            "zendesk agent Ana Silva": 3,
+            "zendesk agent Ben Ode": 2,
+            "zendesk agent Cara Diaz": 2,
+        }
+    )
+    link_agents("zendesk", [("Ana Silva", ana)], None)
+    db.session.commit()
+    assert scanned() == reported() == {"zendesk agent Ben Ode": 2, "zendesk agent Cara Diaz": 2}
+    qa = write(tmp_path, HEADER + "R1,Ghost@Example.com,01/03/2026 10:00,80,100,no\n")
+    [ghost] = unknown_agents(qa, load_mapping(path=str(QA_MAPPING)))
+    assert (ghost.kind, ghost.identifier, ghost.rows, ghost.first_line) == (
+        "email",
+        "ghost@example.com",
+        1,
+        2,
+    )

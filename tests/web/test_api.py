@@ -7,7 +7,7 @@ from sqlalchemy import func, select
 
 from ramp.extensions import db as _db
 from ramp.metrics.api import create_token
-from ramp.metrics.models import QAEvaluation
+from ramp.metrics.models import ImportRun, QAEvaluation
 
 
 @pytest.fixture
@@ -72,6 +72,9 @@ def test_a_bad_batch_writes_nothing_and_lists_every_problem(client, db, bearer, 
     assert response.status_code == 422
     body = response.json
     assert body["written"] is False and body["unknown_agents"] == ["ghost@example.com"]
+    _db.session.remove()
+    failed = _db.session.get(ImportRun, body["import_run"])
+    assert (failed.status, failed.filename, failed.rows_rejected) == ("failed", "API: QA tool", 3)
     by_record = {p["record"]: p for p in body["problems"]}
     assert set(by_record) == {2, 3, 4}
     assert by_record[4]["field"] == "evaluated_at"
@@ -108,3 +111,62 @@ def test_openapi_describes_the_endpoints(client):
         "schema"
     ]
     assert schema["properties"]["records"]["items"]["required"] == ["external_id", "evaluated_at"]
+
+
+def test_undo_an_import_through_the_api(client, db, bearer, make_user):
+    from ramp.audit.models import AuditEvent
+
+    make_user("agent", email="ana.silva@example.com")
+
+    def push(score: int, ids: range):
+        records = [
+            {"external_id": f"E{i}", "agent_email": "ana.silva@example.com", "score": score,
+             "max_score": 100, "evaluated_at": "2026-03-10T10:00:00Z"}
+            for i in ids
+        ]  # fmt: skip
+        response = client.post(
+            "/api/v1/records/qa", json={"source": "qa-tool", "records": records}, headers=bearer
+        )
+        assert response.status_code == 200, response.json
+        db.session.remove()
+        newest = db.session.execute(select(func.max(ImportRun.id))).scalar_one()
+        assert response.json["import_run"] == newest
+        return newest
+
+    first, second = push(90, range(1, 3)), push(70, range(2, 4))
+    assert client.post(f"/api/v1/imports/{first}/undo").status_code == 401
+    blocked = client.post(f"/api/v1/imports/{first}/undo", headers=bearer)
+    assert blocked.status_code == 409 and f"Undo run {second} first" in blocked.json["problems"][0]
+    undone = client.post(
+        f"/api/v1/imports/{second}/undo", json={"reason": "resent by mistake"}, headers=bearer
+    )
+    assert undone.status_code == 200, undone.json
+    assert (undone.json["removed"], undone.json["restored"], undone.json["status"]) == (
+        1,
+        1,
+        "undone",
+    )
+    db.session.remove()
+    scores = dict(db.session.execute(select(QAEvaluation.external_id, QAEvaluation.score)).all())
+    assert scores == {"E1": 90, "E2": 90}
+    event = db.session.execute(select(AuditEvent)).scalar_one()
+    assert (event.subject, event.reason, event.details["token"]) == (
+        f"import:{second}",
+        "resent by mistake",
+        "QA tool",
+    )
+    assert db.session.get(ImportRun, second).filename == "API: QA tool"
+    again = client.post(f"/api/v1/imports/{second}/undo", headers=bearer)
+    assert again.status_code == 409 and "already undone" in again.json["problems"][0]
+    assert client.post("/api/v1/imports/999/undo", headers=bearer).status_code == 404
+    bad = client.post(f"/api/v1/imports/{first}/undo", json={"reason": 5}, headers=bearer)
+    assert bad.status_code == 400
+    assert client.post(f"/api/v1/imports/{first}/undo", headers=bearer).status_code == 200
+    assert count(db) == 0
+
+
+def test_openapi_describes_undo(client):
+    spec = client.get("/api/v1/openapi.json").json
+    undo = spec["paths"]["/imports/{run_id}/undo"]["post"]
+    assert set(undo["responses"]) == {"200", "400", "401", "404", "409"}
+    assert undo["parameters"][0]["name"] == "run_id"

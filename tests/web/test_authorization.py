@@ -7,13 +7,14 @@ test, so no page ships without its access rule being decided and checked.
 import pytest
 from sqlalchemy import func, select
 
+from ramp.accounts.models import User
 from ramp.audit.models import AuditEvent
 from ramp.certificates.models import Certificate, CertificateBatch, ReadinessSignOff
 from ramp.certificates.operations import issue_certificate
 from ramp.curricula import queries as cq
 from ramp.curricula.models import Attempt, LessonCompletion
 from ramp.lti.models import LtiContext, LtiContextMember, LtiDeployment, LtiRegistration
-from ramp.metrics.models import QAEvaluation, TargetsVersion
+from ramp.metrics.models import AgentIdentity, ImportRun, QAEvaluation, TargetsVersion
 from ramp.milestones.models import Hire, HireEvent, Placement, PlanMilestone
 from tests.conftest import csrf_token, login
 
@@ -64,6 +65,20 @@ RULES = {
         "admin": MISSING,
     },
     "admin.import_rejects": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": MISSING,
+    },
+    "admin.agent_ids": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.import_undo": {
         "agent": FORBIDDEN,
         "owner": FORBIDDEN,
         "other_manager": FORBIDDEN,
@@ -295,6 +310,13 @@ ACTIONS = {
         {"tables": "1", "t0-rows": "1", "t0-from-0": "1", "t0-csat-0": "1"},
         TargetsVersion,
     ),
+    "admin.import_undo_confirmed": ({"reason": "r"}, ImportRun),
+    "admin.import_link_agents": ({"agent-1": "Ana", "link-1": "1"}, AgentIdentity),
+    "admin.import_create_agents": (
+        {"create-1": "1", "name-1": "N", "email-1": "n@example.com"},
+        User,
+    ),
+    "admin.agent_id_remove": ({}, AgentIdentity),
     "board.sign_off": ({"milestone": "classroom"}, PlanMilestone),
     "board.waive": ({"milestone": "basics-done", "reason": "r"}, PlanMilestone),
     "board.extend": (
@@ -322,7 +344,10 @@ PUBLIC = {
 # LTI endpoints the platform calls: protected by signed tokens (tests/lti/ checks them).
 LTI_SIGNED = {"lti.login", "lti.launch", "lti.jwks"}
 # The JSON API answers bearer tokens, not sessions: tests/web/test_api.py checks it.
-TOKEN_ONLY = {"api.contacts", "api.qa", "api.hires", "api.certificates", "api.certificate"}
+TOKEN_ONLY = {
+    "api.contacts", "api.qa", "api.hires", "api.certificates", "api.certificate",
+    "api.undo_import",
+}  # fmt: skip
 ROLES = ("agent", "owner", "other_manager", "manager", "admin")
 
 
@@ -351,6 +376,8 @@ def scene(ramp_world, make_user, db):
             roles=["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"],
         )
     )  # fmt: skip
+    link = AgentIdentity(source="zendesk", external_id="Owner Agent", user_id=hire.user.id)
+    db.session.add(link)
     db.session.commit()
     users = {
         "agent": make_user("agent", team="Chat"),
@@ -389,6 +416,12 @@ def scene(ramp_world, make_user, db):
         "board.note": f"/board/hires/{hire.id}/notes",
         "learner.complete_lesson": f"/learn/{enrollment.id}/basics/lessons/lifecycle/complete",
         "admin.import_run": "/admin/imports/" + "0" * 32 + "/run",
+        "admin.import_undo": "/admin/imports/runs/999/undo",
+        "admin.agent_ids": "/admin/agent-ids",
+        "admin.import_link_agents": "/admin/imports/" + "0" * 32 + "/link",
+        "admin.import_create_agents": "/admin/imports/" + "0" * 32 + "/agents",
+        "admin.agent_id_remove": f"/admin/agent-ids/{link.id}/remove",
+        "admin.import_undo_confirmed": "/admin/imports/runs/999/undo",
         "board.certificate_list": "/board/certificates", "board.batch": "/board/certificate-batches/999",
         "verify.download": f"/certificates/{cert.id}.pdf",
         "board.ready": f"/board/hires/{hire.id}/ready", "board.issue": f"/board/hires/{hire.id}/certificates",
@@ -429,10 +462,12 @@ def test_pages_need_sign_in(client, scene):
 
 
 ALLOWED_ACTIONS = {
-    "admin.import_run": {"admin"},
     "admin.deactivate_person": {"admin"}, "admin.reactivate_person": {"admin"},
     "admin.add_member": {"admin"}, "admin.remove_member": {"admin"},
     "admin.revoke_token_page": {"admin"}, "admin.targets_table": {"admin"},
+    "admin.import_run": {"admin"}, "admin.import_undo_confirmed": {"admin"},
+    "admin.import_link_agents": {"admin"}, "admin.import_create_agents": {"admin"},
+    "admin.agent_id_remove": {"admin"},
     "board.sign_off": {"manager", "admin"}, "board.waive": {"manager", "admin"},
     "board.extend": {"manager", "admin"}, "board.re_place": {"manager", "admin"},
     "board.note": {"manager", "admin"}, "learner.complete_lesson": {"owner"},

@@ -114,3 +114,18 @@ class CurriculumForm(FlaskForm):
 class EnrollForm(FlaskForm):
     version = SelectField("Curriculum version", coerce=int, validators=[DataRequired()])
     people = SelectMultipleField("People to enroll", validate_choice=False)
+
+
+class UndoImportForm(FlaskForm):
+    reason = StringField("Why (kept in the audit log)", validators=[Length(max=500)])
+
+
+class AgentIdForm(FlaskForm):
+    source = StringField(
+        "Tool (source)", validators=[DataRequired(message="Name the tool."), Length(max=64)]
+    )
+    external_id = StringField(
+        "The agent's id in that tool",
+        validators=[DataRequired(message="Give the agent's id in that tool."), Length(max=200)],
+    )
+    user = SelectField("Ramp user", coerce=int)

@@ -1,9 +1,10 @@
 """Ramp templates (YAML, checked and published as versions) and cohorts, for admins."""
 
-from flask import abort, flash, redirect, request, url_for
+from flask import abort, current_app, flash, redirect, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
+from ramp.accounts.models import User
 from ramp.accounts.queries import list_teams
 from ramp.blueprints.admin import bp
 from ramp.blueprints.admin.forms import CohortForm, TemplateForm
@@ -91,8 +92,6 @@ def cohorts():
 def _uploads_root():
     from pathlib import Path
 
-    from flask import current_app
-
     root = Path(current_app.instance_path) / "uploads"
     root.mkdir(parents=True, exist_ok=True)
     return root
@@ -127,40 +126,194 @@ def imports():
                 errors = exc.problems
             else:
                 return redirect(url_for("admin.import_preview", token=upload.token), 303)
-    from sqlalchemy import select
+    from ramp.metrics.queries import import_history
 
-    from ramp.metrics.models import ImportRun
-
-    runs = db.session.execute(select(ImportRun).order_by(ImportRun.id.desc()).limit(20)).scalars()
+    runs = import_history(request.args.get("page", 1, type=int))
     status = 422 if errors or form.errors else 200
-    return render("admin/imports.html", form=form, errors=errors, runs=list(runs), status=status)
+    return render("admin/imports.html", form=form, errors=errors, runs=runs, status=status)
 
 
-@bp.get("/imports/<token>")
-def import_preview(token: str):
-    """The first rows as the mapping reads them, before anything is written."""
+PREVIEW_AGENTS_BYTES = 20 * 1024 * 1024  # files up to this size have their agents checked
+
+
+def _preview_page(
+    token: str,
+    status: int = 200,
+    agent_errors: list[str] | None = None,
+    agent_message: str | None = None,
+    block: str | None = None,
+):
+    """The preview of an upload: its first rows, and the agents it names that ramp does not know.
+
+    block: the part an htmx request gets instead of the whole page.
+    """
     from ramp.blueprints.auth.forms import EmptyForm
+    from ramp.metrics.agents import unknown_agents
     from ramp.metrics.imports import preview
+    from ramp.metrics.queries import users_to_link
     from ramp.metrics.uploads import find_upload
     from ramp.yamlspec import SpecFileError
 
     upload = find_upload(_uploads_root(), token)
+    page = {"upload": upload, "mapping": None, "rows": [], "columns": [], "mapping_errors": [],
+            "file_errors": [], "unknown": [], "agent_errors": agent_errors or [], "form": EmptyForm(),
+            "agent_message": agent_message, "agents_checked": True}  # fmt: skip
     try:
-        mapping = upload.mapping()
+        page["mapping"] = mapping = upload.mapping()
     except SpecFileError as exc:
-        return render("admin/import_preview.html", upload=upload, mapping=None, rows=[], columns=[],
-                      mapping_errors=exc.report().splitlines(), form=EmptyForm(), status=422)  # fmt: skip
-    rows = preview(upload.data, mapping)
-    columns = [f for f in mapping.fields if any(f in r.values for r in rows)]
-    return render("admin/import_preview.html", upload=upload, mapping=mapping, rows=rows, columns=columns,
-                  mapping_errors=[], form=EmptyForm())  # fmt: skip
+        page["mapping_errors"] = exc.report().splitlines()
+        return render("admin/import_preview.html", **page, status=422)
+    try:
+        page["rows"] = rows = preview(upload.data, mapping)
+        # Finding the unknown agents reads the whole file: done here up to a size that reads
+        # in a few seconds; a larger file's report lists them instead.
+        page["agents_checked"] = upload.size() <= current_app.config.get(
+            "IMPORT_PREVIEW_AGENTS_BYTES", PREVIEW_AGENTS_BYTES
+        )
+        if page["agents_checked"]:
+            page["unknown"] = unknown_agents(upload.data, mapping)
+    except ValidationError as exc:
+        page["file_errors"] = exc.problems
+        return render("admin/import_preview.html", **page, status=422)
+    page["columns"] = [f for f in mapping.fields if any(f in r.values for r in rows)]
+    if page["unknown"]:
+        page.update(users=users_to_link(), teams=list_teams())
+    return render("admin/import_preview.html", block=block, **page, status=status)
+
+
+@bp.get("/imports/<token>")
+def import_preview(token: str):
+    """The first rows as the mapping reads them, and the unknown agents, before anything is written."""
+    return _preview_page(token)
+
+
+def _agent_action(token: str, action):
+    """Run one action on a preview's unknown agents, then show the preview again (htmx: the
+    list of unknown agents alone)."""
+    from ramp.blueprints.auth.forms import EmptyForm
+    from ramp.metrics.uploads import find_upload
+    from ramp.yamlspec import SpecFileError
+
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    upload = find_upload(_uploads_root(), token)
+    try:
+        source = upload.mapping().source
+    except SpecFileError:
+        return _preview_page(token, status=422)  # the preview says what is wrong with it
+    try:
+        message = action(source)
+    except ValidationError as exc:
+        db.session.rollback()
+        return _preview_page(token, status=422, agent_errors=exc.problems, block="unknown_agents")
+    db.session.commit()
+    if request.headers.get("HX-Request") == "true":
+        return _preview_page(token, agent_message=message, block="unknown_agents")
+    flash(message, "success")
+    return redirect(url_for("admin.import_preview", token=token) + "#unknown-agents", 303)
+
+
+def _numbered(prefix: str) -> list[int]:
+    """The row numbers of the form's fields named prefix-N."""
+    return sorted(
+        int(k[len(prefix) :])
+        for k in request.form
+        if k.startswith(prefix) and k[len(prefix) :].isdigit()
+    )
+
+
+@bp.post("/imports/<token>/link")
+def import_link_agents(token: str):
+    """Link unknown agents' ids in the file to existing users; the preview shows what is left."""
+    from ramp.metrics.agents import link_agents, user_for_link
+
+    chosen = [
+        (request.form.get(f"agent-{i}", ""), request.form[f"link-{i}"])
+        for i in _numbered("link-")
+        if request.form[f"link-{i}"]
+    ]
+
+    def link(source: str) -> str:
+        if not chosen:
+            raise ValidationError("Choose the user for at least one agent.")
+        links = link_agents(source, [(e, user_for_link(u)) for e, u in chosen], current_user)
+        return f"Linked {len(links)} {source} id{'s' if len(links) != 1 else ''}."
+
+    return _agent_action(token, link)
+
+
+@bp.post("/imports/<token>/agents")
+def import_create_agents(token: str):
+    """Create the ticked unknown agents (linking their ids in the file); the preview comes back."""
+    from ramp.metrics.agents import NewAgent, create_agents
+
+    form = request.form
+    agents = [
+        NewAgent(
+            name=form.get(f"name-{i}", "").strip(),
+            email=form.get(f"email-{i}", "").strip(),
+            team=form.get(f"team-{i}") or None,
+            external_id=form.get(f"agent-{i}") if form.get(f"kind-{i}") == "id" else None,
+        )
+        for i in _numbered("create-")
+    ]
+
+    def create(source: str) -> str:
+        users = create_agents(source, agents, current_user)
+        return f"Created {len(users)} agent{'s' if len(users) != 1 else ''}."
+
+    return _agent_action(token, create)
+
+
+@bp.route("/agent-ids", methods=["GET", "POST"])
+def agent_ids():
+    """Every link of an agent to their id in another tool; add one."""
+    from ramp.blueprints.admin.forms import AgentIdForm
+    from ramp.blueprints.auth.forms import EmptyForm
+    from ramp.metrics.agents import link_agents
+    from ramp.metrics.queries import agent_links, users_to_link
+
+    form = AgentIdForm()
+    form.user.choices = [SelectChoice(0, "— choose —")] + [
+        SelectChoice(u.id, f"{u.name} ({u.email})") for u in users_to_link()
+    ]
+    errors: list[str] = []
+    if form.validate_on_submit():
+        user = db.session.get(User, form.user.data) if form.user.data else None
+        try:
+            link_agents(form.source.data.strip(), [(form.external_id.data, user)], current_user)
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.problems
+        else:
+            db.session.commit()
+            flash(
+                f"Linked {form.source.data.strip()} id {form.external_id.data.strip()}.", "success"
+            )
+            return redirect(url_for("admin.agent_ids"), 303)
+    status = 422 if errors or form.errors else 200
+    return render("admin/agent_ids.html", form=form, errors=errors, links=agent_links(),
+                  remove_form=EmptyForm(), status=status)  # fmt: skip
+
+
+@bp.post("/agent-ids/<int:link_id>/remove")
+def agent_id_remove(link_id: int):
+    """Remove one link of an agent to their id in another tool."""
+    from ramp.blueprints.auth.forms import EmptyForm
+    from ramp.metrics.agents import unlink_agent
+
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    link = unlink_agent(link_id, current_user)
+    message = f"Removed the link of {link.source} id {link.external_id}."
+    db.session.commit()
+    flash(message, "success")
+    return redirect(url_for("admin.agent_ids"), 303)
 
 
 @bp.post("/imports/<token>/run")
 def import_run(token: str):
     """Check the whole file and import it: now, or in the background queue when it is large."""
-    from flask import current_app
-
     from ramp.blueprints.auth.forms import EmptyForm
     from ramp.jobs import jobs
     from ramp.metrics.uploads import find_upload, run_upload
@@ -210,3 +363,38 @@ def import_rejects(token: str):
     return send_file(
         upload.rejects, mimetype="text/csv", as_attachment=True, download_name="rejects.csv"
     )
+
+
+@bp.get("/imports/runs/<int:run_id>/undo")
+def import_undo(run_id: int):
+    """What undoing an import would remove and restore, with the button that does it."""
+    from ramp.blueprints.admin.forms import UndoImportForm
+    from ramp.metrics.undo import undo_plan
+
+    plan = undo_plan(run_id)
+    return render("admin/import_undo.html", plan=plan, form=UndoImportForm(),
+                  status=200 if plan.possible else 409)  # fmt: skip
+
+
+@bp.post("/imports/runs/<int:run_id>/undo")
+def import_undo_confirmed(run_id: int):
+    """Undo an import: its new records removed, the records it updated given their values back."""
+    from ramp.blueprints.admin.forms import UndoImportForm
+    from ramp.metrics.undo import undo_import, undo_plan
+
+    form = UndoImportForm()
+    if not form.validate_on_submit():
+        return render("admin/import_undo.html", plan=undo_plan(run_id), form=form, status=422)
+    try:
+        result = undo_import(run_id, current_user, form.reason.data or None)
+    except ValidationError as exc:
+        db.session.rollback()
+        return render("admin/import_undo.html", plan=undo_plan(run_id), form=form,
+                      errors=exc.problems, status=409)  # fmt: skip
+    db.session.commit()
+    flash(
+        f"Import run {run_id} undone: {result.removed} records removed, {result.restored} given "
+        f"back their earlier values; {result.milestones_changed} milestones changed.",
+        "success",
+    )
+    return redirect(url_for("admin.imports") + "#history", 303)

@@ -40,6 +40,7 @@ def require_token():
 def _report(report: ImportReport, changed: int = 0) -> dict:
     return {
         "written": report.written,
+        "import_run": report.import_run_id,
         "summary": report.summary(),
         "records_read": report.rows_read,
         "created": report.created,
@@ -57,7 +58,7 @@ def _records(kind: str):
     payload = request.get_json(silent=True)
     accept_good = request.args.get("accept_good") == "true"
     try:
-        report, changed = import_payload(kind, payload, accept_good)
+        report, changed = import_payload(kind, payload, accept_good, g.api_token)
     except ValidationError as exc:
         db.session.rollback()
         return jsonify(error="invalid", problems=exc.problems), 400
@@ -78,6 +79,31 @@ def contacts():
 def qa():
     """Create or update QA evaluations (by source and external_id)."""
     return _records("qa")
+
+
+@bp.post("/imports/<int:run_id>/undo")
+def undo_import(run_id: int):
+    """Undo an import run: its new records removed, the records it updated given back."""
+    from ramp.errors import NotFound
+    from ramp.metrics.undo import undo_import as undo
+
+    body = request.get_json(silent=True)
+    reason = body.get("reason") if isinstance(body, dict) else None
+    if reason is not None and not isinstance(reason, str):
+        return jsonify(error="invalid", problems=["'reason' must be text"]), 400
+    try:
+        result = undo(run_id, None, reason, token=g.api_token.name)
+    except NotFound as exc:
+        db.session.rollback()
+        return jsonify(error="not_found", message=str(exc)), 404
+    except ValidationError as exc:
+        db.session.rollback()
+        return jsonify(error="refused", problems=exc.problems), 409
+    db.session.commit()
+    return jsonify(
+        run=result.run_id, status="undone", removed=result.removed, restored=result.restored,
+        agents=result.agents, milestones_changed=result.milestones_changed,
+    )  # fmt: skip
 
 
 @bp.get("/hires")
@@ -208,6 +234,7 @@ def openapi():
         "type": "object",
         "properties": {
             "written": {"type": "boolean"}, "summary": {"type": "string"},
+            "import_run": {"type": ["integer", "null"], "description": "The run in the import history (undo it with POST /imports/{run_id}/undo); a refused batch's run is kept as failed"},
             "records_read": {"type": "integer"}, "created": {"type": "integer"},
             "updated": {"type": "integer"}, "rejected": {"type": "integer"},
             "milestones_changed": {"type": "integer"},
@@ -216,6 +243,22 @@ def openapi():
                 "record": {"type": "integer"}, "field": {"type": ["string", "null"]}, "message": {"type": "string"}}}},
         },
     }  # fmt: skip
+
+    undone = {
+        "type": "object",
+        "properties": {
+            "run": {"type": "integer"}, "status": {"type": "string", "enum": ["undone"]},
+            "removed": {"type": "integer"}, "restored": {"type": "integer"},
+            "agents": {"type": "integer"}, "milestones_changed": {"type": "integer"},
+        },
+    }  # fmt: skip
+    refused = {
+        "type": "object",
+        "properties": {
+            "error": {"type": "string"},
+            "problems": {"type": "array", "items": {"type": "string"}},
+        },
+    }
 
     def records_op(kind: str, required: list[str], summary: str) -> dict:
         return {
@@ -254,7 +297,7 @@ def openapi():
             "info": {
                 "title": "ramp API",
                 "version": "1",
-                "description": "Push QA evaluations and contacts; read hires' progress and certificates.",
+                "description": "Push QA evaluations and contacts, undo an import; read hires' progress and certificates.",
             },
             "servers": [
                 {"url": url_for("api.openapi", _external=True).rsplit("/openapi.json", 1)[0]}
@@ -268,6 +311,49 @@ def openapi():
                 "/records/qa": records_op(
                     "qa", ["external_id", "evaluated_at"], "Create or update QA evaluations"
                 ),
+                "/imports/{run_id}/undo": {
+                    "post": {
+                        "summary": "Undo an import run",
+                        "description": "Removes the records the run created and gives the records it updated back the values an earlier import gave them; the agents' weekly figures and plans are worked out again. Refused (409) for a failed or already undone run, and while a later run has updated the same records (undo that one first).",
+                        "parameters": [
+                            {
+                                "name": "run_id",
+                                "in": "path",
+                                "required": True,
+                                "schema": {"type": "integer"},
+                            }
+                        ],
+                        "requestBody": {
+                            "required": False,
+                            "content": {
+                                "application/json": {
+                                    "schema": {
+                                        "type": "object",
+                                        "properties": {
+                                            "reason": {
+                                                "type": "string",
+                                                "description": "Kept in the audit log",
+                                            }
+                                        },
+                                    }
+                                }
+                            },
+                        },
+                        "responses": {
+                            "200": {
+                                "description": "Undone",
+                                "content": {"application/json": {"schema": undone}},
+                            },
+                            "400": {"description": "The reason is not text"},
+                            "401": {"description": "No valid token"},
+                            "404": {"description": "No import run has this number"},
+                            "409": {
+                                "description": "Refused: nothing changed",
+                                "content": {"application/json": {"schema": refused}},
+                            },
+                        },
+                    }
+                },
                 "/hires": {
                     "get": {
                         "summary": "Active hires and their progress",
