@@ -99,6 +99,23 @@ def create_user(
     return user
 
 
+def needs_first_admin() -> bool:
+    """True while ramp has no account at all: the first visitor may create its admin."""
+    return db.session.execute(select(User.id).limit(1)).first() is None
+
+
+def create_first_admin(email: str, name: str, password: str) -> User:
+    """Create the first account, an admin, on an empty ramp; refused once any account exists."""
+    if not needs_first_admin():
+        raise ValidationError(["ramp already has accounts: sign in, or ask an admin for one"])
+    user = create_user(email, name, password, Role.ADMIN)
+    user_count = db.session.execute(select(func.count(User.id))).scalar_one()
+    if user_count != 1:  # someone else set up ramp in the same moment
+        raise ValidationError(["ramp already has accounts: sign in, or ask an admin for one"])
+    record(user, "user.first_admin", _subject(user), email=user.email)
+    return user
+
+
 def _active_admins() -> int:
     return db.session.execute(
         select(func.count())

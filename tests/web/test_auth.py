@@ -84,3 +84,37 @@ def test_login_is_rate_limited(migrated, app, make_user):
     client = limited.test_client()
     statuses = [login(client, "nobody@example.com", "wrong password").status_code for _ in range(4)]
     assert statuses == [422, 422, 422, 429]
+
+
+def test_an_empty_ramp_asks_for_its_first_admin_then_never_again(client, db):
+    from sqlalchemy import func, select
+
+    from ramp.accounts.models import Role, User
+    from ramp.audit.models import AuditEvent
+
+    assert 'href="/auth/setup"' in client.get("/auth/login").get_data(as_text=True)
+    page = client.get("/auth/setup")
+    assert page.status_code == 200 and "ramp has no accounts yet" in page.get_data(as_text=True)
+    token = csrf_token(client, "/auth/setup")
+    short = {"csrf_token": token, "name": "Dana Lee", "email": "dana@acme.test", "password": "x"}
+    assert client.post("/auth/setup", data=short).status_code == 422
+    db.session.remove()
+    assert db.session.execute(select(func.count(User.id))).scalar_one() == 0
+
+    form = {**short, "password": "long enough password"}
+    created = client.post("/auth/setup", data=form)
+    assert created.status_code == 302 and created.headers["Location"].endswith("/admin/people")
+    assert client.get("/admin/people").status_code == 200  # signed in as the new admin
+    db.session.remove()
+    [admin] = db.session.execute(select(User)).scalars()
+    assert (admin.email, admin.role) == ("dana@acme.test", Role.ADMIN)
+    assert db.session.execute(
+        select(AuditEvent.action).where(AuditEvent.action == "user.first_admin")
+    ).scalar_one()
+
+    # Once anyone exists, the page is gone: it only ever sends people to sign in.
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/admin/people")})
+    again = client.post("/auth/setup", data={**form, "email": "eve@acme.test"})
+    assert again.status_code == 302 and again.headers["Location"].endswith("/auth/login")
+    db.session.remove()
+    assert db.session.execute(select(func.count(User.id))).scalar_one() == 1

@@ -337,7 +337,7 @@ ACTIONS = {
 }
 # Public by design: the verify pages and the documents a credential points to.
 PUBLIC = {
-    "static", "auth.login", "auth.logout", "api.openapi", "verify.verify_form",
+    "static", "auth.login", "auth.logout", "auth.setup", "api.openapi", "verify.verify_form",
     "verify.certificate", "verify.issuer", "verify.achievement_document", "verify.issuer_keys",
     "verify.status_list", "verify.issuer_key",
 }  # fmt: skip

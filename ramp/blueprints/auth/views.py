@@ -5,10 +5,11 @@ from urllib.parse import urlsplit
 from flask import current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ramp.accounts.operations import find_user_by_email
+from ramp.accounts.operations import create_first_admin, find_user_by_email, needs_first_admin
 from ramp.blueprints.auth import bp
-from ramp.blueprints.auth.forms import EmptyForm, LoginForm
-from ramp.extensions import limiter
+from ramp.blueprints.auth.forms import EmptyForm, FirstAdminForm, LoginForm
+from ramp.errors import ValidationError
+from ramp.extensions import db, limiter
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -38,7 +39,8 @@ def login():
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
         form.password.errors.append("That e-mail and password do not match an account.")
-    return render_template("auth/login.html", form=form), 200 if request.method == "GET" else 422
+    status = 200 if request.method == "GET" else 422
+    return render_template("auth/login.html", form=form, first_run=needs_first_admin()), status
 
 
 @bp.post("/logout")
@@ -50,3 +52,26 @@ def logout():
         logout_user()
         flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.route("/setup", methods=["GET", "POST"])
+@limiter.limit(_login_limit, methods=["POST"])
+def setup():
+    """On a ramp with no account yet, create the first admin; afterwards, the sign-in page."""
+    if not needs_first_admin():
+        return redirect(url_for("auth.login"))
+    form = FirstAdminForm()
+    errors: list[str] = []
+    if form.validate_on_submit():
+        try:
+            user = create_first_admin(form.email.data, form.name.data, form.password.data)
+        except ValidationError as exc:
+            db.session.rollback()
+            errors = exc.problems
+        else:
+            db.session.commit()
+            login_user(user)
+            flash("Welcome to ramp. Your admin account is ready: add your people next.", "success")
+            return redirect(url_for("admin.people"))
+    status = 422 if errors or form.errors else 200
+    return render_template("auth/setup.html", form=form, errors=errors), status
