@@ -155,12 +155,11 @@ def _chunks(fh, reading: Reading) -> Iterator[Chunk]:
             message = f"unknown agent '{label}': not a ramp user, and not linked to one"
             chunk.rejects.append((line, raw if keep_raw else None, [LineProblem(line, None, message)]))  # fmt: skip
             continue
+        scale = values.get("_csat_scale")
         row = (
             line,
             raw if keep_raw else None,
-            to_record(
-                values, source, user_id, run_id, zone, values.get("_csat_scale") or csat_scale
-            ),
+            to_record(values, source, user_id, run_id, zone, csat_scale if scale is None else scale),
         )  # fmt: skip
         if latest_per:
             if latest.add(line, values.get("_key"), values.get("_order"), row):
