@@ -621,18 +621,38 @@ class CsvBroken(csv.Error):
         super().__init__(message)
 
 
+FOUND_SHOWN = 50  # columns found that a missing-column message lists
+
+
+def suggest_column(name: str, found: Iterable[str]) -> str | None:
+    """The column of `found` that `name` most likely meant (case ignored), or None."""
+    by_fold = {f.casefold(): f for f in found}
+    close = get_close_matches(name.casefold(), list(by_fold), n=1)
+    return by_fold[close[0]] if close else None
+
+
 class MappingColumnsError(Exception):
     """The export lacks columns the mapping reads; raised before any row is read."""
 
     def __init__(self, missing: list[str], found: list[str]):
         self.missing = missing
         self.found = found
-        names = []
-        for col in missing:
-            close = get_close_matches(col, found, n=1)
-            names.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-        shown = ", ".join(found) if found else "none"
-        super().__init__(f"the file has no column {', '.join(names)} (columns found: {shown})")
+        super().__init__(f"the file has no column {self.names()} (columns found: {self.shown()})")
+
+    def names(self) -> str:
+        """The missing columns, each with a "did you mean" for a near miss among those found."""
+        out = []
+        for col in self.missing:
+            close = suggest_column(col, self.found)
+            out.append(f"'{col}'" + (f" (did you mean '{close}'?)" if close else ""))
+        return ", ".join(out)
+
+    def shown(self) -> str:
+        """The columns found, the first FOUND_SHOWN of a very wide header."""
+        if not self.found:
+            return "none"
+        more = len(self.found) - FOUND_SHOWN
+        return ", ".join(self.found[:FOUND_SHOWN]) + (f", ... and {more} more" if more > 0 else "")
 
 
 @dataclass(frozen=True)

@@ -94,13 +94,8 @@ def read_chunks(reading: Reading) -> Iterator[Chunk]:
                 read += chunk.read
                 yield chunk
     except MappingColumnsError as exc:
-        raise ReadFailed(
-            LineProblem(
-                1,
-                None,
-                f"missing column(s): {', '.join(exc.missing)} (found: {', '.join(exc.found)})",
-            )
-        ) from None
+        message = f"missing column(s): {exc.names()} (found: {exc.shown()})"
+        raise ReadFailed(LineProblem(1, None, message)) from None
     except UnicodeDecodeError:
         raise ReadFailed(
             LineProblem(1, None, "the file is not UTF-8 text; export it again as CSV UTF-8")

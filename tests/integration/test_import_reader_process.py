@@ -105,7 +105,7 @@ def test_bad_rows_and_the_rejects_file_are_the_same(db, tmp_path, make_user, sta
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"Review ID,Agent\nR1,a@example.com\n", "line 1: missing column(s): Reviewed"),
+        (b"Review ID,Agent\nR1,a@example.com\n", "line 1: missing column(s): 'Reviewed'"),
         (
             "Review ID,Agent,Reviewed,Score,Max,Auto-fail\nR1,caf\xe9,01/03/2026,1,2,no\n".encode(
                 "latin-1"

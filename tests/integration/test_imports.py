@@ -283,3 +283,37 @@ def test_a_batch_of_nothing_but_duplicates(db, tmp_path, agent, monkeypatch):
     db.session.commit()
     assert (report.created, report.updated, report.rows_rejected) == (2, 0, 2)
     assert count(db, QAEvaluation) == 2
+
+
+MISSPELT = (
+    "Review ID,Agent,Reviewed at,Score,Max,Autofail\nR1,ana.silva@example.com,01/03/2026,1,2,no\n"
+)
+
+
+def test_a_missing_column_names_the_near_miss_everywhere(db, tmp_path, agent, runner):
+    path = write(tmp_path, MISSPELT)
+    for separate in (False, True):
+        with pytest.raises(ImportRefused) as exc:
+            import_file(path, load_mapping(path=str(QA_MAPPING)), reader_process=separate)
+        [problem] = exc.value.report.problems
+        assert str(problem) == (
+            "line 1: missing column(s): 'Reviewed' (did you mean 'Reviewed at'?), "
+            "'Auto-fail' (did you mean 'Autofail'?) "
+            "(found: Review ID, Agent, Reviewed at, Score, Max, Autofail)"
+        )
+        db.session.rollback()
+    result = runner.invoke(args=["records", "import", str(path), "--mapping", str(QA_MAPPING)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "'Reviewed' (did you mean 'Reviewed at'?)" in result.output
+    assert "'Auto-fail' (did you mean 'Autofail'?)" in result.output
+    assert count(db, QAEvaluation) == 0 and count(db, ImportRun) == 0
+
+
+def test_a_very_wide_header_is_listed_in_part(db, tmp_path, agent):
+    header = ",".join(f"col{i}" for i in range(500))
+    with pytest.raises(ImportRefused) as exc:
+        import_file(
+            write(tmp_path, header + "\n" + "x," * 499 + "x\n"), load_mapping(path=str(QA_MAPPING))
+        )
+    [problem] = exc.value.report.problems
+    assert problem.message.endswith("col48, col49, ... and 450 more)")
