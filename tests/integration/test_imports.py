@@ -87,7 +87,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(db, tmp_path, agent):
     assert any(
         p.line == 3 and "unknown agent 'nobody@example.com'" in p.message for p in report.problems
     )
-    assert report.unknown_agents == {"nobody@example.com": [3]}
+    assert report.unknown_agents == [("nobody@example.com", 1)]
     assert report.rows_valid == 2 and report.rows_rejected == 5
     db.session.rollback()
     assert count(db, QAEvaluation) == 0 and count(db, ImportRun) == 0
@@ -317,3 +317,123 @@ def test_a_very_wide_header_is_listed_in_part(db, tmp_path, agent):
         )
     [problem] = exc.value.report.problems
     assert problem.message.endswith("col48, col49, ... and 450 more)")
+
+
+CONTACTS_MAPPING = FIXTURES / "mappings" / "contacts-basic.yaml"
+TICKETS = "Ticket,Agent,Created,Solved,Handle,CSAT\n"
+
+
+def ticket(n: int, agent: str, updated: str = "2026-03-01T10:00:00Z", status: str = "open") -> str:
+    return f"T{n},{agent},2026-03-01T09:00:00Z,,0:05:00,,{updated},{status}\n"
+
+
+def history_mapping(tmp_path) -> Path:
+    """contacts-basic reading a ticket history: the latest row per ticket, spam left out."""
+    text = CONTACTS_MAPPING.read_text() + (
+        "latest_per: Ticket\norder_by: Updated\nskip:\n  - {column: Status, equals: spam}\n"
+    )
+    path = tmp_path / "history.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_skip_rules_and_superseded_rows_are_counted_apart(db, tmp_path, agent, runner):
+    me = "ana.silva@example.com"
+    text = "Ticket,Agent,Created,Solved,Handle,CSAT,Updated,Status\n" + "".join(
+        [
+            ticket(1, me, "2026-03-01T10:00:00Z"),
+            ticket(1, me, "2026-03-01T11:00:00Z"),
+            ticket(1, me, "2026-03-01T12:00:00Z"),
+            ticket(2, me, "2026-03-01T10:00:00Z"),
+            ticket(3, me, status="spam"),
+            ticket(4, me, status="Spam"),
+            ticket(5, me, status="spam"),
+        ]
+    )
+    path = write(tmp_path, text)
+    mapping_path = history_mapping(tmp_path)
+    report = import_file(path, load_mapping(path=str(mapping_path)), dry_run=True)
+    assert (report.rows_read, report.rows_valid) == (7, 2)
+    assert (report.rows_skipped_by_rule, report.rows_superseded, report.rows_skipped) == (3, 2, 5)
+    assert report.summary() == (
+        "7 rows read, 2 valid, 3 skipped by a skip rule, 2 superseded by a later row of the "
+        "same record; dry run: nothing written."
+    )
+    result = runner.invoke(args=["records", "import", str(path), "--mapping", str(mapping_path)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "3 skipped by a skip rule, 2 superseded by a later row of the same record" in result.output
+    )
+    run = db.session.execute(select(ImportRun)).scalar_one()
+    assert run.rows_skipped == 5
+    assert (run.report["rows_skipped_by_rule"], run.report["rows_superseded"]) == (3, 2)
+
+
+def test_unknown_agents_are_reported_once_each_with_their_row_count(db, tmp_path, agent, runner):
+    rows = "".join(
+        f"T{i},{who},2026-03-01T09:00:00Z,,0:05:00,\n"
+        for i, who in enumerate(
+            ["ghost@example.com", "ana.silva@example.com", "zed@example.com", "ghost@example.com",
+             "ghost@example.com", "amy@example.com", "zed@example.com"]
+        )
+    )  # fmt: skip
+    path = write(tmp_path, TICKETS + rows)
+    mapping = load_mapping(path=str(CONTACTS_MAPPING))
+    with pytest.raises(ImportRefused) as exc:
+        import_file(path, mapping)
+    report = exc.value.report
+    assert report.unknown_agents == [
+        ("ghost@example.com", 3), ("zed@example.com", 2), ("amy@example.com", 1)
+    ]  # fmt: skip
+    assert [str(p) for p in report.problems] == [
+        "line 2: unknown agent 'ghost@example.com': 3 rows",
+        "line 4: unknown agent 'zed@example.com': 2 rows",
+        "line 7: unknown agent 'amy@example.com': 1 row",
+    ]
+    assert (report.rows_rejected, report.problem_count, report.rows_valid) == (6, 3, 1)
+    assert "6 with problems (3 problems), 3 unknown agents on 6 rows" in report.summary()
+    db.session.rollback()
+
+    # Each row is still rejected on its own, into the rejects file.
+    rejects = tmp_path / "rejects.csv"
+    report = import_file(path, mapping, accept_good=True, rejects_path=rejects)
+    db.session.commit()
+    assert report.created == 1 and count(db, Contact) == 1
+    import csv
+
+    saved = list(csv.DictReader(rejects.read_text().splitlines()))
+    assert [(r["Ticket"], r["ramp_line"]) for r in saved] == [
+        ("T0", "2"), ("T2", "4"), ("T3", "5"), ("T4", "6"), ("T5", "7"), ("T6", "8")
+    ]  # fmt: skip
+    assert saved[0]["ramp_problem"] == (
+        "unknown agent 'ghost@example.com': not a ramp user, and not linked to one"
+    )
+
+    result = runner.invoke(
+        args=["records", "import", str(path), "--mapping", str(CONTACTS_MAPPING)]
+    )
+    assert result.exit_code == 1
+    assert result.output.count("unknown agent 'ghost@example.com'") == 1
+    assert "line 2: unknown agent 'ghost@example.com': 3 rows" in result.output
+    assert "ghost@example.com (3), zed@example.com (2), amy@example.com (1)" in result.output
+
+
+def test_unknown_agent_ids_name_their_source(db, tmp_path, make_user):
+    from ramp.metrics.models import AgentIdentity
+
+    user = make_user("agent", email="ben@example.com")
+    db.session.add(AgentIdentity(source="zendesk", external_id="Ben Ode", user_id=user.id))
+    db.session.commit()
+    header = "ID,Assignee,Group,Via,Created at,First reply time in minutes,Solved at,Reopens,Satisfaction Score\n"
+    rows = "".join(
+        f"{i},{who},Billing,Mail,2026-03-01 09:00:00,5,,0,\n"
+        for i, who in enumerate(["Ana Silva", "Ben Ode", "Ana Silva", "Cy"], start=1)
+    )
+    with pytest.raises(ImportRefused) as exc:
+        import_file(write(tmp_path, header + rows), load_mapping(preset="zendesk"))
+    report = exc.value.report
+    assert report.unknown_agents == [("Ana Silva", 2), ("Cy", 1)]
+    assert [p.message for p in report.problems] == [
+        "unknown agent 'Ana Silva' (zendesk): 2 rows",
+        "unknown agent 'Cy' (zendesk): 1 row",
+    ]

@@ -48,7 +48,7 @@ def test_upload_preview_report(client, db, make_user):
     refused = client.post(run_url, data={"csrf_token": token})
     html = unescape(refused.get_data(as_text=True))
     assert refused.status_code == 422
-    assert "nothing written" in html and "ghost@example.com" in html
+    assert "nothing written" in html and "ghost@example.com: 1 row" in html
     assert db.session.execute(select(func.count()).select_from(QAEvaluation)).scalar_one() == 0
     accepted = client.post(run_url, data={"csrf_token": token, "accept_good": "1"})
     html = unescape(accepted.get_data(as_text=True))
