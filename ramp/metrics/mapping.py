@@ -195,15 +195,34 @@ class SkipRule(Strict):
 
     column: Text
     equals: str | None = None
+    not_equals: str | None = None
     in_: tuple[str, ...] | None = Field(None, alias="in")
+    not_in: tuple[str, ...] | None = None
     empty: StrictBool | None = None
     matches: str | None = None
 
-    _as_text = field_validator("equals", "in_", mode="before")(_texts)
+    _as_text = field_validator("equals", "not_equals", "in_", "not_in", mode="before")(_texts)
+
+    def has_test(self) -> bool:
+        """Whether the rule tests the cell at all."""
+        tests = (self.equals, self.not_equals, self.in_, self.not_in, self.empty, self.matches)
+        return any(t is not None for t in tests)
 
     @cached_property
     def _in(self) -> frozenset[str]:
         return frozenset(v.strip().casefold() for v in self.in_ or ())
+
+    @cached_property
+    def _not_in(self) -> frozenset[str]:
+        return frozenset(v.strip().casefold() for v in self.not_in or ())
+
+    @cached_property
+    def _equals(self) -> str | None:
+        return None if self.equals is None else self.equals.strip().casefold()
+
+    @cached_property
+    def _not_equals(self) -> str | None:
+        return None if self.not_equals is None else self.not_equals.strip().casefold()
 
     @cached_property
     def _regex(self) -> re.Pattern[str] | None:
@@ -504,8 +523,8 @@ def _skip_problems(spec: MappingSpec) -> list[Problem]:
     out: list[Problem] = []
     for i, rule in enumerate(spec.skip):
         loc = ("skip", i)
-        if rule.equals is None and rule.in_ is None and rule.empty is None and rule.matches is None:
-            out.append((loc, "a skip rule needs equals, in, empty or matches"))
+        if not rule.has_test():
+            out.append((loc, "a skip rule needs equals, not_equals, in, not_in, empty or matches"))
         if rule.matches is not None:
             try:
                 re.compile(rule.matches)
@@ -846,11 +865,16 @@ def _skipped(row: Mapping[str, str], mapping: MappingSpec) -> bool:
     for rule in mapping.skip:
         raw = row.get(rule.column)
         text = (raw or "").strip()
+        folded = text.casefold()
         if rule.empty is not None and _is_empty(raw, mapping) != rule.empty:
             continue
-        if rule.equals is not None and text.casefold() != rule.equals.strip().casefold():
+        if rule._equals is not None and folded != rule._equals:
             continue
-        if rule.in_ is not None and text.casefold() not in rule._in:
+        if rule._not_equals is not None and folded == rule._not_equals:
+            continue
+        if rule.in_ is not None and folded not in rule._in:
+            continue
+        if rule.not_in is not None and folded in rule._not_in:
             continue
         if rule._regex is not None and not rule._regex.search(text):
             continue

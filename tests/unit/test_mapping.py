@@ -351,7 +351,9 @@ def test_skip_rules_need_a_test_and_a_valid_regex():
     lines = errors_of(
         CONTACTS + "skip:\n  - column: Status\n  - {column: Subject, matches: '(test'}\n"
     )
-    assert lines[0] == "map.yaml:25:5: skip[0]: a skip rule needs equals, in, empty or matches"
+    assert lines[0] == (
+        "map.yaml:25:5: skip[0]: a skip rule needs equals, not_equals, in, not_in, empty or matches"
+    )
     assert lines[1].startswith(
         "map.yaml:26:32: skip[1].matches: not a valid regular expression: missing )"
     )
@@ -798,6 +800,43 @@ def test_skip_rules(changes, skipped):
     spec = parse_mapping(SKIPPING)
     row = {**GOOD_ROW, "Status": "open", "Subject": "Refund", **changes}
     assert (parse_row(2, row, spec) is None) is skipped
+
+
+NEGATED = (
+    CONTACTS
+    + """\
+skip:
+  - {column: Status, not_in: [solved, 'Closed ']}
+  - {column: Channel, not_equals: Email}
+  - {column: Subject, not_equals: '', matches: '^\\[test\\]'}
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "skipped"),
+    [
+        ({}, False),
+        ({"Status": " CLOSED "}, False),
+        ({"Status": "open"}, True),
+        ({"Status": ""}, True),  # an empty cell is in no list
+        ({"Channel": "email "}, False),
+        ({"Channel": "phone"}, True),
+        ({"Channel": ""}, True),
+        ({"Subject": "[test] refund"}, True),
+        ({"Subject": "refund [test]"}, False),
+    ],
+)
+def test_negated_skip_rules(changes, skipped):
+    spec = parse_mapping(NEGATED)
+    row = {**GOOD_ROW, "Status": "solved", "Channel": "Email", "Subject": "Refund", **changes}
+    assert (parse_row(2, row, spec) is None) is skipped
+
+
+def test_negated_skip_rules_want_their_words_quoted_and_listed():
+    lines = errors_of(CONTACTS + "skip:\n  - {column: Status, not_in: [open, no]}\n")
+    assert len(lines) == 1 and "skip[0].not_in" in lines[0] and "in quotes" in lines[0]
+    assert "not_equal" in only_error(CONTACTS + "skip:\n  - {column: Status, not_equal: x}\n")
 
 
 # latest_per
