@@ -152,7 +152,7 @@ def import_file(
         threshold = current_app.config["IMPORT_READER_PROCESS_BYTES"]
         reader_process = 0 < threshold <= total
     mapped = set(mapping.fields) | ({"categories"} if mapping.categories else set())
-    id_column = mapping.fields["external_id"].column
+    id_column = mapping.fields["external_id"].label()
     savepoint = db.session.begin_nested()
     run = ImportRun(
         kind=mapping.kind, source=mapping.source, mapping=mapping.name, filename=Path(path).name,

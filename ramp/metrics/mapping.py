@@ -153,11 +153,54 @@ def _texts(value: object) -> object:
 # The document ------------------------------------------------------------------------
 
 
+def template_parts(template: str) -> list[tuple[str, bool]]:
+    """A template's pieces in order: (text, False) for literal text, (column, True) for a
+    `{column}`; `{{` and `}}` are literal braces. Raises ValueError saying what is wrong."""
+    parts: list[tuple[str, bool]] = []
+    literal: list[str] = []
+    i = 0
+    while i < len(template):
+        char = template[i]
+        if template.startswith(("{{", "}}"), i):
+            literal.append(char)
+            i += 2
+            continue
+        if char == "}":
+            raise ValueError(f"a '}}' at character {i + 1} closes nothing (write }}}} for a brace)")
+        if char != "{":
+            literal.append(char)
+            i += 1
+            continue
+        end = template.find("}", i + 1)
+        opened = template.find("{", i + 1)
+        if end < 0 or 0 <= opened < end:
+            raise ValueError(
+                f"the '{{' at character {i + 1} is never closed (write {{{{ for a brace)"
+            )
+        name = template[i + 1 : end].strip()
+        if not name:
+            raise ValueError(f"the '{{}}' at character {i + 1} names no column")
+        if literal:
+            parts.append(("".join(literal), False))
+            literal = []
+        parts.append((name, True))
+        i = end + 1
+    if literal:
+        parts.append(("".join(literal), False))
+    if not any(is_column for _, is_column in parts):
+        raise ValueError("a template names at least one {column} (a fixed text is a value)")
+    return parts
+
+
 class FieldSpec(Strict):
-    """Where one field comes from (a column, or a constant value) and how to read it."""
+    """Where one field comes from (a column, a constant value, a template of several
+    columns, or a date and a time column) and how to read it."""
 
     column: Text | None = None
     value: str | float | bool | None = None
+    template: Text | None = None
+    date: Text | None = None
+    time: Text | None = None
     type: str | None = None
     format: str | None = None
     map: dict[str, str | float | bool] | None = None
@@ -174,6 +217,30 @@ class FieldSpec(Strict):
     @cached_property
     def _lookup(self) -> dict[str, str | float | bool]:
         return {k.strip().casefold(): v for k, v in (self.map or {}).items()}
+
+    def composite(self) -> bool:
+        """Whether the value is built from several columns (a template, or a date and a time)."""
+        return self.template is not None or self.date is not None or self.time is not None
+
+    def source_columns(self) -> tuple[str, ...]:
+        """The columns the field reads, in order (none for a constant)."""
+        if self.template is not None:
+            try:
+                parts = template_parts(self.template)
+            except ValueError:
+                return ()
+            return tuple(dict.fromkeys(name for name, is_column in parts if is_column))
+        if self.date is not None or self.time is not None:
+            return tuple(c for c in (self.date, self.time) if c is not None)
+        return (self.column,) if self.column is not None else ()
+
+    def label(self) -> str | None:
+        """How problems name where the value comes from: its column, template, or date + time."""
+        if self.template is not None:
+            return self.template
+        if self.date is not None or self.time is not None:
+            return " + ".join(self.source_columns())
+        return self.column
 
 
 class CategorySpec(Strict):
@@ -243,9 +310,11 @@ class _FieldPlan:
     field: str
     field_type: str
     read_as: str
-    spec: FieldSpec  # with the rating scale filled in
+    spec: FieldSpec  # with the rating scale filled in; column: its label when composite
     required: bool
     constant: object = None
+    # A field built from several columns: the function joining their cells into one text.
+    build: Callable[[Mapping[str, str]], str | None] | None = None
 
 
 class MappingSpec(Strict):
@@ -300,7 +369,7 @@ class MappingSpec(Strict):
 
     def column_list(self) -> list[str]:
         """Every column the mapping reads, once each, in the order the document names them."""
-        out = [f.column for f in self.fields.values() if f.column]
+        out = [c for f in self.fields.values() for c in f.source_columns()]
         for cat in self.categories:
             out += [cat.score, *([cat.max_column] if cat.max_column else [])]
         out += [rule.column for rule in self.skip]
@@ -347,7 +416,10 @@ class MappingSpec(Strict):
             plan = _FieldPlan(
                 name, field_type, spec.type or field_type, spec, spec.required or name in required
             )
-            if spec.column is None:
+            if spec.composite():
+                labelled = spec.model_copy(update={"column": spec.label()})
+                plan = replace(plan, spec=labelled, build=_builder(spec, self))
+            elif spec.column is None:
                 constant = _convert(
                     plan, _coerce(spec.value, plan.read_as, spec, self), _num_text(spec.value)
                 )
@@ -411,6 +483,45 @@ def _format_problem(read_as: str, fmt: str) -> str | None:
     return f"format only applies to datetime and duration values, not {read_as}"
 
 
+SOURCES = ("column", "value", "template", "date")  # where a field's value can come from
+
+
+def _source_problems(name: str, fs: FieldSpec, read_as: str, loc: tuple) -> list[Problem]:
+    """One source per field: a column, a value, a template, or a date with a time."""
+    given = [key for key in SOURCES if getattr(fs, key) is not None]
+    if not given and fs.time is None:
+        return [
+            (loc, f"{name} needs a column (or a constant value, a template, or a date and a time)")
+        ]
+    if len(given) > 1:
+        if given[:2] == ["column", "value"]:
+            return [(loc, f"{name} has both a column and a value: use one")]
+        return [(loc, f"{name} has both a {given[0]} and a {given[1]}: use one")]
+    out: list[Problem] = []
+    if fs.template is not None:
+        try:
+            template_parts(fs.template)
+        except ValueError as exc:
+            out.append(((*loc, "template"), f"not a usable template: {exc}"))
+    if fs.date is not None or fs.time is not None:
+        if read_as != "datetime":
+            key = "date" if fs.date is not None else "time"
+            out.append(((*loc, key), f"date and time only build datetime fields, not {read_as}"))
+        elif fs.date is None:
+            out.append(((*loc, "time"), "time goes with date: the column holding the day"))
+        elif fs.time is None:
+            out.append(
+                ((*loc, "date"), "date goes with time (a date and time in one column: use column)")
+            )
+        elif fs.format == "epoch":
+            out.append(
+                ((*loc, "format"), "epoch reads one number: it cannot join a date and a time")
+            )
+        if fs.map is not None:
+            out.append(((*loc, "map"), "map translates one column's values: not a date and a time"))
+    return out
+
+
 def _field_problems(spec: MappingSpec, values_ok: bool) -> list[Problem]:
     """Field names, sources, types, formats, scales, maps and constants."""
     known = FIELDS[spec.kind]
@@ -421,11 +532,8 @@ def _field_problems(spec: MappingSpec, values_ok: bool) -> list[Problem]:
             out.append((loc, f"unknown field '{name}' for {spec.kind} (known: {', '.join(known)})"))
             continue
         field_type = known[name]
-        if fs.column is None and fs.value is None:
-            out.append((loc, f"{name} needs a column (or a constant value)"))
-        elif fs.column is not None and fs.value is not None:
-            out.append((loc, f"{name} has both a column and a value: use one"))
         read_as = fs.type or field_type
+        out += _source_problems(name, fs, read_as, loc)
         if fs.type is not None and fs.type not in READ_AS[field_type]:
             if fs.type not in TYPES:
                 message = f"unknown type '{fs.type}' ({_or(TYPES)})"
@@ -447,7 +555,7 @@ def _field_problems(spec: MappingSpec, values_ok: bool) -> list[Problem]:
                 out.append(((*loc, "scale"), "the low end of the scale must be below the high end"))
                 ok = False
         if fs.map is not None:
-            if fs.column is None:
+            if fs.value is not None and fs.column is None:
                 out.append(((*loc, "map"), "map translates column values: a constant needs none"))
             seen: dict[str, str] = {}
             for key in fs.map:
@@ -853,6 +961,37 @@ def _convert(plan: _FieldPlan, value: object, raw: str | None) -> object:
     return float(value)
 
 
+def _builder(spec: FieldSpec, mapping: MappingSpec) -> Callable[[Mapping[str, str]], str | None]:
+    """The function joining the cells of a composite field into the text to read (once per
+    mapping): None when all its cells are empty, an error when only some are."""
+    if spec.template is not None:
+        parts = template_parts(spec.template)
+    else:
+        parts = [(spec.date or "", True), (" ", False), (spec.time or "", True)]
+    columns = frozenset(name for name, is_column in parts if is_column)
+    label = spec.label()
+    nulls = mapping._nulls
+
+    def build(row: Mapping[str, str]) -> str | None:
+        pieces = []
+        empty = []
+        for text, is_column in parts:
+            if is_column:
+                name, text = text, (row.get(text) or "").strip()
+                if text.casefold() in nulls:
+                    empty.append(name)
+            pieces.append(text)
+        if not empty:
+            return "".join(pieces)
+        if columns <= set(empty):
+            return None
+        names = _or([f"'{name}'" for name in dict.fromkeys(empty)])
+        verb = "is" if len(set(empty)) == 1 else "are"
+        raise RowError(label, f"{names} {verb} empty but not the rest: {label} needs them all")
+
+    return build
+
+
 # Rows --------------------------------------------------------------------------------
 
 
@@ -909,7 +1048,7 @@ def _order_value(row: Mapping[str, str], mapping: MappingSpec) -> float:
         value = float(text)
     else:
         main = mapping.fields.get(REQUIRED[mapping.kind][1])
-        fmt = main.format if main is not None and main.column else None
+        fmt = main.format if main is not None and (main.column or main.composite()) else None
         formats = list(dict.fromkeys((fmt or "iso", "iso")))
         value = None
         for attempt in formats:
@@ -1103,6 +1242,19 @@ def _cell_reader(plan: _FieldPlan, mapping: MappingSpec) -> Callable[[str | None
     return general
 
 
+def _composite_reader(
+    plan: _FieldPlan, mapping: MappingSpec
+) -> Callable[[Mapping[str, str]], object]:
+    """A function reading a composite field from a row: its cells joined, then read as a cell."""
+    build, cell = plan.build, _cell_reader(plan, mapping)
+    assert build is not None
+
+    def composite_cell(row: Mapping[str, str]) -> object:
+        return cell(build(row))
+
+    return composite_cell
+
+
 # Contact fields that are never negative (check_record says so in words).
 NON_NEGATIVE = (
     "handle_seconds", "first_response_seconds", "sla_target_seconds", "reopens",
@@ -1162,7 +1314,9 @@ def _quick_reader(
             items.append(f"f{i}: k{i}")
             continue
         names[f"c{i}"], names[f"k{i}"] = cell, column
-        reads.append(f"        v{i} = c{i}(get(k{i}))")
+        reads.append(
+            f"        v{i} = c{i}(row)" if column is None else f"        v{i} = c{i}(get(k{i}))"
+        )
         items.append(f"f{i}: v{i}")
         if required:
             checks.append(f"v{i} is None")
@@ -1191,9 +1345,11 @@ def _quick_reader(
 
 def _compile_reader(mapping: MappingSpec) -> Callable[[int, Mapping[str, str]], dict | None]:
     """The function behind parse_row for this mapping (see parse_row)."""
-    steps = []
+    steps: list[tuple[str, str | None, Callable | None, bool]] = []
     for plan in mapping._plan:
-        if plan.spec.column is None:
+        if plan.build is not None:  # several columns: the cell reader takes the whole row
+            steps.append((plan.field, None, _composite_reader(plan, mapping), plan.required))
+        elif plan.spec.column is None:
             steps.append((plan.field, None, None, False))
         else:
             steps.append((plan.field, plan.spec.column, _cell_reader(plan, mapping), plan.required))
@@ -1248,14 +1404,16 @@ def _compile_reader(mapping: MappingSpec) -> Callable[[int, Mapping[str, str]], 
                 values[field] = constants[field]
                 continue
             try:
-                value = cell(get(column))
+                value = cell(row) if column is None else cell(get(column))
             except RowError as exc:
                 errors.append(exc)
                 bad_fields.add(field)
                 value = None
             else:
                 if value is None and required:
-                    errors.append(RowError(column, f"{field} is required, but the cell is empty"))
+                    errors.append(
+                        RowError(columns[field], f"{field} is required, but the cell is empty")
+                    )
                     bad_fields.add(field)
             values[field] = value
         if no_agent is not None:
@@ -1474,9 +1632,10 @@ def _flatten(obj: Mapping[str, object], prefix: str = "") -> dict[str, str]:
 def _key_columns(mapping: MappingSpec) -> list[str]:
     """Columns a JSON lines file must have somewhere in its first objects."""
     out = [
-        spec.column
+        column
         for name, spec in mapping.fields.items()
-        if spec.column and (spec.required or name in REQUIRED[mapping.kind])
+        if spec.required or name in REQUIRED[mapping.kind]
+        for column in spec.source_columns()
     ]
     return out + [c for c in (mapping.latest_per, mapping.order_by) if c]
 
@@ -1493,7 +1652,9 @@ class _JsonRows(Iterator[tuple[int, dict[str, str]]]):
             if isinstance(item, tuple):
                 seen.update(item[1])
         missing = [c for c in _key_columns(mapping) if c not in seen]
-        agents = [f.column for n, f in mapping.fields.items() if n in AGENT_FIELDS and f.column]
+        agents = [
+            c for n, f in mapping.fields.items() if n in AGENT_FIELDS for c in f.source_columns()
+        ]
         if agents and not any(c in seen for c in agents):
             missing += agents
         if missing:

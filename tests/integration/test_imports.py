@@ -437,3 +437,50 @@ def test_unknown_agent_ids_name_their_source(db, tmp_path, make_user):
         "unknown agent 'Ana Silva' (zendesk): 2 rows",
         "unknown agent 'Cy' (zendesk): 1 row",
     ]
+
+
+CALLS_MAPPING = """\
+name: phone-calls
+title: Phone calls
+kind: contacts
+source: pbx
+timezone: Europe/Berlin
+fields:
+  external_id: {template: "{VRU}-{Call ID}"}
+  created_at: {date: Date, time: Time, format: "%d.%m.%Y %H:%M"}
+  handle_seconds: Talk
+  agent_email: Agent
+"""
+
+
+def test_a_template_id_and_a_date_with_its_time_are_imported(db, tmp_path, agent):
+    from datetime import UTC, datetime
+
+    mapping_path = tmp_path / "calls.yaml"
+    mapping_path.write_text(CALLS_MAPPING)
+    text = "VRU;Call ID;Date;Time;Talk;Agent\n" + "".join(
+        f"vru{v};{n:05d};0{d}.03.2026;23:30;95;ana.silva@example.com\n"
+        for v, n, d in ((1, 7, 1), (2, 7, 2), (1, 8, 3))
+    )
+    path = write(tmp_path, text)
+    for separate in (False, True):
+        report = import_file(path, load_mapping(path=str(mapping_path)), reader_process=separate)
+        assert report.ok and report.rows_valid == 3
+        stored = {
+            c.external_id: (c.created_at.replace(tzinfo=UTC), c.metric_date)
+            for c in db.session.execute(select(Contact)).scalars()
+        }
+        assert stored == {
+            "vru1-00007": (datetime(2026, 3, 1, 22, 30, tzinfo=UTC), date(2026, 3, 1)),
+            "vru2-00007": (datetime(2026, 3, 2, 22, 30, tzinfo=UTC), date(2026, 3, 2)),
+            "vru1-00008": (datetime(2026, 3, 3, 22, 30, tzinfo=UTC), date(2026, 3, 3)),
+        }
+        db.session.rollback()
+    twice = text + "vru1;00007;04.03.2026;10:00;95;ana.silva@example.com\n"
+    with pytest.raises(ImportRefused) as exc:
+        import_file(write(tmp_path, twice), load_mapping(path=str(mapping_path)))
+    [problem] = exc.value.report.problems
+    assert (
+        str(problem)
+        == "line 5, column {VRU}-{Call ID}: 'vru1-00007' appears more than once in the file"
+    )
