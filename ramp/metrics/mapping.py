@@ -92,6 +92,7 @@ TRUE_VALUES = ("yes", "y", "true", "t", "1")
 FALSE_VALUES = ("no", "n", "false", "f", "0")
 
 SAMPLE_SIZE = 64 * 1024  # characters of a CSV file read to detect its delimiter
+SNIFF_SIZE = 4 * 1024  # of which csv.Sniffer reads this many (it is slow on long quoted text)
 JSON_SAMPLE_ROWS = 1000  # JSON objects read ahead to check that the key columns exist
 CSV_FIELD_LIMIT = 16 * 1024 * 1024  # one cell may hold a long ticket thread
 EXTRA_CELLS = "(extra cells)"  # row key holding cells beyond the header, joined
@@ -101,7 +102,7 @@ MappingFileError = SpecFileError
 
 _EXAMPLE = datetime(2026, 1, 31, 14, 5)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_HMS = re.compile(r"(-)?(\d+)(?::(\d{1,2}))?:(\d{1,2}(?:\.\d+)?)")
+_HMS = re.compile(r"(-)?(\d{1,12})(?::(\d{1,2}))?:(\d{1,2}(?:\.\d+)?)")
 _DATE = re.compile(
     r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})"
     r"(?:(?:\s+|T|,\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?"
@@ -751,11 +752,26 @@ class CsvBroken(csv.Error):
 FOUND_SHOWN = 50  # columns found that a missing-column message lists
 
 
+SUGGEST_FROM = 5000  # columns of a very wide header compared with a missing one, at most
+
+
 def suggest_column(name: str, found: Iterable[str]) -> str | None:
     """The column of `found` that `name` most likely meant (case ignored), or None."""
-    by_fold = {f.casefold(): f for f in found}
+    # A match needs a similarity of 0.6: 2 * common / (both lengths), so lengths in reach.
+    low, high = len(name) * 3 / 7, len(name) * 7 / 3
+    by_fold: dict[str, str] = {}
+    for column in found:
+        if low <= len(column) <= high:
+            by_fold.setdefault(column.casefold(), column)
+            if len(by_fold) >= SUGGEST_FROM:
+                break
     close = get_close_matches(name.casefold(), list(by_fold), n=1)
     return by_fold[close[0]] if close else None
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """A text shown in a message: at most `limit` characters, cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
 
 
 class MappingColumnsError(Exception):
@@ -771,7 +787,7 @@ class MappingColumnsError(Exception):
         out = []
         for col in self.missing:
             close = suggest_column(col, self.found)
-            out.append(f"'{col}'" + (f" (did you mean '{close}'?)" if close else ""))
+            out.append(f"'{col}'" + (f" (did you mean '{_clip(close)}'?)" if close else ""))
         return ", ".join(out)
 
     def shown(self) -> str:
@@ -779,7 +795,8 @@ class MappingColumnsError(Exception):
         if not self.found:
             return "none"
         more = len(self.found) - FOUND_SHOWN
-        return ", ".join(self.found[:FOUND_SHOWN]) + (f", ... and {more} more" if more > 0 else "")
+        shown = ", ".join(_clip(name) for name in self.found[:FOUND_SHOWN])
+        return shown + (f", ... and {more} more" if more > 0 else "")
 
 
 @dataclass(frozen=True)
@@ -802,10 +819,10 @@ class _Bad(ValueError):
 def _number(text: str) -> float:
     body = text[:-1].rstrip() if text.endswith("%") else text
     if not _NUMBER.fullmatch(body):
-        raise _Bad(f"'{text}' is not a number")
+        raise _Bad(f"'{_clip(text)}' is not a number")
     value = float(body)
     if not math.isfinite(value):
-        raise _Bad(f"'{text}' is not a number")
+        raise _Bad(f"'{_clip(text)}' is not a number")
     return value
 
 
@@ -813,14 +830,14 @@ def _integer(text: str) -> int:
     try:
         value = _number(text)
     except _Bad:
-        raise _Bad(f"'{text}' is not a whole number") from None
+        raise _Bad(f"'{_clip(text)}' is not a whole number") from None
     if not value.is_integer():
-        raise _Bad(f"'{text}' is not a whole number")
+        raise _Bad(f"'{_clip(text)}' is not a whole number")
     return int(value)
 
 
 def _duration(text: str, fmt: str | None) -> float:
-    expected = f"'{text}' is not a duration (expected {_DURATION_EXPECTED[fmt]})"
+    expected = f"'{_clip(text)}' is not a duration (expected {_DURATION_EXPECTED[fmt]})"
     if fmt in ("seconds", "minutes") or (fmt is None and _NUMBER.fullmatch(text)):
         if not _NUMBER.fullmatch(text):
             raise _Bad(expected)
@@ -841,7 +858,7 @@ def _duration(text: str, fmt: str | None) -> float:
             value = int(first) * 3600 + int(middle) * 60 + seconds
         value = -value if sign and value else value
     if value < 0:
-        raise _Bad(f"'{text}' is a negative duration")
+        raise _Bad(f"'{_clip(text)}' is a negative duration")
     return value
 
 
@@ -883,12 +900,16 @@ def _datetime(text: str, fmt: str | None, zone: ZoneInfo) -> datetime:
         else:
             value = datetime.strptime(text, fmt)
     except (ValueError, OverflowError, OSError):
-        raise _Bad(f"'{text}' is not a date (expected {expected})") from None
+        raise _Bad(f"'{_clip(text)}' is not a date (expected {expected})") from None
+    if not 1 < value.year < 9999:  # at the ends of the calendar, no time zone can apply
+        raise _Bad(f"'{_clip(text)}' is too far in the past or the future to be a date here")
     if value.tzinfo is not None:
         return value
     aware = value.replace(tzinfo=zone)
     if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != value:
-        raise _Bad(f"'{text}' does not exist in {zone.key}: the clocks skip it (summer time)")
+        raise _Bad(
+            f"'{_clip(text)}' does not exist in {zone.key}: the clocks skip it (summer time)"
+        )
     return aware
 
 
@@ -904,12 +925,12 @@ def _parse_text(text: str, ftype: str, spec: FieldSpec, mapping: MappingSpec) ->
             return True
         if folded in mapping._falses:
             return False
-        raise _Bad(f"'{text}' is not yes or no")
+        raise _Bad(f"'{_clip(text)}' is not yes or no")
     if ftype in ("number", "integer"):
         value: float = _number(text) if ftype == "number" else _integer(text)
         if spec.scale is not None and not spec.scale[0] <= value <= spec.scale[1]:
             low, high = (_num_text(float(v)) for v in spec.scale)
-            raise _Bad(f"'{text}' is outside the rating scale {low}–{high}")
+            raise _Bad(f"'{_clip(text)}' is outside the rating scale {low}–{high}")
         return value
     if ftype == "duration":
         return _duration(text, spec.format)
@@ -946,18 +967,50 @@ def parse_value(raw: str | None, ftype: str, spec: FieldSpec, mapping: MappingSp
         raise RowError(spec.column, str(exc)) from None
 
 
+# What the database can hold: the longest text of each stored text field, the largest integer.
+TEXT_LIMITS = {"external_id": 200, "interaction_id": 200, "scorecard": 200, "channel": 32, "queue": 120}  # fmt: skip
+INTEGER_MAX = 2**31 - 1
+
+
+def _fit(plan: _FieldPlan, value: object) -> object:
+    """The value, when the field's column can store it; else a RowError saying why not."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise RowError(plan.spec.column, "the text holds a NUL character (is the file UTF-16?)")
+        limit = TEXT_LIMITS.get(plan.field)
+        if limit is not None and len(value) > limit:
+            raise RowError(
+                plan.spec.column,
+                f"'{_clip(value)}' is longer than {limit} characters ({plan.field})",
+            )
+    elif plan.field_type == "integer" and isinstance(value, int) and abs(value) > INTEGER_MAX:
+        raise RowError(plan.spec.column, f"{value} is too large a number ({plan.field})")
+    return value
+
+
 def _convert(plan: _FieldPlan, value: object, raw: str | None) -> object:
-    """A value read as plan.read_as, as the field's own type."""
-    if value is None or plan.read_as == plan.field_type:
+    """A value read as plan.read_as, as the field's own type, checked to fit its column."""
+    if value is None:
         return value
+    if plan.read_as != plan.field_type:
+        value = _converted(plan, value, raw)
+    if plan.field_type in ("text", "integer"):
+        return _fit(plan, value)
+    return value
+
+
+def _converted(plan: _FieldPlan, value: object, raw: str | None) -> object:
+    """A value read as plan.read_as, as the field's own type."""
     if plan.field_type == "text":
         return _num_text(value) if isinstance(value, float) else str(value)
     if plan.field_type == "integer":
         if isinstance(value, float) and not value.is_integer():
-            raise RowError(plan.spec.column, f"'{(raw or '').strip()}' is not a whole number")
+            raise RowError(
+                plan.spec.column, f"'{_clip((raw or '').strip())}' is not a whole number"
+            )
         return int(value)
     if plan.field_type == "duration" and value < 0:
-        raise RowError(plan.spec.column, f"'{(raw or '').strip()}' is a negative duration")
+        raise RowError(plan.spec.column, f"'{_clip((raw or '').strip())}' is a negative duration")
     return float(value)
 
 
@@ -1060,7 +1113,8 @@ def _order_value(row: Mapping[str, str], mapping: MappingSpec) -> float:
         else:
             expected = " or ".join(_DATE_EXPECTED.get(f, f) for f in formats)
             raise RowError(
-                column, f"'{text}' cannot order rows (expected a number or a date: {expected})"
+                column,
+                f"'{_clip(text)}' cannot order rows (expected a number or a date: {expected})",
             )
     if value is None:
         raise empty
@@ -1161,6 +1215,7 @@ def _cell_reader(plan: _FieldPlan, mapping: MappingSpec) -> Callable[[str | None
     kind = plan.read_as
 
     if kind == "text":
+        limit = TEXT_LIMITS.get(plan.field, CSV_FIELD_LIMIT)
 
         def text_cell(raw: str | None) -> object:
             if raw is None:
@@ -1168,6 +1223,8 @@ def _cell_reader(plan: _FieldPlan, mapping: MappingSpec) -> Callable[[str | None
             text = raw.strip()
             if len(text) <= longest and text.casefold() in nulls:
                 return None
+            if len(text) > limit or "\x00" in text:
+                return general(raw)
             return text
 
         return text_cell
@@ -1206,6 +1263,8 @@ def _cell_reader(plan: _FieldPlan, mapping: MappingSpec) -> Callable[[str | None
                 return general(raw)
             if kind == "integer":
                 value: float = int(text)
+                if value > INTEGER_MAX:
+                    return general(raw)
             elif kind == "number":
                 value = float(text)
             else:
@@ -1230,6 +1289,8 @@ def _cell_reader(plan: _FieldPlan, mapping: MappingSpec) -> Callable[[str | None
             try:
                 value = parse(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
             except (ValueError, OverflowError, OSError):
+                return general(raw)
+            if not 1 < value.year < 9999:
                 return general(raw)
             if value.tzinfo is not None:
                 return value
@@ -1514,7 +1575,9 @@ def _detect_delimiter(sample: str, columns: Iterable[str]) -> str:
     csv.Sniffer's guess breaks ties (a header that names none of them, say).
     """
     try:
-        sniffed: str | None = csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+        # The sniffer's patterns take time growing faster than the text: a few KiB suffice.
+        head = sample[:SNIFF_SIZE]
+        sniffed: str | None = csv.Sniffer().sniff(head, delimiters="".join(DELIMITERS)).delimiter
     except csv.Error:
         sniffed = None
     wanted = {c.casefold() for c in columns}
@@ -1667,13 +1730,18 @@ class _JsonRows(Iterator[tuple[int, dict[str, str]]]):
                 continue
             try:
                 obj = json.loads(text)
+                if not isinstance(obj, dict):
+                    return RowErrors(
+                        line, [RowError(None, "each line must be a JSON object {...}")]
+                    )
+                return line, _flatten(obj)
             except json.JSONDecodeError as exc:
-                return RowErrors(
-                    line, [RowError(None, f"not valid JSON: {exc.msg} (column {exc.colno})")]
-                )
-            if not isinstance(obj, dict):
-                return RowErrors(line, [RowError(None, "each line must be a JSON object {...}")])
-            return line, _flatten(obj)
+                message = f"not valid JSON: {exc.msg} (column {exc.colno})"
+            except RecursionError:
+                message = "not usable JSON: objects or lists nested too deeply"
+            except ValueError as exc:  # a number of more digits than Python reads
+                message = f"not usable JSON: {exc}"
+            return RowErrors(line, [RowError(None, message)])
         return None
 
     def __next__(self) -> tuple[int, dict[str, str]]:

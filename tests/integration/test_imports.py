@@ -484,3 +484,51 @@ def test_a_template_id_and_a_date_with_its_time_are_imported(db, tmp_path, agent
         str(problem)
         == "line 5, column {VRU}-{Call ID}: 'vru1-00007' appears more than once in the file"
     )
+
+
+def test_cells_the_database_cannot_store_are_refused_not_crashed_on(db, tmp_path, runner):
+    agent_linked_to_zendesk(db)
+    header = "ID,Assignee,Group,Via,Created at,First reply time in minutes,Solved at,Reopens,Satisfaction Score\n"
+    rows = (
+        "A\x001,Ana Silva,Billing,Mail,2026-03-01 09:00:00,5,,0,\n"
+        f"{'7' * 201},Ana Silva,Billing,Mail,2026-03-01 09:00:00,5,,0,\n"
+        f"3,Ana Silva,{'G' * 121},Mail,2026-03-01 09:00:00,5,,0,\n"
+        "4,Ana Silva,Billing,Mail,2026-03-01 09:00:00,5,,99999999999,\n"
+        "5,Ana Silva,Billing,Mail,9999-12-31 23:59:59,5,,0,\n"
+        "6,Ana Silva,Billing,Mail,2026-03-01 09:00:00,5,,0,Good\n"
+    )
+    path = write(tmp_path, header + rows)
+    result = runner.invoke(args=["records", "import", str(path), "--preset", "zendesk"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "line 2, column ID: the text holds a NUL character" in result.output
+    assert (
+        "line 3, column ID: '77777" in result.output
+        and "longer than 200 characters" in result.output
+    )
+    assert (
+        "line 4, column Group: " in result.output
+        and "longer than 120 characters (queue)" in result.output
+    )
+    assert "line 5, column Reopens: 99999999999 is too large a number (reopens)" in result.output
+    assert (
+        "line 6, column Created at: '9999-12-31 23:59:59' is too far in the past" in result.output
+    )
+    assert "5 with problems" in result.output
+    assert count(db, Contact) == 0
+    result = runner.invoke(
+        args=["records", "import", str(path), "--preset", "zendesk", "--accept-good"]
+    )
+    assert result.exit_code == 0, result.output
+    assert count(db, Contact) == 1
+    assert db.session.execute(select(Contact.external_id)).scalar_one() == "6"
+
+
+def agent_linked_to_zendesk(db) -> int:
+    """An agent linked to the name 'Ana Silva' in Zendesk; returns their id."""
+    from ramp.accounts.operations import create_user
+    from ramp.metrics.models import AgentIdentity
+
+    user = create_user("ana.silva@example.com", "Ana Silva", "correct horse battery", "agent", None)
+    db.session.add(AgentIdentity(source="zendesk", external_id="Ana Silva", user_id=user.id))
+    db.session.commit()
+    return user.id

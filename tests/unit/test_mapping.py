@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -1238,3 +1239,62 @@ def test_date_and_time_problems_are_placed(field, error):
         "created_at: {date: Date, time: Time, format: day_first}", f"created_at: {field}"
     )
     assert only_error(text).split(": ", 1)[1] == error
+
+
+# Values a column cannot store, and cells no reader should choke on
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"Ticket ID": "T\x001"}, ("Ticket ID", "the text holds a NUL character (is the file UTF-16?)")),
+        ({"Ticket ID": "T" * 201}, ("Ticket ID", f"'{'T' * 59}…' is longer than 200 characters (external_id)")),
+        ({"Channel": "c" * 33}, ("Channel", f"'{'c' * 33}' is longer than 32 characters (channel)")),
+        ({"Created": "01/01/0001 00:30"}, ("Created", "'01/01/0001 00:30' is too far in the past or the future to be a date here")),
+        ({"Solved": "31/12/9999 23:00"}, ("Solved", "'31/12/9999 23:00' is too far in the past or the future to be a date here")),
+        ({"Handle time": "9" * 5000 + ":00"}, ("Handle time", f"'{'9' * 59}…' is not a duration (expected seconds, or h:mm:ss or m:ss, e.g. 95 or 1:35)")),
+        ({"Rating": "9" * 100}, ("Rating", f"'{'9' * 59}…' is outside the rating scale 1–5")),
+    ],
+)  # fmt: skip
+def test_cells_a_column_cannot_store_are_refused(changes, error):
+    assert row_errors({**GOOD_ROW, **changes}, mapping()) == [error]
+
+
+@pytest.mark.parametrize("reopens", ["2147483648", "99999999999999", "1e20", "-2147483649"])
+def test_integers_too_large_for_their_column_are_refused(reopens):
+    spec = mapping(
+        CONTACTS.replace(
+            "  agent_email: Assignee email", "  agent_email: Assignee email\n  reopens: Reopens"
+        )
+    )
+    [(column, message)] = row_errors({**GOOD_ROW, "Reopens": reopens}, spec)
+    assert column == "Reopens" and message.endswith("is too large a number (reopens)")
+    assert parse_row(2, {**GOOD_ROW, "Reopens": "2147483647"}, spec).values["reopens"] == 2147483647
+
+
+def test_constants_must_fit_their_column_too():
+    text = CONTACTS.replace(
+        "  agent_email: Assignee email",
+        "  agent_email: Assignee email\n  queue: {value: " + "q" * 121 + "}",
+    )
+    assert only_error(text).endswith(
+        f"fields.queue.value: '{'q' * 59}…' is longer than 120 characters (queue)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"a":' * 5000 + "1" + "}" * 5000, "not usable JSON: objects or lists nested too deeply"),
+        ('{"Ticket ID": ' + "9" * 5000 + "}", "not usable JSON: Exceeds the limit (4300 digits)"),
+    ],
+)
+def test_json_lines_python_cannot_read_are_errors_of_their_line(line, message):
+    spec = mapping(format="jsonl")
+    good = json.dumps({**GOOD_ROW})
+    rows = read_rows(io.StringIO(good + "\n" + line + "\n" + good + "\n"), spec)
+    assert next(rows)[0] == 1
+    with pytest.raises(RowErrors) as exc:
+        next(rows)
+    assert exc.value.line == 2 and exc.value.errors[0].message.startswith(message)
+    assert next(rows)[0] == 3
