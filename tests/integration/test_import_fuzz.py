@@ -244,6 +244,67 @@ def test_random_bytes_through_the_domain_and_the_cli(db, world, runner, tmp_path
     import_by_cli(db, runner, path, preset)
 
 
+# A mapping of its own: a template id, a date and a time apart, negated skip rules.
+
+CALLS = """\
+name: phone-calls
+title: Phone calls
+kind: contacts
+source: pbx
+timezone: Europe/Berlin
+fields:
+  external_id: {template: "{VRU}-{Call ID}"}
+  created_at: {date: Date, time: Time, format: day_first}
+  handle_seconds: {column: Talk, format: hms}
+  reopens: Reopens
+  csat_rating: {column: Rating, scale: [0, 10]}
+  agent_id: Agent
+skip:
+  - {column: Direction, not_in: [inbound, outbound]}
+  - {column: Status, not_equals: answered}
+"""
+CALL = {"VRU": "vru1", "Call ID": "00017", "Date": "14/03/2026", "Time": "09:30", "Talk": "4:05",
+        "Reopens": "0", "Rating": "8", "Agent": AGENT_NAME, "Direction": "inbound",
+        "Status": "answered"}  # fmt: skip
+call_rows = st.lists(
+    st.builds(lambda changes: {**CALL, **changes}, st.dictionaries(st.sampled_from(list(CALL)), cells, max_size=3)),
+    min_size=1,
+    max_size=6,
+)  # fmt: skip
+
+
+@FUZZ
+@given(rows=call_rows, how=st.sampled_from(CORRUPTIONS), accept_good=st.booleans())
+def test_hostile_cells_through_a_mapping_of_its_own(
+    db, world, runner, tmp_path, rows, how, accept_good
+):
+    from ramp.metrics.mapping import parse_mapping
+
+    mapping_path = tmp_path / "calls.yaml"
+    mapping_path.write_text(CALLS)
+    mapping = parse_mapping(CALLS)
+    _db.session.add(AgentIdentity(source="pbx", external_id=AGENT_NAME, user_id=world))
+    _db.session.commit()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(list(CALL))
+    writer.writerows([row[c] for c in CALL] for row in rows)
+    path = tmp_path / "calls.csv"
+    path.write_bytes(corrupt(out.getvalue(), how))
+    import_here(db, path, mapping, accept_good=accept_good)
+    before = stored(db)
+    args = ["records", "import", str(path), "--mapping", str(mapping_path)]
+    result = runner.invoke(args=args + (["--accept-good"] if accept_good else []))
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (0, 1) and "Traceback" not in result.output
+    if result.exit_code == 1:
+        assert stored(db) == before
+    else:
+        forget(db)
+    _db.session.execute(AgentIdentity.__table__.delete().where(AgentIdentity.source == "pbx"))
+    _db.session.commit()
+
+
 # Files too large to draw at random: each through the domain (in this process and in a
 # reading process) and the CLI.
 
@@ -289,8 +350,15 @@ BIG_FILES = {
 }
 
 
-@pytest.mark.parametrize("preset", ["zendesk", "playvox"])
-@pytest.mark.parametrize("kind", list(BIG_FILES))
+# Each kind of file with a CSV preset, and those that concern JSON lines with one too.
+AWKWARD = [(kind, "zendesk") for kind in BIG_FILES] + [
+    (kind, "playvox")
+    for kind in ("invalid-utf-8", "utf-16-bom", "nul-bytes", "ten-mb-cell", "unbalanced-quote",
+                 "deep-json", "huge-json-number", "surrogate-json")
+]  # fmt: skip
+
+
+@pytest.mark.parametrize(("kind", "preset"), AWKWARD)
 def test_awkward_files_are_refused_or_read(db, world, runner, tmp_path, kind, preset):
     path = tmp_path / f"{kind}.txt"
     path.write_bytes(BIG_FILES[kind](preset))
