@@ -1606,6 +1606,10 @@ class _CsvRows(Iterator[tuple[int, dict[str, str]]]):
         self._start = 1
         first = self._record()
         header = [cell.strip() for cell in first[1]] if first else []
+        if any("\x00" in name for name in header):
+            raise CsvBroken(
+                1, "its header holds NUL characters: is it UTF-16? Export it again as CSV UTF-8"
+            )
         exact = {name: i for i, name in reversed(list(enumerate(header)))}
         folded = {name.casefold(): i for i, name in reversed(list(enumerate(header)))}
         names = list(header)

@@ -532,3 +532,14 @@ def agent_linked_to_zendesk(db) -> int:
     db.session.add(AgentIdentity(source="zendesk", external_id="Ana Silva", user_id=user.id))
     db.session.commit()
     return user.id
+
+
+def test_a_utf16_export_without_a_byte_order_mark_gets_a_clear_message(db, tmp_path, agent):
+    path = tmp_path / "utf16.csv"
+    path.write_bytes((HEADER + qa_rows(date(2026, 3, 2), 2)).encode("utf-16-le"))
+    with pytest.raises(ImportRefused) as exc:
+        import_file(path, load_mapping(path=str(QA_MAPPING)))
+    assert [str(p) for p in exc.value.report.problems] == [
+        "line 1: the file is not valid CSV: its header holds NUL characters: is it UTF-16? "
+        "Export it again as CSV UTF-8"
+    ]
