@@ -1707,6 +1707,18 @@ def _key_columns(mapping: MappingSpec) -> list[str]:
     return out + [c for c in (mapping.latest_per, mapping.order_by) if c]
 
 
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # \ud800 to \udfff: half a character
+
+
+def _encodable(obj: object) -> bool:
+    """Whether a JSON value's texts are all whole characters (no lone surrogate)."""
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
 class _JsonRows(Iterator[tuple[int, dict[str, str]]]):
     """JSON lines as (line number, key -> value as text); a bad line raises RowErrors."""
 
@@ -1738,6 +1750,9 @@ class _JsonRows(Iterator[tuple[int, dict[str, str]]]):
                     return RowErrors(
                         line, [RowError(None, "each line must be a JSON object {...}")]
                     )
+                if _SURROGATE_ESCAPE.search(text) and not _encodable(obj):
+                    message = "not usable JSON: a \\u escape of half a character (a lone surrogate)"
+                    return RowErrors(line, [RowError(None, message)])
                 return line, _flatten(obj)
             except json.JSONDecodeError as exc:
                 message = f"not valid JSON: {exc.msg} (column {exc.colno})"

@@ -543,3 +543,30 @@ def test_a_utf16_export_without_a_byte_order_mark_gets_a_clear_message(db, tmp_p
         "line 1: the file is not valid CSV: its header holds NUL characters: is it UTF-16? "
         "Export it again as CSV UTF-8"
     ]
+
+
+def test_json_lines_with_half_characters_are_refused_line_by_line(db, tmp_path, make_user):
+    from ramp.metrics.models import AgentIdentity
+
+    user = make_user("agent", email="ana.silva@example.com")
+    db.session.add(AgentIdentity(source="playvox", external_id="Ana Silva", user_id=user.id))
+    db.session.commit()
+    good = (
+        '{"_id": "e%d", "agent_id": "Ana Silva", "created_at": "2026-03-01T10:00:00Z", "score": 90}'
+    )
+    lines = [
+        good % 1,
+        good.replace("Ana Silva", "Ana\\udc00") % 2,
+        good.replace('"e%d"', '"e%d\\ud800"') % 3,
+        good.replace('"score"', '"sc\\ud83d\\ude00ore"').replace(', "sc', ', "note": "\\ud83d\\ude00", "sc') % 4,
+    ]  # fmt: skip
+    path = write(tmp_path, "\n".join(lines) + "\n", "reviews.jsonl")
+    report = import_file(
+        path, load_mapping(preset="playvox"), accept_good=True, rejects_path=tmp_path / "r.csv"
+    )
+    db.session.commit()
+    assert [(p.line, p.message) for p in report.problems] == [
+        (2, "not usable JSON: a \\u escape of half a character (a lone surrogate)"),
+        (3, "not usable JSON: a \\u escape of half a character (a lone surrogate)"),
+    ]
+    assert sorted(db.session.execute(select(QAEvaluation.external_id)).scalars()) == ["e1", "e4"]

@@ -1287,14 +1287,18 @@ def test_constants_must_fit_their_column_too():
     [
         ('{"a":' * 5000 + "1" + "}" * 5000, "not usable JSON: objects or lists nested too deeply"),
         ('{"Ticket ID": ' + "9" * 5000 + "}", "not usable JSON: Exceeds the limit (4300 digits)"),
+        ('{"Ticket ID": "T\\ud800"}', "not usable JSON: a \\u escape of half a character"),
+        ('{"Assignee email\\udc00": "a"}', "not usable JSON: a \\u escape of half a character"),
     ],
 )
 def test_json_lines_python_cannot_read_are_errors_of_their_line(line, message):
     spec = mapping(format="jsonl")
     good = json.dumps({**GOOD_ROW})
-    rows = read_rows(io.StringIO(good + "\n" + line + "\n" + good + "\n"), spec)
+    pair = json.dumps({**GOOD_ROW, "Ticket ID": "T-\U0001f600"})  # a surrogate pair is whole
+    rows = read_rows(io.StringIO(good + "\n" + line + "\n" + pair + "\n"), spec)
     assert next(rows)[0] == 1
     with pytest.raises(RowErrors) as exc:
         next(rows)
     assert exc.value.line == 2 and exc.value.errors[0].message.startswith(message)
-    assert next(rows)[0] == 3
+    line, raw = next(rows)
+    assert (line, raw["Ticket ID"]) == (3, "T-\U0001f600")
