@@ -526,12 +526,7 @@ def import_records_command(path, preset, mapping_path, dry_run, accept_good, rej
             click.echo(f"{path}: {problem}", err=True)
         if report.problem_count > len(report.problems):
             click.echo(f"... and {report.problem_count - len(report.problems)} more", err=True)
-        if report.unknown_agents:
-            click.echo(
-                "unknown agents (add them to ramp, or link their ids with `ramp users link`): "
-                + ", ".join(sorted(report.unknown_agents)),
-                err=True,
-            )
+        _echo_unknown_agents(report)
         _fail(
             report.summary()
             + (" Use --accept-good to write the good rows." if report.rows_valid else "")
@@ -547,6 +542,7 @@ def import_records_command(path, preset, mapping_path, dry_run, accept_good, rej
         )
         if report.rejects_path:
             click.echo(f"bad rows saved to {report.rejects_path}")
+        _echo_unknown_agents(report)
     else:
         click.echo(report.summary())
 
@@ -601,6 +597,16 @@ def undo_run_command(run_id, by_email, reason, yes):
         f"undid run {run_id}: removed {result.removed}, restored {result.restored}; "
         f"{result.milestones_changed} milestone(s) changed"
     )
+
+
+def _echo_unknown_agents(report) -> None:
+    """The agents the file names that ramp does not know, and what to do about them."""
+    if report.unknown_agents:
+        click.echo(
+            "unknown agents (add them to ramp, or link their ids with `ramp users link`): "
+            + ", ".join(f"{name} ({rows})" for name, rows in report.unknown_agents),
+            err=True,
+        )
 
 
 @users.command("link")

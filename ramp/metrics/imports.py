@@ -37,7 +37,7 @@ from ramp.metrics.models import (
     replaced_contacts,
     replaced_qa_evaluations,
 )
-from ramp.metrics.rows import ReadFailed, Reading, Row, open_chunks, open_text
+from ramp.metrics.rows import ReadFailed, Reading, Row, agent_label, open_chunks, open_text
 
 # SQLite page cache of the connection while an import runs: the table's two indexes take a
 # new entry at scattered places for every row, and a cache that holds most of their pages
@@ -58,14 +58,17 @@ class ImportReport:
     mapping: str
     kind: str
     rows_read: int = 0
-    rows_skipped: int = 0
+    rows_skipped: int = 0  # left out by the mapping: the two below together
+    rows_skipped_by_rule: int = 0  # matched a skip rule
+    rows_superseded: int = 0  # older events of a latest_per key, left out for a later one
     rows_valid: int = 0
     rows_rejected: int = 0
     created: int = 0
     updated: int = 0
     problems: list[Problem] = field(default_factory=list)
     problem_count: int = 0
-    unknown_agents: dict[str, list[int]] = field(default_factory=dict)
+    # (agent e-mail or id, rows naming it): most rows first, then by name
+    unknown_agents: list[tuple[str, int]] = field(default_factory=list)
     dry_run: bool = False
     written: bool = False
     import_run_id: int | None = None
@@ -84,14 +87,29 @@ class ImportReport:
     def summary(self) -> str:
         """One sentence a person can act on."""
         what = "evaluations" if self.kind == "qa" else "contacts"
-        head = f"{self.rows_read} rows read, {self.rows_valid} valid, {self.rows_skipped} skipped by the mapping"
+        head = (
+            f"{self.rows_read} rows read, {self.rows_valid} valid, "
+            f"{self.rows_skipped_by_rule} skipped by a skip rule"
+        )
+        if self.rows_superseded:
+            head += f", {self.rows_superseded} superseded by a later row of the same record"
         if self.problem_count:
             head += f", {self.rows_rejected} with problems ({self.problem_count} problems)"
+        if self.unknown_agents:
+            rows = sum(n for _, n in self.unknown_agents)
+            head += (
+                f", {_count(len(self.unknown_agents), 'unknown agent')} on {_count(rows, 'row')}"
+            )
         if self.written:
             return f"{head}; wrote {self.created + self.updated} {what} ({self.created} new, {self.updated} updated)."
         if self.dry_run:
             return f"{head}; dry run: nothing written."
         return f"{head}; nothing written."
+
+
+def _count(n: int, word: str) -> str:
+    """'1 row', '2 rows'."""
+    return f"{n} {word}{'' if n == 1 else 's'}"
 
 
 class ImportRefused(Exception):
@@ -152,7 +170,7 @@ def import_file(
         threshold = current_app.config["IMPORT_READER_PROCESS_BYTES"]
         reader_process = 0 < threshold <= total
     mapped = set(mapping.fields) | ({"categories"} if mapping.categories else set())
-    id_column = mapping.fields["external_id"].column
+    id_column = mapping.fields["external_id"].label()
     savepoint = db.session.begin_nested()
     run = ImportRun(
         kind=mapping.kind, source=mapping.source, mapping=mapping.name, filename=filename[:300],
@@ -171,11 +189,14 @@ def import_file(
     )  # fmt: skip
     batch: list[Row] = []
 
-    def reject(line: int, raw: dict | None, problems: list[Problem]) -> None:
+    unknown: dict[tuple[str, str], list[int]] = {}  # agent_key -> [rows, first line]
+
+    def reject(line: int, raw: dict | None, problems: list[Problem], reported=True) -> None:
         nonlocal rejects_writer
         report.rows_rejected += 1
-        for problem in problems:
-            report.add(problem)
+        if reported:
+            for problem in problems:
+                report.add(problem)
         if rejects is not None and raw is not None:
             if rejects_writer is None:
                 rejects_writer = csv.DictWriter(
@@ -216,11 +237,13 @@ def import_file(
         with open_chunks(reading, reader_process) as chunks:
             for chunk in chunks:
                 report.rows_read += chunk.read
-                report.rows_skipped += chunk.skipped
-                for label, line in chunk.unknown:
-                    lines = report.unknown_agents.setdefault(label, [])
-                    if len(lines) < 20:
-                        lines.append(line)
+                report.rows_skipped_by_rule += chunk.skipped
+                report.rows_superseded += chunk.superseded
+                for key, line, raw in chunk.unknown:
+                    seen = unknown.setdefault(key, [0, line])
+                    seen[0] += 1
+                    message = f"unknown agent {agent_label(key, mapping.source)}: {NOT_AN_AGENT}"
+                    reject(line, raw, [Problem(line, None, message)], reported=False)
                 for line, raw, problems in chunk.rejects:
                     reject(line, raw, problems)
                 batch.extend(chunk.rows)
@@ -232,6 +255,7 @@ def import_file(
                     progress("reading", chunk.position, total)
         if batch:
             flush(batch)
+        _report_unknown(report, unknown, mapping.source)
     except ReadFailed as exc:
         savepoint.rollback()
         report.add(exc.problem)
@@ -245,6 +269,7 @@ def import_file(
         if rejects is not None:
             rejects.close()
     report.rows_valid = report.created + report.updated
+    report.rows_skipped = report.rows_skipped_by_rule + report.rows_superseded
     if report.rows_read == 0:
         savepoint.rollback()
         report.add(Problem(1, None, "the file has no rows (only a header, or nothing at all)"))
@@ -268,6 +293,19 @@ def import_file(
     run.report = _report_document(report)
     db.session.flush()
     return report
+
+
+NOT_AN_AGENT = "not a ramp user, and not linked to one"
+
+
+def _report_unknown(
+    report: ImportReport, unknown: dict[tuple[str, str], list[int]], source: str
+) -> None:
+    """Each unknown agent once, with the rows naming it (most first): one problem per agent."""
+    ordered = sorted(unknown.items(), key=lambda item: (-item[1][0], item[0][1], item[0][0]))
+    report.unknown_agents = [(key[1], rows) for key, (rows, _) in ordered]
+    for key, (rows, first) in ordered:
+        report.add(Problem(first, None, f"unknown agent {agent_label(key, source)}: {_count(rows, 'row')}"))  # fmt: skip
 
 
 @lru_cache(maxsize=32)
@@ -519,7 +557,9 @@ def _report_document(report: ImportReport) -> dict:
     return {
         "summary": report.summary(),
         "problems": [str(p) for p in report.problems[:200]],
-        "unknown_agents": {k: v[:20] for k, v in list(report.unknown_agents.items())[:100]},
+        "rows_skipped_by_rule": report.rows_skipped_by_rule,
+        "rows_superseded": report.rows_superseded,
+        "unknown_agents": [list(pair) for pair in report.unknown_agents[:100]],
     }
 
 

@@ -92,6 +92,7 @@ TRUE_VALUES = ("yes", "y", "true", "t", "1")
 FALSE_VALUES = ("no", "n", "false", "f", "0")
 
 SAMPLE_SIZE = 64 * 1024  # characters of a CSV file read to detect its delimiter
+SNIFF_SIZE = 4 * 1024  # of which csv.Sniffer reads this many (it is slow on long quoted text)
 JSON_SAMPLE_ROWS = 1000  # JSON objects read ahead to check that the key columns exist
 CSV_FIELD_LIMIT = 16 * 1024 * 1024  # one cell may hold a long ticket thread
 EXTRA_CELLS = "(extra cells)"  # row key holding cells beyond the header, joined
@@ -101,7 +102,7 @@ MappingFileError = SpecFileError
 
 _EXAMPLE = datetime(2026, 1, 31, 14, 5)
 _NUMBER = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?")
-_HMS = re.compile(r"(-)?(\d+)(?::(\d{1,2}))?:(\d{1,2}(?:\.\d+)?)")
+_HMS = re.compile(r"(-)?(\d{1,12})(?::(\d{1,2}))?:(\d{1,2}(?:\.\d+)?)")
 _DATE = re.compile(
     r"(\d{1,2})([/.-])(\d{1,2})\2(\d{4}|\d{2})"
     r"(?:(?:\s+|T|,\s*)(\d{1,2}):(\d{2})(?::(\d{2})(?:\.(\d{1,6}))?)?(?:\s*([AaPp])\.?[Mm]\.?)?)?"
@@ -153,11 +154,54 @@ def _texts(value: object) -> object:
 # The document ------------------------------------------------------------------------
 
 
+def template_parts(template: str) -> list[tuple[str, bool]]:
+    """A template's pieces in order: (text, False) for literal text, (column, True) for a
+    `{column}`; `{{` and `}}` are literal braces. Raises ValueError saying what is wrong."""
+    parts: list[tuple[str, bool]] = []
+    literal: list[str] = []
+    i = 0
+    while i < len(template):
+        char = template[i]
+        if template.startswith(("{{", "}}"), i):
+            literal.append(char)
+            i += 2
+            continue
+        if char == "}":
+            raise ValueError(f"a '}}' at character {i + 1} closes nothing (write }}}} for a brace)")
+        if char != "{":
+            literal.append(char)
+            i += 1
+            continue
+        end = template.find("}", i + 1)
+        opened = template.find("{", i + 1)
+        if end < 0 or 0 <= opened < end:
+            raise ValueError(
+                f"the '{{' at character {i + 1} is never closed (write {{{{ for a brace)"
+            )
+        name = template[i + 1 : end].strip()
+        if not name:
+            raise ValueError(f"the '{{}}' at character {i + 1} names no column")
+        if literal:
+            parts.append(("".join(literal), False))
+            literal = []
+        parts.append((name, True))
+        i = end + 1
+    if literal:
+        parts.append(("".join(literal), False))
+    if not any(is_column for _, is_column in parts):
+        raise ValueError("a template names at least one {column} (a fixed text is a value)")
+    return parts
+
+
 class FieldSpec(Strict):
-    """Where one field comes from (a column, or a constant value) and how to read it."""
+    """Where one field comes from (a column, a constant value, a template of several
+    columns, or a date and a time column) and how to read it."""
 
     column: Text | None = None
     value: str | float | bool | None = None
+    template: Text | None = None
+    date: Text | None = None
+    time: Text | None = None
     type: str | None = None
     format: str | None = None
     map: dict[str, str | float | bool] | None = None
@@ -174,6 +218,30 @@ class FieldSpec(Strict):
     @cached_property
     def _lookup(self) -> dict[str, str | float | bool]:
         return {k.strip().casefold(): v for k, v in (self.map or {}).items()}
+
+    def composite(self) -> bool:
+        """Whether the value is built from several columns (a template, or a date and a time)."""
+        return self.template is not None or self.date is not None or self.time is not None
+
+    def source_columns(self) -> tuple[str, ...]:
+        """The columns the field reads, in order (none for a constant)."""
+        if self.template is not None:
+            try:
+                parts = template_parts(self.template)
+            except ValueError:
+                return ()
+            return tuple(dict.fromkeys(name for name, is_column in parts if is_column))
+        if self.date is not None or self.time is not None:
+            return tuple(c for c in (self.date, self.time) if c is not None)
+        return (self.column,) if self.column is not None else ()
+
+    def label(self) -> str | None:
+        """How problems name where the value comes from: its column, template, or date + time."""
+        if self.template is not None:
+            return self.template
+        if self.date is not None or self.time is not None:
+            return " + ".join(self.source_columns())
+        return self.column
 
 
 class CategorySpec(Strict):
@@ -195,15 +263,34 @@ class SkipRule(Strict):
 
     column: Text
     equals: str | None = None
+    not_equals: str | None = None
     in_: tuple[str, ...] | None = Field(None, alias="in")
+    not_in: tuple[str, ...] | None = None
     empty: StrictBool | None = None
     matches: str | None = None
 
-    _as_text = field_validator("equals", "in_", mode="before")(_texts)
+    _as_text = field_validator("equals", "not_equals", "in_", "not_in", mode="before")(_texts)
+
+    def has_test(self) -> bool:
+        """Whether the rule tests the cell at all."""
+        tests = (self.equals, self.not_equals, self.in_, self.not_in, self.empty, self.matches)
+        return any(t is not None for t in tests)
 
     @cached_property
     def _in(self) -> frozenset[str]:
         return frozenset(v.strip().casefold() for v in self.in_ or ())
+
+    @cached_property
+    def _not_in(self) -> frozenset[str]:
+        return frozenset(v.strip().casefold() for v in self.not_in or ())
+
+    @cached_property
+    def _equals(self) -> str | None:
+        return None if self.equals is None else self.equals.strip().casefold()
+
+    @cached_property
+    def _not_equals(self) -> str | None:
+        return None if self.not_equals is None else self.not_equals.strip().casefold()
 
     @cached_property
     def _regex(self) -> re.Pattern[str] | None:
@@ -224,9 +311,11 @@ class _FieldPlan:
     field: str
     field_type: str
     read_as: str
-    spec: FieldSpec  # with the rating scale filled in
+    spec: FieldSpec  # with the rating scale filled in; column: its label when composite
     required: bool
     constant: object = None
+    # A field built from several columns: the function joining their cells into one text.
+    build: Callable[[Mapping[str, str]], str | None] | None = None
 
 
 class MappingSpec(Strict):
@@ -281,7 +370,7 @@ class MappingSpec(Strict):
 
     def column_list(self) -> list[str]:
         """Every column the mapping reads, once each, in the order the document names them."""
-        out = [f.column for f in self.fields.values() if f.column]
+        out = [c for f in self.fields.values() for c in f.source_columns()]
         for cat in self.categories:
             out += [cat.score, *([cat.max_column] if cat.max_column else [])]
         out += [rule.column for rule in self.skip]
@@ -328,7 +417,10 @@ class MappingSpec(Strict):
             plan = _FieldPlan(
                 name, field_type, spec.type or field_type, spec, spec.required or name in required
             )
-            if spec.column is None:
+            if spec.composite():
+                labelled = spec.model_copy(update={"column": spec.label()})
+                plan = replace(plan, spec=labelled, build=_builder(spec, self))
+            elif spec.column is None:
                 constant = _convert(
                     plan, _coerce(spec.value, plan.read_as, spec, self), _num_text(spec.value)
                 )
@@ -392,6 +484,45 @@ def _format_problem(read_as: str, fmt: str) -> str | None:
     return f"format only applies to datetime and duration values, not {read_as}"
 
 
+SOURCES = ("column", "value", "template", "date")  # where a field's value can come from
+
+
+def _source_problems(name: str, fs: FieldSpec, read_as: str, loc: tuple) -> list[Problem]:
+    """One source per field: a column, a value, a template, or a date with a time."""
+    given = [key for key in SOURCES if getattr(fs, key) is not None]
+    if not given and fs.time is None:
+        return [
+            (loc, f"{name} needs a column (or a constant value, a template, or a date and a time)")
+        ]
+    if len(given) > 1:
+        if given[:2] == ["column", "value"]:
+            return [(loc, f"{name} has both a column and a value: use one")]
+        return [(loc, f"{name} has both a {given[0]} and a {given[1]}: use one")]
+    out: list[Problem] = []
+    if fs.template is not None:
+        try:
+            template_parts(fs.template)
+        except ValueError as exc:
+            out.append(((*loc, "template"), f"not a usable template: {exc}"))
+    if fs.date is not None or fs.time is not None:
+        if read_as != "datetime":
+            key = "date" if fs.date is not None else "time"
+            out.append(((*loc, key), f"date and time only build datetime fields, not {read_as}"))
+        elif fs.date is None:
+            out.append(((*loc, "time"), "time goes with date: the column holding the day"))
+        elif fs.time is None:
+            out.append(
+                ((*loc, "date"), "date goes with time (a date and time in one column: use column)")
+            )
+        elif fs.format == "epoch":
+            out.append(
+                ((*loc, "format"), "epoch reads one number: it cannot join a date and a time")
+            )
+        if fs.map is not None:
+            out.append(((*loc, "map"), "map translates one column's values: not a date and a time"))
+    return out
+
+
 def _field_problems(spec: MappingSpec, values_ok: bool) -> list[Problem]:
     """Field names, sources, types, formats, scales, maps and constants."""
     known = FIELDS[spec.kind]
@@ -402,11 +533,8 @@ def _field_problems(spec: MappingSpec, values_ok: bool) -> list[Problem]:
             out.append((loc, f"unknown field '{name}' for {spec.kind} (known: {', '.join(known)})"))
             continue
         field_type = known[name]
-        if fs.column is None and fs.value is None:
-            out.append((loc, f"{name} needs a column (or a constant value)"))
-        elif fs.column is not None and fs.value is not None:
-            out.append((loc, f"{name} has both a column and a value: use one"))
         read_as = fs.type or field_type
+        out += _source_problems(name, fs, read_as, loc)
         if fs.type is not None and fs.type not in READ_AS[field_type]:
             if fs.type not in TYPES:
                 message = f"unknown type '{fs.type}' ({_or(TYPES)})"
@@ -428,7 +556,7 @@ def _field_problems(spec: MappingSpec, values_ok: bool) -> list[Problem]:
                 out.append(((*loc, "scale"), "the low end of the scale must be below the high end"))
                 ok = False
         if fs.map is not None:
-            if fs.column is None:
+            if fs.value is not None and fs.column is None:
                 out.append(((*loc, "map"), "map translates column values: a constant needs none"))
             seen: dict[str, str] = {}
             for key in fs.map:
@@ -504,8 +632,8 @@ def _skip_problems(spec: MappingSpec) -> list[Problem]:
     out: list[Problem] = []
     for i, rule in enumerate(spec.skip):
         loc = ("skip", i)
-        if rule.equals is None and rule.in_ is None and rule.empty is None and rule.matches is None:
-            out.append((loc, "a skip rule needs equals, in, empty or matches"))
+        if not rule.has_test():
+            out.append((loc, "a skip rule needs equals, not_equals, in, not_in, empty or matches"))
         if rule.matches is not None:
             try:
                 re.compile(rule.matches)
@@ -621,18 +749,54 @@ class CsvBroken(csv.Error):
         super().__init__(message)
 
 
+FOUND_SHOWN = 50  # columns found that a missing-column message lists
+
+
+SUGGEST_FROM = 5000  # columns of a very wide header compared with a missing one, at most
+
+
+def suggest_column(name: str, found: Iterable[str]) -> str | None:
+    """The column of `found` that `name` most likely meant (case ignored), or None."""
+    # A match needs a similarity of 0.6: 2 * common / (both lengths), so lengths in reach.
+    low, high = len(name) * 3 / 7, len(name) * 7 / 3
+    by_fold: dict[str, str] = {}
+    for column in found:
+        if low <= len(column) <= high:
+            by_fold.setdefault(column.casefold(), column)
+            if len(by_fold) >= SUGGEST_FROM:
+                break
+    close = get_close_matches(name.casefold(), list(by_fold), n=1)
+    return by_fold[close[0]] if close else None
+
+
+def _clip(text: str, limit: int = 60) -> str:
+    """A text shown in a message: at most `limit` characters, cut with an ellipsis."""
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 class MappingColumnsError(Exception):
     """The export lacks columns the mapping reads; raised before any row is read."""
 
     def __init__(self, missing: list[str], found: list[str]):
         self.missing = missing
         self.found = found
-        names = []
-        for col in missing:
-            close = get_close_matches(col, found, n=1)
-            names.append(f"'{col}'" + (f" (did you mean '{close[0]}'?)" if close else ""))
-        shown = ", ".join(found) if found else "none"
-        super().__init__(f"the file has no column {', '.join(names)} (columns found: {shown})")
+        super().__init__(f"the file has no column {self.names()} (columns found: {self.shown()})")
+
+    def names(self) -> str:
+        """The missing columns, each with a "did you mean" for a near miss among those found."""
+        out = []
+        for col in self.missing:
+            close = suggest_column(col, self.found)
+            out.append(f"'{col}'" + (f" (did you mean '{_clip(close)}'?)" if close else ""))
+        return ", ".join(out)
+
+    def shown(self) -> str:
+        """The columns found, the first FOUND_SHOWN of a very wide header."""
+        if not self.found:
+            return "none"
+        more = len(self.found) - FOUND_SHOWN
+        shown = ", ".join(_clip(name) for name in self.found[:FOUND_SHOWN])
+        return shown + (f", ... and {more} more" if more > 0 else "")
 
 
 @dataclass(frozen=True)
@@ -655,10 +819,10 @@ class _Bad(ValueError):
 def _number(text: str) -> float:
     body = text[:-1].rstrip() if text.endswith("%") else text
     if not _NUMBER.fullmatch(body):
-        raise _Bad(f"'{text}' is not a number")
+        raise _Bad(f"'{_clip(text)}' is not a number")
     value = float(body)
     if not math.isfinite(value):
-        raise _Bad(f"'{text}' is not a number")
+        raise _Bad(f"'{_clip(text)}' is not a number")
     return value
 
 
@@ -666,14 +830,14 @@ def _integer(text: str) -> int:
     try:
         value = _number(text)
     except _Bad:
-        raise _Bad(f"'{text}' is not a whole number") from None
+        raise _Bad(f"'{_clip(text)}' is not a whole number") from None
     if not value.is_integer():
-        raise _Bad(f"'{text}' is not a whole number")
+        raise _Bad(f"'{_clip(text)}' is not a whole number")
     return int(value)
 
 
 def _duration(text: str, fmt: str | None) -> float:
-    expected = f"'{text}' is not a duration (expected {_DURATION_EXPECTED[fmt]})"
+    expected = f"'{_clip(text)}' is not a duration (expected {_DURATION_EXPECTED[fmt]})"
     if fmt in ("seconds", "minutes") or (fmt is None and _NUMBER.fullmatch(text)):
         if not _NUMBER.fullmatch(text):
             raise _Bad(expected)
@@ -694,7 +858,7 @@ def _duration(text: str, fmt: str | None) -> float:
             value = int(first) * 3600 + int(middle) * 60 + seconds
         value = -value if sign and value else value
     if value < 0:
-        raise _Bad(f"'{text}' is a negative duration")
+        raise _Bad(f"'{_clip(text)}' is a negative duration")
     return value
 
 
@@ -736,12 +900,16 @@ def _datetime(text: str, fmt: str | None, zone: ZoneInfo) -> datetime:
         else:
             value = datetime.strptime(text, fmt)
     except (ValueError, OverflowError, OSError):
-        raise _Bad(f"'{text}' is not a date (expected {expected})") from None
+        raise _Bad(f"'{_clip(text)}' is not a date (expected {expected})") from None
+    if not 1 < value.year < 9999:  # at the ends of the calendar, no time zone can apply
+        raise _Bad(f"'{_clip(text)}' is too far in the past or the future to be a date here")
     if value.tzinfo is not None:
         return value
     aware = value.replace(tzinfo=zone)
     if aware.astimezone(UTC).astimezone(zone).replace(tzinfo=None) != value:
-        raise _Bad(f"'{text}' does not exist in {zone.key}: the clocks skip it (summer time)")
+        raise _Bad(
+            f"'{_clip(text)}' does not exist in {zone.key}: the clocks skip it (summer time)"
+        )
     return aware
 
 
@@ -757,12 +925,12 @@ def _parse_text(text: str, ftype: str, spec: FieldSpec, mapping: MappingSpec) ->
             return True
         if folded in mapping._falses:
             return False
-        raise _Bad(f"'{text}' is not yes or no")
+        raise _Bad(f"'{_clip(text)}' is not yes or no")
     if ftype in ("number", "integer"):
         value: float = _number(text) if ftype == "number" else _integer(text)
         if spec.scale is not None and not spec.scale[0] <= value <= spec.scale[1]:
             low, high = (_num_text(float(v)) for v in spec.scale)
-            raise _Bad(f"'{text}' is outside the rating scale {low}–{high}")
+            raise _Bad(f"'{_clip(text)}' is outside the rating scale {low}–{high}")
         return value
     if ftype == "duration":
         return _duration(text, spec.format)
@@ -799,19 +967,82 @@ def parse_value(raw: str | None, ftype: str, spec: FieldSpec, mapping: MappingSp
         raise RowError(spec.column, str(exc)) from None
 
 
+# What the database can hold: the longest text of each stored text field, the largest integer.
+TEXT_LIMITS = {"external_id": 200, "interaction_id": 200, "scorecard": 200, "channel": 32, "queue": 120}  # fmt: skip
+INTEGER_MAX = 2**31 - 1
+
+
+def _fit(plan: _FieldPlan, value: object) -> object:
+    """The value, when the field's column can store it; else a RowError saying why not."""
+    if isinstance(value, str):
+        if "\x00" in value:
+            raise RowError(plan.spec.column, "the text holds a NUL character (is the file UTF-16?)")
+        limit = TEXT_LIMITS.get(plan.field)
+        if limit is not None and len(value) > limit:
+            raise RowError(
+                plan.spec.column,
+                f"'{_clip(value)}' is longer than {limit} characters ({plan.field})",
+            )
+    elif plan.field_type == "integer" and isinstance(value, int) and abs(value) > INTEGER_MAX:
+        raise RowError(plan.spec.column, f"{value} is too large a number ({plan.field})")
+    return value
+
+
 def _convert(plan: _FieldPlan, value: object, raw: str | None) -> object:
-    """A value read as plan.read_as, as the field's own type."""
-    if value is None or plan.read_as == plan.field_type:
+    """A value read as plan.read_as, as the field's own type, checked to fit its column."""
+    if value is None:
         return value
+    if plan.read_as != plan.field_type:
+        value = _converted(plan, value, raw)
+    if plan.field_type in ("text", "integer"):
+        return _fit(plan, value)
+    return value
+
+
+def _converted(plan: _FieldPlan, value: object, raw: str | None) -> object:
+    """A value read as plan.read_as, as the field's own type."""
     if plan.field_type == "text":
         return _num_text(value) if isinstance(value, float) else str(value)
     if plan.field_type == "integer":
         if isinstance(value, float) and not value.is_integer():
-            raise RowError(plan.spec.column, f"'{(raw or '').strip()}' is not a whole number")
+            raise RowError(
+                plan.spec.column, f"'{_clip((raw or '').strip())}' is not a whole number"
+            )
         return int(value)
     if plan.field_type == "duration" and value < 0:
-        raise RowError(plan.spec.column, f"'{(raw or '').strip()}' is a negative duration")
+        raise RowError(plan.spec.column, f"'{_clip((raw or '').strip())}' is a negative duration")
     return float(value)
+
+
+def _builder(spec: FieldSpec, mapping: MappingSpec) -> Callable[[Mapping[str, str]], str | None]:
+    """The function joining the cells of a composite field into the text to read (once per
+    mapping): None when all its cells are empty, an error when only some are."""
+    if spec.template is not None:
+        parts = template_parts(spec.template)
+    else:
+        parts = [(spec.date or "", True), (" ", False), (spec.time or "", True)]
+    columns = frozenset(name for name, is_column in parts if is_column)
+    label = spec.label()
+    nulls = mapping._nulls
+
+    def build(row: Mapping[str, str]) -> str | None:
+        pieces = []
+        empty = []
+        for text, is_column in parts:
+            if is_column:
+                name, text = text, (row.get(text) or "").strip()
+                if text.casefold() in nulls:
+                    empty.append(name)
+            pieces.append(text)
+        if not empty:
+            return "".join(pieces)
+        if columns <= set(empty):
+            return None
+        names = _or([f"'{name}'" for name in dict.fromkeys(empty)])
+        verb = "is" if len(set(empty)) == 1 else "are"
+        raise RowError(label, f"{names} {verb} empty but not the rest: {label} needs them all")
+
+    return build
 
 
 # Rows --------------------------------------------------------------------------------
@@ -826,11 +1057,16 @@ def _skipped(row: Mapping[str, str], mapping: MappingSpec) -> bool:
     for rule in mapping.skip:
         raw = row.get(rule.column)
         text = (raw or "").strip()
+        folded = text.casefold()
         if rule.empty is not None and _is_empty(raw, mapping) != rule.empty:
             continue
-        if rule.equals is not None and text.casefold() != rule.equals.strip().casefold():
+        if rule._equals is not None and folded != rule._equals:
             continue
-        if rule.in_ is not None and text.casefold() not in rule._in:
+        if rule._not_equals is not None and folded == rule._not_equals:
+            continue
+        if rule.in_ is not None and folded not in rule._in:
+            continue
+        if rule.not_in is not None and folded in rule._not_in:
             continue
         if rule._regex is not None and not rule._regex.search(text):
             continue
@@ -865,7 +1101,7 @@ def _order_value(row: Mapping[str, str], mapping: MappingSpec) -> float:
         value = float(text)
     else:
         main = mapping.fields.get(REQUIRED[mapping.kind][1])
-        fmt = main.format if main is not None and main.column else None
+        fmt = main.format if main is not None and (main.column or main.composite()) else None
         formats = list(dict.fromkeys((fmt or "iso", "iso")))
         value = None
         for attempt in formats:
@@ -877,7 +1113,8 @@ def _order_value(row: Mapping[str, str], mapping: MappingSpec) -> float:
         else:
             expected = " or ".join(_DATE_EXPECTED.get(f, f) for f in formats)
             raise RowError(
-                column, f"'{text}' cannot order rows (expected a number or a date: {expected})"
+                column,
+                f"'{_clip(text)}' cannot order rows (expected a number or a date: {expected})",
             )
     if value is None:
         raise empty
@@ -978,6 +1215,7 @@ def _cell_reader(plan: _FieldPlan, mapping: MappingSpec) -> Callable[[str | None
     kind = plan.read_as
 
     if kind == "text":
+        limit = TEXT_LIMITS.get(plan.field, CSV_FIELD_LIMIT)
 
         def text_cell(raw: str | None) -> object:
             if raw is None:
@@ -985,6 +1223,8 @@ def _cell_reader(plan: _FieldPlan, mapping: MappingSpec) -> Callable[[str | None
             text = raw.strip()
             if len(text) <= longest and text.casefold() in nulls:
                 return None
+            if len(text) > limit or "\x00" in text:
+                return general(raw)
             return text
 
         return text_cell
@@ -1023,6 +1263,8 @@ def _cell_reader(plan: _FieldPlan, mapping: MappingSpec) -> Callable[[str | None
                 return general(raw)
             if kind == "integer":
                 value: float = int(text)
+                if value > INTEGER_MAX:
+                    return general(raw)
             elif kind == "number":
                 value = float(text)
             else:
@@ -1048,6 +1290,8 @@ def _cell_reader(plan: _FieldPlan, mapping: MappingSpec) -> Callable[[str | None
                 value = parse(text[:-1] + "+00:00" if text.endswith(("Z", "z")) else text)
             except (ValueError, OverflowError, OSError):
                 return general(raw)
+            if not 1 < value.year < 9999:
+                return general(raw)
             if value.tzinfo is not None:
                 return value
             if not fixed:
@@ -1057,6 +1301,19 @@ def _cell_reader(plan: _FieldPlan, mapping: MappingSpec) -> Callable[[str | None
         return moment_cell
 
     return general
+
+
+def _composite_reader(
+    plan: _FieldPlan, mapping: MappingSpec
+) -> Callable[[Mapping[str, str]], object]:
+    """A function reading a composite field from a row: its cells joined, then read as a cell."""
+    build, cell = plan.build, _cell_reader(plan, mapping)
+    assert build is not None
+
+    def composite_cell(row: Mapping[str, str]) -> object:
+        return cell(build(row))
+
+    return composite_cell
 
 
 # Contact fields that are never negative (check_record says so in words).
@@ -1118,7 +1375,9 @@ def _quick_reader(
             items.append(f"f{i}: k{i}")
             continue
         names[f"c{i}"], names[f"k{i}"] = cell, column
-        reads.append(f"        v{i} = c{i}(get(k{i}))")
+        reads.append(
+            f"        v{i} = c{i}(row)" if column is None else f"        v{i} = c{i}(get(k{i}))"
+        )
         items.append(f"f{i}: v{i}")
         if required:
             checks.append(f"v{i} is None")
@@ -1147,9 +1406,11 @@ def _quick_reader(
 
 def _compile_reader(mapping: MappingSpec) -> Callable[[int, Mapping[str, str]], dict | None]:
     """The function behind parse_row for this mapping (see parse_row)."""
-    steps = []
+    steps: list[tuple[str, str | None, Callable | None, bool]] = []
     for plan in mapping._plan:
-        if plan.spec.column is None:
+        if plan.build is not None:  # several columns: the cell reader takes the whole row
+            steps.append((plan.field, None, _composite_reader(plan, mapping), plan.required))
+        elif plan.spec.column is None:
             steps.append((plan.field, None, None, False))
         else:
             steps.append((plan.field, plan.spec.column, _cell_reader(plan, mapping), plan.required))
@@ -1204,14 +1465,16 @@ def _compile_reader(mapping: MappingSpec) -> Callable[[int, Mapping[str, str]], 
                 values[field] = constants[field]
                 continue
             try:
-                value = cell(get(column))
+                value = cell(row) if column is None else cell(get(column))
             except RowError as exc:
                 errors.append(exc)
                 bad_fields.add(field)
                 value = None
             else:
                 if value is None and required:
-                    errors.append(RowError(column, f"{field} is required, but the cell is empty"))
+                    errors.append(
+                        RowError(columns[field], f"{field} is required, but the cell is empty")
+                    )
                     bad_fields.add(field)
             values[field] = value
         if no_agent is not None:
@@ -1312,7 +1575,9 @@ def _detect_delimiter(sample: str, columns: Iterable[str]) -> str:
     csv.Sniffer's guess breaks ties (a header that names none of them, say).
     """
     try:
-        sniffed: str | None = csv.Sniffer().sniff(sample, delimiters="".join(DELIMITERS)).delimiter
+        # The sniffer's patterns take time growing faster than the text: a few KiB suffice.
+        head = sample[:SNIFF_SIZE]
+        sniffed: str | None = csv.Sniffer().sniff(head, delimiters="".join(DELIMITERS)).delimiter
     except csv.Error:
         sniffed = None
     wanted = {c.casefold() for c in columns}
@@ -1341,6 +1606,10 @@ class _CsvRows(Iterator[tuple[int, dict[str, str]]]):
         self._start = 1
         first = self._record()
         header = [cell.strip() for cell in first[1]] if first else []
+        if any("\x00" in name for name in header):
+            raise CsvBroken(
+                1, "its header holds NUL characters: is it UTF-16? Export it again as CSV UTF-8"
+            )
         exact = {name: i for i, name in reversed(list(enumerate(header)))}
         folded = {name.casefold(): i for i, name in reversed(list(enumerate(header)))}
         names = list(header)
@@ -1430,11 +1699,24 @@ def _flatten(obj: Mapping[str, object], prefix: str = "") -> dict[str, str]:
 def _key_columns(mapping: MappingSpec) -> list[str]:
     """Columns a JSON lines file must have somewhere in its first objects."""
     out = [
-        spec.column
+        column
         for name, spec in mapping.fields.items()
-        if spec.column and (spec.required or name in REQUIRED[mapping.kind])
+        if spec.required or name in REQUIRED[mapping.kind]
+        for column in spec.source_columns()
     ]
     return out + [c for c in (mapping.latest_per, mapping.order_by) if c]
+
+
+_SURROGATE_ESCAPE = re.compile(r"\\u[dD][89a-fA-F]")  # \ud800 to \udfff: half a character
+
+
+def _encodable(obj: object) -> bool:
+    """Whether a JSON value's texts are all whole characters (no lone surrogate)."""
+    try:
+        json.dumps(obj, ensure_ascii=False).encode("utf-8")
+    except UnicodeEncodeError:
+        return False
+    return True
 
 
 class _JsonRows(Iterator[tuple[int, dict[str, str]]]):
@@ -1449,7 +1731,9 @@ class _JsonRows(Iterator[tuple[int, dict[str, str]]]):
             if isinstance(item, tuple):
                 seen.update(item[1])
         missing = [c for c in _key_columns(mapping) if c not in seen]
-        agents = [f.column for n, f in mapping.fields.items() if n in AGENT_FIELDS and f.column]
+        agents = [
+            c for n, f in mapping.fields.items() if n in AGENT_FIELDS for c in f.source_columns()
+        ]
         if agents and not any(c in seen for c in agents):
             missing += agents
         if missing:
@@ -1462,13 +1746,21 @@ class _JsonRows(Iterator[tuple[int, dict[str, str]]]):
                 continue
             try:
                 obj = json.loads(text)
+                if not isinstance(obj, dict):
+                    return RowErrors(
+                        line, [RowError(None, "each line must be a JSON object {...}")]
+                    )
+                if _SURROGATE_ESCAPE.search(text) and not _encodable(obj):
+                    message = "not usable JSON: a \\u escape of half a character (a lone surrogate)"
+                    return RowErrors(line, [RowError(None, message)])
+                return line, _flatten(obj)
             except json.JSONDecodeError as exc:
-                return RowErrors(
-                    line, [RowError(None, f"not valid JSON: {exc.msg} (column {exc.colno})")]
-                )
-            if not isinstance(obj, dict):
-                return RowErrors(line, [RowError(None, "each line must be a JSON object {...}")])
-            return line, _flatten(obj)
+                message = f"not valid JSON: {exc.msg} (column {exc.colno})"
+            except RecursionError:
+                message = "not usable JSON: objects or lists nested too deeply"
+            except ValueError as exc:  # a number of more digits than Python reads
+                message = f"not usable JSON: {exc}"
+            return RowErrors(line, [RowError(None, message)])
         return None
 
     def __next__(self) -> tuple[int, dict[str, str]]:

@@ -36,9 +36,10 @@ def _contact(row) -> formulas.ContactRec:
     # By position (the columns of records_by_user): this runs once per stored contact.
     (_, _, created, first, solved, handle, reopens, to_resolve, rating, low, high, met, target,
      waited) = row  # fmt: skip
+    # A scale is stored only beside a rating; 0 is a real end of one (Zendesk's good/bad is 0–1).
     return formulas.ContactRec(
-        created, first, solved, handle, reopens, to_resolve, rating, low or 1.0, high or 5.0,
-        met, target, waited,
+        created, first, solved, handle, reopens, to_resolve, rating,
+        1.0 if low is None else low, 5.0 if high is None else high, met, target, waited,
     )  # fmt: skip
 
 

@@ -42,13 +42,14 @@ class Chunk:
     """The outcome of reading the next CHUNK rows of the file."""
 
     read: int = 0  # rows read
-    skipped: int = 0  # skipped by the mapping, or older events of a latest_per key
+    skipped: int = 0  # skipped by a skip rule of the mapping
+    superseded: int = 0  # older events of a latest_per key, left out for a later one
     position: int = 0  # bytes of the file read so far
     rows: list[Row] = field(default_factory=list)
     # (line, raw row when kept, problems) of each row that cannot be imported
     rejects: list[tuple[int, dict | None, list[LineProblem]]] = field(default_factory=list)
-    # (label, line) of each row naming an agent ramp does not know
-    unknown: list[tuple[str, int]] = field(default_factory=list)
+    # (agent_key, line, raw row when kept) of each row naming an agent ramp does not know
+    unknown: list[tuple[tuple[str, str], int, dict | None]] = field(default_factory=list)
 
 
 class ReadFailed(Exception):
@@ -85,6 +86,11 @@ def agent_key(values: dict) -> tuple[str, str] | None:
     return None
 
 
+def agent_label(key: tuple[str, str], source: str) -> str:
+    """An agent as a person reads it: 'ana@example.com', or 'Ana Silva' (zendesk) for an id."""
+    return f"'{key[1]}'" if key[0] == "email" else f"'{key[1]}' ({source})"
+
+
 def read_chunks(reading: Reading) -> Iterator[Chunk]:
     """The file's rows, CHUNK at a time; raises ReadFailed when the file cannot be read."""
     read = 0
@@ -94,13 +100,8 @@ def read_chunks(reading: Reading) -> Iterator[Chunk]:
                 read += chunk.read
                 yield chunk
     except MappingColumnsError as exc:
-        raise ReadFailed(
-            LineProblem(
-                1,
-                None,
-                f"missing column(s): {', '.join(exc.missing)} (found: {', '.join(exc.found)})",
-            )
-        ) from None
+        message = f"missing column(s): {exc.names()} (found: {exc.shown()})"
+        raise ReadFailed(LineProblem(1, None, message)) from None
     except UnicodeDecodeError:
         raise ReadFailed(
             LineProblem(1, None, "the file is not UTF-8 text; export it again as CSV UTF-8")
@@ -149,22 +150,18 @@ def _chunks(fh, reading: Reading) -> Iterator[Chunk]:
             continue
         key = agent_key(values)
         user_id = agents.get(key)  # type: ignore[arg-type]
-        if user_id is None:
-            label = key[1] if key[0] == "email" else f"{source} agent {key[1]}"  # type: ignore[index]
-            chunk.unknown.append((label, line))
-            message = f"unknown agent '{label}': not a ramp user, and not linked to one"
-            chunk.rejects.append((line, raw if keep_raw else None, [LineProblem(line, None, message)]))  # fmt: skip
+        if user_id is None:  # rejected on its own, reported once per agent (imports.py)
+            chunk.unknown.append((key, line, raw if keep_raw else None))  # type: ignore[arg-type]
             continue
+        scale = values.get("_csat_scale")
         row = (
             line,
             raw if keep_raw else None,
-            to_record(
-                values, source, user_id, run_id, zone, values.get("_csat_scale") or csat_scale
-            ),
+            to_record(values, source, user_id, run_id, zone, csat_scale if scale is None else scale),
         )  # fmt: skip
         if latest_per:
             if latest.add(line, values.get("_key"), values.get("_order"), row):
-                chunk.skipped += 1  # an older event of the same key
+                chunk.superseded += 1  # an older event of the same key
             continue
         chunk.rows.append(row)
     for row in latest.rows():

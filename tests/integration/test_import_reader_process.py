@@ -86,7 +86,7 @@ def test_bad_rows_and_the_rejects_file_are_the_same(db, tmp_path, make_user, sta
     path.write_text(BAD_ROWS, encoding="utf-8")
     here, there = both_ways(db, path, mapping)
     assert there == here
-    assert here[0][3] == 5 and here[0][7] == {"nobody@example.com": [3]}
+    assert here[0][3] == 5 and here[0][7] == [("nobody@example.com", 1)]
     assert here[1] == []  # refused: nothing written
     saved = []
     for separate in (False, True):
@@ -105,7 +105,7 @@ def test_bad_rows_and_the_rejects_file_are_the_same(db, tmp_path, make_user, sta
 @pytest.mark.parametrize(
     ("content", "message"),
     [
-        (b"Review ID,Agent\nR1,a@example.com\n", "line 1: missing column(s): Reviewed"),
+        (b"Review ID,Agent\nR1,a@example.com\n", "line 1: missing column(s): 'Reviewed'"),
         (
             "Review ID,Agent,Reviewed,Score,Max,Auto-fail\nR1,caf\xe9,01/03/2026,1,2,no\n".encode(
                 "latin-1"

@@ -157,8 +157,8 @@ def test_a_refused_import_is_kept_as_failed_and_cannot_be_undone(db, tmp_path, m
         2,
     )
     assert "nothing written" in run.error and run.finished_at is not None
-    assert "First problem: line 2: unknown agent 'ghost@example.com'" in run.error
-    assert run.error.endswith("(and 1 more).")
+    # Both rows name the same unknown agent: one problem, with its row count.
+    assert run.error.endswith("First problem: line 2: unknown agent 'ghost@example.com': 2 rows")
     assert count(db, QAEvaluation) == 0 and count(db, ImportRun) == 1
     with pytest.raises(ValidationError, match="nothing to undo"):
         undo_import(run.id, None)

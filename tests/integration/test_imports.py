@@ -87,7 +87,7 @@ def test_every_bad_row_is_reported_and_nothing_is_written(db, tmp_path, agent):
     assert any(
         p.line == 3 and "unknown agent 'nobody@example.com'" in p.message for p in report.problems
     )
-    assert report.unknown_agents == {"nobody@example.com": [3]}
+    assert report.unknown_agents == [("nobody@example.com", 1)]
     assert report.rows_valid == 2 and report.rows_rejected == 5
     db.session.rollback()
     assert count(db, QAEvaluation) == 0 and count(db, ImportRun) == 0
@@ -296,23 +296,15 @@ def test_the_preview_finds_the_unknown_agents_the_import_reports(db, tmp_path, m
         with pytest.raises(ImportRefused) as exc:
             import_file(path, mapping)
         db.session.rollback()
-        return {label: len(lines) for label, lines in exc.value.report.unknown_agents.items()}
+        return dict(exc.value.report.unknown_agents)
 
     def scanned() -> dict[str, int]:
-        return {f"zendesk agent {a.identifier}": a.rows for a in unknown_agents(path, mapping)}
+        return {a.identifier: a.rows for a in unknown_agents(path, mapping)}
 
-    assert (
-        scanned()
-        == reported()
-        == {
-            "zendesk agent Ana Silva": 3,
-            "zendesk agent Ben Ode": 2,
-            "zendesk agent Cara Diaz": 2,
-        }
-    )
+    assert scanned() == reported() == {"Ana Silva": 3, "Ben Ode": 2, "Cara Diaz": 2}
     link_agents("zendesk", [("Ana Silva", ana)], None)
     db.session.commit()
-    assert scanned() == reported() == {"zendesk agent Ben Ode": 2, "zendesk agent Cara Diaz": 2}
+    assert scanned() == reported() == {"Ben Ode": 2, "Cara Diaz": 2}
     qa = write(tmp_path, HEADER + "R1,Ghost@Example.com,01/03/2026 10:00,80,100,no\n")
     [ghost] = unknown_agents(qa, load_mapping(path=str(QA_MAPPING)))
     assert (ghost.kind, ghost.identifier, ghost.rows, ghost.first_line) == (
@@ -321,3 +313,292 @@ def test_the_preview_finds_the_unknown_agents_the_import_reports(db, tmp_path, m
         1,
         2,
     )
+
+
+MISSPELT = (
+    "Review ID,Agent,Reviewed at,Score,Max,Autofail\nR1,ana.silva@example.com,01/03/2026,1,2,no\n"
+)
+
+
+def test_a_missing_column_names_the_near_miss_everywhere(db, tmp_path, agent, runner):
+    path = write(tmp_path, MISSPELT)
+    for separate in (False, True):
+        with pytest.raises(ImportRefused) as exc:
+            import_file(path, load_mapping(path=str(QA_MAPPING)), reader_process=separate)
+        [problem] = exc.value.report.problems
+        assert str(problem) == (
+            "line 1: missing column(s): 'Reviewed' (did you mean 'Reviewed at'?), "
+            "'Auto-fail' (did you mean 'Autofail'?) "
+            "(found: Review ID, Agent, Reviewed at, Score, Max, Autofail)"
+        )
+        db.session.rollback()
+    result = runner.invoke(args=["records", "import", str(path), "--mapping", str(QA_MAPPING)])
+    assert result.exit_code == 1 and "Traceback" not in result.output
+    assert "'Reviewed' (did you mean 'Reviewed at'?)" in result.output
+    assert "'Auto-fail' (did you mean 'Autofail'?)" in result.output
+    # Nothing written; the refused command-line import stays in the history as failed.
+    assert count(db, QAEvaluation) == 0
+    assert [r.status for r in db.session.execute(select(ImportRun)).scalars()] == ["failed"]
+
+
+def test_a_very_wide_header_is_listed_in_part(db, tmp_path, agent):
+    header = ",".join(f"col{i}" for i in range(500))
+    with pytest.raises(ImportRefused) as exc:
+        import_file(
+            write(tmp_path, header + "\n" + "x," * 499 + "x\n"), load_mapping(path=str(QA_MAPPING))
+        )
+    [problem] = exc.value.report.problems
+    assert problem.message.endswith("col48, col49, ... and 450 more)")
+
+
+CONTACTS_MAPPING = FIXTURES / "mappings" / "contacts-basic.yaml"
+TICKETS = "Ticket,Agent,Created,Solved,Handle,CSAT\n"
+
+
+def ticket(n: int, agent: str, updated: str = "2026-03-01T10:00:00Z", status: str = "open") -> str:
+    return f"T{n},{agent},2026-03-01T09:00:00Z,,0:05:00,,{updated},{status}\n"
+
+
+def history_mapping(tmp_path) -> Path:
+    """contacts-basic reading a ticket history: the latest row per ticket, spam left out."""
+    text = CONTACTS_MAPPING.read_text() + (
+        "latest_per: Ticket\norder_by: Updated\nskip:\n  - {column: Status, equals: spam}\n"
+    )
+    path = tmp_path / "history.yaml"
+    path.write_text(text)
+    return path
+
+
+def test_skip_rules_and_superseded_rows_are_counted_apart(db, tmp_path, agent, runner):
+    me = "ana.silva@example.com"
+    text = "Ticket,Agent,Created,Solved,Handle,CSAT,Updated,Status\n" + "".join(
+        [
+            ticket(1, me, "2026-03-01T10:00:00Z"),
+            ticket(1, me, "2026-03-01T11:00:00Z"),
+            ticket(1, me, "2026-03-01T12:00:00Z"),
+            ticket(2, me, "2026-03-01T10:00:00Z"),
+            ticket(3, me, status="spam"),
+            ticket(4, me, status="Spam"),
+            ticket(5, me, status="spam"),
+        ]
+    )
+    path = write(tmp_path, text)
+    mapping_path = history_mapping(tmp_path)
+    report = import_file(path, load_mapping(path=str(mapping_path)), dry_run=True)
+    assert (report.rows_read, report.rows_valid) == (7, 2)
+    assert (report.rows_skipped_by_rule, report.rows_superseded, report.rows_skipped) == (3, 2, 5)
+    assert report.summary() == (
+        "7 rows read, 2 valid, 3 skipped by a skip rule, 2 superseded by a later row of the "
+        "same record; dry run: nothing written."
+    )
+    result = runner.invoke(args=["records", "import", str(path), "--mapping", str(mapping_path)])
+    assert result.exit_code == 0, result.output
+    assert (
+        "3 skipped by a skip rule, 2 superseded by a later row of the same record" in result.output
+    )
+    run = db.session.execute(select(ImportRun)).scalar_one()
+    assert run.rows_skipped == 5
+    assert (run.report["rows_skipped_by_rule"], run.report["rows_superseded"]) == (3, 2)
+
+
+def test_unknown_agents_are_reported_once_each_with_their_row_count(db, tmp_path, agent, runner):
+    rows = "".join(
+        f"T{i},{who},2026-03-01T09:00:00Z,,0:05:00,\n"
+        for i, who in enumerate(
+            ["ghost@example.com", "ana.silva@example.com", "zed@example.com", "ghost@example.com",
+             "ghost@example.com", "amy@example.com", "zed@example.com"]
+        )
+    )  # fmt: skip
+    path = write(tmp_path, TICKETS + rows)
+    mapping = load_mapping(path=str(CONTACTS_MAPPING))
+    with pytest.raises(ImportRefused) as exc:
+        import_file(path, mapping)
+    report = exc.value.report
+    assert report.unknown_agents == [
+        ("ghost@example.com", 3), ("zed@example.com", 2), ("amy@example.com", 1)
+    ]  # fmt: skip
+    assert [str(p) for p in report.problems] == [
+        "line 2: unknown agent 'ghost@example.com': 3 rows",
+        "line 4: unknown agent 'zed@example.com': 2 rows",
+        "line 7: unknown agent 'amy@example.com': 1 row",
+    ]
+    assert (report.rows_rejected, report.problem_count, report.rows_valid) == (6, 3, 1)
+    assert "6 with problems (3 problems), 3 unknown agents on 6 rows" in report.summary()
+    db.session.rollback()
+
+    # Each row is still rejected on its own, into the rejects file.
+    rejects = tmp_path / "rejects.csv"
+    report = import_file(path, mapping, accept_good=True, rejects_path=rejects)
+    db.session.commit()
+    assert report.created == 1 and count(db, Contact) == 1
+    import csv
+
+    saved = list(csv.DictReader(rejects.read_text().splitlines()))
+    assert [(r["Ticket"], r["ramp_line"]) for r in saved] == [
+        ("T0", "2"), ("T2", "4"), ("T3", "5"), ("T4", "6"), ("T5", "7"), ("T6", "8")
+    ]  # fmt: skip
+    assert saved[0]["ramp_problem"] == (
+        "unknown agent 'ghost@example.com': not a ramp user, and not linked to one"
+    )
+
+    result = runner.invoke(
+        args=["records", "import", str(path), "--mapping", str(CONTACTS_MAPPING)]
+    )
+    assert result.exit_code == 1
+    assert result.output.count("unknown agent 'ghost@example.com'") == 1
+    assert "line 2: unknown agent 'ghost@example.com': 3 rows" in result.output
+    assert "ghost@example.com (3), zed@example.com (2), amy@example.com (1)" in result.output
+
+
+def test_unknown_agent_ids_name_their_source(db, tmp_path, make_user):
+    from ramp.metrics.models import AgentIdentity
+
+    user = make_user("agent", email="ben@example.com")
+    db.session.add(AgentIdentity(source="zendesk", external_id="Ben Ode", user_id=user.id))
+    db.session.commit()
+    header = "ID,Assignee,Group,Via,Created at,First reply time in minutes,Solved at,Reopens,Satisfaction Score\n"
+    rows = "".join(
+        f"{i},{who},Billing,Mail,2026-03-01 09:00:00,5,,0,\n"
+        for i, who in enumerate(["Ana Silva", "Ben Ode", "Ana Silva", "Cy"], start=1)
+    )
+    with pytest.raises(ImportRefused) as exc:
+        import_file(write(tmp_path, header + rows), load_mapping(preset="zendesk"))
+    report = exc.value.report
+    assert report.unknown_agents == [("Ana Silva", 2), ("Cy", 1)]
+    assert [p.message for p in report.problems] == [
+        "unknown agent 'Ana Silva' (zendesk): 2 rows",
+        "unknown agent 'Cy' (zendesk): 1 row",
+    ]
+
+
+CALLS_MAPPING = """\
+name: phone-calls
+title: Phone calls
+kind: contacts
+source: pbx
+timezone: Europe/Berlin
+fields:
+  external_id: {template: "{VRU}-{Call ID}"}
+  created_at: {date: Date, time: Time, format: "%d.%m.%Y %H:%M"}
+  handle_seconds: Talk
+  agent_email: Agent
+"""
+
+
+def test_a_template_id_and_a_date_with_its_time_are_imported(db, tmp_path, agent):
+    from datetime import UTC, datetime
+
+    mapping_path = tmp_path / "calls.yaml"
+    mapping_path.write_text(CALLS_MAPPING)
+    text = "VRU;Call ID;Date;Time;Talk;Agent\n" + "".join(
+        f"vru{v};{n:05d};0{d}.03.2026;23:30;95;ana.silva@example.com\n"
+        for v, n, d in ((1, 7, 1), (2, 7, 2), (1, 8, 3))
+    )
+    path = write(tmp_path, text)
+    for separate in (False, True):
+        report = import_file(path, load_mapping(path=str(mapping_path)), reader_process=separate)
+        assert report.ok and report.rows_valid == 3
+        stored = {
+            c.external_id: (c.created_at.replace(tzinfo=UTC), c.metric_date)
+            for c in db.session.execute(select(Contact)).scalars()
+        }
+        assert stored == {
+            "vru1-00007": (datetime(2026, 3, 1, 22, 30, tzinfo=UTC), date(2026, 3, 1)),
+            "vru2-00007": (datetime(2026, 3, 2, 22, 30, tzinfo=UTC), date(2026, 3, 2)),
+            "vru1-00008": (datetime(2026, 3, 3, 22, 30, tzinfo=UTC), date(2026, 3, 3)),
+        }
+        db.session.rollback()
+    twice = text + "vru1;00007;04.03.2026;10:00;95;ana.silva@example.com\n"
+    with pytest.raises(ImportRefused) as exc:
+        import_file(write(tmp_path, twice), load_mapping(path=str(mapping_path)))
+    [problem] = exc.value.report.problems
+    assert (
+        str(problem)
+        == "line 5, column {VRU}-{Call ID}: 'vru1-00007' appears more than once in the file"
+    )
+
+
+def test_cells_the_database_cannot_store_are_refused_not_crashed_on(db, tmp_path, runner):
+    agent_linked_to_zendesk(db)
+    header = "ID,Assignee,Group,Via,Created at,First reply time in minutes,Solved at,Reopens,Satisfaction Score\n"
+    rows = (
+        "A\x001,Ana Silva,Billing,Mail,2026-03-01 09:00:00,5,,0,\n"
+        f"{'7' * 201},Ana Silva,Billing,Mail,2026-03-01 09:00:00,5,,0,\n"
+        f"3,Ana Silva,{'G' * 121},Mail,2026-03-01 09:00:00,5,,0,\n"
+        "4,Ana Silva,Billing,Mail,2026-03-01 09:00:00,5,,99999999999,\n"
+        "5,Ana Silva,Billing,Mail,9999-12-31 23:59:59,5,,0,\n"
+        "6,Ana Silva,Billing,Mail,2026-03-01 09:00:00,5,,0,Good\n"
+    )
+    path = write(tmp_path, header + rows)
+    result = runner.invoke(args=["records", "import", str(path), "--preset", "zendesk"])
+    assert result.exit_code == 1 and isinstance(result.exception, SystemExit)
+    assert "line 2, column ID: the text holds a NUL character" in result.output
+    assert (
+        "line 3, column ID: '77777" in result.output
+        and "longer than 200 characters" in result.output
+    )
+    assert (
+        "line 4, column Group: " in result.output
+        and "longer than 120 characters (queue)" in result.output
+    )
+    assert "line 5, column Reopens: 99999999999 is too large a number (reopens)" in result.output
+    assert (
+        "line 6, column Created at: '9999-12-31 23:59:59' is too far in the past" in result.output
+    )
+    assert "5 with problems" in result.output
+    assert count(db, Contact) == 0
+    result = runner.invoke(
+        args=["records", "import", str(path), "--preset", "zendesk", "--accept-good"]
+    )
+    assert result.exit_code == 0, result.output
+    assert count(db, Contact) == 1
+    assert db.session.execute(select(Contact.external_id)).scalar_one() == "6"
+
+
+def agent_linked_to_zendesk(db) -> int:
+    """An agent linked to the name 'Ana Silva' in Zendesk; returns their id."""
+    from ramp.accounts.operations import create_user
+    from ramp.metrics.models import AgentIdentity
+
+    user = create_user("ana.silva@example.com", "Ana Silva", "correct horse battery", "agent", None)
+    db.session.add(AgentIdentity(source="zendesk", external_id="Ana Silva", user_id=user.id))
+    db.session.commit()
+    return user.id
+
+
+def test_a_utf16_export_without_a_byte_order_mark_gets_a_clear_message(db, tmp_path, agent):
+    path = tmp_path / "utf16.csv"
+    path.write_bytes((HEADER + qa_rows(date(2026, 3, 2), 2)).encode("utf-16-le"))
+    with pytest.raises(ImportRefused) as exc:
+        import_file(path, load_mapping(path=str(QA_MAPPING)))
+    assert [str(p) for p in exc.value.report.problems] == [
+        "line 1: the file is not valid CSV: its header holds NUL characters: is it UTF-16? "
+        "Export it again as CSV UTF-8"
+    ]
+
+
+def test_json_lines_with_half_characters_are_refused_line_by_line(db, tmp_path, make_user):
+    from ramp.metrics.models import AgentIdentity
+
+    user = make_user("agent", email="ana.silva@example.com")
+    db.session.add(AgentIdentity(source="playvox", external_id="Ana Silva", user_id=user.id))
+    db.session.commit()
+    good = (
+        '{"_id": "e%d", "agent_id": "Ana Silva", "created_at": "2026-03-01T10:00:00Z", "score": 90}'
+    )
+    lines = [
+        good % 1,
+        good.replace("Ana Silva", "Ana\\udc00") % 2,
+        good.replace('"e%d"', '"e%d\\ud800"') % 3,
+        good.replace('"score"', '"sc\\ud83d\\ude00ore"').replace(', "sc', ', "note": "\\ud83d\\ude00", "sc') % 4,
+    ]  # fmt: skip
+    path = write(tmp_path, "\n".join(lines) + "\n", "reviews.jsonl")
+    report = import_file(
+        path, load_mapping(preset="playvox"), accept_good=True, rejects_path=tmp_path / "r.csv"
+    )
+    db.session.commit()
+    assert [(p.line, p.message) for p in report.problems] == [
+        (2, "not usable JSON: a \\u escape of half a character (a lone surrogate)"),
+        (3, "not usable JSON: a \\u escape of half a character (a lone surrogate)"),
+    ]
+    assert sorted(db.session.execute(select(QAEvaluation.external_id)).scalars()) == ["e1", "e4"]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 import re
 from collections.abc import Callable
 from datetime import UTC, datetime, timedelta
@@ -208,9 +209,15 @@ def test_load_mapping_file(tmp_path):
 def test_the_documented_examples_parse():
     blocks = re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
     specs = [parse_mapping(block, "doc.yaml") for block in blocks]
-    assert [s.kind for s in specs] == ["contacts", "qa", "contacts"]
+    assert [s.kind for s in specs] == ["contacts", "qa", "contacts", "contacts"]
     assert len(specs[1].categories) == 3
     assert specs[0].skip[1].matches == r"^\[test\]"
+    assert specs[0].skip[2].not_in == ("solved", "closed")
+    call = {"VRU": "vru7", "Call ID": "00123", "Date": "29/03/2026", "Time": "2:05 PM",
+            "Talk time": "95", "Agent": "ana@example.com"}  # fmt: skip
+    values = parse_row(2, call, specs[2]).values
+    assert values["external_id"] == "vru7-00123"
+    assert values["created_at"] == datetime(2026, 3, 29, 14, 5, tzinfo=BERLIN)
 
 
 # Rules, each placed by line
@@ -260,8 +267,8 @@ def test_an_agent_field_must_be_mapped():
 def test_field_needs_a_column_or_a_value_not_both():
     neither = only_error(CONTACTS.replace("    column: Rating\n", "    required: true\n"))
     assert (
-        neither
-        == "map.yaml:17:5: fields.csat_rating: csat_rating needs a column (or a constant value)"
+        neither == "map.yaml:17:5: fields.csat_rating: csat_rating needs a column "
+        "(or a constant value, a template, or a date and a time)"
     )
     both = only_error(
         CONTACTS.replace("    column: Rating\n", "    column: Rating\n    value: 5\n")
@@ -351,7 +358,9 @@ def test_skip_rules_need_a_test_and_a_valid_regex():
     lines = errors_of(
         CONTACTS + "skip:\n  - column: Status\n  - {column: Subject, matches: '(test'}\n"
     )
-    assert lines[0] == "map.yaml:25:5: skip[0]: a skip rule needs equals, in, empty or matches"
+    assert lines[0] == (
+        "map.yaml:25:5: skip[0]: a skip rule needs equals, not_equals, in, not_in, empty or matches"
+    )
     assert lines[1].startswith(
         "map.yaml:26:32: skip[1].matches: not a valid regular expression: missing )"
     )
@@ -800,6 +809,43 @@ def test_skip_rules(changes, skipped):
     assert (parse_row(2, row, spec) is None) is skipped
 
 
+NEGATED = (
+    CONTACTS
+    + """\
+skip:
+  - {column: Status, not_in: [solved, 'Closed ']}
+  - {column: Channel, not_equals: Email}
+  - {column: Subject, not_equals: '', matches: '^\\[test\\]'}
+"""
+)
+
+
+@pytest.mark.parametrize(
+    ("changes", "skipped"),
+    [
+        ({}, False),
+        ({"Status": " CLOSED "}, False),
+        ({"Status": "open"}, True),
+        ({"Status": ""}, True),  # an empty cell is in no list
+        ({"Channel": "email "}, False),
+        ({"Channel": "phone"}, True),
+        ({"Channel": ""}, True),
+        ({"Subject": "[test] refund"}, True),
+        ({"Subject": "refund [test]"}, False),
+    ],
+)
+def test_negated_skip_rules(changes, skipped):
+    spec = parse_mapping(NEGATED)
+    row = {**GOOD_ROW, "Status": "solved", "Channel": "Email", "Subject": "Refund", **changes}
+    assert (parse_row(2, row, spec) is None) is skipped
+
+
+def test_negated_skip_rules_want_their_words_quoted_and_listed():
+    lines = errors_of(CONTACTS + "skip:\n  - {column: Status, not_in: [open, no]}\n")
+    assert len(lines) == 1 and "skip[0].not_in" in lines[0] and "in quotes" in lines[0]
+    assert "not_equal" in only_error(CONTACTS + "skip:\n  - {column: Status, not_equal: x}\n")
+
+
 # latest_per
 
 
@@ -1080,3 +1126,179 @@ def test_check_record_qa():
         ("max_score", "the maximum score must be more than 0 (max_score is 0)")
     ]
     assert check_record({"score": 5.0}, "qa") == []
+
+
+# Fields built from several columns: templates, and a date with a time
+
+
+CALLS = """\
+name: phone-calls
+title: Phone calls
+kind: contacts
+source: pbx
+timezone: Europe/Berlin
+fields:
+  external_id: {template: "{VRU}-{Call ID}"}
+  created_at: {date: Date, time: Time, format: day_first}
+  queue: {template: "{{{VRU}}} {Queue}"}
+  handle_seconds: Talk
+  agent_email: Agent
+"""
+CALL = {"VRU": "vru7", "Call ID": "00123", "Date": "29/03/2026", "Time": "01:59", "Queue": "Billing",
+        "Talk": "95", "Agent": "ana@example.com"}  # fmt: skip
+
+
+def test_a_template_joins_columns_and_a_date_joins_its_time():
+    spec = parse_mapping(CALLS)
+    assert spec.column_list() == ["VRU", "Call ID", "Date", "Time", "Queue", "Talk", "Agent"]
+    values = parse_row(2, CALL, spec).values
+    assert values["external_id"] == "vru7-00123"
+    assert values["queue"] == "{vru7} Billing"  # {{ and }} are braces
+    assert values["created_at"] == datetime(2026, 3, 29, 1, 59, tzinfo=BERLIN)
+    assert values["created_at"].utcoffset() == timedelta(hours=1)
+    row = {**CALL, "Date": " 3/4/26 ", "Time": "2:05 PM"}
+    assert parse_row(2, row, spec).values["created_at"] == datetime(
+        2026, 4, 3, 14, 5, tzinfo=BERLIN
+    )
+
+
+@pytest.mark.parametrize(
+    ("changes", "errors"),
+    [
+        (
+            {"Call ID": " "},
+            [("{VRU}-{Call ID}", "'Call ID' is empty but not the rest: {VRU}-{Call ID} needs them all")],
+        ),
+        (
+            {"VRU": "", "Call ID": "n/a", "Queue": ""},
+            [("{VRU}-{Call ID}", "external_id is required, but the cell is empty")],
+        ),
+        ({"Time": ""}, [("Date + Time", "'Time' is empty but not the rest: Date + Time needs them all")]),
+        ({"Date": "", "Time": "-"}, [("Date + Time", "created_at is required, but the cell is empty")]),
+        (
+            {"Date": "31/02/2026"},
+            [("Date + Time", "'31/02/2026 01:59' is not a date (expected day-first, e.g. 31/01/2026 14:05)")],
+        ),
+        (
+            {"Time": "02:30"},  # the clocks skip 02:00-03:00 that night in Berlin
+            [("Date + Time", "'29/03/2026 02:30' does not exist in Europe/Berlin: the clocks skip it (summer time)")],
+        ),
+    ],
+)  # fmt: skip
+def test_composite_fields_report_their_columns(changes, errors):
+    assert row_errors({**CALL, **changes}, parse_mapping(CALLS)) == errors
+
+
+def test_a_template_column_missing_from_the_file_gets_a_did_you_mean():
+    header = "VRU,CallID,Date,Time,Queue,Talk,Agent\n"
+    with pytest.raises(MappingColumnsError) as exc:
+        read_rows(
+            io.StringIO(header + "v,1,29/03/2026,10:00,Q,5,a@example.com\n"), parse_mapping(CALLS)
+        )
+    assert exc.value.missing == ["Call ID"]
+    assert "'Call ID' (did you mean 'CallID'?)" in str(exc.value)
+
+
+def test_a_template_in_json_lines_needs_its_columns():
+    spec = parse_mapping(CALLS + "format: jsonl\n")
+    with pytest.raises(MappingColumnsError) as exc:
+        read_rows(
+            io.StringIO('{"VRU": "v", "Date": "1/1/2026", "Time": "1:00", "Agent": "a"}\n'), spec
+        )
+    assert exc.value.missing == ["Call ID"]
+
+
+@pytest.mark.parametrize(
+    ("field", "error"),
+    [
+        ("{template: '{VRU'}", "fields.external_id.template: not a usable template: the '{' at character 1 is never closed (write {{ for a brace)"),
+        ("{template: 'VRU}'}", "fields.external_id.template: not a usable template: a '}' at character 4 closes nothing (write }} for a brace)"),
+        ("{template: 'a{ }b'}", "fields.external_id.template: not a usable template: the '{}' at character 2 names no column"),
+        ("{template: 'x{{y}}'}", "fields.external_id.template: not a usable template: a template names at least one {column} (a fixed text is a value)"),
+        ("{template: '{VRU}', column: VRU}", "fields.external_id: external_id has both a column and a template: use one"),
+        ("{date: Date, time: Time}", "fields.external_id.date: date and time only build datetime fields, not text"),
+    ],
+)  # fmt: skip
+def test_template_problems_are_placed(field, error):
+    text = CALLS.replace('external_id: {template: "{VRU}-{Call ID}"}', f"external_id: {field}")
+    assert only_error(text).split(": ", 1)[1] == error
+
+
+@pytest.mark.parametrize(
+    ("field", "error"),
+    [
+        ("{time: Time}", "fields.created_at.time: time goes with date: the column holding the day"),
+        ("{date: Date}", "fields.created_at.date: date goes with time (a date and time in one column: use column)"),
+        ("{date: Date, time: Time, format: epoch}", "fields.created_at.format: epoch reads one number: it cannot join a date and a time"),
+        ("{date: Date, time: Time, map: {x: '2026-01-01'}}", "fields.created_at.map: map translates one column's values: not a date and a time"),
+        ("{date: Date, time: Time, value: '2026-01-01'}", "fields.created_at: created_at has both a value and a date: use one"),
+    ],
+)  # fmt: skip
+def test_date_and_time_problems_are_placed(field, error):
+    text = CALLS.replace(
+        "created_at: {date: Date, time: Time, format: day_first}", f"created_at: {field}"
+    )
+    assert only_error(text).split(": ", 1)[1] == error
+
+
+# Values a column cannot store, and cells no reader should choke on
+
+
+@pytest.mark.parametrize(
+    ("changes", "error"),
+    [
+        ({"Ticket ID": "T\x001"}, ("Ticket ID", "the text holds a NUL character (is the file UTF-16?)")),
+        ({"Ticket ID": "T" * 201}, ("Ticket ID", f"'{'T' * 59}…' is longer than 200 characters (external_id)")),
+        ({"Channel": "c" * 33}, ("Channel", f"'{'c' * 33}' is longer than 32 characters (channel)")),
+        ({"Created": "01/01/0001 00:30"}, ("Created", "'01/01/0001 00:30' is too far in the past or the future to be a date here")),
+        ({"Solved": "31/12/9999 23:00"}, ("Solved", "'31/12/9999 23:00' is too far in the past or the future to be a date here")),
+        ({"Handle time": "9" * 5000 + ":00"}, ("Handle time", f"'{'9' * 59}…' is not a duration (expected seconds, or h:mm:ss or m:ss, e.g. 95 or 1:35)")),
+        ({"Rating": "9" * 100}, ("Rating", f"'{'9' * 59}…' is outside the rating scale 1–5")),
+    ],
+)  # fmt: skip
+def test_cells_a_column_cannot_store_are_refused(changes, error):
+    assert row_errors({**GOOD_ROW, **changes}, mapping()) == [error]
+
+
+@pytest.mark.parametrize("reopens", ["2147483648", "99999999999999", "1e20", "-2147483649"])
+def test_integers_too_large_for_their_column_are_refused(reopens):
+    spec = mapping(
+        CONTACTS.replace(
+            "  agent_email: Assignee email", "  agent_email: Assignee email\n  reopens: Reopens"
+        )
+    )
+    [(column, message)] = row_errors({**GOOD_ROW, "Reopens": reopens}, spec)
+    assert column == "Reopens" and message.endswith("is too large a number (reopens)")
+    assert parse_row(2, {**GOOD_ROW, "Reopens": "2147483647"}, spec).values["reopens"] == 2147483647
+
+
+def test_constants_must_fit_their_column_too():
+    text = CONTACTS.replace(
+        "  agent_email: Assignee email",
+        "  agent_email: Assignee email\n  queue: {value: " + "q" * 121 + "}",
+    )
+    assert only_error(text).endswith(
+        f"fields.queue.value: '{'q' * 59}…' is longer than 120 characters (queue)"
+    )
+
+
+@pytest.mark.parametrize(
+    ("line", "message"),
+    [
+        ('{"a":' * 5000 + "1" + "}" * 5000, "not usable JSON: objects or lists nested too deeply"),
+        ('{"Ticket ID": ' + "9" * 5000 + "}", "not usable JSON: Exceeds the limit (4300 digits)"),
+        ('{"Ticket ID": "T\\ud800"}', "not usable JSON: a \\u escape of half a character"),
+        ('{"Assignee email\\udc00": "a"}', "not usable JSON: a \\u escape of half a character"),
+    ],
+)
+def test_json_lines_python_cannot_read_are_errors_of_their_line(line, message):
+    spec = mapping(format="jsonl")
+    good = json.dumps({**GOOD_ROW})
+    pair = json.dumps({**GOOD_ROW, "Ticket ID": "T-\U0001f600"})  # a surrogate pair is whole
+    rows = read_rows(io.StringIO(good + "\n" + line + "\n" + pair + "\n"), spec)
+    assert next(rows)[0] == 1
+    with pytest.raises(RowErrors) as exc:
+        next(rows)
+    assert exc.value.line == 2 and exc.value.errors[0].message.startswith(message)
+    line, raw = next(rows)
+    assert (line, raw["Ticket ID"]) == (3, "T-\U0001f600")

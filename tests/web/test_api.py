@@ -149,7 +149,8 @@ def test_undo_an_import_through_the_api(client, db, bearer, make_user):
     db.session.remove()
     scores = dict(db.session.execute(select(QAEvaluation.external_id, QAEvaluation.score)).all())
     assert scores == {"E1": 90, "E2": 90}
-    event = db.session.execute(select(AuditEvent)).scalar_one()
+    undos = select(AuditEvent).where(AuditEvent.action == "import.undo")
+    event = db.session.execute(undos).scalar_one()
     assert (event.subject, event.reason, event.details["token"]) == (
         f"import:{second}",
         "resent by mistake",

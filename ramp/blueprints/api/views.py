@@ -47,7 +47,7 @@ def _report(report: ImportReport, changed: int = 0) -> dict:
         "updated": report.updated,
         "rejected": report.rows_rejected,
         "milestones_changed": changed,
-        "unknown_agents": sorted(report.unknown_agents),
+        "unknown_agents": sorted(name for name, _ in report.unknown_agents),
         "problems": [
             {"record": p.line, "field": p.column, "message": p.message} for p in report.problems
         ],
