@@ -189,6 +189,26 @@ def clean_placement(fields: dict) -> tuple[dict, list[str]]:
     return out, problems
 
 
+MANAGED_ELSEWHERE = "{email} is managed by another team; ask an admin to transfer them."
+
+
+def may_take_on(actor: User | None, user: User) -> bool:
+    """Whether the actor may make this existing agent a hire (see docs/statuses.md, Who may hire).
+
+    The command line (no actor) and admins may. A manager may when the agent is in a team
+    the manager leads, or is in no team and has no hire, active or not, the manager does
+    not already manage. Anything else is another team's person: refused.
+    """
+    if actor is None or actor.is_admin:
+        return True
+    if not actor.is_manager:
+        return False
+    if user.team_id is not None:
+        return user.team is not None and user.team.manager_id == actor.id
+    others = db.session.execute(select(Hire).where(Hire.user_id == user.id)).scalars()
+    return all(can_manage(actor, h) for h in others)
+
+
 def add_hires(new_hires: Iterable[NewHire], actor: User | None) -> list[Hire]:
     """Create hires with their agent accounts, enrollments, first placement and plan."""
     created = []
@@ -200,6 +220,12 @@ def add_hires(new_hires: Iterable[NewHire], actor: User | None) -> list[Hire]:
             db.session.flush()
         elif user.role is not Role.AGENT:
             raise ValidationError(f"{user.email} is a {user.role.value}, not an agent")
+        elif not may_take_on(actor, user):
+            raise ValidationError(MANAGED_ELSEWHERE.format(email=user.email))
+        elif db.session.execute(
+            select(Hire.id).where(Hire.user_id == user.id, Hire.cohort_id == item.cohort.id)
+        ).first():
+            raise ValidationError(f"{user.email} is already a hire in {item.cohort.name}.")
         if item.cohort.team_id and user.team_id is None:
             user.team_id = item.cohort.team_id
         enrollment = enroll(user, item.cohort.curriculum_version)
@@ -252,6 +278,63 @@ def add_hires(new_hires: Iterable[NewHire], actor: User | None) -> list[Hire]:
     db.session.flush()
     evaluate_hires([h.id for h in created])
     return created
+
+
+def transfer_hire(
+    email: str,
+    cohort: Cohort,
+    manager: User | None,
+    actor: User | None,
+    reason: str | None,
+    start_date: date | None = None,
+) -> Hire:
+    """Move an agent to another team's cohort (admins only): old hires end, a new one begins.
+
+    The agent joins the cohort's team; the new hire keeps the start date of the agent's
+    latest active hire (their tenure goes on) unless one is given. Audited as hire.transfer.
+    """
+    if actor is not None and not actor.is_admin:
+        raise ValidationError("Only an admin can transfer an agent between teams.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Give a reason for the transfer; it is kept in the audit log.")
+    user = find_user_by_email(email or "")
+    if user is None:
+        raise ValidationError(f"There is no one with the e-mail '{email}'.")
+    if user.role is not Role.AGENT:
+        raise ValidationError(f"{user.email} is a {user.role.value}, not an agent.")
+    if manager is not None and manager.role is Role.AGENT:
+        raise ValidationError(f"{manager.email} is an agent, not a manager.")
+    previous = list(
+        db.session.execute(
+            select(Hire)
+            .where(Hire.user_id == user.id, Hire.active.is_(True))
+            .order_by(Hire.start_date.desc())
+        ).scalars()
+    )
+    if db.session.execute(
+        select(Hire.id).where(Hire.user_id == user.id, Hire.cohort_id == cohort.id)
+    ).first():
+        raise ValidationError(f"{user.email} is already a hire in {cohort.name}.")
+    start = start_date or (previous[0].start_date if previous else cohort.start_date)
+    placement = placement_on(previous[0].placements, clock.today()) if previous else None
+    for old in previous:
+        old.active = False
+        old.events.append(
+            HireEvent(
+                actor=actor, action="transfer_out", reason=reason, details={"to": cohort.name}
+            )
+        )
+    user.team_id = cohort.team_id
+    db.session.flush()
+    fields = {k: getattr(placement, k) for k in PLACEMENT_FIELDS} if placement else {}
+    [hire] = add_hires([NewHire(user.name, user.email, start, manager, cohort, fields)], actor)
+    record(
+        actor, "hire.transfer", subject=f"user:{user.id}", reason=reason,
+        from_cohorts=[h.cohort.name for h in previous], to_cohort=cohort.name,
+        manager=manager.email if manager else None, start_date=start.isoformat(),
+    )  # fmt: skip
+    return hire
 
 
 # Actions on a hire -----------------------------------------------------------------------
