@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ramp import clock
@@ -374,6 +374,50 @@ def require_cohorts_of(actor: User, cohorts: Iterable[Cohort]) -> None:
         )
 
 
+def lock_hire(hire: Hire) -> None:
+    """Hold the hire until commit: a second change to it waits, then reads what the first wrote.
+
+    A no-op UPDATE of the hire's row: a row lock on PostgreSQL, the write lock on SQLite.
+    """
+    db.session.execute(
+        update(Hire)
+        .where(Hire.id == hire.id)
+        .values(active=Hire.active)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _won(stmt) -> bool:
+    """Run a conditional UPDATE of one row; True when it changed the row (the race was won)."""
+    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount == 1
+
+
+def _last_event(hire: Hire, action: str, key: str) -> str:
+    """'by <name> on <date>' for the latest event of this kind on this milestone."""
+    event = db.session.execute(
+        select(HireEvent)
+        .where(
+            HireEvent.hire_id == hire.id,
+            HireEvent.action == action,
+            HireEvent.milestone_key == key,
+        )
+        .order_by(HireEvent.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if event is None:
+        return "by someone else"
+    who = event.actor.name if event.actor else "a former manager"
+    return f"by {who} on {event.at:%d %b %Y}"
+
+
+def _signed_off(milestone: PlanMilestone) -> ValidationError:
+    who = milestone.signed_off_by.name if milestone.signed_off_by else "a former manager"
+    return ValidationError(
+        f"“{milestone.title}” was already signed off by {who} "
+        f"on {milestone.signed_off_on:%d %b %Y}."
+    )
+
+
 def _milestone(hire: Hire, key: str) -> PlanMilestone:
     for m in hire.milestones:
         if m.key == key:
@@ -397,11 +441,18 @@ def sign_off(
     if not milestone.criteria.get("sign_off"):
         raise ValidationError(f"“{milestone.title}” does not ask for a manager's sign-off.")
     if milestone.signed_off_on is not None:
-        raise ValidationError(
-            f"“{milestone.title}” was already signed off on {milestone.signed_off_on}."
-        )
+        raise _signed_off(milestone)
+    day = today or clock.today()
+    # Conditional: of two sign-offs at the same instant only one changes the row.
+    if not _won(
+        update(PlanMilestone)
+        .where(PlanMilestone.id == milestone.id, PlanMilestone.signed_off_on.is_(None))
+        .values(signed_off_by_id=actor.id, signed_off_on=day)
+    ):
+        db.session.refresh(milestone)
+        raise _signed_off(milestone)
     milestone.signed_off_by = actor
-    milestone.signed_off_on = today or clock.today()
+    milestone.signed_off_on = day
     hire.events.append(
         HireEvent(
             actor=actor, action="sign_off", milestone_key=key, reason=(note or "").strip() or None
@@ -419,8 +470,14 @@ def waive(
     require_manager_of(actor, hire)
     reason = _reason(reason, "waive a milestone")
     milestone = _milestone(hire, key)
-    if milestone.waived:
-        raise ValidationError(f"“{milestone.title}” is already waived.")
+    if milestone.waived or not _won(
+        update(PlanMilestone)
+        .where(PlanMilestone.id == milestone.id, PlanMilestone.waived.is_(False))
+        .values(waived=True, waived_reason=reason)
+    ):
+        raise ValidationError(
+            f"“{milestone.title}” was already waived {_last_event(hire, 'waive', key)}."
+        )
     milestone.waived = True
     milestone.waived_reason = reason
     hire.events.append(HireEvent(actor=actor, action="waive", milestone_key=key, reason=reason))
@@ -441,6 +498,16 @@ def extend(
             f"The new due date must be after the current one ({milestone.due_date})."
         )
     old = milestone.due_date
+    if not _won(
+        update(PlanMilestone)
+        .where(PlanMilestone.id == milestone.id, PlanMilestone.due_date == old)
+        .values(due_date=new_due)
+    ):
+        db.session.refresh(milestone)
+        raise ValidationError(
+            f"“{milestone.title}” was just moved to {milestone.due_date:%d %b %Y} "
+            f"{_last_event(hire, 'extend', key)}; check the new date and try again."
+        )
     milestone.due_date = new_due
     hire.events.append(
         HireEvent(
