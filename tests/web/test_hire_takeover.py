@@ -199,3 +199,17 @@ def test_transfer_cli(runner, world, db):
               world.lead.email, "--reason", "r"],
     )  # fmt: skip
     assert result.exit_code == 1 and "no cohort named 'Nope'" in result.output
+
+
+def test_course_roster_skips_another_teams_agent(world, db):
+    from ramp.lti.identity import ensure_hire
+
+    agent = db.session.get(Hire, world.theirs_id).user
+    assert ensure_hire(world.cohort, agent) is None
+    db.session.commit()
+    assert count(db, Hire, user_id=world.theirs_user_id) == 1
+    newcomer = world.hire(cohort=world.other_cohort, manager=world.other_lead).user
+    newcomer.team_id = world.team_id
+    db.session.commit()
+    # One of the lead's own team is taken on.
+    assert ensure_hire(world.cohort, newcomer) is not None
