@@ -213,3 +213,10 @@ def test_course_roster_skips_another_teams_agent(world, db):
     db.session.commit()
     # One of the lead's own team is taken on.
     assert ensure_hire(world.cohort, newcomer) is not None
+
+
+def test_former_manager_loses_sight_after_a_transfer(client, world, db):
+    transfer_hire(world.theirs_email, world.cohort, world.lead, world.admin, "Moved to chat")
+    db.session.commit()
+    login(client, world.other_lead.email)
+    assert client.get(f"/board/hires/{world.theirs_id}").status_code == 404
