@@ -96,11 +96,9 @@ def compare(
     viewer: User | None = None,
     min_hires: int = 1,
 ) -> Comparison:
-    """The comparison of these cohorts on these metrics (optionally one queue's hires).
-
-    With a viewer, only the hires they may see are pooled; for a viewer who is not an admin,
-    groups of fewer than `min_hires` hires show no pooled figures.
-    """
+    """The comparison of these cohorts on these metrics (optionally one queue's hires)."""
+    # With a viewer, only the hires they may see are pooled; for a viewer who is not an
+    # admin, groups of fewer than `min_hires` hires show no pooled figures.
     guard = 1 if viewer is None or viewer.is_admin else max(1, min_hires)
     spec = active_targets()
     metrics = [m for m in metrics if m in METRICS] or list(DEFAULT_METRICS)

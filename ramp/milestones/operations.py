@@ -193,12 +193,10 @@ MANAGED_ELSEWHERE = "{email} is managed by another team; ask an admin to transfe
 
 
 def may_take_on(actor: User | None, user: User) -> bool:
-    """Whether the actor may make this existing agent a hire (see docs/statuses.md, Who may hire).
-
-    The command line (no actor) and admins may. A manager may when the agent is in a team
-    the manager leads, or is in no team and has no hire, active or not, the manager does
-    not already manage. Anything else is another team's person: refused.
-    """
+    """Whether the actor may make this existing agent a hire (docs/statuses.md: who may hire)."""
+    # The command line (no actor) and admins may. A manager may when the agent is in a team
+    # the manager leads, or is in no team and has no hire, active or ended, that the manager
+    # does not already manage. Anything else is another team's person: refused.
     if actor is None or actor.is_admin:
         return True
     if not actor.is_manager:
@@ -288,11 +286,9 @@ def transfer_hire(
     reason: str | None,
     start_date: date | None = None,
 ) -> Hire:
-    """Move an agent to another team's cohort (admins only): old hires end, a new one begins.
-
-    The agent joins the cohort's team; the new hire keeps the start date of the agent's
-    latest active hire (their tenure goes on) unless one is given. Audited as hire.transfer.
-    """
+    """Move an agent to another team's cohort (admins only): old hires end, a new one begins."""
+    # The agent joins the cohort's team; the new hire keeps the start date of the agent's
+    # latest active hire (their tenure goes on) unless one is given.
     if actor is not None and not actor.is_admin:
         raise ValidationError("Only an admin can transfer an agent between teams.")
     reason = (reason or "").strip()
@@ -377,10 +373,8 @@ def require_cohorts_of(actor: User, cohorts: Iterable[Cohort]) -> None:
 
 
 def lock_hire(hire: Hire) -> None:
-    """Hold the hire until commit: a second change to it waits, then reads what the first wrote.
-
-    A no-op UPDATE of the hire's row: a row lock on PostgreSQL, the write lock on SQLite.
-    """
+    """Hold the hire until commit: a second change to it waits, then reads what the first wrote."""
+    # A no-op UPDATE of the hire's row: a row lock on PostgreSQL, the write lock on SQLite.
     db.session.execute(
         update(Hire)
         .where(Hire.id == hire.id)
