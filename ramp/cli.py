@@ -305,7 +305,7 @@ def enroll_command(email, slug, number):
 
 templates_group = click.Group("templates", help="Import and export ramp templates.")
 cohorts = click.Group("cohorts", help="Create and list cohorts (hiring classes).")
-hires = click.Group("hires", help="Add hires from a roster CSV.")
+hires = click.Group("hires", help="Add hires from a roster CSV; transfer an agent.")
 milestones = click.Group("milestones", help="Evaluate ramp plans.")
 
 
@@ -446,6 +446,50 @@ def import_roster_command(path, dry_run):
     created = add_hires(new_hires, None)
     db.session.commit()
     click.echo(f"imported {len(created)} hires from {path}")
+
+
+@hires.command("transfer")
+@click.argument("email")
+@click.option("--cohort", "cohort_name", required=True, help="The cohort they move into.")
+@click.option("--manager", "manager_email", help="Their new manager's e-mail.")
+@click.option("--reason", required=True, help="Why; kept in the audit log.")
+@click.option("--start", help="Start date of the new hire, YYYY-MM-DD (default: as before).")
+@with_appcontext
+def transfer_hire_command(email, cohort_name, manager_email, reason, start):
+    """Move an agent to another team's cohort: their old hires end, a new one begins."""
+    from datetime import date
+
+    from sqlalchemy import select
+
+    from ramp.accounts.operations import find_user_by_email
+    from ramp.milestones.models import Cohort
+    from ramp.milestones.operations import transfer_hire
+
+    require_schema()
+    problems = []
+    cohort = db.session.execute(
+        select(Cohort).where(Cohort.name == cohort_name)
+    ).scalar_one_or_none()
+    if cohort is None:
+        problems.append(f"no cohort named '{cohort_name}'")
+    manager = find_user_by_email(manager_email) if manager_email else None
+    if manager_email and manager is None:
+        problems.append(f"no one with the e-mail '{manager_email}'")
+    start_date = None
+    if start:
+        try:
+            start_date = date.fromisoformat(start)
+        except ValueError:
+            problems.append(f"'{start}' is not a date (use YYYY-MM-DD)")
+    if problems:
+        _fail(problems)
+    try:
+        hire = transfer_hire(email, cohort, manager, None, reason, start_date)
+    except ValidationError as exc:
+        db.session.rollback()
+        _fail(exc.problems)
+    db.session.commit()
+    click.echo(f"{hire.user.email} is now a hire in {cohort.name} from {hire.start_date}")
 
 
 @milestones.command("evaluate")

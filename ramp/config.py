@@ -39,6 +39,8 @@ def build_config(instance_path: str) -> dict:
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
         "ORGANIZATION_NAME": os.environ.get("RAMP_ORGANIZATION", "ramp"),
+        # Managers see no pooled comparison figure over fewer hires than this (admins do).
+        "COMPARE_MIN_HIRES": int(os.environ.get("RAMP_COMPARE_MIN_HIRES", "3")),
         # A PNG, SVG or JPEG file printed on certificates (inlined; never fetched at render).
         "ORGANIZATION_LOGO": os.environ.get("RAMP_ORGANIZATION_LOGO") or None,
         # The address people reach ramp at, printed in certificates and their QR codes.

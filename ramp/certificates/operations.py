@@ -12,7 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import and_, delete, func, select
+from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import selectinload
 
 from ramp.accounts.models import User, utcnow
@@ -28,7 +28,7 @@ from ramp.errors import NotAllowed, ValidationError
 from ramp.extensions import db
 from ramp.metrics.records import utc
 from ramp.milestones.models import Cohort, Hire, HireEvent, PlanMilestone, RampTemplateVersion
-from ramp.milestones.operations import can_manage, require_manager_of
+from ramp.milestones.operations import can_manage, lock_hire, require_manager_of
 from ramp.milestones.plans import template_from_document
 
 RECERTIFY_DAYS = 30
@@ -128,9 +128,17 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
 def sign_off_ready(hire: Hire, actor: User, note: str | None = None) -> ReadinessSignOff:
     """A manager states the hire is ready; allowed once everything else is done."""
     require_manager_of(actor, hire)
+    lock_hire(hire)  # a second sign-off at the same instant waits here, then sees the first
+    existing = db.session.execute(
+        select(ReadinessSignOff).where(ReadinessSignOff.hire_id == hire.id)
+    ).scalar_one_or_none()
+    if existing is not None:
+        who = existing.signed_off_by.name if existing.signed_off_by else "a former manager"
+        raise ValidationError(
+            f"{hire.user.name} is already signed off as ready by {who} "
+            f"on {utc(existing.signed_off_at):%d %b %Y}."
+        )
     state = readiness_of([hire])[hire.id]
-    if state.facts.signed_off_by:
-        raise ValidationError(f"{hire.user.name} is already signed off as ready.")
     if not state.ready_but_sign_off:
         raise ValidationError(
             [f"{hire.user.name} cannot be signed off as ready yet; still missing:"]
@@ -281,8 +289,8 @@ def issue_certificate(
 ) -> Certificate:
     """Issue a readiness certificate; refused with what is missing unless an admin overrides."""
     require_manager_of(actor, hire)
-    # One issue at a time per hire (PostgreSQL row lock; SQLite serializes writers anyway).
-    db.session.execute(select(Hire.id).where(Hire.id == hire.id).with_for_update())
+    # One issue at a time per hire: a second waits here, then sees the first's certificate.
+    lock_hire(hire)
     now = now or utcnow()
     history = list(
         db.session.execute(
@@ -373,9 +381,26 @@ def revoke_certificate(cert: Certificate, actor: User, reason: str | None) -> Ce
     reason = (reason or "").strip()
     if not reason:
         raise ValidationError("Give a reason for the revocation; it is shown on the verify page.")
-    if cert.revoked_at is not None:
-        raise ValidationError(f"Certificate {format_code(cert.code)} is already revoked.")
-    cert.revoked_at = utcnow()
+    now = utcnow()
+    # Conditional: of two revocations at the same instant only one changes the row.
+    won = (
+        cert.revoked_at is None
+        and db.session.execute(
+            update(Certificate)
+            .where(Certificate.id == cert.id, Certificate.revoked_at.is_(None))
+            .values(revoked_at=now, revoked_by_id=actor.id, revocation_reason=reason)
+            .execution_options(synchronize_session=False)
+        ).rowcount
+        == 1
+    )
+    if not won:
+        db.session.refresh(cert)
+        who = cert.revoked_by.name if cert.revoked_by else "someone no longer here"
+        raise ValidationError(
+            f"Certificate {format_code(cert.code)} was already revoked by {who} "
+            f"on {utc(cert.revoked_at):%d %b %Y}."
+        )
+    cert.revoked_at = now
     cert.revoked_by_id = actor.id
     cert.revocation_reason = reason
     if cert.hire is not None:

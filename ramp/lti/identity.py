@@ -196,8 +196,8 @@ def create_cohort_for(context: LtiContext, curriculum_slug: str | None) -> Cohor
 
 
 def ensure_hire(cohort: Cohort, user: User) -> Hire | None:
-    """Put an agent into a cohort as a hire, once; managers and admins are not hires."""
-    from ramp.milestones.operations import NewHire, add_hires
+    """Put an agent into a cohort as a hire, once; managers, admins and other teams' agents not."""
+    from ramp.milestones.operations import NewHire, add_hires, may_take_on
 
     if user.role is not Role.AGENT:
         return None
@@ -207,6 +207,8 @@ def ensure_hire(cohort: Cohort, user: User) -> Hire | None:
     if existing is not None:
         return existing
     manager = cohort.team.manager if cohort.team else None
+    if not may_take_on(manager, user):
+        return None  # another team's agent: an admin transfers them, a course does not
     [hire] = add_hires(
         [NewHire(user.name, user.email, cohort.start_date, manager, cohort, {})], manager
     )

@@ -4,6 +4,10 @@ the share of hires at target; time to proficiency per hire and per cohort.
 Pooled figures come from the per-hire weekly parts (sums, counts, hits) kept by every import,
 so a comparison reads a few thousand rows, not the raw records. Medians (resolution and first
 response time) cannot be pooled from parts; they are read from the raw contacts.
+
+Only the hires the viewer may see are pooled. For managers, a cohort or tenure week with
+fewer hires than the minimum group size shows no pooled figures, so no filter can narrow a
+figure down to one person; admins see everything.
 """
 
 from __future__ import annotations
@@ -14,6 +18,7 @@ from dataclasses import dataclass, field
 
 from sqlalchemy import select
 
+from ramp.accounts.models import User
 from ramp.extensions import db
 from ramp.metrics import charts, formulas
 from ramp.metrics.definitions import METRICS, MetricDefinition
@@ -22,6 +27,7 @@ from ramp.metrics.models import Contact, HireWeekMetric
 from ramp.metrics.targets import TargetsSpec, target_for
 from ramp.metrics.weekly import MEAN_METRICS, SHARE_METRICS
 from ramp.milestones.models import Cohort, Hire
+from ramp.milestones.queries import visible_hires
 
 MEDIAN_COLUMNS = {
     "resolution_time": Contact.resolution_seconds,
@@ -39,6 +45,7 @@ class WeekRow:
     target: float | None
     hires_at_target: int
     hires_judged: int
+    hidden: bool = False
 
     @property
     def share_at_target(self) -> float | None:
@@ -51,6 +58,7 @@ class CohortResult:
     hires: int
     weeks: dict[str, list[WeekRow]] = field(default_factory=dict)
     proficiency_days: dict[int, int | None] = field(default_factory=dict)  # hire id -> days
+    hidden: bool = False
 
     @property
     def median_days_to_proficiency(self) -> float | None:
@@ -69,6 +77,11 @@ class Comparison:
     queue: str | None
     max_week: int
     charts: dict[str, str]
+    min_hires: int = 1
+
+    @property
+    def hidden_note(self) -> str:
+        return f"fewer than {self.min_hires} hires: hidden to protect individuals"
 
 
 def _tenured(spec: TargetsSpec, metric: str, queue: str | None):
@@ -76,8 +89,17 @@ def _tenured(spec: TargetsSpec, metric: str, queue: str | None):
     return target_for(spec, metric, 520, {"queue": queue} if queue else None)
 
 
-def compare(cohort_ids: list[int], metrics: list[str], queue: str | None = None) -> Comparison:
+def compare(
+    cohort_ids: list[int],
+    metrics: list[str],
+    queue: str | None = None,
+    viewer: User | None = None,
+    min_hires: int = 1,
+) -> Comparison:
     """The comparison of these cohorts on these metrics (optionally one queue's hires)."""
+    # With a viewer, only the hires they may see are pooled; for a viewer who is not an
+    # admin, groups of fewer than `min_hires` hires show no pooled figures.
+    guard = 1 if viewer is None or viewer.is_admin else max(1, min_hires)
     spec = active_targets()
     metrics = [m for m in metrics if m in METRICS] or list(DEFAULT_METRICS)
     cohorts = list(
@@ -90,6 +112,9 @@ def compare(cohort_ids: list[int], metrics: list[str], queue: str | None = None)
     )
     if queue:
         hire_stmt = hire_stmt.where(Hire.queue == queue)
+    if viewer is not None:
+        visible = visible_hires(viewer).with_only_columns(Hire.id)
+        hire_stmt = hire_stmt.where(Hire.id.in_(visible))
     hires = db.session.execute(hire_stmt).all()
     hires_by_cohort: dict[int, list] = defaultdict(list)
     for h in hires:
@@ -108,15 +133,19 @@ def compare(cohort_ids: list[int], metrics: list[str], queue: str | None = None)
     max_week = 0
     for cohort in cohorts:
         members = hires_by_cohort.get(cohort.id, [])
-        result = CohortResult(cohort, len(members))
+        result = CohortResult(cohort, len(members), hidden=len(members) < guard)
         for metric in metrics:
+            if result.hidden:
+                result.weeks[metric] = []
+                continue
             definition = METRICS[metric]
             weeks: dict[int, dict] = defaultdict(
-                lambda: {"sample": 0, "total": 0.0, "hits": 0, "at": 0, "judged": 0}
+                lambda: {"sample": 0, "total": 0.0, "hits": 0, "at": 0, "judged": 0, "hires": 0}
             )
             for h in members:
                 for week, row in by_hire[h.id][metric].items():
                     w = weeks[week]
+                    w["hires"] += 1
                     w["sample"] += row.sample
                     w["total"] += row.total or 0.0
                     w["hits"] += row.hits or 0
@@ -135,19 +164,15 @@ def compare(cohort_ids: list[int], metrics: list[str], queue: str | None = None)
                 else:
                     value = medians.get(week)
                 target = target_for(spec, metric, week, {"queue": queue} if queue else None)
-                rows.append(
-                    WeekRow(
-                        week,
-                        value,
-                        w["sample"],
-                        target.value if target else None,
-                        w["at"],
-                        w["judged"],
-                    )
+                row = WeekRow(
+                    week, value, w["sample"], target.value if target else None, w["at"], w["judged"]
                 )
+                if w["hires"] < guard:
+                    row = WeekRow(week, None, 0, row.target, 0, 0, hidden=True)
+                rows.append(row)
                 max_week = max(max_week, week)
             result.weeks[metric] = rows
-        for h in members:
+        for h in [] if result.hidden else members:
             result.proficiency_days[h.id] = _days_to_proficiency(spec, by_hire[h.id], queue)
         results.append(result)
     svgs = {}
@@ -176,7 +201,7 @@ def compare(cohort_ids: list[int], metrics: list[str], queue: str | None = None)
             unit="%" if definition.unit == "%" else "s",
             width=720,
         )
-    return Comparison(results, [METRICS[m] for m in metrics], queue, max_week, svgs)
+    return Comparison(results, [METRICS[m] for m in metrics], queue, max_week, svgs, guard)
 
 
 def _pooled_medians(metric: str, members) -> dict[int, float]:
@@ -242,15 +267,24 @@ def comparison_csv(result: Comparison) -> str:
             "hires_at_target",
             "hires_judged",
             "share_at_target",
+            "note",
         ]
     )
     for r in result.cohorts:
+        first = [r.cohort.name, r.cohort.start_date.isoformat(), r.hires]
         for definition in result.metrics:
+            if r.hidden:
+                writer.writerow([*first, definition.name, *[""] * 7, result.hidden_note])
             for w in r.weeks.get(definition.name, []):
+                if w.hidden:
+                    writer.writerow([*first, definition.name, w.week, "", "",
+                                     "" if w.target is None else w.target, "", "", "",
+                                     result.hidden_note])  # fmt: skip
+                    continue
                 writer.writerow([
-                    r.cohort.name, r.cohort.start_date.isoformat(), r.hires, definition.name, w.week,
+                    *first, definition.name, w.week,
                     "" if w.value is None else round(w.value, 2), w.sample,
                     "" if w.target is None else w.target, w.hires_at_target, w.hires_judged,
-                    "" if w.share_at_target is None else round(w.share_at_target, 1),
+                    "" if w.share_at_target is None else round(w.share_at_target, 1), "",
                 ])  # fmt: skip
     return out.getvalue()

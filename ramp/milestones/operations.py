@@ -12,7 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
 from ramp import clock
@@ -189,6 +189,24 @@ def clean_placement(fields: dict) -> tuple[dict, list[str]]:
     return out, problems
 
 
+MANAGED_ELSEWHERE = "{email} is managed by another team; ask an admin to transfer them."
+
+
+def may_take_on(actor: User | None, user: User) -> bool:
+    """Whether the actor may make this existing agent a hire (docs/statuses.md: who may hire)."""
+    # The command line (no actor) and admins may. A manager may when the agent is in a team
+    # the manager leads, or is in no team and has no hire, active or ended, that the manager
+    # does not already manage. Anything else is another team's person: refused.
+    if actor is None or actor.is_admin:
+        return True
+    if not actor.is_manager:
+        return False
+    if user.team_id is not None:
+        return user.team is not None and user.team.manager_id == actor.id
+    others = db.session.execute(select(Hire).where(Hire.user_id == user.id)).scalars()
+    return all(can_manage(actor, h) for h in others)
+
+
 def add_hires(new_hires: Iterable[NewHire], actor: User | None) -> list[Hire]:
     """Create hires with their agent accounts, enrollments, first placement and plan."""
     created = []
@@ -200,6 +218,12 @@ def add_hires(new_hires: Iterable[NewHire], actor: User | None) -> list[Hire]:
             db.session.flush()
         elif user.role is not Role.AGENT:
             raise ValidationError(f"{user.email} is a {user.role.value}, not an agent")
+        elif not may_take_on(actor, user):
+            raise ValidationError(MANAGED_ELSEWHERE.format(email=user.email))
+        elif db.session.execute(
+            select(Hire.id).where(Hire.user_id == user.id, Hire.cohort_id == item.cohort.id)
+        ).first():
+            raise ValidationError(f"{user.email} is already a hire in {item.cohort.name}.")
         if item.cohort.team_id and user.team_id is None:
             user.team_id = item.cohort.team_id
         enrollment = enroll(user, item.cohort.curriculum_version)
@@ -254,6 +278,61 @@ def add_hires(new_hires: Iterable[NewHire], actor: User | None) -> list[Hire]:
     return created
 
 
+def transfer_hire(
+    email: str,
+    cohort: Cohort,
+    manager: User | None,
+    actor: User | None,
+    reason: str | None,
+    start_date: date | None = None,
+) -> Hire:
+    """Move an agent to another team's cohort (admins only): old hires end, a new one begins."""
+    # The agent joins the cohort's team; the new hire keeps the start date of the agent's
+    # latest active hire (their tenure goes on) unless one is given.
+    if actor is not None and not actor.is_admin:
+        raise ValidationError("Only an admin can transfer an agent between teams.")
+    reason = (reason or "").strip()
+    if not reason:
+        raise ValidationError("Give a reason for the transfer; it is kept in the audit log.")
+    user = find_user_by_email(email or "")
+    if user is None:
+        raise ValidationError(f"There is no one with the e-mail '{email}'.")
+    if user.role is not Role.AGENT:
+        raise ValidationError(f"{user.email} is a {user.role.value}, not an agent.")
+    if manager is not None and manager.role is Role.AGENT:
+        raise ValidationError(f"{manager.email} is an agent, not a manager.")
+    previous = list(
+        db.session.execute(
+            select(Hire)
+            .where(Hire.user_id == user.id, Hire.active.is_(True))
+            .order_by(Hire.start_date.desc())
+        ).scalars()
+    )
+    if db.session.execute(
+        select(Hire.id).where(Hire.user_id == user.id, Hire.cohort_id == cohort.id)
+    ).first():
+        raise ValidationError(f"{user.email} is already a hire in {cohort.name}.")
+    start = start_date or (previous[0].start_date if previous else cohort.start_date)
+    placement = placement_on(previous[0].placements, clock.today()) if previous else None
+    for old in previous:
+        old.active = False
+        old.events.append(
+            HireEvent(
+                actor=actor, action="transfer_out", reason=reason, details={"to": cohort.name}
+            )
+        )
+    user.team_id = cohort.team_id
+    db.session.flush()
+    fields = {k: getattr(placement, k) for k in PLACEMENT_FIELDS} if placement else {}
+    [hire] = add_hires([NewHire(user.name, user.email, start, manager, cohort, fields)], actor)
+    record(
+        actor, "hire.transfer", subject=f"user:{user.id}", reason=reason,
+        from_cohorts=[h.cohort.name for h in previous], to_cohort=cohort.name,
+        manager=manager.email if manager else None, start_date=start.isoformat(),
+    )  # fmt: skip
+    return hire
+
+
 # Actions on a hire -----------------------------------------------------------------------
 
 
@@ -271,6 +350,8 @@ def can_manage(actor: User, hire: Hire) -> bool:
         return True
     if not actor.is_manager:
         return False
+    if not hire.active and hire.user.team_id is not None and not manages(actor, hire.user):
+        return False  # transferred to another team: the former manager no longer sees them
     if hire.manager_id == actor.id:
         return True
     if hire.cohort.team is not None and hire.cohort.team.manager_id == actor.id:
@@ -289,6 +370,48 @@ def require_cohorts_of(actor: User, cohorts: Iterable[Cohort]) -> None:
         raise ValidationError(
             "You can only add hires to your own teams' cohorts; not to: " + ", ".join(foreign)
         )
+
+
+def lock_hire(hire: Hire) -> None:
+    """Hold the hire until commit: a second change to it waits, then reads what the first wrote."""
+    # A no-op UPDATE of the hire's row: a row lock on PostgreSQL, the write lock on SQLite.
+    db.session.execute(
+        update(Hire)
+        .where(Hire.id == hire.id)
+        .values(active=Hire.active)
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _won(stmt) -> bool:
+    """Run a conditional UPDATE of one row; True when it changed the row (the race was won)."""
+    return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount == 1
+
+
+def _last_event(hire: Hire, action: str, key: str) -> str:
+    """'by <name> on <date>' for the latest event of this kind on this milestone."""
+    event = db.session.execute(
+        select(HireEvent)
+        .where(
+            HireEvent.hire_id == hire.id,
+            HireEvent.action == action,
+            HireEvent.milestone_key == key,
+        )
+        .order_by(HireEvent.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+    if event is None:
+        return "by someone else"
+    who = event.actor.name if event.actor else "a former manager"
+    return f"by {who} on {event.at:%d %b %Y}"
+
+
+def _signed_off(milestone: PlanMilestone) -> ValidationError:
+    who = milestone.signed_off_by.name if milestone.signed_off_by else "a former manager"
+    return ValidationError(
+        f"“{milestone.title}” was already signed off by {who} "
+        f"on {milestone.signed_off_on:%d %b %Y}."
+    )
 
 
 def _milestone(hire: Hire, key: str) -> PlanMilestone:
@@ -314,11 +437,18 @@ def sign_off(
     if not milestone.criteria.get("sign_off"):
         raise ValidationError(f"“{milestone.title}” does not ask for a manager's sign-off.")
     if milestone.signed_off_on is not None:
-        raise ValidationError(
-            f"“{milestone.title}” was already signed off on {milestone.signed_off_on}."
-        )
+        raise _signed_off(milestone)
+    day = today or clock.today()
+    # Conditional: of two sign-offs at the same instant only one changes the row.
+    if not _won(
+        update(PlanMilestone)
+        .where(PlanMilestone.id == milestone.id, PlanMilestone.signed_off_on.is_(None))
+        .values(signed_off_by_id=actor.id, signed_off_on=day)
+    ):
+        db.session.refresh(milestone)
+        raise _signed_off(milestone)
     milestone.signed_off_by = actor
-    milestone.signed_off_on = today or clock.today()
+    milestone.signed_off_on = day
     hire.events.append(
         HireEvent(
             actor=actor, action="sign_off", milestone_key=key, reason=(note or "").strip() or None
@@ -336,8 +466,14 @@ def waive(
     require_manager_of(actor, hire)
     reason = _reason(reason, "waive a milestone")
     milestone = _milestone(hire, key)
-    if milestone.waived:
-        raise ValidationError(f"“{milestone.title}” is already waived.")
+    if milestone.waived or not _won(
+        update(PlanMilestone)
+        .where(PlanMilestone.id == milestone.id, PlanMilestone.waived.is_(False))
+        .values(waived=True, waived_reason=reason)
+    ):
+        raise ValidationError(
+            f"“{milestone.title}” was already waived {_last_event(hire, 'waive', key)}."
+        )
     milestone.waived = True
     milestone.waived_reason = reason
     hire.events.append(HireEvent(actor=actor, action="waive", milestone_key=key, reason=reason))
@@ -358,6 +494,16 @@ def extend(
             f"The new due date must be after the current one ({milestone.due_date})."
         )
     old = milestone.due_date
+    if not _won(
+        update(PlanMilestone)
+        .where(PlanMilestone.id == milestone.id, PlanMilestone.due_date == old)
+        .values(due_date=new_due)
+    ):
+        db.session.refresh(milestone)
+        raise ValidationError(
+            f"“{milestone.title}” was just moved to {milestone.due_date:%d %b %Y} "
+            f"{_last_event(hire, 'extend', key)}; check the new date and try again."
+        )
     milestone.due_date = new_due
     hire.events.append(
         HireEvent(

@@ -303,6 +303,7 @@ ACTIONS = {
     "admin.import_run": ({}, QAEvaluation),
     "admin.deactivate_person": ({"reason": "r"}, AuditEvent),
     "admin.reactivate_person": ({}, AuditEvent),
+    "admin.transfer_person": ({"cohort": "1", "manager": "1", "reason": "r"}, Hire),
     "admin.add_member": ({"email": "manager1@example.com"}, AuditEvent),
     "admin.remove_member": ({}, AuditEvent),
     "admin.revoke_token_page": ({"reason": "r"}, AuditEvent),
@@ -399,6 +400,7 @@ def scene(ramp_world, make_user, db):
         "admin.teams": "/admin/teams", "admin.team": f"/admin/teams/{w.cohort.team.id}",
         "admin.deactivate_person": f"/admin/people/{hire.user.id}/deactivate",
         "admin.reactivate_person": f"/admin/people/{hire.user.id}/reactivate",
+        "admin.transfer_person": f"/admin/people/{hire.user.id}/transfer",
         "admin.add_member": f"/admin/teams/{w.other_cohort.team.id}/members",
         "admin.remove_member": f"/admin/teams/{w.cohort.team.id}/members/{hire.user.id}/remove",
         "admin.import_preview": "/admin/imports/" + "0" * 32,
@@ -463,6 +465,7 @@ def test_pages_need_sign_in(client, scene):
 
 ALLOWED_ACTIONS = {
     "admin.deactivate_person": {"admin"}, "admin.reactivate_person": {"admin"},
+    "admin.transfer_person": {"admin"},
     "admin.add_member": {"admin"}, "admin.remove_member": {"admin"},
     "admin.revoke_token_page": {"admin"}, "admin.targets_table": {"admin"},
     "admin.import_run": {"admin"}, "admin.import_undo_confirmed": {"admin"},

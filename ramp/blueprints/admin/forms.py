@@ -73,6 +73,13 @@ class ReasonForm(FlaskForm):
     reason = StringField("Reason (kept in the audit log)", validators=[Optional(), Length(max=500)])
 
 
+class TransferForm(FlaskForm):
+    cohort = SelectField("Into cohort", coerce=int, validators=[DataRequired("Choose a cohort.")])
+    manager = SelectField("New manager", coerce=int, validators=[DataRequired("Choose a manager.")])
+    start_date = DateField("Start date (empty: as before)", validators=[Optional()])
+    reason = StringField("Reason (kept in the audit log)", validators=[Optional(), Length(max=500)])
+
+
 class TeamForm(FlaskForm):
     name = StringField(
         "Team name", validators=[DataRequired("Give the team a name."), Length(max=120)]

@@ -10,9 +10,19 @@ from ramp.accounts.queries import leaders, list_teams, list_users
 from ramp.audit.operations import recent_events
 from ramp.blueprints.admin import bp
 from ramp.blueprints.admin.common import attempt, status_of
-from ramp.blueprints.admin.forms import EditUserForm, MemberForm, NewUserForm, ReasonForm, TeamForm
+from ramp.blueprints.admin.forms import (
+    EditUserForm,
+    MemberForm,
+    NewUserForm,
+    ReasonForm,
+    TeamForm,
+    TransferForm,
+)
 from ramp.blueprints.auth.forms import EmptyForm
 from ramp.extensions import db
+from ramp.milestones import queries as hire_queries
+from ramp.milestones.models import Cohort
+from ramp.milestones.operations import transfer_hire
 from ramp.web import render
 
 
@@ -64,9 +74,43 @@ def person(user_id: int):
         if done is not None:
             flash(f"Saved {user.name}.", "success")
             return redirect(url_for("admin.person", user_id=user.id), 303)
-    return render("admin/person.html", person=user, form=form, errors=errors,
-                  reason_form=ReasonForm(formdata=None), events=recent_events(20, f"user:{user.id}"),
-                  status=status_of(form, errors))  # fmt: skip
+    return _person_page(user, form=form, errors=errors, status=status_of(form, errors))
+
+
+def _transfer_form(blank: bool = False) -> TransferForm:
+    form = TransferForm(formdata=None) if blank else TransferForm()
+    form.cohort.choices = [SelectChoice(c.id, c.name) for c, _ in hire_queries.cohort_list()]
+    form.manager.choices = [
+        SelectChoice(u.id, u.name) for u in hire_queries.assignable_managers(current_user)
+    ]
+    return form
+
+
+def _person_page(user: User, status: int = 200, **parts):
+    parts.setdefault("form", _edit_form(user, formdata=None))
+    parts.setdefault("errors", [])
+    parts.setdefault("reason_form", ReasonForm(formdata=None))
+    parts.setdefault("transfer_form", _transfer_form(blank=True))
+    return render("admin/person.html", person=user, events=recent_events(20, f"user:{user.id}"),
+                  status=status, **parts)  # fmt: skip
+
+
+@bp.post("/people/<int:user_id>/transfer")
+def transfer_person(user_id: int):
+    """Move an agent to another team's cohort and manager, with a reason (audited)."""
+    user = db.get_or_404(User, user_id)
+    form = _transfer_form()
+    errors = ["Choose a cohort and a manager."]
+    if form.validate_on_submit():
+        hire, errors = attempt(lambda: transfer_hire(
+            user.email, db.session.get(Cohort, form.cohort.data),
+            db.session.get(User, form.manager.data), current_user, form.reason.data,
+            form.start_date.data,
+        ))  # fmt: skip
+        if hire is not None:
+            flash(f"{user.name} is now a hire in {hire.cohort.name}.", "success")
+            return redirect(url_for("admin.person", user_id=user.id), 303)
+    return _person_page(user, status=422, errors=errors, transfer_form=form)
 
 
 def _set_active(user_id: int, operation, done: str):
@@ -78,9 +122,7 @@ def _set_active(user_id: int, operation, done: str):
     if not errors:
         flash(f"{user.name} {done}.", "success")
         return redirect(url_for("admin.person", user_id=user.id), 303)
-    return render("admin/person.html", person=user, form=_edit_form(user, formdata=None),
-                  errors=errors, reason_form=form, events=recent_events(20, f"user:{user.id}"),
-                  status=422)  # fmt: skip
+    return _person_page(user, status=422, errors=errors, reason_form=form)
 
 
 @bp.post("/people/<int:user_id>/deactivate")

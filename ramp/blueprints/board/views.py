@@ -364,10 +364,18 @@ def compare():
     if not chosen:
         chosen = [cid for cid, _ in options[:3]]
     metrics = [m for m in request.args.getlist("metric") if m in METRICS] or list(DEFAULT_METRICS)
+    queues = queries.visible_queues(current_user)
     queue = request.args.get("queue") or None
-    result = compare(chosen, metrics, queue)
+    if queue is not None and queue not in queues:
+        # Only a queue the viewer's own hires are in: anything else could single someone out.
+        result = compare([], metrics)
+        problem = f"There is no queue '{queue}' among your hires; choose one from the list."
+        return render("board/compare.html", result=result, options=options, chosen=chosen,
+                      metrics=metrics, queue=None, all_metrics=METRICS, queues=queues,
+                      problems=[problem], status=422)  # fmt: skip
+    result = compare(chosen, metrics, queue, current_user, current_app.config["COMPARE_MIN_HIRES"])
     context = dict(result=result, options=options, chosen=chosen, metrics=metrics, queue=queue,
-                   all_metrics=METRICS, queues=queries.visible_queues(current_user))  # fmt: skip
+                   all_metrics=METRICS, queues=queues, problems=[])  # fmt: skip
     fmt = request.args.get("format")
     if fmt == "csv":
         return Response(
