@@ -44,7 +44,7 @@ def parse_scopes(scopes: list[str] | tuple[str, ...]) -> list[str]:
     """The scopes asked for, each known and once, in SCOPES order; at least one."""
     wanted = {s.strip() for s in scopes if s and s.strip()}
     problems = [
-        f"unknown scope '{s}': the scopes are {', '.join(SCOPES)}"
+        f"Unknown scope '{s}': the scopes are {', '.join(SCOPES)}"
         for s in sorted(wanted - set(SCOPES))
     ]
     if not wanted and not problems:

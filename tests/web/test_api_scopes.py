@@ -115,7 +115,7 @@ def test_a_token_revokes_itself_and_is_refused_after(client, db):
     "scopes, expires_on, message",
     [
         ([], None, "Choose at least one scope"),
-        (["records:write", "hires:write"], None, "unknown scope 'hires:write'"),
+        (["records:write", "hires:write"], None, "Unknown scope 'hires:write'"),
         (["hires:read"], date(2026, 3, 18), "is not after today"),
     ],
 )
