@@ -62,7 +62,7 @@ def require_token():
             ),
             403,
             {
-                "WWW-Authenticate": f'Bearer realm="ramp", error="insufficient_scope", scope="{scope}"'
+                "WWW-Authenticate": f'Bearer realm="ramp", error="insufficient_scope", scope="{scope or ""}"'
             },
         )
     return None
@@ -331,130 +331,126 @@ def openapi():
             }
         }
 
-    doc = dict(
-        {
-            "openapi": "3.1.0",
-            "info": {
-                "title": "ramp API",
-                "version": "1",
-                "description": "Push QA evaluations and contacts, undo an import; read hires' progress and certificates.",
-            },
-            "servers": [
-                {"url": url_for("api.openapi", _external=True).rsplit("/openapi.json", 1)[0]}
-            ],
-            "security": [{"bearer": []}],
-            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-            "paths": {
-                "/records/contacts": records_op(
-                    "contacts", ["external_id", "created_at"], "Create or update contacts"
-                ),
-                "/records/qa": records_op(
-                    "qa", ["external_id", "evaluated_at"], "Create or update QA evaluations"
-                ),
-                "/imports/{run_id}/undo": {
-                    "post": {
-                        "summary": "Undo an import run",
-                        "description": "Removes the records the run created and gives the records it updated back the values an earlier import gave them; the agents' weekly figures and plans are worked out again. Refused (409) for a failed or already undone run, and while a later run has updated the same records (undo that one first).",
-                        "parameters": [
-                            {
-                                "name": "run_id",
-                                "in": "path",
-                                "required": True,
-                                "schema": {"type": "integer"},
-                            }
-                        ],
-                        "requestBody": {
-                            "required": False,
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {
-                                            "reason": {
-                                                "type": "string",
-                                                "description": "Kept in the audit log",
-                                            }
-                                        },
-                                    }
-                                }
-                            },
-                        },
-                        "responses": {
-                            "200": {
-                                "description": "Undone",
-                                "content": {"application/json": {"schema": undone}},
-                            },
-                            "400": {"description": "The reason is not text"},
-                            "401": {"description": "No valid token"},
-                            "404": {"description": "No import run has this number"},
-                            "409": {
-                                "description": "Refused: nothing changed",
-                                "content": {"application/json": {"schema": refused}},
-                            },
-                        },
-                    }
-                },
-                "/hires": {
-                    "get": {
-                        "summary": "Active hires and their progress",
-                        "responses": {
-                            "200": {"description": "The hires"},
-                            "401": {"description": "No valid token"},
-                        },
-                    }
-                },
-                "/certificates": {
-                    "get": {
-                        "summary": "Readiness certificates, newest first",
-                        "parameters": [
-                            {
-                                "name": "status",
-                                "in": "query",
+    doc = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ramp API",
+            "version": "1",
+            "description": "Push QA evaluations and contacts, undo an import; read hires' progress and certificates.",
+        },
+        "servers": [{"url": url_for("api.openapi", _external=True).rsplit("/openapi.json", 1)[0]}],
+        "security": [{"bearer": []}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/records/contacts": records_op(
+                "contacts", ["external_id", "created_at"], "Create or update contacts"
+            ),
+            "/records/qa": records_op(
+                "qa", ["external_id", "evaluated_at"], "Create or update QA evaluations"
+            ),
+            "/imports/{run_id}/undo": {
+                "post": {
+                    "summary": "Undo an import run",
+                    "description": "Removes the records the run created and gives the records it updated back the values an earlier import gave them; the agents' weekly figures and plans are worked out again. Refused (409) for a failed or already undone run, and while a later run has updated the same records (undo that one first).",
+                    "parameters": [
+                        {
+                            "name": "run_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": False,
+                        "content": {
+                            "application/json": {
                                 "schema": {
-                                    "type": "string",
-                                    "enum": list(STATUSES),
-                                },
-                            },
-                            {"name": "email", "in": "query", "schema": {"type": "string"}},
-                        ],
-                        "responses": {
-                            "200": {"description": "The certificates"},
-                            "400": {"description": "Unknown status"},
-                            "401": {"description": "No valid token"},
-                        },
-                    }
-                },
-                "/certificates/{code}": {
-                    "get": {
-                        "summary": "One certificate with its frozen evidence and signed credential",
-                        "parameters": [
-                            {
-                                "name": "code",
-                                "in": "path",
-                                "required": True,
-                                "schema": {"type": "string"},
+                                    "type": "object",
+                                    "properties": {
+                                        "reason": {
+                                            "type": "string",
+                                            "description": "Kept in the audit log",
+                                        }
+                                    },
+                                }
                             }
-                        ],
-                        "responses": {
-                            "200": {"description": "The certificate"},
-                            "401": {"description": "No valid token"},
-                            "404": {"description": "No certificate has this code"},
                         },
-                    }
-                },
-                "/tokens/current": {
-                    "delete": {
-                        "summary": "Revoke the token that sends this request (any valid token may)",
-                        "description": "For a token that leaked: it stops working at once.",
-                        "responses": {
-                            "200": {"description": "The token is revoked"},
-                            "401": {"description": "No valid token"},
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "Undone",
+                            "content": {"application/json": {"schema": undone}},
                         },
-                    }
-                },
+                        "400": {"description": "The reason is not text"},
+                        "401": {"description": "No valid token"},
+                        "404": {"description": "No import run has this number"},
+                        "409": {
+                            "description": "Refused: nothing changed",
+                            "content": {"application/json": {"schema": refused}},
+                        },
+                    },
+                }
             },
-        }
-    )
+            "/hires": {
+                "get": {
+                    "summary": "Active hires and their progress",
+                    "responses": {
+                        "200": {"description": "The hires"},
+                        "401": {"description": "No valid token"},
+                    },
+                }
+            },
+            "/certificates": {
+                "get": {
+                    "summary": "Readiness certificates, newest first",
+                    "parameters": [
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "schema": {
+                                "type": "string",
+                                "enum": list(STATUSES),
+                            },
+                        },
+                        {"name": "email", "in": "query", "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        "200": {"description": "The certificates"},
+                        "400": {"description": "Unknown status"},
+                        "401": {"description": "No valid token"},
+                    },
+                }
+            },
+            "/certificates/{code}": {
+                "get": {
+                    "summary": "One certificate with its frozen evidence and signed credential",
+                    "parameters": [
+                        {
+                            "name": "code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "The certificate"},
+                        "401": {"description": "No valid token"},
+                        "404": {"description": "No certificate has this code"},
+                    },
+                }
+            },
+            "/tokens/current": {
+                "delete": {
+                    "summary": "Revoke the token that sends this request (any valid token may)",
+                    "description": "For a token that leaked: it stops working at once.",
+                    "responses": {
+                        "200": {"description": "The token is revoked"},
+                        "401": {"description": "No valid token"},
+                    },
+                }
+            },
+        },
+    }
     _declare_scopes(doc)
     return jsonify(doc)
 
