@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from contextlib import contextmanager
+from datetime import date
 from pathlib import Path
 
 import click
@@ -675,35 +676,56 @@ tokens = click.Group("tokens", help="API tokens for other systems: create, list,
 
 @tokens.command("create")
 @click.argument("name")
+@click.option("--scope", "scopes", multiple=True, metavar="SCOPE",
+              help="What the token may do; repeat for more: records:write, hires:read, "
+                   "certificates:read.")  # fmt: skip
+@click.option("--expires", "expires_on", metavar="YYYY-MM-DD", default=None,
+              help="Refused from this day on (UTC). Default: until revoked.")  # fmt: skip
+@click.option("--owner", "owner_email", default=None, help="The admin answerable for it (e-mail).")
 @with_appcontext
-def create_token_command(name):
-    """Create an API token; the secret is printed once."""
+def create_token_command(name, scopes, expires_on, owner_email):
+    """Create an API token with its scopes; the secret is printed once."""
     from ramp.metrics.api import create_token
 
     require_schema()
     try:
-        token, secret = create_token(name)
+        expires = date.fromisoformat(expires_on) if expires_on else None
+    except ValueError:
+        _fail(f"--expires {expires_on!r} is not a date like 2027-06-30")
+    owner = _user_by_email(owner_email) if owner_email else None
+    try:
+        token, secret = create_token(name, owner, scopes=list(scopes), expires_on=expires)
     except ValidationError as exc:
         _fail(exc.problems)
     db.session.commit()
-    click.echo(f"token {token.id} for {token.name}: {secret}")
+    until = f", until {token.expires_on.isoformat()}" if token.expires_on else ""
+    click.echo(
+        f"token {token.id} for {token.name} ({', '.join(token.scope_list)}{until}): {secret}"
+    )
     click.echo("keep it now: ramp stores only its hash. Send it as: Authorization: Bearer <token>")
 
 
 @tokens.command("list")
 @with_appcontext
 def list_tokens_command():
-    """List API tokens: id, name, created, last used, by whom, revoked or live."""
+    """List API tokens: id, name, state, created, owner, expiry, last used, scopes."""
+    from ramp.metrics.api import token_state
     from ramp.metrics.queries import list_tokens
 
     require_schema()
     for token in list_tokens():
         used = f"{token.last_used_at:%Y-%m-%d %H:%M}" if token.last_used_at else "never used"
         who = token.created_by.email if token.created_by else "-"
-        state = "revoked" if token.revoked else "live"
+        state = token_state(token)
+        expires = token.expires_on.isoformat() if token.expires_on else "never"
+        scopes = (
+            "all scopes (made before scopes existed): consider replacing"
+            if token.predates_scopes
+            else " ".join(token.scope_list)
+        )
         click.echo(
             f"{token.id:<5} {token.name[:30]:30} {state:8} created {token.created_at:%Y-%m-%d} "
-            f"by {who:30} last used {used}"
+            f"by {who:30} expires {expires:10} last used {used:16} scopes {scopes}"
         )
 
 

@@ -6,11 +6,13 @@ import hashlib
 import json
 import secrets
 import tempfile
+from datetime import date
 from pathlib import Path
 
 from sqlalchemy import select
 
-from ramp.accounts.models import User, utcnow
+from ramp import clock
+from ramp.accounts.models import User
 from ramp.audit.operations import record
 from ramp.errors import ValidationError
 from ramp.extensions import db
@@ -26,21 +28,76 @@ def _digest(token: str) -> str:
     return hashlib.sha256(token.encode()).hexdigest()
 
 
-def create_token(name: str, created_by: User | None = None) -> tuple[ApiToken, str]:
-    """A new token; the secret is returned once and only its hash is stored."""
+# What a token may do; each API operation needs exactly one of these.
+SCOPES = {
+    "records:write": "push QA evaluations and contacts, and undo an import",
+    "hires:read": "read active hires: names, e-mails, phase and progress",
+    "certificates:read": "read certificates, with their evidence and signed credentials",
+}
+
+
+class TokenRefused(Exception):
+    """A bearer secret that does not authenticate: unknown, revoked or expired."""
+
+
+def parse_scopes(scopes: list[str] | tuple[str, ...]) -> list[str]:
+    """The scopes asked for, each known and once, in SCOPES order; at least one."""
+    wanted = {s.strip() for s in scopes if s and s.strip()}
+    problems = [
+        f"Unknown scope '{s}': the scopes are {', '.join(SCOPES)}"
+        for s in sorted(wanted - set(SCOPES))
+    ]
+    if not wanted and not problems:
+        problems.append(f"Choose at least one scope for the token ({', '.join(SCOPES)}).")
+    if problems:
+        raise ValidationError(problems)
+    return [s for s in SCOPES if s in wanted]
+
+
+def token_state(token: ApiToken, today: date | None = None) -> str:
+    """live, expired or revoked."""
+    if token.revoked:
+        return "revoked"
+    if token.expires_on is not None and token.expires_on <= (today or clock.now().date()):
+        return "expired"
+    return "live"
+
+
+def create_token(
+    name: str,
+    created_by: User | None = None,
+    *,
+    scopes: list[str] | tuple[str, ...],
+    expires_on: date | None = None,
+) -> tuple[ApiToken, str]:
+    """A new token with its scopes; the secret is returned once and only its hash is stored."""
+    problems = []
     if not name.strip():
-        raise ValidationError("Give the token a name (the system that will use it).")
-    if len(name.strip()) > 120:
-        raise ValidationError("The token's name is longer than 120 characters.")
+        problems.append("Give the token a name (the system that will use it).")
+    elif len(name.strip()) > 120:
+        problems.append("The token's name is longer than 120 characters.")
+    try:
+        chosen = parse_scopes(scopes)
+    except ValidationError as exc:
+        problems.extend(exc.problems)
+    if expires_on is not None and expires_on <= clock.now().date():
+        problems.append(f"The expiry date {expires_on.isoformat()} is not after today.")
+    if problems:
+        raise ValidationError(problems)
     secret = "ramp_" + secrets.token_urlsafe(32)
     token = ApiToken(
         name=name.strip(),
         token_hash=_digest(secret),
         created_by_id=created_by.id if created_by else None,
+        scopes=" ".join(chosen),
+        expires_on=expires_on,
     )
     db.session.add(token)
     db.session.flush()
-    record(created_by, "token.create", f"token:{token.id}", name=token.name)
+    record(
+        created_by, "token.create", f"token:{token.id}", name=token.name, scopes=chosen,
+        expires_on=expires_on.isoformat() if expires_on else None,
+    )  # fmt: skip
     return token, secret
 
 
@@ -54,15 +111,21 @@ def revoke_token(token: ApiToken, actor: User | None = None, reason: str | None 
     return token
 
 
-def authenticate(secret: str | None) -> ApiToken | None:
-    """The live token matching a bearer secret, or None."""
+def authenticate(secret: str | None) -> ApiToken:
+    """The live token matching a bearer secret, its last use noted; TokenRefused otherwise."""
     if not secret:
-        return None
+        raise TokenRefused("Send a valid API token: Authorization: Bearer <token>.")
     token = db.session.execute(
-        select(ApiToken).where(ApiToken.token_hash == _digest(secret), ApiToken.revoked.is_(False))
+        select(ApiToken).where(ApiToken.token_hash == _digest(secret))
     ).scalar_one_or_none()
-    if token is not None:
-        token.last_used_at = utcnow()
+    if token is None:
+        raise TokenRefused("Send a valid API token: Authorization: Bearer <token>.")
+    state = token_state(token)
+    if state == "revoked":
+        raise TokenRefused("The token was revoked; ask an admin for a new one.")
+    if state == "expired":
+        raise TokenRefused(f"The token expired on {token.expires_on.isoformat()}.")
+    token.last_used_at = clock.now()
     return token
 
 

@@ -177,8 +177,19 @@ class ApiToken(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_used_at: Mapped[datetime | None]
     revoked: Mapped[bool] = mapped_column(default=False)
+    # What the token may do, space-separated (see ramp.metrics.api.SCOPES).
+    scopes: Mapped[str] = mapped_column(String(200), default="")
+    # Refused from this day on (UTC); None: until revoked.
+    expires_on: Mapped[date | None]
+    # Made before tokens had scopes: the migration gave it every scope to keep it working.
+    predates_scopes: Mapped[bool] = mapped_column(default=False)
 
     created_by: Mapped[User | None] = relationship()
+
+    @property
+    def scope_list(self) -> list[str]:
+        """The token's scopes, in the order they were stored."""
+        return self.scopes.split()
 
 
 def _replaced_table(model: type[db.Model], name: str) -> Table:

@@ -10,7 +10,7 @@ from ramp.audit.operations import recent_events
 from ramp.curricula.models import Enrollment
 from ramp.curricula.operations import enroll_users
 from ramp.errors import ValidationError
-from ramp.metrics.api import authenticate, create_token, revoke_token
+from ramp.metrics.api import TokenRefused, authenticate, create_token, revoke_token
 
 
 def actions(db) -> list[str]:
@@ -142,10 +142,11 @@ def test_enroll_users_refuses_all_when_one_is_unknown(db, make_user, mini_versio
 
 def test_revoked_token_no_longer_authenticates(db, make_user):
     admin = make_user("admin")
-    token, secret = create_token("QA tool", admin)
+    token, secret = create_token("QA tool", admin, scopes=["records:write"])
     assert authenticate(secret) is token and token.last_used_at is not None
     revoke_token(token, admin, reason="rotated")
-    assert authenticate(secret) is None
+    with pytest.raises(TokenRefused, match="revoked"):
+        authenticate(secret)
     with pytest.raises(ValidationError, match="already revoked"):
         revoke_token(token, admin)
     assert actions(db)[-2:] == ["token.create", "token.revoke"]
@@ -172,7 +173,7 @@ def test_names_too_long_are_refused(db, make_user, make_team):
     with pytest.raises(ValidationError, match="the team name is longer than 120"):
         accounts.create_team("t" * 121)
     with pytest.raises(ValidationError, match="longer than 120"):
-        create_token("n" * 121)
+        create_token("n" * 121, scopes=["hires:read"])
 
 
 def test_a_team_keeps_its_deactivated_lead_when_renamed(db, make_user):

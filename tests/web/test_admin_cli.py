@@ -1,10 +1,12 @@
 """The CLI's user, team and token commands call the same operations as the admin pages."""
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
 from ramp.accounts.operations import find_user_by_email
 from ramp.audit.models import AuditEvent
-from ramp.metrics.api import authenticate
+from ramp.metrics.api import TokenRefused, authenticate
+from ramp.metrics.models import ApiToken
 
 
 def test_users_update_deactivate_reactivate(runner, db, make_user, make_team):
@@ -58,16 +60,47 @@ def test_teams_update_and_remove(runner, db, make_user, make_team):
     assert find_user_by_email("a@example.com").team is None
 
 
-def test_tokens_create_list_revoke(runner, db):
-    out = runner.invoke(args=["tokens", "create", "QA tool"])
+def test_tokens_create_list_revoke(runner, db, make_user):
+    make_user("admin", email="dana@example.com")
+    out = runner.invoke(
+        args=["tokens", "create", "QA tool", "--scope", "records:write", "--scope", "hires:read",
+              "--expires", "2027-06-30", "--owner", "dana@example.com"]
+    )  # fmt: skip
+    assert out.exit_code == 0, out.output
+    assert "(records:write, hires:read, until 2027-06-30)" in out.output
     secret = out.output.split(": ", 1)[1].split()[0]
     token_id = out.output.split()[1]
     listing = runner.invoke(args=["tokens", "list"]).output
     assert "QA tool" in listing and "live" in listing and "never used" in listing
+    assert "dana@example.com" in listing and "2027-06-30" in listing
+    assert "records:write hires:read" in listing
+    db.session.remove()
+    assert authenticate(secret).scope_list == ["records:write", "hires:read"]
+    db.session.commit()
     out = runner.invoke(args=["tokens", "revoke", token_id, "--reason", "rotated"])
     assert out.exit_code == 0 and f"revoked token {token_id} (QA tool)" in out.output
     assert "revoked" in runner.invoke(args=["tokens", "list"]).output
     db.session.remove()
-    assert authenticate(secret) is None
+    with pytest.raises(TokenRefused, match="revoked"):
+        authenticate(secret)
     out = runner.invoke(args=["tokens", "revoke", "999"])
     assert out.exit_code == 1 and "no API token has the id 999" in out.output
+
+
+@pytest.mark.parametrize(
+    "args, message",
+    [
+        ([], "Choose at least one scope"),
+        (
+            ["--scope", "records:write", "--scope", "admin"],
+            "Unknown scope 'admin': the scopes are records:write, hires:read, certificates:read",
+        ),
+        (["--scope", "hires:read", "--expires", "next year"], "is not a date like 2027-06-30"),
+        (["--scope", "hires:read", "--expires", "2026-01-01"], "is not after today"),
+    ],
+)
+def test_tokens_create_refuses_missing_or_unknown_scopes(runner, db, args, message):
+    out = runner.invoke(args=["tokens", "create", "QA tool", *args])
+    assert out.exit_code == 1 and message in out.output
+    db.session.remove()
+    assert db.session.execute(select(func.count()).select_from(ApiToken)).scalar_one() == 0

@@ -23,7 +23,11 @@ def test_token_created_shown_once_used_listed_revoked(client, db, make_user, as_
     admin = make_user("admin", name="Dana Admin")
     as_user(admin)
     token = csrf_token(client, "/admin/tokens")
-    response = client.post("/admin/tokens", data={"csrf_token": token, "name": "MaestroQA job"})
+    response = client.post(
+        "/admin/tokens",
+        data={"csrf_token": token, "name": "MaestroQA job", "scopes": ["records:write", "hires:read"],
+              "expires_on": "2026-06-30"},
+    )  # fmt: skip
     page = text(response)
     assert response.status_code == 200 and "shown only this once" in page
     secret = page.split('id="new-secret"')[1].split('value="')[1].split('"')[0]
@@ -31,6 +35,9 @@ def test_token_created_shown_once_used_listed_revoked(client, db, make_user, as_
     listing = text(client.get("/admin/tokens"))
     assert secret not in listing and "MaestroQA job" in listing and "never" in listing
     assert "Dana Admin" in listing
+    row_html = listing.split("<td>MaestroQA job</td>")[1].split("</tr>")[0]
+    assert "records:write" in row_html and "hires:read" in row_html
+    assert "certificates:read" not in row_html and "2026-06-30" in row_html and "Live" in row_html
     bearer = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/hires", headers=bearer).status_code == 200
     end_session(db)
@@ -64,7 +71,7 @@ def test_token_without_a_name_or_revoked_twice_is_refused(client, db, make_user,
     assert response.status_code == 422 and "Give the token a name" in text(response)
     db.session.remove()
     assert db.session.execute(select(func.count()).select_from(ApiToken)).scalar_one() == 0
-    client.post("/admin/tokens", data={"csrf_token": token, "name": "HRIS"})
+    client.post("/admin/tokens", data={"csrf_token": token, "name": "HRIS", "scopes": "hires:read"})
     end_session(db)
     [row] = db.session.execute(select(ApiToken)).scalars()
     row_id = row.id
@@ -74,3 +81,37 @@ def test_token_without_a_name_or_revoked_twice_is_refused(client, db, make_user,
     response = client.post(f"/admin/tokens/{row_id}/revoke", data={"csrf_token": token})
     assert response.status_code == 422 and "already revoked" in text(response)
     assert client.post("/admin/tokens/999/revoke", data={"csrf_token": token}).status_code == 404
+
+
+def test_the_page_asks_for_known_scopes_and_none_is_preselected(client, db, make_user, as_user):
+    as_user(make_user("admin"))
+    token = csrf_token(client, "/admin/tokens")
+    page = text(client.get("/admin/tokens"))
+    assert page.count('name="scopes"') == 3 and " checked" not in page
+    response = client.post("/admin/tokens", data={"csrf_token": token, "name": "QA"})
+    assert response.status_code == 422 and "Choose at least one scope" in text(response)
+    response = client.post(
+        "/admin/tokens",
+        data={"csrf_token": token, "name": "QA", "scopes": ["records:write", "everything"]},
+    )
+    page = text(response)
+    assert response.status_code == 422 and "Unknown scope 'everything'" in page
+    assert 'value="records:write" checked' in page
+    response = client.post(
+        "/admin/tokens",
+        data={"csrf_token": token, "name": "QA", "scopes": "hires:read", "expires_on": "soon"},
+    )
+    assert response.status_code == 422
+    db.session.remove()
+    assert db.session.execute(select(func.count()).select_from(ApiToken)).scalar_one() == 0
+
+
+def test_tokens_from_before_scopes_are_flagged(client, db, make_user, as_user):
+    from ramp.metrics.api import create_token
+
+    as_user(make_user("admin"))
+    old, _ = create_token("Old job", scopes=["records:write", "hires:read", "certificates:read"])
+    old.predates_scopes = True
+    db.session.commit()
+    page = text(client.get("/admin/tokens"))
+    assert "all scopes (made before scopes existed): consider replacing" in page

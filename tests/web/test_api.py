@@ -6,13 +6,13 @@ import pytest
 from sqlalchemy import func, select
 
 from ramp.extensions import db as _db
-from ramp.metrics.api import create_token
+from ramp.metrics.api import SCOPES, create_token
 from ramp.metrics.models import ImportRun, QAEvaluation
 
 
 @pytest.fixture
 def bearer(db, make_user):
-    _, secret = create_token("QA tool", make_user("admin"))
+    _, secret = create_token("QA tool", make_user("admin"), scopes=list(SCOPES))
     _db.session.commit()
     return {"Authorization": f"Bearer {secret}"}
 
@@ -169,5 +169,6 @@ def test_undo_an_import_through_the_api(client, db, bearer, make_user):
 def test_openapi_describes_undo(client):
     spec = client.get("/api/v1/openapi.json").json
     undo = spec["paths"]["/imports/{run_id}/undo"]["post"]
-    assert set(undo["responses"]) == {"200", "400", "401", "404", "409"}
+    assert set(undo["responses"]) == {"200", "400", "401", "403", "404", "409"}
+    assert undo["x-required-scope"] == "records:write"
     assert undo["parameters"][0]["name"] == "run_id"

@@ -211,7 +211,7 @@ def test_cohort_batch_issues_and_shows_progress(app, client, ramp_world, db):
 def test_api_lists_and_fetches_certificates(client, ramp_world, db):
     hire = make_ready(ramp_world, ramp_world.hire(name="Ivo Petrov"))
     cert = issue_certificate(hire, ramp_world.lead, "http://localhost")
-    _, secret = create_token("HRIS", ramp_world.admin)
+    _, secret = create_token("HRIS", ramp_world.admin, scopes=["certificates:read"])
     db.session.commit()
     headers = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/certificates").status_code == 401

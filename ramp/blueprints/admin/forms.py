@@ -14,6 +14,8 @@ from wtforms import (
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
+from ramp.metrics.api import SCOPES
+
 
 class TemplateForm(FlaskForm):
     document = TextAreaField(
@@ -101,6 +103,17 @@ class TokenForm(FlaskForm):
             Length(max=120),
         ],
         description="The system that will use it, e.g. MaestroQA export job.",
+    )
+    # Checked in ramp.metrics.api.create_token, which names unknown scopes and asks for one.
+    scopes = SelectMultipleField(
+        "What it may do",
+        choices=[SelectChoice(name, name) for name in SCOPES],
+        validate_choice=False,
+    )  # shown as checkboxes by templates/admin/tokens.html
+    expires_on = DateField(
+        "Expires on (optional)",
+        validators=[Optional()],
+        description="The API refuses the token from this day on (UTC). Empty: until revoked.",
     )
 
 

@@ -8,7 +8,7 @@ from ramp.blueprints.admin import bp
 from ramp.blueprints.admin.common import attempt, status_of
 from ramp.blueprints.admin.forms import ReasonForm, TokenForm
 from ramp.extensions import db
-from ramp.metrics.api import create_token, revoke_token
+from ramp.metrics.api import SCOPES, create_token, revoke_token, token_state
 from ramp.metrics.models import ApiToken
 from ramp.metrics.queries import list_tokens
 from ramp.web import render
@@ -16,17 +16,22 @@ from ramp.web import render
 
 @bp.route("/tokens", methods=["GET", "POST"])
 def tokens():
-    """Every API token (name, created, last used, by whom); create one, its secret shown once."""
+    """Every API token (scopes, expiry, last use, owner, state); create one, its secret shown once."""
     form = TokenForm()
     errors: list[str] = []
     created = None
     if form.validate_on_submit():
-        created, errors = attempt(lambda: create_token(form.name.data, current_user))
+        created, errors = attempt(
+            lambda: create_token(
+                form.name.data, current_user,
+                scopes=form.scopes.data or [], expires_on=form.expires_on.data,
+            )
+        )  # fmt: skip
         if created is not None:
             form = TokenForm(formdata=None)
     return render("admin/tokens.html", form=form, errors=errors, created=created,
                   tokens=list_tokens(), revoke_form=ReasonForm(formdata=None),
-                  status=status_of(form, errors))  # fmt: skip
+                  scopes=SCOPES, state=token_state, status=status_of(form, errors))  # fmt: skip
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
@@ -41,7 +46,8 @@ def revoke_token_page(token_id: int):
         flash(f"Revoked token {token.name}: the API refuses it from now on.", "success")
         return redirect(url_for("admin.tokens"), 303)
     return render("admin/tokens.html", form=TokenForm(formdata=None), errors=errors, created=None,
-                  tokens=list_tokens(), revoke_form=form, status=422)  # fmt: skip
+                  tokens=list_tokens(), revoke_form=form, scopes=SCOPES, state=token_state,
+                  status=422)  # fmt: skip
 
 
 @bp.get("/audit")

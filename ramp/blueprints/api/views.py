@@ -2,39 +2,79 @@
 
 from __future__ import annotations
 
-from flask import g, jsonify, request, url_for
+import re
+
+from flask import current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ramp.blueprints.api import bp
 from ramp.errors import ValidationError
 from ramp.extensions import csrf, db
-from ramp.metrics.api import authenticate, import_payload
+from ramp.metrics.api import SCOPES, TokenRefused, authenticate, import_payload, revoke_token
 from ramp.metrics.imports import ImportRefused, ImportReport
 
 csrf.exempt(bp)  # no cookies here: every request carries its bearer token instead
 
 
+# The one scope each operation needs (ramp.metrics.api.SCOPES). An endpoint missing here is
+# refused to every token, so a new one cannot be left open by mistake.
+REQUIRED_SCOPE = {
+    "api.contacts": "records:write",
+    "api.qa": "records:write",
+    "api.undo_import": "records:write",
+    "api.hires": "hires:read",
+    "api.certificates": "certificates:read",
+    "api.certificate": "certificates:read",
+}
+# Any valid token may do these, whatever its scopes.
+ANY_TOKEN = {"api.revoke_current_token"}
+
+
 @bp.before_request
 def require_token():
-    """Every endpoint but the description needs `Authorization: Bearer <token>`."""
+    """Every endpoint but the description needs `Authorization: Bearer <token>` with its scope."""
     if request.endpoint == "api.openapi":
         return None
     header = request.headers.get("Authorization", "")
     secret = header[7:].strip() if header.lower().startswith("bearer ") else None
-    token = authenticate(secret)
-    if token is None:
+    try:
+        token = authenticate(secret)
+    except TokenRefused as exc:
+        db.session.rollback()
         return (
-            jsonify(
-                error="unauthorized",
-                message="Send a valid API token: Authorization: Bearer <token>.",
-            ),
+            jsonify(error="unauthorized", message=str(exc)),
             401,
             {"WWW-Authenticate": 'Bearer realm="ramp"'},
         )
     g.api_token = token
     db.session.commit()  # last_used_at
+    if request.endpoint in ANY_TOKEN:
+        return None
+    scope = REQUIRED_SCOPE.get(request.endpoint)
+    if scope not in token.scope_list:
+        missing = scope or "(none: this operation is not open to tokens)"
+        return (
+            jsonify(
+                error="forbidden",
+                missing_scope=scope,
+                message=f"This token lacks the scope {missing}; ask an admin for a token with it.",
+            ),
+            403,
+            {
+                "WWW-Authenticate": f'Bearer realm="ramp", error="insufficient_scope", scope="{scope or ""}"'
+            },
+        )
     return None
+
+
+@bp.delete("/tokens/current")
+def revoke_current_token():
+    """Revoke the token that sends this request: a leaked token can be stopped by anyone holding it."""
+    token = g.api_token
+    revoke_token(token, None, "revoked itself through the API")
+    db.session.commit()
+    return jsonify(id=token.id, name=token.name, status="revoked")
 
 
 def _report(report: ImportReport, changed: int = 0) -> dict:
@@ -291,117 +331,156 @@ def openapi():
             }
         }
 
-    return jsonify(
-        {
-            "openapi": "3.1.0",
-            "info": {
-                "title": "ramp API",
-                "version": "1",
-                "description": "Push QA evaluations and contacts, undo an import; read hires' progress and certificates.",
-            },
-            "servers": [
-                {"url": url_for("api.openapi", _external=True).rsplit("/openapi.json", 1)[0]}
-            ],
-            "security": [{"bearer": []}],
-            "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-            "paths": {
-                "/records/contacts": records_op(
-                    "contacts", ["external_id", "created_at"], "Create or update contacts"
-                ),
-                "/records/qa": records_op(
-                    "qa", ["external_id", "evaluated_at"], "Create or update QA evaluations"
-                ),
-                "/imports/{run_id}/undo": {
-                    "post": {
-                        "summary": "Undo an import run",
-                        "description": "Removes the records the run created and gives the records it updated back the values an earlier import gave them; the agents' weekly figures and plans are worked out again. Refused (409) for a failed or already undone run, and while a later run has updated the same records (undo that one first).",
-                        "parameters": [
-                            {
-                                "name": "run_id",
-                                "in": "path",
-                                "required": True,
-                                "schema": {"type": "integer"},
-                            }
-                        ],
-                        "requestBody": {
-                            "required": False,
-                            "content": {
-                                "application/json": {
-                                    "schema": {
-                                        "type": "object",
-                                        "properties": {
-                                            "reason": {
-                                                "type": "string",
-                                                "description": "Kept in the audit log",
-                                            }
-                                        },
-                                    }
-                                }
-                            },
-                        },
-                        "responses": {
-                            "200": {
-                                "description": "Undone",
-                                "content": {"application/json": {"schema": undone}},
-                            },
-                            "400": {"description": "The reason is not text"},
-                            "401": {"description": "No valid token"},
-                            "404": {"description": "No import run has this number"},
-                            "409": {
-                                "description": "Refused: nothing changed",
-                                "content": {"application/json": {"schema": refused}},
-                            },
-                        },
-                    }
-                },
-                "/hires": {
-                    "get": {
-                        "summary": "Active hires and their progress",
-                        "responses": {
-                            "200": {"description": "The hires"},
-                            "401": {"description": "No valid token"},
-                        },
-                    }
-                },
-                "/certificates": {
-                    "get": {
-                        "summary": "Readiness certificates, newest first",
-                        "parameters": [
-                            {
-                                "name": "status",
-                                "in": "query",
+    doc = {
+        "openapi": "3.1.0",
+        "info": {
+            "title": "ramp API",
+            "version": "1",
+            "description": "Push QA evaluations and contacts, undo an import; read hires' progress and certificates.",
+        },
+        "servers": [{"url": url_for("api.openapi", _external=True).rsplit("/openapi.json", 1)[0]}],
+        "security": [{"bearer": []}],
+        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
+        "paths": {
+            "/records/contacts": records_op(
+                "contacts", ["external_id", "created_at"], "Create or update contacts"
+            ),
+            "/records/qa": records_op(
+                "qa", ["external_id", "evaluated_at"], "Create or update QA evaluations"
+            ),
+            "/imports/{run_id}/undo": {
+                "post": {
+                    "summary": "Undo an import run",
+                    "description": "Removes the records the run created and gives the records it updated back the values an earlier import gave them; the agents' weekly figures and plans are worked out again. Refused (409) for a failed or already undone run, and while a later run has updated the same records (undo that one first).",
+                    "parameters": [
+                        {
+                            "name": "run_id",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "integer"},
+                        }
+                    ],
+                    "requestBody": {
+                        "required": False,
+                        "content": {
+                            "application/json": {
                                 "schema": {
-                                    "type": "string",
-                                    "enum": list(STATUSES),
-                                },
-                            },
-                            {"name": "email", "in": "query", "schema": {"type": "string"}},
-                        ],
-                        "responses": {
-                            "200": {"description": "The certificates"},
-                            "400": {"description": "Unknown status"},
-                            "401": {"description": "No valid token"},
-                        },
-                    }
-                },
-                "/certificates/{code}": {
-                    "get": {
-                        "summary": "One certificate with its frozen evidence and signed credential",
-                        "parameters": [
-                            {
-                                "name": "code",
-                                "in": "path",
-                                "required": True,
-                                "schema": {"type": "string"},
+                                    "type": "object",
+                                    "properties": {
+                                        "reason": {
+                                            "type": "string",
+                                            "description": "Kept in the audit log",
+                                        }
+                                    },
+                                }
                             }
-                        ],
-                        "responses": {
-                            "200": {"description": "The certificate"},
-                            "401": {"description": "No valid token"},
-                            "404": {"description": "No certificate has this code"},
                         },
-                    }
-                },
+                    },
+                    "responses": {
+                        "200": {
+                            "description": "Undone",
+                            "content": {"application/json": {"schema": undone}},
+                        },
+                        "400": {"description": "The reason is not text"},
+                        "401": {"description": "No valid token"},
+                        "404": {"description": "No import run has this number"},
+                        "409": {
+                            "description": "Refused: nothing changed",
+                            "content": {"application/json": {"schema": refused}},
+                        },
+                    },
+                }
             },
-        }
+            "/hires": {
+                "get": {
+                    "summary": "Active hires and their progress",
+                    "responses": {
+                        "200": {"description": "The hires"},
+                        "401": {"description": "No valid token"},
+                    },
+                }
+            },
+            "/certificates": {
+                "get": {
+                    "summary": "Readiness certificates, newest first",
+                    "parameters": [
+                        {
+                            "name": "status",
+                            "in": "query",
+                            "schema": {
+                                "type": "string",
+                                "enum": list(STATUSES),
+                            },
+                        },
+                        {"name": "email", "in": "query", "schema": {"type": "string"}},
+                    ],
+                    "responses": {
+                        "200": {"description": "The certificates"},
+                        "400": {"description": "Unknown status"},
+                        "401": {"description": "No valid token"},
+                    },
+                }
+            },
+            "/certificates/{code}": {
+                "get": {
+                    "summary": "One certificate with its frozen evidence and signed credential",
+                    "parameters": [
+                        {
+                            "name": "code",
+                            "in": "path",
+                            "required": True,
+                            "schema": {"type": "string"},
+                        }
+                    ],
+                    "responses": {
+                        "200": {"description": "The certificate"},
+                        "401": {"description": "No valid token"},
+                        "404": {"description": "No certificate has this code"},
+                    },
+                }
+            },
+            "/tokens/current": {
+                "delete": {
+                    "summary": "Revoke the token that sends this request (any valid token may)",
+                    "description": "For a token that leaked: it stops working at once.",
+                    "responses": {
+                        "200": {"description": "The token is revoked"},
+                        "401": {"description": "No valid token"},
+                    },
+                }
+            },
+        },
+    }
+    _declare_scopes(doc)
+    return jsonify(doc)
+
+
+def _declare_scopes(doc: dict) -> None:
+    """Give each operation in the document the scope its endpoint checks (REQUIRED_SCOPE)."""
+    prefix = url_for("api.openapi").rsplit("/openapi.json", 1)[0]
+    adapter = current_app.url_map.bind("localhost")
+    doc["components"]["securitySchemes"]["bearer"]["description"] = (
+        "An API token made by an admin (Admin > API tokens, or `ramp tokens create`). Each "
+        "operation needs one scope, named in its x-required-scope: "
+        + "; ".join(f"{name}: {what}" for name, what in SCOPES.items())
     )
+    doc["x-scopes"] = dict(SCOPES)
+    for path, operations in doc["paths"].items():
+        url = prefix + re.sub(r"\{[^}]+\}", "1", path)
+        for method, operation in operations.items():
+            endpoint, _ = adapter.match(url, method=method.upper())
+            if endpoint in ANY_TOKEN:
+                operation["x-required-scope"] = None
+                operation["security"] = [{"bearer": []}]
+                continue
+            scope = REQUIRED_SCOPE[endpoint]
+            operation["x-required-scope"] = scope
+            operation["security"] = [{"bearer": [scope]}]
+            text = f"Needs a token with the scope `{scope}`."
+            operation["description"] = f"{operation.get('description', '')}\n\n{text}".strip()
+            operation["responses"]["403"] = {
+                "description": f"The token lacks the scope {scope}",
+                "content": {"application/json": {"schema": {"type": "object", "properties": {
+                    "error": {"type": "string", "enum": ["forbidden"]},
+                    "missing_scope": {"type": "string"}, "message": {"type": "string"}}}}},
+            }  # fmt: skip
