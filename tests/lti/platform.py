@@ -121,6 +121,7 @@ class Platform:
             SCOPES["nrps"],
         }
         self.ags_scopes = [SCOPES["lineitem"], SCOPES["score"]]  # granted in launches
+        self.user_agents: list[str] = []  # the User-Agent of every request received
         self.lock = threading.Lock()
         self._server = None
 
@@ -169,6 +170,7 @@ class Platform:
 
     def wsgi(self, environ, start_response):
         request = Request(environ)
+        self.user_agents.append(request.headers.get("User-Agent", ""))
         path = request.path
         routes = [
             ("/auth", self.authenticate),
