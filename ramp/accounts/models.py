@@ -59,6 +59,9 @@ class User(UserMixin, db.Model):
         ForeignKey("teams.id", ondelete="SET NULL", use_alter=True), index=True
     )
     is_active_account: Mapped[bool] = mapped_column(default=True)
+    # Kept in each session too; bumped on sign-out, password change and deactivation, so a
+    # session (or a copied cookie) from before stops working.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])

@@ -17,6 +17,7 @@ from ramp.lti import claims as c
 from ramp.lti import deep_linking, dynamic, grades, identity, registrations, roster
 from ramp.lti.errors import CookiesBlocked, LaunchError, PlatformError
 from ramp.lti.launch import (
+    MAX_LAUNCH_BODY,
     STATE_COOKIE,
     STATE_LIFETIME,
     begin_login,
@@ -97,6 +98,7 @@ def _landing(admission: identity.Admission) -> str:
 @csrf.exempt
 def launch():
     """The launch: check the id_token, sign the user in, open what the link points at."""
+    request.max_content_length = MAX_LAUNCH_BODY  # before the body is read: a 413 past it
     form = request.form
     state, id_token = form.get("state"), form.get("id_token")
     cookie = request.cookies.get(STATE_COOKIE + state) if state else None
