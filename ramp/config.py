@@ -42,8 +42,16 @@ def build_config(instance_path: str) -> dict:
         # A PNG, SVG or JPEG file printed on certificates (inlined; never fetched at render).
         "ORGANIZATION_LOGO": os.environ.get("RAMP_ORGANIZATION_LOGO") or None,
         # The address people reach ramp at, printed in certificates and their QR codes.
-        # Without it, the address of the request that issued or downloaded is used.
+        # Without it (or RAMP_TRUSTED_HOSTS), nothing that embeds ramp's address is signed:
+        # the Host header of a request is anyone's to choose.
         "PUBLIC_URL": (os.environ.get("RAMP_PUBLIC_URL") or "").rstrip("/") or None,
+        # Host names ramp answers to (comma-separated; ".acme.example" for its subdomains);
+        # a request naming another host gets a 400. Without RAMP_PUBLIC_URL, these hosts
+        # are the only ones ramp will put in certificates and LTI URLs.
+        "TRUSTED_HOSTS": [
+            h.strip() for h in os.environ.get("RAMP_TRUSTED_HOSTS", "").split(",") if h.strip()
+        ]
+        or None,
         "VERIFY_RATE_LIMIT": os.environ.get("RAMP_VERIFY_RATE_LIMIT", "30 per minute"),
         # How many proxies in front of ramp set X-Forwarded-For/-Proto/-Host (0: none).
         "PROXY_COUNT": int(os.environ.get("RAMP_PROXY_COUNT", "0")),

@@ -6,7 +6,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from ramp.errors import NotAllowed, NotFound, ValidationError
 from ramp.extensions import db, login_manager
@@ -27,9 +27,38 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return body, status, {"Vary": "HX-Request"}
 
 
+class PublicUrlMissing(HTTPException):
+    """ramp was asked to sign or hand out its own address, and does not know it."""
+
+    code = 503
+    description = (
+        "ramp does not know the address it is reached at, so it cannot sign or hand out "
+        "links to itself. An administrator must set RAMP_PUBLIC_URL (or RAMP_TRUSTED_HOSTS)."
+    )
+
+
 def public_base_url() -> str:
-    """The address ramp is reached at: PUBLIC_URL when configured, else this request's."""
-    return current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")
+    """The address ramp is reached at: PUBLIC_URL when configured, else this request's when
+    its host is one of TRUSTED_HOSTS (checked by Flask). The Host header alone is never
+    trusted: a PublicUrlMissing (503) instead."""
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return configured
+    if current_app.config.get("TRUSTED_HOSTS"):
+        return request.url_root.rstrip("/")
+    raise PublicUrlMissing()
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL of a ramp page, on public_base_url() rather than the Host header."""
+    from flask import url_for
+
+    base = public_base_url()
+    path = url_for(endpoint, **values)
+    root = request.script_root if request else ""
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return base + path
 
 
 def _wants_json() -> bool:
@@ -186,6 +215,21 @@ def init_app(app: Flask) -> None:
             "The form was sent without a valid security token (it may have expired or been "
             "tampered with). Nothing was saved. Go back, reload the page and try again.",
         )
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # The request's host is not one of TRUSTED_HOSTS: no URL can be built for it, so
+        # the page is plain and names nothing from the request.
+        title = "Host not served"
+        message = "This address is not served by ramp. Use the address your administrator gave."
+        if _wants_json():
+            return jsonify(error=title, message=message), 400
+        page = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f"<title>{title}</title></head><body><main><h1>{title}</h1><p>{message}</p>"
+            "<p>Error 400.</p></main></body></html>"
+        )
+        return page, 400, {"Content-Type": "text/html; charset=utf-8"}
 
     @app.errorhandler(NotAllowed)
     def not_allowed(exc: NotAllowed):

@@ -25,7 +25,7 @@ from ramp.lti.launch import (
     validate_id_token,
 )
 from ramp.lti.models import LtiContext, LtiContextMember, LtiRegistration
-from ramp.web import render
+from ramp.web import external_url, render
 
 
 @bp.errorhandler(LaunchError)
@@ -148,7 +148,7 @@ def deep_link(token: str):
     if form.validate_on_submit():
         try:
             jwt, return_url = deep_linking.respond(
-                pending, request.form.getlist("item"), url_for("lti.launch", _external=True)
+                pending, request.form.getlist("item"), external_url("lti.launch")
             )
         except ValidationError as exc:
             db.session.rollback()
@@ -200,9 +200,7 @@ def register():
     if request.form.get("step") != "register":
         return render("lti/register.html", problems=[], **dict(page, config=config))
     tool = dynamic.ToolUrls(
-        url_for("lti.login", _external=True),
-        url_for("lti.launch", _external=True),
-        url_for("lti.jwks", _external=True),
+        external_url("lti.login"), external_url("lti.launch"), external_url("lti.jwks")
     )
     registration = dynamic.register_with(
         config, token, tool, current_app.config["ORGANIZATION_NAME"], config_url, current_user
@@ -236,12 +234,7 @@ def registrations_page():
             db.session.commit()
             flash(f"{reg.name} is registered.", "success")
             return redirect(url_for("lti.registrations_page"), 303)
-    tool = {
-        "login": url_for("lti.login", _external=True),
-        "launch": url_for("lti.launch", _external=True),
-        "jwks": url_for("lti.jwks", _external=True),
-        "register": url_for("lti.register", _external=True),
-    }
+    tool = {name: external_url(f"lti.{name}") for name in ("login", "launch", "jwks", "register")}
     return render(
         "lti/registrations.html", registrations=registrations.list_registrations(), form=form,
         errors=errors, tool=tool, deployment_form=DeploymentForm(formdata=None),
