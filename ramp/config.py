@@ -34,7 +34,10 @@ def database_url(instance_path: str) -> str:
 def build_config(instance_path: str) -> dict:
     """Everything create_app() needs, from the environment."""
     https = os.environ.get("RAMP_HTTPS", "0") == "1"
+    redis_url = os.environ.get("REDIS_URL") or None
     return {
+        # Over HTTPS: Strict-Transport-Security, Secure cookies.
+        "HTTPS": https,
         "SECRET_KEY": load_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -67,8 +70,12 @@ def build_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         # With a Redis URL, background jobs go to a Redis queue that `ramp worker` runs.
-        "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "REDIS_URL": redis_url,
+        # Counts must be shared by every worker (gunicorn runs several): Redis when there is
+        # one; memory:// counts per process.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
+        or redis_url
+        or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("RAMP_LOGIN_RATE_LIMIT", "10 per minute"),
         # Uploads larger than this import in the background queue, with progress on the page.

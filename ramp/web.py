@@ -83,25 +83,28 @@ NEVER_FRAMED = {"lti.registrations_page", "lti.add_deployment", "lti.registratio
 
 
 def _registering_origin() -> str | None:
-    """The origin of the platform that opened dynamic registration, on its pages and on the
-    sign-in that leads to them: the platform shows them in its own iframe."""
-    from urllib.parse import parse_qs, urlsplit
+    """The origin of the platform that opened dynamic registration, on its pages (which need
+    an admin signed in): the platform shows them in its own iframe."""
 
     from ramp.lti.dynamic import configuration_origin
 
     if request.endpoint == "lti.register":
         url = request.values.get("openid_configuration", "")
-    elif request.endpoint == "auth.login":
-        after = urlsplit(request.args.get("next") or "")
-        if after.netloc or after.path != "/lti/register":
-            return None
-        url = (parse_qs(after.query).get("openid_configuration") or [""])[0]
     else:
         return None
     try:
         return configuration_origin(url)
     except ValidationError:
         return None
+
+
+def _signed_in() -> bool:
+    from flask import g
+    from flask_login import current_user
+
+    if request.endpoint == "static" or "_login_user" not in g:
+        return False  # the user was never loaded: nothing private was shown
+    return bool(current_user.is_authenticated)
 
 
 def framing_platforms() -> tuple[str, ...] | None:
@@ -113,17 +116,33 @@ def framing_platforms() -> tuple[str, ...] | None:
     ramp.
     """
     from flask import session
-    from sqlalchemy.exc import SQLAlchemyError
 
     registering = _registering_origin()
     if registering:
         return (registering,)
+    if request.endpoint == "auth.login" and _leads_to_registration():
+        # The sign-in before dynamic registration, in the platform's iframe: only platforms
+        # already registered may frame it, never an origin named in the query string.
+        return _registered_origins()
     if request.endpoint in NEVER_FRAMED:
         return None
     if request.blueprint != "lti" and not (
         session.get("lti") and request.blueprint in FRAMED_AFTER_LAUNCH
     ):
         return None
+    return _registered_origins()
+
+
+def _leads_to_registration() -> bool:
+    from urllib.parse import urlsplit
+
+    after = urlsplit(request.args.get("next") or "")
+    return not after.netloc and after.path == "/lti/register"
+
+
+def _registered_origins() -> tuple[str, ...]:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from ramp.lti.registrations import platform_origins
 
     try:
@@ -170,12 +189,23 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
 
+    from flask import session
+    from flask_login import user_logged_in
+
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        # A deactivated account's open sessions end at its next request.
-        return db.session.execute(
+        # A deactivated account's open sessions end at its next request; so does a session
+        # from before a sign-out, a password change or a deactivation (its version is old).
+        user = db.session.execute(
             select(User).where(User.id == int(user_id), User.is_active_account.is_(True))
         ).scalar_one_or_none()
+        if user is None or session.get("session_version") != user.session_version:
+            return None
+        return user
+
+    @user_logged_in.connect_via(app)
+    def remember_session_version(_app, user, **_extra):
+        session["session_version"] = user.session_version
 
     @app.before_request
     def require_migrated_schema():
@@ -203,6 +233,13 @@ def init_app(app: Flask) -> None:
                 "Content-Security-Policy",
                 CSP.replace("frame-ancestors 'self'", f"frame-ancestors {ancestors}"),
             )
+        if app.config.get("HTTPS"):
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        if response.headers.get("Content-Disposition") or _signed_in():
+            # Private pages, downloads and exports stay out of shared and browser caches.
+            response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         return response
