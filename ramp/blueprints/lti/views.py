@@ -33,7 +33,10 @@ def launch_refused(exc: LaunchError):
     """A refused launch: a 4xx page naming the check that failed."""
     db.session.rollback()
     if isinstance(exc, CookiesBlocked):
-        again = url_for("lti.login", _external=True) + "?" + urlencode(exc.login_params)
+        # A fresh login in the new window: a new state and nonce, and no lti_message_hint,
+        # which platforms may treat as single use (it was spent on the framed attempt).
+        fresh = {k: v for k, v in exc.login_params.items() if k != "lti_message_hint"}
+        again = url_for("lti.login", _external=True) + "?" + urlencode(fresh)
         return render_template("lti/new_window.html", error=exc, again=again), exc.status
     return render_template("lti/refused.html", error=exc), exc.status
 
