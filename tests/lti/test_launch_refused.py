@@ -1,14 +1,14 @@
 """Every check of the security framework, failed on purpose: a named 4xx, never a 500."""
 
-import time
-
 import pytest
 
 from ramp.lti import registrations
+from tests.conftest import PINNED_NOW
 from tests.lti.conftest import launch, refused_check
 from tests.lti.platform import AGS, DL, DROP, LEARNER, LTI, NRPS, SCOPES, new_key
 
-NOW = int(time.time())
+# The tests' pinned clock (the platform signs with it too), never the wall clock.
+NOW = int(PINNED_NOW.timestamp())
 LTI_INSTRUCTOR = "http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"
 CASES = {
     "wrong iss": ({"changes": {"iss": "https://evil.example"}}, 401, "iss"),
