@@ -1086,7 +1086,10 @@ def demo_command(host, port, no_serve):
     from ramp.demo import DEMO_PASSWORD, seed_demo
 
     upgrade()
-    logins = seed_demo(base_url=current_app.config.get("PUBLIC_URL") or f"http://{host}:{port}")
+    # The demo knows where it is served: certificates and LTI URLs name that address.
+    if not current_app.config.get("PUBLIC_URL"):
+        current_app.config["PUBLIC_URL"] = f"http://{host}:{port}"
+    logins = seed_demo(base_url=current_app.config["PUBLIC_URL"])
     db.session.commit()
     click.echo("")
     click.secho("ramp demo is ready.", bold=True)

@@ -34,7 +34,10 @@ def database_url(instance_path: str) -> str:
 def build_config(instance_path: str) -> dict:
     """Everything create_app() needs, from the environment."""
     https = os.environ.get("RAMP_HTTPS", "0") == "1"
+    redis_url = os.environ.get("REDIS_URL") or None
     return {
+        # Over HTTPS: Strict-Transport-Security, Secure cookies.
+        "HTTPS": https,
         "SECRET_KEY": load_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
         "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
@@ -44,8 +47,16 @@ def build_config(instance_path: str) -> dict:
         # A PNG, SVG or JPEG file printed on certificates (inlined; never fetched at render).
         "ORGANIZATION_LOGO": os.environ.get("RAMP_ORGANIZATION_LOGO") or None,
         # The address people reach ramp at, printed in certificates and their QR codes.
-        # Without it, the address of the request that issued or downloaded is used.
+        # Without it (or RAMP_TRUSTED_HOSTS), nothing that embeds ramp's address is signed:
+        # the Host header of a request is anyone's to choose.
         "PUBLIC_URL": (os.environ.get("RAMP_PUBLIC_URL") or "").rstrip("/") or None,
+        # Host names ramp answers to (comma-separated; ".acme.example" for its subdomains);
+        # a request naming another host gets a 400. Without RAMP_PUBLIC_URL, these hosts
+        # are the only ones ramp will put in certificates and LTI URLs.
+        "TRUSTED_HOSTS": [
+            h.strip() for h in os.environ.get("RAMP_TRUSTED_HOSTS", "").split(",") if h.strip()
+        ]
+        or None,
         "VERIFY_RATE_LIMIT": os.environ.get("RAMP_VERIFY_RATE_LIMIT", "30 per minute"),
         # How many proxies in front of ramp set X-Forwarded-For/-Proto/-Host (0: none).
         "PROXY_COUNT": int(os.environ.get("RAMP_PROXY_COUNT", "0")),
@@ -61,8 +72,12 @@ def build_config(instance_path: str) -> dict:
         "REMEMBER_COOKIE_HTTPONLY": True,
         "WTF_CSRF_TIME_LIMIT": None,
         # With a Redis URL, background jobs go to a Redis queue that `ramp worker` runs.
-        "REDIS_URL": os.environ.get("REDIS_URL") or None,
-        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI", "memory://"),
+        "REDIS_URL": redis_url,
+        # Counts must be shared by every worker (gunicorn runs several): Redis when there is
+        # one; memory:// counts per process.
+        "RATELIMIT_STORAGE_URI": os.environ.get("RATELIMIT_STORAGE_URI")
+        or redis_url
+        or "memory://",
         "RATELIMIT_HEADERS_ENABLED": True,
         "LOGIN_RATE_LIMIT": os.environ.get("RAMP_LOGIN_RATE_LIMIT", "10 per minute"),
         # Uploads larger than this import in the background queue, with progress on the page.

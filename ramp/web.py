@@ -6,7 +6,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
-from werkzeug.exceptions import HTTPException
+from werkzeug.exceptions import HTTPException, SecurityError
 
 from ramp.errors import NotAllowed, NotFound, ValidationError
 from ramp.extensions import db, login_manager
@@ -27,9 +27,38 @@ def render(template: str, block: str | None = None, status: int = 200, **context
     return body, status, {"Vary": "HX-Request"}
 
 
+class PublicUrlMissing(HTTPException):
+    """ramp was asked to sign or hand out its own address, and does not know it."""
+
+    code = 503
+    description = (
+        "ramp does not know the address it is reached at, so it cannot sign or hand out "
+        "links to itself. An administrator must set RAMP_PUBLIC_URL (or RAMP_TRUSTED_HOSTS)."
+    )
+
+
 def public_base_url() -> str:
-    """The address ramp is reached at: PUBLIC_URL when configured, else this request's."""
-    return current_app.config.get("PUBLIC_URL") or request.url_root.rstrip("/")
+    """The address ramp is reached at: PUBLIC_URL when configured, else this request's when
+    its host is one of TRUSTED_HOSTS (checked by Flask). The Host header alone is never
+    trusted: a PublicUrlMissing (503) instead."""
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return configured
+    if current_app.config.get("TRUSTED_HOSTS"):
+        return request.url_root.rstrip("/")
+    raise PublicUrlMissing()
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL of a ramp page, on public_base_url() rather than the Host header."""
+    from flask import url_for
+
+    base = public_base_url()
+    path = url_for(endpoint, **values)
+    root = request.script_root if request else ""
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return base + path
 
 
 def _wants_json() -> bool:
@@ -54,25 +83,28 @@ NEVER_FRAMED = {"lti.registrations_page", "lti.add_deployment", "lti.registratio
 
 
 def _registering_origin() -> str | None:
-    """The origin of the platform that opened dynamic registration, on its pages and on the
-    sign-in that leads to them: the platform shows them in its own iframe."""
-    from urllib.parse import parse_qs, urlsplit
+    """The origin of the platform that opened dynamic registration, on its pages (which need
+    an admin signed in): the platform shows them in its own iframe."""
 
     from ramp.lti.dynamic import configuration_origin
 
     if request.endpoint == "lti.register":
         url = request.values.get("openid_configuration", "")
-    elif request.endpoint == "auth.login":
-        after = urlsplit(request.args.get("next") or "")
-        if after.netloc or after.path != "/lti/register":
-            return None
-        url = (parse_qs(after.query).get("openid_configuration") or [""])[0]
     else:
         return None
     try:
         return configuration_origin(url)
     except ValidationError:
         return None
+
+
+def _signed_in() -> bool:
+    from flask import g
+    from flask_login import current_user
+
+    if request.endpoint == "static" or "_login_user" not in g:
+        return False  # the user was never loaded: nothing private was shown
+    return bool(current_user.is_authenticated)
 
 
 def framing_platforms() -> tuple[str, ...] | None:
@@ -84,17 +116,33 @@ def framing_platforms() -> tuple[str, ...] | None:
     ramp.
     """
     from flask import session
-    from sqlalchemy.exc import SQLAlchemyError
 
     registering = _registering_origin()
     if registering:
         return (registering,)
+    if request.endpoint == "auth.login" and _leads_to_registration():
+        # The sign-in before dynamic registration, in the platform's iframe: only platforms
+        # already registered may frame it, never an origin named in the query string.
+        return _registered_origins()
     if request.endpoint in NEVER_FRAMED:
         return None
     if request.blueprint != "lti" and not (
         session.get("lti") and request.blueprint in FRAMED_AFTER_LAUNCH
     ):
         return None
+    return _registered_origins()
+
+
+def _leads_to_registration() -> bool:
+    from urllib.parse import urlsplit
+
+    after = urlsplit(request.args.get("next") or "")
+    return not after.netloc and after.path == "/lti/register"
+
+
+def _registered_origins() -> tuple[str, ...]:
+    from sqlalchemy.exc import SQLAlchemyError
+
     from ramp.lti.registrations import platform_origins
 
     try:
@@ -141,12 +189,23 @@ def init_app(app: Flask) -> None:
     login_manager.login_message = "Please sign in to see that page."
     login_manager.login_message_category = "info"
 
+    from flask import session
+    from flask_login import user_logged_in
+
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
-        # A deactivated account's open sessions end at its next request.
-        return db.session.execute(
+        # A deactivated account's open sessions end at its next request; so does a session
+        # from before a sign-out, a password change or a deactivation (its version is old).
+        user = db.session.execute(
             select(User).where(User.id == int(user_id), User.is_active_account.is_(True))
         ).scalar_one_or_none()
+        if user is None or session.get("session_version") != user.session_version:
+            return None
+        return user
+
+    @user_logged_in.connect_via(app)
+    def remember_session_version(_app, user, **_extra):
+        session["session_version"] = user.session_version
 
     @app.before_request
     def require_migrated_schema():
@@ -174,6 +233,13 @@ def init_app(app: Flask) -> None:
                 "Content-Security-Policy",
                 CSP.replace("frame-ancestors 'self'", f"frame-ancestors {ancestors}"),
             )
+        if app.config.get("HTTPS"):
+            response.headers.setdefault(
+                "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+            )
+        if response.headers.get("Content-Disposition") or _signed_in():
+            # Private pages, downloads and exports stay out of shared and browser caches.
+            response.headers.setdefault("Cache-Control", "no-store")
         response.headers.setdefault("X-Content-Type-Options", "nosniff")
         response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
         return response
@@ -186,6 +252,21 @@ def init_app(app: Flask) -> None:
             "The form was sent without a valid security token (it may have expired or been "
             "tampered with). Nothing was saved. Go back, reload the page and try again.",
         )
+
+    @app.errorhandler(SecurityError)
+    def untrusted_host(exc: SecurityError):
+        # The request's host is not one of TRUSTED_HOSTS: no URL can be built for it, so
+        # the page is plain and names nothing from the request.
+        title = "Host not served"
+        message = "This address is not served by ramp. Use the address your administrator gave."
+        if _wants_json():
+            return jsonify(error=title, message=message), 400
+        page = (
+            '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+            f"<title>{title}</title></head><body><main><h1>{title}</h1><p>{message}</p>"
+            "<p>Error 400.</p></main></body></html>"
+        )
+        return page, 400, {"Content-Type": "text/html; charset=utf-8"}
 
     @app.errorhandler(NotAllowed)
     def not_allowed(exc: NotAllowed):

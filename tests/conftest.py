@@ -111,6 +111,8 @@ def make_app(database_url: str, **config):
         # the connection it still holds is closed when returned, not left in a dead pool.
         "SQLALCHEMY_ENGINE_OPTIONS": {"poolclass": NullPool},
         "RATELIMIT_ENABLED": False,
+        # The test client's host and the loopback servers of the LTI tests.
+        "TRUSTED_HOSTS": ["localhost", "127.0.0.1"],
     }
     settings.update(config)
     app = create_app(settings)

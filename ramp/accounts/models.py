@@ -7,7 +7,7 @@ from datetime import datetime
 
 from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, String
-from sqlalchemy.orm import Mapped, mapped_column, relationship
+from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from ramp import clock
@@ -59,6 +59,9 @@ class User(UserMixin, db.Model):
         ForeignKey("teams.id", ondelete="SET NULL", use_alter=True), index=True
     )
     is_active_account: Mapped[bool] = mapped_column(default=True)
+    # Kept in each session too; bumped on sign-out, password change and deactivation, so a
+    # session (or a copied cookie) from before stops working.
+    session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
@@ -68,8 +71,19 @@ class User(UserMixin, db.Model):
         return self.is_active_account
 
     def set_password(self, password: str) -> None:
-        """Store a salted hash of the password, never the password."""
+        """Store a salted hash of the password, never the password; other sessions end."""
         self.password_hash = generate_password_hash(password)
+        self.end_sessions()
+
+    def end_sessions(self) -> None:
+        """Make every session signed in before now stop working (at its next request)."""
+        self.session_version = (self.session_version or 0) + 1
+
+    @validates("is_active_account")
+    def _deactivation_ends_sessions(self, _key: str, active: bool) -> bool:
+        if not active and self.is_active_account is not False:
+            self.end_sessions()
+        return active
 
     def check_password(self, password: str) -> bool:
         """True when the password matches the stored hash."""

@@ -186,14 +186,53 @@ def score_timestamp(moment: datetime) -> str:
     return utc(moment).isoformat(timespec="milliseconds")
 
 
+def _forget_line_item(context: LtiContext, url: str) -> bool:
+    """Forget a line item the platform no longer has (its column was deleted in the LMS).
+
+    True when ramp can make a new one (the course grants line item management)."""
+    db.session.execute(
+        delete(LtiLineItem).where(LtiLineItem.context_id == context.id, LtiLineItem.url == url)
+    )
+    for link in db.session.execute(
+        select(LtiResourceLink).where(
+            LtiResourceLink.context_id == context.id, LtiResourceLink.lineitem_url == url
+        )
+    ).scalars():
+        link.lineitem_url = None
+    for waiting in db.session.execute(
+        select(LtiScorePost).where(
+            LtiScorePost.context_id == context.id,
+            LtiScorePost.lineitem_url == url,
+            LtiScorePost.status != "sent",
+        )
+    ).scalars():
+        waiting.lineitem_url = None
+    db.session.commit()
+    return bool(context.lineitems_url) and c.SCOPE_LINEITEM in (context.ags_scopes or [])
+
+
 def _post(post: LtiScorePost) -> None:
     context = db.session.get(LtiContext, post.context_id)
     if post.lineitem_url is None:
         post.lineitem_url = _line_item(context, post)
         db.session.commit()  # the line item is known now, whatever happens to the score
-    lineitem = post.lineitem_url
+    try:
+        _post_score(context, post)
+    except PlatformError as exc:
+        if exc.status != 404:
+            raise
+        # The column was deleted in the LMS: posting to it again would fail forever.
+        if not _forget_line_item(context, post.lineitem_url):
+            raise
+        post.lineitem_url = _line_item(context, post)
+        db.session.commit()
+        _post_score(context, post)
+
+
+def _post_score(context: LtiContext, post: LtiScorePost) -> None:
     service_call(
-        context.registration, _granted(context, c.SCOPE_SCORE), "POST", scores_url(lineitem),
+        context.registration, _granted(context, c.SCOPE_SCORE), "POST",
+        scores_url(post.lineitem_url),
         body={
             "userId": post.subject, "scoreGiven": post.score_given,
             "scoreMaximum": post.score_maximum, "activityProgress": "Completed",

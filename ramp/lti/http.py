@@ -3,13 +3,20 @@
 Every URL ramp calls comes from a platform (a registration, a launch, a configuration), so
 the opener refuses what a platform should never make ramp reach: schemes other than
 http(s), plain http outside debugging and tests unless configured (LTI_ALLOW_HTTP), and
-private, loopback and link-local addresses unless configured (LTI_ALLOW_PRIVATE_URLS). A
-redirect is checked the same way, and an Authorization header never follows it to
-another host.
+private, loopback, link-local and other special addresses unless configured
+(LTI_ALLOW_PRIVATE_URLS). A redirect is checked the same way, and an Authorization header
+never follows it to another host.
+
+The host name is resolved once per connection, every address it answers is checked, and
+the connection goes to a checked address (the Host header, TLS SNI and certificate check
+still name the host): a name that answers a public address to the check and a loopback one
+to the connection (DNS rebinding) cannot slip through.
 """
 
 from __future__ import annotations
 
+import functools
+import http.client
 import ipaddress
 import json
 import re
@@ -22,6 +29,60 @@ from urllib.parse import urlencode, urlsplit
 from ramp.lti.errors import PlatformError
 
 TIMEOUT = 10
+
+# Ranges that carry an IPv4 address inside an IPv6 one: refused outright (NAT64, mapped,
+# compatible) or judged by the IPv4 address they embed (6to4).
+NAT64 = (ipaddress.ip_network("64:ff9b::/96"), ipaddress.ip_network("64:ff9b:1::/48"))
+MAPPED = ipaddress.ip_network("::ffff:0:0/96")
+COMPATIBLE = ipaddress.ip_network("::/96")
+SIX_TO_FOUR = ipaddress.ip_network("2002::/16")
+
+
+def resolve(host: str, port: int) -> list[str]:
+    """The addresses a host name answers, in the resolver's order (an IP answers itself)."""
+    infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, proto=socket.IPPROTO_TCP)
+    return list(dict.fromkeys(info[4][0].split("%")[0] for info in infos))
+
+
+def connect_to(address: tuple[str, int], timeout, source_address=None) -> socket.socket:
+    """Open a TCP connection to one IP address (a seam the tests substitute)."""
+    return socket.create_connection(address, timeout, source_address)
+
+
+def refusal(address: str) -> str | None:
+    """Why ramp must not call this IP address, or None when it may."""
+    try:
+        ip = ipaddress.ip_address(address.split("%")[0])
+    except ValueError:
+        return "not an IP address"
+    if isinstance(ip, ipaddress.IPv6Address):
+        if any(ip in net for net in NAT64):
+            return "a NAT64 address"
+        if ip in MAPPED or (ip in COMPATIBLE and int(ip) > 1):
+            return "an IPv4 address written as IPv6"
+        if ip in SIX_TO_FOUR:
+            embedded = ipaddress.IPv4Address((int(ip) >> 80) & 0xFFFFFFFF)
+            return None if _public(embedded) else "a 6to4 address of a private network"
+    return None if _public(ip) else "a private, loopback or link-local address"
+
+
+def _public(ip) -> bool:
+    return (
+        ip.is_global
+        and not ip.is_multicast
+        and not ip.is_reserved
+        and not ip.is_unspecified
+        and not ip.is_loopback
+        and not ip.is_link_local
+        and not ip.is_private
+    )
+
+
+def _refuse(host: str, address: str, why: str):
+    raise PlatformError(
+        f"{host} is {why} ({address}): a private, loopback or link-local address; "
+        "ramp does not call those unless RAMP_LTI_ALLOW_PRIVATE_URLS=1"
+    )
 
 
 def _allowed() -> tuple[bool, bool]:
@@ -36,26 +97,86 @@ def _allowed() -> tuple[bool, bool]:
 
 
 def check_url(url: str) -> None:
-    """Refuse a URL ramp must not call (see the module's docstring): a PlatformError."""
+    """Refuse a URL ramp must not call (see the module's docstring): a PlatformError.
+
+    A host given as an IP address is judged here; a name is judged when the connection
+    resolves it (once), so the address checked is the address reached.
+    """
     allow_http, allow_private = _allowed()
     parts = urlsplit(url)
-    if parts.scheme not in ("http", "https") or not parts.hostname:
+    try:
+        hostname = parts.hostname
+        parts.port  # noqa: B018  (a port that is not a number raises here)
+    except ValueError:
+        hostname = None
+    if parts.scheme not in ("http", "https") or not hostname:
         raise PlatformError(f"{url[:200]} is not an http(s) URL; ramp calls no other kind")
     if parts.scheme == "http" and not allow_http:
         raise PlatformError(f"{url[:200]} is plain http; platform services must use https")
     if allow_private:
         return
     try:
-        infos = socket.getaddrinfo(parts.hostname, parts.port or 443, proto=socket.IPPROTO_TCP)
+        ipaddress.ip_address(hostname)
+    except ValueError:
+        return  # a name: checked when it is resolved
+    if why := refusal(hostname):
+        _refuse(hostname, hostname, why)
+
+
+def pinned_connection(address, timeout=TIMEOUT, source_address=None, *, allow_private=False):
+    """A socket to one checked address of the host: resolved once, every answer checked."""
+    host, port = address
+    try:
+        addresses = resolve(host, port)
     except (socket.gaierror, UnicodeError, ValueError) as exc:
-        raise PlatformError(f"{parts.hostname} could not be resolved: {exc}") from None
-    for info in infos:
-        address = ipaddress.ip_address(info[4][0].split("%")[0])
-        if not address.is_global or address.is_multicast:
-            raise PlatformError(
-                f"{parts.hostname} is a private, loopback or link-local address ({address}); "
-                "ramp does not call those unless RAMP_LTI_ALLOW_PRIVATE_URLS=1"
-            )
+        raise PlatformError(f"{host} could not be resolved: {exc}") from None
+    if not addresses:
+        raise PlatformError(f"{host} could not be resolved: no address")
+    if not allow_private:
+        for ip in addresses:
+            if why := refusal(ip):
+                _refuse(host, ip, why)
+    failure: OSError | None = None
+    for ip in addresses:
+        try:
+            return connect_to((ip, port), timeout, source_address)
+        except OSError as exc:
+            failure = exc
+    raise failure
+
+
+class _PinnedHTTPConnection(http.client.HTTPConnection):
+    def __init__(self, *args, allow_private: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = functools.partial(pinned_connection, allow_private=allow_private)
+
+
+class _PinnedHTTPSConnection(http.client.HTTPSConnection):
+    # HTTPSConnection.connect wraps the pinned socket with server_hostname=self.host: SNI
+    # and the certificate check are for the host name, not the address.
+    def __init__(self, *args, allow_private: bool = False, **kwargs):
+        super().__init__(*args, **kwargs)
+        self._create_connection = functools.partial(pinned_connection, allow_private=allow_private)
+
+
+class _PinnedHTTPHandler(urllib.request.HTTPHandler):
+    def __init__(self, allow_private: bool):
+        super().__init__()
+        self.allow_private = allow_private
+
+    def http_open(self, req):
+        connection = functools.partial(_PinnedHTTPConnection, allow_private=self.allow_private)
+        return self.do_open(connection, req)
+
+
+class _PinnedHTTPSHandler(urllib.request.HTTPSHandler):
+    def __init__(self, allow_private: bool):
+        super().__init__()
+        self.allow_private = allow_private
+
+    def https_open(self, req):
+        connection = functools.partial(_PinnedHTTPSConnection, allow_private=self.allow_private)
+        return self.do_open(connection, req, context=self._context)
 
 
 class _Redirects(urllib.request.HTTPRedirectHandler):
@@ -69,7 +190,28 @@ class _Redirects(urllib.request.HTTPRedirectHandler):
         return new
 
 
-_opener = urllib.request.build_opener(_Redirects)
+def _opener(allow_private: bool) -> urllib.request.OpenerDirector:
+    # No proxy from the environment: the connection must go to the address checked.
+    return urllib.request.build_opener(
+        urllib.request.ProxyHandler({}),
+        _PinnedHTTPHandler(allow_private),
+        _PinnedHTTPSHandler(allow_private),
+        _Redirects,
+    )
+
+
+def user_agent() -> str:
+    """ramp/<version> (+public URL): platforms such as Canvas want to know who calls."""
+    from importlib.metadata import PackageNotFoundError, version
+
+    from flask import current_app, has_app_context
+
+    try:
+        number = version("ramp")
+    except PackageNotFoundError:
+        number = "0"
+    public = current_app.config.get("PUBLIC_URL") if has_app_context() else None
+    return f"ramp/{number} (+{public})" if public else f"ramp/{number}"
 
 
 @dataclass(frozen=True)
@@ -124,11 +266,11 @@ def call(
     elif body is not None:
         data = json.dumps(body).encode()
         headers["Content-Type"] = content_type
-    headers.setdefault("User-Agent", "ramp-lti")
+    headers.setdefault("User-Agent", user_agent())
     check_url(url)
     request = urllib.request.Request(url, data=data, headers=headers, method=method)
     try:
-        with _opener.open(request, timeout=TIMEOUT) as response:
+        with _opener(_allowed()[1]).open(request, timeout=TIMEOUT) as response:
             return Answer(
                 response.status,
                 {k.lower(): v for k, v in response.headers.items()},

@@ -35,6 +35,9 @@ STATE_COOKIE = "ramp-lti-state-"
 MAX_PARAM = 2000  # characters of one login initiation parameter
 MAX_TEXT = 1000  # characters of a text claim ramp reads
 MAX_ID = 255  # characters of an id claim ramp keeps (sub, context and resource link ids)
+# An id_token is a few KiB; anything near these sizes is hostile, refused before parsing.
+MAX_ID_TOKEN = 64 * 1024  # characters of an id_token
+MAX_LAUNCH_BODY = 256 * 1024  # bytes of a launch's form body
 LOGIN_PARAMS = (
     "iss",
     "login_hint",
@@ -143,6 +146,10 @@ def use_state(state: str | None, id_token: str | None, cookie: str | None) -> Lt
     """
     if not id_token:
         raise LaunchError("id_token", "the launch carries no id_token", 400)
+    if len(id_token) > MAX_ID_TOKEN:
+        raise LaunchError(
+            "id_token", "the launch's id_token is larger than 64 KiB; ramp does not read it", 400
+        )
     if not state:
         raise LaunchError("state", "the launch carries no state", 400)
     if len(state) > 200:

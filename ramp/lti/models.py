@@ -112,6 +112,9 @@ class LtiContext(db.Model):
     ags_scopes: Mapped[list] = mapped_column(JSON, default=list)
     roster_synced_at: Mapped[datetime | None]
     roster_summary: Mapped[str | None] = mapped_column(String(500))
+    # The last roster sync that failed, and why (cleared by the next one that succeeds).
+    roster_failed_at: Mapped[datetime | None]
+    roster_error: Mapped[str | None] = mapped_column(String(1000))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     registration: Mapped[LtiRegistration] = relationship()

@@ -62,7 +62,22 @@ def fetch_members(context: LtiContext) -> tuple[list[dict], int]:
 
 
 def sync_roster(context_id: int, progress=None) -> str:
-    """Bring a course's members into ramp; its learners become hires of the linked cohort."""
+    """Bring a course's members into ramp; its learners become hires of the linked cohort.
+
+    A failure is kept on the course (when and why), for its page to show, then raised."""
+    try:
+        return _sync_roster(context_id, progress)
+    except (PlatformError, ValidationError) as exc:
+        db.session.rollback()
+        context = db.session.get(LtiContext, context_id)
+        if context is not None:
+            context.roster_failed_at = utcnow()
+            context.roster_error = str(exc)[:1000]
+            db.session.commit()
+        raise
+
+
+def _sync_roster(context_id: int, progress=None) -> str:
     publish_signing_key()
     context = db.session.get(LtiContext, context_id)
     if context is None:
@@ -118,6 +133,7 @@ def sync_roster(context_id: int, progress=None) -> str:
     result = RosterResult(len(members), pages, added, inactive)
     context.roster_synced_at = utcnow()
     context.roster_summary = str(result)
+    context.roster_failed_at = context.roster_error = None
     db.session.commit()
     return str(result)
 

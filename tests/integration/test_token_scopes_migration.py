@@ -10,7 +10,7 @@ from ramp.metrics.api import SCOPES, authenticate
 
 def test_tokens_from_before_scopes_get_every_scope_and_are_flagged(app, db):
     db.session.remove()
-    downgrade(revision="0017-1")
+    downgrade(revision="0015-1")
     try:
         with db.engine.begin() as conn:
             conn.execute(

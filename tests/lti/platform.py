@@ -121,6 +121,9 @@ class Platform:
             SCOPES["nrps"],
         }
         self.ags_scopes = [SCOPES["lineitem"], SCOPES["score"]]  # granted in launches
+        self.user_agents: list[str] = []
+        # Message hints are single use here, as some platforms treat them.
+        self.used_message_hints: set[str] = set()  # the User-Agent of every request received
         self.lock = threading.Lock()
         self._server = None
 
@@ -169,6 +172,7 @@ class Platform:
 
     def wsgi(self, environ, start_response):
         request = Request(environ)
+        self.user_agents.append(request.headers.get("User-Agent", ""))
         path = request.path
         routes = [
             ("/auth", self.authenticate),
@@ -277,8 +281,17 @@ class Platform:
         if not params.get("nonce") or not params.get("state"):
             problems.append("nonce/state")
         spec = self.pending.get(params.get("login_hint", ""))
-        if spec is None or params.get("lti_message_hint") != params.get("login_hint"):
+        if spec is None:
             problems.append("login_hint")
+        message_hint = params.get("lti_message_hint")
+        if message_hint is not None:
+            with self.lock:
+                if (
+                    message_hint != params.get("login_hint")
+                    or message_hint in self.used_message_hints
+                ):
+                    problems.append("lti_message_hint")
+                self.used_message_hints.add(message_hint)
         if problems:
             return Response("invalid authentication request: " + ", ".join(problems), 400)
         claims = self._claims(spec, params["nonce"])

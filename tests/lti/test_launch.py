@@ -1,5 +1,7 @@
 """Launches that pass: who the user becomes, where they land, the cohort, cookies and framing."""
 
+import re
+
 import pytest
 import requests
 from sqlalchemy import select
@@ -172,7 +174,10 @@ def test_over_https_the_lti_cookies_are_samesite_none_and_secure(app, platform, 
     )  # fmt: skip
     db.session.commit()
     app.config.update(
-        SESSION_COOKIE_SECURE=True, SESSION_COOKIE_SAMESITE="None", SESSION_COOKIE_PARTITIONED=True
+        SESSION_COOKIE_SECURE=True,
+        SESSION_COOKIE_SAMESITE="None",
+        SESSION_COOKIE_PARTITIONED=True,
+        TRUSTED_HOSTS=["ramp.example"],
     )
     client = app.test_client()
     hint = platform.prepare(custom=MODULE)
@@ -333,3 +338,28 @@ def test_an_account_of_another_platform_user_is_never_taken_by_address(
         select(LtiIdentity).where(LtiIdentity.issuer == platform.issuer)
     ).scalar_one()
     assert identity.user_id != user_id and identity.user.email.endswith(".invalid")
+
+
+def test_the_new_window_starts_a_fresh_login_without_replaying_the_message_hint(
+    tool, platform, ramp_world
+):
+    hint = platform.prepare(custom=MODULE)
+    framed = requests.Session()
+    started = framed.get(
+        tool.url + "/lti/login", params=login_params(platform, hint), allow_redirects=False
+    )
+    action, posted = form_of(framed.get(started.headers["Location"]).text)
+    blocked = requests.post(action, data=posted, allow_redirects=False)  # no cookies sent
+    assert blocked.status_code == 403 and refused_check(blocked) == "state cookie"
+    again = re.search(r'href="([^"]+)" target="_blank"', blocked.text).group(1)
+    again = again.replace("&amp;", "&")
+    assert "lti_message_hint" not in again
+    window = requests.Session()  # the new window: ramp's cookie is first-party there
+    login = window.get(again, allow_redirects=False)
+    assert login.status_code == 302 and login.headers["Location"].startswith(platform.auth_url)
+    assert posted["state"] not in login.headers["Location"]  # a fresh state
+    auth = window.get(login.headers["Location"])
+    assert auth.status_code == 200, auth.text  # the platform did not see a replayed hint
+    action, fresh = form_of(auth.text)
+    landed = window.post(action, data=fresh, allow_redirects=False)
+    assert landed.status_code == 303 and "/learn/" in landed.headers["Location"]

@@ -299,3 +299,40 @@ def test_login_initiation_is_rate_limited(migrated, app, platform):
     params = login_params(platform, "hint")  # an unregistered platform: a 400 each time
     statuses = [client.get("/lti/login", query_string=params).status_code for _ in range(4)]
     assert statuses == [400, 400, 400, 429]
+
+
+def _fresh_state(tool, platform, session):
+    from tests.lti.conftest import form_of, login_params
+
+    hint = platform.prepare()
+    started = session.get(
+        tool.url + "/lti/login", params=login_params(platform, hint), allow_redirects=False
+    )
+    return form_of(session.get(started.headers["Location"]).text)
+
+
+def test_an_oversized_id_token_is_refused_before_it_is_decoded(tool, platform, monkeypatch):
+    import requests
+
+    from ramp.lti import launch as launch_module
+
+    decoded = []
+    monkeypatch.setattr(launch_module.jwt, "get_unverified_header", decoded.append)
+    browser = requests.Session()
+    action, posted = _fresh_state(tool, platform, browser)
+    huge = "e" * (70 * 1024) + "." + "e" * 10 + "." + "e" * 10
+    response = browser.post(action, data=dict(posted, id_token=huge), allow_redirects=False)
+    assert response.status_code == 400 and refused_check(response) == "id_token"
+    assert "64 KiB" in response.text
+    assert decoded == []
+
+
+def test_an_oversized_launch_body_is_a_413_page(tool, platform):
+    import requests
+
+    browser = requests.Session()
+    action, posted = _fresh_state(tool, platform, browser)
+    body = dict(posted, id_token="e" * (2 * 1024 * 1024))
+    response = browser.post(action, data=body, allow_redirects=False)
+    assert response.status_code == 413
+    assert "Traceback" not in response.text and "too large" in response.text.lower()

@@ -540,3 +540,49 @@ def test_the_tool_key_set_is_served(tool):
     keys = requests.get(tool.url + "/lti/jwks").json()["keys"]
     assert keys and all(k["kty"] == "RSA" and k["alg"] == "RS256" and k["kid"] for k in keys)
     assert all("d" not in k for k in keys)
+
+
+def test_a_column_deleted_in_the_lms_is_made_again(tool, platform, ramp_world, db):
+    launched = launch(tool, platform, custom=MODULE)
+    landing = launched.response.headers["Location"]
+    take_check(launched.session, tool, landing, db, correct=False)
+    first = platform.line_items["course-1"][0]["id"]
+    platform.line_items["course-1"].clear()  # an instructor deletes the column
+    take_check(launched.session, tool, landing, db, correct=True)
+    remade = platform.line_items["course-1"]
+    assert len(remade) == 1 and remade[0]["resourceId"] == "module:mini-onboarding/basics"
+    assert [p["lineitem"] for p in platform.score_posts] == [first, remade[0]["id"]]
+    db.session.remove()
+    posts = db.session.execute(select(LtiScorePost).order_by(LtiScorePost.id)).scalars().all()
+    assert [p.status for p in posts] == ["sent", "sent"]
+    assert posts[1].lineitem_url == remade[0]["id"]
+    assert db.session.execute(select(LtiLineItem.url)).scalars().all() == [remade[0]["id"]]
+
+
+def test_a_failed_roster_sync_shows_on_the_course_page(tool, platform, ramp_world, db):
+    platform.members["course-1"] = members(2)
+    platform.grantable.discard(c.SCOPE_NRPS)  # the platform stops granting the roster
+    launched = launch(tool, platform, sub="teacher", roles=[INSTRUCTOR])
+    assert launched.response.status_code == 303
+    db.session.remove()
+    context = db.session.execute(select(LtiContext)).scalar_one()
+    assert context.roster_failed_at is not None and context.roster_error
+    page = launched.session.get(f"{tool.url}/lti/courses/{context.id}")
+    assert 'id="roster-failure"' in page.text
+    assert "The last roster sync failed at 2026-03-18" in page.text
+    # Synced again once the platform grants it: the failure is gone.
+    platform.grantable.add(c.SCOPE_NRPS)
+    answer = launched.session.post(
+        f"{tool.url}/lti/courses/{context.id}/sync", data={"csrf_token": csrf_of(page.text)}
+    )
+    assert "Roster synced" in answer.text and 'id="roster-failure"' not in answer.text
+
+
+def test_every_call_to_the_platform_says_it_is_ramp(tool, platform, ramp_world, db):
+    platform.members["course-1"] = members(2)
+    launched = launch(tool, platform, custom=MODULE)
+    take_check(launched.session, tool, launched.response.headers["Location"], db, correct=True)
+    launch(tool, platform, sub="teacher", roles=[INSTRUCTOR])
+    from_ramp = [a for a in platform.user_agents if not a.startswith("python-requests")]
+    assert len(from_ramp) >= 4  # key set, tokens, line items, scores, roster
+    assert all(a.startswith("ramp/") for a in from_ramp), from_ramp

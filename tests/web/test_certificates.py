@@ -251,6 +251,7 @@ def test_the_pdf_keeps_the_address_it_was_issued_under(app, client, ramp_world, 
     db.session.commit()
     cert_id = cert.id
     login(client, ramp_world.lead.email)
+    app.config.update(TRUSTED_HOSTS=None, PUBLIC_URL=None)  # any Host is let through
     pdf = client.get(f"/certificates/{cert_id}.pdf", headers={"Host": "evil.example"})
     flat = re.sub(r"\s+", "", _pdf_text(pdf.data, tmp_path))
     assert "https://ramp.acme.example/verify/" in flat and "evil.example" not in flat

@@ -26,8 +26,16 @@ def _login_limit() -> str:
     return current_app.config["LOGIN_RATE_LIMIT"]
 
 
+def _account_key() -> str:
+    # Per account as well as per address: guessing one account's password from many
+    # addresses meets the same limit.
+    email = (request.form.get("email") or "").strip().lower()[:254]
+    return "sign-in account:" + email
+
+
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit(_login_limit, methods=["POST"])
+@limiter.limit(_login_limit, methods=["POST"], key_func=_account_key)
 def login():
     """Show the sign-in form and sign the user in."""
     if current_user.is_authenticated:
@@ -49,6 +57,9 @@ def logout():
     """Sign out."""
     form = EmptyForm()
     if form.validate_on_submit():
+        # Server-side: a copy of this session's cookie stops working too.
+        current_user.end_sessions()
+        db.session.commit()
         logout_user()
         flash("You are signed out.", "info")
     return redirect(url_for("auth.login"))

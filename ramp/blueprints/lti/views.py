@@ -17,6 +17,7 @@ from ramp.lti import claims as c
 from ramp.lti import deep_linking, dynamic, grades, identity, registrations, roster
 from ramp.lti.errors import CookiesBlocked, LaunchError, PlatformError
 from ramp.lti.launch import (
+    MAX_LAUNCH_BODY,
     STATE_COOKIE,
     STATE_LIFETIME,
     begin_login,
@@ -24,7 +25,7 @@ from ramp.lti.launch import (
     validate_id_token,
 )
 from ramp.lti.models import LtiContext, LtiContextMember, LtiRegistration
-from ramp.web import render
+from ramp.web import external_url, render
 
 
 @bp.errorhandler(LaunchError)
@@ -32,7 +33,10 @@ def launch_refused(exc: LaunchError):
     """A refused launch: a 4xx page naming the check that failed."""
     db.session.rollback()
     if isinstance(exc, CookiesBlocked):
-        again = url_for("lti.login", _external=True) + "?" + urlencode(exc.login_params)
+        # A fresh login in the new window: a new state and nonce, and no lti_message_hint,
+        # which platforms may treat as single use (it was spent on the framed attempt).
+        fresh = {k: v for k, v in exc.login_params.items() if k != "lti_message_hint"}
+        again = url_for("lti.login", _external=True) + "?" + urlencode(fresh)
         return render_template("lti/new_window.html", error=exc, again=again), exc.status
     return render_template("lti/refused.html", error=exc), exc.status
 
@@ -97,6 +101,7 @@ def _landing(admission: identity.Admission) -> str:
 @csrf.exempt
 def launch():
     """The launch: check the id_token, sign the user in, open what the link points at."""
+    request.max_content_length = MAX_LAUNCH_BODY  # before the body is read: a 413 past it
     form = request.form
     state, id_token = form.get("state"), form.get("id_token")
     cookie = request.cookies.get(STATE_COOKIE + state) if state else None
@@ -146,7 +151,7 @@ def deep_link(token: str):
     if form.validate_on_submit():
         try:
             jwt, return_url = deep_linking.respond(
-                pending, request.form.getlist("item"), url_for("lti.launch", _external=True)
+                pending, request.form.getlist("item"), external_url("lti.launch")
             )
         except ValidationError as exc:
             db.session.rollback()
@@ -198,9 +203,7 @@ def register():
     if request.form.get("step") != "register":
         return render("lti/register.html", problems=[], **dict(page, config=config))
     tool = dynamic.ToolUrls(
-        url_for("lti.login", _external=True),
-        url_for("lti.launch", _external=True),
-        url_for("lti.jwks", _external=True),
+        external_url("lti.login"), external_url("lti.launch"), external_url("lti.jwks")
     )
     registration = dynamic.register_with(
         config, token, tool, current_app.config["ORGANIZATION_NAME"], config_url, current_user
@@ -234,12 +237,7 @@ def registrations_page():
             db.session.commit()
             flash(f"{reg.name} is registered.", "success")
             return redirect(url_for("lti.registrations_page"), 303)
-    tool = {
-        "login": url_for("lti.login", _external=True),
-        "launch": url_for("lti.launch", _external=True),
-        "jwks": url_for("lti.jwks", _external=True),
-        "register": url_for("lti.register", _external=True),
-    }
+    tool = {name: external_url(f"lti.{name}") for name in ("login", "launch", "jwks", "register")}
     return render(
         "lti/registrations.html", registrations=registrations.list_registrations(), form=form,
         errors=errors, tool=tool, deployment_form=DeploymentForm(formdata=None),

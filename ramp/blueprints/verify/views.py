@@ -122,7 +122,8 @@ def download(cert_id: int, fmt: str):
             mimetype="application/json",
             headers={"Content-Disposition": f'attachment; filename="{name}.json"'},
         )
-    pdf = pdf_of(current_app, cert, public_base_url())
+    # The address it was issued under; only older certificates need ramp's own.
+    pdf = pdf_of(current_app, cert, (cert.snapshot or {}).get("base_url") or public_base_url())
     return Response(
         pdf,
         mimetype="application/pdf",
