@@ -269,15 +269,20 @@ def update_team(
     return team
 
 
-def add_to_team(email: str, team_name: str, actor: User | None = None) -> User:
-    """Put a user in a team (moving them out of the one they were in)."""
-    user = find_user_by_email(email)
-    team = find_team(team_name)
+def _user_and_team(email: str, team_name: str) -> tuple[User | None, Team | None, list[str]]:
+    """The user and the team named, with a problem for each one that does not exist."""
+    user, team = find_user_by_email(email), find_team(team_name)
     problems = []
     if user is None:
         problems.append(f"no user with e-mail {email}")
     if team is None:
         problems.append(f"unknown team '{team_name}'")
+    return user, team, problems
+
+
+def add_to_team(email: str, team_name: str, actor: User | None = None) -> User:
+    """Put a user in a team (moving them out of the one they were in)."""
+    user, team, problems = _user_and_team(email, team_name)
     if problems:
         raise ValidationError(problems)
     before = user.team.name if user.team else None
@@ -289,14 +294,8 @@ def add_to_team(email: str, team_name: str, actor: User | None = None) -> User:
 
 def remove_from_team(email: str, team_name: str, actor: User | None = None) -> User:
     """Take a user out of a team; they keep their history and stay without a team."""
-    user = find_user_by_email(email)
-    team = find_team(team_name)
-    problems = []
-    if user is None:
-        problems.append(f"no user with e-mail {email}")
-    if team is None:
-        problems.append(f"unknown team '{team_name}'")
-    elif user is not None and user.team_id != team.id:
+    user, team, problems = _user_and_team(email, team_name)
+    if user is not None and team is not None and user.team_id != team.id:
         problems.append(f"{user.email} is not in {team.name}")
     if problems:
         raise ValidationError(problems)
