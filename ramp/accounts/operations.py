@@ -5,7 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, text
 
 from ramp.accounts.models import Role, Team, User
 from ramp.audit.operations import record
@@ -58,6 +58,11 @@ def _role(role: Role | str, problems: list[str]) -> Role | None:
         return None
 
 
+def _change(before, after) -> dict:
+    """A changed value as the audit log keeps it (and shows it: before → after)."""
+    return {"from": before, "to": after}
+
+
 def _subject(thing: User | Team) -> str:
     return f"{'user' if isinstance(thing, User) else 'team'}:{thing.id}"
 
@@ -106,6 +111,9 @@ def needs_first_admin() -> bool:
 
 def create_first_admin(email: str, name: str, password: str) -> User:
     """Create the first account, an admin, on an empty ramp; refused once any account exists."""
+    if db.session.get_bind().dialect.name == "postgresql":
+        # Two first visitors at once: the second waits here, then finds the first's account.
+        db.session.execute(text("SELECT pg_advisory_xact_lock(727401)"))
     if not needs_first_admin():
         raise ValidationError(["ramp already has accounts: sign in, or ask an admin for one"])
     user = create_user(email, name, password, Role.ADMIN)
@@ -166,14 +174,13 @@ def update_user(
         raise ValidationError(problems)
     changes = {}
     if new_name != user.name:
-        changes["name"] = [user.name, new_name]
+        changes["name"] = _change(user.name, new_name)
     if new_role is not user.role:
-        changes["role"] = [user.role.value, new_role.value]
+        changes["role"] = _change(user.role.value, new_role.value)
     if new_team is not user.team:
-        changes["team"] = [
-            user.team.name if user.team else None,
-            new_team.name if new_team else None,
-        ]
+        changes["team"] = _change(
+            user.team.name if user.team else None, new_team.name if new_team else None
+        )
     user.name, user.role, user.team = new_name, new_role, new_team
     db.session.flush()
     if changes:
@@ -256,12 +263,11 @@ def update_team(
         raise ValidationError(problems)
     changes = {}
     if name != team.name:
-        changes["name"] = [team.name, name]
+        changes["name"] = _change(team.name, name)
     if manager is not team.manager:
-        changes["manager"] = [
-            team.manager.email if team.manager else None,
-            manager.email if manager else None,
-        ]
+        changes["manager"] = _change(
+            team.manager.email if team.manager else None, manager.email if manager else None
+        )
     team.name, team.manager = name, manager
     db.session.flush()
     if changes:

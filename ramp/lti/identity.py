@@ -207,6 +207,8 @@ def ensure_hire(cohort: Cohort, user: User) -> Hire | None:
     if existing is not None:
         return existing
     manager = cohort.team.manager if cohort.team else None
+    if manager is None and user.team_id not in (None, cohort.team_id):
+        return None  # no manager to vouch for it: a course never moves a team's agent
     if not may_take_on(manager, user):
         return None  # another team's agent: an admin transfers them, a course does not
     [hire] = add_hires(

@@ -30,7 +30,9 @@ def _digest(token: str) -> str:
 
 # What a token may do; each API operation needs exactly one of these.
 SCOPES = {
-    "records:write": "push QA evaluations and contacts, and undo an import",
+    "records:write": "push QA evaluations and contacts",
+    # Apart from records:write: a tool that pushes records cannot take back anyone's import.
+    "imports:undo": "undo an import run (its new records removed, updated ones restored)",
     "hires:read": "read active hires: names, e-mails, phase and progress",
     "certificates:read": "read certificates, with their evidence and signed credentials",
 }

@@ -161,7 +161,7 @@ def _read_table(
     for start, row in filled:
         if not start:
             problems.append(f"{label}: a row has values but no first week")
-        elif not start.isdigit() or int(start) < 1:
+        elif not start.isdecimal() or int(start) < 1:
             problems.append(f"{label}: '{start}' is not a week number (1, 2, 3 ...)")
         else:
             out.append((int(start), row))
@@ -234,7 +234,7 @@ def document_from_tables(fields: Mapping[str, str], base: TargetsSpec) -> tuple[
                 rule["direction"] = direction
             sample = samples[metric]
             if sample:
-                if sample.isdigit() and int(sample) >= 1:
+                if sample.isdecimal() and int(sample) >= 1:
                     rule["min_sample"] = int(sample)
                 else:
                     problems.append(f"{where}: minimum sample '{sample}' is not a whole number")

@@ -331,8 +331,12 @@ def _behind(done: int, total: int, elapsed: int, whole: int) -> bool:
 
 
 def _metric_behind(check: Check, metric: MetricCriterion, reading: MetricReading | None) -> bool:
-    """Short of the glide path this week (or of the threshold, when no glide path is known)."""
-    if check.met is not False:
+    """Short of the glide path this week (or of the threshold, when no glide path is known).
+
+    A metric at its threshold that has not yet held it for enough weeks running is on pace:
+    only the warning window makes it a risk.
+    """
+    if check.met is not False or check.figures["state"] == "weeks_short":
         return False
     if reading is None or reading.pace_target is None:
         return True
@@ -354,11 +358,11 @@ def _risks(
     risks: list[str] = []
     started = today >= plan.phase_start
     elapsed, whole = _time_share(plan, today)
-    behind_pace = False
+    behind_pace = modules_behind = False
     if started and plan.criteria.modules:
         done, total = _module_pace(plan, evidence)
         if _behind(done, total, elapsed, whole):
-            behind_pace = True
+            behind_pace = modules_behind = True
             risks.append(
                 f"behind pace: {done} of {_plural(total, 'module')} done, "
                 f"{_ceil_percent(elapsed, whole)}% of the time gone"
@@ -368,7 +372,7 @@ def _risks(
         passed = len(wanted & evidence.assessments_passed)
         if _behind(passed, len(wanted), elapsed, whole):
             behind_pace = True
-            if not plan.criteria.modules:
+            if not modules_behind:  # one "behind pace" line: modules first, else checks
                 risks.append(
                     f"behind pace: {passed} of {_plural(len(wanted), 'knowledge check')} "
                     f"passed, {_ceil_percent(elapsed, whole)}% of the time gone"
@@ -386,23 +390,17 @@ def _risks(
         reading = readings.get(m) or readings.get(m.metric)
         if not _metric_behind(ch, m, reading):
             continue
-        label = metric_label(m.metric)
-        if ch.figures["state"] == "weeks_short":
-            risks.append(
-                f"{label} at target for only {ch.figures['weeks_met']} of "
-                f"{m.weeks_running} weeks running"
-            )
-        else:
-            sign = "≥" if m.higher_is_better else "≤"
-            pace = reading.pace_target if reading is not None else None
-            target = (
-                f"this week's target {sign} {_number(pace)}"
-                if pace is not None and pace != m.threshold
-                else f"target {sign} {_number(m.threshold)}"
-            )
-            risks.append(
-                f"{label} currently short of the threshold ({ch.figures['value']:.1f}, {target})"
-            )
+        sign = "≥" if m.higher_is_better else "≤"
+        pace = reading.pace_target if reading is not None else None
+        target = (
+            f"this week's target {sign} {_number(pace)}"
+            if pace is not None and pace != m.threshold
+            else f"target {sign} {_number(m.threshold)}"
+        )
+        risks.append(
+            f"{metric_label(m.metric)} currently short of the threshold "
+            f"({ch.figures['value']:.1f}, {target})"
+        )
     if children_at_risk:
         risks.append(f"sub-milestone at risk: {', '.join(children_at_risk)}")
 

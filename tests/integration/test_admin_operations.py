@@ -39,7 +39,10 @@ def test_update_user_changes_role_and_team_and_records_both(db, make_user, make_
     assert user.role is Role.MANAGER and user.team.name == "Chat"
     [event] = recent_events(limit=1)
     assert event.action == "user.update"
-    assert event.details == {"role": ["agent", "manager"], "team": [None, "Chat"]}
+    assert event.details == {
+        "role": {"from": "agent", "to": "manager"},
+        "team": {"from": None, "to": "Chat"},
+    }
     accounts.update_user(user, team="", actor=admin)
     assert user.team is None
 
@@ -112,7 +115,10 @@ def test_teams_create_rename_manager_members(db, make_user):
         "team.remove_member",
     ]
     [update] = [e for e in recent_events() if e.action == "team.update"]
-    assert update.details == {"name": ["Chat", "Chat EMEA"], "manager": [lead.email, admin.email]}
+    assert update.details == {
+        "name": {"from": "Chat", "to": "Chat EMEA"},
+        "manager": {"from": lead.email, "to": admin.email},
+    }
 
 
 def test_team_refuses_empty_name_duplicate_and_agent_manager(db, make_user, make_team):

@@ -356,9 +356,11 @@ def test_lower_is_better():
 def test_weeks_running():
     two_weeks = replace(QA, weeks_running=2)
     p = plan(criteria=Criteria(metrics=(two_weeks,)), due=PHASE + timedelta(days=60))
+    # At the threshold, one week of two so far: on pace, not a risk until the due date nears.
     r = one(p, qa(88.0, 15, weeks_met=1), MID)
-    assert r.status == "at_risk"
-    assert r.reason == "QA score at target for only 1 of 2 weeks running"
+    assert r.status == "on_track"
+    near = one(p, qa(88.0, 15, weeks_met=1), p.due - timedelta(days=3))
+    assert (near.status, near.reason) == ("at_risk", "due in 3 days (warning window 7 days)")
     c = check(r, "metric:qa_score")
     assert c.met is False
     assert c.summary.endswith("target ≥ 85 for 2 weeks running: 1 of 2 so far: short")
@@ -767,3 +769,11 @@ def test_work_on_pace_is_not_at_risk_inside_the_warning_window():
     r = one(week1, half, START + timedelta(days=5))
     assert r.status == "at_risk"
     assert r.reason.startswith("due in 2 days (warning window 7 days); behind pace: 1 of 2")
+
+
+def test_knowledge_checks_behind_pace_count_even_when_modules_are_on_pace():
+    both = plan(criteria=Criteria(modules=FOUR[:2], assessments=FOUR[:2]))
+    read_not_checked = Evidence(modules_completed=frozenset(FOUR[:2]))
+    r = one(both, read_not_checked, PHASE + timedelta(days=12))
+    assert r.status == "at_risk"
+    assert r.reason == "behind pace: 0 of 2 knowledge checks passed, 60% of the time gone"

@@ -170,5 +170,5 @@ def test_openapi_describes_undo(client):
     spec = client.get("/api/v1/openapi.json").json
     undo = spec["paths"]["/imports/{run_id}/undo"]["post"]
     assert set(undo["responses"]) == {"200", "400", "401", "403", "404", "409"}
-    assert undo["x-required-scope"] == "records:write"
+    assert undo["x-required-scope"] == "imports:undo"
     assert undo["parameters"][0]["name"] == "run_id"

@@ -41,10 +41,18 @@ def test_a_records_token_imports_but_reads_neither_hires_nor_certificates(client
 def test_a_hires_token_reads_hires_but_cannot_import_or_undo(client, db):
     headers = bearer_for("hires:read")
     assert client.get("/api/v1/hires", headers=headers).status_code == 200
-    for url in ("/api/v1/records/qa", "/api/v1/records/contacts", "/api/v1/imports/1/undo"):
+    for url, scope in (
+        ("/api/v1/records/qa", "records:write"),
+        ("/api/v1/records/contacts", "records:write"),
+        ("/api/v1/imports/1/undo", "imports:undo"),
+    ):
         response = client.post(url, json=QA, headers=headers)
         assert response.status_code == 403, url
-        assert response.json["missing_scope"] == "records:write"
+        assert response.json["missing_scope"] == scope
+    # A token that pushes records cannot undo an import either.
+    pusher = bearer_for("records:write")
+    response = client.post("/api/v1/imports/1/undo", json={}, headers=pusher)
+    assert response.status_code == 403 and response.json["missing_scope"] == "imports:undo"
     assert client.get("/api/v1/certificates", headers=headers).status_code == 403
 
 

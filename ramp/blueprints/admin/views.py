@@ -218,7 +218,7 @@ def _numbered(prefix: str) -> list[int]:
     return sorted(
         int(k[len(prefix) :])
         for k in request.form
-        if k.startswith(prefix) and k[len(prefix) :].isdigit()
+        if k.startswith(prefix) and k[len(prefix) :].isdecimal()
     )
 
 

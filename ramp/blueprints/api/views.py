@@ -13,6 +13,7 @@ from ramp.errors import ValidationError
 from ramp.extensions import csrf, db
 from ramp.metrics.api import SCOPES, TokenRefused, authenticate, import_payload, revoke_token
 from ramp.metrics.imports import ImportRefused, ImportReport
+from ramp.web import external_url
 
 csrf.exempt(bp)  # no cookies here: every request carries its bearer token instead
 
@@ -22,7 +23,7 @@ csrf.exempt(bp)  # no cookies here: every request carries its bearer token inste
 REQUIRED_SCOPE = {
     "api.contacts": "records:write",
     "api.qa": "records:write",
-    "api.undo_import": "records:write",
+    "api.undo_import": "imports:undo",
     "api.hires": "hires:read",
     "api.certificates": "certificates:read",
     "api.certificate": "certificates:read",
@@ -215,7 +216,7 @@ def certificates():
     if status not in (None, *STATUSES):
         return jsonify(error="invalid", problems=["status is valid, expired or revoked"]), 400
     found = listed(status, request.args.get("email"))
-    home = url_for("main.home", _external=True).rstrip("/")
+    home = external_url("main.home").rstrip("/")
     return jsonify(certificates=[_certificate_json(c, home) for c in found])
 
 
@@ -227,7 +228,7 @@ def certificate(code: str):
     cert = find_certificate(code)
     if cert is None:
         return jsonify(error="not_found", message="No certificate has this code."), 404
-    body = _certificate_json(cert, url_for("main.home", _external=True).rstrip("/"))
+    body = _certificate_json(cert, external_url("main.home").rstrip("/"))
     body["evidence"] = cert.snapshot
     body["credential_jwt"] = cert.credential
     return jsonify(body)
