@@ -374,7 +374,7 @@ def test_awkward_files_are_refused_or_read(db, world, runner, tmp_path, kind, pr
 
 @pytest.fixture
 def bearer(db, world):
-    _, secret = create_token("fuzz", _db.session.get(User, world))
+    _, secret = create_token("fuzz", _db.session.get(User, world), scopes=["records:write"])
     _db.session.commit()
     return {"Authorization": f"Bearer {secret}"}
 
