@@ -79,10 +79,19 @@ def test_lti_tool_urls_use_the_public_url(migrated, make_user):
 
 def test_the_demo_sets_its_own_public_url(migrated, monkeypatch):
     app = make_app(migrated, PUBLIC_URL=None, TRUSTED_HOSTS=None)
-    result = app.test_cli_runner().invoke(
-        args=["demo", "--no-serve", "--host", "127.0.0.1", "--port", "5055"]
-    )
-    assert result.exit_code == 0, result.output
-    assert app.config["PUBLIC_URL"] == "http://127.0.0.1:5055"
-    answer = app.test_client().get("/certificates/issuer", headers={"Host": "127.0.0.1:5055"})
-    assert answer.status_code == 200 and answer.json["id"].startswith("http://127.0.0.1:5055/")
+    try:
+        result = app.test_cli_runner().invoke(
+            args=["demo", "--no-serve", "--host", "127.0.0.1", "--port", "5055"]
+        )
+        assert result.exit_code == 0, result.output
+        assert app.config["PUBLIC_URL"] == "http://127.0.0.1:5055"
+        answer = app.test_client().get("/certificates/issuer", headers={"Host": "127.0.0.1:5055"})
+        assert answer.status_code == 200 and answer.json["id"].startswith("http://127.0.0.1:5055/")
+    finally:
+        # The demo it seeded must not reach later tests, which expect an empty database.
+        from ramp.extensions import db
+        from tests.conftest import _empty_tables
+
+        with app.app_context():
+            db.session.remove()
+            _empty_tables(db)
