@@ -25,6 +25,7 @@ from functools import cached_property
 from typing import Generic, Literal, TextIO, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import re2
 from pydantic import ConfigDict, Field, StrictBool, field_validator
 
 from ramp.yamlspec import Problem, Slug, SpecFileError, Strict, Text, parse_document, read_text
@@ -293,8 +294,8 @@ class SkipRule(Strict):
         return None if self.not_equals is None else self.not_equals.strip().casefold()
 
     @cached_property
-    def _regex(self) -> re.Pattern[str] | None:
-        return re.compile(self.matches, re.IGNORECASE) if self.matches is not None else None
+    def _regex(self):
+        return linear_regex(self.matches) if self.matches is not None else None
 
 
 def _with_scale(name: str, spec: FieldSpec, mapping: MappingSpec) -> FieldSpec:
@@ -627,6 +628,15 @@ def _category_problems(spec: MappingSpec) -> list[Problem]:
     return out
 
 
+def linear_regex(pattern: str):
+    """A case-insensitive regular expression that runs in time linear in its input (RE2), so
+    no pattern can hang an import; backreferences and look-arounds are refused."""
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    return re2.compile(pattern, options)
+
+
 def _skip_problems(spec: MappingSpec) -> list[Problem]:
     """Each skip rule has a test, and its regular expression compiles."""
     out: list[Problem] = []
@@ -636,9 +646,10 @@ def _skip_problems(spec: MappingSpec) -> list[Problem]:
             out.append((loc, "a skip rule needs equals, not_equals, in, not_in, empty or matches"))
         if rule.matches is not None:
             try:
-                re.compile(rule.matches)
-            except re.error as exc:
-                out.append(((*loc, "matches"), f"not a valid regular expression: {exc}"))
+                linear_regex(rule.matches)
+            except re2.error as exc:
+                reason = exc.args[0].decode() if isinstance(exc.args[0], bytes) else exc
+                out.append(((*loc, "matches"), f"not a regular expression ramp can run: {reason}"))
     return out
 
 

@@ -26,6 +26,7 @@ from ramp.metrics.mapping import (
     ParsedRow,
     RowError,
     RowErrors,
+    SkipRule,
     check_record,
     load_mapping_file,
     parse_mapping,
@@ -361,9 +362,22 @@ def test_skip_rules_need_a_test_and_a_valid_regex():
     assert lines[0] == (
         "map.yaml:25:5: skip[0]: a skip rule needs equals, not_equals, in, not_in, empty or matches"
     )
-    assert lines[1].startswith(
-        "map.yaml:26:32: skip[1].matches: not a valid regular expression: missing )"
+    assert lines[1] == (
+        "map.yaml:26:32: skip[1].matches: not a regular expression ramp can run: missing ): (test"
     )
+
+
+@pytest.mark.parametrize("pattern", [r"(a)\1", "(?=x)y", "(?<!a)b"])
+def test_backreferences_and_lookarounds_are_refused(pattern):
+    lines = errors_of(CONTACTS + f"skip:\n  - {{column: Subject, matches: '{pattern}'}}\n")
+    assert "skip[0].matches: not a regular expression ramp can run" in lines[0]
+
+
+def test_a_catastrophic_pattern_cannot_hang_a_skip_rule():
+    # '^(a+)+$' against 35 a's and a b: hours with backtracking, microseconds on RE2.
+    rule = SkipRule(column="Subject", matches="^(a+)+$")
+    assert rule._regex.search("a" * 35 + "b") is None
+    assert rule._regex.search("A" * 35) is not None  # case ignored
 
 
 def test_unknown_key_is_refused():
