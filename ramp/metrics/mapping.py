@@ -123,7 +123,9 @@ _DURATION_EXPECTED = {
 
 
 def _num_text(value: float) -> str:
-    """A number as people write it: 5 rather than 5.0."""
+    """A number as people write it: 5 rather than 5.0, 1e+308 rather than 309 digits."""
+    if isinstance(value, int | float) and abs(value) >= 1e15:
+        return f"{value:.3g}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -1518,6 +1520,37 @@ def _when(value: datetime) -> str:
     return value.isoformat(sep=" ", timespec="minutes")
 
 
+# The largest value of a numeric field that a real export holds (docs/mapping-format.md):
+# past it a value is a row error, not a figure that would skew every mean it joins.
+DAY, LARGEST_SCORE = 86_400, 1_000_000
+CONTACT_LIMITS = {
+    "handle_seconds": (DAY, "a day"),
+    "first_response_seconds": (365 * DAY, "a year"),
+    "sla_target_seconds": (365 * DAY, "a year"),
+    "reopens": (1_000, "1,000"),
+    "contacts_to_resolve": (1_000, "1,000"),
+}
+QA_LIMITS = {"score": (LARGEST_SCORE, "1,000,000"), "max_score": (LARGEST_SCORE, "1,000,000")}
+
+
+def _implausible(values: Mapping[str, object], limits: Mapping[str, tuple]) -> list[RowError]:
+    """A row error for each field past its plausible range (NaN included)."""
+    out = []
+    for name, (largest, words) in limits.items():
+        number = values.get(name)
+        if not isinstance(number, int | float) or isinstance(number, bool):
+            continue
+        if not (abs(number) <= largest):  # also true for NaN
+            out.append(
+                RowError(
+                    None,
+                    f"{name} of {_num_text(number)} is not plausible (at most {words})",
+                    name,
+                )
+            )
+    return out
+
+
 def check_record(values: Mapping[str, object], kind: str) -> list[RowError]:
     """Rules across the fields of one record; each error names its field (column None)."""
     out: list[RowError] = []
@@ -1546,7 +1579,9 @@ def check_record(values: Mapping[str, object], kind: str) -> list[RowError]:
             number = values.get(name)
             if isinstance(number, int | float) and not isinstance(number, bool) and number < 0:
                 out.append(RowError(None, f"{what} ({name} is {_num_text(number)})", name))
+        out += _implausible(values, CONTACT_LIMITS)
     elif kind == "qa":
+        out += _implausible(values, QA_LIMITS)
         score, high = values.get("score"), values.get("max_score")
         if isinstance(high, int | float) and high <= 0:
             out.append(

@@ -1316,3 +1316,24 @@ def test_json_lines_python_cannot_read_are_errors_of_their_line(line, message):
     assert exc.value.line == 2 and exc.value.errors[0].message.startswith(message)
     line, raw = next(rows)
     assert (line, raw["Ticket ID"]) == (3, "T-\U0001f600")
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "value", "message"),
+    [
+        ("contacts", "handle_seconds", 1e308, "handle_seconds of 1e+308 is not plausible (at most a day)"),
+        ("contacts", "handle_seconds", float("nan"), "handle_seconds of nan is not plausible (at most a day)"),
+        ("contacts", "reopens", 10**30, "reopens of 1e+30 is not plausible (at most 1,000)"),
+        ("contacts", "first_response_seconds", 400 * 86_400.0, "first_response_seconds of 34560000 is not plausible (at most a year)"),
+        ("qa", "score", 1e308, "score of 1e+308 is not plausible (at most 1,000,000)"),
+        ("qa", "score", -1e308, "score of -1e+308 is not plausible (at most 1,000,000)"),
+    ],
+)  # fmt: skip
+def test_numbers_past_their_plausible_range_are_row_errors(kind, name, value, message):
+    values = {name: value, "max_score": 100.0} if kind == "qa" else {name: value}
+    assert message in [e.message for e in check_record(values, kind)]
+
+
+def test_plausible_numbers_pass():
+    assert check_record({"handle_seconds": 86_400, "reopens": 3}, "contacts") == []
+    assert check_record({"score": 85.0, "max_score": 100.0}, "qa") == []
