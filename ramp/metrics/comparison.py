@@ -249,11 +249,12 @@ def _days_to_proficiency(spec: TargetsSpec, weeks_by_metric, queue: str | None) 
 
 def comparison_csv(result: Comparison) -> str:
     """The comparison as CSV: one row per cohort, metric and tenure week."""
-    import csv
     import io
 
+    from ramp.csvsafe import SafeWriter
+
     out = io.StringIO()
-    writer = csv.writer(out)
+    writer = SafeWriter(out)
     writer.writerow(
         [
             "cohort",

@@ -19,6 +19,7 @@ from flask import current_app
 from sqlalchemy import Boolean, Date, DateTime, Float, func, insert, select
 
 from ramp.accounts.models import User, utcnow
+from ramp.csvsafe import SafeDictWriter
 from ramp.errors import LineProblem, ValidationError
 from ramp.extensions import db
 from ramp.metrics import records
@@ -199,7 +200,7 @@ def import_file(
                 report.add(problem)
         if rejects is not None and raw is not None:
             if rejects_writer is None:
-                rejects_writer = csv.DictWriter(
+                rejects_writer = SafeDictWriter(
                     rejects, fieldnames=[*mapping.column_list(), "ramp_line", "ramp_problem"],
                     extrasaction="ignore",
                 )  # fmt: skip

@@ -25,6 +25,7 @@ from functools import cached_property
 from typing import Generic, Literal, TextIO, TypeVar
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
+import re2
 from pydantic import ConfigDict, Field, StrictBool, field_validator
 
 from ramp.yamlspec import Problem, Slug, SpecFileError, Strict, Text, parse_document, read_text
@@ -122,7 +123,9 @@ _DURATION_EXPECTED = {
 
 
 def _num_text(value: float) -> str:
-    """A number as people write it: 5 rather than 5.0."""
+    """A number as people write it: 5 rather than 5.0, 1e+308 rather than 309 digits."""
+    if isinstance(value, int | float) and abs(value) >= 1e15:
+        return f"{value:.3g}"
     if isinstance(value, float) and value.is_integer():
         return str(int(value))
     return str(value)
@@ -293,8 +296,8 @@ class SkipRule(Strict):
         return None if self.not_equals is None else self.not_equals.strip().casefold()
 
     @cached_property
-    def _regex(self) -> re.Pattern[str] | None:
-        return re.compile(self.matches, re.IGNORECASE) if self.matches is not None else None
+    def _regex(self):
+        return linear_regex(self.matches) if self.matches is not None else None
 
 
 def _with_scale(name: str, spec: FieldSpec, mapping: MappingSpec) -> FieldSpec:
@@ -627,6 +630,15 @@ def _category_problems(spec: MappingSpec) -> list[Problem]:
     return out
 
 
+def linear_regex(pattern: str):
+    """A case-insensitive regular expression that runs in time linear in its input (RE2), so
+    no pattern can hang an import; backreferences and look-arounds are refused."""
+    options = re2.Options()
+    options.case_sensitive = False
+    options.log_errors = False
+    return re2.compile(pattern, options)
+
+
 def _skip_problems(spec: MappingSpec) -> list[Problem]:
     """Each skip rule has a test, and its regular expression compiles."""
     out: list[Problem] = []
@@ -636,9 +648,10 @@ def _skip_problems(spec: MappingSpec) -> list[Problem]:
             out.append((loc, "a skip rule needs equals, not_equals, in, not_in, empty or matches"))
         if rule.matches is not None:
             try:
-                re.compile(rule.matches)
-            except re.error as exc:
-                out.append(((*loc, "matches"), f"not a valid regular expression: {exc}"))
+                linear_regex(rule.matches)
+            except re2.error as exc:
+                reason = exc.args[0].decode() if isinstance(exc.args[0], bytes) else exc
+                out.append(((*loc, "matches"), f"not a regular expression ramp can run: {reason}"))
     return out
 
 
@@ -1507,6 +1520,37 @@ def _when(value: datetime) -> str:
     return value.isoformat(sep=" ", timespec="minutes")
 
 
+# The largest value of a numeric field that a real export holds (docs/mapping-format.md):
+# past it a value is a row error, not a figure that would skew every mean it joins.
+DAY, LARGEST_SCORE = 86_400, 1_000_000
+CONTACT_LIMITS = {
+    "handle_seconds": (DAY, "a day"),
+    "first_response_seconds": (365 * DAY, "a year"),
+    "sla_target_seconds": (365 * DAY, "a year"),
+    "reopens": (1_000, "1,000"),
+    "contacts_to_resolve": (1_000, "1,000"),
+}
+QA_LIMITS = {"score": (LARGEST_SCORE, "1,000,000"), "max_score": (LARGEST_SCORE, "1,000,000")}
+
+
+def _implausible(values: Mapping[str, object], limits: Mapping[str, tuple]) -> list[RowError]:
+    """A row error for each field past its plausible range (NaN included)."""
+    out = []
+    for name, (largest, words) in limits.items():
+        number = values.get(name)
+        if not isinstance(number, int | float) or isinstance(number, bool):
+            continue
+        if not (abs(number) <= largest):  # also true for NaN
+            out.append(
+                RowError(
+                    None,
+                    f"{name} of {_num_text(number)} is not plausible (at most {words})",
+                    name,
+                )
+            )
+    return out
+
+
 def check_record(values: Mapping[str, object], kind: str) -> list[RowError]:
     """Rules across the fields of one record; each error names its field (column None)."""
     out: list[RowError] = []
@@ -1535,7 +1579,9 @@ def check_record(values: Mapping[str, object], kind: str) -> list[RowError]:
             number = values.get(name)
             if isinstance(number, int | float) and not isinstance(number, bool) and number < 0:
                 out.append(RowError(None, f"{what} ({name} is {_num_text(number)})", name))
+        out += _implausible(values, CONTACT_LIMITS)
     elif kind == "qa":
+        out += _implausible(values, QA_LIMITS)
         score, high = values.get("score"), values.get("max_score")
         if isinstance(high, int | float) and high <= 0:
             out.append(

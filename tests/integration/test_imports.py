@@ -1,5 +1,7 @@
 """Importing exports: checked whole, nothing half-written, re-imports update, metric milestones."""
 
+import csv
+import io
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -105,6 +107,21 @@ def test_accept_good_writes_the_good_rows_and_saves_the_rest(db, tmp_path, agent
     assert report.created == 1 and count(db, QAEvaluation) == 1
     saved = rejects.read_text()
     assert "ghost@example.com" in saved and "unknown agent" in saved and "R1" not in saved
+
+
+def test_the_rejects_file_never_hands_a_spreadsheet_a_formula(db, tmp_path, agent):
+    payload = "=cmd|' /C calc'!A0"
+    text = (
+        HEADER
+        + "R1,ana.silva@example.com,01/03/2026 10:00,80,100,no\n"
+        + f'"{payload}",ghost@example.com,01/03/2026 10:00,-5,100,no\n'
+    )
+    rejects = tmp_path / "rejects.csv"
+    mapping = load_mapping(path=str(QA_MAPPING))
+    import_file(write(tmp_path, text), mapping, accept_good=True, rejects_path=rejects)
+    [row] = list(csv.DictReader(io.StringIO(rejects.read_text(encoding="utf-8"))))
+    assert row["Review ID"] == "'" + payload  # shown as text, never run
+    assert row["Score"] == "-5"  # a number stays a number
 
 
 def test_dry_run_writes_nothing(db, tmp_path, agent):

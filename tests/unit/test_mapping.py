@@ -26,6 +26,7 @@ from ramp.metrics.mapping import (
     ParsedRow,
     RowError,
     RowErrors,
+    SkipRule,
     check_record,
     load_mapping_file,
     parse_mapping,
@@ -361,9 +362,22 @@ def test_skip_rules_need_a_test_and_a_valid_regex():
     assert lines[0] == (
         "map.yaml:25:5: skip[0]: a skip rule needs equals, not_equals, in, not_in, empty or matches"
     )
-    assert lines[1].startswith(
-        "map.yaml:26:32: skip[1].matches: not a valid regular expression: missing )"
+    assert lines[1] == (
+        "map.yaml:26:32: skip[1].matches: not a regular expression ramp can run: missing ): (test"
     )
+
+
+@pytest.mark.parametrize("pattern", [r"(a)\1", "(?=x)y", "(?<!a)b"])
+def test_backreferences_and_lookarounds_are_refused(pattern):
+    lines = errors_of(CONTACTS + f"skip:\n  - {{column: Subject, matches: '{pattern}'}}\n")
+    assert "skip[0].matches: not a regular expression ramp can run" in lines[0]
+
+
+def test_a_catastrophic_pattern_cannot_hang_a_skip_rule():
+    # '^(a+)+$' against 35 a's and a b: hours with backtracking, microseconds on RE2.
+    rule = SkipRule(column="Subject", matches="^(a+)+$")
+    assert rule._regex.search("a" * 35 + "b") is None
+    assert rule._regex.search("A" * 35) is not None  # case ignored
 
 
 def test_unknown_key_is_refused():
@@ -1302,3 +1316,24 @@ def test_json_lines_python_cannot_read_are_errors_of_their_line(line, message):
     assert exc.value.line == 2 and exc.value.errors[0].message.startswith(message)
     line, raw = next(rows)
     assert (line, raw["Ticket ID"]) == (3, "T-\U0001f600")
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "value", "message"),
+    [
+        ("contacts", "handle_seconds", 1e308, "handle_seconds of 1e+308 is not plausible (at most a day)"),
+        ("contacts", "handle_seconds", float("nan"), "handle_seconds of nan is not plausible (at most a day)"),
+        ("contacts", "reopens", 10**30, "reopens of 1e+30 is not plausible (at most 1,000)"),
+        ("contacts", "first_response_seconds", 400 * 86_400.0, "first_response_seconds of 34560000 is not plausible (at most a year)"),
+        ("qa", "score", 1e308, "score of 1e+308 is not plausible (at most 1,000,000)"),
+        ("qa", "score", -1e308, "score of -1e+308 is not plausible (at most 1,000,000)"),
+    ],
+)  # fmt: skip
+def test_numbers_past_their_plausible_range_are_row_errors(kind, name, value, message):
+    values = {name: value, "max_score": 100.0} if kind == "qa" else {name: value}
+    assert message in [e.message for e in check_record(values, kind)]
+
+
+def test_plausible_numbers_pass():
+    assert check_record({"handle_seconds": 86_400, "reopens": 3}, "contacts") == []
+    assert check_record({"score": 85.0, "max_score": 100.0}, "qa") == []

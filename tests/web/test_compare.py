@@ -59,7 +59,7 @@ def test_manager_compares_only_visible_cohorts(client, cohorts_with_records):
     assert "Time to proficiency" in html and "<svg" in html
 
 
-def test_csv_and_pdf_exports(client, cohorts_with_records, tmp_path):
+def test_csv_and_pdf_exports(client, db, cohorts_with_records, tmp_path):
     w, _, _ = cohorts_with_records
     login(client, w.lead.email)
     csv_text = client.get(
@@ -68,6 +68,13 @@ def test_csv_and_pdf_exports(client, cohorts_with_records, tmp_path):
     lines = csv_text.splitlines()
     assert lines[0].startswith("cohort,start_date,hires,metric,tenure_week,pooled_value")
     assert any(line.startswith("Wave A,") and ",qa_score,5," in line for line in lines)
+    # A cohort named like a formula (LMS course titles become cohort names) stays text.
+    w.cohort.name = '=HYPERLINK("http://evil.example","Wave A")'
+    db.session.commit()
+    csv_text = client.get(
+        f"/board/compare?cohort={w.cohort.id}&metric=qa_score&format=csv"
+    ).get_data(as_text=True)
+    assert '"\'=HYPERLINK(""http://evil.example"",""Wave A"")",' in csv_text
     response = client.get(
         f"/board/compare?cohort={w.cohort.id}&metric=qa_score&metric=aht&format=pdf"
     )
