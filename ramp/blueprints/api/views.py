@@ -265,6 +265,7 @@ def openapi():
                 "source": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"},
                 "records": {
                     "type": "array",
+                    "minItems": 1,
                     "maxItems": 10000,
                     "items": record_schema(kind, required),
                 },
