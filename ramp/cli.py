@@ -576,6 +576,9 @@ def import_records_command(path, preset, mapping_path, dry_run, accept_good, rej
             report.summary()
             + (" Use --accept-good to write the good rows." if report.rows_valid else "")
         )
+    except ValidationError as exc:  # another import is running
+        db.session.rollback()
+        _fail(exc.problems)
     finally:
         if bar["bar"] is not None:
             bar["bar"].__exit__(None, None, None)

@@ -6,6 +6,7 @@ from flask import Flask, current_app, jsonify, render_template, request
 from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from sqlalchemy import select
+from sqlalchemy.exc import OperationalError
 from werkzeug.exceptions import HTTPException, SecurityError
 
 from ramp.errors import NotAllowed, NotFound, ValidationError
@@ -294,3 +295,17 @@ def init_app(app: Flask) -> None:
         db.session.rollback()
         app.logger.exception("unhandled error")
         return error_page(500, "Something went wrong", "The error was logged. Nothing was saved.")
+
+    @app.errorhandler(OperationalError)
+    def database_busy(exc: OperationalError):
+        db.session.rollback()
+        if "database is locked" not in str(exc.orig):
+            return server_error(exc)
+        # SQLite has one writer: a long import can hold the write lock past the busy timeout.
+        response = error_page(
+            503,
+            "ramp is busy",
+            "ramp is busy saving a large import, so this change could not be saved yet. "
+            "Nothing was changed: try again in a minute.",
+        )
+        return response[0], 503, {"Retry-After": "30"}

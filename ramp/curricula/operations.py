@@ -156,8 +156,8 @@ def enroll_users(
     return enrollments
 
 
-def _open_module(enrollment: Enrollment, module: Module) -> None:
-    """Refuse work in a module whose prerequisites are not complete."""
+def ensure_open(enrollment: Enrollment, module: Module) -> None:
+    """Refuse work in a module whose prerequisites are not complete (NotAllowed); reads only."""
     outline, state = queries.learner_outline(enrollment)
     current = next(m for m in outline if m.id == module.id)
     missing = missing_prerequisites(current, outline, state)
@@ -167,8 +167,12 @@ def _open_module(enrollment: Enrollment, module: Module) -> None:
 
 
 def visit_lesson(enrollment: Enrollment, lesson: Lesson) -> None:
-    """Remember the lesson the learner is reading, so they can resume there."""
-    _open_module(enrollment, lesson.module)
+    """Remember the lesson the learner is reading, so they can resume there.
+
+    Called by the page's own request once it has loaded (a POST): reading a lesson (the GET)
+    writes nothing, so it never waits behind an import holding the database's write lock.
+    """
+    ensure_open(enrollment, lesson.module)
     if enrollment.last_lesson_id != lesson.id:
         enrollment.last_lesson = lesson
     enrollment.last_seen_at = utcnow()
@@ -177,7 +181,7 @@ def visit_lesson(enrollment: Enrollment, lesson: Lesson) -> None:
 
 def complete_lesson(enrollment: Enrollment, lesson: Lesson) -> bool:
     """Mark a lesson complete; False when it already was."""
-    _open_module(enrollment, lesson.module)
+    ensure_open(enrollment, lesson.module)
     exists = db.session.execute(
         select(LessonCompletion.id).where(
             LessonCompletion.enrollment_id == enrollment.id, LessonCompletion.lesson_id == lesson.id
@@ -197,7 +201,7 @@ def submit_attempt(
     """Score and record an attempt; refuse a locked module, a spent or passed check, bad answers."""
     if assessment.module.version_id != enrollment.version_id:
         raise NotFound("This check is not part of your curriculum.")
-    _open_module(enrollment, assessment.module)
+    ensure_open(enrollment, assessment.module)
     used, passed = db.session.execute(
         select(
             func.count(Attempt.id), func.coalesce(func.max(Attempt.passed.cast(db.Integer)), 0)

@@ -23,6 +23,7 @@ from ramp.csvsafe import SafeDictWriter
 from ramp.errors import LineProblem, ValidationError
 from ramp.extensions import db
 from ramp.metrics import records
+from ramp.metrics.import_lock import describe, hold_until_transaction_ends
 from ramp.metrics.mapping import (
     MappingColumnsError,
     MappingSpec,
@@ -499,6 +500,8 @@ def import_and_update(
 ) -> tuple[ImportReport, int]:
     """Import a file, then bring the agents' weekly figures and plans up to date (same transaction).
 
+    Only one import runs at a time: ImportBusy (nothing changed) while another holds the
+    import lock, which this one holds until the caller's transaction ends.
     Returns the report and the number of milestones whose status or evidence changed. When
     the file is refused or the import stops on an error, the caller's transaction is rolled
     back (nothing of the import stays) and the run is kept in the history as failed, with
@@ -508,9 +511,11 @@ def import_and_update(
     from ramp.milestones.operations import evaluate_users
 
     actor = options.get("actor")
+    filename = options.get("filename") or Path(path).name
+    hold_until_transaction_ends(describe(filename, actor.email if actor else None))
     run = ImportRun(
         kind=mapping.kind, source=mapping.source, mapping=mapping.name,
-        filename=(options.get("filename") or Path(path).name)[:300], started_at=utcnow(),
+        filename=filename[:300], started_at=utcnow(),
         created_by_id=actor.id if actor else None, status="failed",
     )  # fmt: skip
     try:

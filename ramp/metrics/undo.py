@@ -13,6 +13,7 @@ from ramp.accounts.models import User, utcnow
 from ramp.audit.operations import record
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
+from ramp.metrics.import_lock import describe, hold_until_transaction_ends
 from ramp.metrics.models import (
     Contact,
     ImportRun,
@@ -170,11 +171,15 @@ def undo_import(
 
     Refused (ValidationError, nothing changed) for a failed or undone run, and for a run
     whose records a later run has updated since (that run must be undone first). The agents'
-    weekly figures and plans are worked out again. Flushes; the caller commits.
+    weekly figures and plans are worked out again. Holds the import lock (ImportBusy while
+    an import runs) until the caller's transaction ends. Flushes; the caller commits.
     """
     from ramp.metrics.weekly import refresh_weeks
     from ramp.milestones.operations import evaluate_users
 
+    hold_until_transaction_ends(
+        describe(f"undo of import {run_id}", actor.email if actor else None)
+    )
     plan = undo_plan(run_id)
     if not plan.possible:
         raise ValidationError(plan.problems)

@@ -81,7 +81,13 @@ def test_complete_without_csrf_changes_nothing(signed_in, db):
 
 def test_resume_where_left_off(signed_in):
     client, enrollment = signed_in
-    client.get(f"/learn/{enrollment.id}/basics/lessons/macros")
+    page = client.get(f"/learn/{enrollment.id}/basics/lessons/macros").get_data(as_text=True)
+    html = client.get(f"/learn/{enrollment.id}/").get_data(as_text=True)
+    assert "resume where you left off" not in html  # reading alone writes nothing
+    # The open page reports itself read, as the browser does once it has loaded it.
+    seen = re.search(r'hx-post="([^"]+/seen)" hx-trigger="load"', page).group(1)
+    token = re.search(r'"X-CSRFToken": "([^"]+)"', page).group(1)
+    assert client.post(seen, headers={"X-CSRFToken": token}).status_code == 204
     html = client.get(f"/learn/{enrollment.id}/").get_data(as_text=True)
     assert "resume where you left off" in html
     assert f'href="/learn/{enrollment.id}/basics/lessons/macros"' in html

@@ -12,6 +12,7 @@ from ramp.blueprints.api import bp
 from ramp.errors import ValidationError
 from ramp.extensions import csrf, db
 from ramp.metrics.api import SCOPES, TokenRefused, authenticate, import_payload, revoke_token
+from ramp.metrics.import_lock import ImportBusy
 from ramp.metrics.imports import ImportRefused, ImportReport
 from ramp.web import external_url
 
@@ -100,6 +101,9 @@ def _records(kind: str):
     accept_good = request.args.get("accept_good") == "true"
     try:
         report, changed = import_payload(kind, payload, accept_good, g.api_token)
+    except ImportBusy as exc:
+        db.session.rollback()
+        return jsonify(error="busy", problems=exc.problems), 409, {"Retry-After": "30"}
     except ValidationError as exc:
         db.session.rollback()
         return jsonify(error="invalid", problems=exc.problems), 400
@@ -325,6 +329,9 @@ def openapi():
                     },
                     "400": {"description": "Not a batch of records"},
                     "401": {"description": "No valid token"},
+                    "409": {
+                        "description": "Another import is running: nothing written; retry later"
+                    },
                     "422": {
                         "description": "Refused: nothing written",
                         "content": {"application/json": {"schema": report}},

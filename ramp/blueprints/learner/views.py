@@ -71,19 +71,36 @@ def module(enrollment_id: int, module_slug: str):
 
 @bp.get("/<int:enrollment_id>/<module_slug>/lessons/<lesson_slug>")
 def lesson(enrollment_id: int, module_slug: str, lesson_slug: str):
-    """Read a lesson; remembered as where to resume."""
+    """Read a lesson (the page then reports it read: lesson_seen)."""
+    enrollment, view, mv, lesson = _lesson(enrollment_id, module_slug, lesson_slug)
+    operations.ensure_open(enrollment, mv.module)
+    return render(
+        "learner/lesson.html", view=view, mv=mv, lesson=lesson, form=EmptyForm(),
+        done=lesson.id in mv.lessons_done,
+    )  # fmt: skip
+
+
+def _lesson(enrollment_id: int, module_slug: str, lesson_slug: str):
+    """The learner's own enrollment, its curriculum view, the module's view and the lesson."""
     enrollment = _own_enrollment(enrollment_id)
     view = queries.curriculum_view(enrollment)
     mv = _module_view(view, module_slug)
     lesson = next((le for le in mv.module.lessons if le.slug == lesson_slug), None)
     if lesson is None:
         raise NotFound(f"“{mv.module.title}” has no lesson '{lesson_slug}'.")
+    return enrollment, view, mv, lesson
+
+
+@bp.post("/<int:enrollment_id>/<module_slug>/lessons/<lesson_slug>/seen")
+def lesson_seen(enrollment_id: int, module_slug: str, lesson_slug: str):
+    """Remember the lesson the learner has open, as where to resume (sent by the page)."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400)
+    enrollment, _view, _mv, lesson = _lesson(enrollment_id, module_slug, lesson_slug)
     operations.visit_lesson(enrollment, lesson)
     db.session.commit()
-    return render(
-        "learner/lesson.html", view=view, mv=mv, lesson=lesson, form=EmptyForm(),
-        done=lesson.id in mv.lessons_done,
-    )  # fmt: skip
+    return "", 204
 
 
 @bp.post("/<int:enrollment_id>/<module_slug>/lessons/<lesson_slug>/complete")
@@ -92,12 +109,7 @@ def complete_lesson(enrollment_id: int, module_slug: str, lesson_slug: str):
     form = EmptyForm()
     if not form.validate_on_submit():
         abort(400)
-    enrollment = _own_enrollment(enrollment_id)
-    view = queries.curriculum_view(enrollment)
-    mv = _module_view(view, module_slug)
-    lesson = next((le for le in mv.module.lessons if le.slug == lesson_slug), None)
-    if lesson is None:
-        raise NotFound(f"“{mv.module.title}” has no lesson '{lesson_slug}'.")
+    enrollment, _view, mv, lesson = _lesson(enrollment_id, module_slug, lesson_slug)
     if operations.complete_lesson(enrollment, lesson):
         evaluate_learner(enrollment.id)
     db.session.commit()
