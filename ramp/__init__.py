@@ -20,6 +20,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     from ramp import cli, models, web  # noqa: F401  (models: the whole schema)
     from ramp.config import build_config
     from ramp.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from ramp.jsonsafe import SafeJSONProvider
 
     app = Flask(
         __name__,
@@ -27,6 +28,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         template_folder=resource_dir("templates"),
         static_folder=resource_dir("static"),
     )
+    app.json = SafeJSONProvider(app)
     Path(app.instance_path).mkdir(parents=True, exist_ok=True)
     app.config.update(build_config(app.instance_path))
     if test_config:

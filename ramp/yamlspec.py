@@ -166,6 +166,9 @@ def parse_document(
             mark.column + 1 if mark else None,
         )
         raise SpecFileError(filename, [err]) from None
+    except RecursionError:  # PyYAML composes nested collections recursively
+        err = SpecError((), f"the {what} is nested too deeply to be read", 1, 1)
+        raise SpecFileError(filename, [err]) from None
     if not isinstance(data, dict):
         raise SpecFileError(
             filename, [SpecError((), f"the {what} must be a mapping of keys to values", 1, 1)]

@@ -8,6 +8,11 @@ either writes or is refused with a clear message: no exception escapes, the comm
 with 0 or 1 and prints no traceback, the admin pages and the API never answer 500, and a
 refused import leaves the stored contacts and evaluations exactly as they were.
 
+Hostile mappings too: skip rules whose regular expressions backtrack catastrophically in
+engines that backtrack, and mapping documents and JSON bodies nested thousands deep or holding
+integers thousands of digits long. Every example runs under a time limit
+(RAMP_FUZZ_EXAMPLE_SECONDS, 60 by default): a hang is a failure, not a stuck suite.
+
 The default run is small and the same on every run; RAMP_FUZZ_EXAMPLES=500 (say) runs that
 many examples per test, drawn at random (see docs/imports.md).
 """
@@ -15,9 +20,11 @@ many examples per test, drawn at random (see docs/imports.md).
 from __future__ import annotations
 
 import csv
+import functools
 import io
 import json
 import os
+import signal
 from pathlib import Path
 
 import pytest
@@ -42,6 +49,32 @@ FUZZ = settings(
         HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
     ],
 )  # fmt: skip
+
+EXAMPLE_SECONDS = int(os.environ.get("RAMP_FUZZ_EXAMPLE_SECONDS") or 60)
+
+
+class ExampleTooSlow(AssertionError):
+    """An example ran past its time limit: a hang, or work out of all proportion to its input."""
+
+
+def time_limited(test):
+    """Run each example of a Hypothesis test under EXAMPLE_SECONDS (SIGALRM, main thread)."""
+
+    @functools.wraps(test)
+    def limited(*args, **kwargs):
+        def expire(_signum, _frame):
+            raise ExampleTooSlow(f"an example ran past {EXAMPLE_SECONDS} s")
+
+        previous = signal.signal(signal.SIGALRM, expire)
+        signal.setitimer(signal.ITIMER_REAL, EXAMPLE_SECONDS)
+        try:
+            return test(*args, **kwargs)
+        finally:
+            signal.setitimer(signal.ITIMER_REAL, 0)
+            signal.signal(signal.SIGALRM, previous)
+
+    return limited
+
 
 AGENT_NAME, AGENT_EMAIL = "Ana Silva", "ana.silva@example.com"
 PRESETS = preset_names()
@@ -219,6 +252,7 @@ exports = st.sampled_from(PRESETS).flatmap(lambda p: st.tuples(st.just(p), prese
 
 @FUZZ
 @given(export=exports, how=st.sampled_from(CORRUPTIONS), accept_good=st.booleans())
+@time_limited
 def test_hostile_preset_exports_through_the_domain(db, world, tmp_path, export, how, accept_good):
     preset, rows = export
     path = tmp_path / f"export-{preset}.txt"
@@ -228,6 +262,7 @@ def test_hostile_preset_exports_through_the_domain(db, world, tmp_path, export, 
 
 @FUZZ
 @given(export=exports, how=st.sampled_from(CORRUPTIONS), accept_good=st.booleans())
+@time_limited
 def test_hostile_preset_exports_through_the_cli(
     db, world, runner, tmp_path, export, how, accept_good
 ):
@@ -239,6 +274,7 @@ def test_hostile_preset_exports_through_the_cli(
 
 @FUZZ
 @given(blob=st.binary(max_size=2000), preset=st.sampled_from(PRESETS))
+@time_limited
 def test_random_bytes_through_the_domain_and_the_cli(db, world, runner, tmp_path, blob, preset):
     path = tmp_path / "random.bin"
     path.write_bytes(blob)
@@ -277,6 +313,7 @@ call_rows = st.lists(
 
 @FUZZ
 @given(rows=call_rows, how=st.sampled_from(CORRUPTIONS), accept_good=st.booleans())
+@time_limited
 def test_hostile_cells_through_a_mapping_of_its_own(
     db, world, runner, tmp_path, rows, how, accept_good
 ):
@@ -395,6 +432,7 @@ def api_records(kind: str):
     source=st.one_of(st.sampled_from(["zendesk", "api", "Bad Source", ""]), json_values),
     accept_good=st.booleans(),
 )
+@time_limited
 def test_hostile_records_through_the_api(client, db, bearer, batch, source, accept_good):
     kind, records = batch
     body = {"source": source, "records": records}
@@ -410,6 +448,7 @@ def test_hostile_records_through_the_api(client, db, bearer, batch, source, acce
 
 @FUZZ
 @given(body=st.binary(max_size=500), kind=st.sampled_from(["contacts", "qa"]))
+@time_limited
 def test_bodies_that_are_not_json_get_400(client, db, bearer, body, kind):
     response = client.post(
         f"/api/v1/records/{kind}", data=body, headers={**bearer, "Content-Type": "application/json"}
@@ -455,6 +494,7 @@ def import_by_admin_page(db, admin_client, data: bytes, preset: str, accept_good
 
 @FUZZ
 @given(export=exports, how=st.sampled_from(CORRUPTIONS), accept_good=st.booleans())
+@time_limited
 def test_hostile_preset_exports_through_the_admin_pages(db, admin_client, export, how, accept_good):
     preset, rows = export
     data = corrupt(export_text(preset, rows), how)
@@ -463,5 +503,112 @@ def test_hostile_preset_exports_through_the_admin_pages(db, admin_client, export
 
 @FUZZ
 @given(blob=st.binary(max_size=2000), preset=st.sampled_from(PRESETS))
+@time_limited
 def test_random_bytes_through_the_admin_pages(db, admin_client, blob, preset):
     import_by_admin_page(db, admin_client, blob, preset, accept_good=False)
+
+
+# Skip rules that take exponential time in an engine that backtracks, and cells that make
+# them try every split; patterns RE2 cannot run (backreferences, look-arounds) are refused.
+CATASTROPHIC = ["^(a+)+$", "(a|aa)+$", "^(a|a?)+$", "(x+x+)+y", "(.*a){25}", "^(\\w+\\s?)*$"]
+UNRUNNABLE = ["(a)\\1", "(?=a)a", "(?<!b)a", "(?P<x>a)(?P=x)"]
+BACKTRACKING_CELLS = ["a" * 35 + "!", "x" * 40, "a" * 5000, "word " * 2000 + "!"]
+
+
+@FUZZ
+@given(
+    pattern=st.sampled_from(CATASTROPHIC + UNRUNNABLE),
+    cell=st.sampled_from(BACKTRACKING_CELLS),
+    rows=st.integers(min_value=1, max_value=30),
+)
+@time_limited
+def test_hostile_skip_rules_are_refused_or_run_in_linear_time(
+    db, world, runner, tmp_path, pattern, cell, rows
+):
+    from ramp.metrics.mapping import parse_mapping
+    from ramp.yamlspec import SpecFileError
+
+    text = CALLS + f"  - {{column: Status, matches: {json.dumps(pattern)}}}\n"
+    mapping_path = tmp_path / "calls.yaml"
+    mapping_path.write_text(text)
+    try:
+        mapping = parse_mapping(text)
+    except SpecFileError as exc:
+        assert pattern in UNRUNNABLE, exc.report()
+        assert "matches" in exc.report()
+        return
+    assert pattern not in UNRUNNABLE
+    if not _db.session.execute(select(AgentIdentity.id)).first():
+        _db.session.add(AgentIdentity(source="pbx", external_id=AGENT_NAME, user_id=world))
+        _db.session.commit()
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(list(CALL))
+    writer.writerows([{**CALL, "Status": cell}[c] for c in CALL] for _ in range(rows))
+    path = tmp_path / "calls.csv"
+    path.write_text(out.getvalue())
+    import_here(db, path, mapping)
+    import_by_cli_with_mapping(runner, path, mapping_path)
+
+
+def import_by_cli_with_mapping(runner, path: Path, mapping_path: Path) -> None:
+    """`ramp records import --mapping`: exit 0 or 1, and no traceback."""
+    result = runner.invoke(args=["records", "import", str(path), "--mapping", str(mapping_path)])
+    assert result.exit_code in (0, 1), result.output
+    assert "Traceback" not in result.output
+    forget(_db)
+
+
+@FUZZ
+@given(depth=st.sampled_from([64, 1_000, 100_000]), opener=st.sampled_from(["[", "{a: "]))
+@time_limited
+def test_mapping_documents_nested_deep_are_refused_by_the_cli(db, runner, tmp_path, depth, opener):
+    closer = "]" if opener == "[" else "}"
+    nested = opener * depth + "1" + closer * depth
+    mapping_path = tmp_path / "deep.yaml"
+    mapping_path.write_text(f"name: deep\ntitle: Deep\nkind: qa\nsource: s\nfields: {nested}\n")
+    export = tmp_path / "export.csv"
+    export.write_text("Review ID\nR1\n")
+    result = runner.invoke(args=["records", "import", str(export), "--mapping", str(mapping_path)])
+    assert result.exit_code == 1, result.output
+    assert "Traceback" not in result.output
+    assert stored(db) == (0, 0)
+
+
+def _json_body(value: str) -> bytes:
+    record = '{"external_id": "1", "agent_email": "ana.silva@example.com", "reopens": %s}'
+    return ('{"source": "api", "records": [%s]}' % (record % value)).encode()
+
+
+HOSTILE_BODIES = [
+    b"[" * 100_000,
+    b'{"source": "api", "records": ' + b"[" * 50_000 + b"]" * 50_000 + b"}",
+    b'{"a": ' * 20_000 + b"1" + b"}" * 20_000,
+    _json_body("9" * 5_000),  # past Python's 4,300-digit limit for int()
+    _json_body("9" * 4_000),
+    _json_body("1" + "0" * 30),
+    _json_body("1e308"),
+    _json_body("-1e308"),
+    _json_body("1e400"),
+]
+
+
+@FUZZ
+@given(which=st.sampled_from(range(len(HOSTILE_BODIES))), kind=st.sampled_from(["contacts", "qa"]))
+@time_limited
+def test_bodies_nested_deep_or_with_huge_numbers_are_refused(client, db, bearer, which, kind):
+    body = HOSTILE_BODIES[which]
+    response = client.post(
+        f"/api/v1/records/{kind}", data=body, headers={**bearer, "Content-Type": "application/json"}
+    )
+    assert response.status_code in (400, 422), response.get_data(as_text=True)[:500]
+    assert response.is_json
+    assert stored(db) == (0, 0)
+
+
+def test_the_time_limit_stops_a_hanging_example(monkeypatch):
+    import time
+
+    monkeypatch.setitem(globals(), "EXAMPLE_SECONDS", 1)
+    with pytest.raises(ExampleTooSlow):
+        time_limited(lambda: time.sleep(30))()
