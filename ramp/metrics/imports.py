@@ -28,6 +28,7 @@ from ramp.metrics.mapping import (
     MappingColumnsError,
     MappingSpec,
     RowErrors,
+    load_mapping_file,
     parse_row,
     read_rows,
 )
@@ -483,8 +484,6 @@ def preset_names() -> list[str]:
 
 def load_mapping(preset: str | None = None, path: str | None = None) -> MappingSpec:
     """A shipped preset by name, or a mapping file; a clear error for an unknown preset."""
-    from ramp.metrics.mapping import load_mapping_file
-
     if preset:
         file = PRESETS_DIR / f"{preset}.yaml"
         if not file.is_file():
