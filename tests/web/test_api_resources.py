@@ -255,7 +255,24 @@ def test_imports_need_their_scopes_an_admin_owner_and_a_file_with_a_mapping(clie
     assert _db.session.execute(select(ImportRun)).first() is None
 
 
-def test_a_file_too_large_for_a_request_is_refused(client, world, app):
-    app.config["IMPORT_BACKGROUND_BYTES"] = 100
-    response = upload(client, bearer(world.admin, "imports:write"))
-    assert response.status_code == 413 and "ramp import" in response.json["message"]
+def test_a_large_file_is_imported_in_the_background_and_followed_as_a_job(
+    client, world, app, make_user
+):
+    ana = make_user("agent", team="Chat", email="ana.silva@example.com", name="Ana Silva")
+    _db.session.add(AgentIdentity(source="zendesk", external_id="Ana Silva", user_id=ana.id))
+    _db.session.commit()
+    app.config.update(IMPORT_BACKGROUND_BYTES=100, JOBS_EAGER=True)
+    headers = bearer(world.admin, "imports:write", "imports:read")
+    queued = upload(client, headers, accept_good="true")
+    assert queued.status_code == 202 and queued.json["status"] == "queued"
+    job = client.get(f"/api/v1/imports/jobs/{queued.json['job']}", headers=headers)
+    assert job.status_code == 200 and job.json["status"] == "done", job.json
+    report = job.json["report"]
+    assert (report["written"], report["created"]) == (True, 3)
+    assert report["run"]["id"] == report["import_run"] and report["run"]["status"] == "done"
+    # Another admin's token does not see this job; nor does a made-up one exist.
+    other = bearer(make_user("admin"), "imports:read")
+    assert (
+        client.get(f"/api/v1/imports/jobs/{queued.json['job']}", headers=other).status_code == 404
+    )
+    assert client.get("/api/v1/imports/jobs/nope", headers=headers).status_code == 404

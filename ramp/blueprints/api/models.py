@@ -154,6 +154,21 @@ class ImportStarted(ImportReport):
     run: ImportRunOut | None
 
 
+class ImportQueued(BaseModel):
+    job: str = Field(description="Follow it with GET /imports/jobs/{job_id}")
+    status: str
+
+
+class ImportJob(BaseModel):
+    job: str
+    status: Literal["queued", "running", "done", "failed"]
+    stage: str
+    done: int
+    total: int | None
+    error: str | None
+    report: ImportStarted | None = Field(description="Once done: as POST /imports answers")
+
+
 # --- people ---------------------------------------------------------------------------------
 
 

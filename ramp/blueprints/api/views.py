@@ -544,18 +544,17 @@ def import_run(run_id: int):
     "imports:write", "Import a file (CSV or JSON lines) with a preset or your own mapping",
     description="As the admin imports page does: the whole file is checked first; by default "
     "nothing is written when any row is bad (422 with the problems). With accept_good=true the "
-    "good rows are written. Files larger than the background-import size are refused (413): "
-    "import those from the admin page or with `ramp import`.",
+    "good rows are written. A file larger than the background-import size is imported in the "
+    "background: the answer is 202 with a job to follow at GET /imports/jobs/{job_id}.",
     body=m.ImportUpload, form=True,
     responses={200: ("Imported", m.ImportStarted),
                400: ("No file, no mapping, or an unknown preset", m.Invalid),
-               413: ("The file is too large for a request", m.Error),
+               202: ("Queued: a large file is imported in the background", m.ImportQueued),
                422: ("Refused: nothing written", m.ImportStarted)},
     admin_owner=True,
 )  # fmt: skip
 def start_import():
     """Store the upload with its mapping and import it, as the admin imports page does."""
-    from ramp.metrics.models import ImportRun
     from ramp.metrics.uploads import discard, find_upload, run_upload, save_upload
     from ramp.yamlspec import SpecFileError
 
@@ -581,14 +580,6 @@ def start_import():
             problems = exc.problems
     if problems:
         return jsonify(error="invalid", problems=problems), 400
-    limit = current_app.config["IMPORT_BACKGROUND_BYTES"]
-    if upload.size() > limit:
-        discard(upload)
-        return jsonify(
-            error="too_large",
-            message=f"The file is larger than {limit:,} bytes: import it from the admin "
-            "imports page or with `ramp import`, which run it in the background.",
-        ), 413  # fmt: skip
     try:
         upload.mapping()
     except SpecFileError as exc:
@@ -596,6 +587,15 @@ def start_import():
         return jsonify(error="invalid", problems=exc.report().splitlines()), 400
     root = str(Path(current_app.instance_path) / "uploads")
     viewer = _viewer()
+    accept_good = request.form.get("accept_good") == "true"
+    if upload.size() > current_app.config["IMPORT_BACKGROUND_BYTES"]:
+        from ramp.jobs import jobs
+
+        job_id = jobs.submit(
+            f"import {upload.filename}", "ramp.metrics.uploads:run_upload",
+            root, upload.token, accept_good, viewer.id, owner_id=viewer.id,
+        )  # fmt: skip
+        return jsonify(job=job_id, status="queued"), 202
     try:
         result = run_upload(
             root, upload.token, request.form.get("accept_good") == "true", viewer.id
@@ -606,11 +606,43 @@ def start_import():
         return jsonify(error="invalid", problems=exc.problems), 400
     with suppress(NotFound):  # gone already when nothing was rejected
         discard(find_upload(Path(root), upload.token))  # its rejects are not served here
+    body = _import_result(result)
+    return jsonify(body), 200 if body["written"] else 422
+
+
+def _import_result(result: dict) -> dict:
+    """What an import of an upload gives: its report and its run in the history."""
+    from ramp.metrics.models import ImportRun
+
     report = result["report"]
     body = _report(report, result["changed"])
     run = db.session.get(ImportRun, report.import_run_id) if report.import_run_id else None
     body["run"] = _run_json(run) if run else None
-    return jsonify(body), 200 if report.written else 422
+    return body
+
+
+@bp.get("/imports/jobs/<job_id>")
+@operation(
+    "imports:read", "A background import started by POST /imports: its progress, then its report",
+    responses={200: ("The job", m.ImportJob),
+               404: ("No such job of this token's owner (or it ended before a restart)", m.Error)},
+    admin_owner=True,
+)  # fmt: skip
+def import_job(job_id: str):
+    """A background import's progress, as the admin page's job page shows it."""
+    from ramp.jobs import jobs
+
+    job = jobs.get(job_id)
+    if job is None or job.owner_id != _viewer().id:
+        return jsonify(
+            error="not_found",
+            message="There is no such import running (it may have finished before a restart).",
+        ), 404  # fmt: skip
+    done = job.status == "done" and isinstance(job.result, dict)
+    return jsonify(
+        job=job.id, status=job.status, stage=job.stage, done=job.done, total=job.total,
+        error=job.error, report=_import_result(job.result) if done else None,
+    )  # fmt: skip
 
 
 def _certificate_json(cert, home: str) -> dict:
