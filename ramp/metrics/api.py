@@ -35,6 +35,13 @@ SCOPES = {
     "imports:undo": "undo an import run (its new records removed, updated ones restored)",
     "hires:read": "read active hires: names, e-mails, phase and progress",
     "certificates:read": "read certificates, with their evidence and signed credentials",
+    # The reads below show what the token's owner sees in ramp (a manager: their teams).
+    "metrics:read": "read hires' metrics by tenure week and cohort comparisons",
+    "teams:read": "read teams with their managers and members",
+    "cohorts:read": "read cohorts and their numbers of active hires",
+    "users:read": "read every user and their ids in other tools (the owner must be an admin)",
+    "imports:write": "import a file with a preset or a mapping (the owner must be an admin)",
+    "imports:read": "read the state of an import run (the owner must be an admin)",
 }
 
 

@@ -87,6 +87,13 @@ def test_a_second_import_is_refused_through_every_door(app, db, client, make_use
         assert response.status_code == 409
         assert response.headers["Retry-After"] == "30"
         assert HOLDER in response.json["problems"][0]
+        upload = client.post(
+            "/api/v1/imports", data={"file": (path.open("rb"), "a.csv"),
+                                     "mapping": QA_MAPPING.read_text()},
+            headers={"Authorization": f"Bearer {secret}"}, content_type="multipart/form-data",
+        )  # fmt: skip
+        assert upload.status_code == 409, upload.json
+        assert HOLDER in upload.json["problems"][0]
 
         with pytest.raises(ImportBusy):
             undo_import(first.import_run_id, None)

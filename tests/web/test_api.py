@@ -110,7 +110,10 @@ def test_openapi_describes_the_endpoints(client):
     schema = spec["paths"]["/records/qa"]["post"]["requestBody"]["content"]["application/json"][
         "schema"
     ]
-    assert schema["properties"]["records"]["items"]["required"] == ["external_id", "evaluated_at"]
+    schemas = spec["components"]["schemas"]
+    batch = schemas[schema["$ref"].rsplit("/", 1)[1]]
+    record = schemas[batch["properties"]["records"]["items"]["$ref"].rsplit("/", 1)[1]]
+    assert record["required"] == ["external_id", "evaluated_at"]
 
 
 def test_undo_an_import_through_the_api(client, db, bearer, make_user):

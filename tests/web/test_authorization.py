@@ -348,7 +348,9 @@ LTI_SIGNED = {"lti.login", "lti.launch", "lti.jwks"}
 # The JSON API answers bearer tokens, not sessions: tests/web/test_api.py checks it.
 TOKEN_ONLY = {
     "api.contacts", "api.qa", "api.hires", "api.certificates", "api.certificate",
-    "api.undo_import", "api.revoke_current_token",
+    "api.undo_import", "api.revoke_current_token", "api.hire", "api.hire_metrics",
+    "api.comparison", "api.users", "api.teams", "api.cohorts", "api.import_run",
+    "api.start_import", "api.import_job",
 }  # fmt: skip
 ROLES = ("agent", "owner", "other_manager", "manager", "admin")
 

@@ -1,15 +1,21 @@
-"""Token-authenticated JSON endpoints, described by /api/v1/openapi.json."""
+"""Token-authenticated JSON endpoints, described by /api/v1/openapi.json.
+
+Each view declares its operation (scope, models) with @operation; the document is generated
+from those declarations (ramp.blueprints.api.spec), and so is the scope check below.
+"""
 
 from __future__ import annotations
 
-import re
+from contextlib import suppress
+from pathlib import Path
 
-from flask import current_app, g, jsonify, request, url_for
-from sqlalchemy import select
+from flask import current_app, g, jsonify, request
 from sqlalchemy.orm import joinedload
 
 from ramp.blueprints.api import bp
-from ramp.errors import ValidationError
+from ramp.blueprints.api import models as m
+from ramp.blueprints.api.spec import OPERATIONS, document, operation
+from ramp.errors import NotFound, ValidationError
 from ramp.extensions import csrf, db
 from ramp.metrics.api import SCOPES, TokenRefused, authenticate, import_payload, revoke_token
 from ramp.metrics.import_lock import ImportBusy
@@ -19,18 +25,23 @@ from ramp.web import external_url
 csrf.exempt(bp)  # no cookies here: every request carries its bearer token instead
 
 
-# The one scope each operation needs (ramp.metrics.api.SCOPES). An endpoint missing here is
-# refused to every token, so a new one cannot be left open by mistake.
-REQUIRED_SCOPE = {
-    "api.contacts": "records:write",
-    "api.qa": "records:write",
-    "api.undo_import": "imports:undo",
-    "api.hires": "hires:read",
-    "api.certificates": "certificates:read",
-    "api.certificate": "certificates:read",
-}
-# Any valid token may do these, whatever its scopes.
-ANY_TOKEN = {"api.revoke_current_token"}
+class OrgWide:
+    """Who a token without an owner acts as (made with `ramp tokens create` and no --owner, by
+    someone running ramp itself): it sees what an admin sees."""
+
+    id = None
+    is_admin = True
+    is_manager = False
+
+
+def _viewer():
+    """The token's owner, whose access every read applies; OrgWide for a token without one."""
+    owner = g.api_token.created_by
+    return OrgWide() if owner is None else owner
+
+
+def _refused(message: str, missing_scope: str | None = None):
+    return jsonify(error="forbidden", missing_scope=missing_scope, message=message), 403
 
 
 @bp.before_request
@@ -51,26 +62,38 @@ def require_token():
         )
     g.api_token = token
     db.session.commit()  # last_used_at
-    if request.endpoint in ANY_TOKEN:
+    # An endpoint not declared with @operation is refused to every token, so a new one
+    # cannot be left open by mistake.
+    op = OPERATIONS.get(request.endpoint)
+    if op is not None and op.scope is None:
         return None
-    scope = REQUIRED_SCOPE.get(request.endpoint)
+    scope = op.scope if op else None
     if scope not in token.scope_list:
         missing = scope or "(none: this operation is not open to tokens)"
-        return (
-            jsonify(
-                error="forbidden",
-                missing_scope=scope,
-                message=f"This token lacks the scope {missing}; ask an admin for a token with it.",
-            ),
-            403,
-            {
-                "WWW-Authenticate": f'Bearer realm="ramp", error="insufficient_scope", scope="{scope or ""}"'
-            },
+        response, status = _refused(
+            f"This token lacks the scope {missing}; ask an admin for a token with it.", scope
         )
+        return response, status, {
+            "WWW-Authenticate": f'Bearer realm="ramp", error="insufficient_scope", scope="{scope or ""}"'
+        }  # fmt: skip
+    owner = token.created_by
+    if op.as_owner and owner is not None and not owner.is_active:
+        return _refused(
+            f"The token's owner ({owner.email}) is deactivated; ask an admin for a new token."
+        )
+    if op.admin_owner and not _viewer().is_admin:
+        return _refused("This operation is for admins: the token's owner is not an admin.")
     return None
 
 
 @bp.delete("/tokens/current")
+@operation(
+    None,
+    "Revoke the token that sends this request (any valid token may)",
+    description="For a token that leaked: it stops working at once.",
+    responses={200: ("The token is revoked", m.Revoked)},
+    as_owner=False,
+)
 def revoke_current_token():
     """Revoke the token that sends this request: a leaked token can be stopped by anyone holding it."""
     token = g.api_token
@@ -114,22 +137,59 @@ def _records(kind: str):
     return jsonify(_report(report, changed)), 200
 
 
+RECORDS_DESCRIPTION = (
+    "The whole batch is checked first; by default nothing is written when any record is bad "
+    "(422 with every problem). With accept_good=true the good records are written."
+)
+RECORDS_RESPONSES = {
+    200: ("Written", m.ImportReport),
+    400: ("Not a batch of records", m.Invalid),
+    409: ("Another import is running: nothing written; try again later", m.Invalid),
+    422: ("Refused: nothing written", m.ImportReport),
+}
+
+
 @bp.post("/records/contacts")
+@operation(
+    "records:write", "Create or update contacts", description=RECORDS_DESCRIPTION,
+    query=m.AcceptGood, body=m.record_batch("contacts"), responses=RECORDS_RESPONSES,
+    as_owner=False,
+)  # fmt: skip
 def contacts():
     """Create or update contact records (by source and external_id)."""
     return _records("contacts")
 
 
 @bp.post("/records/qa")
+@operation(
+    "records:write", "Create or update QA evaluations", description=RECORDS_DESCRIPTION,
+    query=m.AcceptGood, body=m.record_batch("qa"), responses=RECORDS_RESPONSES, as_owner=False,
+)  # fmt: skip
 def qa():
     """Create or update QA evaluations (by source and external_id)."""
     return _records("qa")
 
 
 @bp.post("/imports/<int:run_id>/undo")
+@operation(
+    "imports:undo",
+    "Undo an import run",
+    description="Removes the records the run created and gives the records it updated back the "
+    "values an earlier import gave them; the agents' weekly figures and plans are worked out "
+    "again. Refused (409) for a failed or already undone run, and while a later run has updated "
+    "the same records (undo that one first).",
+    body=m.UndoBody,
+    body_required=False,
+    responses={
+        200: ("Undone", m.Undone),
+        400: ("The reason is not text", m.Invalid),
+        404: ("No import run has this number", m.Error),
+        409: ("Refused: nothing changed", m.Invalid),
+    },
+    as_owner=False,
+)
 def undo_import(run_id: int):
     """Undo an import run: its new records removed, the records it updated given back."""
-    from ramp.errors import NotFound
     from ramp.metrics.undo import undo_import as undo
 
     body = request.get_json(silent=True)
@@ -151,36 +211,448 @@ def undo_import(run_id: int):
     )  # fmt: skip
 
 
+def _hire_json(h) -> dict:
+    return {
+        "id": h.id,
+        "name": h.user.name,
+        "email": h.user.email,
+        "cohort": h.cohort.name,
+        "start_date": h.start_date.isoformat(),
+        "phase": h.phase,
+        "status": h.status,
+        "next_milestone": h.next_milestone,
+        "next_status": h.next_status,
+        "next_due": h.next_due.isoformat() if h.next_due else None,
+        "curriculum_progress": h.progress_percent,
+        "placement": h.placement_label,
+    }
+
+
 @bp.get("/hires")
+@operation(
+    "hires:read", "Active hires and their progress",
+    description="The active hires the token's owner sees on the ramp board: all for an admin, "
+    "their own hires and their teams' for a manager.",
+    responses={200: ("The hires", m.HireList)},
+)  # fmt: skip
 def hires():
-    """Every active hire with their phase, status, next milestone and curriculum progress."""
+    """Every active hire the owner may see, with phase, status, next milestone and progress."""
     from ramp.milestones.models import Hire
+    from ramp.milestones.queries import visible_hires
 
     rows = db.session.execute(
-        select(Hire)
-        .where(Hire.active.is_(True))
+        visible_hires(_viewer())
         .options(joinedload(Hire.user), joinedload(Hire.cohort))
         .order_by(Hire.id)
     ).scalars()
+    return jsonify(hires=[_hire_json(h) for h in rows])
+
+
+def _viewable_hire(hire_id: int):
+    from ramp.milestones.queries import viewable_hire
+
+    return viewable_hire(_viewer(), hire_id)
+
+
+NO_HIRE = "There is no such hire among the ones this token's owner manages."
+
+
+@bp.get("/hires/<int:hire_id>")
+@operation(
+    "hires:read", "One hire's plan: phases and every milestone with its status",
+    description="The same plan and statuses as the hire's page on the ramp board.",
+    responses={200: ("The hire", m.HireDetail), 404: (NO_HIRE, m.Error)},
+)  # fmt: skip
+def hire(hire_id: int):
+    """A hire's plan as the board's hire page shows it."""
+    from ramp.milestones.queries import hire_view
+
+    found = _viewable_hire(hire_id)
+    if found is None:
+        return jsonify(error="not_found", message=NO_HIRE), 404
+    view = hire_view(found)
+    milestones = []
+
+    def walk(nodes):
+        for node in nodes:
+            ms = node.milestone
+            milestones.append({
+                "key": ms.key, "parent_key": ms.parent_key, "depth": node.depth,
+                "title": ms.title, "phase": ms.phase, "optional": ms.optional,
+                "status": ms.status, "reason": ms.reason,
+                "due_date": ms.due_date.isoformat(),
+                "original_due_date": ms.original_due_date.isoformat(),
+                "achieved_on": ms.achieved_on.isoformat() if ms.achieved_on else None,
+                "waived": ms.waived,
+                "signed_off_on": ms.signed_off_on.isoformat() if ms.signed_off_on else None,
+            })  # fmt: skip
+            walk(node.children)
+
+    walk(view.tree)
+    body = _hire_json(found)
+    body.update(
+        tenure_week=view.tenure_week,
+        phases=[
+            {"name": name, "starts": first.isoformat(), "ends": last.isoformat() if last else None}
+            for name, first, last in view.phases
+        ],
+        next_key=view.next.key if view.next else None,
+        milestones=milestones,
+    )
+    return jsonify(body)
+
+
+@bp.get("/hires/<int:hire_id>/metrics")
+@operation(
+    "metrics:read", "One hire's metrics by tenure week, against their targets",
+    description="The same figures as the metrics table of the hire's page: each metric's value "
+    "and sample per tenure week (the last 16 at most), the target of the placement in force "
+    "that week, and whether it was met.",
+    responses={200: ("The metrics", m.HireMetricsOut), 404: (NO_HIRE, m.Error)},
+)  # fmt: skip
+def hire_metrics(hire_id: int):
+    """A hire's weekly figures as the hire page's metrics table shows them."""
+    from ramp.metrics.display import hire_metrics as figures_of
+
+    found = _viewable_hire(hire_id)
+    if found is None:
+        return jsonify(error="not_found", message=NO_HIRE), 404
+    figures = figures_of(found)
     return jsonify(
-        hires=[
+        hire=found.id,
+        weeks=figures.weeks,
+        metrics=[
             {
-                "id": h.id,
-                "name": h.user.name,
-                "email": h.user.email,
-                "cohort": h.cohort.name,
-                "start_date": h.start_date.isoformat(),
-                "phase": h.phase,
-                "status": h.status,
-                "next_milestone": h.next_milestone,
-                "next_status": h.next_status,
-                "next_due": h.next_due.isoformat() if h.next_due else None,
-                "curriculum_progress": h.progress_percent,
-                "placement": h.placement_label,
+                "metric": row.definition.name,
+                "label": row.definition.label,
+                "unit": row.definition.unit,
+                "higher_is_better": row.definition.higher_is_better,
+                "min_sample": row.min_sample,
+                "weeks": [
+                    {
+                        "week": c.week,
+                        "value": c.figure.value if c.figure else None,
+                        "sample": c.figure.sample if c.figure else None,
+                        "target": c.target,
+                        "state": c.state,
+                    }
+                    for c in row.cells
+                ],
             }
-            for h in rows
+            for row in figures.rows
+        ],
+    )
+
+
+@bp.get("/comparison")
+@operation(
+    "metrics:read", "Compare cohorts week by week against the targets",
+    description="The same figures and privacy rule as the cohort comparison page: only the "
+    "hires the token's owner may see are pooled, and unless the owner is an admin a group "
+    "(a cohort, or a cohort's week) of fewer hires than min_hires shows no figures.",
+    query=m.CompareQuery,
+    responses={200: ("The comparison", m.ComparisonOut),
+               400: ("An unknown metric or queue, or a cohort that is not a number", m.Invalid),
+               404: ("A cohort the token's owner has no hires in", m.Error)},
+)  # fmt: skip
+def comparison():
+    """The cohort comparison page's figures."""
+    from ramp.metrics.comparison import DEFAULT_METRICS, compare
+    from ramp.metrics.definitions import METRICS
+    from ramp.milestones.queries import visible_cohort_options, visible_queues
+
+    viewer = _viewer()
+    problems = []
+    raw = request.args.getlist("cohort")
+    bad = [c for c in raw if not c.isdigit()]
+    if bad:
+        problems.append(f"cohort must be a cohort id (a number), not {bad[0]!r}")
+    metrics = request.args.getlist("metric")
+    unknown = [x for x in metrics if x not in METRICS]
+    if unknown:
+        problems.append(f"unknown metric {unknown[0]!r}; the metrics are {', '.join(METRICS)}")
+    queue = request.args.get("queue") or None
+    if queue is not None and queue not in visible_queues(viewer):
+        # As on the page: only a queue the owner's own hires are in, or it could single someone out.
+        problems.append(f"There is no queue {queue!r} among the hires this token's owner sees.")
+    if problems:
+        return jsonify(error="invalid", problems=problems), 400
+    options = visible_cohort_options(viewer)
+    allowed = {cid for cid, _ in options}
+    chosen = [int(c) for c in raw]
+    hidden = [c for c in chosen if c not in allowed]
+    if hidden:
+        return jsonify(
+            error="not_found",
+            message=f"There is no cohort {hidden[0]} among those with hires this token's owner sees.",
+        ), 404  # fmt: skip
+    chosen = list(dict.fromkeys(chosen)) or [cid for cid, _ in options[:3]]
+    pooled_for = None if isinstance(viewer, OrgWide) else viewer  # None: every hire, as an admin
+    min_hires = current_app.config["COMPARE_MIN_HIRES"]
+    result = compare(chosen, metrics or list(DEFAULT_METRICS), queue, pooled_for, min_hires)
+    return jsonify(
+        queue=result.queue,
+        min_hires=result.min_hires,
+        metrics=[d.name for d in result.metrics],
+        cohorts=[
+            {
+                "id": r.cohort.id,
+                "name": r.cohort.name,
+                "hires": r.hires,
+                "hidden": r.hidden,
+                "median_days_to_proficiency": r.median_days_to_proficiency,
+                "reached_proficiency": r.reached,
+                "metrics": {
+                    name: [
+                        {
+                            "week": w.week,
+                            "value": w.value,
+                            "sample": w.sample,
+                            "target": w.target,
+                            "hires_at_target": w.hires_at_target,
+                            "hires_judged": w.hires_judged,
+                            "hidden": w.hidden,
+                        }
+                        for w in weeks
+                    ]
+                    for name, weeks in r.weeks.items()
+                },
+            }
+            for r in result.cohorts
+        ],
+    )
+
+
+@bp.get("/users")
+@operation(
+    "users:read", "Everyone who signs in, with their team and their ids in other tools",
+    description="As the admin people page lists them, with each agent's links to their ids in "
+    "other tools (by source).",
+    responses={200: ("The users", m.UserList)}, admin_owner=True,
+)  # fmt: skip
+def users():
+    """Every user, admins first, with their agent-id links."""
+    from ramp.accounts.queries import list_users
+    from ramp.metrics.queries import agent_links
+
+    links: dict[int, list[dict]] = {}
+    for link in agent_links():
+        links.setdefault(link.user_id, []).append(
+            {"source": link.source, "external_id": link.external_id}
+        )
+    return jsonify(
+        users=[
+            {
+                "id": u.id,
+                "email": u.email,
+                "name": u.name,
+                "role": u.role.value,
+                "active": u.is_active_account,
+                "team": {"id": u.team.id, "name": u.team.name} if u.team else None,
+                "agent_ids": links.get(u.id, []),
+            }
+            for u in list_users()
         ]
     )
+
+
+def _person(user) -> dict:
+    return {"id": user.id, "name": user.name, "email": user.email}
+
+
+@bp.get("/teams")
+@operation(
+    "teams:read", "Teams with their manager and members",
+    description="Every team for an admin's token; the teams the owner leads otherwise.",
+    responses={200: ("The teams", m.TeamList)},
+)  # fmt: skip
+def teams():
+    """The teams the owner may see, with their members."""
+    from ramp.accounts.queries import list_teams
+
+    viewer = _viewer()
+    shown = [t for t in list_teams() if viewer.is_admin or t.manager_id == viewer.id]
+    return jsonify(
+        teams=[
+            {
+                "id": t.id,
+                "name": t.name,
+                "manager": _person(t.manager) if t.manager else None,
+                "members": [_person(u) for u in t.members],
+            }
+            for t in shown
+        ]
+    )
+
+
+@bp.get("/cohorts")
+@operation(
+    "cohorts:read", "Cohorts, newest first, with their number of active hires",
+    description="Every cohort for an admin's token; otherwise the cohorts with hires the owner "
+    "sees on the ramp board.",
+    responses={200: ("The cohorts", m.CohortList)},
+)  # fmt: skip
+def cohorts():
+    """Cohorts the owner may see."""
+    from ramp.milestones.queries import cohort_list, visible_cohort_options
+
+    viewer = _viewer()
+    allowed = None if viewer.is_admin else {cid for cid, _ in visible_cohort_options(viewer)}
+    return jsonify(
+        cohorts=[
+            {
+                "id": c.id,
+                "name": c.name,
+                "start_date": c.start_date.isoformat(),
+                "team": {"id": c.team.id, "name": c.team.name} if c.team else None,
+                "active_hires": count,
+            }
+            for c, count in cohort_list()
+            if allowed is None or c.id in allowed
+        ]
+    )
+
+
+def _run_json(run) -> dict:
+    def iso(moment):
+        from ramp.certificates.operations import utc
+
+        return utc(moment).isoformat() if moment else None
+
+    return {
+        "id": run.id, "kind": run.kind, "source": run.source, "mapping": run.mapping,
+        "filename": run.filename, "status": run.status, "started_at": iso(run.started_at),
+        "finished_at": iso(run.finished_at), "rows_read": run.rows_read,
+        "rows_written": run.rows_written, "rows_skipped": run.rows_skipped,
+        "rows_rejected": run.rows_rejected, "error": run.error, "undone_at": iso(run.undone_at),
+    }  # fmt: skip
+
+
+@bp.get("/imports/<int:run_id>")
+@operation(
+    "imports:read", "One import run from the import history: its state and counts",
+    responses={200: ("The run", m.ImportRunOut), 404: ("No import run has this number", m.Error)},
+    admin_owner=True,
+)  # fmt: skip
+def import_run(run_id: int):
+    """An import run as the admin import history shows it."""
+    from ramp.metrics.models import ImportRun
+
+    run = db.session.get(ImportRun, run_id)
+    if run is None:
+        return jsonify(error="not_found", message=f"No import run has the number {run_id}."), 404
+    return jsonify(_run_json(run))
+
+
+@bp.post("/imports")
+@operation(
+    "imports:write", "Import a file (CSV or JSON lines) with a preset or your own mapping",
+    description="As the admin imports page does: the whole file is checked first; by default "
+    "nothing is written when any row is bad (422 with the problems). With accept_good=true the "
+    "good rows are written. A file larger than the background-import size is imported in the "
+    "background: the answer is 202 with a job to follow at GET /imports/jobs/{job_id}.",
+    body=m.ImportUpload, form=True,
+    responses={200: ("Imported", m.ImportStarted),
+               400: ("No file, no mapping, or an unknown preset", m.Invalid),
+               409: ("Another import is running: nothing written; try again later", m.Invalid),
+               202: ("Queued: a large file is imported in the background", m.ImportQueued),
+               422: ("Refused: nothing written", m.ImportStarted)},
+    admin_owner=True,
+)  # fmt: skip
+def start_import():
+    """Store the upload with its mapping and import it, as the admin imports page does."""
+    from ramp.metrics.uploads import discard, find_upload, run_upload, save_upload
+    from ramp.yamlspec import SpecFileError
+
+    export = request.files.get("file")
+    preset = request.form.get("preset") or None
+    mapping = request.files.get("mapping")
+    mapping_text = request.form.get("mapping") or None
+    problems = []
+    if mapping is not None:
+        try:
+            mapping_text = mapping.read(200_000).decode("utf-8-sig")
+        except UnicodeDecodeError:
+            problems.append("The mapping file is not UTF-8 text.")
+    if request.form.get("accept_good") not in (None, "true", "false"):
+        problems.append("accept_good is true or false")
+    if not problems:
+        try:
+            upload = save_upload(
+                Path(current_app.instance_path) / "uploads", export.stream if export else None,
+                export.filename if export else "", preset, mapping_text,
+            )  # fmt: skip
+        except ValidationError as exc:
+            problems = exc.problems
+    if problems:
+        return jsonify(error="invalid", problems=problems), 400
+    try:
+        upload.mapping()
+    except SpecFileError as exc:
+        discard(upload)
+        return jsonify(error="invalid", problems=exc.report().splitlines()), 400
+    root = str(Path(current_app.instance_path) / "uploads")
+    viewer = _viewer()
+    accept_good = request.form.get("accept_good") == "true"
+    if upload.size() > current_app.config["IMPORT_BACKGROUND_BYTES"]:
+        from ramp.jobs import jobs
+
+        job_id = jobs.submit(
+            f"import {upload.filename}", "ramp.metrics.uploads:run_upload",
+            root, upload.token, accept_good, viewer.id, owner_id=viewer.id,
+        )  # fmt: skip
+        return jsonify(job=job_id, status="queued"), 202
+    try:
+        result = run_upload(
+            root, upload.token, request.form.get("accept_good") == "true", viewer.id
+        )
+    except ImportBusy as exc:
+        db.session.rollback()
+        discard(upload)
+        return jsonify(error="busy", problems=exc.problems), 409, {"Retry-After": "30"}
+    except ValidationError as exc:
+        db.session.rollback()
+        discard(upload)
+        return jsonify(error="invalid", problems=exc.problems), 400
+    with suppress(NotFound):  # gone already when nothing was rejected
+        discard(find_upload(Path(root), upload.token))  # its rejects are not served here
+    body = _import_result(result)
+    return jsonify(body), 200 if body["written"] else 422
+
+
+def _import_result(result: dict) -> dict:
+    """What an import of an upload gives: its report and its run in the history."""
+    from ramp.metrics.models import ImportRun
+
+    report = result["report"]
+    body = _report(report, result["changed"])
+    run = db.session.get(ImportRun, report.import_run_id) if report.import_run_id else None
+    body["run"] = _run_json(run) if run else None
+    return body
+
+
+@bp.get("/imports/jobs/<job_id>")
+@operation(
+    "imports:read", "A background import started by POST /imports: its progress, then its report",
+    responses={200: ("The job", m.ImportJob),
+               404: ("No such job of this token's owner (or it ended before a restart)", m.Error)},
+    admin_owner=True,
+)  # fmt: skip
+def import_job(job_id: str):
+    """A background import's progress, as the admin page's job page shows it."""
+    from ramp.jobs import jobs
+
+    job = jobs.get(job_id)
+    if job is None or job.owner_id != _viewer().id:
+        return jsonify(
+            error="not_found",
+            message="There is no such import running (it may have finished before a restart).",
+        ), 404  # fmt: skip
+    done = job.status == "done" and isinstance(job.result, dict)
+    return jsonify(
+        job=job.id, status=job.status, stage=job.stage, done=job.done, total=job.total,
+        error=job.error, report=_import_result(job.result) if done else None,
+    )  # fmt: skip
 
 
 def _certificate_json(cert, home: str) -> dict:
@@ -212,6 +684,11 @@ def _certificate_json(cert, home: str) -> dict:
 
 
 @bp.get("/certificates")
+@operation(
+    "certificates:read", "Readiness certificates, newest first", query=m.CertificatesQuery,
+    responses={200: ("The certificates", m.CertificateList), 400: ("Unknown status", m.Invalid)},
+    as_owner=False,
+)  # fmt: skip
 def certificates():
     """Every certificate, newest first; ?status=valid|expired|revoked and ?email= narrow it."""
     from ramp.certificates.queries import STATUSES, listed
@@ -225,6 +702,12 @@ def certificates():
 
 
 @bp.get("/certificates/<code>")
+@operation(
+    "certificates:read", "One certificate with its frozen evidence and signed credential",
+    responses={200: ("The certificate", m.CertificateDetail),
+               404: ("No certificate has this code", m.Error)},
+    as_owner=False,
+)  # fmt: skip
 def certificate(code: str):
     """One certificate by its code, with its evidence and signed credential."""
     from ramp.certificates.operations import find_certificate
@@ -240,256 +723,5 @@ def certificate(code: str):
 
 @bp.get("/openapi.json")
 def openapi():
-    """The OpenAPI 3.1 description of this API."""
-    from ramp.certificates.queries import STATUSES
-    from ramp.metrics.mapping import FIELDS
-
-    kinds = {
-        "datetime": {"type": "string", "format": "date-time"},
-        "duration": {"type": "number", "description": "seconds"},
-        "integer": {"type": "integer"},
-        "number": {"type": "number"},
-        "boolean": {"type": "boolean"},
-        "text": {"type": "string"},
-    }
-
-    def record_schema(kind: str, required: list[str]) -> dict:
-        return {
-            "type": "object",
-            "required": required,
-            "properties": {name: kinds[t] for name, t in FIELDS[kind].items()},
-            "description": "Name the agent by agent_email or by agent_id (their id in the source, linked with `ramp users link`).",
-        }
-
-    def batch(kind: str, required: list[str]) -> dict:
-        return {
-            "type": "object",
-            "required": ["source", "records"],
-            "properties": {
-                "source": {"type": "string", "pattern": "^[a-z0-9][a-z0-9-]{0,63}$"},
-                "records": {
-                    "type": "array",
-                    "minItems": 1,
-                    "maxItems": 10000,
-                    "items": record_schema(kind, required),
-                },
-            },
-        }
-
-    report = {
-        "type": "object",
-        "properties": {
-            "written": {"type": "boolean"}, "summary": {"type": "string"},
-            "import_run": {"type": ["integer", "null"], "description": "The run in the import history (undo it with POST /imports/{run_id}/undo); a refused batch's run is kept as failed"},
-            "records_read": {"type": "integer"}, "created": {"type": "integer"},
-            "updated": {"type": "integer"}, "rejected": {"type": "integer"},
-            "milestones_changed": {"type": "integer"},
-            "unknown_agents": {"type": "array", "items": {"type": "string"}},
-            "problems": {"type": "array", "items": {"type": "object", "properties": {
-                "record": {"type": "integer"}, "field": {"type": ["string", "null"]}, "message": {"type": "string"}}}},
-        },
-    }  # fmt: skip
-
-    undone = {
-        "type": "object",
-        "properties": {
-            "run": {"type": "integer"}, "status": {"type": "string", "enum": ["undone"]},
-            "removed": {"type": "integer"}, "restored": {"type": "integer"},
-            "agents": {"type": "integer"}, "milestones_changed": {"type": "integer"},
-        },
-    }  # fmt: skip
-    refused = {
-        "type": "object",
-        "properties": {
-            "error": {"type": "string"},
-            "problems": {"type": "array", "items": {"type": "string"}},
-        },
-    }
-
-    def records_op(kind: str, required: list[str], summary: str) -> dict:
-        return {
-            "post": {
-                "summary": summary,
-                "description": "The whole batch is checked first; by default nothing is written when any record is bad (422 with every problem). With accept_good=true the good records are written.",
-                "parameters": [
-                    {
-                        "name": "accept_good",
-                        "in": "query",
-                        "schema": {"type": "string", "enum": ["true", "false"]},
-                    }
-                ],
-                "requestBody": {
-                    "required": True,
-                    "content": {"application/json": {"schema": batch(kind, required)}},
-                },
-                "responses": {
-                    "200": {
-                        "description": "Written",
-                        "content": {"application/json": {"schema": report}},
-                    },
-                    "400": {"description": "Not a batch of records"},
-                    "401": {"description": "No valid token"},
-                    "409": {
-                        "description": "Another import is running: nothing written; retry later"
-                    },
-                    "422": {
-                        "description": "Refused: nothing written",
-                        "content": {"application/json": {"schema": report}},
-                    },
-                },
-            }
-        }
-
-    doc = {
-        "openapi": "3.1.0",
-        "info": {
-            "title": "ramp API",
-            "version": "1",
-            "description": "Push QA evaluations and contacts, undo an import; read hires' progress and certificates.",
-        },
-        "servers": [{"url": url_for("api.openapi", _external=True).rsplit("/openapi.json", 1)[0]}],
-        "security": [{"bearer": []}],
-        "components": {"securitySchemes": {"bearer": {"type": "http", "scheme": "bearer"}}},
-        "paths": {
-            "/records/contacts": records_op(
-                "contacts", ["external_id", "created_at"], "Create or update contacts"
-            ),
-            "/records/qa": records_op(
-                "qa", ["external_id", "evaluated_at"], "Create or update QA evaluations"
-            ),
-            "/imports/{run_id}/undo": {
-                "post": {
-                    "summary": "Undo an import run",
-                    "description": "Removes the records the run created and gives the records it updated back the values an earlier import gave them; the agents' weekly figures and plans are worked out again. Refused (409) for a failed or already undone run, and while a later run has updated the same records (undo that one first).",
-                    "parameters": [
-                        {
-                            "name": "run_id",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "integer"},
-                        }
-                    ],
-                    "requestBody": {
-                        "required": False,
-                        "content": {
-                            "application/json": {
-                                "schema": {
-                                    "type": "object",
-                                    "properties": {
-                                        "reason": {
-                                            "type": "string",
-                                            "description": "Kept in the audit log",
-                                        }
-                                    },
-                                }
-                            }
-                        },
-                    },
-                    "responses": {
-                        "200": {
-                            "description": "Undone",
-                            "content": {"application/json": {"schema": undone}},
-                        },
-                        "400": {"description": "The reason is not text"},
-                        "401": {"description": "No valid token"},
-                        "404": {"description": "No import run has this number"},
-                        "409": {
-                            "description": "Refused: nothing changed",
-                            "content": {"application/json": {"schema": refused}},
-                        },
-                    },
-                }
-            },
-            "/hires": {
-                "get": {
-                    "summary": "Active hires and their progress",
-                    "responses": {
-                        "200": {"description": "The hires"},
-                        "401": {"description": "No valid token"},
-                    },
-                }
-            },
-            "/certificates": {
-                "get": {
-                    "summary": "Readiness certificates, newest first",
-                    "parameters": [
-                        {
-                            "name": "status",
-                            "in": "query",
-                            "schema": {
-                                "type": "string",
-                                "enum": list(STATUSES),
-                            },
-                        },
-                        {"name": "email", "in": "query", "schema": {"type": "string"}},
-                    ],
-                    "responses": {
-                        "200": {"description": "The certificates"},
-                        "400": {"description": "Unknown status"},
-                        "401": {"description": "No valid token"},
-                    },
-                }
-            },
-            "/certificates/{code}": {
-                "get": {
-                    "summary": "One certificate with its frozen evidence and signed credential",
-                    "parameters": [
-                        {
-                            "name": "code",
-                            "in": "path",
-                            "required": True,
-                            "schema": {"type": "string"},
-                        }
-                    ],
-                    "responses": {
-                        "200": {"description": "The certificate"},
-                        "401": {"description": "No valid token"},
-                        "404": {"description": "No certificate has this code"},
-                    },
-                }
-            },
-            "/tokens/current": {
-                "delete": {
-                    "summary": "Revoke the token that sends this request (any valid token may)",
-                    "description": "For a token that leaked: it stops working at once.",
-                    "responses": {
-                        "200": {"description": "The token is revoked"},
-                        "401": {"description": "No valid token"},
-                    },
-                }
-            },
-        },
-    }
-    _declare_scopes(doc)
-    return jsonify(doc)
-
-
-def _declare_scopes(doc: dict) -> None:
-    """Give each operation in the document the scope its endpoint checks (REQUIRED_SCOPE)."""
-    prefix = url_for("api.openapi").rsplit("/openapi.json", 1)[0]
-    adapter = current_app.url_map.bind("localhost")
-    doc["components"]["securitySchemes"]["bearer"]["description"] = (
-        "An API token made by an admin (Admin > API tokens, or `ramp tokens create`). Each "
-        "operation needs one scope, named in its x-required-scope: "
-        + "; ".join(f"{name}: {what}" for name, what in SCOPES.items())
-    )
-    doc["x-scopes"] = dict(SCOPES)
-    for path, operations in doc["paths"].items():
-        url = prefix + re.sub(r"\{[^}]+\}", "1", path)
-        for method, operation in operations.items():
-            endpoint, _ = adapter.match(url, method=method.upper())
-            if endpoint in ANY_TOKEN:
-                operation["x-required-scope"] = None
-                operation["security"] = [{"bearer": []}]
-                continue
-            scope = REQUIRED_SCOPE[endpoint]
-            operation["x-required-scope"] = scope
-            operation["security"] = [{"bearer": [scope]}]
-            text = f"Needs a token with the scope `{scope}`."
-            operation["description"] = f"{operation.get('description', '')}\n\n{text}".strip()
-            operation["responses"]["403"] = {
-                "description": f"The token lacks the scope {scope}",
-                "content": {"application/json": {"schema": {"type": "object", "properties": {
-                    "error": {"type": "string", "enum": ["forbidden"]},
-                    "missing_scope": {"type": "string"}, "message": {"type": "string"}}}}},
-            }  # fmt: skip
+    """The OpenAPI 3.1 description of this API, generated from the operations declared above."""
+    return jsonify(document(SCOPES))
