@@ -9,7 +9,7 @@ from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
 
 from ramp.accounts.queries import list_users
-from ramp.blueprints.admin import bp
+from ramp.blueprints.admin.blueprint import bp
 from ramp.blueprints.admin.common import attempt, status_of
 from ramp.blueprints.admin.forms import CurriculumForm, EnrollForm
 from ramp.curricula import STARTER_CURRICULUM, operations, queries
@@ -17,7 +17,7 @@ from ramp.curricula.models import CurriculumVersion
 from ramp.curricula.spec import CurriculumFileError, dump_curriculum, parse_curriculum, summary
 from ramp.errors import NotFound
 from ramp.extensions import db
-from ramp.web import render
+from ramp.webkit import render
 from ramp.yamlspec import SpecError
 
 MAX_CURRICULUM_BYTES = 2_000_000

@@ -8,7 +8,7 @@ from ramp.accounts import operations
 from ramp.accounts.models import Team, User
 from ramp.accounts.queries import leaders, list_teams, list_users
 from ramp.audit.operations import recent_events
-from ramp.blueprints.admin import bp
+from ramp.blueprints.admin.blueprint import bp
 from ramp.blueprints.admin.common import attempt, status_of
 from ramp.blueprints.admin.forms import (
     EditUserForm,
@@ -18,12 +18,12 @@ from ramp.blueprints.admin.forms import (
     TeamForm,
     TransferForm,
 )
-from ramp.blueprints.auth.forms import EmptyForm
+from ramp.blueprints.forms import EmptyForm
 from ramp.extensions import db
 from ramp.milestones import queries as hire_queries
 from ramp.milestones.models import Cohort
 from ramp.milestones.operations import transfer_hire
-from ramp.web import render
+from ramp.webkit import render
 
 
 def _team_choices() -> list[SelectChoice]:

@@ -4,14 +4,14 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from ramp.audit.operations import recent_events
-from ramp.blueprints.admin import bp
+from ramp.blueprints.admin.blueprint import bp
 from ramp.blueprints.admin.common import attempt, status_of
 from ramp.blueprints.admin.forms import ReasonForm, TokenForm
 from ramp.extensions import db
 from ramp.metrics.api import SCOPES, create_token, revoke_token, token_state
 from ramp.metrics.models import ApiToken
 from ramp.metrics.queries import list_tokens
-from ramp.web import render
+from ramp.webkit import render
 
 
 @bp.route("/tokens", methods=["GET", "POST"])

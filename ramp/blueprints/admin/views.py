@@ -6,13 +6,13 @@ from wtforms.fields.choices import SelectChoice
 
 from ramp.accounts.models import User
 from ramp.accounts.queries import list_teams
-from ramp.blueprints.admin import bp
+from ramp.blueprints.admin.blueprint import bp
 from ramp.blueprints.admin.forms import CohortForm, TemplateForm
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
 from ramp.milestones import STARTER_TEMPLATE, operations, queries
 from ramp.milestones.models import RampTemplateVersion
-from ramp.web import render
+from ramp.webkit import render
 
 
 @bp.before_request
@@ -147,7 +147,7 @@ def _preview_page(
 
     block: the part an htmx request gets instead of the whole page.
     """
-    from ramp.blueprints.auth.forms import EmptyForm
+    from ramp.blueprints.forms import EmptyForm
     from ramp.metrics.agents import unknown_agents
     from ramp.metrics.imports import preview
     from ramp.metrics.queries import users_to_link
@@ -190,7 +190,7 @@ def import_preview(token: str):
 def _agent_action(token: str, action):
     """Run one action on a preview's unknown agents, then show the preview again (htmx: the
     list of unknown agents alone)."""
-    from ramp.blueprints.auth.forms import EmptyForm
+    from ramp.blueprints.forms import EmptyForm
     from ramp.metrics.uploads import find_upload
     from ramp.yamlspec import SpecFileError
 
@@ -269,7 +269,7 @@ def import_create_agents(token: str):
 def agent_ids():
     """Every link of an agent to their id in another tool; add one."""
     from ramp.blueprints.admin.forms import AgentIdForm
-    from ramp.blueprints.auth.forms import EmptyForm
+    from ramp.blueprints.forms import EmptyForm
     from ramp.metrics.agents import link_agents
     from ramp.metrics.queries import agent_links, users_to_link
 
@@ -299,7 +299,7 @@ def agent_ids():
 @bp.post("/agent-ids/<int:link_id>/remove")
 def agent_id_remove(link_id: int):
     """Remove one link of an agent to their id in another tool."""
-    from ramp.blueprints.auth.forms import EmptyForm
+    from ramp.blueprints.forms import EmptyForm
     from ramp.metrics.agents import unlink_agent
 
     if not EmptyForm().validate_on_submit():
@@ -314,7 +314,7 @@ def agent_id_remove(link_id: int):
 @bp.post("/imports/<token>/run")
 def import_run(token: str):
     """Check the whole file and import it: now, or in the background queue when it is large."""
-    from ramp.blueprints.auth.forms import EmptyForm
+    from ramp.blueprints.forms import EmptyForm
     from ramp.jobs import jobs
     from ramp.metrics.uploads import find_upload, run_upload
 

@@ -8,12 +8,12 @@ from flask import current_app, g, jsonify, request, url_for
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
-from ramp.blueprints.api import bp
+from ramp.blueprints.api.blueprint import bp
 from ramp.errors import ValidationError
 from ramp.extensions import csrf, db
 from ramp.metrics.api import SCOPES, TokenRefused, authenticate, import_payload, revoke_token
 from ramp.metrics.imports import ImportRefused, ImportReport
-from ramp.web import external_url
+from ramp.webkit import external_url
 
 csrf.exempt(bp)  # no cookies here: every request carries its bearer token instead
 

@@ -7,8 +7,7 @@ from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ramp import clock
-from ramp.blueprints.auth.forms import EmptyForm
-from ramp.blueprints.board import bp
+from ramp.blueprints.board.blueprint import bp
 from ramp.blueprints.board.forms import (
     ExtendForm,
     HireForm,
@@ -21,6 +20,7 @@ from ramp.blueprints.board.forms import (
     SignOffForm,
     WaiveForm,
 )
+from ramp.blueprints.forms import EmptyForm
 from ramp.certificates import operations as certificates
 from ramp.certificates import queries as certificate_queries
 from ramp.certificates.codes import format_code
@@ -29,7 +29,7 @@ from ramp.extensions import db
 from ramp.metrics.display import board_trends, hire_metrics
 from ramp.milestones import operations, queries
 from ramp.milestones.roster import RosterError, parse_roster
-from ramp.web import public_base_url, render
+from ramp.webkit import public_base_url, render
 
 
 @bp.before_request

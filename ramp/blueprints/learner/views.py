@@ -3,8 +3,8 @@
 from flask import abort, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from ramp.blueprints.auth.forms import EmptyForm
-from ramp.blueprints.learner import bp
+from ramp.blueprints.forms import EmptyForm
+from ramp.blueprints.learner.blueprint import bp
 from ramp.blueprints.learner.forms import parse_answers
 from ramp.curricula import operations, queries
 from ramp.curricula.models import Attempt, Enrollment
@@ -13,7 +13,7 @@ from ramp.errors import NotAllowed, NotFound
 from ramp.extensions import db
 from ramp.lti.grades import queue_scores, send_scores
 from ramp.milestones.operations import evaluate_learner
-from ramp.web import render
+from ramp.webkit import render
 
 
 @bp.before_request

@@ -7,8 +7,8 @@ from urllib.parse import urlencode, urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 
-from ramp.blueprints.auth.forms import EmptyForm
-from ramp.blueprints.lti import bp
+from ramp.blueprints.forms import EmptyForm
+from ramp.blueprints.lti.blueprint import bp
 from ramp.blueprints.lti.forms import DeploymentForm, LinkCohortForm, OptionsForm, RegistrationForm
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import csrf, db, limiter
@@ -25,7 +25,7 @@ from ramp.lti.launch import (
     validate_id_token,
 )
 from ramp.lti.models import LtiContext, LtiContextMember, LtiRegistration
-from ramp.web import external_url, render
+from ramp.webkit import external_url, render
 
 
 @bp.errorhandler(LaunchError)
@@ -160,7 +160,7 @@ def deep_link(token: str):
             db.session.commit()
             origin = "{0.scheme}://{0.netloc}".format(urlsplit(return_url))
             body = render_template("lti/deep_link_return.html", jwt=jwt, return_url=return_url)
-            from ramp.web import CSP
+            from ramp.webkit import CSP
 
             csp = CSP.replace("form-action 'self'", f"form-action 'self' {origin}")
             return body, 200, {"Content-Security-Policy": csp}
