@@ -1,18 +1,41 @@
 """Ramp templates (YAML, checked and published as versions) and cohorts, for admins."""
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ramp.accounts.models import User
+from ramp.accounts.models import Team, User
 from ramp.accounts.queries import list_teams
 from ramp.blueprints.admin.blueprint import bp
-from ramp.blueprints.admin.forms import CohortForm, TemplateForm
+from ramp.blueprints.admin.forms import (
+    AgentIdForm,
+    CohortForm,
+    ImportForm,
+    TemplateForm,
+    UndoImportForm,
+)
+from ramp.blueprints.forms import EmptyForm
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
+from ramp.jobs import jobs
+from ramp.metrics.agents import (
+    NewAgent,
+    create_agents,
+    link_agents,
+    unknown_agents,
+    unlink_agent,
+    user_for_link,
+)
+from ramp.metrics.imports import preset_names, preview
+from ramp.metrics.queries import agent_links, import_history, users_to_link
+from ramp.metrics.undo import undo_import, undo_plan
+from ramp.metrics.uploads import find_upload, run_upload, save_upload
 from ramp.milestones import STARTER_TEMPLATE, operations, queries
 from ramp.milestones.models import RampTemplateVersion
 from ramp.webkit import render
+from ramp.yamlspec import SpecFileError
 
 
 @bp.before_request
@@ -68,8 +91,6 @@ def cohorts():
     ]
     errors: list[str] = []
     if form.validate_on_submit():
-        from ramp.accounts.models import Team
-
         template = db.session.get(RampTemplateVersion, form.template.data)
         team = db.session.get(Team, form.team.data) if form.team.data else None
         try:
@@ -90,8 +111,6 @@ def cohorts():
 
 
 def _uploads_root():
-    from pathlib import Path
-
     root = Path(current_app.instance_path) / "uploads"
     root.mkdir(parents=True, exist_ok=True)
     return root
@@ -100,10 +119,6 @@ def _uploads_root():
 @bp.route("/imports", methods=["GET", "POST"])
 def imports():
     """Upload an export with a preset or your own mapping; a preview comes next."""
-    from ramp.blueprints.admin.forms import ImportForm
-    from ramp.metrics.imports import preset_names
-    from ramp.metrics.uploads import save_upload
-
     form = ImportForm()
     form.preset.choices = [SelectChoice("", "— my own mapping —")] + [
         SelectChoice(p, p) for p in preset_names()
@@ -126,8 +141,6 @@ def imports():
                 errors = exc.problems
             else:
                 return redirect(url_for("admin.import_preview", token=upload.token), 303)
-    from ramp.metrics.queries import import_history
-
     runs = import_history(request.args.get("page", 1, type=int))
     status = 422 if errors or form.errors else 200
     return render("admin/imports.html", form=form, errors=errors, runs=runs, status=status)
@@ -147,13 +160,6 @@ def _preview_page(
 
     block: the part an htmx request gets instead of the whole page.
     """
-    from ramp.blueprints.forms import EmptyForm
-    from ramp.metrics.agents import unknown_agents
-    from ramp.metrics.imports import preview
-    from ramp.metrics.queries import users_to_link
-    from ramp.metrics.uploads import find_upload
-    from ramp.yamlspec import SpecFileError
-
     upload = find_upload(_uploads_root(), token)
     page = {"upload": upload, "mapping": None, "rows": [], "columns": [], "mapping_errors": [],
             "file_errors": [], "unknown": [], "agent_errors": agent_errors or [], "form": EmptyForm(),
@@ -190,10 +196,6 @@ def import_preview(token: str):
 def _agent_action(token: str, action):
     """Run one action on a preview's unknown agents, then show the preview again (htmx: the
     list of unknown agents alone)."""
-    from ramp.blueprints.forms import EmptyForm
-    from ramp.metrics.uploads import find_upload
-    from ramp.yamlspec import SpecFileError
-
     if not EmptyForm().validate_on_submit():
         abort(400)
     upload = find_upload(_uploads_root(), token)
@@ -225,8 +227,6 @@ def _numbered(prefix: str) -> list[int]:
 @bp.post("/imports/<token>/link")
 def import_link_agents(token: str):
     """Link unknown agents' ids in the file to existing users; the preview shows what is left."""
-    from ramp.metrics.agents import link_agents, user_for_link
-
     chosen = [
         (request.form.get(f"agent-{i}", ""), request.form[f"link-{i}"])
         for i in _numbered("link-")
@@ -245,8 +245,6 @@ def import_link_agents(token: str):
 @bp.post("/imports/<token>/agents")
 def import_create_agents(token: str):
     """Create the ticked unknown agents (linking their ids in the file); the preview comes back."""
-    from ramp.metrics.agents import NewAgent, create_agents
-
     form = request.form
     agents = [
         NewAgent(
@@ -268,11 +266,6 @@ def import_create_agents(token: str):
 @bp.route("/agent-ids", methods=["GET", "POST"])
 def agent_ids():
     """Every link of an agent to their id in another tool; add one."""
-    from ramp.blueprints.admin.forms import AgentIdForm
-    from ramp.blueprints.forms import EmptyForm
-    from ramp.metrics.agents import link_agents
-    from ramp.metrics.queries import agent_links, users_to_link
-
     form = AgentIdForm()
     form.user.choices = [SelectChoice(0, "— choose —")] + [
         SelectChoice(u.id, f"{u.name} ({u.email})") for u in users_to_link()
@@ -299,9 +292,6 @@ def agent_ids():
 @bp.post("/agent-ids/<int:link_id>/remove")
 def agent_id_remove(link_id: int):
     """Remove one link of an agent to their id in another tool."""
-    from ramp.blueprints.forms import EmptyForm
-    from ramp.metrics.agents import unlink_agent
-
     if not EmptyForm().validate_on_submit():
         abort(400)
     link = unlink_agent(link_id, current_user)
@@ -314,10 +304,6 @@ def agent_id_remove(link_id: int):
 @bp.post("/imports/<token>/run")
 def import_run(token: str):
     """Check the whole file and import it: now, or in the background queue when it is large."""
-    from ramp.blueprints.forms import EmptyForm
-    from ramp.jobs import jobs
-    from ramp.metrics.uploads import find_upload, run_upload
-
     if not EmptyForm().validate_on_submit():
         abort(400)
     root = _uploads_root()
@@ -337,8 +323,6 @@ def import_run(token: str):
 @bp.get("/imports/jobs/<job_id>")
 def import_job(job_id: str):
     """Progress of a background import, then its report."""
-    from ramp.jobs import jobs
-
     job = jobs.get(job_id)
     if job is None or job.owner_id != current_user.id:
         raise NotFound("There is no such import running (it may have finished before a restart).")
@@ -353,10 +337,6 @@ def import_job(job_id: str):
 @bp.get("/imports/<token>/rejects.csv")
 def import_rejects(token: str):
     """The rows that were not imported, with the reason on each."""
-    from flask import send_file
-
-    from ramp.metrics.uploads import find_upload
-
     upload = find_upload(_uploads_root(), token)
     if not upload.rejects.is_file():
         raise NotFound("No rows were rejected in this import.")
@@ -368,9 +348,6 @@ def import_rejects(token: str):
 @bp.get("/imports/runs/<int:run_id>/undo")
 def import_undo(run_id: int):
     """What undoing an import would remove and restore, with the button that does it."""
-    from ramp.blueprints.admin.forms import UndoImportForm
-    from ramp.metrics.undo import undo_plan
-
     plan = undo_plan(run_id)
     return render("admin/import_undo.html", plan=plan, form=UndoImportForm(),
                   status=200 if plan.possible else 409)  # fmt: skip
@@ -379,9 +356,6 @@ def import_undo(run_id: int):
 @bp.post("/imports/runs/<int:run_id>/undo")
 def import_undo_confirmed(run_id: int):
     """Undo an import: its new records removed, the records it updated given their values back."""
-    from ramp.blueprints.admin.forms import UndoImportForm
-    from ramp.metrics.undo import undo_import, undo_plan
-
     form = UndoImportForm()
     if not form.validate_on_submit():
         return render("admin/import_undo.html", plan=undo_plan(run_id), form=form, status=422)

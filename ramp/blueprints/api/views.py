@@ -9,10 +9,16 @@ from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
 from ramp.blueprints.api.blueprint import bp
-from ramp.errors import ValidationError
+from ramp.certificates.codes import format_code
+from ramp.certificates.operations import certificate_status, find_certificate, utc
+from ramp.certificates.queries import STATUSES, listed, verify_url
+from ramp.errors import NotFound, ValidationError
 from ramp.extensions import csrf, db
 from ramp.metrics.api import SCOPES, TokenRefused, authenticate, import_payload, revoke_token
 from ramp.metrics.imports import ImportRefused, ImportReport
+from ramp.metrics.mapping import FIELDS
+from ramp.metrics.undo import undo_import as undo
+from ramp.milestones.models import Hire
 from ramp.webkit import external_url
 
 csrf.exempt(bp)  # no cookies here: every request carries its bearer token instead
@@ -125,9 +131,6 @@ def qa():
 @bp.post("/imports/<int:run_id>/undo")
 def undo_import(run_id: int):
     """Undo an import run: its new records removed, the records it updated given back."""
-    from ramp.errors import NotFound
-    from ramp.metrics.undo import undo_import as undo
-
     body = request.get_json(silent=True)
     reason = body.get("reason") if isinstance(body, dict) else None
     if reason is not None and not isinstance(reason, str):
@@ -150,8 +153,6 @@ def undo_import(run_id: int):
 @bp.get("/hires")
 def hires():
     """Every active hire with their phase, status, next milestone and curriculum progress."""
-    from ramp.milestones.models import Hire
-
     rows = db.session.execute(
         select(Hire)
         .where(Hire.active.is_(True))
@@ -182,10 +183,6 @@ def hires():
 def _certificate_json(cert, home: str) -> dict:
     """A certificate as the API shows it; home: ramp's address, for certificates issued before
     their own address was recorded."""
-    from ramp.certificates.codes import format_code
-    from ramp.certificates.operations import certificate_status, utc
-    from ramp.certificates.queries import verify_url
-
     snap = cert.snapshot
     return {
         "id": cert.id,
@@ -210,8 +207,6 @@ def _certificate_json(cert, home: str) -> dict:
 @bp.get("/certificates")
 def certificates():
     """Every certificate, newest first; ?status=valid|expired|revoked and ?email= narrow it."""
-    from ramp.certificates.queries import STATUSES, listed
-
     status = request.args.get("status") or None
     if status not in (None, *STATUSES):
         return jsonify(error="invalid", problems=["status is valid, expired or revoked"]), 400
@@ -223,8 +218,6 @@ def certificates():
 @bp.get("/certificates/<code>")
 def certificate(code: str):
     """One certificate by its code, with its evidence and signed credential."""
-    from ramp.certificates.operations import find_certificate
-
     cert = find_certificate(code)
     if cert is None:
         return jsonify(error="not_found", message="No certificate has this code."), 404
@@ -237,9 +230,6 @@ def certificate(code: str):
 @bp.get("/openapi.json")
 def openapi():
     """The OpenAPI 3.1 description of this API."""
-    from ramp.certificates.queries import STATUSES
-    from ramp.metrics.mapping import FIELDS
-
     kinds = {
         "datetime": {"type": "string", "format": "date-time"},
         "duration": {"type": "number", "description": "seconds"},

@@ -6,13 +6,16 @@ from flask_login import current_user, login_required
 from ramp.blueprints.forms import EmptyForm
 from ramp.blueprints.learner.blueprint import bp
 from ramp.blueprints.learner.forms import parse_answers
+from ramp.certificates.queries import certificates_of_user
 from ramp.curricula import operations, queries
 from ramp.curricula.models import Attempt, Enrollment
 from ramp.curricula.rules import AnswerError, attempt_refusal
 from ramp.errors import NotAllowed, NotFound
 from ramp.extensions import db
 from ramp.lti.grades import queue_scores, send_scores
+from ramp.metrics.display import hire_metrics
 from ramp.milestones.operations import evaluate_learner
+from ramp.milestones.queries import hire_view, hires_of_agent
 from ramp.webkit import render
 
 
@@ -172,10 +175,6 @@ def attempt(attempt_id: int):
 @bp.get("/ramp")
 def my_ramp():
     """The agent's own ramp: phases, milestones and what is needed next."""
-    from ramp.certificates.queries import certificates_of_user
-    from ramp.metrics.display import hire_metrics
-    from ramp.milestones.queries import hire_view, hires_of_agent
-
     hires = hires_of_agent(current_user.id)
     views = [(hire_view(h), hire_metrics(h)) for h in hires]
     return render(
