@@ -32,11 +32,20 @@ def _page(form, errors=(), table_errors=(), submitted=None, status=200):
         form.document.data = dump_targets(spec)
     tables = [with_spare_rows(t) for t in tables_of(spec)] + [blank_table()]
     return render(
-        "admin/targets.html", form=form, errors=list(errors), table_errors=list(table_errors),
-        table_form=EmptyForm(formdata=None), tables=tables, metrics=METRICS,
-        placement_fields=PLACEMENT_FIELDS, field_name=field_name, format_value=format_value,
-        submitted=submitted or {}, versions=targets_versions(), status=status,
-    )  # fmt: skip
+        "admin/targets.html",
+        form=form,
+        errors=list(errors),
+        table_errors=list(table_errors),
+        table_form=EmptyForm(formdata=None),
+        tables=tables,
+        metrics=METRICS,
+        placement_fields=PLACEMENT_FIELDS,
+        field_name=field_name,
+        format_value=format_value,
+        submitted=submitted or {},
+        versions=targets_versions(),
+        status=status,
+    )
 
 
 @bp.route("/targets", methods=["GET", "POST"])

@@ -134,9 +134,12 @@ def imports():
         if not errors:
             try:
                 upload = save_upload(
-                    _uploads_root(), form.export.data.stream, form.export.data.filename,
-                    form.preset.data or None, mapping_text,
-                )  # fmt: skip
+                    _uploads_root(),
+                    form.export.data.stream,
+                    form.export.data.filename,
+                    form.preset.data or None,
+                    mapping_text,
+                )
             except ValidationError as exc:
                 errors = exc.problems
             else:
@@ -161,9 +164,19 @@ def _preview_page(
     block: the part an htmx request gets instead of the whole page.
     """
     upload = find_upload(_uploads_root(), token)
-    page = {"upload": upload, "mapping": None, "rows": [], "columns": [], "mapping_errors": [],
-            "file_errors": [], "unknown": [], "agent_errors": agent_errors or [], "form": EmptyForm(),
-            "agent_message": agent_message, "agents_checked": True}  # fmt: skip
+    page = {
+        "upload": upload,
+        "mapping": None,
+        "rows": [],
+        "columns": [],
+        "mapping_errors": [],
+        "file_errors": [],
+        "unknown": [],
+        "agent_errors": agent_errors or [],
+        "form": EmptyForm(),
+        "agent_message": agent_message,
+        "agents_checked": True,
+    }
     try:
         page["mapping"] = mapping = upload.mapping()
     except SpecFileError as exc:
@@ -285,8 +298,14 @@ def agent_ids():
             )
             return redirect(url_for("admin.agent_ids"), 303)
     status = 422 if errors or form.errors else 200
-    return render("admin/agent_ids.html", form=form, errors=errors, links=agent_links(),
-                  remove_form=EmptyForm(), status=status)  # fmt: skip
+    return render(
+        "admin/agent_ids.html",
+        form=form,
+        errors=errors,
+        links=agent_links(),
+        remove_form=EmptyForm(),
+        status=status,
+    )
 
 
 @bp.post("/agent-ids/<int:link_id>/remove")
@@ -311,9 +330,14 @@ def import_run(token: str):
     accept_good = request.form.get("accept_good") == "1"
     if upload.size() > current_app.config["IMPORT_BACKGROUND_BYTES"]:
         job_id = jobs.submit(
-            f"import {upload.filename}", "ramp.metrics.uploads:run_upload",
-            str(root), token, accept_good, current_user.id, owner_id=current_user.id,
-        )  # fmt: skip
+            f"import {upload.filename}",
+            "ramp.metrics.uploads:run_upload",
+            str(root),
+            token,
+            accept_good,
+            current_user.id,
+            owner_id=current_user.id,
+        )
         return redirect(url_for("admin.import_job", job_id=job_id), 303)
     result = run_upload(str(root), token, accept_good, current_user.id)
     status = 200 if result["report"].written else 422
@@ -329,8 +353,12 @@ def import_job(job_id: str):
     if job.status == "done" and request.headers.get("HX-Request") == "true":
         return "", 200, {"HX-Refresh": "true"}  # reload as a whole page: the report
     if job.status == "done":
-        return render("admin/import_report.html", upload=None, **job.result,
-                      status=200 if job.result["report"].written else 422)  # fmt: skip
+        return render(
+            "admin/import_report.html",
+            upload=None,
+            **job.result,
+            status=200 if job.result["report"].written else 422,
+        )
     return render("admin/import_job.html", block="job", job=job)
 
 
@@ -349,8 +377,12 @@ def import_rejects(token: str):
 def import_undo(run_id: int):
     """What undoing an import would remove and restore, with the button that does it."""
     plan = undo_plan(run_id)
-    return render("admin/import_undo.html", plan=plan, form=UndoImportForm(),
-                  status=200 if plan.possible else 409)  # fmt: skip
+    return render(
+        "admin/import_undo.html",
+        plan=plan,
+        form=UndoImportForm(),
+        status=200 if plan.possible else 409,
+    )
 
 
 @bp.post("/imports/runs/<int:run_id>/undo")
@@ -363,8 +395,13 @@ def import_undo_confirmed(run_id: int):
         result = undo_import(run_id, current_user, form.reason.data or None)
     except ValidationError as exc:
         db.session.rollback()
-        return render("admin/import_undo.html", plan=undo_plan(run_id), form=form,
-                      errors=exc.problems, status=409)  # fmt: skip
+        return render(
+            "admin/import_undo.html",
+            plan=undo_plan(run_id),
+            form=form,
+            errors=exc.problems,
+            status=409,
+        )
     db.session.commit()
     flash(
         f"Import run {run_id} undone: {result.removed} records removed, {result.restored} given "

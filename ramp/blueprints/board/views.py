@@ -269,10 +269,13 @@ def issue_batch(cohort_id: int):
         return redirect(url_for("board.certificate_list"), 303)
     db.session.commit()
     jobs.submit(
-        f"certificates for {cohort.name}", "ramp.certificates.operations:run_batch",
-        batch.id, public_base_url(), current_app.config["ORGANIZATION_NAME"],
+        f"certificates for {cohort.name}",
+        "ramp.certificates.operations:run_batch",
+        batch.id,
+        public_base_url(),
+        current_app.config["ORGANIZATION_NAME"],
         owner_id=current_user.id,
-    )  # fmt: skip
+    )
     return redirect(url_for("board.batch", batch_id=batch.id), 303)
 
 
@@ -366,14 +369,31 @@ def compare():
         # Only a queue the viewer's own hires are in: anything else could single someone out.
         result = compare_cohorts([], metrics)
         problem = f"There is no queue '{queue}' among your hires; choose one from the list."
-        return render("board/compare.html", result=result, options=options, chosen=chosen,
-                      metrics=metrics, queue=None, all_metrics=METRICS, queues=queues,
-                      problems=[problem], status=422)  # fmt: skip
+        return render(
+            "board/compare.html",
+            result=result,
+            options=options,
+            chosen=chosen,
+            metrics=metrics,
+            queue=None,
+            all_metrics=METRICS,
+            queues=queues,
+            problems=[problem],
+            status=422,
+        )
     result = compare_cohorts(
         chosen, metrics, queue, current_user, current_app.config["COMPARE_MIN_HIRES"]
     )
-    context = dict(result=result, options=options, chosen=chosen, metrics=metrics, queue=queue,
-                   all_metrics=METRICS, queues=queues, problems=[])  # fmt: skip
+    context = dict(
+        result=result,
+        options=options,
+        chosen=chosen,
+        metrics=metrics,
+        queue=queue,
+        all_metrics=METRICS,
+        queues=queues,
+        problems=[],
+    )
     fmt = request.args.get("format")
     if fmt == "csv":
         return Response(

@@ -84,9 +84,13 @@ def lesson(enrollment_id: int, module_slug: str, lesson_slug: str):
     operations.visit_lesson(enrollment, lesson)
     db.session.commit()
     return render(
-        "learner/lesson.html", view=view, mv=mv, lesson=lesson, form=EmptyForm(),
+        "learner/lesson.html",
+        view=view,
+        mv=mv,
+        lesson=lesson,
+        form=EmptyForm(),
         done=lesson.id in mv.lessons_done,
-    )  # fmt: skip
+    )
 
 
 @bp.post("/<int:enrollment_id>/<module_slug>/lessons/<lesson_slug>/complete")
@@ -108,9 +112,11 @@ def complete_lesson(enrollment_id: int, module_slug: str, lesson_slug: str):
     index = lessons.index(lesson)
     if index + 1 < len(lessons):
         target = url_for(
-            "learner.lesson", enrollment_id=enrollment_id, module_slug=module_slug,
+            "learner.lesson",
+            enrollment_id=enrollment_id,
+            module_slug=module_slug,
             lesson_slug=lessons[index + 1].slug,
-        )  # fmt: skip
+        )
     elif mv.module.assessment:
         target = url_for("learner.check", enrollment_id=enrollment_id, module_slug=module_slug)
     else:
@@ -141,9 +147,14 @@ def check(enrollment_id: int, module_slug: str):
     except AnswerError as exc:
         db.session.rollback()
         return render(
-            "learner/check.html", block="check_form", status=422, refusal=None,
-            errors=exc.problems, chosen=answers, **context,
-        )  # fmt: skip
+            "learner/check.html",
+            block="check_form",
+            status=422,
+            refusal=None,
+            errors=exc.problems,
+            chosen=answers,
+            **context,
+        )
     scores = queue_scores(attempt)
     db.session.commit()
     send_scores(scores)  # grade passback to the LMS the learner launched from, if any
@@ -158,9 +169,13 @@ def _attempt_page(attempt: Attempt, block: str | None = None):
     view = queries.curriculum_view(enrollment)
     mv = next(m for m in view.modules if m.module.id == attempt.assessment.module_id)
     return render(
-        "learner/attempt.html", block=block, view=view, mv=mv, attempt=attempt,
+        "learner/attempt.html",
+        block=block,
+        view=view,
+        mv=mv,
+        attempt=attempt,
         assessment=attempt.assessment,
-    )  # fmt: skip
+    )
 
 
 @bp.get("/attempts/<int:attempt_id>")

@@ -76,9 +76,11 @@ def login():
     db.session.commit()
     response = redirect(begun.url, 302)
     response.set_cookie(
-        STATE_COOKIE + begun.state, begun.state,
-        max_age=int(STATE_LIFETIME.total_seconds()), **_cookie_kwargs(),
-    )  # fmt: skip
+        STATE_COOKIE + begun.state,
+        begun.state,
+        max_age=int(STATE_LIFETIME.total_seconds()),
+        **_cookie_kwargs(),
+    )
     return response
 
 
@@ -126,9 +128,9 @@ def launch():
     if sync:
         jobs.submit("roster sync", "ramp.lti.roster.sync_roster", context_id)
     response = redirect(target, 303)
-    response.delete_cookie(STATE_COOKIE + state, **{
-        k: v for k, v in _cookie_kwargs().items() if k != "httponly"
-    })  # fmt: skip
+    response.delete_cookie(
+        STATE_COOKIE + state, **{k: v for k, v in _cookie_kwargs().items() if k != "httponly"}
+    )
     return response
 
 
@@ -166,10 +168,14 @@ def deep_link(token: str):
             return body, 200, {"Content-Security-Policy": csp}
     settings = pending.settings
     return render(
-        "lti/deep_link.html", choices=deep_linking.choices(), form=form, errors=errors,
-        multiple=settings.get("accept_multiple", True) is not False, title=settings.get("title"),
+        "lti/deep_link.html",
+        choices=deep_linking.choices(),
+        form=form,
+        errors=errors,
+        multiple=settings.get("accept_multiple", True) is not False,
+        title=settings.get("title"),
         status=422 if errors else 200,
-    )  # fmt: skip
+    )
 
 
 # Dynamic registration --------------------------------------------------------------------
@@ -225,11 +231,18 @@ def registrations_page():
     if form.validate_on_submit():
         try:
             reg = registrations.register_platform(
-                form.name.data, form.issuer.data, form.client_id.data, form.login_url.data,
-                form.token_url.data, form.key_set_url.data, form.deployments.data,
-                token_audience=form.token_audience.data, lms_origins=form.lms_origins.data,
-                trust_emails=form.trust_emails.data, actor=current_user,
-            )  # fmt: skip
+                form.name.data,
+                form.issuer.data,
+                form.client_id.data,
+                form.login_url.data,
+                form.token_url.data,
+                form.key_set_url.data,
+                form.deployments.data,
+                token_audience=form.token_audience.data,
+                lms_origins=form.lms_origins.data,
+                trust_emails=form.trust_emails.data,
+                actor=current_user,
+            )
         except ValidationError as exc:
             db.session.rollback()
             errors = exc.problems
@@ -239,11 +252,15 @@ def registrations_page():
             return redirect(url_for("lti.registrations_page"), 303)
     tool = {name: external_url(f"lti.{name}") for name in ("login", "launch", "jwks", "register")}
     return render(
-        "lti/registrations.html", registrations=registrations.list_registrations(), form=form,
-        errors=errors, tool=tool, deployment_form=DeploymentForm(formdata=None),
+        "lti/registrations.html",
+        registrations=registrations.list_registrations(),
+        form=form,
+        errors=errors,
+        tool=tool,
+        deployment_form=DeploymentForm(formdata=None),
         options_form=OptionsForm(formdata=None),
         status=422 if errors or form.errors else 200,
-    )  # fmt: skip
+    )
 
 
 @bp.post("/registrations/<int:registration_id>/deployments")
