@@ -106,6 +106,34 @@ def request_globals_used(source: str) -> list[str]:
     return found
 
 
+# Statements a view would run itself instead of calling the area's queries or operations.
+QUERY_CALLS = {
+    "select",
+    "db.select",
+    "db.session.execute",
+    "db.session.scalars",
+    "db.session.scalar",
+}
+
+# Queries still written in a view, by file and function: the API's hire list moves to
+# ramp.milestones.queries with the API's own rework.
+KNOWN_VIEW_QUERIES = {"ramp/blueprints/api/views.py::hires"}
+
+
+def queries_in_views(source: str, path: str) -> list[str]:
+    """Each query a view runs itself, as 'path::function: line: the call'."""
+    found = []
+    for function in ast.walk(ast.parse(source)):
+        if not isinstance(function, ast.FunctionDef | ast.AsyncFunctionDef):
+            continue
+        for node in ast.walk(function):
+            if isinstance(node, ast.Call) and ast.unparse(node.func) in QUERY_CALLS:
+                place = f"{path}::{function.name}"
+                if place not in KNOWN_VIEW_QUERIES:
+                    found.append(f"{place}: {node.lineno}: {ast.unparse(node.func)}(...)")
+    return sorted(set(found))
+
+
 def outside_web_layer() -> list[Path]:
     return [
         path
@@ -152,6 +180,14 @@ def test_no_request_globals_outside_the_web_layer():
         if (uses := request_globals_used(path.read_text()))
     }
     assert found == {}
+
+
+def test_views_call_a_query_instead_of_running_one():
+    """Views ask the area's queries or operations; no select or execute of their own."""
+    found = []
+    for path in sorted((RAMP / "blueprints").rglob("*.py")):
+        found += queries_in_views(path.read_text(), path.relative_to(REPO).as_posix())
+    assert found == [], "move these to the area's queries.py (or operations.py)"
 
 
 # The checks catch what they are for -------------------------------------------------------
@@ -242,3 +278,20 @@ def test_the_contracts_catch_an_area_importing_the_web_layer(tmp_path):
     assert run.returncode == 1, run.stdout + run.stderr
     assert "do not import the web layer BROKEN" in " ".join(run.stdout.split())
     assert "ramp.metrics.queries -> ramp.webkit" in run.stdout
+
+
+@pytest.mark.parametrize(
+    "source",
+    [
+        "def page():\n    return db.session.execute(select(User)).scalars().all()\n",
+        "def page():\n    return db.session.scalars(db.select(User)).all()\n",
+        "def page():\n    return db.session.scalar(q)\n",
+    ],
+)
+def test_a_query_in_a_view_is_found(source):
+    assert queries_in_views(source, "ramp/blueprints/x/views.py") != []
+
+
+def test_a_call_to_an_areas_query_is_not_flagged():
+    source = "def page():\n    return queries.visible_hires(current_user)\n"
+    assert queries_in_views(source, "ramp/blueprints/x/views.py") == []
