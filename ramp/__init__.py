@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 PACKAGE_DIR = Path(__file__).resolve().parent
 
@@ -16,10 +17,13 @@ def resource_dir(name: str) -> str:
 
 
 def create_app(test_config: dict | None = None) -> Flask:
-    """Build the application: configuration, extensions, blueprints, CLI."""
-    from ramp import cli, models, web  # noqa: F401  (models: the whole schema)
+    """Build the application: configuration, extensions, blueprints (ramp.web), CLI."""
+    # Imported here, not at the top: every ramp module imports this package first, so the
+    # whole application is loaded only when one is built.
+    from ramp import cli, database, models, web  # noqa: F401  (models: the whole schema)
     from ramp.config import build_config
     from ramp.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from ramp.jobs import jobs
     from ramp.jsonsafe import SafeJSONProvider
 
     app = Flask(
@@ -36,8 +40,6 @@ def create_app(test_config: dict | None = None) -> Flask:
     if app.config["PROXY_COUNT"]:
         # Behind a proxy: the client's address (rate limits) and the public scheme and host
         # come from the proxy's X-Forwarded-* headers, trusted for this many proxies only.
-        from werkzeug.middleware.proxy_fix import ProxyFix
-
         n = app.config["PROXY_COUNT"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
@@ -47,16 +49,13 @@ def create_app(test_config: dict | None = None) -> Flask:
     htmx.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
-
-    from ramp.jobs import jobs
-
     jobs.init_app(app)
 
     with app.app_context():
-        from ramp import database
-
         database.configure_engine(db.engine)
 
+    for blueprint in web.BLUEPRINTS:
+        app.register_blueprint(blueprint)
     web.init_app(app)
     cli.init_app(app)
     return app

@@ -48,3 +48,10 @@ def leaders() -> list[User]:
             .order_by(User.name)
         ).scalars()
     )
+
+
+def active_user(user_id: int) -> User | None:
+    """The account with this id, unless it was deactivated."""
+    return db.session.execute(
+        select(User).where(User.id == user_id, User.is_active_account.is_(True))
+    ).scalar_one_or_none()

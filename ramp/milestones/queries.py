@@ -45,6 +45,12 @@ def visible_hires(viewer: User) -> Select:
     )
 
 
+def listed_hires(viewer: User) -> list[Hire]:
+    """The active hires the viewer may see, by id, with their agent and cohort loaded."""
+    stmt = visible_hires(viewer).options(joinedload(Hire.user), joinedload(Hire.cohort))
+    return list(db.session.execute(stmt.order_by(Hire.id)).scalars())
+
+
 @dataclass(frozen=True)
 class BoardFilters:
     cohort: int | None = None

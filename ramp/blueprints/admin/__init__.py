@@ -1,7 +1,7 @@
 """Admin pages: people, teams, curricula, ramp templates, cohorts, imports, targets, tokens, audit log."""
 
-from flask import Blueprint
+# Importing the view modules adds their routes to the blueprint.
+from ramp.blueprints.admin import curricula, people, targets, tokens, views  # noqa: F401
+from ramp.blueprints.admin.blueprint import bp
 
-bp = Blueprint("admin", __name__, url_prefix="/admin")
-
-from ramp.blueprints.admin import curricula, people, targets, tokens, views  # noqa: E402, F401
+__all__ = ["bp"]

@@ -9,7 +9,7 @@ from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
 
 from ramp.accounts.queries import list_users
-from ramp.blueprints.admin import bp
+from ramp.blueprints.admin.blueprint import bp
 from ramp.blueprints.admin.common import attempt, status_of
 from ramp.blueprints.admin.forms import CurriculumForm, EnrollForm
 from ramp.curricula import STARTER_CURRICULUM, operations, queries
@@ -17,7 +17,7 @@ from ramp.curricula.models import CurriculumVersion
 from ramp.curricula.spec import CurriculumFileError, dump_curriculum, parse_curriculum, summary
 from ramp.errors import NotFound
 from ramp.extensions import db
-from ramp.web import render
+from ramp.webkit import render
 from ramp.yamlspec import SpecError
 
 MAX_CURRICULUM_BYTES = 2_000_000
@@ -54,8 +54,9 @@ def curricula():
             if request.form.get("check_only"):
                 spec = parse_curriculum(text, name)
                 flash(f"{name}: valid ({summary(spec)}); nothing was published.", "success")
-                return render("admin/curricula.html", form=form, errors=[],
-                              versions=queries.list_versions())  # fmt: skip
+                return render(
+                    "admin/curricula.html", form=form, errors=[], versions=queries.list_versions()
+                )
             result = operations.publish_curriculum_text(text, name, current_user)
         except CurriculumFileError as exc:
             db.session.rollback()
@@ -64,12 +65,20 @@ def curricula():
         else:
             db.session.commit()
             v = result.version
-            flash(f"Published {v.curriculum.slug} version {v.number}." if result.created else
-                  f"{v.curriculum.slug} unchanged: version {v.number} already has this content.",
-                  "success")  # fmt: skip
+            flash(
+                f"Published {v.curriculum.slug} version {v.number}."
+                if result.created
+                else f"{v.curriculum.slug} unchanged: version {v.number} already has this content.",
+                "success",
+            )
             return redirect(url_for("admin.curricula"), 303)
-    return render("admin/curricula.html", form=form, errors=errors,
-                  versions=queries.list_versions(), status=status_of(form, errors))  # fmt: skip
+    return render(
+        "admin/curricula.html",
+        form=form,
+        errors=errors,
+        versions=queries.list_versions(),
+        status=status_of(form, errors),
+    )
 
 
 @bp.get("/curricula/<slug>/v<int:number>.yaml")
@@ -80,8 +89,7 @@ def curriculum_yaml(slug: str, number: int):
         raise NotFound(f"There is no curriculum '{slug}' version {number}.")
     text = dump_curriculum(queries.version_to_spec(version))
     disposition = f'attachment; filename="{slug}-v{number}.yaml"'
-    return Response(text, mimetype="application/yaml",
-                    headers={"Content-Disposition": disposition})  # fmt: skip
+    return Response(text, mimetype="application/yaml", headers={"Content-Disposition": disposition})
 
 
 def _enroll_form(**kw) -> EnrollForm:
@@ -112,9 +120,11 @@ def enroll():
                 lambda: operations.enroll_users(form.people.data, version, current_user)
             )
             if done is not None:
-                flash(f"Enrolled {len(done)} {'person' if len(done) == 1 else 'people'} in "
-                      f"{version.curriculum.slug} version "
-                      f"{version.number}.", "success")  # fmt: skip
+                flash(
+                    f"Enrolled {len(done)} {'person' if len(done) == 1 else 'people'} in "
+                    f"{version.curriculum.slug} version "
+                    f"{version.number}.",
+                    "success",
+                )
                 return redirect(url_for("admin.enroll"), 303)
-    return render("admin/enroll.html", form=form, errors=errors,
-                  status=status_of(form, errors))  # fmt: skip
+    return render("admin/enroll.html", form=form, errors=errors, status=status_of(form, errors))

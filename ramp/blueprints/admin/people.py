@@ -8,7 +8,7 @@ from ramp.accounts import operations
 from ramp.accounts.models import Team, User
 from ramp.accounts.queries import leaders, list_teams, list_users
 from ramp.audit.operations import recent_events
-from ramp.blueprints.admin import bp
+from ramp.blueprints.admin.blueprint import bp
 from ramp.blueprints.admin.common import attempt, status_of
 from ramp.blueprints.admin.forms import (
     EditUserForm,
@@ -18,12 +18,12 @@ from ramp.blueprints.admin.forms import (
     TeamForm,
     TransferForm,
 )
-from ramp.blueprints.auth.forms import EmptyForm
+from ramp.blueprints.forms import EmptyForm
 from ramp.extensions import db
 from ramp.milestones import queries as hire_queries
 from ramp.milestones.models import Cohort
 from ramp.milestones.operations import transfer_hire
-from ramp.web import render
+from ramp.webkit import render
 
 
 def _team_choices() -> list[SelectChoice]:
@@ -39,10 +39,16 @@ def people():
     created = None
     if form.validate_on_submit():
         password = form.password.data or operations.generate_password()
-        user, errors = attempt(lambda: operations.create_user(
-            form.email.data, form.name.data, password, form.role.data, form.team.data or None,
-            current_user,
-        ))  # fmt: skip
+        user, errors = attempt(
+            lambda: operations.create_user(
+                form.email.data,
+                form.name.data,
+                password,
+                form.role.data,
+                form.team.data or None,
+                current_user,
+            )
+        )
         if user is not None and form.password.data:
             flash(f"Added {user.name} ({user.email}) as {user.role.value}.", "success")
             return redirect(url_for("admin.people"), 303)
@@ -50,8 +56,14 @@ def people():
             created = (user, password)
             form = NewUserForm(formdata=None)
             form.team.choices = _team_choices()
-    return render("admin/people.html", form=form, errors=errors, created=created,
-                  users=list_users(), status=status_of(form, errors))  # fmt: skip
+    return render(
+        "admin/people.html",
+        form=form,
+        errors=errors,
+        created=created,
+        users=list_users(),
+        status=status_of(form, errors),
+    )
 
 
 def _edit_form(user: User, **kw) -> EditUserForm:
@@ -68,9 +80,15 @@ def person(user_id: int):
     form = _edit_form(user)
     errors: list[str] = []
     if form.validate_on_submit():
-        done, errors = attempt(lambda: operations.update_user(
-            user, role=form.role.data, team=form.team.data, name=form.name.data, actor=current_user
-        ))  # fmt: skip
+        done, errors = attempt(
+            lambda: operations.update_user(
+                user,
+                role=form.role.data,
+                team=form.team.data,
+                name=form.name.data,
+                actor=current_user,
+            )
+        )
         if done is not None:
             flash(f"Saved {user.name}.", "success")
             return redirect(url_for("admin.person", user_id=user.id), 303)
@@ -91,8 +109,13 @@ def _person_page(user: User, status: int = 200, **parts):
     parts.setdefault("errors", [])
     parts.setdefault("reason_form", ReasonForm(formdata=None))
     parts.setdefault("transfer_form", _transfer_form(blank=True))
-    return render("admin/person.html", person=user, events=recent_events(20, f"user:{user.id}"),
-                  status=status, **parts)  # fmt: skip
+    return render(
+        "admin/person.html",
+        person=user,
+        events=recent_events(20, f"user:{user.id}"),
+        status=status,
+        **parts,
+    )
 
 
 @bp.post("/people/<int:user_id>/transfer")
@@ -102,11 +125,16 @@ def transfer_person(user_id: int):
     form = _transfer_form()
     errors = ["Choose a cohort and a manager."]
     if form.validate_on_submit():
-        hire, errors = attempt(lambda: transfer_hire(
-            user.email, db.session.get(Cohort, form.cohort.data),
-            db.session.get(User, form.manager.data), current_user, form.reason.data,
-            form.start_date.data,
-        ))  # fmt: skip
+        hire, errors = attempt(
+            lambda: transfer_hire(
+                user.email,
+                db.session.get(Cohort, form.cohort.data),
+                db.session.get(User, form.manager.data),
+                current_user,
+                form.reason.data,
+                form.start_date.data,
+            )
+        )
         if hire is not None:
             flash(f"{user.name} is now a hire in {hire.cohort.name}.", "success")
             return redirect(url_for("admin.person", user_id=user.id), 303)
@@ -154,14 +182,19 @@ def teams():
     form.manager.choices = _leader_choices()
     errors: list[str] = []
     if form.validate_on_submit():
-        team, errors = attempt(lambda: operations.create_team(
-            form.name.data, form.manager.data or None, current_user
-        ))  # fmt: skip
+        team, errors = attempt(
+            lambda: operations.create_team(form.name.data, form.manager.data or None, current_user)
+        )
         if team is not None:
             flash(f"Created team {team.name}.", "success")
             return redirect(url_for("admin.team", team_id=team.id), 303)
-    return render("admin/teams.html", form=form, errors=errors, teams=list_teams(),
-                  status=status_of(form, errors))  # fmt: skip
+    return render(
+        "admin/teams.html",
+        form=form,
+        errors=errors,
+        teams=list_teams(),
+        status=status_of(form, errors),
+    )
 
 
 def _team_page(team: Team, form: TeamForm, errors: list[str], member_form=None, status=200):
@@ -171,8 +204,15 @@ def _team_page(team: Team, form: TeamForm, errors: list[str], member_form=None, 
         for u in list_users()
         if u.team_id != team.id and u.is_active_account
     ]
-    return render("admin/team.html", team=team, form=form, errors=errors, member_form=member_form,
-                  remove_form=EmptyForm(formdata=None), status=status)  # fmt: skip
+    return render(
+        "admin/team.html",
+        team=team,
+        form=form,
+        errors=errors,
+        member_form=member_form,
+        remove_form=EmptyForm(formdata=None),
+        status=status,
+    )
 
 
 @bp.route("/teams/<int:team_id>", methods=["GET", "POST"])
@@ -183,9 +223,11 @@ def team(team_id: int):
     form.manager.choices = _leader_choices(row)
     errors: list[str] = []
     if form.validate_on_submit():
-        done, errors = attempt(lambda: operations.update_team(
-            row, form.name.data, form.manager.data or None, current_user
-        ))  # fmt: skip
+        done, errors = attempt(
+            lambda: operations.update_team(
+                row, form.name.data, form.manager.data or None, current_user
+            )
+        )
         if done is not None:
             flash(f"Saved team {row.name}.", "success")
             return redirect(url_for("admin.team", team_id=row.id), 303)

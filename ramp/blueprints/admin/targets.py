@@ -6,10 +6,10 @@ Both publish a new targets version through the same checks (ramp.metrics.targets
 from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
-from ramp.blueprints.admin import bp
+from ramp.blueprints.admin.blueprint import bp
 from ramp.blueprints.admin.common import attempt
 from ramp.blueprints.admin.forms import TemplateForm
-from ramp.blueprints.auth.forms import EmptyForm
+from ramp.blueprints.forms import EmptyForm
 from ramp.metrics.definitions import METRICS
 from ramp.metrics.display import active_targets
 from ramp.metrics.operations import publish_targets, publish_targets_table
@@ -22,7 +22,7 @@ from ramp.metrics.targets_table import (
     tables_of,
     with_spare_rows,
 )
-from ramp.web import render
+from ramp.webkit import render
 
 
 def _page(form, errors=(), table_errors=(), submitted=None, status=200):
@@ -32,11 +32,20 @@ def _page(form, errors=(), table_errors=(), submitted=None, status=200):
         form.document.data = dump_targets(spec)
     tables = [with_spare_rows(t) for t in tables_of(spec)] + [blank_table()]
     return render(
-        "admin/targets.html", form=form, errors=list(errors), table_errors=list(table_errors),
-        table_form=EmptyForm(formdata=None), tables=tables, metrics=METRICS,
-        placement_fields=PLACEMENT_FIELDS, field_name=field_name, format_value=format_value,
-        submitted=submitted or {}, versions=targets_versions(), status=status,
-    )  # fmt: skip
+        "admin/targets.html",
+        form=form,
+        errors=list(errors),
+        table_errors=list(table_errors),
+        table_form=EmptyForm(formdata=None),
+        tables=tables,
+        metrics=METRICS,
+        placement_fields=PLACEMENT_FIELDS,
+        field_name=field_name,
+        format_value=format_value,
+        submitted=submitted or {},
+        versions=targets_versions(),
+        status=status,
+    )
 
 
 @bp.route("/targets", methods=["GET", "POST"])

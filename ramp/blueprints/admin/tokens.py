@@ -4,14 +4,14 @@ from flask import flash, redirect, request, url_for
 from flask_login import current_user
 
 from ramp.audit.operations import recent_events
-from ramp.blueprints.admin import bp
+from ramp.blueprints.admin.blueprint import bp
 from ramp.blueprints.admin.common import attempt, status_of
 from ramp.blueprints.admin.forms import ReasonForm, TokenForm
 from ramp.extensions import db
 from ramp.metrics.api import SCOPES, create_token, revoke_token, token_state
 from ramp.metrics.models import ApiToken
 from ramp.metrics.queries import list_tokens
-from ramp.web import render
+from ramp.webkit import render
 
 
 @bp.route("/tokens", methods=["GET", "POST"])
@@ -23,15 +23,25 @@ def tokens():
     if form.validate_on_submit():
         created, errors = attempt(
             lambda: create_token(
-                form.name.data, current_user,
-                scopes=form.scopes.data or [], expires_on=form.expires_on.data,
+                form.name.data,
+                current_user,
+                scopes=form.scopes.data or [],
+                expires_on=form.expires_on.data,
             )
-        )  # fmt: skip
+        )
         if created is not None:
             form = TokenForm(formdata=None)
-    return render("admin/tokens.html", form=form, errors=errors, created=created,
-                  tokens=list_tokens(), revoke_form=ReasonForm(formdata=None),
-                  scopes=SCOPES, state=token_state, status=status_of(form, errors))  # fmt: skip
+    return render(
+        "admin/tokens.html",
+        form=form,
+        errors=errors,
+        created=created,
+        tokens=list_tokens(),
+        revoke_form=ReasonForm(formdata=None),
+        scopes=SCOPES,
+        state=token_state,
+        status=status_of(form, errors),
+    )
 
 
 @bp.post("/tokens/<int:token_id>/revoke")
@@ -45,9 +55,17 @@ def revoke_token_page(token_id: int):
     if not errors:
         flash(f"Revoked token {token.name}: the API refuses it from now on.", "success")
         return redirect(url_for("admin.tokens"), 303)
-    return render("admin/tokens.html", form=TokenForm(formdata=None), errors=errors, created=None,
-                  tokens=list_tokens(), revoke_form=form, scopes=SCOPES, state=token_state,
-                  status=422)  # fmt: skip
+    return render(
+        "admin/tokens.html",
+        form=TokenForm(formdata=None),
+        errors=errors,
+        created=None,
+        tokens=list_tokens(),
+        revoke_form=form,
+        scopes=SCOPES,
+        state=token_state,
+        status=422,
+    )
 
 
 @bp.get("/audit")

@@ -1,18 +1,41 @@
 """Ramp templates (YAML, checked and published as versions) and cohorts, for admins."""
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from pathlib import Path
+
+from flask import abort, current_app, flash, redirect, request, send_file, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
-from ramp.accounts.models import User
+from ramp.accounts.models import Team, User
 from ramp.accounts.queries import list_teams
-from ramp.blueprints.admin import bp
-from ramp.blueprints.admin.forms import CohortForm, TemplateForm
+from ramp.blueprints.admin.blueprint import bp
+from ramp.blueprints.admin.forms import (
+    AgentIdForm,
+    CohortForm,
+    ImportForm,
+    TemplateForm,
+    UndoImportForm,
+)
+from ramp.blueprints.forms import EmptyForm
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
+from ramp.jobs import jobs
+from ramp.metrics.agents import (
+    NewAgent,
+    create_agents,
+    link_agents,
+    unknown_agents,
+    unlink_agent,
+    user_for_link,
+)
+from ramp.metrics.imports import preset_names, preview
+from ramp.metrics.queries import agent_links, import_history, users_to_link
+from ramp.metrics.undo import undo_import, undo_plan
+from ramp.metrics.uploads import find_upload, run_upload, save_upload
 from ramp.milestones import STARTER_TEMPLATE, operations, queries
 from ramp.milestones.models import RampTemplateVersion
-from ramp.web import render
+from ramp.webkit import render
+from ramp.yamlspec import SpecFileError
 
 
 @bp.before_request
@@ -68,8 +91,6 @@ def cohorts():
     ]
     errors: list[str] = []
     if form.validate_on_submit():
-        from ramp.accounts.models import Team
-
         template = db.session.get(RampTemplateVersion, form.template.data)
         team = db.session.get(Team, form.team.data) if form.team.data else None
         try:
@@ -90,8 +111,6 @@ def cohorts():
 
 
 def _uploads_root():
-    from pathlib import Path
-
     root = Path(current_app.instance_path) / "uploads"
     root.mkdir(parents=True, exist_ok=True)
     return root
@@ -100,10 +119,6 @@ def _uploads_root():
 @bp.route("/imports", methods=["GET", "POST"])
 def imports():
     """Upload an export with a preset or your own mapping; a preview comes next."""
-    from ramp.blueprints.admin.forms import ImportForm
-    from ramp.metrics.imports import preset_names
-    from ramp.metrics.uploads import save_upload
-
     form = ImportForm()
     form.preset.choices = [SelectChoice("", "— my own mapping —")] + [
         SelectChoice(p, p) for p in preset_names()
@@ -119,15 +134,16 @@ def imports():
         if not errors:
             try:
                 upload = save_upload(
-                    _uploads_root(), form.export.data.stream, form.export.data.filename,
-                    form.preset.data or None, mapping_text,
-                )  # fmt: skip
+                    _uploads_root(),
+                    form.export.data.stream,
+                    form.export.data.filename,
+                    form.preset.data or None,
+                    mapping_text,
+                )
             except ValidationError as exc:
                 errors = exc.problems
             else:
                 return redirect(url_for("admin.import_preview", token=upload.token), 303)
-    from ramp.metrics.queries import import_history
-
     runs = import_history(request.args.get("page", 1, type=int))
     status = 422 if errors or form.errors else 200
     return render("admin/imports.html", form=form, errors=errors, runs=runs, status=status)
@@ -147,17 +163,20 @@ def _preview_page(
 
     block: the part an htmx request gets instead of the whole page.
     """
-    from ramp.blueprints.auth.forms import EmptyForm
-    from ramp.metrics.agents import unknown_agents
-    from ramp.metrics.imports import preview
-    from ramp.metrics.queries import users_to_link
-    from ramp.metrics.uploads import find_upload
-    from ramp.yamlspec import SpecFileError
-
     upload = find_upload(_uploads_root(), token)
-    page = {"upload": upload, "mapping": None, "rows": [], "columns": [], "mapping_errors": [],
-            "file_errors": [], "unknown": [], "agent_errors": agent_errors or [], "form": EmptyForm(),
-            "agent_message": agent_message, "agents_checked": True}  # fmt: skip
+    page = {
+        "upload": upload,
+        "mapping": None,
+        "rows": [],
+        "columns": [],
+        "mapping_errors": [],
+        "file_errors": [],
+        "unknown": [],
+        "agent_errors": agent_errors or [],
+        "form": EmptyForm(),
+        "agent_message": agent_message,
+        "agents_checked": True,
+    }
     try:
         page["mapping"] = mapping = upload.mapping()
     except SpecFileError as exc:
@@ -190,10 +209,6 @@ def import_preview(token: str):
 def _agent_action(token: str, action):
     """Run one action on a preview's unknown agents, then show the preview again (htmx: the
     list of unknown agents alone)."""
-    from ramp.blueprints.auth.forms import EmptyForm
-    from ramp.metrics.uploads import find_upload
-    from ramp.yamlspec import SpecFileError
-
     if not EmptyForm().validate_on_submit():
         abort(400)
     upload = find_upload(_uploads_root(), token)
@@ -225,8 +240,6 @@ def _numbered(prefix: str) -> list[int]:
 @bp.post("/imports/<token>/link")
 def import_link_agents(token: str):
     """Link unknown agents' ids in the file to existing users; the preview shows what is left."""
-    from ramp.metrics.agents import link_agents, user_for_link
-
     chosen = [
         (request.form.get(f"agent-{i}", ""), request.form[f"link-{i}"])
         for i in _numbered("link-")
@@ -245,8 +258,6 @@ def import_link_agents(token: str):
 @bp.post("/imports/<token>/agents")
 def import_create_agents(token: str):
     """Create the ticked unknown agents (linking their ids in the file); the preview comes back."""
-    from ramp.metrics.agents import NewAgent, create_agents
-
     form = request.form
     agents = [
         NewAgent(
@@ -268,11 +279,6 @@ def import_create_agents(token: str):
 @bp.route("/agent-ids", methods=["GET", "POST"])
 def agent_ids():
     """Every link of an agent to their id in another tool; add one."""
-    from ramp.blueprints.admin.forms import AgentIdForm
-    from ramp.blueprints.auth.forms import EmptyForm
-    from ramp.metrics.agents import link_agents
-    from ramp.metrics.queries import agent_links, users_to_link
-
     form = AgentIdForm()
     form.user.choices = [SelectChoice(0, "— choose —")] + [
         SelectChoice(u.id, f"{u.name} ({u.email})") for u in users_to_link()
@@ -292,16 +298,19 @@ def agent_ids():
             )
             return redirect(url_for("admin.agent_ids"), 303)
     status = 422 if errors or form.errors else 200
-    return render("admin/agent_ids.html", form=form, errors=errors, links=agent_links(),
-                  remove_form=EmptyForm(), status=status)  # fmt: skip
+    return render(
+        "admin/agent_ids.html",
+        form=form,
+        errors=errors,
+        links=agent_links(),
+        remove_form=EmptyForm(),
+        status=status,
+    )
 
 
 @bp.post("/agent-ids/<int:link_id>/remove")
 def agent_id_remove(link_id: int):
     """Remove one link of an agent to their id in another tool."""
-    from ramp.blueprints.auth.forms import EmptyForm
-    from ramp.metrics.agents import unlink_agent
-
     if not EmptyForm().validate_on_submit():
         abort(400)
     link = unlink_agent(link_id, current_user)
@@ -314,10 +323,6 @@ def agent_id_remove(link_id: int):
 @bp.post("/imports/<token>/run")
 def import_run(token: str):
     """Check the whole file and import it: now, or in the background queue when it is large."""
-    from ramp.blueprints.auth.forms import EmptyForm
-    from ramp.jobs import jobs
-    from ramp.metrics.uploads import find_upload, run_upload
-
     if not EmptyForm().validate_on_submit():
         abort(400)
     root = _uploads_root()
@@ -325,9 +330,14 @@ def import_run(token: str):
     accept_good = request.form.get("accept_good") == "1"
     if upload.size() > current_app.config["IMPORT_BACKGROUND_BYTES"]:
         job_id = jobs.submit(
-            f"import {upload.filename}", "ramp.metrics.uploads:run_upload",
-            str(root), token, accept_good, current_user.id, owner_id=current_user.id,
-        )  # fmt: skip
+            f"import {upload.filename}",
+            "ramp.metrics.uploads:run_upload",
+            str(root),
+            token,
+            accept_good,
+            current_user.id,
+            owner_id=current_user.id,
+        )
         return redirect(url_for("admin.import_job", job_id=job_id), 303)
     result = run_upload(str(root), token, accept_good, current_user.id)
     status = 200 if result["report"].written else 422
@@ -337,26 +347,24 @@ def import_run(token: str):
 @bp.get("/imports/jobs/<job_id>")
 def import_job(job_id: str):
     """Progress of a background import, then its report."""
-    from ramp.jobs import jobs
-
     job = jobs.get(job_id)
     if job is None or job.owner_id != current_user.id:
         raise NotFound("There is no such import running (it may have finished before a restart).")
     if job.status == "done" and request.headers.get("HX-Request") == "true":
         return "", 200, {"HX-Refresh": "true"}  # reload as a whole page: the report
     if job.status == "done":
-        return render("admin/import_report.html", upload=None, **job.result,
-                      status=200 if job.result["report"].written else 422)  # fmt: skip
+        return render(
+            "admin/import_report.html",
+            upload=None,
+            **job.result,
+            status=200 if job.result["report"].written else 422,
+        )
     return render("admin/import_job.html", block="job", job=job)
 
 
 @bp.get("/imports/<token>/rejects.csv")
 def import_rejects(token: str):
     """The rows that were not imported, with the reason on each."""
-    from flask import send_file
-
-    from ramp.metrics.uploads import find_upload
-
     upload = find_upload(_uploads_root(), token)
     if not upload.rejects.is_file():
         raise NotFound("No rows were rejected in this import.")
@@ -368,20 +376,18 @@ def import_rejects(token: str):
 @bp.get("/imports/runs/<int:run_id>/undo")
 def import_undo(run_id: int):
     """What undoing an import would remove and restore, with the button that does it."""
-    from ramp.blueprints.admin.forms import UndoImportForm
-    from ramp.metrics.undo import undo_plan
-
     plan = undo_plan(run_id)
-    return render("admin/import_undo.html", plan=plan, form=UndoImportForm(),
-                  status=200 if plan.possible else 409)  # fmt: skip
+    return render(
+        "admin/import_undo.html",
+        plan=plan,
+        form=UndoImportForm(),
+        status=200 if plan.possible else 409,
+    )
 
 
 @bp.post("/imports/runs/<int:run_id>/undo")
 def import_undo_confirmed(run_id: int):
     """Undo an import: its new records removed, the records it updated given their values back."""
-    from ramp.blueprints.admin.forms import UndoImportForm
-    from ramp.metrics.undo import undo_import, undo_plan
-
     form = UndoImportForm()
     if not form.validate_on_submit():
         return render("admin/import_undo.html", plan=undo_plan(run_id), form=form, status=422)
@@ -389,8 +395,13 @@ def import_undo_confirmed(run_id: int):
         result = undo_import(run_id, current_user, form.reason.data or None)
     except ValidationError as exc:
         db.session.rollback()
-        return render("admin/import_undo.html", plan=undo_plan(run_id), form=form,
-                      errors=exc.problems, status=409)  # fmt: skip
+        return render(
+            "admin/import_undo.html",
+            plan=undo_plan(run_id),
+            form=form,
+            errors=exc.problems,
+            status=409,
+        )
     db.session.commit()
     flash(
         f"Import run {run_id} undone: {result.removed} records removed, {result.restored} given "

@@ -1,7 +1,7 @@
 """The JSON API for other systems: push QA and contact records, read hires' progress."""
 
-from flask import Blueprint
+# Importing the view modules adds their routes to the blueprint.
+from ramp.blueprints.api import views  # noqa: F401
+from ramp.blueprints.api.blueprint import bp
 
-bp = Blueprint("api", __name__, url_prefix="/api/v1")
-
-from ramp.blueprints.api import views  # noqa: E402, F401
+__all__ = ["bp"]

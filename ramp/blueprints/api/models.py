@@ -12,6 +12,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, create_model
 
+from ramp.metrics.mapping import FIELDS
+
 # --- errors ---------------------------------------------------------------------------------
 
 
@@ -54,8 +56,6 @@ REQUIRED_FIELDS = {"contacts": ("external_id", "created_at"), "qa": ("external_i
 @cache
 def record_batch(kind: str) -> type[BaseModel]:
     """The body of POST /records/{kind}: a source and its records, fields from the mapping."""
-    from ramp.metrics.mapping import FIELDS
-
     fields: dict[str, Any] = {}
     for name, ftype in FIELDS[kind].items():
         python, extra = RECORD_TYPES[ftype]

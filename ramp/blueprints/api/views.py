@@ -10,17 +10,37 @@ from contextlib import suppress
 from pathlib import Path
 
 from flask import current_app, g, jsonify, request
-from sqlalchemy.orm import joinedload
 
-from ramp.blueprints.api import bp
+from ramp.accounts.queries import list_teams, list_users
 from ramp.blueprints.api import models as m
+from ramp.blueprints.api.blueprint import bp
 from ramp.blueprints.api.spec import OPERATIONS, document, operation
+from ramp.certificates.codes import format_code
+from ramp.certificates.operations import certificate_status, find_certificate, utc
+from ramp.certificates.queries import STATUSES, listed, verify_url
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import csrf, db
+from ramp.jobs import jobs
 from ramp.metrics.api import SCOPES, TokenRefused, authenticate, import_payload, revoke_token
+from ramp.metrics.comparison import DEFAULT_METRICS, compare
+from ramp.metrics.definitions import METRICS
+from ramp.metrics.display import hire_metrics as figures_of
 from ramp.metrics.import_lock import ImportBusy
 from ramp.metrics.imports import ImportRefused, ImportReport
-from ramp.web import external_url
+from ramp.metrics.models import ImportRun
+from ramp.metrics.queries import agent_links
+from ramp.metrics.undo import undo_import as undo
+from ramp.metrics.uploads import discard, find_upload, run_upload, save_upload
+from ramp.milestones.queries import (
+    cohort_list,
+    hire_view,
+    listed_hires,
+    viewable_hire,
+    visible_cohort_options,
+    visible_queues,
+)
+from ramp.webkit import external_url
+from ramp.yamlspec import SpecFileError
 
 csrf.exempt(bp)  # no cookies here: every request carries its bearer token instead
 
@@ -190,8 +210,6 @@ def qa():
 )
 def undo_import(run_id: int):
     """Undo an import run: its new records removed, the records it updated given back."""
-    from ramp.metrics.undo import undo_import as undo
-
     body = request.get_json(silent=True)
     reason = body.get("reason") if isinstance(body, dict) else None
     if reason is not None and not isinstance(reason, str):
@@ -237,20 +255,10 @@ def _hire_json(h) -> dict:
 )  # fmt: skip
 def hires():
     """Every active hire the owner may see, with phase, status, next milestone and progress."""
-    from ramp.milestones.models import Hire
-    from ramp.milestones.queries import visible_hires
-
-    rows = db.session.execute(
-        visible_hires(_viewer())
-        .options(joinedload(Hire.user), joinedload(Hire.cohort))
-        .order_by(Hire.id)
-    ).scalars()
-    return jsonify(hires=[_hire_json(h) for h in rows])
+    return jsonify(hires=[_hire_json(h) for h in listed_hires(_viewer())])
 
 
 def _viewable_hire(hire_id: int):
-    from ramp.milestones.queries import viewable_hire
-
     return viewable_hire(_viewer(), hire_id)
 
 
@@ -265,8 +273,6 @@ NO_HIRE = "There is no such hire among the ones this token's owner manages."
 )  # fmt: skip
 def hire(hire_id: int):
     """A hire's plan as the board's hire page shows it."""
-    from ramp.milestones.queries import hire_view
-
     found = _viewable_hire(hire_id)
     if found is None:
         return jsonify(error="not_found", message=NO_HIRE), 404
@@ -312,8 +318,6 @@ def hire(hire_id: int):
 )  # fmt: skip
 def hire_metrics(hire_id: int):
     """A hire's weekly figures as the hire page's metrics table shows them."""
-    from ramp.metrics.display import hire_metrics as figures_of
-
     found = _viewable_hire(hire_id)
     if found is None:
         return jsonify(error="not_found", message=NO_HIRE), 404
@@ -357,10 +361,6 @@ def hire_metrics(hire_id: int):
 )  # fmt: skip
 def comparison():
     """The cohort comparison page's figures."""
-    from ramp.metrics.comparison import DEFAULT_METRICS, compare
-    from ramp.metrics.definitions import METRICS
-    from ramp.milestones.queries import visible_cohort_options, visible_queues
-
     viewer = _viewer()
     problems = []
     raw = request.args.getlist("cohort")
@@ -432,9 +432,6 @@ def comparison():
 )  # fmt: skip
 def users():
     """Every user, admins first, with their agent-id links."""
-    from ramp.accounts.queries import list_users
-    from ramp.metrics.queries import agent_links
-
     links: dict[int, list[dict]] = {}
     for link in agent_links():
         links.setdefault(link.user_id, []).append(
@@ -468,8 +465,6 @@ def _person(user) -> dict:
 )  # fmt: skip
 def teams():
     """The teams the owner may see, with their members."""
-    from ramp.accounts.queries import list_teams
-
     viewer = _viewer()
     shown = [t for t in list_teams() if viewer.is_admin or t.manager_id == viewer.id]
     return jsonify(
@@ -494,8 +489,6 @@ def teams():
 )  # fmt: skip
 def cohorts():
     """Cohorts the owner may see."""
-    from ramp.milestones.queries import cohort_list, visible_cohort_options
-
     viewer = _viewer()
     allowed = None if viewer.is_admin else {cid for cid, _ in visible_cohort_options(viewer)}
     return jsonify(
@@ -515,7 +508,6 @@ def cohorts():
 
 def _run_json(run) -> dict:
     def iso(moment):
-        from ramp.certificates.operations import utc
 
         return utc(moment).isoformat() if moment else None
 
@@ -536,8 +528,6 @@ def _run_json(run) -> dict:
 )  # fmt: skip
 def import_run(run_id: int):
     """An import run as the admin import history shows it."""
-    from ramp.metrics.models import ImportRun
-
     run = db.session.get(ImportRun, run_id)
     if run is None:
         return jsonify(error="not_found", message=f"No import run has the number {run_id}."), 404
@@ -561,9 +551,6 @@ def import_run(run_id: int):
 )  # fmt: skip
 def start_import():
     """Store the upload with its mapping and import it, as the admin imports page does."""
-    from ramp.metrics.uploads import discard, find_upload, run_upload, save_upload
-    from ramp.yamlspec import SpecFileError
-
     export = request.files.get("file")
     preset = request.form.get("preset") or None
     mapping = request.files.get("mapping")
@@ -595,8 +582,6 @@ def start_import():
     viewer = _viewer()
     accept_good = request.form.get("accept_good") == "true"
     if upload.size() > current_app.config["IMPORT_BACKGROUND_BYTES"]:
-        from ramp.jobs import jobs
-
         job_id = jobs.submit(
             f"import {upload.filename}", "ramp.metrics.uploads:run_upload",
             root, upload.token, accept_good, viewer.id, owner_id=viewer.id,
@@ -622,8 +607,6 @@ def start_import():
 
 def _import_result(result: dict) -> dict:
     """What an import of an upload gives: its report and its run in the history."""
-    from ramp.metrics.models import ImportRun
-
     report = result["report"]
     body = _report(report, result["changed"])
     run = db.session.get(ImportRun, report.import_run_id) if report.import_run_id else None
@@ -640,8 +623,6 @@ def _import_result(result: dict) -> dict:
 )  # fmt: skip
 def import_job(job_id: str):
     """A background import's progress, as the admin page's job page shows it."""
-    from ramp.jobs import jobs
-
     job = jobs.get(job_id)
     if job is None or job.owner_id != _viewer().id:
         return jsonify(
@@ -658,10 +639,6 @@ def import_job(job_id: str):
 def _certificate_json(cert, home: str) -> dict:
     """A certificate as the API shows it; home: ramp's address, for certificates issued before
     their own address was recorded."""
-    from ramp.certificates.codes import format_code
-    from ramp.certificates.operations import certificate_status, utc
-    from ramp.certificates.queries import verify_url
-
     snap = cert.snapshot
     return {
         "id": cert.id,
@@ -691,8 +668,6 @@ def _certificate_json(cert, home: str) -> dict:
 )  # fmt: skip
 def certificates():
     """Every certificate, newest first; ?status=valid|expired|revoked and ?email= narrow it."""
-    from ramp.certificates.queries import STATUSES, listed
-
     status = request.args.get("status") or None
     if status not in (None, *STATUSES):
         return jsonify(error="invalid", problems=["status is valid, expired or revoked"]), 400
@@ -710,8 +685,6 @@ def certificates():
 )  # fmt: skip
 def certificate(code: str):
     """One certificate by its code, with its evidence and signed credential."""
-    from ramp.certificates.operations import find_certificate
-
     cert = find_certificate(code)
     if cert is None:
         return jsonify(error="not_found", message="No certificate has this code."), 404

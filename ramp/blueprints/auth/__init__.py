@@ -1,7 +1,7 @@
 """Signing in and out."""
 
-from flask import Blueprint
+# Importing the view modules adds their routes to the blueprint.
+from ramp.blueprints.auth import views  # noqa: F401
+from ramp.blueprints.auth.blueprint import bp
 
-bp = Blueprint("auth", __name__, url_prefix="/auth")
-
-from ramp.blueprints.auth import views  # noqa: E402, F401
+__all__ = ["bp"]

@@ -22,7 +22,3 @@ class FirstAdminForm(FlaskForm):
         description="At least 8 characters.",
     )
     submit = SubmitField("Create the admin account")
-
-
-class EmptyForm(FlaskForm):
-    """A form with no fields, so POST buttons still carry a CSRF token."""

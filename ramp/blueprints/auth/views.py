@@ -6,8 +6,9 @@ from flask import current_app, flash, redirect, render_template, request, url_fo
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ramp.accounts.operations import create_first_admin, find_user_by_email, needs_first_admin
-from ramp.blueprints.auth import bp
-from ramp.blueprints.auth.forms import EmptyForm, FirstAdminForm, LoginForm
+from ramp.blueprints.auth.blueprint import bp
+from ramp.blueprints.auth.forms import FirstAdminForm, LoginForm
+from ramp.blueprints.forms import EmptyForm
 from ramp.errors import ValidationError
 from ramp.extensions import db, limiter
 

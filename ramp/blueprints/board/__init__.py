@@ -1,7 +1,7 @@
 """The ramp board and hire pages for managers and admins."""
 
-from flask import Blueprint
+# Importing the view modules adds their routes to the blueprint.
+from ramp.blueprints.board import views  # noqa: F401
+from ramp.blueprints.board.blueprint import bp
 
-bp = Blueprint("board", __name__, url_prefix="/board")
-
-from ramp.blueprints.board import views  # noqa: E402, F401
+__all__ = ["bp"]

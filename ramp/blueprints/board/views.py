@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from flask import abort, current_app, flash, redirect, request, url_for
+from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
 from ramp import clock
-from ramp.blueprints.auth.forms import EmptyForm
-from ramp.blueprints.board import bp
+from ramp.accounts.models import User
+from ramp.blueprints.board.blueprint import bp
 from ramp.blueprints.board.forms import (
     ExtendForm,
     HireForm,
@@ -21,15 +21,22 @@ from ramp.blueprints.board.forms import (
     SignOffForm,
     WaiveForm,
 )
+from ramp.blueprints.forms import EmptyForm
 from ramp.certificates import operations as certificates
 from ramp.certificates import queries as certificate_queries
 from ramp.certificates.codes import format_code
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
+from ramp.jobs import jobs
+from ramp.metrics.comparison import DEFAULT_METRICS, comparison_csv
+from ramp.metrics.comparison import compare as compare_cohorts
+from ramp.metrics.definitions import METRICS
 from ramp.metrics.display import board_trends, hire_metrics
 from ramp.milestones import operations, queries
+from ramp.milestones.models import Cohort
 from ramp.milestones.roster import RosterError, parse_roster
-from ramp.web import public_base_url, render
+from ramp.pdf import render_pdf
+from ramp.webkit import public_base_url, render
 
 
 @bp.before_request
@@ -251,8 +258,6 @@ def _cohort(cohort_id: int):
 @bp.post("/cohorts/<int:cohort_id>/certificates")
 def issue_batch(cohort_id: int):
     """Issue certificates to every ready hire of a cohort, in the background."""
-    from ramp.jobs import jobs
-
     cohort = _cohort(cohort_id)
     if not EmptyForm().validate_on_submit():
         abort(400)
@@ -264,10 +269,13 @@ def issue_batch(cohort_id: int):
         return redirect(url_for("board.certificate_list"), 303)
     db.session.commit()
     jobs.submit(
-        f"certificates for {cohort.name}", "ramp.certificates.operations:run_batch",
-        batch.id, public_base_url(), current_app.config["ORGANIZATION_NAME"],
+        f"certificates for {cohort.name}",
+        "ramp.certificates.operations:run_batch",
+        batch.id,
+        public_base_url(),
+        current_app.config["ORGANIZATION_NAME"],
         owner_id=current_user.id,
-    )  # fmt: skip
+    )
     return redirect(url_for("board.batch", batch_id=batch.id), 303)
 
 
@@ -299,9 +307,6 @@ def new_hire():
     """Add one hire to a cohort."""
     form = _hire_form()
     if form.validate_on_submit():
-        from ramp.accounts.models import User
-        from ramp.milestones.models import Cohort
-
         cohort = db.session.get(Cohort, form.cohort.data)
         manager = db.session.get(User, form.manager.data)
         item = operations.NewHire(
@@ -352,12 +357,6 @@ def roster():
 @bp.get("/compare")
 def compare():
     """Compare cohorts week by week against the targets; as a page, CSV or a PDF report."""
-    from flask import Response, current_app, render_template
-
-    from ramp.metrics.comparison import DEFAULT_METRICS, compare, comparison_csv
-    from ramp.metrics.definitions import METRICS
-    from ramp.pdf import render_pdf
-
     options = queries.visible_cohort_options(current_user)
     allowed = {cid for cid, _ in options}
     chosen = [int(c) for c in request.args.getlist("cohort") if c.isdigit() and int(c) in allowed]
@@ -368,14 +367,33 @@ def compare():
     queue = request.args.get("queue") or None
     if queue is not None and queue not in queues:
         # Only a queue the viewer's own hires are in: anything else could single someone out.
-        result = compare([], metrics)
+        result = compare_cohorts([], metrics)
         problem = f"There is no queue '{queue}' among your hires; choose one from the list."
-        return render("board/compare.html", result=result, options=options, chosen=chosen,
-                      metrics=metrics, queue=None, all_metrics=METRICS, queues=queues,
-                      problems=[problem], status=422)  # fmt: skip
-    result = compare(chosen, metrics, queue, current_user, current_app.config["COMPARE_MIN_HIRES"])
-    context = dict(result=result, options=options, chosen=chosen, metrics=metrics, queue=queue,
-                   all_metrics=METRICS, queues=queues, problems=[])  # fmt: skip
+        return render(
+            "board/compare.html",
+            result=result,
+            options=options,
+            chosen=chosen,
+            metrics=metrics,
+            queue=None,
+            all_metrics=METRICS,
+            queues=queues,
+            problems=[problem],
+            status=422,
+        )
+    result = compare_cohorts(
+        chosen, metrics, queue, current_user, current_app.config["COMPARE_MIN_HIRES"]
+    )
+    context = dict(
+        result=result,
+        options=options,
+        chosen=chosen,
+        metrics=metrics,
+        queue=queue,
+        all_metrics=METRICS,
+        queues=queues,
+        problems=[],
+    )
     fmt = request.args.get("format")
     if fmt == "csv":
         return Response(

@@ -1,7 +1,7 @@
 """A learner's path through their curriculum."""
 
-from flask import Blueprint
+# Importing the view modules adds their routes to the blueprint.
+from ramp.blueprints.learner import views  # noqa: F401
+from ramp.blueprints.learner.blueprint import bp
 
-bp = Blueprint("learner", __name__, url_prefix="/learn")
-
-from ramp.blueprints.learner import views  # noqa: E402, F401
+__all__ = ["bp"]

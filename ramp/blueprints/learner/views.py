@@ -3,17 +3,20 @@
 from flask import abort, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from ramp.blueprints.auth.forms import EmptyForm
-from ramp.blueprints.learner import bp
+from ramp.blueprints.forms import EmptyForm
+from ramp.blueprints.learner.blueprint import bp
 from ramp.blueprints.learner.forms import parse_answers
+from ramp.certificates.queries import certificates_of_user
 from ramp.curricula import operations, queries
 from ramp.curricula.models import Attempt, Enrollment
 from ramp.curricula.rules import AnswerError, attempt_refusal
 from ramp.errors import NotAllowed, NotFound
 from ramp.extensions import db
 from ramp.lti.grades import queue_scores, send_scores
+from ramp.metrics.display import hire_metrics
 from ramp.milestones.operations import evaluate_learner
-from ramp.web import render
+from ramp.milestones.queries import hire_view, hires_of_agent
+from ramp.webkit import render
 
 
 @bp.before_request
@@ -117,9 +120,11 @@ def complete_lesson(enrollment_id: int, module_slug: str, lesson_slug: str):
     index = lessons.index(lesson)
     if index + 1 < len(lessons):
         target = url_for(
-            "learner.lesson", enrollment_id=enrollment_id, module_slug=module_slug,
+            "learner.lesson",
+            enrollment_id=enrollment_id,
+            module_slug=module_slug,
             lesson_slug=lessons[index + 1].slug,
-        )  # fmt: skip
+        )
     elif mv.module.assessment:
         target = url_for("learner.check", enrollment_id=enrollment_id, module_slug=module_slug)
     else:
@@ -150,9 +155,14 @@ def check(enrollment_id: int, module_slug: str):
     except AnswerError as exc:
         db.session.rollback()
         return render(
-            "learner/check.html", block="check_form", status=422, refusal=None,
-            errors=exc.problems, chosen=answers, **context,
-        )  # fmt: skip
+            "learner/check.html",
+            block="check_form",
+            status=422,
+            refusal=None,
+            errors=exc.problems,
+            chosen=answers,
+            **context,
+        )
     scores = queue_scores(attempt)
     db.session.commit()
     send_scores(scores)  # grade passback to the LMS the learner launched from, if any
@@ -167,9 +177,13 @@ def _attempt_page(attempt: Attempt, block: str | None = None):
     view = queries.curriculum_view(enrollment)
     mv = next(m for m in view.modules if m.module.id == attempt.assessment.module_id)
     return render(
-        "learner/attempt.html", block=block, view=view, mv=mv, attempt=attempt,
+        "learner/attempt.html",
+        block=block,
+        view=view,
+        mv=mv,
+        attempt=attempt,
         assessment=attempt.assessment,
-    )  # fmt: skip
+    )
 
 
 @bp.get("/attempts/<int:attempt_id>")
@@ -184,10 +198,6 @@ def attempt(attempt_id: int):
 @bp.get("/ramp")
 def my_ramp():
     """The agent's own ramp: phases, milestones and what is needed next."""
-    from ramp.certificates.queries import certificates_of_user
-    from ramp.metrics.display import hire_metrics
-    from ramp.milestones.queries import hire_view, hires_of_agent
-
     hires = hires_of_agent(current_user.id)
     views = [(hire_view(h), hire_metrics(h)) for h in hires]
     return render(

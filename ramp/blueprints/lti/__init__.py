@@ -1,7 +1,7 @@
 """LTI 1.3: login initiation, launch, key set, deep linking, registrations, courses, grades."""
 
-from flask import Blueprint
+# Importing the view modules adds their routes to the blueprint.
+from ramp.blueprints.lti import views  # noqa: F401
+from ramp.blueprints.lti.blueprint import bp
 
-bp = Blueprint("lti", __name__, url_prefix="/lti")
-
-from ramp.blueprints.lti import views  # noqa: E402, F401
+__all__ = ["bp"]

@@ -7,11 +7,12 @@ from urllib.parse import urlencode, urlsplit
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
 from flask_login import current_user, login_required, login_user
 
-from ramp.blueprints.auth.forms import EmptyForm
-from ramp.blueprints.lti import bp
+from ramp.blueprints.forms import EmptyForm
+from ramp.blueprints.lti.blueprint import bp
 from ramp.blueprints.lti.forms import DeploymentForm, LinkCohortForm, OptionsForm, RegistrationForm
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import csrf, db, limiter
+from ramp.jobs import jobs
 from ramp.keys.operations import jwks as tool_jwks
 from ramp.lti import claims as c
 from ramp.lti import deep_linking, dynamic, grades, identity, registrations, roster
@@ -24,8 +25,11 @@ from ramp.lti.launch import (
     use_state,
     validate_id_token,
 )
-from ramp.lti.models import LtiContext, LtiContextMember, LtiRegistration
-from ramp.web import external_url, render
+from ramp.lti.models import LtiContext, LtiRegistration
+from ramp.lti.queries import course_membership
+from ramp.milestones.models import Cohort
+from ramp.milestones.queries import assignable_cohorts, visible_hires
+from ramp.webkit import CSP, external_url, render
 
 
 @bp.errorhandler(LaunchError)
@@ -72,9 +76,11 @@ def login():
     db.session.commit()
     response = redirect(begun.url, 302)
     response.set_cookie(
-        STATE_COOKIE + begun.state, begun.state,
-        max_age=int(STATE_LIFETIME.total_seconds()), **_cookie_kwargs(),
-    )  # fmt: skip
+        STATE_COOKIE + begun.state,
+        begun.state,
+        max_age=int(STATE_LIFETIME.total_seconds()),
+        **_cookie_kwargs(),
+    )
     return response
 
 
@@ -120,13 +126,11 @@ def launch():
     login_user(admission.user)
     session["lti"] = True
     if sync:
-        from ramp.jobs import jobs
-
         jobs.submit("roster sync", "ramp.lti.roster.sync_roster", context_id)
     response = redirect(target, 303)
-    response.delete_cookie(STATE_COOKIE + state, **{
-        k: v for k, v in _cookie_kwargs().items() if k != "httponly"
-    })  # fmt: skip
+    response.delete_cookie(
+        STATE_COOKIE + state, **{k: v for k, v in _cookie_kwargs().items() if k != "httponly"}
+    )
     return response
 
 
@@ -160,16 +164,18 @@ def deep_link(token: str):
             db.session.commit()
             origin = "{0.scheme}://{0.netloc}".format(urlsplit(return_url))
             body = render_template("lti/deep_link_return.html", jwt=jwt, return_url=return_url)
-            from ramp.web import CSP
-
             csp = CSP.replace("form-action 'self'", f"form-action 'self' {origin}")
             return body, 200, {"Content-Security-Policy": csp}
     settings = pending.settings
     return render(
-        "lti/deep_link.html", choices=deep_linking.choices(), form=form, errors=errors,
-        multiple=settings.get("accept_multiple", True) is not False, title=settings.get("title"),
+        "lti/deep_link.html",
+        choices=deep_linking.choices(),
+        form=form,
+        errors=errors,
+        multiple=settings.get("accept_multiple", True) is not False,
+        title=settings.get("title"),
         status=422 if errors else 200,
-    )  # fmt: skip
+    )
 
 
 # Dynamic registration --------------------------------------------------------------------
@@ -225,11 +231,18 @@ def registrations_page():
     if form.validate_on_submit():
         try:
             reg = registrations.register_platform(
-                form.name.data, form.issuer.data, form.client_id.data, form.login_url.data,
-                form.token_url.data, form.key_set_url.data, form.deployments.data,
-                token_audience=form.token_audience.data, lms_origins=form.lms_origins.data,
-                trust_emails=form.trust_emails.data, actor=current_user,
-            )  # fmt: skip
+                form.name.data,
+                form.issuer.data,
+                form.client_id.data,
+                form.login_url.data,
+                form.token_url.data,
+                form.key_set_url.data,
+                form.deployments.data,
+                token_audience=form.token_audience.data,
+                lms_origins=form.lms_origins.data,
+                trust_emails=form.trust_emails.data,
+                actor=current_user,
+            )
         except ValidationError as exc:
             db.session.rollback()
             errors = exc.problems
@@ -239,11 +252,15 @@ def registrations_page():
             return redirect(url_for("lti.registrations_page"), 303)
     tool = {name: external_url(f"lti.{name}") for name in ("login", "launch", "jwks", "register")}
     return render(
-        "lti/registrations.html", registrations=registrations.list_registrations(), form=form,
-        errors=errors, tool=tool, deployment_form=DeploymentForm(formdata=None),
+        "lti/registrations.html",
+        registrations=registrations.list_registrations(),
+        form=form,
+        errors=errors,
+        tool=tool,
+        deployment_form=DeploymentForm(formdata=None),
         options_form=OptionsForm(formdata=None),
         status=422 if errors or form.errors else 200,
-    )  # fmt: skip
+    )
 
 
 @bp.post("/registrations/<int:registration_id>/deployments")
@@ -289,20 +306,13 @@ def _course(context_id: int) -> LtiContext:
     if context is None:
         raise NotFound("There is no such course.")
     if not current_user.is_admin:
-        member = db.session.execute(
-            db.select(LtiContextMember).where(
-                LtiContextMember.context_id == context.id,
-                LtiContextMember.user_id == current_user.id,
-            )
-        ).scalar_one_or_none()
+        member = course_membership(context.id, current_user.id)
         if member is None or identity.platform_role(member.roles).value == "agent":
             raise NotFound("There is no such course among yours.")
     return context
 
 
 def _cohort_form(context: LtiContext) -> LinkCohortForm:
-    from ramp.milestones.queries import assignable_cohorts
-
     form = LinkCohortForm()
     form.cohort.choices = [(ch.id, ch.name) for ch in assignable_cohorts(current_user)]
     if request.method == "GET" and context.cohort_id:
@@ -324,8 +334,6 @@ def context(context_id: int):
 @login_required
 def link_cohort(context_id: int):
     """Link the course to one of the viewer's cohorts."""
-    from ramp.milestones.models import Cohort
-
     course = _course(context_id)
     form = _cohort_form(course)
     if not form.validate_on_submit():
@@ -358,8 +366,6 @@ def sync(context_id: int):
 @login_required
 def grades_page():
     """Grade passback per hire: what was sent to the LMS gradebook, what is retrying or failed."""
-    from ramp.milestones.queries import visible_hires
-
     if not (current_user.is_manager or current_user.is_admin):
         abort(403, "Only managers and admins see grade passback.")
     return render("lti/grades.html", rows=grades.passback_rows(visible_hires(current_user)))

@@ -1,7 +1,7 @@
 """The home page and pages every role shares."""
 
-from flask import Blueprint
+# Importing the view modules adds their routes to the blueprint.
+from ramp.blueprints.main import views  # noqa: F401
+from ramp.blueprints.main.blueprint import bp
 
-bp = Blueprint("main", __name__)
-
-from ramp.blueprints.main import views  # noqa: E402, F401
+__all__ = ["bp"]

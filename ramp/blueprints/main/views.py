@@ -4,9 +4,9 @@ from flask import abort, redirect, url_for
 from flask_login import current_user, login_required
 
 from ramp.accounts.queries import visible_agents
-from ramp.blueprints.main import bp
+from ramp.blueprints.main.blueprint import bp
 from ramp.curricula.queries import progress_of_learners
-from ramp.web import render
+from ramp.webkit import render
 
 
 @bp.get("/")

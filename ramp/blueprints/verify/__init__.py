@@ -1,7 +1,7 @@
 """Public verification of certificates, the Open Badges issuer documents, and downloads."""
 
-from flask import Blueprint
+# Importing the view modules adds their routes to the blueprint.
+from ramp.blueprints.verify import views  # noqa: F401
+from ramp.blueprints.verify.blueprint import bp
 
-bp = Blueprint("verify", __name__)
-
-from ramp.blueprints.verify import views  # noqa: E402, F401
+__all__ = ["bp"]

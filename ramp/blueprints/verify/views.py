@@ -8,7 +8,7 @@ import json
 from flask import Response, current_app, jsonify, redirect, request, url_for
 from flask_login import current_user, login_required
 
-from ramp.blueprints.verify import bp
+from ramp.blueprints.verify.blueprint import bp
 from ramp.certificates import queries
 from ramp.certificates.codes import format_code, normalize_code
 from ramp.certificates.credential import (
@@ -22,7 +22,7 @@ from ramp.certificates.status import encode_list
 from ramp.errors import NotFound
 from ramp.extensions import db, limiter
 from ramp.keys.operations import find_key, jwks
-from ramp.web import public_base_url, render
+from ramp.webkit import public_base_url, render
 
 
 def _verify_limit() -> str:

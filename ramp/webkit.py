@@ -1,0 +1,250 @@
+"""What every blueprint's views share: rendering a page or its htmx fragment, ramp's public
+address, the content security policy and the other security headers, and error pages.
+
+It imports no blueprint: the blueprints import it, and ramp.web wires both into the app.
+"""
+
+from __future__ import annotations
+
+from urllib.parse import urlsplit
+
+from flask import current_app, g, jsonify, render_template, request, session, url_for
+from flask_login import current_user
+from flask_wtf.csrf import CSRFError
+from jinja2_fragments.flask import render_block
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
+from werkzeug.exceptions import HTTPException, SecurityError
+
+from ramp.errors import NotAllowed, NotFound, ValidationError
+from ramp.extensions import db
+from ramp.lti.dynamic import configuration_origin
+from ramp.lti.registrations import platform_origins
+
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; "
+    "object-src 'none'; frame-ancestors 'self'"
+)
+
+
+def render(template: str, block: str | None = None, status: int = 200, **context):
+    """Render a page, or just its named block when htmx asked for a fragment."""
+    if block and request.headers.get("HX-Request") == "true":
+        body = render_block(template, block, **context)
+    else:
+        body = render_template(template, **context)
+    return body, status, {"Vary": "HX-Request"}
+
+
+class PublicUrlMissing(HTTPException):
+    """ramp was asked to sign or hand out its own address, and does not know it."""
+
+    code = 503
+    description = (
+        "ramp does not know the address it is reached at, so it cannot sign or hand out "
+        "links to itself. An administrator must set RAMP_PUBLIC_URL (or RAMP_TRUSTED_HOSTS)."
+    )
+
+
+def public_base_url() -> str:
+    """The address ramp is reached at: PUBLIC_URL when configured, else this request's when
+    its host is one of TRUSTED_HOSTS (checked by Flask). The Host header alone is never
+    trusted: a PublicUrlMissing (503) instead."""
+    configured = current_app.config.get("PUBLIC_URL")
+    if configured:
+        return configured
+    if current_app.config.get("TRUSTED_HOSTS"):
+        return request.url_root.rstrip("/")
+    raise PublicUrlMissing()
+
+
+def external_url(endpoint: str, **values) -> str:
+    """An absolute URL of a ramp page, on public_base_url() rather than the Host header."""
+    base = public_base_url()
+    path = url_for(endpoint, **values)
+    root = request.script_root if request else ""
+    if root and path.startswith(root):
+        path = path[len(root) :]
+    return base + path
+
+
+def wants_json() -> bool:
+    """Whether the client prefers JSON to HTML."""
+    best = request.accept_mimetypes.best_match(["application/json", "text/html"])
+    return (
+        best == "application/json"
+        and request.accept_mimetypes[best] > request.accept_mimetypes["text/html"]
+    )
+
+
+def error_page(status: int, title: str, message: str):
+    """An error answered as JSON or HTML, whichever the client prefers."""
+    if wants_json():
+        return jsonify(error=title, message=message), status
+    return render_template("errors/error.html", status=status, title=title, message=message), status
+
+
+# Pages an LMS iframe may hold after a launch: the learner's and the instructor's, never
+# admin pages (an admin who launched from a course still gets those unframed).
+FRAMED_AFTER_LAUNCH = {"learner", "board", "main"}
+NEVER_FRAMED = {"lti.registrations_page", "lti.add_deployment", "lti.registration_options"}
+
+
+def _registering_origin() -> str | None:
+    """The origin of the platform that opened dynamic registration, on its pages (which need
+    an admin signed in): the platform shows them in its own iframe."""
+    if request.endpoint == "lti.register":
+        url = request.values.get("openid_configuration", "")
+    else:
+        return None
+    try:
+        return configuration_origin(url)
+    except ValidationError:
+        return None
+
+
+def _signed_in() -> bool:
+    if request.endpoint == "static" or "_login_user" not in g:
+        return False  # the user was never loaded: nothing private was shown
+    return bool(current_user.is_authenticated)
+
+
+def framing_platforms() -> tuple[str, ...] | None:
+    """Origins that may frame this page, or None when only ramp may.
+
+    LTI pages, and the learner and instructor pages of a session that came through a launch,
+    may be framed by the registered platforms (their issuer, login and LMS origins); the
+    dynamic registration pages by the platform registering ramp; every other page only by
+    ramp.
+    """
+    registering = _registering_origin()
+    if registering:
+        return (registering,)
+    if request.endpoint == "auth.login" and _leads_to_registration():
+        # The sign-in before dynamic registration, in the platform's iframe: only platforms
+        # already registered may frame it, never an origin named in the query string.
+        return _registered_origins()
+    if request.endpoint in NEVER_FRAMED:
+        return None
+    if request.blueprint != "lti" and not (
+        session.get("lti") and request.blueprint in FRAMED_AFTER_LAUNCH
+    ):
+        return None
+    return _registered_origins()
+
+
+def _leads_to_registration() -> bool:
+    after = urlsplit(request.args.get("next") or "")
+    return not after.netloc and after.path == "/lti/register"
+
+
+def _registered_origins() -> tuple[str, ...]:
+    try:
+        return platform_origins()
+    except SQLAlchemyError:  # not migrated yet: nothing is registered
+        db.session.rollback()
+        return ()
+
+
+def security_headers(response):
+    """The content security policy, framing, caching and other security headers."""
+    origins = framing_platforms()
+    if origins is None:
+        response.headers.setdefault("Content-Security-Policy", CSP)
+        response.headers.setdefault("X-Frame-Options", "SAMEORIGIN")
+    else:
+        # LTI pages live in the LMS iframe: CSP names the registered platforms, and
+        # X-Frame-Options (which cannot list them) is left out.
+        ancestors = " ".join(("'self'", *origins))
+        response.headers.setdefault(
+            "Content-Security-Policy",
+            CSP.replace("frame-ancestors 'self'", f"frame-ancestors {ancestors}"),
+        )
+    if current_app.config.get("HTTPS"):
+        response.headers.setdefault(
+            "Strict-Transport-Security", "max-age=31536000; includeSubDomains"
+        )
+    if response.headers.get("Content-Disposition") or _signed_in():
+        # Private pages, downloads and exports stay out of shared and browser caches.
+        response.headers.setdefault("Cache-Control", "no-store")
+    response.headers.setdefault("X-Content-Type-Options", "nosniff")
+    response.headers.setdefault("Referrer-Policy", "strict-origin-when-cross-origin")
+    return response
+
+
+def csrf_error(exc: CSRFError):
+    return error_page(
+        400,
+        "The form could not be accepted",
+        "The form was sent without a valid security token (it may have expired or been "
+        "tampered with). Nothing was saved. Go back, reload the page and try again.",
+    )
+
+
+def untrusted_host(exc: SecurityError):
+    # The request's host is not one of TRUSTED_HOSTS: no URL can be built for it, so
+    # the page is plain and names nothing from the request.
+    title = "Host not served"
+    message = "This address is not served by ramp. Use the address your administrator gave."
+    if wants_json():
+        return jsonify(error=title, message=message), 400
+    page = (
+        '<!doctype html><html lang="en"><head><meta charset="utf-8">'
+        f"<title>{title}</title></head><body><main><h1>{title}</h1><p>{message}</p>"
+        "<p>Error 400.</p></main></body></html>"
+    )
+    return page, 400, {"Content-Type": "text/html; charset=utf-8"}
+
+
+def not_allowed(exc: NotAllowed):
+    db.session.rollback()
+    return error_page(403, "Not allowed", str(exc))
+
+
+def not_found(exc: NotFound):
+    db.session.rollback()
+    return error_page(404, "Not found", str(exc) or "There is nothing here.")
+
+
+def invalid(exc: ValidationError):
+    db.session.rollback()
+    return error_page(400, "That could not be saved", " ".join(exc.problems))
+
+
+def http_error(exc: HTTPException):
+    if exc.code and exc.code >= 500:
+        db.session.rollback()
+    return error_page(exc.code or 500, exc.name, exc.description or "")
+
+
+def server_error(exc: Exception):
+    db.session.rollback()
+    current_app.logger.exception("unhandled error")
+    return error_page(500, "Something went wrong", "The error was logged. Nothing was saved.")
+
+
+def database_busy(exc: OperationalError):
+    """SQLite has one writer: a change that waited out the busy timeout behind a long import."""
+    if "database is locked" not in str(exc.orig):
+        return server_error(exc)
+    db.session.rollback()
+    body, status = error_page(
+        503,
+        "ramp is busy",
+        "ramp is busy saving a large import, so this change could not be saved yet. "
+        "Nothing was changed: try again in a minute.",
+    )
+    return body, status, {"Retry-After": "30"}
+
+
+# Each error a view may raise, and the page that answers it (Flask picks the most specific).
+ERROR_HANDLERS = (
+    (CSRFError, csrf_error),
+    (SecurityError, untrusted_host),
+    (NotAllowed, not_allowed),
+    (NotFound, not_found),
+    (ValidationError, invalid),
+    (HTTPException, http_error),
+    (OperationalError, database_busy),
+    (Exception, server_error),
+)
