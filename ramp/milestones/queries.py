@@ -325,6 +325,16 @@ def cohort_list() -> list[tuple[Cohort, int]]:
     return [(c, counts.get(c.id, 0)) for c in cohorts]
 
 
+def find_cohort(name: str) -> Cohort | None:
+    """The cohort with this name, if there is one."""
+    return db.session.execute(select(Cohort).where(Cohort.name == name)).scalar_one_or_none()
+
+
+def cohorts_by_start() -> list[Cohort]:
+    """Every cohort, the earliest start first."""
+    return list(db.session.execute(select(Cohort).order_by(Cohort.start_date)).scalars())
+
+
 def visible_cohort_options(viewer: User) -> list[tuple[int, str]]:
     """(id, name) of the cohorts with hires the viewer may see, newest first."""
     visible = visible_hires(viewer).subquery()
