@@ -90,9 +90,13 @@ class JobQueue:
         queue = self._redis_queue()
         if queue is not None:
             job = queue.enqueue(
-                "ramp.jobs.run_in_worker", path, args, job_timeout=6 * 3600, result_ttl=24 * 3600,
+                "ramp.jobs.run_in_worker",
+                path,
+                args,
+                job_timeout=6 * 3600,
+                result_ttl=24 * 3600,
                 meta={"label": label, "owner_id": owner_id, "stage": "", "done": 0, "total": None},
-            )  # fmt: skip
+            )
             return job.id
         app = current_app._get_current_object()
         job = Job(uuid.uuid4().hex, label, owner_id=owner_id)

@@ -172,6 +172,8 @@ def undo_import(
     whose records a later run has updated since (that run must be undone first). The agents'
     weekly figures and plans are worked out again. Flushes; the caller commits.
     """
+    # Imported here: ramp.milestones.operations reads this area's figures and targets at
+    # import time, so importing it (and the weekly parts it feeds) at the top is a circle.
     from ramp.metrics.weekly import refresh_weeks
     from ramp.milestones.operations import evaluate_users
 

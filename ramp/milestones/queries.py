@@ -9,12 +9,20 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ramp import clock
-from ramp.accounts.models import Team, User
+from ramp.accounts.models import Role, Team, User
 from ramp.extensions import db
 from ramp.milestones import plans
 from ramp.milestones.evaluation import tenure_week
-from ramp.milestones.models import Cohort, Hire, HireEvent, PlanMilestone
+from ramp.milestones.models import (
+    Cohort,
+    Hire,
+    HireEvent,
+    PlanMilestone,
+    RampTemplate,
+    RampTemplateVersion,
+)
 from ramp.milestones.operations import can_manage
+from ramp.milestones.template_spec import dump_template
 
 PAGE_SIZE = 60
 STATUS_FILTERS = ("missed", "at_risk", "on_track", "upcoming", "achieved")
@@ -57,9 +65,14 @@ class BoardFilters:
 
     def args(self, **changes) -> dict:
         values = {
-            "cohort": self.cohort, "queue": self.queue, "status": self.status,
-            "manager": self.manager, "q": self.q, "group": self.group, "page": self.page,
-        }  # fmt: skip
+            "cohort": self.cohort,
+            "queue": self.queue,
+            "status": self.status,
+            "manager": self.manager,
+            "q": self.q,
+            "group": self.group,
+            "page": self.page,
+        }
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "", 1) or k == "group"}
 
@@ -258,8 +271,6 @@ def assignable_managers(viewer: User) -> list[User]:
     """Who a new hire can report to: the viewer, or any manager when the viewer is an admin."""
     if not viewer.is_admin:
         return [viewer]
-    from ramp.accounts.models import Role
-
     return list(
         db.session.execute(
             select(User).where(User.role.in_([Role.MANAGER, Role.ADMIN])).order_by(User.name)
@@ -269,8 +280,6 @@ def assignable_managers(viewer: User) -> list[User]:
 
 def find_template_version(slug: str, number: int | None = None):
     """A template version by slug and number; the latest when no number is given."""
-    from ramp.milestones.models import RampTemplate, RampTemplateVersion
-
     stmt = (
         select(RampTemplateVersion)
         .join(RampTemplate)
@@ -284,8 +293,6 @@ def find_template_version(slug: str, number: int | None = None):
 
 def template_versions():
     """Every template version, newest first within each template."""
-    from ramp.milestones.models import RampTemplate, RampTemplateVersion
-
     return list(
         db.session.execute(
             select(RampTemplateVersion)
@@ -298,8 +305,6 @@ def template_versions():
 
 def template_yaml(slug: str) -> str | None:
     """The latest version of a template as YAML, for editing."""
-    from ramp.milestones.template_spec import dump_template
-
     version = find_template_version(slug)
     return dump_template(plans.template_from_document(version.document)) if version else None
 
