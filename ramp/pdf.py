@@ -30,9 +30,9 @@ def static_file(url: str, root: Path, prefix: str) -> tuple[bytes, str | None]:
 @cache
 def _weasyprint() -> SimpleNamespace:
     """WeasyPrint's HTML and FontConfiguration, and the static-only fetcher built on it."""
-    # The one lazy import in ramp: loading WeasyPrint (Pango, HarfBuzz, fontTools, Pillow)
-    # takes about two seconds, which every start of the web app and of each CLI command
-    # would pay, while only rendering a certificate needs it.
+    # The one lazy import in ramp: loading WeasyPrint (Pango through cffi, fontTools, Pillow)
+    # costs about as much as loading Flask and SQLAlchemy together, which every start of the
+    # web app and of each CLI command would pay, while only rendering a certificate needs it.
     import weasyprint
     from weasyprint.text.fonts import FontConfiguration
     from weasyprint.urls import URLFetcher, URLFetcherResponse
