@@ -1,12 +1,17 @@
-"""Demo data: the starter curriculum, a team, and agents at different points of it."""
+"""Demo data: the starter curriculum, a team, and agents at different points of it; and the
+`ramp demo` command that sets it up and serves it."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
 
+import click
 from flask import current_app
+from flask.cli import with_appcontext
+from flask_migrate import upgrade
 from sqlalchemy import select
+from werkzeug.serving import run_simple
 
 from ramp import clock
 from ramp.accounts.models import Role, User
@@ -312,3 +317,29 @@ def _work_through(enrollment: Enrollment, steps: int, fail_first_check: bool) ->
             failed_once = True
         operations.submit_attempt(enrollment, module.assessment, {q.id: q.correct_ids for q in key})
         steps -= 1
+
+
+@click.command("demo")
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", default=5000, show_default=True, type=int)
+@click.option("--no-serve", is_flag=True, help="Set up the demo data and exit.")
+@with_appcontext
+def demo_command(host, port, no_serve):
+    """Migrate the database, load the starter curriculum and demo users, and serve."""
+    upgrade()
+    # The demo knows where it is served: certificates and LTI URLs name that address.
+    if not current_app.config.get("PUBLIC_URL"):
+        current_app.config["PUBLIC_URL"] = f"http://{host}:{port}"
+    logins = seed_demo(base_url=current_app.config["PUBLIC_URL"])
+    db.session.commit()
+    click.echo("")
+    click.secho("ramp demo is ready.", bold=True)
+    click.echo(f"  database: {current_app.config['SQLALCHEMY_DATABASE_URI']}")
+    click.echo(f"  open:     http://{host}:{port}/")
+    click.echo(f"  password for every demo login: {DEMO_PASSWORD}")
+    for role, email, note in logins:
+        click.echo(f"    {role:8} {email:32} {note}")
+    click.echo("")
+    if not no_serve:
+        # app.run() refuses to start from within the flask CLI; serve with Werkzeug directly.
+        run_simple(host, port, current_app._get_current_object(), threaded=True)

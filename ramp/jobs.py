@@ -16,8 +16,16 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+import click
 from flask import Flask, current_app
+from flask.cli import with_appcontext
 from werkzeug.utils import import_string
+
+from ramp.cli_support import fail
+from ramp.extensions import db
+
+# redis and rq are imported where a Redis queue is used, not here: they take about as long
+# to load as Flask itself, and the embedded queue (no REDIS_URL) never needs them.
 
 
 @dataclass
@@ -44,8 +52,6 @@ class Job:
 
 
 def _call(app: Flask, job: Job, path: str, args: tuple) -> None:
-    from ramp.extensions import db
-
     with app.app_context():
         job.status = "running"
         try:
@@ -84,9 +90,13 @@ class JobQueue:
         queue = self._redis_queue()
         if queue is not None:
             job = queue.enqueue(
-                "ramp.jobs.run_in_worker", path, args, job_timeout=6 * 3600, result_ttl=24 * 3600,
+                "ramp.jobs.run_in_worker",
+                path,
+                args,
+                job_timeout=6 * 3600,
+                result_ttl=24 * 3600,
                 meta={"label": label, "owner_id": owner_id, "stage": "", "done": 0, "total": None},
-            )  # fmt: skip
+            )
             return job.id
         app = current_app._get_current_object()
         job = Job(uuid.uuid4().hex, label, owner_id=owner_id)
@@ -133,8 +143,7 @@ def run_in_worker(path: str, args: tuple):
     """The RQ entry point: run a job inside this worker's application, reporting progress."""
     from rq import get_current_job
 
-    from ramp import create_app
-    from ramp.extensions import db
+    from ramp import create_app  # the factory imports this module
 
     global _worker_app
     if _worker_app is None:
@@ -159,3 +168,18 @@ def run_in_worker(path: str, args: tuple):
 
 _worker_app: Flask | None = None
 jobs = JobQueue()
+
+
+@click.command("worker")
+@click.option("--burst", is_flag=True, help="Stop when the queue is empty.")
+@with_appcontext
+def worker_command(burst):
+    """Run background jobs from the Redis queue (needs REDIS_URL)."""
+    from redis import Redis
+    from rq import Queue, Worker
+
+    url = current_app.config.get("REDIS_URL")
+    if not url:
+        fail("set REDIS_URL to use a Redis queue; without it, jobs run inside the web process")
+    connection = Redis.from_url(url)
+    Worker([Queue("ramp", connection=connection)], connection=connection).work(burst=burst)

@@ -12,6 +12,8 @@ from jinja2 import Environment
 
 from ramp.certificates.codes import format_code
 from ramp.certificates.credential import urls
+from ramp.certificates.operations import certificate_status
+from ramp.certificates.queries import base_url_of
 from ramp.pdf import render_pdf
 
 LOGO_TYPES = {"image/png", "image/svg+xml", "image/jpeg"}
@@ -75,9 +77,6 @@ def certificate_pdf(env: Environment, static_folder: str, values: dict) -> bytes
 def pdf_of(app, cert, fallback_base_url: str) -> bytes:
     """The certificate's PDF as ramp serves it: its status now, the address it was issued
     under (fallback_base_url for certificates older than that record), the configured logo."""
-    from ramp.certificates.operations import certificate_status
-    from ramp.certificates.queries import base_url_of
-
     values = certificate_values(
         cert,
         certificate_status(cert),

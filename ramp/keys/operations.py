@@ -135,3 +135,12 @@ def find_key(purpose: str, kid: str) -> SigningKey | None:
     return db.session.execute(
         select(SigningKey).where(SigningKey.purpose == purpose, SigningKey.kid == kid)
     ).scalar_one_or_none()
+
+
+def all_keys() -> list[SigningKey]:
+    """Every signing key, retired or not: by purpose, the oldest first."""
+    return list(
+        db.session.execute(
+            select(SigningKey).order_by(SigningKey.purpose, SigningKey.created_at)
+        ).scalars()
+    )

@@ -13,6 +13,7 @@ from sqlalchemy.exc import IntegrityError
 from ramp.accounts.models import utcnow
 from ramp.curricula.models import Attempt
 from ramp.extensions import db
+from ramp.jobs import jobs
 from ramp.lti import claims as c
 from ramp.lti.errors import PlatformError
 from ramp.lti.models import (
@@ -25,6 +26,7 @@ from ramp.lti.models import (
 from ramp.lti.registrations import platform_hosts
 from ramp.lti.services import publish_signing_key, service_call
 from ramp.metrics.records import utc
+from ramp.milestones.models import Hire
 
 SCORE_MAXIMUM = 100.0
 
@@ -51,12 +53,16 @@ def queue_scores(attempt: Attempt) -> list[LtiScorePost]:
     ).all()
     posts = []
     for member, context in members:
-        links = db.session.execute(
-            select(LtiResourceLink).where(
-                LtiResourceLink.context_id == context.id,
-                LtiResourceLink.target.in_([module_target, f"curriculum:{slug}"]),
+        links = (
+            db.session.execute(
+                select(LtiResourceLink).where(
+                    LtiResourceLink.context_id == context.id,
+                    LtiResourceLink.target.in_([module_target, f"curriculum:{slug}"]),
+                )
             )
-        ).scalars().all()  # fmt: skip
+            .scalars()
+            .all()
+        )
         if not links:
             continue
         placed = next((li for li in links if li.target == module_target and li.lineitem_url), None)
@@ -86,8 +92,6 @@ def queue_scores(attempt: Attempt) -> list[LtiScorePost]:
 
 def send_scores(posts: list[LtiScorePost]) -> None:
     """Hand committed score posts to the background queue."""
-    from ramp.jobs import jobs
-
     for post in posts:
         jobs.submit(f"grade passback {post.id}", "ramp.lti.grades.deliver", post.id)
 
@@ -151,10 +155,12 @@ def _line_item(context: LtiContext, post: LtiScorePost) -> str:
     separator = "&" if "?" in context.lineitems_url else "?"
     try:
         found = service_call(
-            registration, _granted(context, c.SCOPE_LINEITEM_READONLY, c.SCOPE_LINEITEM), "GET",
+            registration,
+            _granted(context, c.SCOPE_LINEITEM_READONLY, c.SCOPE_LINEITEM),
+            "GET",
             f"{context.lineitems_url}{separator}resource_id={quote(post.resource_id)}",
             headers={"Accept": c.MEDIA_LINEITEMS},
-        ).json()  # fmt: skip
+        ).json()
         items = (
             [i for i in found if isinstance(i, dict) and i.get("id")]
             if isinstance(found, list)
@@ -164,11 +170,19 @@ def _line_item(context: LtiContext, post: LtiScorePost) -> str:
             url = _platform_url(context, items[0]["id"], "a line item")
         else:
             made = service_call(
-                registration, _granted(context, c.SCOPE_LINEITEM), "POST", context.lineitems_url,
-                body={"scoreMaximum": SCORE_MAXIMUM, "label": post.label,
-                      "resourceId": post.resource_id, "tag": "ramp-knowledge-check"},
-                content_type=c.MEDIA_LINEITEM, headers={"Accept": c.MEDIA_LINEITEM},
-            ).json()  # fmt: skip
+                registration,
+                _granted(context, c.SCOPE_LINEITEM),
+                "POST",
+                context.lineitems_url,
+                body={
+                    "scoreMaximum": SCORE_MAXIMUM,
+                    "label": post.label,
+                    "resourceId": post.resource_id,
+                    "tag": "ramp-knowledge-check",
+                },
+                content_type=c.MEDIA_LINEITEM,
+                headers={"Accept": c.MEDIA_LINEITEM},
+            ).json()
             if not isinstance(made, dict) or not made.get("id"):
                 raise PlatformError("the platform made a line item but did not say its URL")
             url = _platform_url(context, made["id"], "the line item it made")
@@ -231,16 +245,20 @@ def _post(post: LtiScorePost) -> None:
 
 def _post_score(context: LtiContext, post: LtiScorePost) -> None:
     service_call(
-        context.registration, _granted(context, c.SCOPE_SCORE), "POST",
+        context.registration,
+        _granted(context, c.SCOPE_SCORE),
+        "POST",
         scores_url(post.lineitem_url),
         body={
-            "userId": post.subject, "scoreGiven": post.score_given,
-            "scoreMaximum": post.score_maximum, "activityProgress": "Completed",
+            "userId": post.subject,
+            "scoreGiven": post.score_given,
+            "scoreMaximum": post.score_maximum,
+            "activityProgress": "Completed",
             "gradingProgress": "FullyGraded",
             "timestamp": score_timestamp(post.submitted_at or post.created_at),
         },
         content_type=c.MEDIA_SCORE,
-    )  # fmt: skip
+    )
 
 
 def retry_delay(tries: int, base: float) -> float:
@@ -298,8 +316,6 @@ def retry_failed() -> list[int]:
 
 def passback_rows(hire_select) -> list:
     """Score posts of the hires in `hire_select` (a select of Hire), newest first."""
-    from ramp.milestones.models import Hire
-
     hires = hire_select.subquery()
     return list(
         db.session.execute(

@@ -24,7 +24,10 @@ import socket
 import urllib.error
 import urllib.request
 from dataclasses import dataclass
+from importlib.metadata import PackageNotFoundError, version
 from urllib.parse import urlencode, urlsplit
+
+from flask import current_app, has_app_context
 
 from ramp.lti.errors import PlatformError
 
@@ -87,8 +90,6 @@ def _refuse(host: str, address: str, why: str):
 
 def _allowed() -> tuple[bool, bool]:
     """(plain http allowed, private addresses allowed), from the app's configuration."""
-    from flask import current_app, has_app_context
-
     if not has_app_context():
         return False, False
     config = current_app.config
@@ -202,10 +203,6 @@ def _opener(allow_private: bool) -> urllib.request.OpenerDirector:
 
 def user_agent() -> str:
     """ramp/<version> (+public URL): platforms such as Canvas want to know who calls."""
-    from importlib.metadata import PackageNotFoundError, version
-
-    from flask import current_app, has_app_context
-
     try:
         number = version("ramp")
     except PackageNotFoundError:

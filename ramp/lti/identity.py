@@ -26,6 +26,9 @@ from ramp.lti.models import (
     LtiResourceLink,
 )
 from ramp.milestones.models import Cohort, Hire
+from ramp.milestones.operations import NewHire, add_hires, create_cohort, may_take_on
+from ramp.milestones.plans import template_from_document
+from ramp.milestones.queries import template_versions
 
 ROLE_RANK = {Role.AGENT: 0, Role.MANAGER: 1, Role.ADMIN: 2}
 TARGET_RE = re.compile(r"^(home|board|ramp|curriculum:[\w-]+|module:[\w-]+/[\w-]+)$")
@@ -84,9 +87,10 @@ def user_for(
     identity = db.session.execute(
         select(LtiIdentity).where(LtiIdentity.issuer == issuer, LtiIdentity.subject == subject)
     ).scalar_one_or_none()
-    name = (person.get("name") or " ".join(
-        p for p in (person.get("given_name"), person.get("family_name")) if p
-    )).strip()  # fmt: skip
+    name = (
+        person.get("name")
+        or " ".join(p for p in (person.get("given_name"), person.get("family_name")) if p)
+    ).strip()
     email = (person.get("email") or "").strip().lower()
     if identity is not None:
         user = identity.user
@@ -169,10 +173,6 @@ def _unique_cohort_name(title: str) -> str:
 
 def create_cohort_for(context: LtiContext, curriculum_slug: str | None) -> Cohort | None:
     """A cohort for a new course: the latest template that fits the course's curriculum."""
-    from ramp.milestones.operations import create_cohort
-    from ramp.milestones.plans import template_from_document
-    from ramp.milestones.queries import template_versions
-
     latest: dict[int, object] = {}
     for version in template_versions():
         latest.setdefault(version.template_id, version)
@@ -197,8 +197,6 @@ def create_cohort_for(context: LtiContext, curriculum_slug: str | None) -> Cohor
 
 def ensure_hire(cohort: Cohort, user: User) -> Hire | None:
     """Put an agent into a cohort as a hire, once; managers, admins and other teams' agents not."""
-    from ramp.milestones.operations import NewHire, add_hires, may_take_on
-
     if user.role is not Role.AGENT:
         return None
     existing = db.session.execute(

@@ -17,6 +17,7 @@ from ramp.lti.launch import MAX_ID
 from ramp.lti.models import LtiContext, LtiContextMember
 from ramp.lti.registrations import platform_hosts
 from ramp.lti.services import publish_signing_key, service_call
+from ramp.milestones.models import Hire
 
 MAX_PAGES = 1000
 PERSON = ("name", "given_name", "family_name", "email")
@@ -45,9 +46,12 @@ def fetch_members(context: LtiContext) -> tuple[list[dict], int]:
     while url and pages < MAX_PAGES and url not in seen:
         seen.add(url)
         answer = service_call(
-            context.registration, [c.SCOPE_NRPS], "GET", url,
+            context.registration,
+            [c.SCOPE_NRPS],
+            "GET",
+            url,
             headers={"Accept": c.MEDIA_MEMBERSHIPS},
-        )  # fmt: skip
+        )
         document = answer.json()
         if not isinstance(document, dict) or not isinstance(document.get("members"), list):
             raise PlatformError("the platform's roster has no members list")
@@ -139,6 +143,4 @@ def _sync_roster(context_id: int, progress=None) -> str:
 
 
 def _hires_of(user_id: int):
-    from ramp.milestones.models import Hire
-
     return db.session.execute(select(Hire).where(Hire.user_id == user_id)).scalars().all()

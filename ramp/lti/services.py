@@ -6,7 +6,8 @@ import threading
 import time
 import uuid
 
-from ramp.keys.operations import sign
+from ramp.extensions import db
+from ramp.keys.operations import active_key, sign
 from ramp.lti.errors import PlatformError
 from ramp.lti.http import Answer, call
 from ramp.lti.models import LtiRegistration
@@ -27,9 +28,6 @@ def publish_signing_key() -> None:
     The platform verifies the client assertion against ramp's published key set in another
     request; a key made inside this transaction would not be there yet.
     """
-    from ramp.extensions import db
-    from ramp.keys.operations import active_key
-
     active_key("lti")
     db.session.commit()
 

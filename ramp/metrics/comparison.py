@@ -12,6 +12,7 @@ figure down to one person; admins see everything.
 
 from __future__ import annotations
 
+import io
 import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
@@ -19,6 +20,7 @@ from dataclasses import dataclass, field
 from sqlalchemy import select
 
 from ramp.accounts.models import User
+from ramp.csvsafe import SafeWriter
 from ramp.extensions import db
 from ramp.metrics import charts, formulas
 from ramp.metrics.definitions import METRICS, MetricDefinition
@@ -122,10 +124,17 @@ def compare(
     wanted = set(metrics) | set(PROFICIENCY_METRICS)
     parts = db.session.execute(
         select(
-            HireWeekMetric.hire_id, HireWeekMetric.metric, HireWeekMetric.week, HireWeekMetric.sample,
-            HireWeekMetric.total, HireWeekMetric.hits, HireWeekMetric.value,
-        ).where(HireWeekMetric.hire_id.in_([h.id for h in hires]), HireWeekMetric.metric.in_(wanted))
-    ).all()  # fmt: skip
+            HireWeekMetric.hire_id,
+            HireWeekMetric.metric,
+            HireWeekMetric.week,
+            HireWeekMetric.sample,
+            HireWeekMetric.total,
+            HireWeekMetric.hits,
+            HireWeekMetric.value,
+        ).where(
+            HireWeekMetric.hire_id.in_([h.id for h in hires]), HireWeekMetric.metric.in_(wanted)
+        )
+    ).all()
     by_hire: dict[int, dict[str, dict[int, tuple]]] = defaultdict(lambda: defaultdict(dict))
     for row in parts:
         by_hire[row.hire_id][row.metric][row.week] = row
@@ -249,10 +258,6 @@ def _days_to_proficiency(spec: TargetsSpec, weeks_by_metric, queue: str | None) 
 
 def comparison_csv(result: Comparison) -> str:
     """The comparison as CSV: one row per cohort, metric and tenure week."""
-    import io
-
-    from ramp.csvsafe import SafeWriter
-
     out = io.StringIO()
     writer = SafeWriter(out)
     writer.writerow(
@@ -278,14 +283,33 @@ def comparison_csv(result: Comparison) -> str:
                 writer.writerow([*first, definition.name, *[""] * 7, result.hidden_note])
             for w in r.weeks.get(definition.name, []):
                 if w.hidden:
-                    writer.writerow([*first, definition.name, w.week, "", "",
-                                     "" if w.target is None else w.target, "", "", "",
-                                     result.hidden_note])  # fmt: skip
+                    writer.writerow(
+                        [
+                            *first,
+                            definition.name,
+                            w.week,
+                            "",
+                            "",
+                            "" if w.target is None else w.target,
+                            "",
+                            "",
+                            "",
+                            result.hidden_note,
+                        ]
+                    )
                     continue
-                writer.writerow([
-                    *first, definition.name, w.week,
-                    "" if w.value is None else round(w.value, 2), w.sample,
-                    "" if w.target is None else w.target, w.hires_at_target, w.hires_judged,
-                    "" if w.share_at_target is None else round(w.share_at_target, 1), "",
-                ])  # fmt: skip
+                writer.writerow(
+                    [
+                        *first,
+                        definition.name,
+                        w.week,
+                        "" if w.value is None else round(w.value, 2),
+                        w.sample,
+                        "" if w.target is None else w.target,
+                        w.hires_at_target,
+                        w.hires_judged,
+                        "" if w.share_at_target is None else round(w.share_at_target, 1),
+                        "",
+                    ]
+                )
     return out.getvalue()

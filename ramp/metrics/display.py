@@ -77,6 +77,7 @@ class HireMetrics:
 
 def hire_metrics(hire, today: date | None = None, max_weeks: int = 16) -> HireMetrics:
     """A hire's metrics by tenure week against the targets of the placement in force then."""
+    # Imported here: ramp.milestones.operations imports this module (targets, placements).
     from ramp.milestones.operations import placement_on
 
     today = today or clock.today()

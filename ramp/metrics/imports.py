@@ -17,6 +17,7 @@ from pathlib import Path
 
 from flask import current_app
 from sqlalchemy import Boolean, Date, DateTime, Float, func, insert, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from ramp.accounts.models import User, utcnow
 from ramp.csvsafe import SafeDictWriter
@@ -176,9 +177,12 @@ def import_file(
     id_column = mapping.fields["external_id"].label()
     savepoint = db.session.begin_nested()
     run = ImportRun(
-        kind=mapping.kind, source=mapping.source, mapping=mapping.name, filename=filename[:300],
+        kind=mapping.kind,
+        source=mapping.source,
+        mapping=mapping.name,
+        filename=filename[:300],
         created_by_id=actor.id if actor else None,
-    )  # fmt: skip
+    )
     db.session.add(run)
     db.session.flush()
     writer = _Writer(mapping.kind, mapping.source, mapped)
@@ -187,9 +191,13 @@ def import_file(
     if accept_good and rejects_path:
         rejects = open(rejects_path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
     reading = Reading(
-        str(path), mapping, agent_index(mapping.source), run_id, writer.sqlite,
+        str(path),
+        mapping,
+        agent_index(mapping.source),
+        run_id,
+        writer.sqlite,
         keep_raw=rejects is not None,
-    )  # fmt: skip
+    )
     batch: list[Row] = []
 
     unknown: dict[tuple[str, str], list[int]] = {}  # agent_key -> [rows, first line]
@@ -203,9 +211,10 @@ def import_file(
         if rejects is not None and raw is not None:
             if rejects_writer is None:
                 rejects_writer = SafeDictWriter(
-                    rejects, fieldnames=[*mapping.column_list(), "ramp_line", "ramp_problem"],
+                    rejects,
+                    fieldnames=[*mapping.column_list(), "ramp_line", "ramp_problem"],
                     extrasaction="ignore",
-                )  # fmt: skip
+                )
                 rejects_writer.writeheader()
             rejects_writer.writerow(
                 {**raw, "ramp_line": line, "ramp_problem": "; ".join(p.message for p in problems)}
@@ -220,7 +229,11 @@ def import_file(
         for line, raw, row in rows:
             ext = row[1]
             if ext in seen or (ext in known and known[ext] == run_id):
-                reject(line, raw, [Problem(line, id_column, f"'{ext}' appears more than once in the file")])  # fmt: skip
+                reject(
+                    line,
+                    raw,
+                    [Problem(line, id_column, f"'{ext}' appears more than once in the file")],
+                )
                 continue
             seen.add(ext)
             (old if ext in known else new).append(row)
@@ -308,18 +321,17 @@ def _report_unknown(
     ordered = sorted(unknown.items(), key=lambda item: (-item[1][0], item[0][1], item[0][0]))
     report.unknown_agents = [(key[1], rows) for key, (rows, _) in ordered]
     for key, (rows, first) in ordered:
-        report.add(Problem(first, None, f"unknown agent {agent_label(key, source)}: {_count(rows, 'row')}"))  # fmt: skip
+        report.add(
+            Problem(first, None, f"unknown agent {agent_label(key, source)}: {_count(rows, 'row')}")
+        )
 
 
 @lru_cache(maxsize=32)
 def _upsert(dialect: str, model, columns: tuple[str, ...], mapped: frozenset[str]):
     """INSERT ... ON CONFLICT (source, external_id) DO UPDATE, for these columns and mapping."""
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__
-    stmt = insert(table)
+    stmt = dialect_insert(table)
     always = {"user_id", "import_run_id"}
     # The metric date comes from the solved (or interaction) time when there is one: only a
     # mapping that reads that time may move it.
@@ -506,6 +518,8 @@ def import_and_update(
     back (nothing of the import stays) and the run is kept in the history as failed, with
     its error, in a transaction of its own; then the exception goes on to the caller.
     """
+    # Imported here: ramp.milestones.operations reads this area's figures and targets at
+    # import time, so importing it (and the weekly parts it feeds) at the top is a circle.
     from ramp.metrics.weekly import refresh_weeks
     from ramp.milestones.operations import evaluate_users
 
@@ -513,10 +527,14 @@ def import_and_update(
     filename = options.get("filename") or Path(path).name
     hold_until_transaction_ends(describe(filename, actor.email if actor else None))
     run = ImportRun(
-        kind=mapping.kind, source=mapping.source, mapping=mapping.name,
-        filename=filename[:300], started_at=utcnow(),
-        created_by_id=actor.id if actor else None, status="failed",
-    )  # fmt: skip
+        kind=mapping.kind,
+        source=mapping.source,
+        mapping=mapping.name,
+        filename=filename[:300],
+        started_at=utcnow(),
+        created_by_id=actor.id if actor else None,
+        status="failed",
+    )
     try:
         report = import_file(path, mapping, **options)
         changed = 0

@@ -174,6 +174,8 @@ def undo_import(
     weekly figures and plans are worked out again. Holds the import lock (ImportBusy while
     an import runs) until the caller's transaction ends. Flushes; the caller commits.
     """
+    # Imported here: ramp.milestones.operations reads this area's figures and targets at
+    # import time, so importing it (and the weekly parts it feeds) at the top is a circle.
     from ramp.metrics.weekly import refresh_weeks
     from ramp.milestones.operations import evaluate_users
 

@@ -9,8 +9,10 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from ramp.accounts.models import User
 from ramp.errors import NotFound, ValidationError
-from ramp.metrics.imports import PRESETS_DIR, preset_names
+from ramp.extensions import db
+from ramp.metrics.imports import PRESETS_DIR, ImportRefused, import_and_update, preset_names
 from ramp.metrics.mapping import MappingSpec, load_mapping_file
 
 TOKEN = re.compile(r"^[0-9a-f]{32}$")
@@ -83,17 +85,18 @@ def run_upload(
     root: str, token: str, accept_good: bool, actor_id: int | None, progress=None
 ) -> dict:
     """Import a stored upload (a background job): {"report": ImportReport, "changed": int}."""
-    from ramp.accounts.models import User
-    from ramp.extensions import db
-    from ramp.metrics.imports import ImportRefused, import_and_update
-
     upload = find_upload(Path(root), token)
     actor = db.session.get(User, actor_id) if actor_id else None
     try:
         report, changed = import_and_update(
-            upload.data, upload.mapping(), accept_good=accept_good, rejects_path=upload.rejects,
-            actor=actor, progress=progress, filename=upload.filename,
-        )  # fmt: skip
+            upload.data,
+            upload.mapping(),
+            accept_good=accept_good,
+            rejects_path=upload.rejects,
+            actor=actor,
+            progress=progress,
+            filename=upload.filename,
+        )
     except ImportRefused as exc:
         db.session.rollback()
         return {"report": exc.report, "changed": 0}

@@ -12,6 +12,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 
+import yaml
 from sqlalchemy import select, update
 from sqlalchemy.orm import selectinload
 
@@ -39,7 +40,12 @@ from ramp.milestones.models import (
     RampTemplate,
     RampTemplateVersion,
 )
-from ramp.milestones.template_spec import TemplateSpec, template_to_document
+from ramp.milestones.template_spec import (
+    TemplateFileError,
+    TemplateSpec,
+    parse_template,
+    template_to_document,
+)
 
 PLACEMENT_FIELDS = ("queue", "channel", "tier", "product_line", "language", "skills")
 CHANNELS = ("phone", "chat", "email", "social")
@@ -84,9 +90,12 @@ def publish_template(spec: TemplateSpec, published_by: User | None = None) -> Te
     db.session.add(version)
     db.session.flush()
     record(
-        published_by, "template.publish", f"template:{template.id}",
-        slug=spec.slug, version=version.number,
-    )  # fmt: skip
+        published_by,
+        "template.publish",
+        f"template:{template.id}",
+        slug=spec.slug,
+        version=version.number,
+    )
     return TemplatePublishResult(version, created=True)
 
 
@@ -147,10 +156,15 @@ def create_cohort(
     db.session.add(cohort)
     db.session.flush()
     record(
-        actor, "cohort.create", f"cohort:{cohort.id}", name=name,
-        start_date=start_date.isoformat(), template=template_version.label,
-        curriculum=curriculum_version.label, team=team.name if team else None,
-    )  # fmt: skip
+        actor,
+        "cohort.create",
+        f"cohort:{cohort.id}",
+        name=name,
+        start_date=start_date.isoformat(),
+        template=template_version.label,
+        curriculum=curriculum_version.label,
+        team=team.name if team else None,
+    )
     return cohort
 
 
@@ -326,10 +340,15 @@ def transfer_hire(
     fields = {k: getattr(placement, k) for k in PLACEMENT_FIELDS} if placement else {}
     [hire] = add_hires([NewHire(user.name, user.email, start, manager, cohort, fields)], actor)
     record(
-        actor, "hire.transfer", subject=f"user:{user.id}", reason=reason,
-        from_cohorts=[h.cohort.name for h in previous], to_cohort=cohort.name,
-        manager=manager.email if manager else None, start_date=start.isoformat(),
-    )  # fmt: skip
+        actor,
+        "hire.transfer",
+        subject=f"user:{user.id}",
+        reason=reason,
+        from_cohorts=[h.cohort.name for h in previous],
+        to_cohort=cohort.name,
+        manager=manager.email if manager else None,
+        start_date=start.isoformat(),
+    )
     return hire
 
 
@@ -743,10 +762,6 @@ def check_template(text: str, filename: str = "template") -> TemplateSpec:
 
     Raises TemplateFileError (problems placed by line) or ValidationError (no such curriculum).
     """
-    import yaml
-
-    from ramp.milestones.template_spec import parse_template
-
     # Find the curriculum first, so one pass reports every problem, unknown modules included.
     try:
         data = yaml.safe_load(text)
@@ -765,8 +780,6 @@ def check_template(text: str, filename: str = "template") -> TemplateSpec:
 
 def publish_template_text(text: str, published_by: User | None = None) -> TemplatePublishResult:
     """Check a template document and publish it; every problem comes back as a ValidationError."""
-    from ramp.milestones.template_spec import TemplateFileError
-
     try:
         spec = check_template(text, "template")
     except TemplateFileError as exc:

@@ -9,12 +9,20 @@ from sqlalchemy import Select, func, or_, select
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ramp import clock
-from ramp.accounts.models import Team, User
+from ramp.accounts.models import Role, Team, User
 from ramp.extensions import db
 from ramp.milestones import plans
 from ramp.milestones.evaluation import tenure_week
-from ramp.milestones.models import Cohort, Hire, HireEvent, PlanMilestone
+from ramp.milestones.models import (
+    Cohort,
+    Hire,
+    HireEvent,
+    PlanMilestone,
+    RampTemplate,
+    RampTemplateVersion,
+)
 from ramp.milestones.operations import can_manage
+from ramp.milestones.template_spec import dump_template
 
 PAGE_SIZE = 60
 STATUS_FILTERS = ("missed", "at_risk", "on_track", "upcoming", "achieved")
@@ -63,9 +71,14 @@ class BoardFilters:
 
     def args(self, **changes) -> dict:
         values = {
-            "cohort": self.cohort, "queue": self.queue, "status": self.status,
-            "manager": self.manager, "q": self.q, "group": self.group, "page": self.page,
-        }  # fmt: skip
+            "cohort": self.cohort,
+            "queue": self.queue,
+            "status": self.status,
+            "manager": self.manager,
+            "q": self.q,
+            "group": self.group,
+            "page": self.page,
+        }
         values.update(changes)
         return {k: v for k, v in values.items() if v not in (None, "", 1) or k == "group"}
 
@@ -264,8 +277,6 @@ def assignable_managers(viewer: User) -> list[User]:
     """Who a new hire can report to: the viewer, or any manager when the viewer is an admin."""
     if not viewer.is_admin:
         return [viewer]
-    from ramp.accounts.models import Role
-
     return list(
         db.session.execute(
             select(User).where(User.role.in_([Role.MANAGER, Role.ADMIN])).order_by(User.name)
@@ -275,8 +286,6 @@ def assignable_managers(viewer: User) -> list[User]:
 
 def find_template_version(slug: str, number: int | None = None):
     """A template version by slug and number; the latest when no number is given."""
-    from ramp.milestones.models import RampTemplate, RampTemplateVersion
-
     stmt = (
         select(RampTemplateVersion)
         .join(RampTemplate)
@@ -290,8 +299,6 @@ def find_template_version(slug: str, number: int | None = None):
 
 def template_versions():
     """Every template version, newest first within each template."""
-    from ramp.milestones.models import RampTemplate, RampTemplateVersion
-
     return list(
         db.session.execute(
             select(RampTemplateVersion)
@@ -304,8 +311,6 @@ def template_versions():
 
 def template_yaml(slug: str) -> str | None:
     """The latest version of a template as YAML, for editing."""
-    from ramp.milestones.template_spec import dump_template
-
     version = find_template_version(slug)
     return dump_template(plans.template_from_document(version.document)) if version else None
 
@@ -329,6 +334,16 @@ def cohort_list() -> list[tuple[Cohort, int]]:
         .order_by(Cohort.start_date.desc())
     ).scalars()
     return [(c, counts.get(c.id, 0)) for c in cohorts]
+
+
+def find_cohort(name: str) -> Cohort | None:
+    """The cohort with this name, if there is one."""
+    return db.session.execute(select(Cohort).where(Cohort.name == name)).scalar_one_or_none()
+
+
+def cohorts_by_start() -> list[Cohort]:
+    """Every cohort, the earliest start first."""
+    return list(db.session.execute(select(Cohort).order_by(Cohort.start_date)).scalars())
 
 
 def visible_cohort_options(viewer: User) -> list[tuple[int, str]]:
