@@ -263,6 +263,37 @@ def migrated(database_url: str) -> str:
     return database_url
 
 
+def _build_demo_template() -> None:
+    """The demo as seed_demo() makes it on the pinned day, in a copy of the migrated template;
+    the logins it returned are kept beside it."""
+    from ramp.demo import seed_demo
+    from ramp.extensions import db
+
+    _build_once("template", _build_migrated_template)
+    _copy_database("template", "demo")
+    app = make_app(_database_url("demo"))
+    with time_machine.travel(PINNED_NOW, tick=True), app.app_context():
+        logins = seed_demo()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    (_shared() / "demo-logins.json").write_text(json.dumps(logins))
+
+
+@pytest.fixture
+def demo(app, migrated) -> list[tuple[str, str, str]]:
+    """This test's database holds the demo as seed_demo() seeds it into an empty database on
+    the pinned day; returns what that seed_demo() returned. Seeding takes half a minute, so it
+    is done once per run and copied."""
+    from ramp.extensions import db
+
+    _build_once("demo", _build_demo_template)
+    with app.app_context():
+        db.session.remove()
+    _copy_database("demo", f"test_{_worker()}")
+    return [tuple(login) for login in json.loads((_shared() / "demo-logins.json").read_text())]
+
+
 def _empty_tables(db) -> None:
     with db.engine.begin() as conn:
         for table in reversed(db.metadata.sorted_tables):
