@@ -445,18 +445,28 @@ def ramp_world(app, make_user, make_team, mini_version):
     def hire(cohort=cohort, manager=lead, start_date=start, queue="general", name=None):
         n = next(counter)
         item = NewHire(
-            name or f"Hire {n}", f"hire{n}@example.com", start_date, manager, cohort,
+            name or f"Hire {n}",
+            f"hire{n}@example.com",
+            start_date,
+            manager,
+            cohort,
             {"queue": queue, "channel": "chat"},
-        )  # fmt: skip
+        )
         [created] = add_hires([item], manager)
         created.user.set_password(PASSWORD)
         db.session.commit()
         return created
 
     return SimpleNamespace(
-        template=template, lead=lead, other_lead=other_lead, admin=admin, cohort=cohort,
-        other_cohort=other_cohort, start=start, hire=hire,
-    )  # fmt: skip
+        template=template,
+        lead=lead,
+        other_lead=other_lead,
+        admin=admin,
+        cohort=cohort,
+        other_cohort=other_cohort,
+        start=start,
+        hire=hire,
+    )
 
 
 def finish_modules(enrollment, *slugs: str) -> None:
@@ -485,10 +495,23 @@ def redis_url():
     tmp = Path(tempfile.mkdtemp(prefix=f"redis-{_worker()}-", dir=_shared()))
     sock = tmp / "redis.sock"
     proc = subprocess.Popen(
-        [server, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no",
-         "--dir", str(tmp)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, start_new_session=True,
-    )  # fmt: skip
+        [
+            server,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
     pidfile = _shared() / f"redis-{_worker()}.pid"
     pidfile.write_text(str(proc.pid))  # for the watchdog, should this worker die
     import time
