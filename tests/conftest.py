@@ -254,6 +254,18 @@ def _close_engines():
             db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _forget_platform_caches() -> None:
+    """Each test starts without the LTI caches an earlier test in this process filled (the
+    origins that may frame ramp, platforms' key sets, service tokens): with several workers
+    the tests before this one are not always the same."""
+    from ramp.lti import registrations, services
+
+    registrations.forget_origins()
+    registrations.forget_key_sets()
+    services.forget_tokens()
+
+
 @pytest.fixture(scope="session")
 def migrated(database_url: str) -> str:
     """This worker's database, a copy of the one migrated with the real Alembic migrations
