@@ -3,12 +3,17 @@ speaks CSRF, factories for users and curricula, and helpers."""
 
 from __future__ import annotations
 
+import fcntl
+import json
 import os
 import re
 import shutil
+import sqlite3
 import subprocess
+import sys
 import tempfile
 from collections.abc import Iterator
+from contextlib import closing, contextmanager
 from datetime import UTC, date, datetime, time, timedelta
 from pathlib import Path
 
@@ -35,52 +40,169 @@ AWKWARD_DAYS = {
 PASSWORD = "correct horse battery"
 
 
-def _start_postgres(tmp: Path) -> tuple[str, callable]:
-    """A private PostgreSQL cluster on a Unix socket in `tmp`; returns its URL and a stopper."""
+# One run's scratch space, made by the controlling pytest process and shared by its xdist
+# workers: the PostgreSQL server, the migrated template databases, each worker's database.
+# A watchdog process stops what was started there and removes it when the run ends, also
+# when the run is interrupted or killed.
+SHARED_ENV = "RAMP_TEST_SHARED"
+POSTGRES_ENV = "RAMP_TEST_POSTGRES"
+
+_WATCHDOG = """
+import json, os, shutil, signal, subprocess, sys
+from pathlib import Path
+sys.stdin.read()  # end of file: the pytest process that started us has ended, one way or another
+shared = Path(sys.argv[1])
+for pidfile in shared.glob("*.pid"):
+    try:
+        os.kill(int(pidfile.read_text()), signal.SIGKILL)
+    except (ValueError, OSError):
+        pass
+stop = shared / "postgres-stop.json"
+if stop.exists():
+    subprocess.run(json.loads(stop.read_text()), capture_output=True)
+shutil.rmtree(shared, ignore_errors=True)
+"""
+
+
+def _worker() -> str:
+    """This process's name among the xdist workers ("gw0", ...), or "main" without xdist."""
+    return os.environ.get("PYTEST_XDIST_WORKER", "main")
+
+
+def pytest_configure(config) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        return  # the controller has set up the shared space; its environment is ours
+    shared = Path(tempfile.mkdtemp(prefix="ramp-test-"))
+    shared.chmod(0o755)
+    os.environ[SHARED_ENV] = str(shared)
+    config._ramp_watchdog = subprocess.Popen(
+        [sys.executable, "-c", _WATCHDOG, str(shared)],
+        stdin=subprocess.PIPE,
+        start_new_session=True,
+    )
+    if os.environ.get("RAMP_TEST_DB", "sqlite") == "postgresql":
+        os.environ[POSTGRES_ENV] = _start_postgres(shared / "pg")
+
+
+def pytest_unconfigure(config) -> None:
+    watchdog = getattr(config, "_ramp_watchdog", None)
+    if watchdog is not None:
+        watchdog.stdin.close()
+        watchdog.wait(timeout=60)
+
+
+def _shared() -> Path:
+    return Path(os.environ[SHARED_ENV])
+
+
+@contextmanager
+def _run_lock(name: str) -> Iterator[None]:
+    """Held by one process of the run at a time."""
+    with open(_shared() / f"{name}.lock", "w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def _start_postgres(tmp: Path) -> str:
+    """A private PostgreSQL cluster on a Unix socket in `tmp`; returns its URL (the watchdog
+    stops it)."""
     candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: p.parent.name)
     if not candidates:
         pytest.exit("PostgreSQL is not installed: run scripts/system-deps.sh --test", 2)
     pgbin = candidates[-1]
+    tmp.mkdir()
+    tmp.chmod(0o755)
     as_user: list[str] = []
     if os.geteuid() == 0:
         shutil.chown(tmp, "postgres")
         as_user = ["runuser", "-u", "postgres", "--"]
     data = tmp / "data"
+    initdb = [str(pgbin / "initdb"), "-D", str(data), "-U", "app", "--auth=trust", "-E", "UTF8"]
+    subprocess.run([*as_user, *initdb, "--locale=C.UTF-8"], check=True, capture_output=True)
+    stop = [*as_user, str(pgbin / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+    (tmp.parent / "postgres-stop.json").write_text(json.dumps(stop))
+    options = f"-c listen_addresses= -k {tmp} -c fsync=off -c full_page_writes=off"
+    start = [str(pgbin / "pg_ctl"), "-D", str(data), "-l", str(tmp / "log"), "-w", "-o", options]
+    # Its own session: a Ctrl-C in the terminal stops pytest, and the watchdog stops the server.
     subprocess.run(
-        [*as_user, str(pgbin / "initdb"), "-D", str(data), "-U", "app", "--auth=trust",
-         "-E", "UTF8", "--locale=C.UTF-8"],
-        check=True, capture_output=True,
-    )  # fmt: skip
-    subprocess.run(
-        [*as_user, str(pgbin / "pg_ctl"), "-D", str(data), "-l", str(tmp / "log"), "-w",
-         "-o", f"-c listen_addresses= -k {tmp} -c fsync=off -c full_page_writes=off", "start"],
-        check=True, capture_output=True,
-    )  # fmt: skip
+        [*as_user, *start, "start"], check=True, capture_output=True, start_new_session=True
+    )
+    return f"postgresql+psycopg://app@/postgres?host={tmp}"
 
-    def stop() -> None:
-        subprocess.run(
-            [*as_user, str(pgbin / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"],
-            capture_output=True,
-        )
 
-    return f"postgresql+psycopg://app@/postgres?host={tmp}", stop
+def _postgres_admin():
+    import psycopg
+
+    host = os.environ[POSTGRES_ENV].rsplit("host=", 1)[1]
+    return psycopg.connect(host=host, user="app", dbname="postgres", autocommit=True)
+
+
+def _postgres_url(name: str) -> str:
+    return os.environ[POSTGRES_ENV].replace("/postgres?", f"/{name}?")
+
+
+def _build_once(name: str, build) -> None:
+    """Run build() once in the whole run, whichever process asks first; the others wait."""
+    done = _shared() / f"{name}.built"
+    with _run_lock(name):
+        if not done.exists():
+            build()
+            done.touch()
+
+
+def _copy_database(source: str, target: str) -> None:
+    """Make database `target` a copy of `source` (names; SQLite: files in the shared space).
+    A PostgreSQL target is dropped and created again: nothing may be connected to it."""
+    if os.environ.get(POSTGRES_ENV):
+        with _run_lock("postgres-templates"), _postgres_admin() as conn:
+            conn.execute(f'DROP DATABASE IF EXISTS "{target}" WITH (FORCE)')
+            conn.execute(f'CREATE DATABASE "{target}" TEMPLATE "{source}"')
+    else:
+        with (
+            closing(sqlite3.connect(_shared() / f"{source}.sqlite")) as src,
+            closing(sqlite3.connect(_shared() / f"{target}.sqlite")) as dst,
+        ):
+            src.backup(dst)
+
+
+def _database_url(name: str) -> str:
+    if os.environ.get(POSTGRES_ENV):
+        return _postgres_url(name)
+    return f"sqlite:///{_shared() / f'{name}.sqlite'}"
+
+
+def _new_database(name: str) -> str:
+    if os.environ.get(POSTGRES_ENV):
+        with _postgres_admin() as conn:
+            conn.execute(f'CREATE DATABASE "{name}"')
+    return _database_url(name)
+
+
+def _build_migrated_template() -> None:
+    """The real Alembic migrations, run once per run into the template every worker copies."""
+    from flask_migrate import upgrade
+
+    from ramp.extensions import db
+
+    app = make_app(_new_database("template"))
+    with app.app_context():
+        upgrade()
+        db.session.remove()
+        db.engine.dispose()
 
 
 @pytest.fixture(scope="session")
 def database_url() -> Iterator[str]:
-    """SQLite in a temporary file, or PostgreSQL when RAMP_TEST_DB=postgresql."""
-    tmp = Path(tempfile.mkdtemp(prefix="ramp-test-"))
-    tmp.chmod(0o755)
-    if os.environ.get("RAMP_TEST_DB", "sqlite") == "postgresql":
-        url, stop = _start_postgres(tmp)
-        try:
-            yield url
-        finally:
-            stop()
-            shutil.rmtree(tmp, ignore_errors=True)
+    """This worker's database: SQLite in a file, or PostgreSQL when RAMP_TEST_DB=postgresql
+    (one throwaway server for the run, a database per worker). Not yet migrated."""
+    name = f"test_{_worker()}"
+    if os.environ.get(POSTGRES_ENV):
+        yield _new_database(name)
     else:
-        yield f"sqlite:///{tmp / 'test.sqlite'}"
-        shutil.rmtree(tmp, ignore_errors=True)
+        yield _database_url(name)
 
 
 @pytest.fixture(autouse=True)
@@ -132,18 +254,56 @@ def _close_engines():
             db.engine.dispose()
 
 
+@pytest.fixture(autouse=True)
+def _forget_platform_caches() -> None:
+    """Each test starts without the LTI caches an earlier test in this process filled (the
+    origins that may frame ramp, platforms' key sets, service tokens): with several workers
+    the tests before this one are not always the same."""
+    from ramp.lti import registrations, services
+
+    registrations.forget_origins()
+    registrations.forget_key_sets()
+    services.forget_tokens()
+
+
 @pytest.fixture(scope="session")
 def migrated(database_url: str) -> str:
-    """The test database, migrated once with the real Alembic migrations."""
-    from flask_migrate import upgrade
-
-    app = make_app(database_url)
-    with app.app_context():
-        upgrade()
-        from ramp.extensions import db
-
-        db.engine.dispose()
+    """This worker's database, a copy of the one migrated with the real Alembic migrations
+    (once per run, by whichever worker needed it first)."""
+    _build_once("template", _build_migrated_template)
+    _copy_database("template", f"test_{_worker()}")
     return database_url
+
+
+def _build_demo_template() -> None:
+    """The demo as seed_demo() makes it on the pinned day, in a copy of the migrated template;
+    the logins it returned are kept beside it."""
+    from ramp.demo import seed_demo
+    from ramp.extensions import db
+
+    _build_once("template", _build_migrated_template)
+    _copy_database("template", "demo")
+    app = make_app(_database_url("demo"))
+    with time_machine.travel(PINNED_NOW, tick=True), app.app_context():
+        logins = seed_demo()
+        db.session.commit()
+        db.session.remove()
+        db.engine.dispose()
+    (_shared() / "demo-logins.json").write_text(json.dumps(logins))
+
+
+@pytest.fixture
+def demo(app, migrated) -> list[tuple[str, str, str]]:
+    """This test's database holds the demo as seed_demo() seeds it into an empty database on
+    the pinned day; returns what that seed_demo() returned. Seeding takes half a minute, so it
+    is done once per run and copied."""
+    from ramp.extensions import db
+
+    _build_once("demo", _build_demo_template)
+    with app.app_context():
+        db.session.remove()
+    _copy_database("demo", f"test_{_worker()}")
+    return [tuple(login) for login in json.loads((_shared() / "demo-logins.json").read_text())]
 
 
 def _empty_tables(db) -> None:
@@ -297,18 +457,28 @@ def ramp_world(app, make_user, make_team, mini_version):
     def hire(cohort=cohort, manager=lead, start_date=start, queue="general", name=None):
         n = next(counter)
         item = NewHire(
-            name or f"Hire {n}", f"hire{n}@example.com", start_date, manager, cohort,
+            name or f"Hire {n}",
+            f"hire{n}@example.com",
+            start_date,
+            manager,
+            cohort,
             {"queue": queue, "channel": "chat"},
-        )  # fmt: skip
+        )
         [created] = add_hires([item], manager)
         created.user.set_password(PASSWORD)
         db.session.commit()
         return created
 
     return SimpleNamespace(
-        template=template, lead=lead, other_lead=other_lead, admin=admin, cohort=cohort,
-        other_cohort=other_cohort, start=start, hire=hire,
-    )  # fmt: skip
+        template=template,
+        lead=lead,
+        other_lead=other_lead,
+        admin=admin,
+        cohort=cohort,
+        other_cohort=other_cohort,
+        start=start,
+        hire=hire,
+    )
 
 
 def finish_modules(enrollment, *slugs: str) -> None:
@@ -334,13 +504,28 @@ def redis_url():
     server = shutil.which("redis-server")
     if server is None:
         pytest.exit("redis-server is not installed: run scripts/system-deps.sh --test", 2)
-    tmp = Path(tempfile.mkdtemp(prefix="ramp-redis-"))
+    tmp = Path(tempfile.mkdtemp(prefix=f"redis-{_worker()}-", dir=_shared()))
     sock = tmp / "redis.sock"
     proc = subprocess.Popen(
-        [server, "--port", "0", "--unixsocket", str(sock), "--save", "", "--appendonly", "no",
-         "--dir", str(tmp)],
-        stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-    )  # fmt: skip
+        [
+            server,
+            "--port",
+            "0",
+            "--unixsocket",
+            str(sock),
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    pidfile = _shared() / f"redis-{_worker()}.pid"
+    pidfile.write_text(str(proc.pid))  # for the watchdog, should this worker die
     import time
 
     for _ in range(100):
@@ -352,6 +537,7 @@ def redis_url():
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        pidfile.unlink()
         shutil.rmtree(tmp, ignore_errors=True)
 
 

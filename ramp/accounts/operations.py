@@ -98,9 +98,14 @@ def create_user(
     db.session.add(user)
     db.session.flush()
     record(
-        actor, "user.create", _subject(user), email=email, name=user.name, role=role.value,
+        actor,
+        "user.create",
+        _subject(user),
+        email=email,
+        name=user.name,
+        role=role.value,
         team=team_row.name if team_row else None,
-    )  # fmt: skip
+    )
     return user
 
 

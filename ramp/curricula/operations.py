@@ -90,9 +90,13 @@ def publish_curriculum(spec: CurriculumSpec, published_by: User | None = None) -
     db.session.add(version)
     db.session.flush()
     record(
-        published_by, "curriculum.publish", f"curriculum:{curriculum.id}",
-        slug=spec.slug, version=version.number, modules=len(spec.modules),
-    )  # fmt: skip
+        published_by,
+        "curriculum.publish",
+        f"curriculum:{curriculum.id}",
+        slug=spec.slug,
+        version=version.number,
+        modules=len(spec.modules),
+    )
     return PublishResult(version, created=True)
 
 
@@ -150,9 +154,12 @@ def enroll_users(
         enrollment = enroll(user, version)
         enrollments.append(enrollment)
         record(
-            actor, "curriculum.enroll", f"user:{user.id}",
-            curriculum=version.curriculum.slug, version=version.number,
-        )  # fmt: skip
+            actor,
+            "curriculum.enroll",
+            f"user:{user.id}",
+            curriculum=version.curriculum.slug,
+            version=version.number,
+        )
     return enrollments
 
 

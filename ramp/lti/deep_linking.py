@@ -63,9 +63,17 @@ def pending(token: str, user: User) -> LtiDeepLink:
 def choices() -> list[Choice]:
     """The board, My ramp, every curriculum (latest version) and each of its modules."""
     found = [
-        Choice("board", "Ramp board", "Every hire of the course's cohort at a glance.", False, "Pages"),
-        Choice("ramp", "My ramp", "The learner's own ramp plan, milestones and targets.", False, "Pages"),
-    ]  # fmt: skip
+        Choice(
+            "board", "Ramp board", "Every hire of the course's cohort at a glance.", False, "Pages"
+        ),
+        Choice(
+            "ramp",
+            "My ramp",
+            "The learner's own ramp plan, milestones and targets.",
+            False,
+            "Pages",
+        ),
+    ]
     latest = {}
     for version in curricula_queries.list_versions():
         latest[version.curriculum.slug] = version
@@ -79,10 +87,13 @@ def choices() -> list[Choice]:
         for module in loaded.modules:
             found.append(
                 Choice(
-                    f"module:{slug}/{module.slug}", module.title, module.summary or "",
-                    module.assessment is not None, loaded.title,
+                    f"module:{slug}/{module.slug}",
+                    module.title,
+                    module.summary or "",
+                    module.assessment is not None,
+                    loaded.title,
                 )
-            )  # fmt: skip
+            )
     return found
 
 

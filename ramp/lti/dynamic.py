@@ -138,9 +138,11 @@ def register_with(
         headers["Authorization"] = "Bearer " + token
     try:
         answer = call(
-            "POST", config["registration_endpoint"], headers=headers,
+            "POST",
+            config["registration_endpoint"],
+            headers=headers,
             body=registration_request(config, tool, name),
-        ).json()  # fmt: skip
+        ).json()
     except PlatformError as exc:
         raise ValidationError(f"the platform refused the registration: {exc}") from None
     client_id = answer.get("client_id") if isinstance(answer, dict) else None

@@ -355,9 +355,10 @@ def check_claims(registration: LtiRegistration, claims: dict, message_type: str)
     else:
         settings = _object(claims.get(c.DL_SETTINGS), "deep_linking_settings")
         _service_url(
-            settings.get("deep_link_return_url"), "deep_linking_settings.deep_link_return_url",
+            settings.get("deep_link_return_url"),
+            "deep_linking_settings.deep_link_return_url",
             hosts,
-        )  # fmt: skip
+        )
         _texts(settings.get("accept_types"), "deep_linking_settings.accept_types")
         _text(settings.get("title"), "deep_linking_settings.title")
         for flag in ("accept_multiple", "accept_lineitem"):

@@ -120,9 +120,13 @@ def register_platform(
     db.session.add(registration)
     db.session.flush()
     record(
-        actor, "lti.register", f"lti:{registration.id}", issuer=issuer, client_id=client_id,
+        actor,
+        "lti.register",
+        f"lti:{registration.id}",
+        issuer=issuer,
+        client_id=client_id,
         deployments=[d.deployment_id for d in registration.deployments],
-    )  # fmt: skip
+    )
     forget_origins()
     return registration
 
@@ -157,9 +161,12 @@ def set_options(
     registration.lms_origins, registration.trust_emails = origins, bool(trust_emails)
     db.session.flush()
     record(
-        actor, "lti.options", f"lti:{registration.id}", lms_origins=origins,
+        actor,
+        "lti.options",
+        f"lti:{registration.id}",
+        lms_origins=origins,
         trust_emails=bool(trust_emails),
-    )  # fmt: skip
+    )
     forget_origins()
 
 
@@ -206,9 +213,12 @@ def platform_hosts(registration: LtiRegistration) -> frozenset[str]:
     Services named in launches (grades, rosters, deep-linking returns) must be on one of them.
     """
     urls = (
-        registration.issuer, registration.login_url, registration.token_url,
-        registration.key_set_url, *(registration.lms_origins or []),
-    )  # fmt: skip
+        registration.issuer,
+        registration.login_url,
+        registration.token_url,
+        registration.key_set_url,
+        *(registration.lms_origins or []),
+    )
     return frozenset(urlsplit(u).netloc.lower() for u in urls if u and urlsplit(u).netloc)
 
 

@@ -118,9 +118,13 @@ def link_agents(
     db.session.flush()
     for link, (_, user) in zip(made, links, strict=True):
         record(
-            actor, "agent_id.link", subject=f"user:{user.id}",
-            source=source, external_id=link.external_id, email=user.email,
-        )  # fmt: skip
+            actor,
+            "agent_id.link",
+            subject=f"user:{user.id}",
+            source=source,
+            external_id=link.external_id,
+            email=user.email,
+        )
     return made
 
 
@@ -131,9 +135,13 @@ def unlink_agent(link_id: int, actor: User | None) -> AgentIdentity:
         raise NotFound("This link is gone (it was removed already).")
     user = link.user
     record(
-        actor, "agent_id.unlink", subject=f"user:{user.id}",
-        source=link.source, external_id=link.external_id, email=user.email,
-    )  # fmt: skip
+        actor,
+        "agent_id.unlink",
+        subject=f"user:{user.id}",
+        source=link.source,
+        external_id=link.external_id,
+        email=user.email,
+    )
     db.session.delete(link)
     db.session.flush()
     return link

@@ -104,9 +104,13 @@ def create_token(
     db.session.add(token)
     db.session.flush()
     record(
-        created_by, "token.create", f"token:{token.id}", name=token.name, scopes=chosen,
+        created_by,
+        "token.create",
+        f"token:{token.id}",
+        name=token.name,
+        scopes=chosen,
         expires_on=expires_on.isoformat() if expires_on else None,
-    )  # fmt: skip
+    )
     return token, secret
 
 
@@ -149,9 +153,15 @@ def api_mapping(kind: str, source: str) -> MappingSpec:
             spec["format"] = "seconds"
         fields[name] = spec
     return MappingSpec.model_validate(
-        {"name": f"api-{kind}", "title": f"JSON API ({kind})", "kind": kind, "source": source,
-         "format": "jsonl", "fields": fields}
-    )  # fmt: skip
+        {
+            "name": f"api-{kind}",
+            "title": f"JSON API ({kind})",
+            "kind": kind,
+            "source": source,
+            "format": "jsonl",
+            "fields": fields,
+        }
+    )
 
 
 def import_payload(

@@ -192,9 +192,12 @@ def resolved_first_time(
 def sla_outcome(c: ContactRec) -> bool | None:
     """The SLA outcome as exported, else first response − created ≤ target; None when unknown."""
     return sla_result(
-        c.sla_met, c.sla_target_seconds, c.created_at, c.first_response_at,
+        c.sla_met,
+        c.sla_target_seconds,
+        c.created_at,
+        c.first_response_at,
         c.first_response_seconds,
-    )  # fmt: skip
+    )
 
 
 def first_response_seconds(

@@ -57,7 +57,11 @@ def _publish(spec: TargetsSpec, published_by: User | None, editor: str) -> Targe
     db.session.add(version)
     db.session.flush()
     record(
-        published_by, "targets.publish", f"targets:{version.number}",
-        name=spec.name, rules=len(spec.targets), editor=editor,
-    )  # fmt: skip
+        published_by,
+        "targets.publish",
+        f"targets:{version.number}",
+        name=spec.name,
+        rules=len(spec.targets),
+        editor=editor,
+    )
     return version

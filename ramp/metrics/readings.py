@@ -34,13 +34,37 @@ def _qa(row) -> formulas.QAEval:
 
 def _contact(row) -> formulas.ContactRec:
     # By position (the columns of records_by_user): this runs once per stored contact.
-    (_, _, created, first, solved, handle, reopens, to_resolve, rating, low, high, met, target,
-     waited) = row  # fmt: skip
+    (
+        _,
+        _,
+        created,
+        first,
+        solved,
+        handle,
+        reopens,
+        to_resolve,
+        rating,
+        low,
+        high,
+        met,
+        target,
+        waited,
+    ) = row
     # A scale is stored only beside a rating; 0 is a real end of one (Zendesk's good/bad is 0–1).
     return formulas.ContactRec(
-        created, first, solved, handle, reopens, to_resolve, rating,
-        1.0 if low is None else low, 5.0 if high is None else high, met, target, waited,
-    )  # fmt: skip
+        created,
+        first,
+        solved,
+        handle,
+        reopens,
+        to_resolve,
+        rating,
+        1.0 if low is None else low,
+        5.0 if high is None else high,
+        met,
+        target,
+        waited,
+    )
 
 
 def records_by_user(
@@ -62,11 +86,21 @@ def records_by_user(
         qa[row.user_id].append(DatedRecord(row.metric_date, _qa(row)))
     # Plain rows of the columns the formulas read, not ORM objects: imports touch many agents.
     columns = (
-        Contact.user_id, Contact.metric_date, Contact.created_at, Contact.first_response_at,
-        Contact.solved_at, Contact.handle_seconds, Contact.reopens, Contact.contacts_to_resolve,
-        Contact.csat_rating, Contact.csat_min, Contact.csat_max, Contact.sla_met,
-        Contact.sla_target_seconds, Contact.first_response_seconds,
-    )  # fmt: skip
+        Contact.user_id,
+        Contact.metric_date,
+        Contact.created_at,
+        Contact.first_response_at,
+        Contact.solved_at,
+        Contact.handle_seconds,
+        Contact.reopens,
+        Contact.contacts_to_resolve,
+        Contact.csat_rating,
+        Contact.csat_min,
+        Contact.csat_max,
+        Contact.sla_met,
+        Contact.sla_target_seconds,
+        Contact.first_response_seconds,
+    )
     for row in db.session.execute(
         select(*columns).where(
             Contact.user_id.in_(ids), Contact.metric_date >= since, Contact.metric_date <= until

@@ -18,22 +18,56 @@ def local_date(moment: datetime, zone: ZoneInfo) -> date:
 
 # Outcomes worked out from other fields; kept on update when the new export cannot work them out.
 DERIVED = {
-    "first_response_seconds", "resolution_seconds", "first_contact_resolved", "csat_good",
-    "sla_outcome", "percent",
-}  # fmt: skip
+    "first_response_seconds",
+    "resolution_seconds",
+    "first_contact_resolved",
+    "csat_good",
+    "sla_outcome",
+    "percent",
+}
 
 # The columns of a row, in the order of the tuples contact_values and qa_values return.
 CONTACT_COLUMNS = (
-    "source", "external_id", "user_id", "channel", "queue", "created_at", "first_response_at",
-    "solved_at", "handle_seconds", "reopens", "contacts_to_resolve", "csat_rating", "csat_min",
-    "csat_max", "sla_met", "sla_target_seconds", "first_response_seconds", "resolution_seconds",
-    "first_contact_resolved", "csat_good", "sla_outcome", "metric_date", "import_run_id",
-)  # fmt: skip
-QA_COLUMNS = (
-    "source", "external_id", "user_id", "interaction_id", "interaction_at", "evaluated_at",
-    "scorecard", "score", "max_score", "critical_fail", "categories", "percent", "metric_date",
+    "source",
+    "external_id",
+    "user_id",
+    "channel",
+    "queue",
+    "created_at",
+    "first_response_at",
+    "solved_at",
+    "handle_seconds",
+    "reopens",
+    "contacts_to_resolve",
+    "csat_rating",
+    "csat_min",
+    "csat_max",
+    "sla_met",
+    "sla_target_seconds",
+    "first_response_seconds",
+    "resolution_seconds",
+    "first_contact_resolved",
+    "csat_good",
+    "sla_outcome",
+    "metric_date",
     "import_run_id",
-)  # fmt: skip
+)
+QA_COLUMNS = (
+    "source",
+    "external_id",
+    "user_id",
+    "interaction_id",
+    "interaction_at",
+    "evaluated_at",
+    "scorecard",
+    "score",
+    "max_score",
+    "critical_fail",
+    "categories",
+    "percent",
+    "metric_date",
+    "import_run_id",
+)
 
 
 def utc(moment: datetime | None) -> datetime | None:
@@ -78,9 +112,21 @@ def contact_values(
     low, high = csat_scale
     rated = rating is not None
     return (
-        source, str(values["external_id"]), user_id, get("channel"), get("queue"),
-        stamp(created), stamp(first), stamp(solved), get("handle_seconds"), reopens,
-        contacts_to_resolve, rating, low if rated else None, high if rated else None, sla_met,
+        source,
+        str(values["external_id"]),
+        user_id,
+        get("channel"),
+        get("queue"),
+        stamp(created),
+        stamp(first),
+        stamp(solved),
+        get("handle_seconds"),
+        reopens,
+        contacts_to_resolve,
+        rating,
+        low if rated else None,
+        high if rated else None,
+        sla_met,
         target,
         formulas.first_response_seconds(created, first, waited),
         (solved - created).total_seconds() if solved is not None else None,
@@ -89,7 +135,7 @@ def contact_values(
         formulas.sla_result(sla_met, target, created, first, waited),
         day(local_date(solved if solved is not None else created, zone)),
         run_id,
-    )  # fmt: skip
+    )
 
 
 def contact_row(
@@ -108,11 +154,14 @@ def contact_row(
 def _categories(categories: list) -> tuple[formulas.QACategory, ...]:
     return tuple(
         formulas.QACategory(
-            score=c.get("score"), max_score=c["max_score"], min_score=c.get("min_score", 0.0),
-            weight=c.get("weight", 1.0), critical=c.get("critical", False),
+            score=c.get("score"),
+            max_score=c["max_score"],
+            min_score=c.get("min_score", 0.0),
+            weight=c.get("weight", 1.0),
+            critical=c.get("critical", False),
         )
         for c in categories
-    )  # fmt: skip
+    )
 
 
 def qa_values(
@@ -137,12 +186,21 @@ def qa_values(
     evaluated = values["evaluated_at"]
     interaction = get("interaction_at")
     return (
-        source, str(values["external_id"]), user_id, get("interaction_id"), stamp(interaction),
-        stamp(evaluated), get("scorecard"), score, max_score, critical_fail, categories,
+        source,
+        str(values["external_id"]),
+        user_id,
+        get("interaction_id"),
+        stamp(interaction),
+        stamp(evaluated),
+        get("scorecard"),
+        score,
+        max_score,
+        critical_fail,
+        categories,
         formulas.percent_of(score, max_score, critical_fail, _categories(categories)),
         day(local_date(interaction if interaction is not None else evaluated, zone)),
         run_id,
-    )  # fmt: skip
+    )
 
 
 def qa_row(

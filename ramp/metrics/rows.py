@@ -157,8 +157,10 @@ def _chunks(fh, reading: Reading) -> Iterator[Chunk]:
         row = (
             line,
             raw if keep_raw else None,
-            to_record(values, source, user_id, run_id, zone, csat_scale if scale is None else scale),
-        )  # fmt: skip
+            to_record(
+                values, source, user_id, run_id, zone, csat_scale if scale is None else scale
+            ),
+        )
         if latest_per:
             if latest.add(line, values.get("_key"), values.get("_order"), row):
                 chunk.superseded += 1  # an older event of the same key
@@ -204,8 +206,10 @@ def open_chunks(reading: Reading, separate: bool) -> Iterator[Iterator[Chunk]]:
         try:
             process = subprocess.Popen(
                 [sys.executable, "-m", "ramp.metrics.rows"],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, env=env,
-            )  # fmt: skip
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                env=env,
+            )
         except OSError:
             process = None
     if process is None:

@@ -199,7 +199,14 @@ def undo_import(
     refresh_weeks(users)
     changed = evaluate_users(users)
     record(
-        actor, "import.undo", subject=f"import:{run.id}", reason=reason,
-        filename=run.filename, removed=removed, restored=restored, agents=len(users), **details,
-    )  # fmt: skip
+        actor,
+        "import.undo",
+        subject=f"import:{run.id}",
+        reason=reason,
+        filename=run.filename,
+        removed=removed,
+        restored=restored,
+        agents=len(users),
+        **details,
+    )
     return UndoResult(run.id, removed, restored, len(users), changed)

@@ -64,12 +64,17 @@ def _refresh_chunk(ids: list[int], today: date) -> int:
                     continue
                 rows.append(
                     {
-                        "hire_id": hire.id, "metric": metric, "week": week, "sample": figure.sample,
+                        "hire_id": hire.id,
+                        "metric": metric,
+                        "week": week,
+                        "sample": figure.sample,
                         "value": figure.value,
                         "total": figure.value * figure.sample if metric in MEAN_METRICS else None,
-                        "hits": round(figure.value * figure.sample / 100) if metric in SHARE_METRICS else None,
+                        "hits": round(figure.value * figure.sample / 100)
+                        if metric in SHARE_METRICS
+                        else None,
                     }
-                )  # fmt: skip
+                )
     for i in range(0, len(rows), 1000):
         db.session.execute(insert(HireWeekMetric), rows[i : i + 1000])
     return len(rows)

@@ -16,9 +16,17 @@ pytestmark = pytest.mark.browser
 TODAY = PINNED_NOW.date()
 START = TODAY - timedelta(days=58)  # week 9 of the 12-week template today
 COLUMNS = [
-    "ID", "Assignee", "Group", "Via", "Created at", "Solved at", "Satisfaction Score",
-    "Reopens", "First reply time in minutes", "Status",
-]  # fmt: skip
+    "ID",
+    "Assignee",
+    "Group",
+    "Via",
+    "Created at",
+    "Solved at",
+    "Satisfaction Score",
+    "Reopens",
+    "First reply time in minutes",
+    "Status",
+]
 
 
 def zendesk_export() -> tuple[bytes, dict[str, float]]:
@@ -37,11 +45,20 @@ def zendesk_export() -> tuple[bytes, dict[str, float]]:
                 created += timedelta(hours=9 + 2 * k, minutes=n % 50)
                 rating = ("Good", "Good", "Good", "Bad", "Offered")[n % 5]
                 ratings.setdefault(agent, []).append(rating)
-                writer.writerow([
-                    n, agent, "Support", "Chat", f"{created:%Y-%m-%d %H:%M:%S}",
-                    f"{created + timedelta(minutes=25 + n % 30):%Y-%m-%d %H:%M:%S}", rating,
-                    1 if n % 7 == 0 else 0, 1 + n % 3, "Solved",
-                ])  # fmt: skip
+                writer.writerow(
+                    [
+                        n,
+                        agent,
+                        "Support",
+                        "Chat",
+                        f"{created:%Y-%m-%d %H:%M:%S}",
+                        f"{created + timedelta(minutes=25 + n % 30):%Y-%m-%d %H:%M:%S}",
+                        rating,
+                        1 if n % 7 == 0 else 0,
+                        1 + n % 3,
+                        "Solved",
+                    ]
+                )
     csat = {
         agent: 100 * given.count("Good") / (given.count("Good") + given.count("Bad"))
         for agent, given in ratings.items()

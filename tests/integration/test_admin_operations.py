@@ -166,8 +166,10 @@ def test_templates_and_cohorts_are_audited(db, ramp_world):
     cohort = create_cohort("Wave C", date(2026, 4, 6), ramp_world.template, actor=ramp_world.admin)
     [event] = recent_events(limit=1)
     assert (event.action, event.subject, event.actor_id) == (
-        "cohort.create", f"cohort:{cohort.id}", ramp_world.admin.id,
-    )  # fmt: skip
+        "cohort.create",
+        f"cohort:{cohort.id}",
+        ramp_world.admin.id,
+    )
     assert event.details["start_date"] == "2026-04-06" and event.details["team"] is None
     assert "template.publish" in actions(db)
 

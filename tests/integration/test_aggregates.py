@@ -70,12 +70,18 @@ qa_st = st.lists(
 
 def _values(c: formulas.ContactRec, i: int) -> dict:
     return {
-        "external_id": f"c{i}", "created_at": c.created_at, "first_response_at": c.first_response_at,
-        "solved_at": c.solved_at, "handle_seconds": c.handle_seconds, "reopens": c.reopens,
-        "contacts_to_resolve": c.contacts_to_resolve, "csat_rating": c.csat_rating,
-        "sla_met": c.sla_met, "sla_target_seconds": c.sla_target_seconds,
+        "external_id": f"c{i}",
+        "created_at": c.created_at,
+        "first_response_at": c.first_response_at,
+        "solved_at": c.solved_at,
+        "handle_seconds": c.handle_seconds,
+        "reopens": c.reopens,
+        "contacts_to_resolve": c.contacts_to_resolve,
+        "csat_rating": c.csat_rating,
+        "sla_met": c.sla_met,
+        "sla_target_seconds": c.sla_target_seconds,
         "first_response_seconds": c.first_response_seconds,
-    }  # fmt: skip
+    }
 
 
 def _close(a, b) -> bool:

@@ -262,8 +262,9 @@ def test_pdf_says_what_it_certifies(app, ramp_world, db, tmp_path):
     )
     path = tmp_path / "c.pdf"
     path.write_bytes(pdf)
-    text = subprocess.run(["pdftotext", "-layout", str(path), "-"], capture_output=True,
-                          text=True, check=True).stdout  # fmt: skip
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
     info = subprocess.run(["pdfinfo", str(path)], capture_output=True, text=True).stdout
     fonts = subprocess.run(["pdffonts", str(path)], capture_output=True, text=True).stdout
     assert "Certificate of readiness" in text and "Łucja Gündoğan-Ødegård" in text

@@ -46,9 +46,11 @@ FUZZ = settings(
     database=None,
     derandomize=FUZZ_EXAMPLES is None,  # the default run is the same every time
     suppress_health_check=[
-        HealthCheck.function_scoped_fixture, HealthCheck.too_slow, HealthCheck.data_too_large,
+        HealthCheck.function_scoped_fixture,
+        HealthCheck.too_slow,
+        HealthCheck.data_too_large,
     ],
-)  # fmt: skip
+)
 
 EXAMPLE_SECONDS = int(os.environ.get("RAMP_FUZZ_EXAMPLE_SECONDS") or 60)
 
@@ -82,24 +84,103 @@ MAPPINGS = {name: load_mapping(preset=name) for name in PRESETS}
 
 # Cells an export should never hold, and some it should, for any column.
 HOSTILE = [
-    "", " ", "?", "N/A", "n/a", "-", "null", "None", "0000-00-00", "0000-00-00 00:00:00",
-    "00/00/0000 00:00", "31/02/2026 10:00", "2026-13-45", "-1", "-0", "-5:00", "-0:00:01",
-    "99:99", "-1e308", "1e308", "1e309", "9" * 40, "2147483648", "99999999999999",
-    "-99999999999999", "NaN", "nan", "inf", "-inf", "Infinity", "1,5", "0x10", "1_000",
-    "１２", "٣", "5%", "%", "1e-400", "yes", "no", "Good", "Bad", "Offered", "Unoffered",
-    "2026-03-14 09:00:00", "2026-03-14T09:00:00Z", "2026-03-14T09:00:00+14:00",
-    "14/03/2026 09:00", "03/14/2026 9:00 AM", "13/13/13 13:13 PM", "0001-01-01",
-    "0001-01-01T00:30:00+01:00", "9999-12-31", "9999-12-31T23:59:59-01:00",
-    "2026-03-29 02:30:00", "1773480000", "-62135596801", "1e20", '"', "'", '""', "\\",
-    "a\nb", "\r", "\t", "\x00", "x\x00y", "\ufeff", "\u202e", "😀", "Z" * 300, "\ud800",
+    "",
+    " ",
+    "?",
+    "N/A",
+    "n/a",
+    "-",
+    "null",
+    "None",
+    "0000-00-00",
+    "0000-00-00 00:00:00",
+    "00/00/0000 00:00",
+    "31/02/2026 10:00",
+    "2026-13-45",
+    "-1",
+    "-0",
+    "-5:00",
+    "-0:00:01",
+    "99:99",
+    "-1e308",
+    "1e308",
+    "1e309",
+    "9" * 40,
+    "2147483648",
+    "99999999999999",
+    "-99999999999999",
+    "NaN",
+    "nan",
+    "inf",
+    "-inf",
+    "Infinity",
+    "1,5",
+    "0x10",
+    "1_000",
+    "１２",
+    "٣",
+    "5%",
+    "%",
+    "1e-400",
+    "yes",
+    "no",
+    "Good",
+    "Bad",
+    "Offered",
+    "Unoffered",
+    "2026-03-14 09:00:00",
+    "2026-03-14T09:00:00Z",
+    "2026-03-14T09:00:00+14:00",
+    "14/03/2026 09:00",
+    "03/14/2026 9:00 AM",
+    "13/13/13 13:13 PM",
+    "0001-01-01",
+    "0001-01-01T00:30:00+01:00",
+    "9999-12-31",
+    "9999-12-31T23:59:59-01:00",
+    "2026-03-29 02:30:00",
+    "1773480000",
+    "-62135596801",
+    "1e20",
+    '"',
+    "'",
+    '""',
+    "\\",
+    "a\nb",
+    "\r",
+    "\t",
+    "\x00",
+    "x\x00y",
+    "\ufeff",
+    "\u202e",
+    "😀",
+    "Z" * 300,
+    "\ud800",
     "x\udc00",
-]  # fmt: skip
+]
 # Ratings and scores at, inside and past the ends of every scale the presets use (0–1, 1–5,
 # 0–10, 0–100).
 SCALE_EDGES = [
-    "0", "1", "5", "10", "100", "0.0", "1.0", "-0.0001", "1.0001", "0.9999", "4.9999",
-    "5.0001", "6", "11", "100.0001", "101", "-1", "0.5", "3",
-]  # fmt: skip
+    "0",
+    "1",
+    "5",
+    "10",
+    "100",
+    "0.0",
+    "1.0",
+    "-0.0001",
+    "1.0001",
+    "0.9999",
+    "4.9999",
+    "5.0001",
+    "6",
+    "11",
+    "100.0001",
+    "101",
+    "-1",
+    "0.5",
+    "3",
+]
 
 cells = st.one_of(
     st.sampled_from(HOSTILE),
@@ -124,7 +205,9 @@ def world(db, make_user):
     """A known agent, linked under the name every preset's source may name them by."""
     user = make_user("agent", email=AGENT_EMAIL, name=AGENT_NAME)
     for mapping in MAPPINGS.values():
-        db.session.add(AgentIdentity(source=mapping.source, external_id=AGENT_NAME, user_id=user.id))  # fmt: skip
+        db.session.add(
+            AgentIdentity(source=mapping.source, external_id=AGENT_NAME, user_id=user.id)
+        )
     db.session.commit()
     return user.id
 
@@ -175,7 +258,9 @@ def import_here(db, path: Path, mapping, accept_good: bool = False, **options) -
     """import_file: it writes or refuses, and a refusal leaves the records as they were."""
     before = stored(db)
     try:
-        import_file(path, mapping, accept_good=accept_good, rejects_path=path.with_suffix(".rej"), **options)  # fmt: skip
+        import_file(
+            path, mapping, accept_good=accept_good, rejects_path=path.with_suffix(".rej"), **options
+        )
     except ImportRefused as exc:
         assert exc.report.problems, "a refused import says why"
         _db.session.rollback()
@@ -301,14 +386,26 @@ skip:
   - {column: Direction, not_in: [inbound, outbound]}
   - {column: Status, not_equals: answered}
 """
-CALL = {"VRU": "vru1", "Call ID": "00017", "Date": "14/03/2026", "Time": "09:30", "Talk": "4:05",
-        "Reopens": "0", "Rating": "8", "Agent": AGENT_NAME, "Direction": "inbound",
-        "Status": "answered"}  # fmt: skip
+CALL = {
+    "VRU": "vru1",
+    "Call ID": "00017",
+    "Date": "14/03/2026",
+    "Time": "09:30",
+    "Talk": "4:05",
+    "Reopens": "0",
+    "Rating": "8",
+    "Agent": AGENT_NAME,
+    "Direction": "inbound",
+    "Status": "answered",
+}
 call_rows = st.lists(
-    st.builds(lambda changes: {**CALL, **changes}, st.dictionaries(st.sampled_from(list(CALL)), cells, max_size=3)),
+    st.builds(
+        lambda changes: {**CALL, **changes},
+        st.dictionaries(st.sampled_from(list(CALL)), cells, max_size=3),
+    ),
     min_size=1,
     max_size=6,
-)  # fmt: skip
+)
 
 
 @FUZZ
@@ -392,9 +489,17 @@ BIG_FILES = {
 # Each kind of file with a CSV preset, and those that concern JSON lines with one too.
 AWKWARD = [(kind, "zendesk") for kind in BIG_FILES] + [
     (kind, "playvox")
-    for kind in ("invalid-utf-8", "utf-16-bom", "nul-bytes", "ten-mb-cell", "unbalanced-quote",
-                 "deep-json", "huge-json-number", "surrogate-json")
-]  # fmt: skip
+    for kind in (
+        "invalid-utf-8",
+        "utf-16-bom",
+        "nul-bytes",
+        "ten-mb-cell",
+        "unbalanced-quote",
+        "deep-json",
+        "huge-json-number",
+        "surrogate-json",
+    )
+]
 
 
 @pytest.mark.parametrize(("kind", "preset"), AWKWARD)

@@ -78,20 +78,27 @@ def test_a_second_import_is_refused_through_every_door(app, db, client, make_use
         assert f"error: Another import is running ({HOLDER})" in result.output
         assert "Traceback" not in result.output
 
-        record = {"external_id": "X1", "agent_email": "ana.silva@example.com", "score": 1,
-                  "max_score": 2, "evaluated_at": "2026-03-17T12:00:00Z"}  # fmt: skip
+        record = {
+            "external_id": "X1",
+            "agent_email": "ana.silva@example.com",
+            "score": 1,
+            "max_score": 2,
+            "evaluated_at": "2026-03-17T12:00:00Z",
+        }
         response = client.post(
-            "/api/v1/records/qa", json={"source": "qa-tool", "records": [record]},
+            "/api/v1/records/qa",
+            json={"source": "qa-tool", "records": [record]},
             headers={"Authorization": f"Bearer {secret}"},
-        )  # fmt: skip
+        )
         assert response.status_code == 409
         assert response.headers["Retry-After"] == "30"
         assert HOLDER in response.json["problems"][0]
         upload = client.post(
-            "/api/v1/imports", data={"file": (path.open("rb"), "a.csv"),
-                                     "mapping": QA_MAPPING.read_text()},
-            headers={"Authorization": f"Bearer {secret}"}, content_type="multipart/form-data",
-        )  # fmt: skip
+            "/api/v1/imports",
+            data={"file": (path.open("rb"), "a.csv"), "mapping": QA_MAPPING.read_text()},
+            headers={"Authorization": f"Bearer {secret}"},
+            content_type="multipart/form-data",
+        )
         assert upload.status_code == 409, upload.json
         assert HOLDER in upload.json["problems"][0]
 

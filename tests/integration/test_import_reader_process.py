@@ -48,10 +48,15 @@ def stored(db, model) -> list[tuple]:
 
 def outcome(report) -> tuple:
     return (
-        report.rows_read, report.rows_skipped, report.rows_valid, report.rows_rejected,
-        report.created, report.updated, [str(p) for p in report.problems],
+        report.rows_read,
+        report.rows_skipped,
+        report.rows_valid,
+        report.rows_rejected,
+        report.created,
+        report.updated,
+        [str(p) for p in report.problems],
         report.unknown_agents,
-    )  # fmt: skip
+    )
 
 
 def both_ways(db, path, mapping, **options) -> list[tuple]:

@@ -19,40 +19,77 @@ AT = datetime(2026, 3, 28, 23, 30, 5, 120, tzinfo=UTC)
 CONTACTS = [
     # Every field, an offset that is not UTC, microseconds.
     {
-        "external_id": "T1", "channel": "chat", "queue": "billing", "created_at": AT,
+        "external_id": "T1",
+        "channel": "chat",
+        "queue": "billing",
+        "created_at": AT,
         "first_response_at": AT.astimezone(timezone(timedelta(hours=-5))) + timedelta(seconds=90),
-        "solved_at": (AT + timedelta(hours=2)).astimezone(BERLIN), "handle_seconds": 95.5,
-        "reopens": 0, "contacts_to_resolve": 1, "csat_rating": 4.0, "sla_met": True,
+        "solved_at": (AT + timedelta(hours=2)).astimezone(BERLIN),
+        "handle_seconds": 95.5,
+        "reopens": 0,
+        "contacts_to_resolve": 1,
+        "csat_rating": 4.0,
+        "sla_met": True,
         "sla_target_seconds": 3600.0,
     },
     # Unsolved, no rating, SLA worked out from the target, whole numbers.
     {
-        "external_id": "T2", "created_at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=BERLIN),
-        "first_response_at": datetime(2026, 1, 2, 3, 14, 5, tzinfo=BERLIN), "solved_at": None,
-        "handle_seconds": 60, "reopens": 2, "csat_rating": None, "sla_met": None,
+        "external_id": "T2",
+        "created_at": datetime(2026, 1, 2, 3, 4, 5, tzinfo=BERLIN),
+        "first_response_at": datetime(2026, 1, 2, 3, 14, 5, tzinfo=BERLIN),
+        "solved_at": None,
+        "handle_seconds": 60,
+        "reopens": 2,
+        "csat_rating": None,
+        "sla_met": None,
         "sla_target_seconds": 60,
     },
     # Naive moments (UTC), a failed SLA, a bad rating, an early year.
     {
-        "external_id": "T3", "created_at": datetime(999, 12, 31, 23, 59, 59, 999999),
-        "solved_at": datetime(1000, 1, 1, 0, 0, 1), "csat_rating": 1.0, "sla_met": False,
+        "external_id": "T3",
+        "created_at": datetime(999, 12, 31, 23, 59, 59, 999999),
+        "solved_at": datetime(1000, 1, 1, 0, 0, 1),
+        "csat_rating": 1.0,
+        "sla_met": False,
     },
-]  # fmt: skip
+]
 EVALUATIONS = [
     {
-        "external_id": "Q1", "interaction_id": "T1", "evaluated_at": AT,
-        "interaction_at": AT.astimezone(BERLIN) - timedelta(hours=3), "scorecard": "Tier 1",
-        "score": 88.0, "max_score": 100.0, "critical_fail": False,
+        "external_id": "Q1",
+        "interaction_id": "T1",
+        "evaluated_at": AT,
+        "interaction_at": AT.astimezone(BERLIN) - timedelta(hours=3),
+        "scorecard": "Tier 1",
+        "score": 88.0,
+        "max_score": 100.0,
+        "critical_fail": False,
         "categories": [
-            {"name": "Tone", "score": 4.0, "max_score": 5.0, "min_score": 0, "weight": 2,
-             "critical": False},
-            {"name": "Accuracy", "score": None, "max_score": 5.0, "min_score": 0, "weight": 1,
-             "critical": True},
+            {
+                "name": "Tone",
+                "score": 4.0,
+                "max_score": 5.0,
+                "min_score": 0,
+                "weight": 2,
+                "critical": False,
+            },
+            {
+                "name": "Accuracy",
+                "score": None,
+                "max_score": 5.0,
+                "min_score": 0,
+                "weight": 1,
+                "critical": True,
+            },
         ],
     },
-    {"external_id": "Q2", "evaluated_at": datetime(2026, 5, 1, 9), "score": 3, "max_score": 4,
-     "critical_fail": True},
-]  # fmt: skip
+    {
+        "external_id": "Q2",
+        "evaluated_at": datetime(2026, 5, 1, 9),
+        "score": 3,
+        "max_score": 4,
+        "critical_fail": True,
+    },
+]
 ALL_FIELDS = {
     "contacts": set(records.CONTACT_COLUMNS),
     "qa": set(records.QA_COLUMNS),
@@ -113,12 +150,18 @@ def test_sqlite_stamp_is_sqlalchemys_own_text():
     moment_text = DATETIME().bind_processor(dialect)
     day_text = DATE().bind_processor(dialect)
     moments = [
-        datetime(1, 1, 1), datetime(999, 12, 31, 23, 59, 59, 999999), datetime(9999, 12, 31, 23),
-        AT, AT.astimezone(BERLIN), datetime(2026, 10, 25, 2, 30, tzinfo=BERLIN),
-        datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=BERLIN), datetime(2026, 7, 1, 12, 0, 0, 1),
+        datetime(1, 1, 1),
+        datetime(999, 12, 31, 23, 59, 59, 999999),
+        datetime(9999, 12, 31, 23),
+        AT,
+        AT.astimezone(BERLIN),
+        datetime(2026, 10, 25, 2, 30, tzinfo=BERLIN),
+        datetime(2026, 10, 25, 2, 30, fold=1, tzinfo=BERLIN),
+        datetime(2026, 7, 1, 12, 0, 0, 1),
         datetime(2026, 12, 31, 23, 59, 59, tzinfo=timezone(timedelta(hours=-3))),
-        datetime(2027, 1, 1, 0, 0, 0), datetime(2026, 2, 28, 9, 0, 59, tzinfo=UTC),
-    ]  # fmt: skip
+        datetime(2027, 1, 1, 0, 0, 0),
+        datetime(2026, 2, 28, 9, 0, 59, tzinfo=UTC),
+    ]
     stamp = sqlite_stamper()
     for moment in moments + [m.replace(microsecond=0) for m in moments] * 2:
         assert stamp(moment) == moment_text(records.utc(moment)), moment

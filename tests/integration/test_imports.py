@@ -258,7 +258,12 @@ def test_large_files_across_batches_update_and_find_duplicates(db, tmp_path, age
     monkeypatch.setattr(imports, "BATCH", 2000)  # several batches, ids looked up in chunks
     mapping = load_mapping(path=str(QA_MAPPING))
     rows = qa_rows(date(2026, 3, 2), 2500)
-    dupes = HEADER + rows + qa_rows(date(2026, 3, 2), 1, first=5) + qa_rows(date(2026, 3, 2), 1, first=2400)  # fmt: skip
+    dupes = (
+        HEADER
+        + rows
+        + qa_rows(date(2026, 3, 2), 1, first=5)
+        + qa_rows(date(2026, 3, 2), 1, first=2400)
+    )
     with pytest.raises(ImportRefused) as exc:
         import_file(write(tmp_path, dupes), mapping)
     problems = {(p.line, p.column, p.message) for p in exc.value.report.problems}
@@ -422,18 +427,27 @@ def test_unknown_agents_are_reported_once_each_with_their_row_count(db, tmp_path
     rows = "".join(
         f"T{i},{who},2026-03-01T09:00:00Z,,0:05:00,\n"
         for i, who in enumerate(
-            ["ghost@example.com", "ana.silva@example.com", "zed@example.com", "ghost@example.com",
-             "ghost@example.com", "amy@example.com", "zed@example.com"]
+            [
+                "ghost@example.com",
+                "ana.silva@example.com",
+                "zed@example.com",
+                "ghost@example.com",
+                "ghost@example.com",
+                "amy@example.com",
+                "zed@example.com",
+            ]
         )
-    )  # fmt: skip
+    )
     path = write(tmp_path, TICKETS + rows)
     mapping = load_mapping(path=str(CONTACTS_MAPPING))
     with pytest.raises(ImportRefused) as exc:
         import_file(path, mapping)
     report = exc.value.report
     assert report.unknown_agents == [
-        ("ghost@example.com", 3), ("zed@example.com", 2), ("amy@example.com", 1)
-    ]  # fmt: skip
+        ("ghost@example.com", 3),
+        ("zed@example.com", 2),
+        ("amy@example.com", 1),
+    ]
     assert [str(p) for p in report.problems] == [
         "line 2: unknown agent 'ghost@example.com': 3 rows",
         "line 4: unknown agent 'zed@example.com': 2 rows",
@@ -452,8 +466,13 @@ def test_unknown_agents_are_reported_once_each_with_their_row_count(db, tmp_path
 
     saved = list(csv.DictReader(rejects.read_text().splitlines()))
     assert [(r["Ticket"], r["ramp_line"]) for r in saved] == [
-        ("T0", "2"), ("T2", "4"), ("T3", "5"), ("T4", "6"), ("T5", "7"), ("T6", "8")
-    ]  # fmt: skip
+        ("T0", "2"),
+        ("T2", "4"),
+        ("T3", "5"),
+        ("T4", "6"),
+        ("T5", "7"),
+        ("T6", "8"),
+    ]
     assert saved[0]["ramp_problem"] == (
         "unknown agent 'ghost@example.com': not a ramp user, and not linked to one"
     )
@@ -607,8 +626,11 @@ def test_json_lines_with_half_characters_are_refused_line_by_line(db, tmp_path, 
         good % 1,
         good.replace("Ana Silva", "Ana\\udc00") % 2,
         good.replace('"e%d"', '"e%d\\ud800"') % 3,
-        good.replace('"score"', '"sc\\ud83d\\ude00ore"').replace(', "sc', ', "note": "\\ud83d\\ude00", "sc') % 4,
-    ]  # fmt: skip
+        good.replace('"score"', '"sc\\ud83d\\ude00ore"').replace(
+            ', "sc', ', "note": "\\ud83d\\ude00", "sc'
+        )
+        % 4,
+    ]
     path = write(tmp_path, "\n".join(lines) + "\n", "reviews.jsonl")
     report = import_file(
         path, load_mapping(preset="playvox"), accept_good=True, rejects_path=tmp_path / "r.csv"

@@ -94,8 +94,11 @@ def test_sign_off_by_the_manager_counts(db, ramp_world):
     assert any(c["criterion"] == "sign_off" and c["met"] for c in classroom.checks)
     event = latest_event(db, hire)
     assert (event.action, event.milestone_key, event.reason, event.actor_id) == (
-        "sign_off", "classroom", "Ready.", ramp_world.lead.id,
-    )  # fmt: skip
+        "sign_off",
+        "classroom",
+        "Ready.",
+        ramp_world.lead.id,
+    )
 
 
 def test_sign_off_by_someone_who_does_not_manage_the_hire_is_refused(db, ramp_world, make_user):

@@ -83,9 +83,24 @@ def _contact_rec(c: Contact) -> formulas.ContactRec:
     """A stored contact as the weekly figures read it (readings._contact's columns)."""
     from ramp.metrics.readings import _contact
 
-    return _contact((c.user_id, c.metric_date, c.created_at, c.first_response_at, c.solved_at,
-                     c.handle_seconds, c.reopens, c.contacts_to_resolve, c.csat_rating, c.csat_min,
-                     c.csat_max, c.sla_met, c.sla_target_seconds, c.first_response_seconds))  # fmt: skip
+    return _contact(
+        (
+            c.user_id,
+            c.metric_date,
+            c.created_at,
+            c.first_response_at,
+            c.solved_at,
+            c.handle_seconds,
+            c.reopens,
+            c.contacts_to_resolve,
+            c.csat_rating,
+            c.csat_min,
+            c.csat_max,
+            c.sla_met,
+            c.sla_target_seconds,
+            c.first_response_seconds,
+        )
+    )
 
 
 ZENDESK_HEADER = (
@@ -138,10 +153,18 @@ def test_zendesk_satisfaction_on_its_0_to_1_scale_imports(db, tmp_path, zendesk_
     assert report.ok and report.created == 6
     ratings = dict(db.session.execute(select(Contact.external_id, Contact.csat_good)).all())
     assert ratings == {
-        "5000": True, "5001": False, "5002": True, "5003": None, "5004": None, "5005": None
-    }  # fmt: skip
-    assert {(c.csat_min, c.csat_max) for c in db.session.execute(select(Contact)).scalars()
-            if c.csat_rating is not None} == {(0.0, 1.0)}  # fmt: skip
+        "5000": True,
+        "5001": False,
+        "5002": True,
+        "5003": None,
+        "5004": None,
+        "5005": None,
+    }
+    assert {
+        (c.csat_min, c.csat_max)
+        for c in db.session.execute(select(Contact)).scalars()
+        if c.csat_rating is not None
+    } == {(0.0, 1.0)}
     # Two good of three rated: CSAT is read on the stored 0–1 scale, not turned into 1–1.
     assert _weekly_csat(db, zendesk_hire.id) == [pytest.approx(200 / 3)]
 
@@ -164,10 +187,12 @@ def test_stored_scales_read_back_as_stored(low, high):
     from ramp.metrics.readings import _contact
 
     at = datetime(2026, 3, 14, 9, tzinfo=UTC)
-    rec = _contact((1, at.date(), at, None, None, None, None, None, high, low, high, None, None,
-                    None))  # fmt: skip
+    rec = _contact(
+        (1, at.date(), at, None, None, None, None, None, high, low, high, None, None, None)
+    )
     assert (rec.csat_min, rec.csat_max) == (low, high)
     assert formulas.csat([rec]).value == 100.0
-    unrated = _contact((1, at.date(), at, None, None, None, None, None, None, None, None, None,
-                        None, None))  # fmt: skip
+    unrated = _contact(
+        (1, at.date(), at, None, None, None, None, None, None, None, None, None, None, None)
+    )
     assert formulas.csat([unrated]).value is None

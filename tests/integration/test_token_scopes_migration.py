@@ -19,9 +19,12 @@ def test_tokens_from_before_scopes_get_every_scope_and_are_flagged(app, db):
                     "INSERT INTO api_tokens (name, token_hash, created_at, revoked) "
                     "VALUES ('Old job', :hash, :at, :no)"
                 ),
-                {"hash": hashlib.sha256(b"ramp_old").hexdigest(),
-                 "at": "2026-01-05 10:00:00+00:00", "no": False},
-            )  # fmt: skip
+                {
+                    "hash": hashlib.sha256(b"ramp_old").hexdigest(),
+                    "at": "2026-01-05 10:00:00+00:00",
+                    "no": False,
+                },
+            )
     finally:
         upgrade()
     token = authenticate("ramp_old")

@@ -43,9 +43,12 @@ def tool(app, migrated, platform):
     from ramp.lti import registrations, services
 
     served = make_app(
-        migrated, JOBS_EAGER=True, LTI_RETRY_BASE_SECONDS=0.05, LTI_SCORE_TRIES=3,
+        migrated,
+        JOBS_EAGER=True,
+        LTI_RETRY_BASE_SECONDS=0.05,
+        LTI_SCORE_TRIES=3,
         LTI_ALLOW_PRIVATE_URLS=True,
-    )  # fmt: skip
+    )
     server = make_server("127.0.0.1", 0, served, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -56,9 +59,14 @@ def tool(app, migrated, platform):
     services.forget_tokens()
     with served.app_context():
         registrations.register_platform(
-            "Simulated LMS", platform.issuer, platform.client_id, platform.auth_url,
-            platform.token_url, platform.key_set_url, [platform.deployment_id],
-        )  # fmt: skip
+            "Simulated LMS",
+            platform.issuer,
+            platform.client_id,
+            platform.auth_url,
+            platform.token_url,
+            platform.key_set_url,
+            [platform.deployment_id],
+        )
         db.session.commit()
     yield SimpleNamespace(url=url, app=served)
     server.shutdown()

@@ -529,9 +529,10 @@ class Platform:
         if page * self.page_size < len(members):
             headers["Link"] = f'<{url}?page={page + 1}>; rel="next"'
         return Response(
-            json.dumps(body), headers=headers,
+            json.dumps(body),
+            headers=headers,
             mimetype="application/vnd.ims.lti-nrps.v2.membershipcontainer+json",
-        )  # fmt: skip
+        )
 
     # Deep linking return and dynamic registration --------------------------------------
 

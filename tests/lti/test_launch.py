@@ -72,9 +72,13 @@ def test_platform_roles_map_to_ramp_roles(tool, platform, ramp_world, db, roles,
 
 def test_an_instructor_lands_on_the_board_of_the_course_cohort(tool, platform, ramp_world, db):
     launched = launch(
-        tool, platform, sub="teacher", roles=[INSTRUCTOR], custom={"ramp_target": "board"},
+        tool,
+        platform,
+        sub="teacher",
+        roles=[INSTRUCTOR],
+        custom={"ramp_target": "board"},
         nrps=False,
-    )  # fmt: skip
+    )
     location = launched.response.headers["Location"]
     assert location.startswith("/board/?cohort=")
     assert launched.session.get(tool.url + location).status_code == 200
@@ -106,8 +110,9 @@ def test_a_course_without_template_is_linked_by_the_instructor(
     page = launched.session.get(tool.url + location)
     _, fields = form_of(page.text)
     answer = launched.session.post(
-        tool.url + location + "/cohort", data={"csrf_token": fields["csrf_token"], "cohort": cohort.id},
-    )  # fmt: skip
+        tool.url + location + "/cohort",
+        data={"csrf_token": fields["csrf_token"], "cohort": cohort.id},
+    )
     assert answer.status_code == 200 and "linked to Wave Z; 1 learner(s) added" in answer.text
     db.session.remove()
     assert [h.user.email for h in db.session.get(type(cohort), cohort.id).hires] == [
@@ -169,9 +174,14 @@ def test_over_https_the_lti_cookies_are_samesite_none_and_secure(app, platform, 
     registrations.forget_key_sets()
     platform.tool_url = "https://ramp.example"
     registrations.register_platform(
-        "LMS", platform.issuer, platform.client_id, platform.auth_url, platform.token_url,
-        platform.key_set_url, [platform.deployment_id],
-    )  # fmt: skip
+        "LMS",
+        platform.issuer,
+        platform.client_id,
+        platform.auth_url,
+        platform.token_url,
+        platform.key_set_url,
+        [platform.deployment_id],
+    )
     db.session.commit()
     app.config.update(
         SESSION_COOKIE_SECURE=True,
@@ -254,18 +264,34 @@ def test_expired_states_are_cleaned_up(app, db, platform):
     from ramp.lti.registrations import register_platform
 
     reg = register_platform(
-        "LMS", platform.issuer, "c", platform.auth_url, platform.token_url,
-        platform.key_set_url, ["d"],
-    )  # fmt: skip
+        "LMS",
+        platform.issuer,
+        "c",
+        platform.auth_url,
+        platform.token_url,
+        platform.key_set_url,
+        ["d"],
+    )
     old = utcnow() - timedelta(days=1)
     db.session.add_all(
         [
-            LtiLoginState(state="old", nonce="n1", registration_id=reg.id, login_params={},
-                          created_at=old, expires_at=old + timedelta(minutes=10)),
-            LtiLoginState(state="new", nonce="n2", registration_id=reg.id, login_params={},
-                          expires_at=utcnow() + timedelta(minutes=10)),
+            LtiLoginState(
+                state="old",
+                nonce="n1",
+                registration_id=reg.id,
+                login_params={},
+                created_at=old,
+                expires_at=old + timedelta(minutes=10),
+            ),
+            LtiLoginState(
+                state="new",
+                nonce="n2",
+                registration_id=reg.id,
+                login_params={},
+                expires_at=utcnow() + timedelta(minutes=10),
+            ),
         ]
-    )  # fmt: skip
+    )
     db.session.commit()
     assert cleanup_states(force=True) == 1
     db.session.commit()

@@ -14,10 +14,14 @@ CASES = {
     "wrong iss": ({"changes": {"iss": "https://evil.example"}}, 401, "iss"),
     "wrong aud": ({"changes": {"aud": "someone-else"}}, 401, "aud"),
     "azp mismatch": (
-        {"changes": {"aud": ["ramp-client-1", "other-tool"], "azp": "other-tool"}}, 401, "azp"
+        {"changes": {"aud": ["ramp-client-1", "other-tool"], "azp": "other-tool"}},
+        401,
+        "azp",
     ),
     "azp missing with two audiences": (
-        {"changes": {"aud": ["ramp-client-1", "other-tool"]}}, 401, "azp"
+        {"changes": {"aud": ["ramp-client-1", "other-tool"]}},
+        401,
+        "azp",
     ),
     "expired token": ({"changes": {"exp": NOW - 120, "iat": NOW - 900}}, 401, "exp"),
     "iat in the future": ({"changes": {"iat": NOW + 600, "exp": NOW + 900}}, 401, "iat"),
@@ -27,10 +31,14 @@ CASES = {
     "unknown deployment": ({"changes": {LTI + "deployment_id": "nope"}}, 403, "deployment_id"),
     "wrong version": ({"changes": {LTI + "version": "1.1"}}, 400, "version"),
     "wrong message type": (
-        {"changes": {LTI + "message_type": "LtiSubmissionReviewRequest"}}, 400, "message_type"
+        {"changes": {LTI + "message_type": "LtiSubmissionReviewRequest"}},
+        400,
+        "message_type",
     ),
     "missing resource link id": (
-        {"changes": {LTI + "resource_link": {"title": "no id"}}}, 400, "resource_link.id"
+        {"changes": {LTI + "resource_link": {"title": "no id"}}},
+        400,
+        "resource_link.id",
     ),
     "missing roles": ({"changes": {LTI + "roles": DROP}}, 400, "roles"),
     "alg none": ({"alg": "none"}, 401, "alg"),
@@ -43,55 +51,86 @@ CASES = {
     "a role is a number": ({"changes": {LTI + "roles": [LEARNER, 5]}}, 400, "roles"),
     "context is a list": ({"changes": {LTI + "context": ["course-1"]}}, 400, "context"),
     "context title is a number": (
-        {"changes": {LTI + "context": {"id": "course-1", "title": 7}}}, 400, "context.title"
+        {"changes": {LTI + "context": {"id": "course-1", "title": 7}}},
+        400,
+        "context.title",
     ),
     "resource link title is a number": (
-        {"changes": {LTI + "resource_link": {"id": "link-1", "title": 7}}}, 400,
+        {"changes": {LTI + "resource_link": {"id": "link-1", "title": 7}}},
+        400,
         "resource_link.title",
     ),
     "resource link id is an object": (
-        {"changes": {LTI + "resource_link": {"id": {"x": 1}}}}, 400, "resource_link.id"
+        {"changes": {LTI + "resource_link": {"id": {"x": 1}}}},
+        400,
+        "resource_link.id",
     ),
     "target_link_uri is an object": (
-        {"changes": {LTI + "target_link_uri": {"url": "x"}}}, 400, "target_link_uri"
+        {"changes": {LTI + "target_link_uri": {"url": "x"}}},
+        400,
+        "target_link_uri",
     ),
     "custom is a string": ({"changes": {LTI + "custom": "ramp_target=board"}}, 400, "custom"),
     "AGS line items URL is an object": (
-        {"changes": {AGS: {"scope": [SCOPES["score"]], "lineitems": {"url": "x"}}}}, 400,
+        {"changes": {AGS: {"scope": [SCOPES["score"]], "lineitems": {"url": "x"}}}},
+        400,
         "endpoint.lineitems",
     ),
     "AGS scope is a string": (
-        {"changes": {AGS: {"scope": SCOPES["score"]}}}, 400, "endpoint.scope"
+        {"changes": {AGS: {"scope": SCOPES["score"]}}},
+        400,
+        "endpoint.scope",
     ),
     "NRPS URL is an object": (
-        {"changes": {NRPS: {"context_memberships_url": ["x"]}}}, 400,
+        {"changes": {NRPS: {"context_memberships_url": ["x"]}}},
+        400,
         "namesroleservice.context_memberships_url",
     ),
     "AGS URL on another host": (
-        {"changes": {AGS: {"scope": [SCOPES["score"]],
-                           "lineitems": "http://169.254.169.254/latest/meta-data"}}}, 400,
+        {
+            "changes": {
+                AGS: {
+                    "scope": [SCOPES["score"]],
+                    "lineitems": "http://169.254.169.254/latest/meta-data",
+                }
+            }
+        },
+        400,
         "endpoint.lineitems",
     ),
     "NRPS URL on another host": (
-        {"changes": {NRPS: {"context_memberships_url": "http://10.0.0.1/admin"}}}, 400,
+        {"changes": {NRPS: {"context_memberships_url": "http://10.0.0.1/admin"}}},
+        400,
         "namesroleservice.context_memberships_url",
     ),
     "NRPS URL not http": (
-        {"changes": {NRPS: {"context_memberships_url": "file:///etc/passwd"}}}, 400,
+        {"changes": {NRPS: {"context_memberships_url": "file:///etc/passwd"}}},
+        400,
         "namesroleservice.context_memberships_url",
     ),
     "deep linking without a return URL": (
-        {"message_type": "LtiDeepLinkingRequest", "roles": [LTI_INSTRUCTOR],
-         "changes": {DL + "deep_linking_settings": {"accept_types": ["ltiResourceLink"]}}},
-        400, "deep_linking_settings",
+        {
+            "message_type": "LtiDeepLinkingRequest",
+            "roles": [LTI_INSTRUCTOR],
+            "changes": {DL + "deep_linking_settings": {"accept_types": ["ltiResourceLink"]}},
+        },
+        400,
+        "deep_linking_settings",
     ),
     "deep linking return URL on another host": (
-        {"message_type": "LtiDeepLinkingRequest", "roles": [LTI_INSTRUCTOR],
-         "changes": {DL + "deep_linking_settings": {
-             "deep_link_return_url": "https://elsewhere.example/return"}}},
-        400, "deep_linking_settings.deep_link_return_url",
+        {
+            "message_type": "LtiDeepLinkingRequest",
+            "roles": [LTI_INSTRUCTOR],
+            "changes": {
+                DL + "deep_linking_settings": {
+                    "deep_link_return_url": "https://elsewhere.example/return"
+                }
+            },
+        },
+        400,
+        "deep_linking_settings.deep_link_return_url",
     ),
-}  # fmt: skip
+}
 
 
 @pytest.mark.parametrize("case", list(CASES))
@@ -196,9 +235,10 @@ def test_a_malformed_id_token_is_refused(tool, platform):
     )
     _, fresh = form_of(launched.session.get(started.headers["Location"]).text)
     response = launched.session.post(
-        tool.url + "/lti/launch", data={"state": fresh["state"], "id_token": "not.a.jwt"},
+        tool.url + "/lti/launch",
+        data={"state": fresh["state"], "id_token": "not.a.jwt"},
         allow_redirects=False,
-    )  # fmt: skip
+    )
     assert response.status_code == 401 and refused_check(response) == "id_token"
 
 
@@ -228,9 +268,10 @@ def test_an_expired_state_is_refused(tool, platform):
 
     browser = requests.Session()
     started = browser.get(
-        tool.url + "/lti/login", params=login_params(platform, platform.prepare()),
+        tool.url + "/lti/login",
+        params=login_params(platform, platform.prepare()),
         allow_redirects=False,
-    )  # fmt: skip
+    )
     action, posted = form_of(browser.get(started.headers["Location"]).text)
     with tool.app.app_context():
         db.session.execute(update(LtiLoginState).values(expires_at=utcnow() - timedelta(seconds=1)))
@@ -284,9 +325,10 @@ def test_long_login_parameters_are_refused_or_ignored(tool, platform, db):
     response = requests.get(tool.url + "/lti/login", params=params, allow_redirects=False)
     assert response.status_code == 400 and refused_check(response) == "login_hint"
     response = requests.post(
-        tool.url + "/lti/launch", data={"state": "s" * 5000, "id_token": "x"},
+        tool.url + "/lti/launch",
+        data={"state": "s" * 5000, "id_token": "x"},
         allow_redirects=False,
-    )  # fmt: skip
+    )
     assert response.status_code == 403 and refused_check(response) == "state"
 
 

@@ -72,19 +72,41 @@ def test_registrations_are_found_by_issuer_and_client_id(app, db):
 
 
 def test_the_cli_registers_lists_and_adds_deployments(runner, db):
-    args = ["lti", "register", "--name", "Canvas", "--issuer", "https://canvas.instructure.com",
-            "--client-id", "10000000000001", "--login-url", "https://sso.canvaslms.com/api/lti/authorize_redirect",
-            "--token-url", "https://sso.canvaslms.com/login/oauth2/token",
-            "--key-set-url", "https://sso.canvaslms.com/api/lti/security/jwks",
-            "--deployment", "1:abc", "--deployment", "2:def"]  # fmt: skip
+    args = [
+        "lti",
+        "register",
+        "--name",
+        "Canvas",
+        "--issuer",
+        "https://canvas.instructure.com",
+        "--client-id",
+        "10000000000001",
+        "--login-url",
+        "https://sso.canvaslms.com/api/lti/authorize_redirect",
+        "--token-url",
+        "https://sso.canvaslms.com/login/oauth2/token",
+        "--key-set-url",
+        "https://sso.canvaslms.com/api/lti/security/jwks",
+        "--deployment",
+        "1:abc",
+        "--deployment",
+        "2:def",
+    ]
     result = runner.invoke(args=args)
     assert result.exit_code == 0, result.output
     assert "2 deployment(s)" in result.output
     assert runner.invoke(args=args).exit_code == 1
     added = runner.invoke(
-        args=["lti", "add-deployment", "--issuer", "https://canvas.instructure.com",
-              "--client-id", "10000000000001", "3:ghi"]
-    )  # fmt: skip
+        args=[
+            "lti",
+            "add-deployment",
+            "--issuer",
+            "https://canvas.instructure.com",
+            "--client-id",
+            "10000000000001",
+            "3:ghi",
+        ]
+    )
     assert added.exit_code == 0 and "added 1" in added.output
     listed = runner.invoke(args=["lti", "list"])
     assert "Canvas" in listed.output and "1:abc, 2:def, 3:ghi" in listed.output
@@ -99,9 +121,10 @@ def test_the_client_assertion_names_the_token_audience_when_one_is_set(app, db):
     base = {k: v for k, v in FIELDS.items() if k != "deployments"}
     plain = register_platform(deployments=["d"], **base)
     d2l = register_platform(
-        **dict(base, client_id="d2l"), deployments=["d"],
+        **dict(base, client_id="d2l"),
+        deployments=["d"],
         token_audience="https://api.brightspace.com/auth/token",
-    )  # fmt: skip
+    )
     read = lambda reg: jwt.decode(client_assertion(reg), options={"verify_signature": False})  # noqa: E731
     assert read(plain)["aud"] == FIELDS["token_url"]
     claims = read(d2l)
@@ -124,9 +147,12 @@ def test_an_admin_sets_lms_origins_and_trusted_emails(client, make_user, db):
     assert (reg.lms_origins, reg.trust_emails) == (["https://school.moodle.example"], False)
     answer = client.post(
         f"/lti/registrations/{reg.id}/options",
-        data={"csrf_token": token, "lms_origins": "https://a.example, https://b.example",
-              "trust_emails": "y"},
-    )  # fmt: skip
+        data={
+            "csrf_token": token,
+            "lms_origins": "https://a.example, https://b.example",
+            "trust_emails": "y",
+        },
+    )
     assert answer.status_code == 303
     db.session.expire_all()
     reg = db.session.get(LtiRegistration, reg.id)
@@ -137,25 +163,54 @@ def test_an_admin_sets_lms_origins_and_trusted_emails(client, make_user, db):
 
 
 def test_the_cli_sets_lms_origins_and_trusted_emails(runner, db):
-    args = ["lti", "register", "--issuer", "https://canvas.instructure.com",
-            "--client-id", "10000000000001", "--login-url", "https://sso.canvaslms.com/api/lti/authorize_redirect",
-            "--token-url", "https://sso.canvaslms.com/login/oauth2/token",
-            "--key-set-url", "https://sso.canvaslms.com/api/lti/security/jwks",
-            "--deployment", "1:abc", "--lms-origin", "https://school.instructure.com"]  # fmt: skip
+    args = [
+        "lti",
+        "register",
+        "--issuer",
+        "https://canvas.instructure.com",
+        "--client-id",
+        "10000000000001",
+        "--login-url",
+        "https://sso.canvaslms.com/api/lti/authorize_redirect",
+        "--token-url",
+        "https://sso.canvaslms.com/login/oauth2/token",
+        "--key-set-url",
+        "https://sso.canvaslms.com/api/lti/security/jwks",
+        "--deployment",
+        "1:abc",
+        "--lms-origin",
+        "https://school.instructure.com",
+    ]
     assert runner.invoke(args=args).exit_code == 0
     reg = db.session.execute(select(LtiRegistration)).scalar_one()
     assert reg.lms_origins == ["https://school.instructure.com"] and not reg.trust_emails
     result = runner.invoke(
-        args=["lti", "options", "--issuer", "https://canvas.instructure.com",
-              "--client-id", "10000000000001", "--lms-origin", "https://other.instructure.com",
-              "--trust-emails"]
-    )  # fmt: skip
+        args=[
+            "lti",
+            "options",
+            "--issuer",
+            "https://canvas.instructure.com",
+            "--client-id",
+            "10000000000001",
+            "--lms-origin",
+            "https://other.instructure.com",
+            "--trust-emails",
+        ]
+    )
     assert result.exit_code == 0 and "e-mails trusted" in result.output
     db.session.expire_all()
     reg = db.session.get(LtiRegistration, reg.id)
     assert reg.lms_origins == ["https://other.instructure.com"] and reg.trust_emails
     bad = runner.invoke(
-        args=["lti", "options", "--issuer", "https://canvas.instructure.com",
-              "--client-id", "10000000000001", "--lms-origin", "ftp://x"]
-    )  # fmt: skip
+        args=[
+            "lti",
+            "options",
+            "--issuer",
+            "https://canvas.instructure.com",
+            "--client-id",
+            "10000000000001",
+            "--lms-origin",
+            "ftp://x",
+        ]
+    )
     assert bad.exit_code == 1 and "not an origin" in bad.output

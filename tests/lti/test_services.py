@@ -29,9 +29,10 @@ def http_login(tool, email: str):
     browser = requests.Session()
     page = browser.get(tool.url + "/auth/login")
     signed = browser.post(
-        tool.url + "/auth/login", allow_redirects=False,
+        tool.url + "/auth/login",
+        allow_redirects=False,
         data={"csrf_token": csrf_of(page.text), "email": email, "password": PASSWORD},
-    )  # fmt: skip
+    )
     assert signed.status_code == 302
     return browser
 
@@ -41,9 +42,13 @@ def http_login(tool, email: str):
 
 def test_deep_linking_returns_signed_items_with_line_items(tool, platform, ramp_world, db):
     launched = launch(
-        tool, platform, sub="teacher", roles=[INSTRUCTOR], message_type="LtiDeepLinkingRequest",
+        tool,
+        platform,
+        sub="teacher",
+        roles=[INSTRUCTOR],
+        message_type="LtiDeepLinkingRequest",
         nrps=False,
-    )  # fmt: skip
+    )
     assert launched.response.status_code == 303
     picker_url = tool.url + launched.response.headers["Location"]
     assert "/lti/deep-link/" in picker_url
@@ -52,9 +57,11 @@ def test_deep_linking_returns_signed_items_with_line_items(tool, platform, ramp_
     assert 'value="module:mini-onboarding/basics"' in picker.text and 'value="board"' in picker.text
     answer = launched.session.post(
         picker_url,
-        data={"csrf_token": csrf_of(picker.text),
-              "item": ["module:mini-onboarding/basics", "module:mini-onboarding/kb", "board"]},
-    )  # fmt: skip
+        data={
+            "csrf_token": csrf_of(picker.text),
+            "item": ["module:mini-onboarding/basics", "module:mini-onboarding/kb", "board"],
+        },
+    )
     assert answer.status_code == 200
     assert f"form-action 'self' {platform.url}" in answer.headers["Content-Security-Policy"]
     action, fields = form_of(answer.text, "lti-deep-link-return")
@@ -67,12 +74,16 @@ def test_deep_linking_returns_signed_items_with_line_items(tool, platform, ramp_
     assert claims[c.DL_DATA] == "platform-opaque-data"
     items = claims[c.DL_CONTENT_ITEMS]
     assert [i["custom"]["ramp_target"] for i in items] == [
-        "module:mini-onboarding/basics", "module:mini-onboarding/kb", "board",
-    ]  # fmt: skip
+        "module:mini-onboarding/basics",
+        "module:mini-onboarding/kb",
+        "board",
+    ]
     assert items[0]["lineItem"] == {
-        "scoreMaximum": 100, "label": "Ticketing basics",
-        "resourceId": "module:mini-onboarding/basics", "tag": "ramp-knowledge-check",
-    }  # fmt: skip
+        "scoreMaximum": 100,
+        "label": "Ticketing basics",
+        "resourceId": "module:mini-onboarding/basics",
+        "tag": "ramp-knowledge-check",
+    }
     assert "lineItem" not in items[1] and "lineItem" not in items[2]  # kb has no check
     assert all(i["url"] == tool.url + "/lti/launch" for i in items)
     # The request is answered once.
@@ -172,11 +183,19 @@ def test_the_simulated_gradebook_refuses_a_timestamp_without_a_zone(platform):
 
     platform.tokens["t"] = {SCOPES["score"]}
     url = platform.add_line_item("course-1", "x", "r")
-    body = {"userId": "u", "activityProgress": "Completed", "gradingProgress": "FullyGraded",
-            "scoreGiven": 1, "scoreMaximum": 1}  # fmt: skip
+    body = {
+        "userId": "u",
+        "activityProgress": "Completed",
+        "gradingProgress": "FullyGraded",
+        "scoreGiven": 1,
+        "scoreMaximum": 1,
+    }
     headers = {"Authorization": "Bearer t", "Content-Type": c.MEDIA_SCORE}
-    for stamp, status in [("2026-11-22T10:00:00", 400), ("yesterday", 400),
-                          ("2026-11-22T10:00:00.000+00:00", 204)]:  # fmt: skip
+    for stamp, status in [
+        ("2026-11-22T10:00:00", 400),
+        ("yesterday", 400),
+        ("2026-11-22T10:00:00.000+00:00", 204),
+    ]:
         answer = requests.post(url + "/scores", json=dict(body, timestamp=stamp), headers=headers)
         assert answer.status_code == status, stamp
 
@@ -215,8 +234,14 @@ def test_a_column_another_delivery_is_making_is_never_made_twice(
     db.session.remove()
     context = db.session.execute(select(LtiContext)).scalar_one()
     # Another worker has reserved the column and is asking the platform for it.
-    db.session.add(LtiLineItem(context_id=context.id, resource_id="module:mini-onboarding/basics",
-                               url="", label="Basics check"))  # fmt: skip
+    db.session.add(
+        LtiLineItem(
+            context_id=context.id,
+            resource_id="module:mini-onboarding/basics",
+            url="",
+            label="Basics check",
+        )
+    )
     db.session.commit()
     take_check(launched.session, tool, launched.response.headers["Location"], db)
     assert platform.line_items.get("course-1", []) == [] and platform.score_posts == []
@@ -238,10 +263,14 @@ def test_a_column_another_delivery_is_making_is_never_made_twice(
 
 
 def test_a_line_item_on_another_host_is_never_called(tool, platform, ramp_world, db):
-    platform.line_items["course-1"] = [{
-        "id": "http://169.254.169.254/lineitems/1", "label": "Basics check",
-        "resourceId": "module:mini-onboarding/basics", "scoreMaximum": 100,
-    }]  # fmt: skip
+    platform.line_items["course-1"] = [
+        {
+            "id": "http://169.254.169.254/lineitems/1",
+            "label": "Basics check",
+            "resourceId": "module:mini-onboarding/basics",
+            "scoreMaximum": 100,
+        }
+    ]
     launched = launch(tool, platform, custom=MODULE)
     take_check(launched.session, tool, launched.response.headers["Location"], db)
     assert platform.score_posts == []
@@ -303,11 +332,25 @@ def test_failed_scores_are_sent_again_from_the_cli(tool, platform, ramp_world, d
 
 
 def members(n_learners: int) -> list[dict]:
-    people = [{"user_id": "teacher", "roles": [INSTRUCTOR], "name": "Tia Teacher",
-               "email": "tia@lms.example", "status": "Active"}]  # fmt: skip
+    people = [
+        {
+            "user_id": "teacher",
+            "roles": [INSTRUCTOR],
+            "name": "Tia Teacher",
+            "email": "tia@lms.example",
+            "status": "Active",
+        }
+    ]
     for i in range(1, n_learners + 1):
-        people.append({"user_id": f"s{i}", "roles": [LEARNER], "name": f"Student {i}",
-                       "email": f"s{i}@lms.example", "status": "Active"})  # fmt: skip
+        people.append(
+            {
+                "user_id": f"s{i}",
+                "roles": [LEARNER],
+                "name": f"Student {i}",
+                "email": f"s{i}@lms.example",
+                "status": "Active",
+            }
+        )
     people.append({"user_id": "gone", "roles": [LEARNER], "name": "Gone", "status": "Inactive"})
     return people
 
@@ -386,8 +429,12 @@ def test_a_roster_never_raises_a_role(tool, platform, ramp_world, db):
     assert answer.status_code == 200 and "Roster synced" in answer.text
     db.session.remove()
     roles = {i.subject: i.user.role for i in db.session.execute(select(LtiIdentity)).scalars()}
-    assert roles == {"s1": Role.AGENT, "new-admin": Role.AGENT, "tia": Role.AGENT,
-                     "teacher": Role.MANAGER}  # fmt: skip
+    assert roles == {
+        "s1": Role.AGENT,
+        "new-admin": Role.AGENT,
+        "tia": Role.AGENT,
+        "teacher": Role.MANAGER,
+    }
 
 
 def test_a_token_answer_without_a_number_of_seconds_is_a_clear_message(
@@ -482,9 +529,12 @@ def test_dynamic_registration_refuses_a_configuration_naming_another_host(
     platform.config_changes = {"registration_endpoint": "https://elsewhere.example/register"}
     answer = browser.post(
         tool.url + "/lti/register",
-        data={"openid_configuration": config, "csrf_token": csrf_of(opened.text),
-              "step": "register"},
-    )  # fmt: skip
+        data={
+            "openid_configuration": config,
+            "csrf_token": csrf_of(opened.text),
+            "step": "register",
+        },
+    )
     assert answer.status_code == 400 and "sends the registration to another host" in answer.text
     assert not platform.registrations
 

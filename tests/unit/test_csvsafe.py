@@ -12,9 +12,20 @@ PAYLOAD = "=cmd|' /C calc'!A0"
 
 @pytest.mark.parametrize(
     "cell",
-    [PAYLOAD, "=HYPERLINK(\"http://evil.example\",\"Wave A\")", "+1+cmd", "-2+3+cmd|' /C x'!A0",
-     "@SUM(1+1)*cmd", "\t=1+1", "\r=1+1", "-", "+", "=", "@"],
-)  # fmt: skip
+    [
+        PAYLOAD,
+        '=HYPERLINK("http://evil.example","Wave A")',
+        "+1+cmd",
+        "-2+3+cmd|' /C x'!A0",
+        "@SUM(1+1)*cmd",
+        "\t=1+1",
+        "\r=1+1",
+        "-",
+        "+",
+        "=",
+        "@",
+    ],
+)
 def test_formula_starts_become_text(cell):
     assert safe_cell(cell) == "'" + cell
 

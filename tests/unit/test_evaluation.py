@@ -748,8 +748,12 @@ def test_pace_runs_over_the_milestones_own_stretch_of_the_phase():
         due=START + timedelta(days=7),
         criteria=Criteria(modules=("tone",)),
     )
-    week2 = plan("week-2", phase_start=START, due=START + timedelta(days=14),
-                 criteria=Criteria(modules=("tools", "de-escalation")))  # fmt: skip
+    week2 = plan(
+        "week-2",
+        phase_start=START,
+        due=START + timedelta(days=14),
+        criteria=Criteria(modules=("tools", "de-escalation")),
+    )
     day5 = START + timedelta(days=5)
     results = evaluate_plan([week1, week2], done("tone"), day5)
     assert results["week-2"].status == "on_track"
@@ -761,8 +765,11 @@ def test_pace_runs_over_the_milestones_own_stretch_of_the_phase():
 
 def test_work_on_pace_is_not_at_risk_inside_the_warning_window():
     # A one-week milestone on day 0: due in 7 days, nothing done yet, and nothing late.
-    week1 = plan(phase_start=START, due=START + timedelta(days=7),
-                 criteria=Criteria(modules=FOUR[:2], assessments=FOUR[:2]))  # fmt: skip
+    week1 = plan(
+        phase_start=START,
+        due=START + timedelta(days=7),
+        criteria=Criteria(modules=FOUR[:2], assessments=FOUR[:2]),
+    )
     assert one(week1, NOTHING, START).status == "on_track"
     half = Evidence(modules_completed=frozenset(FOUR[:1]), assessments_passed=frozenset(FOUR[:1]))
     assert one(week1, half, START + timedelta(days=3)).status == "on_track"

@@ -66,24 +66,30 @@ def test_curriculum_of_a_target():
 def test_link_headers_are_read_in_the_forms_platforms_send():
     answer = Answer(
         200,
-        {"link": '<https://lms/m?p=2>; rel="next", <https://lms/m?p=9>; rel=last, '
-                 '<https://lms/m?p=1>; rel="first prev"'},
+        {
+            "link": '<https://lms/m?p=2>; rel="next", <https://lms/m?p=9>; rel=last, '
+            '<https://lms/m?p=1>; rel="first prev"'
+        },
         b"{}",
-    )  # fmt: skip
+    )
     assert answer.links() == {
-        "next": "https://lms/m?p=2", "last": "https://lms/m?p=9",
-        "first": "https://lms/m?p=1", "prev": "https://lms/m?p=1",
-    }  # fmt: skip
+        "next": "https://lms/m?p=2",
+        "last": "https://lms/m?p=9",
+        "first": "https://lms/m?p=1",
+        "prev": "https://lms/m?p=1",
+    }
     assert Answer(200, {}, b"").links() == {}
 
 
 def test_link_headers_allow_commas_and_semicolons_inside_the_url():
     answer = Answer(
         200,
-        {"link": '<https://lms/m?ids=1,2;x=3&p=2>; rel="next"; title="a, b", '
-                 '<https://lms/m?p=1>;rel=first'},
+        {
+            "link": '<https://lms/m?ids=1,2;x=3&p=2>; rel="next"; title="a, b", '
+            "<https://lms/m?p=1>;rel=first"
+        },
         b"",
-    )  # fmt: skip
+    )
     assert answer.links() == {"next": "https://lms/m?ids=1,2;x=3&p=2", "first": "https://lms/m?p=1"}
 
 

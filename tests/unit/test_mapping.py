@@ -214,8 +214,14 @@ def test_the_documented_examples_parse():
     assert len(specs[1].categories) == 3
     assert specs[0].skip[1].matches == r"^\[test\]"
     assert specs[0].skip[2].not_in == ("solved", "closed")
-    call = {"VRU": "vru7", "Call ID": "00123", "Date": "29/03/2026", "Time": "2:05 PM",
-            "Talk time": "95", "Agent": "ana@example.com"}  # fmt: skip
+    call = {
+        "VRU": "vru7",
+        "Call ID": "00123",
+        "Date": "29/03/2026",
+        "Time": "2:05 PM",
+        "Talk time": "95",
+        "Agent": "ana@example.com",
+    }
     values = parse_row(2, call, specs[2]).values
     assert values["external_id"] == "vru7-00123"
     assert values["created_at"] == datetime(2026, 3, 29, 14, 5, tzinfo=BERLIN)
@@ -1158,8 +1164,15 @@ fields:
   handle_seconds: Talk
   agent_email: Agent
 """
-CALL = {"VRU": "vru7", "Call ID": "00123", "Date": "29/03/2026", "Time": "01:59", "Queue": "Billing",
-        "Talk": "95", "Agent": "ana@example.com"}  # fmt: skip
+CALL = {
+    "VRU": "vru7",
+    "Call ID": "00123",
+    "Date": "29/03/2026",
+    "Time": "01:59",
+    "Queue": "Billing",
+    "Talk": "95",
+    "Agent": "ana@example.com",
+}
 
 
 def test_a_template_joins_columns_and_a_date_joins_its_time():
@@ -1181,24 +1194,45 @@ def test_a_template_joins_columns_and_a_date_joins_its_time():
     [
         (
             {"Call ID": " "},
-            [("{VRU}-{Call ID}", "'Call ID' is empty but not the rest: {VRU}-{Call ID} needs them all")],
+            [
+                (
+                    "{VRU}-{Call ID}",
+                    "'Call ID' is empty but not the rest: {VRU}-{Call ID} needs them all",
+                )
+            ],
         ),
         (
             {"VRU": "", "Call ID": "n/a", "Queue": ""},
             [("{VRU}-{Call ID}", "external_id is required, but the cell is empty")],
         ),
-        ({"Time": ""}, [("Date + Time", "'Time' is empty but not the rest: Date + Time needs them all")]),
-        ({"Date": "", "Time": "-"}, [("Date + Time", "created_at is required, but the cell is empty")]),
+        (
+            {"Time": ""},
+            [("Date + Time", "'Time' is empty but not the rest: Date + Time needs them all")],
+        ),
+        (
+            {"Date": "", "Time": "-"},
+            [("Date + Time", "created_at is required, but the cell is empty")],
+        ),
         (
             {"Date": "31/02/2026"},
-            [("Date + Time", "'31/02/2026 01:59' is not a date (expected day-first, e.g. 31/01/2026 14:05)")],
+            [
+                (
+                    "Date + Time",
+                    "'31/02/2026 01:59' is not a date (expected day-first, e.g. 31/01/2026 14:05)",
+                )
+            ],
         ),
         (
             {"Time": "02:30"},  # the clocks skip 02:00-03:00 that night in Berlin
-            [("Date + Time", "'29/03/2026 02:30' does not exist in Europe/Berlin: the clocks skip it (summer time)")],
+            [
+                (
+                    "Date + Time",
+                    "'29/03/2026 02:30' does not exist in Europe/Berlin: the clocks skip it (summer time)",
+                )
+            ],
         ),
     ],
-)  # fmt: skip
+)
 def test_composite_fields_report_their_columns(changes, errors):
     assert row_errors({**CALL, **changes}, parse_mapping(CALLS)) == errors
 
@@ -1225,14 +1259,32 @@ def test_a_template_in_json_lines_needs_its_columns():
 @pytest.mark.parametrize(
     ("field", "error"),
     [
-        ("{template: '{VRU'}", "fields.external_id.template: not a usable template: the '{' at character 1 is never closed (write {{ for a brace)"),
-        ("{template: 'VRU}'}", "fields.external_id.template: not a usable template: a '}' at character 4 closes nothing (write }} for a brace)"),
-        ("{template: 'a{ }b'}", "fields.external_id.template: not a usable template: the '{}' at character 2 names no column"),
-        ("{template: 'x{{y}}'}", "fields.external_id.template: not a usable template: a template names at least one {column} (a fixed text is a value)"),
-        ("{template: '{VRU}', column: VRU}", "fields.external_id: external_id has both a column and a template: use one"),
-        ("{date: Date, time: Time}", "fields.external_id.date: date and time only build datetime fields, not text"),
+        (
+            "{template: '{VRU'}",
+            "fields.external_id.template: not a usable template: the '{' at character 1 is never closed (write {{ for a brace)",
+        ),
+        (
+            "{template: 'VRU}'}",
+            "fields.external_id.template: not a usable template: a '}' at character 4 closes nothing (write }} for a brace)",
+        ),
+        (
+            "{template: 'a{ }b'}",
+            "fields.external_id.template: not a usable template: the '{}' at character 2 names no column",
+        ),
+        (
+            "{template: 'x{{y}}'}",
+            "fields.external_id.template: not a usable template: a template names at least one {column} (a fixed text is a value)",
+        ),
+        (
+            "{template: '{VRU}', column: VRU}",
+            "fields.external_id: external_id has both a column and a template: use one",
+        ),
+        (
+            "{date: Date, time: Time}",
+            "fields.external_id.date: date and time only build datetime fields, not text",
+        ),
     ],
-)  # fmt: skip
+)
 def test_template_problems_are_placed(field, error):
     text = CALLS.replace('external_id: {template: "{VRU}-{Call ID}"}', f"external_id: {field}")
     assert only_error(text).split(": ", 1)[1] == error
@@ -1242,12 +1294,24 @@ def test_template_problems_are_placed(field, error):
     ("field", "error"),
     [
         ("{time: Time}", "fields.created_at.time: time goes with date: the column holding the day"),
-        ("{date: Date}", "fields.created_at.date: date goes with time (a date and time in one column: use column)"),
-        ("{date: Date, time: Time, format: epoch}", "fields.created_at.format: epoch reads one number: it cannot join a date and a time"),
-        ("{date: Date, time: Time, map: {x: '2026-01-01'}}", "fields.created_at.map: map translates one column's values: not a date and a time"),
-        ("{date: Date, time: Time, value: '2026-01-01'}", "fields.created_at: created_at has both a value and a date: use one"),
+        (
+            "{date: Date}",
+            "fields.created_at.date: date goes with time (a date and time in one column: use column)",
+        ),
+        (
+            "{date: Date, time: Time, format: epoch}",
+            "fields.created_at.format: epoch reads one number: it cannot join a date and a time",
+        ),
+        (
+            "{date: Date, time: Time, map: {x: '2026-01-01'}}",
+            "fields.created_at.map: map translates one column's values: not a date and a time",
+        ),
+        (
+            "{date: Date, time: Time, value: '2026-01-01'}",
+            "fields.created_at: created_at has both a value and a date: use one",
+        ),
     ],
-)  # fmt: skip
+)
 def test_date_and_time_problems_are_placed(field, error):
     text = CALLS.replace(
         "created_at: {date: Date, time: Time, format: day_first}", f"created_at: {field}"
@@ -1261,15 +1325,39 @@ def test_date_and_time_problems_are_placed(field, error):
 @pytest.mark.parametrize(
     ("changes", "error"),
     [
-        ({"Ticket ID": "T\x001"}, ("Ticket ID", "the text holds a NUL character (is the file UTF-16?)")),
-        ({"Ticket ID": "T" * 201}, ("Ticket ID", f"'{'T' * 59}…' is longer than 200 characters (external_id)")),
-        ({"Channel": "c" * 33}, ("Channel", f"'{'c' * 33}' is longer than 32 characters (channel)")),
-        ({"Created": "01/01/0001 00:30"}, ("Created", "'01/01/0001 00:30' is too far in the past or the future to be a date here")),
-        ({"Solved": "31/12/9999 23:00"}, ("Solved", "'31/12/9999 23:00' is too far in the past or the future to be a date here")),
-        ({"Handle time": "9" * 5000 + ":00"}, ("Handle time", f"'{'9' * 59}…' is not a duration (expected seconds, or h:mm:ss or m:ss, e.g. 95 or 1:35)")),
+        (
+            {"Ticket ID": "T\x001"},
+            ("Ticket ID", "the text holds a NUL character (is the file UTF-16?)"),
+        ),
+        (
+            {"Ticket ID": "T" * 201},
+            ("Ticket ID", f"'{'T' * 59}…' is longer than 200 characters (external_id)"),
+        ),
+        (
+            {"Channel": "c" * 33},
+            ("Channel", f"'{'c' * 33}' is longer than 32 characters (channel)"),
+        ),
+        (
+            {"Created": "01/01/0001 00:30"},
+            (
+                "Created",
+                "'01/01/0001 00:30' is too far in the past or the future to be a date here",
+            ),
+        ),
+        (
+            {"Solved": "31/12/9999 23:00"},
+            ("Solved", "'31/12/9999 23:00' is too far in the past or the future to be a date here"),
+        ),
+        (
+            {"Handle time": "9" * 5000 + ":00"},
+            (
+                "Handle time",
+                f"'{'9' * 59}…' is not a duration (expected seconds, or h:mm:ss or m:ss, e.g. 95 or 1:35)",
+            ),
+        ),
         ({"Rating": "9" * 100}, ("Rating", f"'{'9' * 59}…' is outside the rating scale 1–5")),
     ],
-)  # fmt: skip
+)
 def test_cells_a_column_cannot_store_are_refused(changes, error):
     assert row_errors({**GOOD_ROW, **changes}, mapping()) == [error]
 
@@ -1321,14 +1409,29 @@ def test_json_lines_python_cannot_read_are_errors_of_their_line(line, message):
 @pytest.mark.parametrize(
     ("kind", "name", "value", "message"),
     [
-        ("contacts", "handle_seconds", 1e308, "handle_seconds of 1e+308 is not plausible (at most a day)"),
-        ("contacts", "handle_seconds", float("nan"), "handle_seconds of nan is not plausible (at most a day)"),
+        (
+            "contacts",
+            "handle_seconds",
+            1e308,
+            "handle_seconds of 1e+308 is not plausible (at most a day)",
+        ),
+        (
+            "contacts",
+            "handle_seconds",
+            float("nan"),
+            "handle_seconds of nan is not plausible (at most a day)",
+        ),
         ("contacts", "reopens", 10**30, "reopens of 1e+30 is not plausible (at most 1,000)"),
-        ("contacts", "first_response_seconds", 400 * 86_400.0, "first_response_seconds of 34560000 is not plausible (at most a year)"),
+        (
+            "contacts",
+            "first_response_seconds",
+            400 * 86_400.0,
+            "first_response_seconds of 34560000 is not plausible (at most a year)",
+        ),
         ("qa", "score", 1e308, "score of 1e+308 is not plausible (at most 1,000,000)"),
         ("qa", "score", -1e308, "score of -1e+308 is not plausible (at most 1,000,000)"),
     ],
-)  # fmt: skip
+)
 def test_numbers_past_their_plausible_range_are_row_errors(kind, name, value, message):
     values = {name: value, "max_score": 100.0} if kind == "qa" else {name: value}
     assert message in [e.message for e in check_record(values, kind)]

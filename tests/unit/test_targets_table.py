@@ -14,8 +14,14 @@ from ramp.metrics.targets_table import (
 )
 from ramp.yamlspec import dump_yaml
 
-PLACEMENTS = [None, {"queue": "billing"}, {"queue": "billing", "channel": "phone"},
-              {"channel": "phone"}, {"channel": "chat"}, {"queue": "general"}]  # fmt: skip
+PLACEMENTS = [
+    None,
+    {"queue": "billing"},
+    {"queue": "billing", "channel": "phone"},
+    {"channel": "phone"},
+    {"channel": "chat"},
+    {"queue": "general"},
+]
 
 
 def as_fields(tables) -> dict[str, str]:
@@ -41,8 +47,12 @@ def starter():
 def test_tables_of_the_shipped_targets(starter):
     tables = tables_of(starter)
     assert [t.label() for t in tables] == [
-        "Default", "queue billing", "queue billing, channel phone", "channel phone", "channel chat",
-    ]  # fmt: skip
+        "Default",
+        "queue billing",
+        "queue billing, channel phone",
+        "channel phone",
+        "channel chat",
+    ]
     default = tables[0]
     assert default.starts == [1, 7, 8, 9, 10, 11]  # AHT steps every week from 7 to 11
     assert default.values["qa_score"] == [75, 80, 80, 82, 82, 85]
@@ -57,8 +67,15 @@ def test_round_trip_keeps_every_target(starter):
     tables = [with_spare_rows(t) for t in tables_of(starter)]
     document, places = document_from_tables(as_fields(tables), starter)
     again = parse_targets(dump_yaml(document))
-    for metric in ("qa_score", "fcr", "aht", "resolution_time", "first_response_time", "csat",
-                   "sla_compliance"):  # fmt: skip
+    for metric in (
+        "qa_score",
+        "fcr",
+        "aht",
+        "resolution_time",
+        "first_response_time",
+        "csat",
+        "sla_compliance",
+    ):
         for week in range(1, 20):
             for placement in PLACEMENTS:
                 assert target_for(again, metric, week, placement) == target_for(
@@ -99,5 +116,7 @@ def test_a_table_without_a_placement_is_refused_unless_empty(starter):
     fields[field_name(extra, "language")] = "de"
     document, _ = document_from_tables(fields, starter)
     assert document["targets"][-1] == {
-        "metric": "qa_score", "placement": {"language": "de"}, "weeks": [{"from": 1, "value": 90}],
-    }  # fmt: skip
+        "metric": "qa_score",
+        "placement": {"language": "de"},
+        "weeks": [{"from": 1, "value": 90}],
+    }

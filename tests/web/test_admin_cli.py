@@ -63,9 +63,20 @@ def test_teams_update_and_remove(runner, db, make_user, make_team):
 def test_tokens_create_list_revoke(runner, db, make_user):
     make_user("admin", email="dana@example.com")
     out = runner.invoke(
-        args=["tokens", "create", "QA tool", "--scope", "records:write", "--scope", "hires:read",
-              "--expires", "2027-06-30", "--owner", "dana@example.com"]
-    )  # fmt: skip
+        args=[
+            "tokens",
+            "create",
+            "QA tool",
+            "--scope",
+            "records:write",
+            "--scope",
+            "hires:read",
+            "--expires",
+            "2027-06-30",
+            "--owner",
+            "dana@example.com",
+        ]
+    )
     assert out.exit_code == 0, out.output
     assert "(records:write, hires:read, until 2027-06-30)" in out.output
     secret = out.output.split(": ", 1)[1].split()[0]

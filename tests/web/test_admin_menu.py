@@ -13,8 +13,15 @@ def test_admin_menu_links_every_admin_page(app, client, make_user, as_user):
             if rule.endpoint.startswith("admin.") and "GET" in rule.methods and not rule.arguments
         }
         pages |= {url_for("lti.registrations_page"), url_for("lti.grades_page")}
-    assert {"/admin/people", "/admin/teams", "/admin/curricula", "/admin/tokens", "/admin/audit",
-            "/admin/targets", "/lti/registrations"} <= pages  # fmt: skip
+    assert {
+        "/admin/people",
+        "/admin/teams",
+        "/admin/curricula",
+        "/admin/tokens",
+        "/admin/audit",
+        "/admin/targets",
+        "/lti/registrations",
+    } <= pages
     for path in pages:
         assert f'href="{path}"' in menu, path
     assert 'aria-current="page">People</a>' in menu

@@ -49,9 +49,15 @@ def test_create_person_with_a_generated_password_shown_once(
     token = csrf_token(client, "/admin/people")
     response = client.post(
         "/admin/people",
-        data={"csrf_token": token, "name": "Ari Ng", "email": "Ari@Example.com", "role": "agent",
-              "team": "Chat", "password": ""},
-    )  # fmt: skip
+        data={
+            "csrf_token": token,
+            "name": "Ari Ng",
+            "email": "Ari@Example.com",
+            "role": "agent",
+            "team": "Chat",
+            "password": "",
+        },
+    )
     page = text(response)
     assert response.status_code == 200 and "shown only this once" in page
     password = page.split('id="generated-password">')[1].split("</code>")[0]
@@ -60,8 +66,15 @@ def test_create_person_with_a_generated_password_shown_once(
     end_session(db)
     user = db.session.execute(select(User).where(User.email == "ari@example.com")).scalar_one()
     assert user.team.name == "Chat" and user.role is Role.AGENT and user.check_password(password)
-    event = db.session.execute(select(AuditEvent).where(AuditEvent.action == "user.create")
-                               .order_by(AuditEvent.id.desc())).scalars().first()  # fmt: skip
+    event = (
+        db.session.execute(
+            select(AuditEvent)
+            .where(AuditEvent.action == "user.create")
+            .order_by(AuditEvent.id.desc())
+        )
+        .scalars()
+        .first()
+    )
     assert event.actor_id == admin.id and event.subject == f"user:{user.id}"
     client.post("/auth/logout", data={"csrf_token": token})
     assert login(client, "ari@example.com", password).status_code == 302
@@ -74,9 +87,15 @@ def test_create_person_refuses_bad_fields_and_changes_nothing(client, db, make_u
     before = count(db, User), count(db, AuditEvent)
     response = client.post(
         "/admin/people",
-        data={"csrf_token": token, "name": "Boss Two", "email": "Boss@example.com", "role": "agent",
-              "team": "Nope", "password": "short"},
-    )  # fmt: skip
+        data={
+            "csrf_token": token,
+            "name": "Boss Two",
+            "email": "Boss@example.com",
+            "role": "agent",
+            "team": "Nope",
+            "password": "short",
+        },
+    )
     page = text(response)
     assert response.status_code == 422
     assert "A user with e-mail boss@example.com already exists" in page
@@ -229,9 +248,13 @@ def test_teams_create_rename_manager_members(client, db, make_user, as_user):
     )
     assert response.status_code == 303
     assert fresh(db, User, agent.id).team_id is None
-    actions = list(db.session.execute(
-        select(AuditEvent.action).where(AuditEvent.subject == f"team:{team_id}").order_by(AuditEvent.id)
-    ).scalars())  # fmt: skip
+    actions = list(
+        db.session.execute(
+            select(AuditEvent.action)
+            .where(AuditEvent.subject == f"team:{team_id}")
+            .order_by(AuditEvent.id)
+        ).scalars()
+    )
     assert actions == ["team.create", "team.update", "team.add_member", "team.remove_member"]
 
 

@@ -26,9 +26,13 @@ def test_token_created_shown_once_used_listed_revoked(client, db, make_user, as_
     token = csrf_token(client, "/admin/tokens")
     response = client.post(
         "/admin/tokens",
-        data={"csrf_token": token, "name": "MaestroQA job", "scopes": ["records:write", "hires:read"],
-              "expires_on": "2026-06-30"},
-    )  # fmt: skip
+        data={
+            "csrf_token": token,
+            "name": "MaestroQA job",
+            "scopes": ["records:write", "hires:read"],
+            "expires_on": "2026-06-30",
+        },
+    )
     page = text(response)
     assert response.status_code == 200 and "shown only this once" in page
     secret = page.split('id="new-secret"')[1].split('value="')[1].split('"')[0]

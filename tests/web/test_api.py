@@ -35,10 +35,15 @@ def test_push_qa_evaluations_and_read_progress(client, db, bearer, ramp_world):
     hire = ramp_world.hire(name="Api Agent", start_date=date.today() - timedelta(days=22))
     email = hire.user.email
     records = [
-        {"external_id": f"E{i}", "agent_email": email, "score": 90, "max_score": 100,
-         "evaluated_at": (date.today() - timedelta(days=i % 9)).isoformat() + "T12:00:00Z"}
+        {
+            "external_id": f"E{i}",
+            "agent_email": email,
+            "score": 90,
+            "max_score": 100,
+            "evaluated_at": (date.today() - timedelta(days=i % 9)).isoformat() + "T12:00:00Z",
+        }
         for i in range(12)
-    ]  # fmt: skip
+    ]
     response = client.post(
         "/api/v1/records/qa", json={"source": "qa-tool", "records": records}, headers=bearer
     )
@@ -61,11 +66,29 @@ def test_push_qa_evaluations_and_read_progress(client, db, bearer, ramp_world):
 def test_a_bad_batch_writes_nothing_and_lists_every_problem(client, db, bearer, make_user):
     make_user("agent", email="ana.silva@example.com")
     records = [
-        {"external_id": "E1", "agent_email": "ana.silva@example.com", "score": 90, "max_score": 100, "evaluated_at": "2026-11-02T10:00:00Z"},
-        {"external_id": "E2", "agent_email": "ghost@example.com", "score": 90, "max_score": 100, "evaluated_at": "2026-11-02T10:00:00Z"},
-        {"external_id": "E3", "agent_email": "ana.silva@example.com", "score": 190, "max_score": 100, "evaluated_at": "2026-11-02T10:00:00Z"},
+        {
+            "external_id": "E1",
+            "agent_email": "ana.silva@example.com",
+            "score": 90,
+            "max_score": 100,
+            "evaluated_at": "2026-11-02T10:00:00Z",
+        },
+        {
+            "external_id": "E2",
+            "agent_email": "ghost@example.com",
+            "score": 90,
+            "max_score": 100,
+            "evaluated_at": "2026-11-02T10:00:00Z",
+        },
+        {
+            "external_id": "E3",
+            "agent_email": "ana.silva@example.com",
+            "score": 190,
+            "max_score": 100,
+            "evaluated_at": "2026-11-02T10:00:00Z",
+        },
         {"external_id": "E4", "agent_email": "ana.silva@example.com", "evaluated_at": "yesterday"},
-    ]  # fmt: skip
+    ]
     response = client.post(
         "/api/v1/records/qa", json={"source": "qa-tool", "records": records}, headers=bearer
     )
@@ -123,10 +146,15 @@ def test_undo_an_import_through_the_api(client, db, bearer, make_user):
 
     def push(score: int, ids: range):
         records = [
-            {"external_id": f"E{i}", "agent_email": "ana.silva@example.com", "score": score,
-             "max_score": 100, "evaluated_at": "2026-03-10T10:00:00Z"}
+            {
+                "external_id": f"E{i}",
+                "agent_email": "ana.silva@example.com",
+                "score": score,
+                "max_score": 100,
+                "evaluated_at": "2026-03-10T10:00:00Z",
+            }
             for i in ids
-        ]  # fmt: skip
+        ]
         response = client.post(
             "/api/v1/records/qa", json={"source": "qa-tool", "records": records}, headers=bearer
         )

@@ -40,10 +40,15 @@ def world(ramp_world):
 
 def push_qa(client, headers, email: str, n: int = 12) -> None:
     records = [
-        {"external_id": f"E{i}", "agent_email": email, "score": 80 + i, "max_score": 100,
-         "evaluated_at": (date.today() - timedelta(days=i % 9)).isoformat() + "T12:00:00Z"}
+        {
+            "external_id": f"E{i}",
+            "agent_email": email,
+            "score": 80 + i,
+            "max_score": 100,
+            "evaluated_at": (date.today() - timedelta(days=i % 9)).isoformat() + "T12:00:00Z",
+        }
         for i in range(n)
-    ]  # fmt: skip
+    ]
     pushed = client.post(
         "/api/v1/records/qa", json={"source": "qa-tool", "records": records}, headers=headers
     )
@@ -67,7 +72,10 @@ def test_users_with_their_agent_ids_for_an_admins_token(client, world):
 
 
 def test_users_need_their_scope_and_an_admin_owner(client, world):
-    assert_lacks_scope(client.get("/api/v1/users", headers=bearer(world.admin, *others("users:read"))), "users:read")  # fmt: skip
+    assert_lacks_scope(
+        client.get("/api/v1/users", headers=bearer(world.admin, *others("users:read"))),
+        "users:read",
+    )
     response = client.get("/api/v1/users", headers=bearer(world.lead, "users:read"))
     assert response.status_code == 403 and "admins" in response.json["message"]
 
@@ -91,7 +99,10 @@ def test_teams_a_manager_sees_only_their_own(client, world):
     assert world.mine.user.email in [m["email"] for m in team["members"]]
     everyone = client.get("/api/v1/teams", headers=bearer(world.admin, "teams:read")).json
     assert [t["name"] for t in everyone["teams"]] == ["Chat", "Phone"]
-    assert_lacks_scope(client.get("/api/v1/teams", headers=bearer(world.admin, *others("teams:read"))), "teams:read")  # fmt: skip
+    assert_lacks_scope(
+        client.get("/api/v1/teams", headers=bearer(world.admin, *others("teams:read"))),
+        "teams:read",
+    )
 
 
 def test_cohorts_a_manager_sees_only_those_with_their_hires(client, world):
@@ -102,7 +113,10 @@ def test_cohorts_a_manager_sees_only_those_with_their_hires(client, world):
     ] == [("Wave A", 1, "Chat")]
     everyone = client.get("/api/v1/cohorts", headers=bearer(None, "cohorts:read")).json
     assert {c["name"] for c in everyone["cohorts"]} == {"Wave A", "Wave B"}
-    assert_lacks_scope(client.get("/api/v1/cohorts", headers=bearer(world.lead, *others("cohorts:read"))), "cohorts:read")  # fmt: skip
+    assert_lacks_scope(
+        client.get("/api/v1/cohorts", headers=bearer(world.lead, *others("cohorts:read"))),
+        "cohorts:read",
+    )
 
 
 # --- hires ----------------------------------------------------------------------------------
@@ -131,7 +145,12 @@ def test_a_hires_plan_with_the_statuses_the_board_shows(client, world):
     other = client.get(f"/api/v1/hires/{world.theirs.id}", headers=headers)
     assert other.status_code == 404 and other.json["error"] == "not_found"
     assert client.get("/api/v1/hires/999999", headers=headers).status_code == 404
-    assert_lacks_scope(client.get(f"/api/v1/hires/{world.mine.id}", headers=bearer(world.lead, *others("hires:read"))), "hires:read")  # fmt: skip
+    assert_lacks_scope(
+        client.get(
+            f"/api/v1/hires/{world.mine.id}", headers=bearer(world.lead, *others("hires:read"))
+        ),
+        "hires:read",
+    )
 
 
 def test_a_hires_metrics_are_the_hire_pages_figures(client, world):
@@ -178,10 +197,17 @@ def test_comparison_pools_only_the_owners_hires_and_hides_small_groups(client, w
     _db.session.remove()
     page = compare([world.cohort.id], ["qa_score"], None, world.admin, 2)
     assert shown["hidden"] is False and shown["metrics"]["qa_score"] == [
-        {"week": w.week, "value": w.value, "sample": w.sample, "target": w.target,
-         "hires_at_target": w.hires_at_target, "hires_judged": w.hires_judged, "hidden": w.hidden}
+        {
+            "week": w.week,
+            "value": w.value,
+            "sample": w.sample,
+            "target": w.target,
+            "hires_at_target": w.hires_at_target,
+            "hires_judged": w.hires_judged,
+            "hidden": w.hidden,
+        }
         for w in page.cohorts[0].weeks["qa_score"]
-    ]  # fmt: skip
+    ]
     assert shown["metrics"]["qa_score"]
 
 
@@ -199,7 +225,9 @@ def test_comparison_refuses_other_teams_cohorts_and_bad_input(client, world):
         assert response.json["error"] == "invalid" and words in response.json["problems"][0]
     default = client.get("/api/v1/comparison", headers=headers)
     assert [c["name"] for c in default.json["cohorts"]] == ["Wave A"]
-    assert_lacks_scope(client.get("/api/v1/comparison", headers=bearer(world.lead, "hires:read")), "metrics:read")  # fmt: skip
+    assert_lacks_scope(
+        client.get("/api/v1/comparison", headers=bearer(world.lead, "hires:read")), "metrics:read"
+    )
 
 
 # --- imports --------------------------------------------------------------------------------
@@ -237,8 +265,13 @@ def test_import_a_file_with_a_preset_then_read_its_run(client, world, make_user)
 
 
 def test_imports_need_their_scopes_an_admin_owner_and_a_file_with_a_mapping(client, world):
-    assert_lacks_scope(upload(client, bearer(world.admin, *others("imports:write"))), "imports:write")  # fmt: skip
-    assert_lacks_scope(client.get("/api/v1/imports/1", headers=bearer(world.admin, "imports:write")), "imports:read")  # fmt: skip
+    assert_lacks_scope(
+        upload(client, bearer(world.admin, *others("imports:write"))), "imports:write"
+    )
+    assert_lacks_scope(
+        client.get("/api/v1/imports/1", headers=bearer(world.admin, "imports:write")),
+        "imports:read",
+    )
     manager = upload(client, bearer(world.lead, "imports:write"))
     assert manager.status_code == 403 and "admins" in manager.json["message"]
     headers = bearer(world.admin, "imports:write")

@@ -14,9 +14,16 @@ from ramp.metrics.models import ApiToken
 
 QA = {
     "source": "qa-tool",
-    "records": [{"external_id": "E1", "agent_email": "nobody@example.com", "score": 9,
-                 "max_score": 10, "evaluated_at": "2026-03-10T10:00:00Z"}],
-}  # fmt: skip
+    "records": [
+        {
+            "external_id": "E1",
+            "agent_email": "nobody@example.com",
+            "score": 9,
+            "max_score": 10,
+            "evaluated_at": "2026-03-10T10:00:00Z",
+        }
+    ],
+}
 
 
 def bearer_for(*scopes: str, expires_on: date | None = None) -> dict:
@@ -29,9 +36,11 @@ def test_a_records_token_imports_but_reads_neither_hires_nor_certificates(client
     headers = bearer_for("records:write")
     pushed = client.post("/api/v1/records/qa?accept_good=true", json=QA, headers=headers)
     assert pushed.status_code in (200, 422) and "import_run" in pushed.json
-    for url, scope in (("/api/v1/hires", "hires:read"),
-                       ("/api/v1/certificates", "certificates:read"),
-                       ("/api/v1/certificates/ABCD-EFGH", "certificates:read")):  # fmt: skip
+    for url, scope in (
+        ("/api/v1/hires", "hires:read"),
+        ("/api/v1/certificates", "certificates:read"),
+        ("/api/v1/certificates/ABCD-EFGH", "certificates:read"),
+    ):
         response = client.get(url, headers=headers)
         assert response.status_code == 403, url
         assert response.json["error"] == "forbidden"

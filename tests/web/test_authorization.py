@@ -339,19 +339,40 @@ ACTIONS = {
 }
 # Public by design: the verify pages and the documents a credential points to.
 PUBLIC = {
-    "static", "auth.login", "auth.logout", "auth.setup", "api.openapi", "verify.verify_form",
-    "verify.certificate", "verify.issuer", "verify.achievement_document", "verify.issuer_keys",
-    "verify.status_list", "verify.issuer_key",
-}  # fmt: skip
+    "static",
+    "auth.login",
+    "auth.logout",
+    "auth.setup",
+    "api.openapi",
+    "verify.verify_form",
+    "verify.certificate",
+    "verify.issuer",
+    "verify.achievement_document",
+    "verify.issuer_keys",
+    "verify.status_list",
+    "verify.issuer_key",
+}
 # LTI endpoints the platform calls: protected by signed tokens (tests/lti/ checks them).
 LTI_SIGNED = {"lti.login", "lti.launch", "lti.jwks"}
 # The JSON API answers bearer tokens, not sessions: tests/web/test_api.py checks it.
 TOKEN_ONLY = {
-    "api.contacts", "api.qa", "api.hires", "api.certificates", "api.certificate",
-    "api.undo_import", "api.revoke_current_token", "api.hire", "api.hire_metrics",
-    "api.comparison", "api.users", "api.teams", "api.cohorts", "api.import_run",
-    "api.start_import", "api.import_job",
-}  # fmt: skip
+    "api.contacts",
+    "api.qa",
+    "api.hires",
+    "api.certificates",
+    "api.certificate",
+    "api.undo_import",
+    "api.revoke_current_token",
+    "api.hire",
+    "api.hire_metrics",
+    "api.comparison",
+    "api.users",
+    "api.teams",
+    "api.cohorts",
+    "api.import_run",
+    "api.start_import",
+    "api.import_job",
+}
 ROLES = ("agent", "owner", "other_manager", "manager", "admin")
 
 
@@ -368,18 +389,24 @@ def scene(ramp_world, make_user, db):
     attempt = submit_attempt(enrollment, basics.assessment, {q.id: q.correct_ids for q in key})
     cert = issue_certificate(hire, w.admin, "http://localhost", override_reason="Transferred in")
     platform = LtiRegistration(
-        name="LMS", issuer="https://lms.example", client_id="c", login_url="https://lms.example/a",
-        token_url="https://lms.example/t", key_set_url="https://lms.example/k",
-    )  # fmt: skip
+        name="LMS",
+        issuer="https://lms.example",
+        client_id="c",
+        login_url="https://lms.example/a",
+        token_url="https://lms.example/t",
+        key_set_url="https://lms.example/k",
+    )
     course = LtiContext(registration=platform, deployment_id="d1", context_id="course-1")
     db.session.add(course)
     db.session.flush()
     db.session.add(
         LtiContextMember(
-            context_id=course.id, user_id=w.lead.id, subject="t1",
+            context_id=course.id,
+            user_id=w.lead.id,
+            subject="t1",
             roles=["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"],
         )
-    )  # fmt: skip
+    )
     link = AgentIdentity(source="zendesk", external_id="Owner Agent", user_id=hire.user.id)
     db.session.add(link)
     db.session.commit()
@@ -391,16 +418,23 @@ def scene(ramp_world, make_user, db):
         "admin": w.admin,
     }
     urls = {
-        "main.home": "/", "main.team": "/team", "admin.cohorts": "/admin/cohorts",
-        "admin.templates": "/admin/templates", "admin.imports": "/admin/imports",
+        "main.home": "/",
+        "main.team": "/team",
+        "admin.cohorts": "/admin/cohorts",
+        "admin.templates": "/admin/templates",
+        "admin.imports": "/admin/imports",
         "admin.targets": "/admin/targets",
-        "admin.people": "/admin/people", "admin.person": f"/admin/people/{hire.user.id}",
-        "admin.tokens": "/admin/tokens", "admin.audit": "/admin/audit",
+        "admin.people": "/admin/people",
+        "admin.person": f"/admin/people/{hire.user.id}",
+        "admin.tokens": "/admin/tokens",
+        "admin.audit": "/admin/audit",
         "admin.revoke_token_page": "/admin/tokens/999/revoke",
         "admin.targets_table": "/admin/targets/table",
-        "admin.curricula": "/admin/curricula", "admin.enroll": "/admin/curricula/enroll",
+        "admin.curricula": "/admin/curricula",
+        "admin.enroll": "/admin/curricula/enroll",
         "admin.curriculum_yaml": "/admin/curricula/mini-onboarding/v1.yaml",
-        "admin.teams": "/admin/teams", "admin.team": f"/admin/teams/{w.cohort.team.id}",
+        "admin.teams": "/admin/teams",
+        "admin.team": f"/admin/teams/{w.cohort.team.id}",
         "admin.deactivate_person": f"/admin/people/{hire.user.id}/deactivate",
         "admin.reactivate_person": f"/admin/people/{hire.user.id}/reactivate",
         "admin.transfer_person": f"/admin/people/{hire.user.id}/transfer",
@@ -408,16 +442,23 @@ def scene(ramp_world, make_user, db):
         "admin.remove_member": f"/admin/teams/{w.cohort.team.id}/members/{hire.user.id}/remove",
         "admin.import_preview": "/admin/imports/" + "0" * 32,
         "admin.import_job": "/admin/imports/jobs/nope",
-        "admin.import_rejects": "/admin/imports/" + "0" * 32 + "/rejects.csv", "board.index": "/board/", "board.compare": "/board/compare",
-        "board.hire": f"/board/hires/{hire.id}", "board.new_hire": "/board/hires/new",
-        "board.roster": "/board/roster", "learner.home": "/learn/",
+        "admin.import_rejects": "/admin/imports/" + "0" * 32 + "/rejects.csv",
+        "board.index": "/board/",
+        "board.compare": "/board/compare",
+        "board.hire": f"/board/hires/{hire.id}",
+        "board.new_hire": "/board/hires/new",
+        "board.roster": "/board/roster",
+        "learner.home": "/learn/",
         "learner.curriculum": f"/learn/{enrollment.id}/",
         "learner.module": f"/learn/{enrollment.id}/basics/",
         "learner.lesson": f"/learn/{enrollment.id}/basics/lessons/lifecycle",
         "learner.check": f"/learn/{enrollment.id}/basics/check",
-        "learner.attempt": f"/learn/attempts/{attempt.id}", "learner.my_ramp": "/learn/ramp",
-        "board.sign_off": f"/board/hires/{hire.id}/sign-off", "board.waive": f"/board/hires/{hire.id}/waive",
-        "board.extend": f"/board/hires/{hire.id}/extend", "board.re_place": f"/board/hires/{hire.id}/re-place",
+        "learner.attempt": f"/learn/attempts/{attempt.id}",
+        "learner.my_ramp": "/learn/ramp",
+        "board.sign_off": f"/board/hires/{hire.id}/sign-off",
+        "board.waive": f"/board/hires/{hire.id}/waive",
+        "board.extend": f"/board/hires/{hire.id}/extend",
+        "board.re_place": f"/board/hires/{hire.id}/re-place",
         "board.note": f"/board/hires/{hire.id}/notes",
         "learner.complete_lesson": f"/learn/{enrollment.id}/basics/lessons/lifecycle/complete",
         "learner.lesson_seen": f"/learn/{enrollment.id}/basics/lessons/lifecycle/seen",
@@ -428,19 +469,23 @@ def scene(ramp_world, make_user, db):
         "admin.import_create_agents": "/admin/imports/" + "0" * 32 + "/agents",
         "admin.agent_id_remove": f"/admin/agent-ids/{link.id}/remove",
         "admin.import_undo_confirmed": "/admin/imports/runs/999/undo",
-        "board.certificate_list": "/board/certificates", "board.batch": "/board/certificate-batches/999",
+        "board.certificate_list": "/board/certificates",
+        "board.batch": "/board/certificate-batches/999",
         "verify.download": f"/certificates/{cert.id}.pdf",
-        "board.ready": f"/board/hires/{hire.id}/ready", "board.issue": f"/board/hires/{hire.id}/certificates",
+        "board.ready": f"/board/hires/{hire.id}/ready",
+        "board.issue": f"/board/hires/{hire.id}/certificates",
         "board.revoke": f"/board/hires/{hire.id}/certificates/{cert.id}/revoke",
         "board.issue_batch": f"/board/cohorts/{w.cohort.id}/certificates",
-        "lti.registrations_page": "/lti/registrations", "lti.register": "/lti/register",
-        "lti.deep_link": "/lti/deep-link/nope", "lti.context": f"/lti/courses/{course.id}",
+        "lti.registrations_page": "/lti/registrations",
+        "lti.register": "/lti/register",
+        "lti.deep_link": "/lti/deep-link/nope",
+        "lti.context": f"/lti/courses/{course.id}",
         "lti.grades_page": "/lti/grades",
         "lti.add_deployment": f"/lti/registrations/{platform.id}/deployments",
         "lti.registration_options": f"/lti/registrations/{platform.id}/options",
         "lti.link_cohort": f"/lti/courses/{course.id}/cohort",
         "lti.sync": f"/lti/courses/{course.id}/sync",
-    }  # fmt: skip
+    }
     return users, urls
 
 
@@ -468,23 +513,34 @@ def test_pages_need_sign_in(client, scene):
 
 
 ALLOWED_ACTIONS = {
-    "admin.deactivate_person": {"admin"}, "admin.reactivate_person": {"admin"},
+    "admin.deactivate_person": {"admin"},
+    "admin.reactivate_person": {"admin"},
     "admin.transfer_person": {"admin"},
-    "admin.add_member": {"admin"}, "admin.remove_member": {"admin"},
-    "admin.revoke_token_page": {"admin"}, "admin.targets_table": {"admin"},
-    "admin.import_run": {"admin"}, "admin.import_undo_confirmed": {"admin"},
-    "admin.import_link_agents": {"admin"}, "admin.import_create_agents": {"admin"},
+    "admin.add_member": {"admin"},
+    "admin.remove_member": {"admin"},
+    "admin.revoke_token_page": {"admin"},
+    "admin.targets_table": {"admin"},
+    "admin.import_run": {"admin"},
+    "admin.import_undo_confirmed": {"admin"},
+    "admin.import_link_agents": {"admin"},
+    "admin.import_create_agents": {"admin"},
     "admin.agent_id_remove": {"admin"},
-    "board.sign_off": {"manager", "admin"}, "board.waive": {"manager", "admin"},
-    "board.extend": {"manager", "admin"}, "board.re_place": {"manager", "admin"},
-    "board.note": {"manager", "admin"}, "learner.complete_lesson": {"owner"},
+    "board.sign_off": {"manager", "admin"},
+    "board.waive": {"manager", "admin"},
+    "board.extend": {"manager", "admin"},
+    "board.re_place": {"manager", "admin"},
+    "board.note": {"manager", "admin"},
+    "learner.complete_lesson": {"owner"},
     "learner.lesson_seen": {"owner"},
-    "board.ready": {"manager", "admin"}, "board.issue": {"manager", "admin"},
-    "board.revoke": {"manager", "admin"}, "board.issue_batch": {"manager", "admin"},
-    "lti.add_deployment": {"admin"}, "lti.registration_options": {"admin"},
+    "board.ready": {"manager", "admin"},
+    "board.issue": {"manager", "admin"},
+    "board.revoke": {"manager", "admin"},
+    "board.issue_batch": {"manager", "admin"},
+    "lti.add_deployment": {"admin"},
+    "lti.registration_options": {"admin"},
     "lti.link_cohort": {"manager", "admin"},
     "lti.sync": {"manager", "admin"},
-}  # fmt: skip
+}
 
 
 def rows(db, model) -> int:

@@ -190,24 +190,27 @@ def test_roster_upload_reports_problems_and_creates_nothing(client, world, db):
     token = csrf_token(client, "/board/roster")
     bad = b"name,email,start_date,manager,cohort\nA,a@example.com,not-a-date,nobody@example.com,Wave A\n"
     response = client.post(
-        "/board/roster", data={"csrf_token": token, "roster": (BytesIO(bad), "roster.csv")},
+        "/board/roster",
+        data={"csrf_token": token, "roster": (BytesIO(bad), "roster.csv")},
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
     assert response.status_code == 422
     html = html_of(response)
     assert "Nothing was imported" in html and "'not-a-date' is not a date" in html
     good = f"name,email,start_date,manager,cohort\nNew Person,new.person@example.com,{world.start},{world.lead.email},Wave A\n".encode()
     response = client.post(
-        "/board/roster", data={"csrf_token": token, "roster": (BytesIO(good), "roster.csv")},
+        "/board/roster",
+        data={"csrf_token": token, "roster": (BytesIO(good), "roster.csv")},
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
     assert response.status_code == 303
     assert "New Person" in html_of(client.get("/board/"))
     theirs = f"name,email,start_date,manager,cohort\nSly,sly@example.com,{world.start},{world.lead.email},Wave B\n".encode()
     response = client.post(
-        "/board/roster", data={"csrf_token": token, "roster": (BytesIO(theirs), "roster.csv")},
+        "/board/roster",
+        data={"csrf_token": token, "roster": (BytesIO(theirs), "roster.csv")},
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
     assert response.status_code == 422
     assert "only add hires to your own teams' cohorts; not to: Wave B" in html_of(response)
 
@@ -216,10 +219,15 @@ def test_add_a_hire_through_the_form(client, world):
     login(client, world.lead.email)
     token = csrf_token(client, "/board/hires/new")
     data = {
-        "csrf_token": token, "name": "Form Hire", "email": "form.hire@example.com",
-        "start_date": world.start.isoformat(), "cohort": world.cohort.id, "manager": world.lead.id,
-        "queue": "general", "channel": "chat",
-    }  # fmt: skip
+        "csrf_token": token,
+        "name": "Form Hire",
+        "email": "form.hire@example.com",
+        "start_date": world.start.isoformat(),
+        "cohort": world.cohort.id,
+        "manager": world.lead.id,
+        "queue": "general",
+        "channel": "chat",
+    }
     response = client.post("/board/hires/new", data=data)
     assert response.status_code == 303
     assert "Form Hire" in html_of(client.get(response.headers["Location"]))
@@ -263,8 +271,13 @@ def test_board_queries_do_not_grow_with_cohorts(client, world, db):
     few = _statements(db, lambda: client.get("/board/"))
     cohort, lead = db.session.merge(world.cohort), db.session.merge(world.lead)
     for n in range(4):
-        more = create_cohort(f"Wave {n}", cohort.start_date, cohort.template_version,
-                             cohort.curriculum_version, cohort.team)  # fmt: skip
+        more = create_cohort(
+            f"Wave {n}",
+            cohort.start_date,
+            cohort.template_version,
+            cohort.curriculum_version,
+            cohort.team,
+        )
         db.session.commit()
         world.hire(cohort=more, manager=lead)
     many = _statements(db, lambda: client.get("/board/"))

@@ -44,8 +44,9 @@ def test_hire_page_says_what_is_missing_then_signs_off_and_issues(client, ramp_w
     assert response.status_code == 303
     assert len(committed(db, select(ReadinessSignOff.id))) == 1
 
-    response = client.post(f"/board/hires/{hire_id}/certificates", data={"csrf_token": token},
-                           follow_redirects=True)  # fmt: skip
+    response = client.post(
+        f"/board/hires/{hire_id}/certificates", data={"csrf_token": token}, follow_redirects=True
+    )
     page = response.get_data(as_text=True)
     [(code,)] = committed(db, select(Certificate.code))
     assert f"Issued certificate {code[:4]}-" in page
@@ -123,12 +124,16 @@ def test_manager_revokes_with_a_reason_and_everything_says_revoked(
     cert_id, code, hire_id = cert.id, cert.code, hire.id
     login(client, ramp_world.lead.email)
     token = csrf_token(client, f"/board/hires/{hire_id}")
-    refused = client.post(f"/board/hires/{hire_id}/certificates/{cert_id}/revoke",
-                          data={"csrf_token": token, "reason": ""})  # fmt: skip
+    refused = client.post(
+        f"/board/hires/{hire_id}/certificates/{cert_id}/revoke",
+        data={"csrf_token": token, "reason": ""},
+    )
     assert refused.status_code == 422
     assert committed(db, select(Certificate.revoked_at)) == [(None,)]
-    client.post(f"/board/hires/{hire_id}/certificates/{cert_id}/revoke",
-                data={"csrf_token": token, "reason": "Left the company before starting"})  # fmt: skip
+    client.post(
+        f"/board/hires/{hire_id}/certificates/{cert_id}/revoke",
+        data={"csrf_token": token, "reason": "Left the company before starting"},
+    )
     public = app.test_client()
     body = public.get(f"/verify/{code}").get_data(as_text=True)
     assert ">Revoked<" in body and "Left the company before starting" in body
@@ -198,13 +203,19 @@ def test_cohort_batch_issues_and_shows_progress(app, client, ramp_world, db):
     page = client.get("/board/certificates").get_data(as_text=True)
     assert "Issue 2 certificates" in page
     token = csrf_token(client, "/board/certificates")
-    response = client.post(f"/board/cohorts/{ramp_world.cohort.id}/certificates",
-                           data={"csrf_token": token}, follow_redirects=True)  # fmt: skip
+    response = client.post(
+        f"/board/cohorts/{ramp_world.cohort.id}/certificates",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
     body = response.get_data(as_text=True)
     assert "Issued 2 certificates" in body and "of 2" in body
     assert {h for (h,) in committed(db, select(Certificate.hire_id))} == set(ready)
-    again = client.post(f"/board/cohorts/{ramp_world.cohort.id}/certificates",
-                        data={"csrf_token": token}, follow_redirects=True)  # fmt: skip
+    again = client.post(
+        f"/board/cohorts/{ramp_world.cohort.id}/certificates",
+        data={"csrf_token": token},
+        follow_redirects=True,
+    )
     assert "No hire in Wave A is ready for a certificate." in again.get_data(as_text=True)
 
 

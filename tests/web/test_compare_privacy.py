@@ -25,10 +25,15 @@ def scene(ramp_world, db):
     start = date.today() - timedelta(days=45)
     mine = [w.hire(name=f"Mine {i}", start_date=start) for i in range(3)]
     theirs = [
-        w.hire(cohort=w.other_cohort, manager=w.other_lead, name=f"Theirs {i}", start_date=start,
-               queue="billing")
+        w.hire(
+            cohort=w.other_cohort,
+            manager=w.other_lead,
+            name=f"Theirs {i}",
+            start_date=start,
+            queue="billing",
+        )
         for i in range(3)
-    ]  # fmt: skip
+    ]
     lone = w.hire(cohort=w.other_cohort, manager=w.lead, name="Lone Mine", start_date=start)
     everyone = mine + theirs + [lone]
     for hire in everyone:

@@ -46,9 +46,14 @@ def world(ramp_world):
 
 def _form(world, email, **changes):
     data = {
-        "name": "Someone", "email": email, "start_date": world.start.isoformat(),
-        "cohort": world.cohort.id, "manager": world.lead.id, "queue": "general", "channel": "chat",
-    }  # fmt: skip
+        "name": "Someone",
+        "email": email,
+        "start_date": world.start.isoformat(),
+        "cohort": world.cohort.id,
+        "manager": world.lead.id,
+        "queue": "general",
+        "channel": "chat",
+    }
     data.update(changes)
     return data
 
@@ -105,9 +110,10 @@ def test_roster_refuses_another_teams_agent(client, world, db):
     ).encode()
     hires = count(db, Hire)
     response = client.post(
-        "/board/roster", data={"csrf_token": token, "roster": (BytesIO(csv), "roster.csv")},
+        "/board/roster",
+        data={"csrf_token": token, "roster": (BytesIO(csv), "roster.csv")},
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
     assert response.status_code == 422
     assert f"{world.theirs_email} {REFUSAL}" in html_of(response)
     assert count(db, Hire) == hires  # the good row was not written either
@@ -187,17 +193,35 @@ def test_transfer_page_action(client, world, db):
 def test_transfer_cli(runner, world, db):
     user = world.theirs.user
     result = runner.invoke(
-        args=["hires", "transfer", user.email, "--cohort", "Wave A", "--manager",
-              world.lead.email, "--reason", "Moved to chat"],
-    )  # fmt: skip
+        args=[
+            "hires",
+            "transfer",
+            user.email,
+            "--cohort",
+            "Wave A",
+            "--manager",
+            world.lead.email,
+            "--reason",
+            "Moved to chat",
+        ],
+    )
     assert result.exit_code == 0, result.output
     assert "Wave A" in result.output
     assert count(db, Hire, user_id=user.id, cohort_id=world.cohort.id, active=True) == 1
     assert count(db, AuditEvent, action="hire.transfer") == 1
     result = runner.invoke(
-        args=["hires", "transfer", user.email, "--cohort", "Nope", "--manager",
-              world.lead.email, "--reason", "r"],
-    )  # fmt: skip
+        args=[
+            "hires",
+            "transfer",
+            user.email,
+            "--cohort",
+            "Nope",
+            "--manager",
+            world.lead.email,
+            "--reason",
+            "r",
+        ],
+    )
     assert result.exit_code == 1 and "no cohort named 'Nope'" in result.output
 
 

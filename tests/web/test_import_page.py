@@ -24,12 +24,13 @@ def upload(client, text: str, token: str):
     return client.post(
         "/admin/imports",
         data={
-            "csrf_token": token, "preset": "",
+            "csrf_token": token,
+            "preset": "",
             "export": (BytesIO(text.encode()), "reviews.csv"),
             "mapping": (BytesIO((FIXTURES / "mappings" / "qa-basic.yaml").read_bytes()), "qa.yaml"),
         },
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
 
 
 def test_upload_preview_report(client, db, make_user):
@@ -165,11 +166,15 @@ def upload_zendesk(client, token: str):
     return client.post(
         "/admin/imports",
         data={
-            "csrf_token": token, "preset": "zendesk",
-            "export": (BytesIO((FIXTURES / "exports" / "zendesk.csv").read_bytes()), "tickets-may.csv"),
+            "csrf_token": token,
+            "preset": "zendesk",
+            "export": (
+                BytesIO((FIXTURES / "exports" / "zendesk.csv").read_bytes()),
+                "tickets-may.csv",
+            ),
         },
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
 
 
 def unknown_listed(html: str) -> dict[str, int]:
@@ -200,23 +205,41 @@ def test_unknown_agents_are_linked_or_created_from_the_preview(client, db, make_
     assert unknown_listed(html) == {"Ana Silva": 3, "Ben Ode": 2, "Cara Diaz": 2}
     assert "on 7 rows" in html
 
-    nothing = client.post(preview_url + "/link", data={"csrf_token": token, "agent-1": "Ana Silva", "link-1": ""})  # fmt: skip
+    nothing = client.post(
+        preview_url + "/link", data={"csrf_token": token, "agent-1": "Ana Silva", "link-1": ""}
+    )
     assert nothing.status_code == 422
     assert "Choose the user for at least one agent." in unescape(nothing.get_data(as_text=True))
 
     # The link table lists the ids in the same order: Ana Silva first.
     linked = client.post(
         preview_url + "/link",
-        data={"csrf_token": token, "agent-1": "Ana Silva", "link-1": str(ana.id), "agent-2": "Ben Ode", "link-2": ""},
-    )  # fmt: skip
+        data={
+            "csrf_token": token,
+            "agent-1": "Ana Silva",
+            "link-1": str(ana.id),
+            "agent-2": "Ben Ode",
+            "link-2": "",
+        },
+    )
     assert linked.status_code == 303
     html = unescape(client.get(linked.headers["Location"]).get_data(as_text=True))
     assert unknown_listed(html) == {"Ben Ode": 2, "Cara Diaz": 2}
 
-    form = {"csrf_token": token, "create-1": "1", "agent-1": "Ben Ode", "kind-1": "id",
-            "name-1": "Ben Ode", "email-1": "ben.ode@example.com", "team-1": "Chat",
-            "create-2": "1", "agent-2": "Cara Diaz", "kind-2": "id", "name-2": "Cara Diaz",
-            "email-2": "not-an-address"}  # fmt: skip
+    form = {
+        "csrf_token": token,
+        "create-1": "1",
+        "agent-1": "Ben Ode",
+        "kind-1": "id",
+        "name-1": "Ben Ode",
+        "email-1": "ben.ode@example.com",
+        "team-1": "Chat",
+        "create-2": "1",
+        "agent-2": "Cara Diaz",
+        "kind-2": "id",
+        "name-2": "Cara Diaz",
+        "email-2": "not-an-address",
+    }
     refused = client.post(preview_url + "/agents", data=form)
     assert refused.status_code == 422
     assert "Cara Diaz: 'not-an-address' is not an e-mail address" in unescape(
@@ -332,10 +355,14 @@ def test_agent_actions_on_an_upload_with_a_broken_mapping_are_refused(client, db
     token = csrf_token(client, "/admin/imports")
     response = client.post(
         "/admin/imports",
-        data={"csrf_token": token, "preset": "", "export": (BytesIO(HEADER.encode()), "r.csv"),
-              "mapping": (BytesIO(b"name: broken\nkind: nope\n"), "m.yaml")},
+        data={
+            "csrf_token": token,
+            "preset": "",
+            "export": (BytesIO(HEADER.encode()), "r.csv"),
+            "mapping": (BytesIO(b"name: broken\nkind: nope\n"), "m.yaml"),
+        },
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
     preview_url = response.headers["Location"]
     for action in ("/link", "/agents"):
         refused = client.post(preview_url + action, data={"csrf_token": token, "create-1": "1"})
@@ -349,9 +376,14 @@ def test_history_pages_through_every_run(client, db, make_user):
     admin = make_user("admin")
     for n in range(55):
         db.session.add(
-            ImportRun(kind="qa", source="testqa", mapping="qa-basic", filename=f"file-{n}.csv",
-                      status="done")
-        )  # fmt: skip
+            ImportRun(
+                kind="qa",
+                source="testqa",
+                mapping="qa-basic",
+                filename=f"file-{n}.csv",
+                status="done",
+            )
+        )
     db.session.commit()
     login(client, admin.email)
     first = unescape(client.get("/admin/imports").get_data(as_text=True))

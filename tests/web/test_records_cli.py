@@ -25,12 +25,30 @@ def test_runs_lists_the_history_and_undo_takes_a_run_back(runner, db, tmp_path, 
     make_user("agent", email="ana.silva@example.com")
     admin_id = make_user("admin", email="ada@example.com").id
     good = "R1,ana.silva@example.com,01/03/2026 10:00,80,100,no\n"
-    first = runner.invoke(args=["records", "import", export(tmp_path, "march.csv", good), "--mapping", str(QA_MAPPING)])  # fmt: skip
+    first = runner.invoke(
+        args=[
+            "records",
+            "import",
+            export(tmp_path, "march.csv", good),
+            "--mapping",
+            str(QA_MAPPING),
+        ]
+    )
     assert first.exit_code == 0, first.output
     bad = "R2,ghost@example.com,01/03/2026 10:00,80,100,no\n"
-    refused = runner.invoke(args=["records", "import", export(tmp_path, "ghost.csv", bad), "--mapping", str(QA_MAPPING)])  # fmt: skip
+    refused = runner.invoke(
+        args=["records", "import", export(tmp_path, "ghost.csv", bad), "--mapping", str(QA_MAPPING)]
+    )
     assert refused.exit_code == 1
-    second = runner.invoke(args=["records", "import", export(tmp_path, "april.csv", good.replace(",80,", ",60,")), "--mapping", str(QA_MAPPING)])  # fmt: skip
+    second = runner.invoke(
+        args=[
+            "records",
+            "import",
+            export(tmp_path, "april.csv", good.replace(",80,", ",60,")),
+            "--mapping",
+            str(QA_MAPPING),
+        ]
+    )
     assert second.exit_code == 0, second.output
     db.session.remove()
     ids = list(db.session.execute(select(ImportRun.id).order_by(ImportRun.id)).scalars())
@@ -79,7 +97,9 @@ def test_users_link_links_an_id_once_and_is_audited(runner, db, make_user):
     again = runner.invoke(args=args)
     assert again.exit_code == 1
     assert "zendesk id 'Ana Silva' is already linked to ana.silva@example.com" in again.output
-    nobody = runner.invoke(args=["users", "link", "no@example.com", "--source", "zendesk", "--id", "X"])  # fmt: skip
+    nobody = runner.invoke(
+        args=["users", "link", "no@example.com", "--source", "zendesk", "--id", "X"]
+    )
     assert nobody.exit_code == 1 and "no user has the e-mail no@example.com" in nobody.output
     assert count(db, AgentIdentity) == 1
     links = select(AuditEvent).where(AuditEvent.action.like("agent_id.%"))

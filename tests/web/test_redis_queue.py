@@ -23,12 +23,13 @@ def test_import_through_redis_and_a_worker(client, app, db, make_user, redis_url
     response = client.post(
         "/admin/imports",
         data={
-            "csrf_token": token, "preset": "",
+            "csrf_token": token,
+            "preset": "",
             "export": (BytesIO((HEADER + rows(agent.email, 6)).encode()), "reviews.csv"),
             "mapping": (BytesIO((FIXTURES / "mappings" / "qa-basic.yaml").read_bytes()), "qa.yaml"),
         },
         content_type="multipart/form-data",
-    )  # fmt: skip
+    )
     run = client.post(response.headers["Location"] + "/run", data={"csrf_token": token})
     job_url = run.headers["Location"]
     waiting = unescape(client.get(job_url).get_data(as_text=True))

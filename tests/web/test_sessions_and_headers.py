@@ -33,9 +33,10 @@ def test_private_pages_are_never_cached(client, make_user):
 def test_downloads_are_never_cached(migrated):
     app = make_app(migrated)
     app.add_url_rule(
-        "/export-probe", "export_probe",
+        "/export-probe",
+        "export_probe",
         lambda: ("a,b\n", 200, {"Content-Disposition": 'attachment; filename="x.csv"'}),
-    )  # fmt: skip
+    )
     answer = app.test_client().get("/export-probe")  # not signed in: still a download
     assert answer.headers["Cache-Control"] == "no-store"
 

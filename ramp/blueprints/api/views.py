@@ -93,9 +93,13 @@ def require_token():
         response, status = _refused(
             f"This token lacks the scope {missing}; ask an admin for a token with it.", scope
         )
-        return response, status, {
-            "WWW-Authenticate": f'Bearer realm="ramp", error="insufficient_scope", scope="{scope or ""}"'
-        }  # fmt: skip
+        return (
+            response,
+            status,
+            {
+                "WWW-Authenticate": f'Bearer realm="ramp", error="insufficient_scope", scope="{scope or ""}"'
+            },
+        )
     owner = token.created_by
     if op.as_owner and owner is not None and not owner.is_active:
         return _refused(
@@ -171,10 +175,14 @@ RECORDS_RESPONSES = {
 
 @bp.post("/records/contacts")
 @operation(
-    "records:write", "Create or update contacts", description=RECORDS_DESCRIPTION,
-    query=m.AcceptGood, body=m.record_batch("contacts"), responses=RECORDS_RESPONSES,
+    "records:write",
+    "Create or update contacts",
+    description=RECORDS_DESCRIPTION,
+    query=m.AcceptGood,
+    body=m.record_batch("contacts"),
+    responses=RECORDS_RESPONSES,
     as_owner=False,
-)  # fmt: skip
+)
 def contacts():
     """Create or update contact records (by source and external_id)."""
     return _records("contacts")
@@ -182,9 +190,14 @@ def contacts():
 
 @bp.post("/records/qa")
 @operation(
-    "records:write", "Create or update QA evaluations", description=RECORDS_DESCRIPTION,
-    query=m.AcceptGood, body=m.record_batch("qa"), responses=RECORDS_RESPONSES, as_owner=False,
-)  # fmt: skip
+    "records:write",
+    "Create or update QA evaluations",
+    description=RECORDS_DESCRIPTION,
+    query=m.AcceptGood,
+    body=m.record_batch("qa"),
+    responses=RECORDS_RESPONSES,
+    as_owner=False,
+)
 def qa():
     """Create or update QA evaluations (by source and external_id)."""
     return _records("qa")
@@ -224,9 +237,13 @@ def undo_import(run_id: int):
         return jsonify(error="refused", problems=exc.problems), 409
     db.session.commit()
     return jsonify(
-        run=result.run_id, status="undone", removed=result.removed, restored=result.restored,
-        agents=result.agents, milestones_changed=result.milestones_changed,
-    )  # fmt: skip
+        run=result.run_id,
+        status="undone",
+        removed=result.removed,
+        restored=result.restored,
+        agents=result.agents,
+        milestones_changed=result.milestones_changed,
+    )
 
 
 def _hire_json(h) -> dict:
@@ -248,11 +265,12 @@ def _hire_json(h) -> dict:
 
 @bp.get("/hires")
 @operation(
-    "hires:read", "Active hires and their progress",
+    "hires:read",
+    "Active hires and their progress",
     description="The active hires the token's owner sees on the ramp board: all for an admin, "
     "their own hires and their teams' for a manager.",
     responses={200: ("The hires", m.HireList)},
-)  # fmt: skip
+)
 def hires():
     """Every active hire the owner may see, with phase, status, next milestone and progress."""
     return jsonify(hires=[_hire_json(h) for h in listed_hires(_viewer())])
@@ -267,10 +285,11 @@ NO_HIRE = "There is no such hire among the ones this token's owner manages."
 
 @bp.get("/hires/<int:hire_id>")
 @operation(
-    "hires:read", "One hire's plan: phases and every milestone with its status",
+    "hires:read",
+    "One hire's plan: phases and every milestone with its status",
     description="The same plan and statuses as the hire's page on the ramp board.",
     responses={200: ("The hire", m.HireDetail), 404: (NO_HIRE, m.Error)},
-)  # fmt: skip
+)
 def hire(hire_id: int):
     """A hire's plan as the board's hire page shows it."""
     found = _viewable_hire(hire_id)
@@ -282,16 +301,23 @@ def hire(hire_id: int):
     def walk(nodes):
         for node in nodes:
             ms = node.milestone
-            milestones.append({
-                "key": ms.key, "parent_key": ms.parent_key, "depth": node.depth,
-                "title": ms.title, "phase": ms.phase, "optional": ms.optional,
-                "status": ms.status, "reason": ms.reason,
-                "due_date": ms.due_date.isoformat(),
-                "original_due_date": ms.original_due_date.isoformat(),
-                "achieved_on": ms.achieved_on.isoformat() if ms.achieved_on else None,
-                "waived": ms.waived,
-                "signed_off_on": ms.signed_off_on.isoformat() if ms.signed_off_on else None,
-            })  # fmt: skip
+            milestones.append(
+                {
+                    "key": ms.key,
+                    "parent_key": ms.parent_key,
+                    "depth": node.depth,
+                    "title": ms.title,
+                    "phase": ms.phase,
+                    "optional": ms.optional,
+                    "status": ms.status,
+                    "reason": ms.reason,
+                    "due_date": ms.due_date.isoformat(),
+                    "original_due_date": ms.original_due_date.isoformat(),
+                    "achieved_on": ms.achieved_on.isoformat() if ms.achieved_on else None,
+                    "waived": ms.waived,
+                    "signed_off_on": ms.signed_off_on.isoformat() if ms.signed_off_on else None,
+                }
+            )
             walk(node.children)
 
     walk(view.tree)
@@ -310,12 +336,13 @@ def hire(hire_id: int):
 
 @bp.get("/hires/<int:hire_id>/metrics")
 @operation(
-    "metrics:read", "One hire's metrics by tenure week, against their targets",
+    "metrics:read",
+    "One hire's metrics by tenure week, against their targets",
     description="The same figures as the metrics table of the hire's page: each metric's value "
     "and sample per tenure week (the last 16 at most), the target of the placement in force "
     "that week, and whether it was met.",
     responses={200: ("The metrics", m.HireMetricsOut), 404: (NO_HIRE, m.Error)},
-)  # fmt: skip
+)
 def hire_metrics(hire_id: int):
     """A hire's weekly figures as the hire page's metrics table shows them."""
     found = _viewable_hire(hire_id)
@@ -350,15 +377,18 @@ def hire_metrics(hire_id: int):
 
 @bp.get("/comparison")
 @operation(
-    "metrics:read", "Compare cohorts week by week against the targets",
+    "metrics:read",
+    "Compare cohorts week by week against the targets",
     description="The same figures and privacy rule as the cohort comparison page: only the "
     "hires the token's owner may see are pooled, and unless the owner is an admin a group "
     "(a cohort, or a cohort's week) of fewer hires than min_hires shows no figures.",
     query=m.CompareQuery,
-    responses={200: ("The comparison", m.ComparisonOut),
-               400: ("An unknown metric or queue, or a cohort that is not a number", m.Invalid),
-               404: ("A cohort the token's owner has no hires in", m.Error)},
-)  # fmt: skip
+    responses={
+        200: ("The comparison", m.ComparisonOut),
+        400: ("An unknown metric or queue, or a cohort that is not a number", m.Invalid),
+        404: ("A cohort the token's owner has no hires in", m.Error),
+    },
+)
 def comparison():
     """The cohort comparison page's figures."""
     viewer = _viewer()
@@ -385,7 +415,7 @@ def comparison():
         return jsonify(
             error="not_found",
             message=f"There is no cohort {hidden[0]} among those with hires this token's owner sees.",
-        ), 404  # fmt: skip
+        ), 404
     chosen = list(dict.fromkeys(chosen)) or [cid for cid, _ in options[:3]]
     pooled_for = None if isinstance(viewer, OrgWide) else viewer  # None: every hire, as an admin
     min_hires = current_app.config["COMPARE_MIN_HIRES"]
@@ -425,11 +455,13 @@ def comparison():
 
 @bp.get("/users")
 @operation(
-    "users:read", "Everyone who signs in, with their team and their ids in other tools",
+    "users:read",
+    "Everyone who signs in, with their team and their ids in other tools",
     description="As the admin people page lists them, with each agent's links to their ids in "
     "other tools (by source).",
-    responses={200: ("The users", m.UserList)}, admin_owner=True,
-)  # fmt: skip
+    responses={200: ("The users", m.UserList)},
+    admin_owner=True,
+)
 def users():
     """Every user, admins first, with their agent-id links."""
     links: dict[int, list[dict]] = {}
@@ -459,10 +491,11 @@ def _person(user) -> dict:
 
 @bp.get("/teams")
 @operation(
-    "teams:read", "Teams with their manager and members",
+    "teams:read",
+    "Teams with their manager and members",
     description="Every team for an admin's token; the teams the owner leads otherwise.",
     responses={200: ("The teams", m.TeamList)},
-)  # fmt: skip
+)
 def teams():
     """The teams the owner may see, with their members."""
     viewer = _viewer()
@@ -482,11 +515,12 @@ def teams():
 
 @bp.get("/cohorts")
 @operation(
-    "cohorts:read", "Cohorts, newest first, with their number of active hires",
+    "cohorts:read",
+    "Cohorts, newest first, with their number of active hires",
     description="Every cohort for an admin's token; otherwise the cohorts with hires the owner "
     "sees on the ramp board.",
     responses={200: ("The cohorts", m.CohortList)},
-)  # fmt: skip
+)
 def cohorts():
     """Cohorts the owner may see."""
     viewer = _viewer()
@@ -512,20 +546,30 @@ def _run_json(run) -> dict:
         return utc(moment).isoformat() if moment else None
 
     return {
-        "id": run.id, "kind": run.kind, "source": run.source, "mapping": run.mapping,
-        "filename": run.filename, "status": run.status, "started_at": iso(run.started_at),
-        "finished_at": iso(run.finished_at), "rows_read": run.rows_read,
-        "rows_written": run.rows_written, "rows_skipped": run.rows_skipped,
-        "rows_rejected": run.rows_rejected, "error": run.error, "undone_at": iso(run.undone_at),
-    }  # fmt: skip
+        "id": run.id,
+        "kind": run.kind,
+        "source": run.source,
+        "mapping": run.mapping,
+        "filename": run.filename,
+        "status": run.status,
+        "started_at": iso(run.started_at),
+        "finished_at": iso(run.finished_at),
+        "rows_read": run.rows_read,
+        "rows_written": run.rows_written,
+        "rows_skipped": run.rows_skipped,
+        "rows_rejected": run.rows_rejected,
+        "error": run.error,
+        "undone_at": iso(run.undone_at),
+    }
 
 
 @bp.get("/imports/<int:run_id>")
 @operation(
-    "imports:read", "One import run from the import history: its state and counts",
+    "imports:read",
+    "One import run from the import history: its state and counts",
     responses={200: ("The run", m.ImportRunOut), 404: ("No import run has this number", m.Error)},
     admin_owner=True,
-)  # fmt: skip
+)
 def import_run(run_id: int):
     """An import run as the admin import history shows it."""
     run = db.session.get(ImportRun, run_id)
@@ -536,19 +580,23 @@ def import_run(run_id: int):
 
 @bp.post("/imports")
 @operation(
-    "imports:write", "Import a file (CSV or JSON lines) with a preset or your own mapping",
+    "imports:write",
+    "Import a file (CSV or JSON lines) with a preset or your own mapping",
     description="As the admin imports page does: the whole file is checked first; by default "
     "nothing is written when any row is bad (422 with the problems). With accept_good=true the "
     "good rows are written. A file larger than the background-import size is imported in the "
     "background: the answer is 202 with a job to follow at GET /imports/jobs/{job_id}.",
-    body=m.ImportUpload, form=True,
-    responses={200: ("Imported", m.ImportStarted),
-               400: ("No file, no mapping, or an unknown preset", m.Invalid),
-               409: ("Another import is running: nothing written; try again later", m.Invalid),
-               202: ("Queued: a large file is imported in the background", m.ImportQueued),
-               422: ("Refused: nothing written", m.ImportStarted)},
+    body=m.ImportUpload,
+    form=True,
+    responses={
+        200: ("Imported", m.ImportStarted),
+        400: ("No file, no mapping, or an unknown preset", m.Invalid),
+        409: ("Another import is running: nothing written; try again later", m.Invalid),
+        202: ("Queued: a large file is imported in the background", m.ImportQueued),
+        422: ("Refused: nothing written", m.ImportStarted),
+    },
     admin_owner=True,
-)  # fmt: skip
+)
 def start_import():
     """Store the upload with its mapping and import it, as the admin imports page does."""
     export = request.files.get("file")
@@ -566,9 +614,12 @@ def start_import():
     if not problems:
         try:
             upload = save_upload(
-                Path(current_app.instance_path) / "uploads", export.stream if export else None,
-                export.filename if export else "", preset, mapping_text,
-            )  # fmt: skip
+                Path(current_app.instance_path) / "uploads",
+                export.stream if export else None,
+                export.filename if export else "",
+                preset,
+                mapping_text,
+            )
         except ValidationError as exc:
             problems = exc.problems
     if problems:
@@ -583,9 +634,14 @@ def start_import():
     accept_good = request.form.get("accept_good") == "true"
     if upload.size() > current_app.config["IMPORT_BACKGROUND_BYTES"]:
         job_id = jobs.submit(
-            f"import {upload.filename}", "ramp.metrics.uploads:run_upload",
-            root, upload.token, accept_good, viewer.id, owner_id=viewer.id,
-        )  # fmt: skip
+            f"import {upload.filename}",
+            "ramp.metrics.uploads:run_upload",
+            root,
+            upload.token,
+            accept_good,
+            viewer.id,
+            owner_id=viewer.id,
+        )
         return jsonify(job=job_id, status="queued"), 202
     try:
         result = run_upload(
@@ -616,11 +672,14 @@ def _import_result(result: dict) -> dict:
 
 @bp.get("/imports/jobs/<job_id>")
 @operation(
-    "imports:read", "A background import started by POST /imports: its progress, then its report",
-    responses={200: ("The job", m.ImportJob),
-               404: ("No such job of this token's owner (or it ended before a restart)", m.Error)},
+    "imports:read",
+    "A background import started by POST /imports: its progress, then its report",
+    responses={
+        200: ("The job", m.ImportJob),
+        404: ("No such job of this token's owner (or it ended before a restart)", m.Error),
+    },
     admin_owner=True,
-)  # fmt: skip
+)
 def import_job(job_id: str):
     """A background import's progress, as the admin page's job page shows it."""
     job = jobs.get(job_id)
@@ -628,12 +687,17 @@ def import_job(job_id: str):
         return jsonify(
             error="not_found",
             message="There is no such import running (it may have finished before a restart).",
-        ), 404  # fmt: skip
+        ), 404
     done = job.status == "done" and isinstance(job.result, dict)
     return jsonify(
-        job=job.id, status=job.status, stage=job.stage, done=job.done, total=job.total,
-        error=job.error, report=_import_result(job.result) if done else None,
-    )  # fmt: skip
+        job=job.id,
+        status=job.status,
+        stage=job.stage,
+        done=job.done,
+        total=job.total,
+        error=job.error,
+        report=_import_result(job.result) if done else None,
+    )
 
 
 def _certificate_json(cert, home: str) -> dict:
@@ -662,10 +726,12 @@ def _certificate_json(cert, home: str) -> dict:
 
 @bp.get("/certificates")
 @operation(
-    "certificates:read", "Readiness certificates, newest first", query=m.CertificatesQuery,
+    "certificates:read",
+    "Readiness certificates, newest first",
+    query=m.CertificatesQuery,
     responses={200: ("The certificates", m.CertificateList), 400: ("Unknown status", m.Invalid)},
     as_owner=False,
-)  # fmt: skip
+)
 def certificates():
     """Every certificate, newest first; ?status=valid|expired|revoked and ?email= narrow it."""
     status = request.args.get("status") or None
@@ -678,11 +744,14 @@ def certificates():
 
 @bp.get("/certificates/<code>")
 @operation(
-    "certificates:read", "One certificate with its frozen evidence and signed credential",
-    responses={200: ("The certificate", m.CertificateDetail),
-               404: ("No certificate has this code", m.Error)},
+    "certificates:read",
+    "One certificate with its frozen evidence and signed credential",
+    responses={
+        200: ("The certificate", m.CertificateDetail),
+        404: ("No certificate has this code", m.Error),
+    },
     as_owner=False,
-)  # fmt: skip
+)
 def certificate(code: str):
     """One certificate by its code, with its evidence and signed credential."""
     cert = find_certificate(code)

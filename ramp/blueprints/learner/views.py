@@ -78,9 +78,13 @@ def lesson(enrollment_id: int, module_slug: str, lesson_slug: str):
     enrollment, view, mv, lesson = _lesson(enrollment_id, module_slug, lesson_slug)
     operations.ensure_open(enrollment, mv.module)
     return render(
-        "learner/lesson.html", view=view, mv=mv, lesson=lesson, form=EmptyForm(),
+        "learner/lesson.html",
+        view=view,
+        mv=mv,
+        lesson=lesson,
+        form=EmptyForm(),
         done=lesson.id in mv.lessons_done,
-    )  # fmt: skip
+    )
 
 
 def _lesson(enrollment_id: int, module_slug: str, lesson_slug: str):

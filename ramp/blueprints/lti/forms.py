@@ -27,13 +27,15 @@ class RegistrationForm(FlaskForm):
         description="Brightspace: https://api.brightspace.com/auth/token. Others: leave empty.",
     )
     deployments = TextAreaField(
-        "Deployment ids", validators=[DataRequired(), Length(max=5000)],
+        "Deployment ids",
+        validators=[DataRequired(), Length(max=5000)],
         description="One a line, or separated by commas.",
-    )  # fmt: skip
+    )
     lms_origins = TextAreaField(
         "LMS origins (where course pages are served, if not on the issuer's host)",
-        validators=[Optional(), Length(max=5000)], description=ORIGINS_HINT,
-    )  # fmt: skip
+        validators=[Optional(), Length(max=5000)],
+        description=ORIGINS_HINT,
+    )
     trust_emails = BooleanField(TRUST_LABEL, description=TRUST_HINT)
 
 
