@@ -99,7 +99,8 @@ def _advisory(engine, description: str) -> Iterator[None]:
                 text(
                     "SELECT a.application_name FROM pg_locks l "
                     "JOIN pg_stat_activity a ON a.pid = l.pid "
-                    "WHERE l.locktype = 'advisory' AND l.granted "
+                    "WHERE l.locktype = 'advisory' AND l.granted AND l.database = "
+                    "(SELECT oid FROM pg_database WHERE datname = current_database()) "
                     "AND l.objid = (:key & 4294967295) AND l.classid = (:key >> 32)"
                 ),
                 {"key": ADVISORY_KEY},
