@@ -55,3 +55,12 @@ def committing() -> Iterator[None]:
     with refusals():
         yield
     db.session.commit()
+
+
+def echo_published(what: str, slug: str, result, summary: str) -> None:
+    """Say what publishing a versioned document did: a new version, or none (same content)."""
+    number = result.version.number
+    if result.created:
+        click.echo(f"published {what}{slug} version {number} ({summary})")
+    else:
+        click.echo(f"{what}{slug} unchanged: version {number} already has this content")

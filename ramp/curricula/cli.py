@@ -8,7 +8,7 @@ import click
 from flask.cli import with_appcontext
 
 from ramp.accounts.operations import find_user_by_email
-from ramp.cli_support import committing, fail, found, require_schema
+from ramp.cli_support import committing, echo_published, fail, found, require_schema
 from ramp.curricula.operations import enroll_users, publish_curriculum
 from ramp.curricula.queries import find_version, list_versions, version_to_spec
 from ramp.curricula.spec import (
@@ -45,12 +45,7 @@ def import_command(path, dry_run):
     require_schema()
     result = publish_curriculum(spec)
     db.session.commit()
-    if result.created:
-        click.echo(f"published {spec.slug} version {result.version.number} ({summary})")
-    else:
-        click.echo(
-            f"{spec.slug} unchanged: version {result.version.number} already has this content"
-        )
+    echo_published("", spec.slug, result, summary)
 
 
 @curricula.command("export")

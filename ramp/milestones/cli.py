@@ -11,7 +11,7 @@ from flask.cli import with_appcontext
 
 from ramp import clock
 from ramp.accounts.operations import find_team, find_user_by_email
-from ramp.cli_support import committing, fail, found, refusals, require_schema
+from ramp.cli_support import committing, echo_published, fail, found, refusals, require_schema
 from ramp.curricula.queries import find_version
 from ramp.extensions import db
 from ramp.milestones import plans
@@ -62,12 +62,7 @@ def import_template_command(path, dry_run):
         return
     result = publish_template(spec)
     db.session.commit()
-    if result.created:
-        click.echo(f"published template {spec.slug} version {result.version.number} ({summary})")
-    else:
-        click.echo(
-            f"template {spec.slug} unchanged: version {result.version.number} already has this content"
-        )
+    echo_published("template ", spec.slug, result, summary)
 
 
 @templates_group.command("export")
