@@ -54,6 +54,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     with app.app_context():
         database.configure_engine(db.engine)
 
+    app.url_map.converters["int"] = web.RecordId  # before the routes are added
     for blueprint in web.BLUEPRINTS:
         app.register_blueprint(blueprint)
     web.init_app(app)

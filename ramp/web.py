@@ -23,10 +23,13 @@ from ramp.certificates.operations import certificate_status
 from ramp.curricula.markdown import render_markdown
 from ramp.database import schema_problem
 from ramp.extensions import db, login_manager
-from ramp.webkit import ERROR_HANDLERS, security_headers
+from ramp.webkit import ERROR_HANDLERS, RecordId, security_headers
 
 # Registered by create_app, in this order.
 BLUEPRINTS = (main_bp, auth_bp, learner_bp, board_bp, admin_bp, api_bp, verify_bp, lti_bp)
+
+
+__all__ = ["BLUEPRINTS", "RecordId", "init_app"]
 
 
 def init_app(app: Flask) -> None:

@@ -14,6 +14,7 @@ from flask_wtf.csrf import CSRFError
 from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
+from werkzeug.routing import IntegerConverter
 
 from ramp.errors import NotAllowed, NotFound, ValidationError
 from ramp.extensions import db
@@ -248,3 +249,12 @@ ERROR_HANDLERS = (
     (OperationalError, database_busy),
     (Exception, server_error),
 )
+
+
+class RecordId(IntegerConverter):
+    """`<int:...>` in every route: a record's id, 0 to the largest id a PostgreSQL `integer`
+    column holds. A larger number is no route (404), not a query the database refuses (500)."""
+
+    def __init__(self, map, *args, **kwargs) -> None:
+        kwargs.setdefault("max", 2**31 - 1)
+        super().__init__(map, *args, **kwargs)

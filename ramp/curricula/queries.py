@@ -360,6 +360,11 @@ def module_slugs(version_ids: set[int]) -> dict[int, dict[int, str]]:
 _OUTLINES: dict[tuple[int, str], list[ModuleOutline]] = {}
 
 
+def forget_outlines() -> None:
+    """Empty the outline cache (for a process that moves to another database, as tests do)."""
+    _OUTLINES.clear()
+
+
 def outlines_of(version_ids: set[int]) -> dict[int, list[ModuleOutline]]:
     """The outline of each version: one query when they are known, else loaded once each."""
     if not version_ids:

@@ -8,6 +8,7 @@ from sqlalchemy import func, select
 from ramp.extensions import db as _db
 from ramp.metrics.api import SCOPES, create_token
 from ramp.metrics.models import ImportRun, QAEvaluation
+from tests.conftest import login
 
 
 @pytest.fixture
@@ -203,3 +204,14 @@ def test_openapi_describes_undo(client):
     assert set(undo["responses"]) == {"200", "400", "401", "403", "404", "409"}
     assert undo["x-required-scope"] == "imports:undo"
     assert undo["parameters"][0]["name"] == "run_id"
+
+
+def test_ids_past_what_the_database_holds_are_no_route(client, db, bearer, make_user):
+    # PostgreSQL's integer column stops at 2**31 - 1: a larger id was a 500 there.
+    for path in ("/api/v1/hires/7212003651", "/api/v1/imports/2147483648"):
+        response = client.get(path, headers=bearer)
+        assert response.status_code == 404, (path, response.status_code)
+    admin = make_user("admin")
+    login(client, admin.email)
+    assert client.get("/board/hires/99999999999").status_code == 404
+    assert client.get("/board/hires/2147483647").status_code == 404  # the largest id: none here

@@ -30,7 +30,7 @@ def test_bodies_and_answers_come_from_the_models(client, db):
             "name": "hire_id",
             "in": "path",
             "required": True,
-            "schema": {"type": "integer", "minimum": 0},
+            "schema": {"type": "integer", "minimum": 0, "maximum": 2**31 - 1},
         }
     ]
     ok = hire["responses"]["200"]["content"]["application/json"]["schema"]

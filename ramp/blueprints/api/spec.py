@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 
 from flask import current_app, url_for
 from pydantic import BaseModel
+from werkzeug.routing import IntegerConverter
 
 from ramp.blueprints.api.models import Error, Forbidden
 
@@ -89,9 +90,12 @@ class _Schemas:
 def _parameters(rule, schemas: _Schemas, query: type[BaseModel] | None) -> list[dict]:
     params = []
     for name, converter in rule._converters.items():
-        # Flask's int converter takes no sign: a negative number is no route at all.
-        integer = type(converter).__name__ == "IntegerConverter"
-        schema = {"type": "integer", "minimum": 0} if integer else {"type": "string"}
+        # Flask's int converter takes no sign: a negative number is no route at all, and ramp's
+        # (webkit.RecordId) stops at the largest id the database holds.
+        if isinstance(converter, IntegerConverter):
+            schema = {"type": "integer", "minimum": 0, "maximum": converter.max}
+        else:
+            schema = {"type": "string"}
         params.append({"name": name, "in": "path", "required": True, "schema": schema})
     if query is not None:
         schema = schemas.inline(query)
