@@ -365,24 +365,17 @@ def compare():
     metrics = [m for m in request.args.getlist("metric") if m in METRICS] or list(DEFAULT_METRICS)
     queues = queries.visible_queues(current_user)
     queue = request.args.get("queue") or None
+    problems = []
     if queue is not None and queue not in queues:
         # Only a queue the viewer's own hires are in: anything else could single someone out.
-        result = compare_cohorts([], metrics)
-        problem = f"There is no queue '{queue}' among your hires; choose one from the list."
-        return render(
-            "board/compare.html",
-            result=result,
-            options=options,
-            chosen=chosen,
-            metrics=metrics,
-            queue=None,
-            all_metrics=METRICS,
-            queues=queues,
-            problems=[problem],
-            status=422,
+        problems.append(f"There is no queue '{queue}' among your hires; choose one from the list.")
+        queue = None
+    result = (
+        compare_cohorts([], metrics)
+        if problems
+        else compare_cohorts(
+            chosen, metrics, queue, current_user, current_app.config["COMPARE_MIN_HIRES"]
         )
-    result = compare_cohorts(
-        chosen, metrics, queue, current_user, current_app.config["COMPARE_MIN_HIRES"]
     )
     context = dict(
         result=result,
@@ -392,8 +385,10 @@ def compare():
         queue=queue,
         all_metrics=METRICS,
         queues=queues,
-        problems=[],
+        problems=problems,
     )
+    if problems:
+        return render("board/compare.html", status=422, **context)
     fmt = request.args.get("format")
     if fmt == "csv":
         return Response(
