@@ -2,21 +2,40 @@
 
 One pass over the file, in batches, keeps memory flat in its size: each row is parsed,
 checked and its agent resolved (rows.py, in a second process for a large file), and the good
-rows are written as they come, inside a savepoint that is rolled back when anything is wrong
-(unless the caller accepts the good rows) or for a dry run. The caller commits once.
+rows are staged in a temporary table as they come (COPY on PostgreSQL). Only when the whole
+file is read, and nothing is wrong (unless the caller accepts the good rows) and it is not a
+dry run, are the staged rows merged into the records with a few set-based statements, inside
+a savepoint. Until then the import writes nothing other sessions wait for (on SQLite: it
+holds no write lock while it reads). The caller commits once.
 """
 
 from __future__ import annotations
 
 import csv
+import json
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass, field
-from functools import lru_cache
 from pathlib import Path
 
 from flask import current_app
-from sqlalchemy import Boolean, Date, DateTime, Float, func, insert, select
+from sqlalchemy import (
+    Boolean,
+    Column,
+    Date,
+    DateTime,
+    Float,
+    Integer,
+    MetaData,
+    Table,
+    Text,
+    delete,
+    func,
+    insert,
+    literal,
+    select,
+    true,
+)
 from sqlalchemy.dialects import postgresql, sqlite
 
 from ramp.accounts.models import User, utcnow
@@ -47,7 +66,7 @@ from ramp.metrics.rows import ReadFailed, Reading, Row, agent_label, open_chunks
 # new entry at scattered places for every row, and a cache that holds most of their pages
 # keeps each insert from reading and writing them back (at 5M rows: 2x the rate of 16 MiB).
 IMPORT_CACHE_KIB = 128 * 1024
-BATCH = 1000  # rows per statement (a batch keeps its raw rows, for the rejects file)
+BATCH = 5000  # rows per staging statement (a batch keeps its raw rows, for the rejects file)
 MAX_PROBLEMS = 1000  # a report lists this many; the counts stay exact beyond it
 
 
@@ -153,9 +172,9 @@ def import_file(
 ) -> ImportReport:
     """Check a whole export and write it in one transaction (the caller commits).
 
-    One pass: rows are written as they are read, inside a savepoint, and the savepoint is
-    rolled back when any row has a problem (unless accept_good) or for a dry run, so nothing
-    is ever half-written. Memory stays flat in the file's size (except latest_per, which keeps
+    One pass: rows are staged as they are read (_Stage), and written to the records at the
+    end in one savepoint, only when no row has a problem (unless accept_good) and not for a
+    dry run, so nothing is ever half-written. Memory stays flat in the file's size (except latest_per, which keeps
     one row per key). A file of the IMPORT_READER_PROCESS_BYTES setting or more is read in a
     second process while this one writes (reader_process decides for any file). Raises
     ImportRefused when the file is refused. filename: the name the file was uploaded under,
@@ -175,27 +194,16 @@ def import_file(
         reader_process = 0 < threshold <= total
     mapped = set(mapping.fields) | ({"categories"} if mapping.categories else set())
     id_column = mapping.fields["external_id"].label()
-    savepoint = db.session.begin_nested()
-    run = ImportRun(
-        kind=mapping.kind,
-        source=mapping.source,
-        mapping=mapping.name,
-        filename=filename[:300],
-        created_by_id=actor.id if actor else None,
-    )
-    db.session.add(run)
-    db.session.flush()
-    writer = _Writer(mapping.kind, mapping.source, mapped)
-    run_id = run.id
     rejects = rejects_writer = None
     if accept_good and rejects_path:
         rejects = open(rejects_path, "w", encoding="utf-8", newline="")  # noqa: SIM115 (closed below)
+    stage = _Stage(mapping.kind, mapping.source, mapped, keep_raw=rejects is not None)
     reading = Reading(
         str(path),
         mapping,
         agent_index(mapping.source),
-        run_id,
-        writer.sqlite,
+        None,  # the run's id is written by the merge
+        stage.sqlite,
         keep_raw=rejects is not None,
     )
     batch: list[Row] = []
@@ -220,34 +228,6 @@ def import_file(
                 {**raw, "ramp_line": line, "ramp_problem": "; ".join(p.message for p in problems)}
             )
 
-    def flush(rows: list[Row]) -> None:
-        # Duplicates: an id met earlier in this file (already written by this run) or twice here.
-        known = writer.known([row[1] for _, _, row in rows])
-        seen: set[str] = set()
-        new: list[tuple] = []
-        old: list[tuple] = []
-        for line, raw, row in rows:
-            ext = row[1]
-            if ext in seen or (ext in known and known[ext] == run_id):
-                reject(
-                    line,
-                    raw,
-                    [Problem(line, id_column, f"'{ext}' appears more than once in the file")],
-                )
-                continue
-            seen.add(ext)
-            (old if ext in known else new).append(row)
-        # Fields this mapping reads are replaced on update (emptied when the export says so);
-        # fields it does not read keep their values, and so do derived outcomes it cannot
-        # work out. The values an update replaces are kept first, for undoing this run.
-        if old:
-            writer.keep_replaced(run_id, [row[1] for row in old])
-        writer.write(new, old)
-        report.created += len(new)
-        report.updated += len(old)
-        report.affected_users.update(row[2] for row in new)
-        report.affected_users.update(row[2] for row in old)
-
     reported = 0
     try:
         with open_chunks(reading, reader_process) as chunks:
@@ -263,51 +243,61 @@ def import_file(
                 for line, raw, problems in chunk.rejects:
                     reject(line, raw, problems)
                 batch.extend(chunk.rows)
-                while len(batch) >= BATCH:
-                    flush(batch[:BATCH])
-                    del batch[:BATCH]
+                if len(batch) >= BATCH:
+                    stage.add(batch)
+                    batch = []
                 if progress and report.rows_read - reported >= 10_000:
                     reported = report.rows_read
                     progress("reading", chunk.position, total)
-        if batch:
-            flush(batch)
+        stage.add(batch)
+        # Duplicates: the first line with an id is imported, every later one is a problem.
+        for line, raw, ext in stage.drop_duplicates():
+            reject(
+                line, raw, [Problem(line, id_column, f"'{ext}' appears more than once in the file")]
+            )
         _report_unknown(report, unknown, mapping.source)
     except ReadFailed as exc:
-        savepoint.rollback()
         report.add(exc.problem)
         raise ImportRefused(report) from None
-    except Exception:
-        if savepoint.is_active:  # whatever stopped the import, nothing of it stays
-            savepoint.rollback()
-        raise
     finally:
-        writer.close()
         if rejects is not None:
             rejects.close()
-    report.rows_valid = report.created + report.updated
+    report.rows_valid = stage.staged
     report.rows_skipped = report.rows_skipped_by_rule + report.rows_superseded
     if report.rows_read == 0:
-        savepoint.rollback()
         report.add(Problem(1, None, "the file has no rows (only a header, or nothing at all)"))
         raise ImportRefused(report)
     if (report.problem_count and not accept_good) or dry_run:
-        savepoint.rollback()
-        report.created = report.updated = 0
-        report.affected_users = set()
+        stage.drop()
         if report.problem_count and not accept_good:
             raise ImportRefused(report)
         return report
     if rejects is not None and report.rows_rejected:
         report.rejects_path = str(rejects_path)
-    savepoint.commit()
-    report.written = True
-    report.import_run_id = run.id
-    run.status = "done"
-    run.finished_at = utcnow()
-    run.rows_read, run.rows_written = report.rows_read, report.created + report.updated
-    run.rows_skipped, run.rows_rejected = report.rows_skipped, report.rows_rejected
-    run.report = _report_document(report)
-    db.session.flush()
+    if progress:
+        progress("writing", total, total)
+    # The only writes to the records: a short while at the end, all of them or none.
+    with db.session.begin_nested():
+        run = ImportRun(
+            kind=mapping.kind,
+            source=mapping.source,
+            mapping=mapping.name,
+            filename=filename[:300],
+            created_by_id=actor.id if actor else None,
+        )
+        db.session.add(run)
+        db.session.flush()
+        report.updated, report.affected_users = stage.merge(run.id)
+        report.created = report.rows_valid - report.updated
+        stage.drop()
+        report.written = True
+        report.import_run_id = run.id
+        run.status = "done"
+        run.finished_at = utcnow()
+        run.rows_read, run.rows_written = report.rows_read, report.rows_valid
+        run.rows_skipped, run.rows_rejected = report.rows_skipped, report.rows_rejected
+        run.report = _report_document(report)
+        db.session.flush()
     return report
 
 
@@ -326,12 +316,11 @@ def _report_unknown(
         )
 
 
-@lru_cache(maxsize=32)
-def _upsert(dialect: str, model, columns: tuple[str, ...], mapped: frozenset[str]):
-    """INSERT ... ON CONFLICT (source, external_id) DO UPDATE, for these columns and mapping."""
+def _upsert(dialect: str, model, columns: tuple[str, ...], mapped: frozenset[str], rows):
+    """INSERT ... SELECT rows ON CONFLICT (source, external_id) DO UPDATE, for this mapping."""
     dialect_insert = postgresql.insert if dialect == "postgresql" else sqlite.insert
     table = model.__table__
-    stmt = dialect_insert(table)
+    stmt = dialect_insert(table).from_select(list(columns), rows)
     always = {"user_id", "import_run_id"}
     # The metric date comes from the solved (or interaction) time when there is one: only a
     # mapping that reads that time may move it.
@@ -351,7 +340,7 @@ def _upsert(dialect: str, model, columns: tuple[str, ...], mapped: frozenset[str
 
 
 # Column types whose values the table rows already carry as the database stores them, so
-# SQLAlchemy's conversion of each value is left out. SQLite: moments and days are written as
+# SQLAlchemy's conversion of each value is left out when they are staged. SQLite: moments and days are written as
 # sqlite_stamper and date.isoformat write them (SQLAlchemy's own formats); sqlite3 binds a bool
 # as the integer 0 or 1 and an int into a REAL column as a real, as SQLAlchemy's int() and
 # float() would. PostgreSQL: booleans are already True, False or None.
@@ -361,44 +350,47 @@ _STORED_AS_IS: dict[str, tuple[type, ...]] = {
 }
 
 
-_SQLITE_IDS = 997  # ids per lookup: SQLite before 3.32 allows 999 parameters per statement
-
 # The replaced values of each kind of record, and the columns of their own (not the record's).
 REPLACED = {"contacts": replaced_contacts, "qa_evaluations": replaced_qa_evaluations}
 _REPLACED_OWN = {"id", "replaced_by_run_id", "record_id"}
+STAGE = "ramp_import_stage"
 
 
-class _Writer:
-    """Writes batches of table rows through the DBAPI cursor (executemany).
+class _Stage:
+    """The checked rows of one import, staged in a temporary table, then merged in one go.
 
-    Rows are plain tuples, built with the database's own representation of each value
-    (sqlite_stamper's text for moments on SQLite), so no per-value processing is left to do but
-    what _STORED_AS_IS does not cover (JSON). Same connection, same transaction and
-    savepoint as the session; the statements are SQLAlchemy's, compiled once: the upsert,
-    and on SQLite a plain INSERT for ids not stored yet.
+    Reading and checking the file writes nothing but the staging table, which is the
+    connection's own (on SQLite a temporary table takes no lock on the database, so
+    learners and other writers go on while a large file is read). Then merge() writes the
+    import run, keeps the values the import replaces (for undo) and upserts every staged row
+    with set-based statements: one INSERT ... SELECT ... ON CONFLICT (source, external_id).
+    PostgreSQL is fed with COPY, SQLite with executemany of rows already in its stored form.
+    Duplicate ids in the file are found in the stage, not by looking each batch up.
     """
 
-    def __init__(self, kind: str, source: str, mapped: set[str]):
+    def __init__(self, kind: str, source: str, mapped: set[str], keep_raw: bool):
         self.model = QAEvaluation if kind == "qa" else Contact
         self.source = source
+        self.mapped = frozenset(mapped)
         self.columns = records.QA_COLUMNS if kind == "qa" else records.CONTACT_COLUMNS
+        self.keep_raw = keep_raw
         self.connection = db.session.connection()
         dialect = self.connection.dialect
-        self.sqlite = sqlite = dialect.name == "sqlite"
-        upsert = _upsert(dialect.name, self.model, self.columns, frozenset(mapped))
-        self.upsert_sql, self.names = self._compile(upsert, dialect)
-        # On SQLite the import holds the write lock from its first write, so the ids found
-        # new just before a batch are still new when it is written: a plain INSERT skips the
-        # upsert's separate unique-index probe. PostgreSQL has concurrent writers: upsert all.
-        self.insert_sql = (
-            self._compile(insert(self.model.__table__), dialect)[0] if sqlite else None
-        )
-        # SQLite's page cache (2 MiB by default) holds a fraction of the table's two indexes,
-        # which every row updates at scattered places: a larger one while the import runs.
-        self.cache_size = None
-        if sqlite:
-            self.cache_size = self.connection.exec_driver_sql("PRAGMA cache_size").scalar()
-            self.connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        self.sqlite = dialect.name == "sqlite"
+        self.table = _stage_table(self.model, self.columns)
+        self.staged = 0
+        if self.sqlite:
+            # A stage left by an import whose transaction was rolled back after its DROP.
+            self.connection.exec_driver_sql(f"DROP TABLE IF EXISTS temp.{STAGE}")
+        self.table.create(self.connection)
+        names = ["line", *self.columns, "raw"]
+        if self.sqlite:
+            self.insert_sql = (
+                f"INSERT INTO temp.{STAGE} ({', '.join(names)}) "
+                f"VALUES ({', '.join('?' * len(names))})"
+            )
+        else:
+            self.copy_sql = f"COPY {STAGE} ({', '.join(names)}) FROM STDIN"
         table = self.model.__table__
         as_is = _STORED_AS_IS.get(dialect.name, ())
         self.processors = [
@@ -409,81 +401,120 @@ class _Writer:
             is not None
         ]
 
-    def close(self) -> None:
-        """Give the connection back its own page cache size."""
-        if self.cache_size is not None:
-            self.connection.exec_driver_sql(f"PRAGMA cache_size = {int(self.cache_size)}")
-            self.cache_size = None
-
-    def _compile(self, statement, dialect) -> tuple[str, list[str] | None]:
-        """The statement's SQL for executemany, and the parameter names when they are named."""
-        compiled = statement.compile(
-            dialect=dialect, column_keys=list(self.columns), for_executemany=True
-        )
-        if compiled.positional:
-            if tuple(compiled.positiontup or ()) != self.columns:
-                raise RuntimeError(f"unexpected parameter order: {compiled.positiontup}")
-            return compiled.string, None
-        escaped = compiled.escaped_bind_names or {}
-        return compiled.string, [escaped.get(c, c) for c in self.columns]
-
-    def known(self, ids: list[str]) -> dict[str, int | None]:
-        """The ids already stored for this source, with the import run that last wrote each."""
-        # Plain statements: SQLAlchemy's expanding IN costs more than the lookup itself.
-        table = self.model.__tablename__
-        head = f"SELECT external_id, import_run_id FROM {table} WHERE source = "
-        if not self.sqlite:  # PostgreSQL: one array parameter
-            found = self.connection.exec_driver_sql(
-                head + "%s AND external_id = ANY(%s)", (self.source, ids)
-            )
-            return {ext: run_id for ext, run_id in found}
-        out: dict[str, int | None] = {}
-        for start in range(0, len(ids), _SQLITE_IDS):  # within SQLite's oldest variable limit
-            chunk = ids[start : start + _SQLITE_IDS]
-            sql = head + f"? AND external_id IN ({', '.join('?' * len(chunk))})"
-            found = self.connection.exec_driver_sql(sql, (self.source, *chunk))
-            out.update((ext, run_id) for ext, run_id in found)
-        return out
-
-    def keep_replaced(self, run_id: int, ids: list[str]) -> None:
-        """Copy the stored rows of these ids into the run's table of replaced values."""
-        # One INSERT ... SELECT per batch: the values never pass through Python.
-        replaced = REPLACED[self.model.__tablename__]
-        columns = ", ".join(c.name for c in replaced.columns if c.name not in _REPLACED_OWN)
-        head = (
-            f"INSERT INTO {replaced.name} (replaced_by_run_id, record_id, {columns}) "
-            f"SELECT {{run}}, id, {columns} FROM {self.model.__tablename__} WHERE source = "
-        )
-        if not self.sqlite:
-            sql = head.format(run="%s") + "%s AND external_id = ANY(%s)"
-            self.connection.exec_driver_sql(sql, (run_id, self.source, ids))
+    def add(self, rows: list[Row]) -> None:
+        """Stage a batch of checked rows (line, raw cells when kept, table row)."""
+        if not rows:
             return
-        for start in range(0, len(ids), _SQLITE_IDS):
-            chunk = ids[start : start + _SQLITE_IDS]
-            sql = head.format(run="?") + f"? AND external_id IN ({', '.join('?' * len(chunk))})"
-            self.connection.exec_driver_sql(sql, (run_id, self.source, *chunk))
-
-    def write(self, new: list[tuple], known: list[tuple]) -> None:
-        """Insert new records and update known ones (by source and external id)."""
-        if self.insert_sql is not None:
-            for sql, rows in ((self.insert_sql, new), (self.upsert_sql, known)):
-                if rows:
-                    self.connection.exec_driver_sql(sql, self._params(rows))
-        elif new or known:
-            self.connection.exec_driver_sql(self.upsert_sql, self._params(new + known))
-
-    def _params(self, rows: list[tuple]) -> list:
-        if self.processors:
-            converted = []
-            for row in rows:
+        processors = self.processors
+        keep_raw = self.keep_raw
+        staged = []
+        for line, raw, row in rows:
+            if processors:
                 items = list(row)
-                for i, process in self.processors:
+                for i, process in processors:
                     items[i] = process(items[i])
-                converted.append(tuple(items))
-            rows = converted
-        if self.names is not None:
-            return [dict(zip(self.names, row, strict=True)) for row in rows]
-        return rows
+                row = tuple(items)
+            staged.append((line, *row, json.dumps(raw) if keep_raw and raw is not None else None))
+        self.staged += len(staged)
+        if self.sqlite:
+            self.connection.exec_driver_sql(self.insert_sql, staged)
+            return
+        cursor = self.connection.connection.dbapi_connection.cursor()
+        try:
+            with cursor.copy(self.copy_sql) as copy:
+                for item in staged:
+                    copy.write_row(item)
+        finally:
+            cursor.close()
+
+    def drop_duplicates(self) -> list[tuple[int, dict | None, str]]:
+        """Take out every row whose id an earlier line of the file has: (line, raw, id)."""
+        stage = self.table
+        first = (
+            select(stage.c.external_id, func.min(stage.c.line).label("first"))
+            .group_by(stage.c.external_id)
+            .having(func.count() > 1)
+            .subquery()
+        )
+        found = self.connection.execute(
+            select(stage.c.line, stage.c.raw, stage.c.external_id)
+            .join(first, first.c.external_id == stage.c.external_id)
+            .where(stage.c.line > first.c.first)
+            .order_by(stage.c.line)
+        ).all()
+        lines = [line for line, _, _ in found]
+        for start in range(0, len(lines), 500):
+            self.connection.execute(
+                delete(stage).where(stage.c.line.in_(lines[start : start + 500]))
+            )
+        self.staged -= len(lines)
+        return [(line, json.loads(raw) if raw else None, ext) for line, raw, ext in found]
+
+    def merge(self, run_id: int) -> tuple[int, set[int]]:
+        """Write the staged rows as this run's; return (records updated, agents affected)."""
+        connection = self.connection
+        stage = self.table
+        cache_size = None
+        if self.sqlite:
+            # SQLite's page cache (2 MiB by default) holds a fraction of the table's two
+            # indexes, which every row updates at scattered places: a larger one meanwhile.
+            cache_size = connection.exec_driver_sql("PRAGMA cache_size").scalar()
+            connection.exec_driver_sql(f"PRAGMA cache_size = -{IMPORT_CACHE_KIB}")
+        try:
+            # The values an update replaces are kept first, for undoing this run.
+            replaced = REPLACED[self.model.__tablename__]
+            kept = [c.name for c in replaced.columns if c.name not in _REPLACED_OWN]
+            table = self.model.__table__
+            updated = connection.execute(
+                insert(replaced).from_select(
+                    ["replaced_by_run_id", "record_id", *kept],
+                    select(literal(run_id), table.c.id, *(table.c[name] for name in kept)).join(
+                        stage,
+                        (table.c.source == self.source)
+                        & (table.c.external_id == stage.c.external_id),
+                    ),
+                ),
+                execution_options={"preserve_rowcount": True},  # psycopg's, for INSERT ... SELECT
+            ).rowcount
+            run = literal(run_id).label("import_run_id")
+            rows = select(
+                *(run if name == "import_run_id" else stage.c[name] for name in self.columns)
+            ).where(true())  # SQLite reads "ON CONFLICT" after a bare FROM as a join's
+            connection.execute(
+                _upsert(connection.dialect.name, self.model, self.columns, self.mapped, rows)
+            )
+            users = {
+                uid
+                for (uid,) in connection.execute(
+                    select(stage.c.user_id)
+                    .distinct()
+                    .union(
+                        select(replaced.c.user_id).where(replaced.c.replaced_by_run_id == run_id)
+                    )
+                )
+            }
+        finally:
+            if cache_size is not None:
+                connection.exec_driver_sql(f"PRAGMA cache_size = {int(cache_size)}")
+        return updated, users
+
+    def drop(self) -> None:
+        """The stage is done with (on PostgreSQL it also goes when the transaction ends)."""
+        self.table.drop(self.connection, checkfirst=False)
+
+
+def _stage_table(model, columns: tuple[str, ...]) -> Table:
+    """The staging table: the record's columns as the table has them, plus line and raw cells."""
+    source = model.__table__
+    return Table(
+        STAGE,
+        MetaData(),
+        Column("line", Integer),
+        *(Column(name, source.c[name].type) for name in columns),
+        Column("raw", Text),
+        prefixes=["TEMPORARY"],
+        postgresql_on_commit="DROP",
+    )
 
 
 PRESETS_DIR = Path(__file__).parent / "presets"

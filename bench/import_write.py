@@ -1,0 +1,306 @@
+"""The import's write path beside a bare script writing the same file, on SQLite or PostgreSQL.
+
+    python bench/import_write.py --contacts 200000
+    DATABASE_URL=postgresql://... python bench/import_write.py --contacts 200000
+
+The database DATABASE_URL names is emptied first (use a scratch database); without one, a
+SQLite file under bench/out. Each figure runs in a child process of its own:
+
+- ramp: `import_file` of a contacts CSV (every row parsed and checked, staged, merged in
+  one transaction), then the same file again (every record updated, its old values kept
+  for undo). On SQLite the time the import held the write lock is printed beside it.
+- bare: the standard csv module, datetime.fromisoformat, an agent looked up in a dict,
+  into a plain table with the same keys and indexes as ramp's contacts table: executemany
+  on SQLite (the baseline there), COPY on PostgreSQL (the baseline there) and executemany.
+CPU counts every process: the child, its own children (ramp reads a large file in a second
+process) and, for a local PostgreSQL server, the server process of the connection. Memory:
+the import's peak at the full size and at a fifth of it (flat when they are close).
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import json
+import os
+import random
+import resource
+import subprocess
+import sys
+import time
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+OUT = Path("bench/out")
+AGENTS = 200
+BARE_COLUMNS = (
+    "source, external_id, user_id, metric_date, channel, queue, created_at, "
+    "first_response_at, solved_at, handle_seconds, reopens, csat, sla_met"
+)
+
+
+def write_csv(path: Path, n: int) -> None:
+    rng = random.Random(7)
+    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
+    with open(path, "w", newline="", encoding="utf-8") as fh:
+        out = csv.writer(fh)
+        out.writerow(
+            [
+                *("id", "agent_email", "channel", "queue", "created_at", "first_response_at"),
+                *("solved_at", "handle_seconds", "reopens", "csat", "sla_met"),
+            ]
+        )
+        for i in range(n):
+            created = now - timedelta(minutes=rng.randint(60, 16 * 7 * 24 * 60))
+            first = created + timedelta(seconds=rng.randint(30, 7200))
+            solved = first + timedelta(seconds=rng.randint(60, 86_400))
+            out.writerow(
+                [
+                    *(f"T{i}", f"agent{i % AGENTS}@bench.example", "chat", "general"),
+                    *(created.isoformat(), first.isoformat(), solved.isoformat()),
+                    *(rng.randint(120, 1800), rng.choice([0, 0, 0, 1])),
+                    rng.choice(["", "", "", "5", "4", "3", "1"]),
+                    rng.choice(["yes", "yes", "no"]),
+                ]
+            )
+
+
+def url() -> str:
+    return os.environ.get("DATABASE_URL") or f"sqlite:///{(OUT / 'write.sqlite').resolve()}"
+
+
+def server_cpu(connection) -> float:
+    """CPU seconds of the PostgreSQL server process behind this connection, when local."""
+    if connection.dialect.name != "postgresql":
+        return 0.0
+    pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # a server elsewhere: not counted
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+
+def own_cpu() -> float:
+    me = resource.getrusage(resource.RUSAGE_SELF)
+    children = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return me.ru_utime + me.ru_stime + children.ru_utime + children.ru_stime
+
+
+def child_setup() -> dict:
+    """An empty database at the current schema with the bench agents."""
+    os.environ["DATABASE_URL"] = url()
+    os.environ.setdefault("SECRET_KEY", "bench")
+    from flask_migrate import upgrade
+    from sqlalchemy import text
+
+    from ramp import create_app
+    from ramp.accounts.models import User
+    from ramp.extensions import db
+
+    app = create_app()
+    with app.app_context():
+        if db.engine.dialect.name == "postgresql":
+            with db.engine.begin() as conn:
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+        else:
+            for suffix in ("", "-wal", "-shm"):
+                Path(db.engine.url.database + suffix).unlink(missing_ok=True)
+            db.engine.dispose()
+        upgrade()
+        for i in range(AGENTS):
+            db.session.add(User(email=f"agent{i}@bench.example", name=f"Agent {i}", role="agent"))
+        db.session.commit()
+    return {"agents": AGENTS}
+
+
+def child_ramp(csv_path: str) -> dict:
+    os.environ["DATABASE_URL"] = url()
+    os.environ.setdefault("SECRET_KEY", "bench")
+    from ramp import create_app
+    from ramp.extensions import db
+    from ramp.metrics.imports import import_file
+    from ramp.metrics.mapping import load_mapping_file
+
+    app = create_app()
+    with app.app_context():
+        mapping = load_mapping_file("bench/mappings/contacts.yaml")
+        out = {}
+        for name in ("new", "again"):
+            writing = {}
+
+            def progress(stage: str, _done: int, _total: int | None, writing=writing) -> None:
+                if stage == "writing":
+                    writing["at"] = time.perf_counter()
+
+            connection = db.session.connection()
+            server = server_cpu(connection)
+            started, cpu = time.perf_counter(), own_cpu()
+            report = import_file(csv_path, mapping, progress=progress)
+            server = server_cpu(connection) - server
+            db.session.commit()
+            ended = time.perf_counter()
+            out[name] = {
+                "rows": report.created + report.updated,
+                "updated": report.updated,
+                "seconds": ended - started,
+                "cpu": own_cpu() - cpu + server,
+                "locked": ended - writing.get("at", started),  # from the start, if no phase
+            }
+        db.session.execute(db.text("DELETE FROM replaced_contacts"))
+        db.session.execute(db.text("DELETE FROM contacts"))
+        db.session.execute(db.text("DELETE FROM import_runs"))
+        db.session.commit()
+    out["peak_mb"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    return out
+
+
+def utc(text: str) -> datetime:
+    return datetime.fromisoformat(text).astimezone(UTC).replace(tzinfo=None)
+
+
+def bare_rows(csv_path: str, agents: dict[str, int]):
+    with open(csv_path, newline="", encoding="utf-8") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        for r in reader:
+            created = utc(r[4])
+            yield (
+                "bench",
+                r[0],
+                agents.get(r[1].lower()),
+                created.date(),
+                r[2],
+                r[3],
+                created,
+                utc(r[5]),
+                utc(r[6]),
+                float(r[7]),
+                int(r[8]),
+                float(r[9]) if r[9] else None,
+                r[10] == "yes",
+            )
+
+
+def child_bare(csv_path: str, how: str) -> dict:
+    """The same file into a plain table with the same keys and indexes, in one transaction."""
+    from sqlalchemy import create_engine
+
+    engine = create_engine(url())
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP TABLE IF EXISTS bare_contacts")
+        serial = "SERIAL" if engine.dialect.name == "postgresql" else "INTEGER"
+        conn.exec_driver_sql(
+            f"CREATE TABLE bare_contacts (id {serial} PRIMARY KEY, source VARCHAR(64) NOT NULL, "
+            "external_id VARCHAR(200) NOT NULL, user_id INTEGER REFERENCES users (id), "
+            "metric_date DATE, channel VARCHAR(32), queue VARCHAR(120), created_at TIMESTAMP, "
+            "first_response_at TIMESTAMP, solved_at TIMESTAMP, handle_seconds FLOAT, "
+            "reopens INTEGER, csat FLOAT, sla_met BOOLEAN, UNIQUE (source, external_id))"
+        )
+        conn.exec_driver_sql("CREATE INDEX bare_user_day ON bare_contacts (user_id, metric_date)")
+        agents = dict(conn.exec_driver_sql("SELECT lower(email), id FROM users").all())
+    with engine.begin() as conn:
+        server = server_cpu(conn)
+        started, cpu = time.perf_counter(), own_cpu()
+        raw = conn.connection.dbapi_connection
+        if how == "copy":
+            with (
+                raw.cursor() as cursor,
+                cursor.copy(f"COPY bare_contacts ({BARE_COLUMNS}) FROM STDIN") as copy,
+            ):
+                for row in bare_rows(csv_path, agents):
+                    copy.write_row(row)
+        else:
+            marks = ", ".join(["%s" if engine.dialect.name == "postgresql" else "?"] * 13)
+            sql = f"INSERT INTO bare_contacts ({BARE_COLUMNS}) VALUES ({marks})"
+            cursor = raw.cursor()
+            batch = []
+            for row in bare_rows(csv_path, agents):
+                batch.append(row)
+                if len(batch) == 5000:
+                    cursor.executemany(sql, batch)
+                    batch = []
+            if batch:
+                cursor.executemany(sql, batch)
+            cursor.close()
+        server = server_cpu(conn) - server
+    seconds, cpu = time.perf_counter() - started, own_cpu() - cpu + server
+    with engine.begin() as conn:
+        rows = conn.exec_driver_sql("SELECT count(*) FROM bare_contacts").scalar()
+        conn.exec_driver_sql("DROP TABLE bare_contacts")
+    return {"rows": rows, "seconds": seconds, "cpu": cpu}
+
+
+def run_child(*args: str) -> dict:
+    out = subprocess.run(
+        [sys.executable, __file__, "--child", *args], capture_output=True, text=True, check=False
+    )
+    if out.returncode:
+        raise SystemExit(out.stderr[-3000:])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--contacts", type=int, default=200_000)
+    parser.add_argument("--child", nargs="+")
+    args = parser.parse_args()
+    if args.child:
+        mode, *rest = args.child
+        result = {"setup": child_setup, "ramp": child_ramp, "bare": child_bare}[mode](*rest)
+        print(json.dumps(result))
+        return
+    OUT.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+    n = args.contacts
+    full, fifth = OUT / f"write-{n}.csv", OUT / f"write-{n // 5}.csv"
+    for path, size in ((full, n), (fifth, n // 5)):
+        if not path.exists():
+            write_csv(path, size)
+    engine = url().split(":", 1)[0].split("+", 1)[0]
+    load = os.getloadavg()
+    print(f"# import write path on {engine}, {n:,} contacts, {AGENTS} agents")
+    print(f"# load average at start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f} (2 cores)")
+    run_child("setup")
+    ramp = run_child("ramp", str(full))
+    small = run_child("ramp", str(fifth))
+    baselines = ["copy", "executemany"] if engine == "postgresql" else ["executemany"]
+    bare = {how: run_child("bare", str(full), how) for how in baselines}
+
+    def rate(result: dict) -> float:
+        return result["rows"] / result["seconds"]
+
+    base = bare[baselines[0]]
+    print(f"{'':34}{'rows/s':>10}{'wall s':>9}{'cpu s':>8}{'ratio':>8}")
+    for how, result in bare.items():
+        ratio = rate(result) / rate(base)
+        print(
+            f"{'bare ' + how:34}{rate(result):>10,.0f}{result['seconds']:>9.1f}"
+            f"{result['cpu']:>8.1f}{ratio:>8.2f}"
+        )
+    for name, label in (
+        ("new", "ramp import, new records"),
+        ("again", "ramp, same file (updates)"),
+    ):
+        result = ramp[name]
+        print(
+            f"{label:34}{rate(result):>10,.0f}{result['seconds']:>9.1f}"
+            f"{result['cpu']:>8.1f}{rate(result) / rate(base):>8.2f}"
+        )
+    target = 0.5 if engine == "postgresql" else 0.75
+    print(f"# target: ramp's new-record rate >= {target}x bare {baselines[0]}")
+    for name in ("new", "again"):
+        result = ramp[name]
+        share = result["locked"] / result["seconds"]
+        print(
+            f"# {name}: records written (write lock held on SQLite) for the last "
+            f"{result['locked']:.1f} s of {result['seconds']:.1f} s ({share:.0%})"
+        )
+    print(
+        f"# peak memory of the import: {ramp['peak_mb']:.0f} MiB at {n:,} rows, "
+        f"{small['peak_mb']:.0f} MiB at {n // 5:,}"
+    )
+
+
+if __name__ == "__main__":
+    main()
