@@ -116,6 +116,7 @@ if moment == "copying":
             time.sleep(120)
         cursor = self.connection.connection.dbapi_connection.cursor()
         with cursor.copy(self.copy_sql) as copy:  # and a COPY is left streaming
+            copy.set_types(self.copy_types)
             copy.write_row((99_999, *rows[0][2], None))
             print("copying", flush=True)
             time.sleep(120)
