@@ -2,6 +2,8 @@
 
     python bench/generate.py [--hires 2000] [--cohorts 40] [--db bench/out/bench.sqlite]
 
+Into a fresh SQLite file, or into the empty PostgreSQL database DATABASE_URL names.
+
 Uses the shipped starter curriculum and ramp template, and ramp's own operations to hire
 (so plans are built as in production); curriculum progress is bulk-inserted.
 """
@@ -9,6 +11,7 @@ Uses the shipped starter curriculum and ramp template, and ramp's own operations
 from __future__ import annotations
 
 import argparse
+import os
 import random
 import time
 from datetime import date, timedelta
@@ -22,7 +25,9 @@ def main() -> None:
     parser.add_argument("--cohorts", type=int, default=40)
     parser.add_argument("--db", default="bench/out/bench.sqlite")
     args = parser.parse_args()
-    path = fresh_database(args.db)
+    url = os.environ.get("DATABASE_URL", "")
+    # A PostgreSQL database that DATABASE_URL names is used as it is: it must be empty.
+    path = url.rsplit("@", 1)[-1] if url.startswith("postgresql") else fresh_database(args.db)
 
     from flask_migrate import upgrade
     from sqlalchemy import insert

@@ -54,12 +54,13 @@ def main() -> None:
             select(func.count(Hire.id)).where(Hire.active.is_(True))
         ).scalar_one()
         hire_ids = list(db.session.execute(select(Hire.id).limit(args.repeat)).scalars())
-        admin_id = admin.id
+        admin_id, admin_version = admin.id, admin.session_version
         statements: list[int] = []
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(1))
     with client.session_transaction() as session:
         session["_user_id"] = str(admin_id)
         session["_fresh"] = True
+        session["session_version"] = admin_version  # or the app signs the session out
     print(f"ramp benchmarks on SQLite: {hires} active hires, {args.repeat} requests each")
     pages = {
         "board": lambda i: "/board/",

@@ -1,92 +1,197 @@
 """Each hire's metrics by tenure week: worked out from the records after every import, read
-back by the board, the hire page and the cohort comparison without touching raw records."""
+back by the board, the hire page and the cohort comparison without touching raw records.
+
+The database works them out, set-based, for a batch of agents at a time: one INSERT ...
+SELECT for the means and shares of each table (one pass over its records, grouped by hire
+and tenure week) and one per median. They are the figures of formulas.py over the same
+records (tests/integration/test_aggregates.py checks it), read from the outcomes derived at
+import: a mean is sum ÷ count, a share 100 × hits ÷ known, a median the middle value or the
+mean of the middle two (percentile_cont on PostgreSQL, ranks within the week on SQLite).
+"""
 
 from __future__ import annotations
 
-from collections import defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
+from typing import Any
 
-from sqlalchemy import delete, insert, select
+from sqlalchemy import (
+    Float,
+    Integer,
+    and_,
+    case,
+    cast,
+    delete,
+    func,
+    insert,
+    literal,
+    null,
+    select,
+    union_all,
+)
 
 from ramp import clock
 from ramp.extensions import db
-from ramp.metrics import formulas
-from ramp.metrics.definitions import METRICS
-from ramp.metrics.models import HireWeekMetric
-from ramp.metrics.readings import QA_METRICS, records_by_user
+from ramp.metrics.models import Contact, HireWeekMetric, QAEvaluation
 from ramp.milestones.models import Hire
 
 MEAN_METRICS = {"qa_score", "aht"}
 SHARE_METRICS = {"fcr", "csat", "sla_compliance"}
+MEDIAN_METRICS = ("resolution_time", "first_response_time")
+
+# Agents per batch of statements: their ids are bound parameters, and SQLite before 3.32
+# allows 999 per statement.
+CHUNK = 500
 
 
-CHUNK = 20  # agents whose records are held in memory at once
+@dataclass(frozen=True)
+class _Source:
+    """What one metric reads: the record's value, and when a record counts toward it."""
+
+    value: Any  # a column of QAEvaluation or Contact
+    counts: tuple = ()  # conditions beyond "the value is known", as in the formulas
+
+
+# The records each metric counts are those the formulas count: a solved contact for FCR and
+# resolution time, a rating for CSAT. (A derived outcome is kept on a re-import that cannot
+# work it out again; the raw field decides whether the record counts, as in formulas.py.)
+_SOURCES = {
+    "qa_score": _Source(QAEvaluation.percent),
+    "aht": _Source(Contact.handle_seconds),
+    "fcr": _Source(Contact.first_contact_resolved, (Contact.solved_at.is_not(None),)),
+    "csat": _Source(Contact.csat_good, (Contact.csat_rating.is_not(None),)),
+    "sla_compliance": _Source(Contact.sla_outcome),
+    "resolution_time": _Source(Contact.resolution_seconds, (Contact.solved_at.is_not(None),)),
+    "first_response_time": _Source(Contact.first_response_seconds),
+}
+# Metrics whose parts one pass over a table gives; a median needs its own (a sort).
+_GROUPS = ((QAEvaluation, ("qa_score",)), (Contact, ("aht", "fcr", "csat", "sla_compliance")))
+
+_COLUMNS = ["hire_id", "metric", "week", "sample", "total", "hits", "value"]
 
 
 def refresh_weeks(user_ids: Iterable[int], today: date | None = None) -> int:
     """Recompute the weekly figures of every active hire of these agents; return rows written."""
     ids = sorted(set(user_ids))
-    return sum(
-        _refresh_chunk(ids[i : i + CHUNK], today or clock.today())
-        for i in range(0, len(ids), CHUNK)
-    )
+    today = today or clock.today()
+    return sum(_refresh_chunk(ids[i : i + CHUNK], today) for i in range(0, len(ids), CHUNK))
 
 
 def _refresh_chunk(ids: list[int], today: date) -> int:
-    if not ids:
-        return 0
-    hires = list(
-        db.session.execute(
-            select(Hire).where(Hire.user_id.in_(ids), Hire.active.is_(True))
-        ).scalars()
+    hires = select(Hire.id, Hire.user_id, Hire.start_date).where(
+        Hire.user_id.in_(ids), Hire.active.is_(True)
     )
-    if not hires:
-        return 0
-    since = min(h.start_date for h in hires)
-    qa, contacts = records_by_user({h.user_id for h in hires}, since, today)
     db.session.execute(
-        delete(HireWeekMetric).where(HireWeekMetric.hire_id.in_([h.id for h in hires]))
+        delete(HireWeekMetric).where(HireWeekMetric.hire_id.in_(hires.with_only_columns(Hire.id)))
     )
-    rows = []
-    for hire in hires:
-        # Each record goes to its tenure week once; every metric then reads the weeks.
-        weeks = {
-            "qa": _by_week(qa.get(hire.user_id, ()), hire.start_date),
-            "contacts": _by_week(contacts.get(hire.user_id, ()), hire.start_date),
-        }
-        for metric in METRICS:
-            by_week = weeks["qa" if metric in QA_METRICS else "contacts"]
-            for week, records in by_week.items():
-                figure = formulas.compute(metric, records)
-                if figure.sample == 0:
-                    continue
-                rows.append(
-                    {
-                        "hire_id": hire.id,
-                        "metric": metric,
-                        "week": week,
-                        "sample": figure.sample,
-                        "value": figure.value,
-                        "total": figure.value * figure.sample if metric in MEAN_METRICS else None,
-                        "hits": round(figure.value * figure.sample / 100)
-                        if metric in SHARE_METRICS
-                        else None,
-                    }
-                )
-    for i in range(0, len(rows), 1000):
-        db.session.execute(insert(HireWeekMetric), rows[i : i + 1000])
-    return len(rows)
+    postgresql = db.session.get_bind().dialect.name == "postgresql"
+    if not postgresql:
+        # SQLite counts days between julian day numbers: the start's is worked out once.
+        hires = hires.add_columns(func.julianday(Hire.start_date).label("start_day"))
+    weeks = _Weeks(hires.subquery("h"), today, postgresql)
+    statements = [weeks.parts(model, metrics) for model, metrics in _GROUPS]
+    statements += [weeks.median(metric) for metric in MEDIAN_METRICS]
+    for stmt in statements:
+        db.session.execute(insert(HireWeekMetric).from_select(_COLUMNS, stmt))
+    # Counted afterwards: a driver need not report the rows of an INSERT that starts WITH.
+    return db.session.execute(
+        select(func.count()).where(
+            HireWeekMetric.hire_id.in_(hires.with_only_columns(Hire.id))
+        )
+    ).scalar_one()
 
 
-def _by_week(dated: Iterable, start: date) -> dict[int, list]:
-    """Records (DatedRecord) by tenure week from the start date; earlier ones left out."""
-    by_week: dict[int, list] = defaultdict(list)
-    for r in dated:
-        if r.day >= start:
-            by_week[(r.day - start).days // 7 + 1].append(r.record)
-    return by_week
+@dataclass(frozen=True)
+class _Weeks:
+    """The SELECTs of hire_week_metrics rows for a batch of hires, one row per hire and week."""
+
+    hires: Any  # subquery: id, user_id, start_date (and start_day on SQLite)
+    today: date
+    postgresql: bool
+
+    def dated(self, model, *columns):
+        """The records of the hires' agents from each start date to today, by tenure week."""
+        h, day = self.hires, model.metric_date
+        if self.postgresql:
+            days = day - h.c.start_date
+        else:
+            days = cast(func.julianday(day) - h.c.start_day, Integer)
+        # Tenure week 1 is days 0-6 from the start date; a record before it counts for none.
+        return (
+            select(h.c.id.label("hire_id"), (days // 7 + 1).label("week"), *columns)
+            .join_from(model, h, model.user_id == h.c.user_id)
+            .where(day >= h.c.start_date, day <= self.today)
+        )
+
+    def parts(self, model, metrics: Iterable[str]):
+        """Means and shares of one table in one pass: the count and sum, or count and hits, of
+        every metric per hire and week, then one row per metric where it has a record."""
+        metrics = list(metrics)
+        # Each metric's value where the record counts toward it, else NULL.
+        r = self.dated(
+            model,
+            *(case((_counts(metric), _SOURCES[metric].value)).label(metric) for metric in metrics),
+        ).subquery("r")
+        columns = []
+        for metric in metrics:
+            value = r.c[metric]
+            columns.append(func.count(value).label(f"{metric}_n"))
+            if metric in MEAN_METRICS:
+                columns.append(func.sum(value).label(f"{metric}_sum"))
+            else:
+                columns.append(func.sum(case((value.is_(True), 1), else_=0)).label(f"{metric}_sum"))
+        p = select(r.c.hire_id, r.c.week, *columns).group_by(r.c.hire_id, r.c.week).cte("p")
+        rows = []
+        for metric in metrics:
+            n, part = p.c[f"{metric}_n"], p.c[f"{metric}_sum"]
+            # Floating-point division on both databases, as in the formulas.
+            if metric in MEAN_METRICS:
+                figures = (part, null(), cast(part, Float) / cast(n, Float))
+            else:
+                figures = (null(), part, cast(part, Float) * 100.0 / cast(n, Float))
+            rows.append(select(p.c.hire_id, literal(metric), p.c.week, n, *figures).where(n > 0))
+        return union_all(*rows)
+
+    def median(self, metric: str):
+        """The median of one metric per hire and week: the middle value, or the mean of the
+        middle two (percentile_cont on PostgreSQL; on SQLite, by rank within the week)."""
+        source = _SOURCES[metric]
+        model = source.value.class_
+        r = self.dated(model, source.value.label("v")).where(_counts(metric)).subquery("r")
+        if self.postgresql:
+            value = func.percentile_cont(0.5).within_group(r.c.v)
+            return select(
+                r.c.hire_id, literal(metric), r.c.week, func.count(), null(), null(), value
+            ).group_by(r.c.hire_id, r.c.week)
+        week = (r.c.hire_id, r.c.week)
+        ranked = select(
+            r,
+            func.row_number().over(partition_by=week, order_by=r.c.v).label("rank"),
+            func.count().over(partition_by=week).label("n"),
+        ).subquery("ranked")
+        # Ranks (n + 1) / 2 and (n + 2) / 2 in integer division: the middle one of an odd
+        # count, the middle two of an even one.
+        n = ranked.c.n
+        return (
+            select(
+                ranked.c.hire_id,
+                literal(metric),
+                ranked.c.week,
+                func.max(n),
+                null(),
+                null(),
+                func.avg(ranked.c.v),
+            )
+            .where(ranked.c.rank.in_(((n + 1) // 2, (n + 2) // 2)))
+            .group_by(ranked.c.hire_id, ranked.c.week)
+        )
+
+
+def _counts(metric: str):
+    """Whether a record counts toward the metric: its value is known, and as the formula says."""
+    source = _SOURCES[metric]
+    return and_(source.value.is_not(None), *source.counts)
 
 
 @dataclass(frozen=True)

@@ -29,6 +29,7 @@ from ramp.extensions import db
 from ramp.metrics import readings
 from ramp.metrics.display import active_targets, placement_dict
 from ramp.metrics.targets import TargetsSpec, target_for
+from ramp.metrics.weekly import refresh_weeks
 from ramp.milestones import plans
 from ramp.milestones.evaluation import Evidence, evaluate_plan, next_milestone, tenure_week
 from ramp.milestones.models import (
@@ -222,7 +223,7 @@ def may_take_on(actor: User | None, user: User) -> bool:
 
 
 def add_hires(new_hires: Iterable[NewHire], actor: User | None) -> list[Hire]:
-    """Create hires with their agent accounts, enrollments, first placement and plan."""
+    """Create hires with their agent accounts, enrollments, first placement, plan and weekly figures."""
     created = []
     for item in new_hires:
         user = find_user_by_email(item.email)
@@ -288,6 +289,9 @@ def add_hires(new_hires: Iterable[NewHire], actor: User | None) -> list[Hire]:
         db.session.add(hire)
         created.append(hire)
     db.session.flush()
+    # An agent may have records already (an earlier hire, a transfer): the new hire's weekly
+    # figures are there at once, not after the next import.
+    refresh_weeks({h.user_id for h in created})
     evaluate_hires([h.id for h in created])
     return created
 

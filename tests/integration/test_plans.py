@@ -6,6 +6,8 @@ import pytest
 from sqlalchemy import func, select
 
 from ramp.errors import NotAllowed, ValidationError
+from ramp.metrics.generator import generate_for_hire, insert_records
+from ramp.metrics.weekly import weeks_of
 from ramp.milestones import operations
 from ramp.milestones.models import Hire, HireEvent, Placement, PlanMilestone
 from ramp.milestones.roster import RosterError, parse_roster
@@ -176,6 +178,30 @@ def test_re_placement_keeps_history_and_answers_placement_on_a_date(db, ramp_wor
     )
     db.session.rollback()
     assert count(db, Placement, hire_id=hire.id) == 2
+
+
+def test_a_hire_of_an_agent_with_records_has_weekly_figures_at_once(db, ramp_world, make_user):
+    # Records imported before the agent became a hire (or under an earlier hire) count for
+    # the new hire now, not from the next import on.
+    agent = make_user("agent")
+    start = date.today() - timedelta(days=40)  # records from nesting (week 4) on
+    contacts, reviews = generate_for_hire(agent.id, start, date.today())
+    insert_records(contacts, reviews)
+    item = operations.NewHire(
+        agent.name, agent.email, start, ramp_world.lead, ramp_world.cohort, {"queue": "general"}
+    )
+    [hire] = operations.add_hires([item], ramp_world.lead)
+    db.session.commit()
+    figures = weeks_of([hire.id])[hire.id]
+    week_4 = {f.week: f for f in figures["qa_score"]}[4]
+    in_week_4 = [
+        r["percent"]
+        for r in reviews
+        if start + timedelta(days=21) <= r["metric_date"] <= start + timedelta(days=27)
+    ]
+    assert week_4.sample == len(in_week_4) > 0
+    assert week_4.value == pytest.approx(sum(in_week_4) / len(in_week_4))
+    assert set(figures) >= {"qa_score", "aht", "csat", "resolution_time"}
 
 
 ROSTER = """name,email,start_date,manager,cohort,queue,channel,skills
