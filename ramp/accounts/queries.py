@@ -21,6 +21,19 @@ def visible_agents(viewer: User) -> list[User]:
     return list(db.session.execute(stmt.order_by(User.name)).scalars())
 
 
+def visible_teams(viewer: User) -> list[Team]:
+    """Teams whose figures the viewer may see: all for an admin, the ones they lead for a
+    manager, none otherwise."""
+    stmt = select(Team).order_by(Team.name, Team.id)
+    if viewer.is_admin:
+        pass
+    elif viewer.is_manager:
+        stmt = stmt.where(Team.manager_id == viewer.id)
+    else:
+        return []
+    return list(db.session.execute(stmt).scalars())
+
+
 def list_teams() -> list[Team]:
     """All teams with their managers and members."""
     return list(

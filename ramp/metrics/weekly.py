@@ -11,7 +11,7 @@ mean of the middle two (percentile_cont on PostgreSQL, ranks within the week on 
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from datetime import date
 from typing import Any
@@ -90,21 +90,17 @@ def _refresh_chunk(ids: list[int], today: date) -> int:
         # SQLite counts days between julian day numbers: the start's is worked out once.
         hires = hires.add_columns(func.julianday(Hire.start_date).label("start_day"))
     weeks = _Weeks(hires.subquery("h"), today, postgresql)
-    statements = [weeks.parts(model, metrics) for model, metrics in _GROUPS]
-    statements += [weeks.median(metric) for metric in MEDIAN_METRICS]
-    for stmt in statements:
+    for stmt in Grouped(weeks.dated, postgresql).every():
         db.session.execute(insert(HireWeekMetric).from_select(_COLUMNS, stmt))
     # Counted afterwards: a driver need not report the rows of an INSERT that starts WITH.
     return db.session.execute(
-        select(func.count()).where(
-            HireWeekMetric.hire_id.in_(hires.with_only_columns(Hire.id))
-        )
+        select(func.count()).where(HireWeekMetric.hire_id.in_(hires.with_only_columns(Hire.id)))
     ).scalar_one()
 
 
 @dataclass(frozen=True)
 class _Weeks:
-    """The SELECTs of hire_week_metrics rows for a batch of hires, one row per hire and week."""
+    """The records of a batch of hires, by hire and tenure week (see Grouped)."""
 
     hires: Any  # subquery: id, user_id, start_date (and start_day on SQLite)
     today: date
@@ -119,14 +115,28 @@ class _Weeks:
             days = cast(func.julianday(day) - h.c.start_day, Integer)
         # Tenure week 1 is days 0-6 from the start date; a record before it counts for none.
         return (
-            select(h.c.id.label("hire_id"), (days // 7 + 1).label("week"), *columns)
+            select(h.c.id.label("owner"), (days // 7 + 1).label("bucket"), *columns)
             .join_from(model, h, model.user_id == h.c.user_id)
             .where(day >= h.c.start_date, day <= self.today)
         )
 
+
+@dataclass(frozen=True)
+class Grouped:
+    """The SELECTs of every metric's figure per group of records: (owner, metric, bucket,
+    sample, total, hits, value) rows, one per owner and bucket where the metric has a record.
+
+    `dated(model, *columns)` selects a table's records labelled with their group, `owner` and
+    `bucket` (a hire and its tenure week here; an agent or a team and a calendar period for
+    periods.py), beside the columns asked for.
+    """
+
+    dated: Callable[..., Any]
+    postgresql: bool
+
     def parts(self, model, metrics: Iterable[str]):
         """Means and shares of one table in one pass: the count and sum, or count and hits, of
-        every metric per hire and week, then one row per metric where it has a record."""
+        every metric per group, then one row per metric where it has a record."""
         metrics = list(metrics)
         # Each metric's value where the record counts toward it, else NULL.
         r = self.dated(
@@ -141,7 +151,7 @@ class _Weeks:
                 columns.append(func.sum(value).label(f"{metric}_sum"))
             else:
                 columns.append(func.sum(case((value.is_(True), 1), else_=0)).label(f"{metric}_sum"))
-        p = select(r.c.hire_id, r.c.week, *columns).group_by(r.c.hire_id, r.c.week).cte("p")
+        p = select(r.c.owner, r.c.bucket, *columns).group_by(r.c.owner, r.c.bucket).cte("p")
         rows = []
         for metric in metrics:
             n, part = p.c[f"{metric}_n"], p.c[f"{metric}_sum"]
@@ -150,42 +160,48 @@ class _Weeks:
                 figures = (part, null(), cast(part, Float) / cast(n, Float))
             else:
                 figures = (null(), part, cast(part, Float) * 100.0 / cast(n, Float))
-            rows.append(select(p.c.hire_id, literal(metric), p.c.week, n, *figures).where(n > 0))
+            rows.append(select(p.c.owner, literal(metric), p.c.bucket, n, *figures).where(n > 0))
         return union_all(*rows)
 
     def median(self, metric: str):
-        """The median of one metric per hire and week: the middle value, or the mean of the
-        middle two (percentile_cont on PostgreSQL; on SQLite, by rank within the week)."""
+        """The median of one metric per group: the middle value, or the mean of the middle
+        two (percentile_cont on PostgreSQL; on SQLite, by rank within the group)."""
         source = _SOURCES[metric]
         model = source.value.class_
         r = self.dated(model, source.value.label("v")).where(_counts(metric)).subquery("r")
         if self.postgresql:
             value = func.percentile_cont(0.5).within_group(r.c.v)
             return select(
-                r.c.hire_id, literal(metric), r.c.week, func.count(), null(), null(), value
-            ).group_by(r.c.hire_id, r.c.week)
-        week = (r.c.hire_id, r.c.week)
+                r.c.owner, literal(metric), r.c.bucket, func.count(), null(), null(), value
+            ).group_by(r.c.owner, r.c.bucket)
+        group = (r.c.owner, r.c.bucket)
         ranked = select(
             r,
-            func.row_number().over(partition_by=week, order_by=r.c.v).label("rank"),
-            func.count().over(partition_by=week).label("n"),
+            func.row_number().over(partition_by=group, order_by=r.c.v).label("rank"),
+            func.count().over(partition_by=group).label("n"),
         ).subquery("ranked")
         # Ranks (n + 1) / 2 and (n + 2) / 2 in integer division: the middle one of an odd
         # count, the middle two of an even one.
         n = ranked.c.n
         return (
             select(
-                ranked.c.hire_id,
+                ranked.c.owner,
                 literal(metric),
-                ranked.c.week,
+                ranked.c.bucket,
                 func.max(n),
                 null(),
                 null(),
                 func.avg(ranked.c.v),
             )
             .where(ranked.c.rank.in_(((n + 1) // 2, (n + 2) // 2)))
-            .group_by(ranked.c.hire_id, ranked.c.week)
+            .group_by(ranked.c.owner, ranked.c.bucket)
         )
+
+    def every(self):
+        """Every metric's SELECT: each table's means and shares, then each median."""
+        return [self.parts(model, metrics) for model, metrics in _GROUPS] + [
+            self.median(metric) for metric in MEDIAN_METRICS
+        ]
 
 
 def _counts(metric: str):

@@ -169,6 +169,14 @@ RULES = {
         "manager": OK,
         "admin": OK,
     },
+    # The manager's own team; the other manager leads another: refused with a message (422).
+    "board.team_performance": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": 422,
+        "manager": OK,
+        "admin": OK,
+    },
     "board.index": {
         "agent": FORBIDDEN,
         "owner": FORBIDDEN,
@@ -366,6 +374,7 @@ TOKEN_ONLY = {
     "api.hire",
     "api.hire_metrics",
     "api.comparison",
+    "api.metric_periods",
     "api.users",
     "api.teams",
     "api.cohorts",
@@ -445,6 +454,7 @@ def scene(ramp_world, make_user, db):
         "admin.import_rejects": "/admin/imports/" + "0" * 32 + "/rejects.csv",
         "board.index": "/board/",
         "board.compare": "/board/compare",
+        "board.team_performance": f"/board/team-performance?team={w.cohort.team.id}",
         "board.hire": f"/board/hires/{hire.id}",
         "board.new_hire": "/board/hires/new",
         "board.roster": "/board/roster",

@@ -337,6 +337,48 @@ class ComparisonOut(BaseModel):
     cohorts: list[CompareCohort]
 
 
+# --- team performance by calendar period ---------------------------------------------------
+
+
+class PeriodsQuery(BaseModel):
+    team: int | None = Field(None, description="A team id; default: the first the owner may see")
+    grain: Literal["week", "month"] = Field(
+        "week", description="Calendar weeks (from Monday) or months"
+    )
+    periods: int | None = Field(
+        None, ge=1, le=26, description="How many periods, up to the current one (8 weeks, 6 months)"
+    )
+    metric: list[str] | None = Field(None, description="Metric names (repeat); default: all")
+
+
+class PeriodFigure(BaseModel):
+    period: date = Field(description="The period's first day")
+    value: float
+    sample: int = Field(description="Records the figure is worked out from")
+
+
+class PeriodAgent(BaseModel):
+    id: int
+    email: str
+    name: str
+    in_ramp: bool = Field(description="In an active ramp plan (a hire), not yet tenured")
+    metrics: dict[str, list[PeriodFigure]]
+
+
+class PeriodRange(BaseModel):
+    start: date
+    end: date
+
+
+class TeamPerformanceOut(BaseModel):
+    team: TeamRef
+    grain: Literal["week", "month"]
+    periods: list[PeriodRange]
+    metrics: list[str]
+    pooled: dict[str, list[PeriodFigure]] = Field(description="The team's agents pooled")
+    agents: list[PeriodAgent]
+
+
 # --- certificates ---------------------------------------------------------------------------
 
 

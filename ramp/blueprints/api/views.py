@@ -11,7 +11,8 @@ from pathlib import Path
 
 from flask import current_app, g, jsonify, request
 
-from ramp.accounts.queries import list_teams, list_users
+from ramp import clock
+from ramp.accounts.queries import list_teams, list_users, visible_teams
 from ramp.blueprints.api import models as m
 from ramp.blueprints.api.blueprint import bp
 from ramp.blueprints.api.spec import OPERATIONS, document, operation
@@ -21,6 +22,7 @@ from ramp.certificates.queries import STATUSES, listed, verify_url
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import csrf, db
 from ramp.jobs import jobs
+from ramp.metrics import periods as team_periods
 from ramp.metrics.api import SCOPES, TokenRefused, authenticate, import_payload, revoke_token
 from ramp.metrics.comparison import DEFAULT_METRICS, compare
 from ramp.metrics.definitions import METRICS
@@ -449,6 +451,71 @@ def comparison():
                 },
             }
             for r in result.cohorts
+        ],
+    )
+
+
+@bp.get("/metrics/periods")
+@operation(
+    "metrics:read",
+    "A team's and its agents' metrics by calendar week or month",
+    description="The figures of the Team performance page: every agent of the team (tenured "
+    "agents and hires alike) and the team pooled, each metric by calendar week (from Monday) "
+    "or month, up to the current period, with the records each figure is worked out from. "
+    "An admin's token may read any team; otherwise the teams the owner leads.",
+    query=m.PeriodsQuery,
+    responses={
+        200: ("The figures", m.TeamPerformanceOut),
+        400: ("An unknown grain or metric, or a number of periods out of range", m.Invalid),
+        404: ("A team the token's owner does not lead, or none at all", m.Error),
+    },
+)
+def metric_periods():
+    """Team performance by calendar period."""
+    teams = visible_teams(_viewer())
+    args = request.args
+    raw_team = args.get("team")
+    if raw_team is not None and not any(str(t.id) == raw_team for t in teams):
+        message = f"There is no team {raw_team!r} among those this token's owner may read."
+        return jsonify(error="not_found", message=message), 404
+    choice, problems = team_periods.choose(
+        teams, raw_team, args.get("grain"), args.get("periods"), args.getlist("metric")
+    )
+    if problems:
+        return jsonify(error="invalid", problems=problems), 400
+    if choice.team is None:
+        return jsonify(error="not_found", message="The token's owner leads no team."), 404
+    periods = team_periods.last_periods(clock.today(), choice.grain, choice.count)
+    report = team_periods.team_performance(choice.team, choice.grain, periods, choice.metrics)
+
+    def series(by_metric) -> dict:
+        return {
+            d.name: [
+                {"period": start.isoformat(), "value": f.value, "sample": f.sample}
+                for start in periods
+                if (f := by_metric.get(d.name, {}).get(start)) is not None
+            ]
+            for d in report.metrics
+        }
+
+    return jsonify(
+        team={"id": choice.team.id, "name": choice.team.name},
+        grain=choice.grain,
+        periods=[
+            {"start": p.isoformat(), "end": team_periods.period_end(p, choice.grain).isoformat()}
+            for p in periods
+        ],
+        metrics=[d.name for d in report.metrics],
+        pooled=series(report.pooled),
+        agents=[
+            {
+                "id": row.agent.id,
+                "email": row.agent.email,
+                "name": row.agent.name,
+                "in_ramp": row.hire,
+                "metrics": series(row.figures),
+            }
+            for row in report.agents
         ],
     )
 

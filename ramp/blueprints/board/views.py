@@ -8,6 +8,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ramp import clock
 from ramp.accounts.models import User
+from ramp.accounts.queries import visible_teams
 from ramp.blueprints.board.blueprint import bp
 from ramp.blueprints.board.forms import (
     ExtendForm,
@@ -28,6 +29,7 @@ from ramp.certificates.codes import format_code
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
 from ramp.jobs import jobs
+from ramp.metrics import periods as team_periods
 from ramp.metrics.comparison import DEFAULT_METRICS, comparison_csv
 from ramp.metrics.comparison import compare as compare_cohorts
 from ramp.metrics.definitions import METRICS
@@ -404,3 +406,36 @@ def compare():
             headers={"Content-Disposition": "attachment; filename=cohort-comparison.pdf"},
         )
     return render("board/compare.html", **context)
+
+
+@bp.get("/team-performance")
+def team_performance():
+    """Each agent's and the team's metrics by calendar week or month; as a page or CSV."""
+    teams = visible_teams(current_user)
+    args = request.args
+    choice, problems = team_periods.choose(
+        teams, args.get("team"), args.get("grain"), args.get("periods"), args.getlist("metric")
+    )
+    periods = team_periods.last_periods(clock.today(), choice.grain, choice.count)
+    context = dict(
+        teams=teams,
+        choice=choice,
+        metric=METRICS[choice.metrics[0]],
+        metrics=METRICS,
+        problems=problems,
+        periods=periods,
+        label=team_periods.label,
+    )
+    if problems or choice.team is None:
+        status = 422 if problems else 200
+        return render("board/team_performance.html", status=status, report=None, **context)
+    if args.get("format") == "csv":
+        report = team_periods.team_performance(choice.team, choice.grain, periods, choice.metrics)
+        name = f"team-performance-{choice.grain}-{periods[0]:%Y%m%d}-{report.end:%Y%m%d}.csv"
+        return Response(
+            team_periods.performance_csv(report),
+            mimetype="text/csv",
+            headers={"Content-Disposition": f"attachment; filename={name}"},
+        )
+    report = team_periods.team_performance(choice.team, choice.grain, periods, choice.metrics[:1])
+    return render("board/team_performance.html", report=report, **context)
