@@ -164,24 +164,31 @@ TODAY = START + timedelta(days=27)  # the last day of tenure week 4
 WEEKLY_BASE = datetime(2026, 2, 26, 18, 0, tzinfo=UTC)
 
 
-def expected_weeks(contacts, evaluations) -> dict[tuple[str, int], formulas.MetricValue]:
-    """Each metric's figure per tenure week by the plain formulas, where a record counts."""
-    by_week: dict[str, dict[int, list]] = {"qa": {}, "contacts": {}}
+def expected_by(contacts, evaluations, since: date, until: date, group) -> dict:
+    """Each metric's figure by the plain formulas per group of the records dated since..until
+    (group(day) names a record's group), where a record counts."""
+    by_group: dict[str, dict] = {"qa": {}, "contacts": {}}
     dated = [("qa", e, e.evaluated_at) for e in evaluations] + [
         ("contacts", c, formulas.contact_metric_date(c)) for c in contacts
     ]
     for kind, record, moment in dated:
         day = moment.astimezone(UTC).date()
-        if START <= day <= TODAY:
-            week = formulas.tenure_week_of(START, day)
-            by_week[kind].setdefault(week, []).append(record)
+        if since <= day <= until:
+            by_group[kind].setdefault(group(day), []).append(record)
     out = {}
     for metric in METRICS:
-        for week, records in by_week["qa" if metric == "qa_score" else "contacts"].items():
+        for key, records in by_group["qa" if metric == "qa_score" else "contacts"].items():
             figure = formulas.compute(metric, records)
             if figure.sample:
-                out[metric, week] = figure
+                out[metric, key] = figure
     return out
+
+
+def expected_weeks(contacts, evaluations) -> dict[tuple[str, int], formulas.MetricValue]:
+    """Each metric's figure per tenure week by the plain formulas, where a record counts."""
+    return expected_by(
+        contacts, evaluations, START, TODAY, lambda day: formulas.tenure_week_of(START, day)
+    )
 
 
 @pytest.fixture

@@ -14,11 +14,16 @@ from hypothesis import HealthCheck, given, settings
 from sqlalchemy import delete
 
 from ramp.metrics import formulas
-from ramp.metrics.definitions import METRICS
 from ramp.metrics.models import Contact, QAEvaluation
 from ramp.metrics.periods import figures, last_periods, period_end, period_start
 from tests.conftest import login
-from tests.integration.test_aggregates import _close, _store, contacts_over, evaluations_over
+from tests.integration.test_aggregates import (
+    _close,
+    _store,
+    contacts_over,
+    evaluations_over,
+    expected_by,
+)
 from tests.web.test_api_resources import bearer
 
 # Records over five weeks that cross a month's end (Sunday 2026-05-31 to Monday 2026-06-01).
@@ -28,21 +33,7 @@ SINCE, UNTIL = date(2026, 5, 18), date(2026, 6, 21)
 
 def expected(contacts, evaluations, grain: str) -> dict[tuple[str, date], formulas.MetricValue]:
     """Each metric's figure per calendar period by the plain formulas, where a record counts."""
-    by_period: dict[str, dict[date, list]] = {"qa": {}, "contacts": {}}
-    dated = [("qa", e, e.evaluated_at) for e in evaluations] + [
-        ("contacts", c, formulas.contact_metric_date(c)) for c in contacts
-    ]
-    for kind, record, moment in dated:
-        day = moment.astimezone(UTC).date()
-        if SINCE <= day <= UNTIL:
-            by_period[kind].setdefault(period_start(day, grain), []).append(record)
-    out = {}
-    for metric in METRICS:
-        for start, records in by_period["qa" if metric == "qa_score" else "contacts"].items():
-            figure = formulas.compute(metric, records)
-            if figure.sample:
-                out[metric, start] = figure
-    return out
+    return expected_by(contacts, evaluations, SINCE, UNTIL, lambda day: period_start(day, grain))
 
 
 @pytest.fixture
