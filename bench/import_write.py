@@ -306,6 +306,11 @@ def main() -> None:
     print(
         f"# peak memory of the import: {ramp['peak_mb']:.0f} MiB at {n:,} rows, "
         f"{small['peak_mb']:.0f} MiB at {n // 5:,}"
+        + (
+            " (on SQLite the merge's page cache grows to 128 MiB, then stays)"
+            if engine == "sqlite"
+            else ""
+        )
     )
 
 
