@@ -96,9 +96,7 @@ def _refresh_chunk(ids: list[int], today: date) -> int:
         db.session.execute(insert(HireWeekMetric).from_select(_COLUMNS, stmt))
     # Counted afterwards: a driver need not report the rows of an INSERT that starts WITH.
     return db.session.execute(
-        select(func.count()).where(
-            HireWeekMetric.hire_id.in_(hires.with_only_columns(Hire.id))
-        )
+        select(func.count()).where(HireWeekMetric.hire_id.in_(hires.with_only_columns(Hire.id)))
     ).scalar_one()
 
 
