@@ -422,10 +422,16 @@ def main() -> None:
     print(f"          cpu time  ramp {ramp_cpu:,.0f}, baseline {base_cpu:,.0f} rows/s (ratio "
           f"{ramp_cpu / base_cpu:.2f}); QA {qa_cpu:,.0f} rows/s")  # fmt: skip
     failed |= not print_follow_up(ramp, "on SQLite")
-    flat = peaks["full"] <= peaks["small"] * 1.5 and readers["full"] <= readers["small"] * 1.5
+    # The merge's SQLite page cache (IMPORT_CACHE_KIB) fills with the table's indexes as they
+    # grow, up to its bound: a constant, not a growth with the file's size.
+    cache_mb = 128
+    flat = (
+        peaks["full"] <= peaks["small"] * 1.5 + cache_mb
+        and readers["full"] <= readers["small"] * 1.5
+    )
     failed |= not flat
     print(f"  memory  peak {peaks['small']:.0f} MB at {args.contacts // 5:,} rows, {peaks['full']:.0f} MB at "
-          f"{args.contacts:,} rows (baseline {base['peak_mb']:.0f} MB)  {'flat' if flat else 'GROWS'}")  # fmt: skip
+          f"{args.contacts:,} rows (baseline {base['peak_mb']:.0f} MB; up to {cache_mb} MB of it SQLite's page cache)  {'flat' if flat else 'GROWS'}")  # fmt: skip
     print(
         f"          the reading process (its work run alone): {readers['small']:.0f} MB, {readers['full']:.0f} MB"
     )
