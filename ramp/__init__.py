@@ -25,9 +25,10 @@ def create_app(
     attaches Flask-Migrate and its `db` commands. The `ramp` command builds the app each of
     its commands needs (ramp.cli): most of them, web=False."""
     # Imported here, not at the top: every ramp module imports this package first, so an app's
-    # modules are loaded only when one is built, and the web layer and Alembic only for an
-    # app that has them.
-    from ramp import database, models  # noqa: F401  (models: the whole schema)
+    # modules are loaded only when one is built, and the web layer, Alembic and the whole
+    # schema only for an app that has them. (A command line app's commands import the models
+    # they use; each model module imports the models it refers to.)
+    from ramp import database
     from ramp.config import build_config
     from ramp.extensions import db
     from ramp.jobs import jobs
@@ -49,6 +50,8 @@ def create_app(
     jobs.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)
+    if web or migrations:
+        from ramp import models  # noqa: F401  (the whole schema, which Alembic compares)
     if web if migrations is None else migrations:
         from ramp import schema
 
