@@ -9,12 +9,14 @@ wall time and the median CPU time of the child (user + sys) over --runs runs are
 beside the same figures for `python -c "import flask"` and `python -c pass` from the same
 run, so the ratios hold on a busy machine.
 
-The commands: `ramp --help` (loads the app to list every command group) and
-`ramp users list` on a database with a few users. The database is a fresh SQLite file,
-or the PostgreSQL database DATABASE_URL names (it must be empty or ramp's own: the script
-migrates it and adds its users when they are missing).
+The commands: `ramp --help` (lists every command group, loading none of them) and
+`ramp users list` on a database with a few users (loads the accounts area only, in an app
+without the web layer). The database is a fresh SQLite file, or the PostgreSQL database
+DATABASE_URL names (it must be empty or ramp's own: the script migrates it and adds its
+users when they are missing).
 
-Target: each command well under a second (wall, median).
+Target: each command under half a second (wall, median, on an idle machine); the ratio to
+`import flask` is the figure that holds on a busy one.
 """
 
 from __future__ import annotations
@@ -30,7 +32,7 @@ from pathlib import Path
 from common import fresh_database, percentile
 
 ROOT = Path(__file__).resolve().parents[1]
-TARGET_S = 1.0
+TARGET_S = 0.5
 USERS = [
     ("admin@bench.example", "Bench Admin", "admin"),
     ("lead@bench.example", "Dana Whitfield", "manager"),
@@ -123,11 +125,11 @@ def main() -> None:
         ("ramp users list", [*ramp, "users", "list"], True),
     ]
     print(f"CLI start-up, median of {args.runs} runs each; database {where}")
-    print(f"  {'command':28} {'wall':>8} {'p90':>8} {'cpu':>8}   wall / flask")
+    print(f"  {'command':28} {'wall':>8} {'p90':>8} {'cpu':>8}   wall / flask  cpu / flask")
     figures = {}
     for label, argv, _judged in rows:
         figures[label] = measure(argv, env, args.runs)
-    flask = figures['python -c "import flask"']["wall"]
+    flask = figures['python -c "import flask"']
     for label, _argv, judged in rows:
         f = figures[label]
         verdict = ""
@@ -136,7 +138,8 @@ def main() -> None:
             verdict = f"   target < {TARGET_S:.1f} s  {'ok' if ok else 'SLOW'}"
         print(
             f"  {label:28} {f['wall'] * 1000:6.0f} ms {f['p90'] * 1000:5.0f} ms "
-            f"{f['cpu'] * 1000:5.0f} ms   {f['wall'] / flask:5.1f}x{verdict}"
+            f"{f['cpu'] * 1000:5.0f} ms   {f['wall'] / flask['wall']:5.1f}x"
+            f"        {f['cpu'] / flask['cpu']:5.1f}x{verdict}"
         )
     print("  (cpu: user + sys time of the child process)")
 

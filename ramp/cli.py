@@ -56,13 +56,17 @@ COMMANDS = {
     ),
 }
 
-# Commands an area adds to another area's group: `ramp users link` matches people to their
-# ids in the other tools, which the metrics area keeps.
+# Commands an area adds to another area's group: `ramp users link` and `ramp users import`
+# match people to their ids in the other tools, which the metrics area keeps.
 SUBCOMMANDS = {
     "users": {
         "link": Lazy(
             "ramp.metrics.cli:link_user_command",
             "Link an agent to their id in another tool, so imports can match them by it.",
+        ),
+        "import": Lazy(
+            "ramp.metrics.cli:import_users_command",
+            "Create or update many users, their teams and their ids in other tools, from a CSV.",
         ),
     },
 }
