@@ -15,6 +15,11 @@ without the web layer). The database is a fresh SQLite file, or the PostgreSQL d
 DATABASE_URL names (it must be empty or ramp's own: the script migrates it and adds its
 users when they are missing).
 
+Then bulk users: `ramp users import` of --users new users (1,000 by default; agents in
+a team, each with a Zendesk id) in one process, beside --singles `ramp users create`
+commands run one after another (each a process, as a script calling it per user would run
+it); both are printed per user, and the single commands' total is extrapolated to --users.
+
 Target: each command under half a second (wall, median, on an idle machine); the ratio to
 `import flask` is the figure that holds on a busy one.
 """
@@ -22,6 +27,7 @@ Target: each command under half a second (wall, median, on an idle machine); the
 from __future__ import annotations
 
 import argparse
+import csv
 import os
 import statistics
 import subprocess
@@ -100,18 +106,59 @@ def prepare_database(db: str, env: dict[str, str]) -> str:
     ).stdout
     for email, name, role in USERS:
         if email not in listed:
-            subprocess.run(
-                [*ramp, "users", "create", email, "--name", name, "--role", role,
-                 "--password", "bench-password-1"],
-                env=env, check=True, capture_output=True,
-            )  # fmt: skip
+            options = ["--name", name, "--role", role, "--password", "bench-password-1"]
+            create = [*ramp, "users", "create", email, *options]
+            subprocess.run(create, env=env, check=True, capture_output=True)
     return where
+
+
+def bulk_users(env: dict[str, str], users: int, singles: int) -> None:
+    """Time one `ramp users import` of `users` new users, and `singles` `ramp users create`."""
+    ramp = ramp_command()
+    out = ROOT / "bench" / "out"
+    subprocess.run([*ramp, "teams", "create", "Bench Chat"], env=env, capture_output=True)
+    path = out / "bulk-users.csv"
+    with path.open("w", newline="", encoding="utf-8") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(["email", "name", "role", "team", "agent_id:zendesk"])
+        for i in range(users):
+            writer.writerow([f"bulk{i}@bench.example", f"Bulk Agent {i}", "agent", "Bench Chat", i])
+    bulk, _cpu = run_once([*ramp, "users", "import", str(path)], env)
+    again, _cpu = run_once([*ramp, "users", "import", str(path)], env)
+    started = time.perf_counter()
+    for i in range(singles):
+        run_once(
+            [
+                *ramp,
+                "users",
+                "create",
+                f"single{i}@bench.example",
+                "--name",
+                f"Single {i}",
+                "--team",
+                "Bench Chat",
+                "--password",
+                "bench-password-1",
+            ],
+            env,
+        )
+    single = (time.perf_counter() - started) / singles
+    print(f"Bulk users: {users} new agents in a team, each with a Zendesk id")
+    print(f"  ramp users import (1 process)   {bulk:7.2f} s   {bulk / users * 1000:6.1f} ms a user")
+    print(f"  the same file again (unchanged) {again:7.2f} s")
+    print(
+        f"  ramp users create ({singles} processes) {single * singles:6.2f} s   "
+        f"{single * 1000:6.1f} ms a user; {users} would take {single * users:.0f} s, "
+        f"{single * users / bulk:.0f}x the import"
+    )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--runs", type=int, default=15)
     parser.add_argument("--db", default="bench/out/cli.sqlite")
+    parser.add_argument("--users", type=int, default=1000, help="users in the bulk import")
+    parser.add_argument("--singles", type=int, default=20, help="single `users create` runs")
     args = parser.parse_args()
     env = child_env()
     where = prepare_database(args.db, env)
@@ -142,6 +189,8 @@ def main() -> None:
             f"        {f['cpu'] / flask['cpu']:5.1f}x{verdict}"
         )
     print("  (cpu: user + sys time of the child process)")
+    if args.users:
+        bulk_users(env, args.users, args.singles)
 
 
 if __name__ == "__main__":
