@@ -15,6 +15,7 @@ from ramp.extensions import db
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
 MAX_NAME_LENGTH = 120  # users.name and teams.name
+MAX_EMAIL_LENGTH = 254  # users.email
 
 
 def normalize_email(email: str) -> str:
@@ -82,7 +83,9 @@ def create_user(
     email = normalize_email(email)
     problems = []
     if not EMAIL_RE.match(email):
-        problems.append(f"'{email}' is not an e-mail address")
+        problems.append(f"'{email[:80]}' is not an e-mail address")
+    elif len(email) > MAX_EMAIL_LENGTH:
+        problems.append(f"the e-mail is longer than {MAX_EMAIL_LENGTH} characters")
     elif find_user_by_email(email):
         problems.append(f"a user with e-mail {email} already exists")
     _check_name(name, "the name", problems)

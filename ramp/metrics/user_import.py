@@ -33,6 +33,7 @@ from ramp.metrics.models import AgentIdentity
 COLUMNS = ("email", "name", "role", "team")
 ID_PREFIX = "agent_id:"
 MAX_HEADER_PROBLEMS = 20  # a header of thousands of unknown columns is one problem, told briefly
+MAX_ID_COLUMNS = 50  # tools an agent has an id in: a handful, never thousands
 
 
 @dataclass(frozen=True)
@@ -182,6 +183,11 @@ def _check_header(header: list[str]) -> None:
             LineProblem(
                 1, None, f"missing column(s): {', '.join(missing)} (found: {found or 'nothing'})"
             )
+        )
+    id_columns = sum(1 for name in header if name.startswith(ID_PREFIX))
+    if id_columns > MAX_ID_COLUMNS:
+        problems.append(
+            LineProblem(1, None, f"{id_columns} agent_id columns: at most {MAX_ID_COLUMNS}")
         )
     seen: set[str] = set()
     for name in header:

@@ -178,3 +178,11 @@ def test_semicolons_and_a_byte_order_mark_are_read(runner, db, tmp_path):
     assert result.exit_code == 0, result.output
     db.session.remove()
     assert find_user_by_email("ana@example.com").role is Role.MANAGER
+
+
+def test_an_e_mail_longer_than_the_database_holds_is_a_problem(runner, db, tmp_path):
+    long = "a" * 250 + "@example.com"
+    result = runner.invoke(args=["users", "import", write(tmp_path, f"email,name\n{long},A\n")])
+    assert result.exit_code == 1
+    assert "line 2: the e-mail is longer than 254 characters" in result.output
+    assert count(db, User) == 0
