@@ -142,19 +142,19 @@ def read_users_file(text: str) -> tuple[list[UserRow], list[LineProblem]]:
                 if name.startswith(ID_PREFIX) and value
             },
         )
-        found: list[LineProblem] = []
+        # Without an e-mail, or with one given before, a row names no one to check it for.
         if not row.email:
-            found.append(LineProblem(line, "email", "the e-mail is empty"))
-        elif row.email in emails:
-            # The same person twice: the first row is checked; this one is only reported.
+            problems.append(LineProblem(line, "email", "the e-mail is empty"))
+            continue
+        if row.email in emails:
             problems.append(
                 LineProblem(
                     line, "email", f"{row.email} is given twice (also line {emails[row.email]})"
                 )
             )
             continue
-        else:
-            emails[row.email] = line
+        emails[row.email] = line
+        found: list[LineProblem] = []
         for source, external_id in list(row.ids.items()):
             key = (source, external_id)
             if key in ids:

@@ -180,9 +180,11 @@ def test_semicolons_and_a_byte_order_mark_are_read(runner, db, tmp_path):
     assert find_user_by_email("ana@example.com").role is Role.MANAGER
 
 
-def test_an_e_mail_longer_than_the_database_holds_is_a_problem(runner, db, tmp_path):
+def test_an_e_mail_empty_or_longer_than_the_database_holds_is_a_problem(runner, db, tmp_path):
     long = "a" * 250 + "@example.com"
-    result = runner.invoke(args=["users", "import", write(tmp_path, f"email,name\n{long},A\n")])
+    path = write(tmp_path, f"email,name\n{long},A\n,B\n")
+    result = runner.invoke(args=["users", "import", path])
     assert result.exit_code == 1
     assert "line 2: the e-mail is longer than 254 characters" in result.output
+    assert "line 3, column email: the e-mail is empty\nerror: 2 bad row(s)" in result.output
     assert count(db, User) == 0
