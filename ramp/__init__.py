@@ -16,13 +16,21 @@ def resource_dir(name: str) -> str:
     return str(inside if inside.is_dir() else PACKAGE_DIR.parent / name)
 
 
-def create_app(test_config: dict | None = None) -> Flask:
-    """Build the application: configuration, extensions, blueprints (ramp.web), CLI."""
-    # Imported here, not at the top: every ramp module imports this package first, so the
-    # whole application is loaded only when one is built.
-    from ramp import cli, database, models, web  # noqa: F401  (models: the whole schema)
+def create_app(
+    test_config: dict | None = None, *, web: bool = True, migrations: bool | None = None
+) -> Flask:
+    """Build the application: configuration, the database, and with `web` (what `flask run`
+    and gunicorn serve) the web layer (ramp.web: blueprints, sign-in, CSRF, rate limits,
+    headers) and every command on app.cli. `migrations` (by default: with the web layer)
+    attaches Flask-Migrate and its `db` commands. The `ramp` command builds the app each of
+    its commands needs (ramp.cli): most of them, web=False."""
+    # Imported here, not at the top: every ramp module imports this package first, so an app's
+    # modules are loaded only when one is built, and the web layer, Alembic and the whole
+    # schema only for an app that has them. (A command line app's commands import the models
+    # they use; each model module imports the models it refers to.)
+    from ramp import database
     from ramp.config import build_config
-    from ramp.extensions import csrf, db, htmx, limiter, login_manager, migrate
+    from ramp.extensions import db
     from ramp.jobs import jobs
     from ramp.jsonsafe import SafeJSONProvider
 
@@ -37,26 +45,27 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update(build_config(app.instance_path))
     if test_config:
         app.config.update(test_config)
-    if app.config["PROXY_COUNT"]:
-        # Behind a proxy: the client's address (rate limits) and the public scheme and host
-        # come from the proxy's X-Forwarded-* headers, trusted for this many proxies only.
-        n = app.config["PROXY_COUNT"]
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
 
     db.init_app(app)
-    migrate.init_app(app, db, directory=resource_dir("migrations"))
-    csrf.init_app(app)
-    htmx.init_app(app)
-    limiter.init_app(app)
-    login_manager.init_app(app)
     jobs.init_app(app)
-
     with app.app_context():
         database.configure_engine(db.engine)
+    if web or migrations:
+        from ramp import models  # noqa: F401  (the whole schema, which Alembic compares)
+    if web if migrations is None else migrations:
+        from ramp import schema
 
-    app.url_map.converters["int"] = web.RecordId  # before the routes are added
-    for blueprint in web.BLUEPRINTS:
-        app.register_blueprint(blueprint)
-    web.init_app(app)
-    cli.init_app(app)
+        schema.init_app(app)
+    if web:
+        from ramp import cli
+        from ramp import web as web_layer
+
+        if app.config["PROXY_COUNT"]:
+            # Behind a proxy: the client's address (rate limits) and the public scheme and
+            # host come from the proxy's X-Forwarded-* headers, trusted for this many
+            # proxies only.
+            n = app.config["PROXY_COUNT"]
+            app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)
+        web_layer.init_app(app)
+        cli.init_app(app)
     return app

@@ -1,57 +1,118 @@
 """Command line: `ramp users|teams|curricula|demo|db ...` (also `flask --app ramp ...`).
 
 Each area keeps its commands beside its operations (ramp/<area>/cli.py); this module only
-gathers them into the `ramp` command and the app's CLI.
+gathers them: by import path, so that `ramp --help` loads none of them and a command loads
+its own area only. Each command runs in the app it needs: the command line's app (the
+database, no web layer), that app with Flask-Migrate for `db`, or the whole web app for the
+commands that serve it or look into it (`run`, `shell`, `routes`, `demo`, `limiter`).
 """
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from functools import partial
+
+import click
 from flask import Flask
-from flask.cli import FlaskGroup
+from flask.cli import FlaskGroup, ScriptInfo
 
 import ramp
-from ramp.accounts.cli import teams, users
-from ramp.certificates.cli import certificates_group
-from ramp.curricula.cli import curricula
-from ramp.demo import demo_command
-from ramp.jobs import worker_command
-from ramp.keys.cli import keys
-from ramp.lti.cli import lti
-from ramp.metrics.cli import link_user_command, records, tokens
-from ramp.milestones.cli import cohorts, hires, milestones, templates_group
+from ramp.lazy_commands import Lazy, LazyGroup, load_command
 
-# `ramp users link` matches agents to their ids in other tools, which imports use.
-users.add_command(link_user_command)
+# The app a command runs in, by name; every other command: create_app(web=False).
+WEB_APP = {"run", "shell", "routes", "demo", "limiter"}
+MIGRATING_APP = {"db"}
 
-COMMANDS = (
-    users,
-    teams,
-    curricula,
-    templates_group,
-    cohorts,
-    hires,
-    milestones,
-    records,
-    tokens,
-    keys,
-    certificates_group,
-    lti,
-    worker_command,
-    demo_command,
-)
+# ramp's own commands, each area's group: what app.cli gets too.
+COMMANDS = {
+    "users": Lazy("ramp.accounts.cli:users", "Create, list, change and deactivate users."),
+    "teams": Lazy("ramp.accounts.cli:teams", "Create teams and put agents in them."),
+    "curricula": Lazy(
+        "ramp.curricula.cli:curricula", "Import, export, list curricula and enroll learners."
+    ),
+    "templates": Lazy("ramp.milestones.cli:templates_group", "Import and export ramp templates."),
+    "cohorts": Lazy("ramp.milestones.cli:cohorts", "Create and list cohorts (hiring classes)."),
+    "hires": Lazy("ramp.milestones.cli:hires", "Add hires from a roster CSV; transfer an agent."),
+    "milestones": Lazy("ramp.milestones.cli:milestones", "Evaluate ramp plans."),
+    "records": Lazy(
+        "ramp.metrics.cli:records",
+        "Import QA evaluations and contacts from exports; list and undo imports.",
+    ),
+    "tokens": Lazy(
+        "ramp.metrics.cli:tokens", "API tokens for other systems: create, list, revoke."
+    ),
+    "keys": Lazy("ramp.keys.cli:keys", "The tool's signing keys (LTI messages, credentials)."),
+    "certificates": Lazy(
+        "ramp.certificates.cli:certificates_group",
+        "Readiness certificates: list, issue, revoke, print.",
+    ),
+    "lti": Lazy("ramp.lti.cli:lti", "LTI 1.3: platform registrations, rosters, grade passback."),
+    "worker": Lazy(
+        "ramp.jobs:worker_command", "Run background jobs from the Redis queue (needs REDIS_URL)."
+    ),
+    "demo": Lazy(
+        "ramp.demo:demo_command",
+        "Migrate the database, load the starter curriculum and demo users, and serve.",
+    ),
+}
+
+# Commands an area adds to another area's group: `ramp users link` and `ramp users import`
+# match people to their ids in the other tools, which the metrics area keeps.
+SUBCOMMANDS = {
+    "users": {
+        "link": Lazy(
+            "ramp.metrics.cli:link_user_command",
+            "Link an agent to their id in another tool, so imports can match them by it.",
+        ),
+        "import": Lazy(
+            "ramp.metrics.cli:import_users_command",
+            "Create or update many users, their teams and their ids in other tools, from a CSV.",
+        ),
+    },
+}
+
+# Flask-Migrate's and Flask-Limiter's commands, which `flask` finds through the app and
+# through plugins; the `ramp` command names them itself.
+EXTENSION_COMMANDS = {
+    "db": Lazy("flask_migrate.cli:db", "Perform database migrations."),
+    "limiter": Lazy("flask_limiter.commands:cli", "Flask-Limiter maintenance & utility commands"),
+}
+
+
+def gathered(name: str) -> click.Command:
+    """One of COMMANDS, loaded, with the subcommands other areas add to it."""
+    command = load_command(COMMANDS[name].path)
+    if name in SUBCOMMANDS:
+        command.lazy_subcommands.update(SUBCOMMANDS[name])
+    return command
 
 
 def init_app(app: Flask) -> None:
-    """Attach the command groups to the app's CLI."""
-    for command in COMMANDS:
-        app.cli.add_command(command)
+    """Attach ramp's command groups to the app's CLI (`flask --app ramp ...`, the tests)."""
+    for name in COMMANDS:
+        app.cli.add_command(gathered(name), name)
 
 
-def _create_app() -> Flask:
-    # Looked up when the CLI runs, not imported: the factory imports this module.
-    return ramp.create_app()
+def app_factory(name: str) -> Callable[[], Flask]:
+    """How to build the app the command `name` runs in."""
+    if name in WEB_APP:
+        return ramp.create_app
+    return partial(ramp.create_app, web=False, migrations=name in MIGRATING_APP)
 
 
-main = FlaskGroup(
-    create_app=_create_app, help="ramp: onboarding and ramp tracking for support teams."
+class RampGroup(LazyGroup, FlaskGroup):
+    """Flask's group (its options, `run`, `shell` and `routes`) whose other commands are
+    ramp's, loaded by name, each run in the app it needs. No app is built for the help."""
+
+    def get_command(self, ctx: click.Context, name: str) -> click.Command | None:
+        ctx.ensure_object(ScriptInfo).create_app = app_factory(name)
+        if name in COMMANDS and name not in self.commands:
+            self.add_command(gathered(name), name)
+        return super().get_command(ctx, name)
+
+
+main = RampGroup(
+    create_app=app_factory(""),
+    help="ramp: onboarding and ramp tracking for support teams.",
+    lazy_subcommands={**COMMANDS, **EXTENSION_COMMANDS},
 )

@@ -5,11 +5,14 @@ LibreOffice and Google Sheets as a formula, so a cohort name taken from an LMS c
 or a cell of an uploaded export could run one when a manager opens the file. As OWASP's
 "CSV Injection" advice says, such a cell gets a leading apostrophe, which spreadsheets show
 as text. Numbers (`-12`, `+3.5`, `-1e3`) are left as they are, so figures stay figures.
+
+And reading a small CSV file a person made (a roster, a list of users) whatever its delimiter.
 """
 
 from __future__ import annotations
 
 import csv
+import io
 import re
 from collections.abc import Iterable, Mapping
 from typing import IO, Any
@@ -44,3 +47,14 @@ class SafeDictWriter(csv.DictWriter):
     def writerow(self, rowdict: Mapping[str, Any]) -> Any:
         """Write one row, each value through safe_cell."""
         return super().writerow({k: safe_cell(v) for k, v in rowdict.items()})
+
+
+def dict_reader(text: str) -> csv.DictReader:
+    """Rows of CSV text by its header: a byte-order mark dropped, the delimiter (comma,
+    semicolon, tab or bar) guessed from the start of the text."""
+    text = text.removeprefix("\ufeff")
+    try:
+        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t|")
+    except csv.Error:
+        dialect = csv.excel
+    return csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)

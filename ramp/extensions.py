@@ -1,14 +1,11 @@
-"""Flask extensions, created unbound and attached in create_app()."""
+"""The extensions every app has, the command line's too: the database. Created unbound and
+attached in create_app(). The web layer's own (CSRF, rate limits, htmx, sign-in) are in
+ramp.webkit, and Flask-Migrate is in ramp.schema: a command that does not serve pages or
+migrate loads neither."""
 
 from datetime import datetime
 
-from flask_limiter import Limiter
-from flask_limiter.util import get_remote_address
-from flask_login import LoginManager
-from flask_migrate import Migrate
 from flask_sqlalchemy import SQLAlchemy
-from flask_wtf.csrf import CSRFProtect
-from htmx_flask import Htmx
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
 
@@ -31,8 +28,3 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
-migrate = Migrate(render_as_batch=True, compare_type=True)
-csrf = CSRFProtect()
-login_manager = LoginManager()
-htmx = Htmx()
-limiter = Limiter(key_func=get_remote_address, default_limits=[])

@@ -1,6 +1,6 @@
-"""Web wiring: the blueprints the factory registers, login, template filters, error pages,
-security headers, the schema check. Views import what they share from ramp.webkit, never
-from here."""
+"""Web wiring: the web layer's extensions, the blueprints, login, template filters, error
+pages, security headers, the schema check; create_app() calls init_app for an app that serves
+pages. Views import what they share from ramp.webkit, never from here."""
 
 from __future__ import annotations
 
@@ -22,18 +22,35 @@ from ramp.certificates.codes import format_code
 from ramp.certificates.operations import certificate_status
 from ramp.curricula.markdown import render_markdown
 from ramp.database import schema_problem
-from ramp.extensions import db, login_manager
-from ramp.webkit import ERROR_HANDLERS, RecordId, security_headers
+from ramp.extensions import db
+from ramp.webkit import (
+    ERROR_HANDLERS,
+    RecordId,
+    csrf,
+    htmx,
+    limiter,
+    login_manager,
+    security_headers,
+)
 
-# Registered by create_app, in this order.
+# Registered by init_app, in this order.
 BLUEPRINTS = (main_bp, auth_bp, learner_bp, board_bp, admin_bp, api_bp, verify_bp, lti_bp)
 
 
-__all__ = ["BLUEPRINTS", "RecordId", "init_app"]
+__all__ = ["BLUEPRINTS", "init_app"]
 
 
 def init_app(app: Flask) -> None:
-    """Template filters, the user loader, error handlers and response headers."""
+    """The web layer on the app: extensions, blueprints, template filters, the user loader,
+    error handlers and response headers."""
+    csrf.init_app(app)
+    htmx.init_app(app)
+    limiter.init_app(app)
+    login_manager.init_app(app)
+    app.url_map.converters["int"] = RecordId  # before the routes are added
+    for blueprint in BLUEPRINTS:
+        app.register_blueprint(blueprint)
+
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text))
     app.jinja_env.filters["sentence"] = lambda text: text[:1].upper() + text[1:] if text else text
     # Every page that lists certificates prints their code and status the same way.

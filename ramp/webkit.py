@@ -1,5 +1,6 @@
-"""What every blueprint's views share: rendering a page or its htmx fragment, ramp's public
-address, the content security policy and the other security headers, and error pages.
+"""What every blueprint's views share: the web layer's extensions (CSRF, rate limits, htmx,
+sign-in), rendering a page or its htmx fragment, ramp's public address, the content security
+policy and the other security headers, and error pages.
 
 It imports no blueprint: the blueprints import it, and ramp.web wires both into the app.
 """
@@ -9,8 +10,11 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, g, jsonify, render_template, request, session, url_for
-from flask_login import current_user
-from flask_wtf.csrf import CSRFError
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_login import LoginManager, current_user
+from flask_wtf.csrf import CSRFError, CSRFProtect
+from htmx_flask import Htmx
 from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
@@ -20,6 +24,13 @@ from ramp.errors import NotAllowed, NotFound, ValidationError
 from ramp.extensions import db
 from ramp.lti.dynamic import configuration_origin
 from ramp.lti.registrations import platform_origins
+
+# Created unbound; ramp.web attaches them to the app that serves pages (the command line's
+# app has none of them).
+csrf = CSRFProtect()
+login_manager = LoginManager()
+htmx = Htmx()
+limiter = Limiter(key_func=get_remote_address, default_limits=[])
 
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "

@@ -20,11 +20,13 @@ from ramp.accounts.operations import (
 )
 from ramp.accounts.queries import list_users
 from ramp.cli_support import committing, found, require_schema
+from ramp.lazy_commands import LazyGroup
 
 NO_SUCH_USER = "no user with e-mail {email}"
 ROLES = ["agent", "manager", "admin"]
 
-users = click.Group("users", help="Create, list, change and deactivate users.")
+# LazyGroup: ramp.cli adds the commands of other areas that concern users (`link`, `import`).
+users = LazyGroup("users", help="Create, list, change and deactivate users.")
 teams = click.Group("teams", help="Create teams and put agents in them.")
 
 

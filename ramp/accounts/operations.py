@@ -15,6 +15,7 @@ from ramp.extensions import db
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
 MAX_NAME_LENGTH = 120  # users.name and teams.name
+MAX_EMAIL_LENGTH = 254  # users.email
 
 
 def normalize_email(email: str) -> str:
@@ -70,20 +71,25 @@ def _subject(thing: User | Team) -> str:
 def create_user(
     email: str,
     name: str,
-    password: str,
+    password: str | None,
     role: Role | str = Role.AGENT,
     team: str | None = None,
     actor: User | None = None,
 ) -> User:
-    """Create a user; refuse a bad e-mail, a taken e-mail, a short password or an unknown team."""
+    """Create a user; refuse a bad e-mail, a taken e-mail, a short password or an unknown team.
+
+    With no password (None) the user signs in through the LMS, as agents a roster adds do.
+    """
     email = normalize_email(email)
     problems = []
     if not EMAIL_RE.match(email):
-        problems.append(f"'{email}' is not an e-mail address")
+        problems.append(f"'{email[:80]}' is not an e-mail address")
+    elif len(email) > MAX_EMAIL_LENGTH:
+        problems.append(f"the e-mail is longer than {MAX_EMAIL_LENGTH} characters")
     elif find_user_by_email(email):
         problems.append(f"a user with e-mail {email} already exists")
     _check_name(name, "the name", problems)
-    if len(password) < MIN_PASSWORD_LENGTH:
+    if password is not None and len(password) < MIN_PASSWORD_LENGTH:
         problems.append(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
     role = _role(role, problems)
     team_row = None
@@ -94,7 +100,8 @@ def create_user(
     if problems:
         raise ValidationError(problems)
     user = User(email=email, name=name.strip(), role=role, team=team_row)
-    user.set_password(password)
+    if password is not None:
+        user.set_password(password)
     db.session.add(user)
     db.session.flush()
     record(

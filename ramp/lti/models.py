@@ -10,6 +10,7 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from ramp.accounts.models import User, utcnow
 from ramp.extensions import db
+from ramp.milestones.models import Cohort
 
 
 class LtiRegistration(db.Model):
@@ -118,7 +119,7 @@ class LtiContext(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     registration: Mapped[LtiRegistration] = relationship()
-    cohort = relationship("Cohort")
+    cohort = relationship(Cohort)
 
 
 class LtiContextMember(db.Model):

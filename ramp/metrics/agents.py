@@ -69,7 +69,8 @@ def unknown_agents(path: str | Path, mapping: MappingSpec) -> list[UnknownAgent]
     )
 
 
-def _check_source(source: str) -> None:
+def check_source(source: str) -> None:
+    """Refuse a source that is not named as mappings name a tool."""
     if not re.match(SLUG_PATTERN, source or ""):
         raise ValidationError(
             f"'{source}' is not a source: name the tool as mappings do (e.g. zendesk)"
@@ -84,7 +85,7 @@ def link_agents(
     All or nothing: an empty id, an id given twice or already linked refuses them all. Each
     link is audited.
     """
-    _check_source(source)
+    check_source(source)
     problems = []
     ids = [(external_id or "").strip() for external_id, _ in links]
     taken = dict(

@@ -1,6 +1,6 @@
-"""Commands `ramp records ...` and `ramp tokens ...`, and `ramp users link`: imports of QA
-and contact records, their history and undo, the API tokens other systems push them with,
-and the agent ids that match a file's rows to people."""
+"""Commands `ramp records ...` and `ramp tokens ...`, and `ramp users link` and `ramp users
+import`: imports of QA and contact records, their history and undo, the API tokens other
+systems push them with, and the people and agent ids that match a file's rows to people."""
 
 from __future__ import annotations
 
@@ -21,7 +21,10 @@ from ramp.metrics.imports import ImportRefused, import_and_update, load_mapping
 from ramp.metrics.models import ApiToken
 from ramp.metrics.queries import list_tokens, recent_runs
 from ramp.metrics.undo import undo_import, undo_plan
+from ramp.metrics.user_import import UsersFileRefused, import_users, read_users_file
 from ramp.yamlspec import SpecFileError
+
+PROBLEMS_SHOWN = 200  # of a users file's problems; the rest are counted
 
 records = click.Group(
     "records", help="Import QA evaluations and contacts from exports; list and undo imports."
@@ -174,6 +177,58 @@ def link_user_command(email, source, external_id):
     with committing():
         link_agents(source, [(external_id, user)], None)
     click.echo(f"{user.email} is {source} id {external_id.strip()}")
+
+
+@click.command("import")
+@click.argument("path", type=click.Path(dir_okay=False))
+@click.option("--dry-run", is_flag=True, help="Check the whole file and say what it would do.")
+@click.option("--accept-good", is_flag=True, help="Import the good rows even when some are bad.")
+@click.option("--by", "by_email", help="The admin importing (kept in the audit log).")
+@with_appcontext
+def import_users_command(path, dry_run, accept_good, by_email):
+    """Create or update many users, their teams and their ids in other tools, from a CSV.
+
+    Columns: email, name, role (agent, manager or admin), team, and agent_id:<source> for
+    each tool (agent_id:zendesk, agent_id:maestroqa, ...). An empty cell leaves an existing
+    user's value as it is. Checked whole first: with a bad row nothing is imported.
+    """
+    require_schema()
+    actor = user_by_email(by_email) if by_email else None
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        fail(f"cannot read {path}: {exc}")
+    try:
+        rows, unreadable = read_users_file(text)
+    except UsersFileRefused as exc:
+        for problem in exc.problems:
+            click.echo(f"{path}: {problem}", err=True)
+        fail(f"{path} cannot be imported; nothing was imported.")
+    result = import_users(
+        rows, actor, accept_good=accept_good, dry_run=dry_run, unreadable=unreadable
+    )
+    for problem in result.problems[:PROBLEMS_SHOWN]:
+        click.echo(f"{path}: {problem}", err=True)
+    if len(result.problems) > PROBLEMS_SHOWN:
+        click.echo(f"... and {len(result.problems) - PROBLEMS_SHOWN} more", err=True)
+    if not result.written and not dry_run:
+        db.session.rollback()
+        fail(
+            result.summary()
+            + (" Use --accept-good to import the good rows." if result.outcomes else "")
+        )
+    if result.written:
+        db.session.commit()
+    else:
+        db.session.rollback()
+    for outcome in result.outcomes:
+        if outcome.action != "unchanged":
+            verb = "would be " + outcome.action if dry_run else outcome.action
+            changes = f": {', '.join(outcome.changes)}" if outcome.changes else ""
+            click.echo(f"line {outcome.line}: {verb} {outcome.email}{changes}")
+        if outcome.password and not dry_run:
+            click.echo(f"  password for {outcome.email} (shown once): {outcome.password}")
+    click.echo(result.summary())
 
 
 @tokens.command("create")

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import csv
-import io
 from datetime import date
 
 from sqlalchemy import select
 
 from ramp.accounts.models import Role, User
 from ramp.accounts.operations import EMAIL_RE, normalize_email
+from ramp.csvsafe import dict_reader
 from ramp.errors import LineProblem
 from ramp.extensions import db
 from ramp.milestones.models import Cohort, Hire
@@ -30,19 +29,9 @@ class RosterError(Exception):
         super().__init__("\n".join(str(p) for p in problems))
 
 
-def _reader(text: str) -> csv.DictReader:
-    text = text.removeprefix("\ufeff")
-    sample = text[:4096]
-    try:
-        dialect = csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        dialect = csv.excel
-    return csv.DictReader(io.StringIO(text, newline=""), dialect=dialect)
-
-
 def parse_roster(text: str) -> list[NewHire]:
     """Check every row of a roster CSV; return the hires to create or raise RosterError."""
-    reader = _reader(text)
+    reader = dict_reader(text)
     header = [h.strip().lower() for h in (reader.fieldnames or [])]
     missing = [c for c in REQUIRED if c not in header]
     if missing:

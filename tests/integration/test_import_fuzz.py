@@ -717,3 +717,131 @@ def test_the_time_limit_stops_a_hanging_example(monkeypatch):
     monkeypatch.setitem(globals(), "EXAMPLE_SECONDS", 1)
     with pytest.raises(ExampleTooSlow):
         time_limited(lambda: time.sleep(30))()
+
+
+# `ramp users import`: hostile users files through the CLI.
+
+USER_COLUMNS = ["email", "name", "role", "team", "agent_id:zendesk", "agent_id:maestroqa"]
+USER_ROW = {
+    "email": "new.agent@example.com",
+    "name": "New Agent",
+    "role": "agent",
+    "team": "",
+    "agent_id:zendesk": "9001",
+    "agent_id:maestroqa": "new.agent",
+}
+user_cells = st.one_of(
+    cells,
+    st.sampled_from([AGENT_EMAIL, AGENT_NAME, "admin", "manager", "AGENT", "a@b", "@", "x" * 300]),
+)
+user_rows = st.lists(
+    st.builds(
+        lambda changes: {**USER_ROW, **changes},
+        st.dictionaries(st.sampled_from(USER_COLUMNS), user_cells, max_size=4),
+    ),
+    min_size=1,
+    max_size=6,
+)
+user_headers = st.one_of(
+    st.just(USER_COLUMNS),
+    st.lists(
+        st.sampled_from([*USER_COLUMNS, "agent_id:", "agent_id:Zen Desk", "colour", "", "EMAIL"]),
+        max_size=8,
+    ),
+)
+
+
+def people(db) -> tuple[set, set]:
+    """Every user (e-mail, name, role, team) and every agent id link, read afresh."""
+    db.session.remove()
+    users = set(db.session.execute(select(User.email, User.name, User.role, User.team_id)))
+    ids = set(
+        db.session.execute(
+            select(AgentIdentity.source, AgentIdentity.external_id, AgentIdentity.user_id)
+        )
+    )
+    return users, ids
+
+
+def import_users_by_cli(db, runner, path: Path, accept_good: bool) -> None:
+    """`ramp users import`: exit status 0 or 1, no traceback, nothing changed when refused;
+    what it wrote is removed again, so every example starts from the same people."""
+    from sqlalchemy import delete
+
+    from ramp.audit.models import AuditEvent
+
+    before = people(db)
+    args = ["users", "import", str(path)] + (["--accept-good"] if accept_good else [])
+    result = runner.invoke(args=args)
+    assert "Traceback" not in result.output
+    assert result.exception is None or isinstance(result.exception, SystemExit), result.exception
+    assert result.exit_code in (0, 1), (result.exit_code, result.output[-2000:])
+    if result.exit_code == 1:
+        assert "error: " in result.output
+        assert people(db) == before
+        return
+    known = [user_id for (_, _, user_id) in before[1]]
+    _db.session.execute(delete(AgentIdentity).where(AgentIdentity.user_id.not_in(known)))
+    _db.session.execute(delete(AuditEvent))
+    _db.session.execute(delete(User).where(User.email != AGENT_EMAIL))
+    _db.session.execute(User.__table__.update().values(name=AGENT_NAME, role="agent"))
+    _db.session.commit()
+
+
+def users_text(header: list[str], rows: list[dict]) -> str:
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(header)
+    for row in rows:
+        writer.writerow([row.get(c, "") for c in header])
+    return out.getvalue()
+
+
+@FUZZ
+@given(
+    header=user_headers,
+    rows=user_rows,
+    how=st.sampled_from(CORRUPTIONS),
+    accept_good=st.booleans(),
+)
+@time_limited
+def test_hostile_users_files_through_the_cli(
+    db, world, runner, tmp_path, header, rows, how, accept_good
+):
+    path = tmp_path / "users.csv"
+    path.write_bytes(corrupt(users_text(header, rows), how))
+    import_users_by_cli(db, runner, path, accept_good)
+
+
+@FUZZ
+@given(blob=st.binary(max_size=2000), accept_good=st.booleans())
+@time_limited
+def test_random_bytes_as_a_users_file(db, world, runner, tmp_path, blob, accept_good):
+    path = tmp_path / "users.bin"
+    path.write_bytes(blob)
+    import_users_by_cli(db, runner, path, accept_good)
+
+
+USERS_SAMPLE = users_text(USER_COLUMNS, [USER_ROW, {**USER_ROW, "email": "b@example.com"}])
+AWKWARD_USERS = {
+    "invalid-utf-8": b"email,name\n\xff\xfe\xfa,\xc3\x28\n" + USERS_SAMPLE.encode(),
+    "utf-16-bom": USERS_SAMPLE.encode("utf-16"),
+    "nul-bytes": USERS_SAMPLE.replace(",", ",\x00").encode(),
+    "ten-mb-cell": ('"' + "x" * 10_000_000 + '"' + USERS_SAMPLE[5:]).encode(),
+    "ten-mb-name": USERS_SAMPLE.replace("New Agent", "x" * 10_000_000).encode(),
+    "100k-columns": (",".join(f"col{i}" for i in range(100_000)) + "\n1,2\n").encode(),
+    "100k-id-columns": (
+        "email,name," + ",".join(f"agent_id:s{i}" for i in range(100_000)) + "\n"
+        "a@example.com,A," + ",".join(str(i) for i in range(100_000)) + "\n"
+    ).encode(),
+    "unbalanced-quote": USERS_SAMPLE.replace(",", ',"', 1).encode(),
+    "quote-at-the-end": (USERS_SAMPLE + '"').encode(),
+}
+
+
+@pytest.mark.parametrize("kind", AWKWARD_USERS)
+def test_awkward_users_files_are_refused_or_read(db, world, runner, tmp_path, kind):
+    path = tmp_path / f"{kind}.csv"
+    path.write_bytes(AWKWARD_USERS[kind])
+    import_users_by_cli(db, runner, path, accept_good=False)
+    import_users_by_cli(db, runner, path, accept_good=True)

@@ -3,8 +3,10 @@
 import pytest
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
+from sqlalchemy import text
 
-from ramp.database import current_revisions, migration_heads, schema_problem
+from ramp.database import MIGRATION_HEADS, current_revisions, schema_problem
+from ramp.schema import migration_heads
 
 
 def test_migrated_schema_matches_the_models(db):
@@ -17,6 +19,33 @@ def test_migrated_schema_matches_the_models(db):
 def test_database_is_at_head(db):
     assert current_revisions(db.engine) == migration_heads()
     assert schema_problem(db.engine) is None
+
+
+def test_the_expected_revision_is_the_newest_migration(app):
+    # The schema check reads MIGRATION_HEADS instead of loading Alembic: a new migration
+    # must name itself there.
+    with app.app_context():
+        heads = migration_heads()
+    assert heads == MIGRATION_HEADS, f"set ramp.database.MIGRATION_HEADS to {sorted(heads)}"
+
+
+def test_a_database_behind_or_unmigrated_is_a_problem(db):
+    (revision,) = current_revisions(db.engine)
+    with db.engine.begin() as conn:
+        conn.exec_driver_sql("UPDATE alembic_version SET version_num = '0014'")
+    try:
+        assert schema_problem(db.engine) == (
+            "The database is at an older version than this release of ramp."
+        )
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM alembic_version")
+        assert schema_problem(db.engine) == "The database has not been set up yet."
+    finally:
+        with db.engine.begin() as conn:
+            conn.exec_driver_sql("DELETE FROM alembic_version")
+            conn.execute(
+                text("INSERT INTO alembic_version (version_num) VALUES (:r)"), {"r": revision}
+            )
 
 
 def test_sqlite_pragmas_are_on(db):

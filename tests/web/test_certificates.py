@@ -1,8 +1,11 @@
 """Certificates through the web: readiness on the board, issuing, downloads, verify, revoke, API."""
 
 import json
+import os
 import re
 import subprocess
+import sys
+from pathlib import Path
 
 from sqlalchemy import select
 
@@ -11,6 +14,9 @@ from ramp.certificates.operations import issue_certificate
 from ramp.certificates.status import decode_list, is_set
 from ramp.metrics.api import create_token
 from tests.conftest import csrf_token, finish_modules, login, make_app, make_ready
+
+ROOT = Path(__file__).resolve().parents[2]
+RAMP = "import sys; from ramp.cli import main; sys.exit(main())"  # as the console script
 
 
 def committed(db, stmt):
@@ -316,6 +322,21 @@ def test_the_cli_issues_lists_prints_and_revokes(app, runner, ramp_world, db, tm
     assert result.exit_code == 0 and pdf.exists()
     text = re.sub(r"\s+", "", _pdf_text(pdf.read_bytes(), tmp_path))
     assert "InesMoreau" in text and f"https://ramp.acme.example/verify/{shown}" in text
+    # The `ramp` command prints it too, from its own app, which has no web layer.
+    printed = tmp_path / "ines-cli.pdf"
+    subprocess.run(
+        [sys.executable, "-c", RAMP, "certificates", "pdf", shown, "-o", str(printed)],
+        env={
+            **os.environ,
+            "PYTHONPATH": str(ROOT),
+            "DATABASE_URL": db.engine.url.render_as_string(False),
+        },
+        cwd=tmp_path,
+        check=True,
+        capture_output=True,
+        timeout=120,
+    )
+    assert re.sub(r"\s+", "", _pdf_text(printed.read_bytes(), tmp_path)) == text
 
     revoke = ["certificates", "revoke", shown, "--by", lead, "--reason", "Issued by mistake"]
     result = runner.invoke(args=revoke)

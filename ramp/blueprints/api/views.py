@@ -20,7 +20,7 @@ from ramp.certificates.codes import format_code
 from ramp.certificates.operations import certificate_status, find_certificate, utc
 from ramp.certificates.queries import STATUSES, listed, verify_url
 from ramp.errors import NotFound, ValidationError
-from ramp.extensions import csrf, db
+from ramp.extensions import db
 from ramp.jobs import jobs
 from ramp.metrics import periods as team_periods
 from ramp.metrics.api import SCOPES, TokenRefused, authenticate, import_payload, revoke_token
@@ -41,7 +41,7 @@ from ramp.milestones.queries import (
     visible_cohort_options,
     visible_queues,
 )
-from ramp.webkit import external_url
+from ramp.webkit import csrf, external_url
 from ramp.yamlspec import SpecFileError
 
 csrf.exempt(bp)  # no cookies here: every request carries its bearer token instead

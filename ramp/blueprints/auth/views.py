@@ -10,7 +10,8 @@ from ramp.blueprints.auth.blueprint import bp
 from ramp.blueprints.auth.forms import FirstAdminForm, LoginForm
 from ramp.blueprints.forms import EmptyForm
 from ramp.errors import ValidationError
-from ramp.extensions import db, limiter
+from ramp.extensions import db
+from ramp.webkit import limiter
 
 
 def _safe_next(target: str | None) -> str | None:

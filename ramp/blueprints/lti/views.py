@@ -11,7 +11,7 @@ from ramp.blueprints.forms import EmptyForm
 from ramp.blueprints.lti.blueprint import bp
 from ramp.blueprints.lti.forms import DeploymentForm, LinkCohortForm, OptionsForm, RegistrationForm
 from ramp.errors import NotFound, ValidationError
-from ramp.extensions import csrf, db, limiter
+from ramp.extensions import db
 from ramp.jobs import jobs
 from ramp.keys.operations import jwks as tool_jwks
 from ramp.lti import claims as c
@@ -29,7 +29,7 @@ from ramp.lti.models import LtiContext, LtiRegistration
 from ramp.lti.queries import course_membership
 from ramp.milestones.models import Cohort
 from ramp.milestones.queries import assignable_cohorts, visible_hires
-from ramp.webkit import CSP, external_url, render
+from ramp.webkit import CSP, csrf, external_url, limiter, render
 
 
 @bp.errorhandler(LaunchError)

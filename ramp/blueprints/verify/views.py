@@ -20,9 +20,9 @@ from ramp.certificates.credential import (
 from ramp.certificates.render import pdf_of
 from ramp.certificates.status import encode_list
 from ramp.errors import NotFound
-from ramp.extensions import db, limiter
+from ramp.extensions import db
 from ramp.keys.operations import find_key, jwks
-from ramp.webkit import public_base_url, render
+from ramp.webkit import limiter, public_base_url, render
 
 
 def _verify_limit() -> str:
