@@ -8,12 +8,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import yaml
-from sqlalchemy import select, update
+from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
 from ramp import clock
@@ -28,9 +28,15 @@ from ramp.errors import NotAllowed, ValidationError
 from ramp.extensions import db
 from ramp.metrics import readings
 from ramp.metrics.display import active_targets, placement_dict
-from ramp.metrics.targets import TargetsSpec, target_for
+from ramp.metrics.targets import Target, TargetsSpec, target_for
 from ramp.milestones import inputs, plans
-from ramp.milestones.evaluation import Evidence, evaluate_plan, next_milestone, tenure_week
+from ramp.milestones.evaluation import (
+    Evidence,
+    MetricReading,
+    evaluate_plan,
+    next_milestone,
+    tenure_week,
+)
 from ramp.milestones.models import (
     Cohort,
     Hire,
@@ -648,8 +654,9 @@ def _evaluate_chunk(ids: list[int], today: date) -> int:
         {m.signed_off_by_id for rows in milestones.values() for m in rows if m.signed_off_by_id}
     )
     lookback = readings.lookback_days(c for cs in metric_criteria.values() for c in cs)
-    targets = active_targets() if lookback else None
-    targets_key = targets.model_dump_json() if targets else None
+    spec_of_targets = active_targets() if lookback else None
+    targets_key = spec_of_targets.model_dump_json() if spec_of_targets else None
+    targets = _target_lookup(spec_of_targets) if spec_of_targets else None
     with_data: set[int] = set()
     records: dict[int, readings.RecordRows] = {}
     if lookback:
@@ -735,7 +742,7 @@ def _readings(
     records: readings.RecordRows | None,
     placements,
     today: date,
-    targets: TargetsSpec | None,
+    targets: Callable[[str, int, dict | None], Target | None] | None,
 ):
     """The hire's metric readings, each with this week's glide-path target; None while no
     record of theirs was ever imported."""
@@ -748,9 +755,24 @@ def _readings(
     for criterion in criteria:
         source = qa if criterion.metric in readings.QA_METRICS else contacts
         reading = readings.reading_for(criterion, source, hire.start_date, today)
-        target = target_for(targets, criterion.metric, week, placement) if targets else None
-        out[criterion] = replace(reading, pace_target=target.value if target else None)
+        target = targets(criterion.metric, week, placement) if targets else None
+        out[criterion] = MetricReading(
+            reading.value, reading.sample, reading.weeks_met, target.value if target else None
+        )
     return out
+
+
+def _target_lookup(spec: TargetsSpec) -> Callable[[str, int, dict | None], Target | None]:
+    """target_for over one targets spec, each metric, week and placement looked up once."""
+    found: dict[tuple, Target | None] = {}
+
+    def lookup(metric: str, week: int, placement: dict | None) -> Target | None:
+        key = (metric, week, tuple(placement.items()) if placement else None)
+        if key not in found:
+            found[key] = target_for(spec, metric, week, placement)
+        return found[key]
+
+    return lookup
 
 
 def _milestone_change(row, result, stored_checks: str | None, today: date) -> dict | None:
@@ -808,17 +830,26 @@ def _summary(
 
 
 def _write(model, changes: list[dict]) -> None:
-    """Write rows' new values by primary key, one statement; the objects of those rows that
-    the session holds show them too, as if just loaded."""
+    """Write rows' new values by primary key, one statement run for all of them; the objects
+    of those rows that the session holds show them too, as if just loaded."""
     if not changes:
         return
-    db.session.execute(update(model), changes)
+    table = model.__table__
+    names = [name for name in changes[0] if name != "id"]
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names})
+    )
+    db.session.execute(
+        statement,
+        [{"row_id": c["id"], **{f"new_{name}": c[name] for name in names}} for c in changes],
+    )
     by_id = {change["id"]: change for change in changes}
     for obj in list(db.session.identity_map.values()):
         if isinstance(obj, model) and obj.id in by_id:
-            for name, value in by_id[obj.id].items():
-                if name != "id":
-                    set_committed_value(obj, name, value)
+            for name in names:
+                set_committed_value(obj, name, by_id[obj.id][name])
 
 
 def check_template(text: str, filename: str = "template") -> TemplateSpec:
