@@ -783,9 +783,10 @@ def _milestone_change(row, result, stored_checks: str | None, today: date) -> di
     ]
     text = json.dumps(checks)
     # The same text is the same checks; other text is compared as values (it may have been
-    # written with other spacing or key order).
-    same_checks = text == stored_checks or (
-        stored_checks is not None and json.loads(stored_checks) == json.loads(text)
+    # written with other spacing or key order). Through JSON, as the database gives it back.
+    fresh = None if text == stored_checks else json.loads(text)
+    same_checks = fresh is None or (
+        stored_checks is not None and json.loads(stored_checks) == fresh
     )
     if same_checks and (row.status, row.reason, row.achieved_on) == (
         result.status,
@@ -798,8 +799,7 @@ def _milestone_change(row, result, stored_checks: str | None, today: date) -> di
         "id": row.id,
         "status": result.status,
         "reason": result.reason,
-        # Through JSON and back, as the database gives it back.
-        "checks": json.loads(text),
+        "checks": json.loads(text) if fresh is None else fresh,
         "status_since": today if changed_status else row.status_since,
         "achieved_on": result.achieved_on,
     }
