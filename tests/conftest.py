@@ -257,13 +257,16 @@ def _close_engines():
 @pytest.fixture(autouse=True)
 def _forget_platform_caches() -> None:
     """Each test starts without the caches an earlier test in this process filled (the
-    origins that may frame ramp, platforms' key sets, service tokens, curriculum outlines):
-    with several workers the tests before this one are not always the same, and a worker's
-    database may be replaced by a copy (the demo) whose ids an earlier test also used."""
+    origins that may frame ramp, platforms' key sets, service tokens, curriculum outlines,
+    parsed ramp templates): with several workers the tests before this one are not always
+    the same, and a worker's database may be replaced by a copy (the demo) whose ids an
+    earlier test also used."""
     from ramp.curricula.queries import forget_outlines
     from ramp.lti import registrations, services
+    from ramp.milestones.inputs import forget_templates
 
     forget_outlines()
+    forget_templates()
     registrations.forget_origins()
     registrations.forget_key_sets()
     services.forget_tokens()

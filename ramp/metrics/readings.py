@@ -28,8 +28,12 @@ class DatedRecord:
 
 
 def _qa(row) -> formulas.QAEval:
+    return _qa_percent(row.percent)
+
+
+def _qa_percent(percent: float | None) -> formulas.QAEval:
     # The percent was worked out at import; feeding it back as score/100 keeps it exact.
-    return formulas.QAEval(score=row.percent, max_score=100.0 if row.percent is not None else None)
+    return formulas.QAEval(score=percent, max_score=100.0 if percent is not None else None)
 
 
 def _contact(row) -> formulas.ContactRec:
@@ -67,6 +71,25 @@ def _contact(row) -> formulas.ContactRec:
     )
 
 
+# The columns of a contact that the formulas read, in the order _contact takes them.
+CONTACT_COLUMNS = (
+    Contact.user_id,
+    Contact.metric_date,
+    Contact.created_at,
+    Contact.first_response_at,
+    Contact.solved_at,
+    Contact.handle_seconds,
+    Contact.reopens,
+    Contact.contacts_to_resolve,
+    Contact.csat_rating,
+    Contact.csat_min,
+    Contact.csat_max,
+    Contact.sla_met,
+    Contact.sla_target_seconds,
+    Contact.first_response_seconds,
+)
+
+
 def records_by_user(
     user_ids: Iterable[int], since: date, until: date
 ) -> tuple[dict[int, list[DatedRecord]], dict[int, list[DatedRecord]]]:
@@ -85,29 +108,58 @@ def records_by_user(
     ):
         qa[row.user_id].append(DatedRecord(row.metric_date, _qa(row)))
     # Plain rows of the columns the formulas read, not ORM objects: imports touch many agents.
-    columns = (
-        Contact.user_id,
-        Contact.metric_date,
-        Contact.created_at,
-        Contact.first_response_at,
-        Contact.solved_at,
-        Contact.handle_seconds,
-        Contact.reopens,
-        Contact.contacts_to_resolve,
-        Contact.csat_rating,
-        Contact.csat_min,
-        Contact.csat_max,
-        Contact.sla_met,
-        Contact.sla_target_seconds,
-        Contact.first_response_seconds,
-    )
     for row in db.session.execute(
-        select(*columns).where(
+        select(*CONTACT_COLUMNS).where(
             Contact.user_id.in_(ids), Contact.metric_date >= since, Contact.metric_date <= until
         )
     ):
         contacts[row.user_id].append(DatedRecord(row.metric_date, _contact(row)))
     return qa, contacts
+
+
+@dataclass(frozen=True)
+class RecordRows:
+    """One user's records in a window as stored (plain tuples, in a fixed order)."""
+
+    qa: tuple[tuple, ...] = ()
+    contacts: tuple[tuple, ...] = ()
+
+    def dated(self) -> tuple[list[DatedRecord], list[DatedRecord]]:
+        """The QA evaluations and contacts as the readings take them."""
+        return (
+            [DatedRecord(row[1], _qa_percent(row[2])) for row in self.qa],
+            [DatedRecord(row[1], _contact(row)) for row in self.contacts],
+        )
+
+
+def record_rows(user_ids: Iterable[int], since: date, until: date) -> dict[int, RecordRows]:
+    """Each user's records dated in [since, until] as stored, two queries. In a fixed order
+    (date, then id), so the same records always give the same rows and the same sums."""
+    ids = list(set(user_ids))
+    if not ids:
+        return {}
+    qa: dict[int, list[tuple]] = defaultdict(list)
+    contacts: dict[int, list[tuple]] = defaultdict(list)
+    for row in db.session.execute(
+        select(QAEvaluation.user_id, QAEvaluation.metric_date, QAEvaluation.percent)
+        .where(
+            QAEvaluation.user_id.in_(ids),
+            QAEvaluation.metric_date >= since,
+            QAEvaluation.metric_date <= until,
+        )
+        .order_by(QAEvaluation.user_id, QAEvaluation.metric_date, QAEvaluation.id)
+    ):
+        qa[row[0]].append(tuple(row))
+    for row in db.session.execute(
+        select(*CONTACT_COLUMNS)
+        .where(Contact.user_id.in_(ids), Contact.metric_date >= since, Contact.metric_date <= until)
+        .order_by(Contact.user_id, Contact.metric_date, Contact.id)
+    ):
+        contacts[row[0]].append(tuple(row))
+    return {
+        uid: RecordRows(tuple(qa.get(uid, ())), tuple(contacts.get(uid, ())))
+        for uid in set(qa) | set(contacts)
+    }
 
 
 def users_with_records(user_ids: Iterable[int]) -> set[int]:

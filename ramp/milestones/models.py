@@ -107,6 +107,9 @@ class Hire(db.Model):
     queue: Mapped[str | None] = mapped_column(String(120), index=True)
     placement_label: Mapped[str | None] = mapped_column(String(300))
     evaluated_on: Mapped[date | None] = mapped_column(Date)
+    # A digest of everything the last evaluation read (ramp/milestones/inputs.py): the next
+    # evaluation skips the hire when nothing in it changed.
+    evaluation_key: Mapped[str | None] = mapped_column(String(64))
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
@@ -148,8 +151,19 @@ class Placement(db.Model):
 
     @property
     def label(self) -> str:
-        parts = [self.queue, self.channel, self.tier, self.product_line, self.language]
-        return " · ".join(p for p in parts if p) or "unplaced"
+        return placement_label(self)
+
+
+def placement_label(placement) -> str:
+    """How a placement (a Placement or a plain row with its fields) reads on the board."""
+    parts = [
+        placement.queue,
+        placement.channel,
+        placement.tier,
+        placement.product_line,
+        placement.language,
+    ]
+    return " · ".join(p for p in parts if p) or "unplaced"
 
 
 class PlanMilestone(db.Model):
@@ -166,6 +180,8 @@ class PlanMilestone(db.Model):
     title: Mapped[str] = mapped_column(String(200))
     phase: Mapped[str] = mapped_column(String(16))
     optional: Mapped[bool] = mapped_column(default=False)
+    # A copy of the template version's criteria for this key, made when the hire was taken
+    # on and never changed: the evaluation reads them from the version, parsed once.
     criteria: Mapped[dict] = mapped_column(JSON)
     due_date: Mapped[date] = mapped_column(Date)
     original_due_date: Mapped[date] = mapped_column(Date)

@@ -8,13 +8,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Iterable
-from dataclasses import dataclass, replace
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
 from datetime import date, timedelta
 
 import yaml
-from sqlalchemy import select, update
-from sqlalchemy.orm import selectinload
+from sqlalchemy import bindparam, select, update
+from sqlalchemy.orm.attributes import set_committed_value
 
 from ramp import clock
 from ramp.accounts.models import Role, Team, User
@@ -28,10 +28,16 @@ from ramp.errors import NotAllowed, ValidationError
 from ramp.extensions import db
 from ramp.metrics import readings
 from ramp.metrics.display import active_targets, placement_dict
-from ramp.metrics.targets import TargetsSpec, target_for
+from ramp.metrics.targets import Target, TargetsSpec, target_for
 from ramp.metrics.weekly import refresh_weeks
-from ramp.milestones import plans
-from ramp.milestones.evaluation import Evidence, evaluate_plan, next_milestone, tenure_week
+from ramp.milestones import inputs, plans
+from ramp.milestones.evaluation import (
+    Evidence,
+    MetricReading,
+    evaluate_plan,
+    next_milestone,
+    tenure_week,
+)
 from ramp.milestones.models import (
     Cohort,
     Hire,
@@ -40,6 +46,7 @@ from ramp.milestones.models import (
     PlanMilestone,
     RampTemplate,
     RampTemplateVersion,
+    placement_label,
 )
 from ramp.milestones.template_spec import (
     TemplateFileError,
@@ -603,148 +610,216 @@ def placement_on(placements: list[Placement], on: date) -> Placement | None:
     return current
 
 
+# Hires whose inputs are held in memory at once (their records included).
+EVALUATION_CHUNK = 1000
+
+
 def evaluate_hires(hire_ids: list[int] | None = None, today: date | None = None) -> int:
     """Evaluate the plans of the given hires (all active ones when None); return milestones changed.
 
-    Idempotent: a second run on the same day with the same evidence changes nothing.
+    Idempotent: a second run on the same day with the same evidence changes nothing. A hire
+    whose inputs are the ones its last evaluation read (inputs.py) is skipped: evaluating it
+    again would write the same results.
     """
     today = today or clock.today()
-    stmt = select(Hire).options(
-        selectinload(Hire.milestones),
-        selectinload(Hire.placements),
-        selectinload(Hire.cohort).selectinload(Cohort.template_version),
+    db.session.flush()  # what the caller changed, for the plain reads below
+    if hire_ids is None:
+        ids = list(
+            db.session.execute(
+                select(Hire.id).where(Hire.active.is_(True)).order_by(Hire.id)
+            ).scalars()
+        )
+    else:
+        ids = sorted(set(hire_ids))
+    return sum(
+        _evaluate_chunk(ids[i : i + EVALUATION_CHUNK], today)
+        for i in range(0, len(ids), EVALUATION_CHUNK)
     )
-    stmt = (
-        stmt.where(Hire.id.in_(hire_ids))
-        if hire_ids is not None
-        else stmt.where(Hire.active.is_(True))
-    )
-    hires = list(db.session.execute(stmt).scalars())
+
+
+def _evaluate_chunk(ids: list[int], today: date) -> int:
+    """Evaluate these hires from plain rows (a fixed number of queries), skipping those whose
+    fingerprint is unchanged, and write what changed in one statement per table."""
+    hires = inputs.hire_rows(ids) if ids else []
     if not hires:
         return 0
-    enrollment_ids = [h.enrollment_id for h in hires if h.enrollment_id]
-    enrollments = curricula_queries.enrollments_by_id(enrollment_ids)
-    outlines = curricula_queries.outlines_of({e.version_id for e in enrollments.values()})
-    slugs = curricula_queries.module_slugs(set(outlines))
-    states = curricula_queries.learner_states(enrollment_ids)
-    signer_ids = {m.signed_off_by_id for h in hires for m in h.milestones if m.signed_off_by_id}
-    names = (
-        dict(db.session.execute(select(User.id, User.name).where(User.id.in_(signer_ids))).all())
-        if signer_ids
-        else {}
-    )
-    specs: dict[int, TemplateSpec] = {}
-    changed = 0
+    milestones = inputs.milestone_rows(ids)
+    placements = inputs.placement_rows(ids)
+    templates = inputs.template_plans({h.template_version_id for h in hires})
     criteria = {
-        h.id: [c for row in h.milestones for c in plans.to_criteria(row.criteria).metrics]
-        for h in hires
+        h.id: inputs.criteria_of(milestones[h.id], templates[h.template_version_id]) for h in hires
     }
-    lookback = readings.lookback_days(c for cs in criteria.values() for c in cs)
-    targets = active_targets() if lookback else None
+    metric_criteria = {
+        hid: [c for one in by_key.values() for c in one.metrics] for hid, by_key in criteria.items()
+    }
+    versions = inputs.enrollment_versions([h.enrollment_id for h in hires if h.enrollment_id])
+    states = curricula_queries.learner_states(list(versions))
+    names = inputs.signer_names(
+        {m.signed_off_by_id for rows in milestones.values() for m in rows if m.signed_off_by_id}
+    )
+    lookback = readings.lookback_days(c for cs in metric_criteria.values() for c in cs)
+    spec_of_targets = active_targets() if lookback else None
+    targets_key = spec_of_targets.model_dump_json() if spec_of_targets else None
+    targets = _target_lookup(spec_of_targets) if spec_of_targets else None
     with_data: set[int] = set()
-    qa_records: dict = {}
-    contact_records: dict = {}
+    records: dict[int, readings.RecordRows] = {}
     if lookback:
-        user_ids = [h.user_id for h in hires if criteria[h.id]]
-        with_data = readings.users_with_records(user_ids)
-        qa_records, contact_records = readings.records_by_user(
-            with_data, today - timedelta(days=lookback), today
-        )
+        with_data = readings.users_with_records(h.user_id for h in hires if metric_criteria[h.id])
+        records = readings.record_rows(with_data, today - timedelta(days=lookback), today)
+    rules = inputs.rules_digest()
+    due = []
     for hire in hires:
-        tv = hire.cohort.template_version
-        spec = specs.get(tv.id) or specs.setdefault(
-            tv.id, plans.template_from_document(tv.document)
+        state = states.get(hire.enrollment_id)
+        own = records.get(hire.user_id, readings.RecordRows())
+        key = inputs.fingerprint(
+            rules,
+            today,
+            lookback,
+            hire.user_id,
+            hire.start_date,
+            hire.template_version_id,
+            templates[hire.template_version_id].content_hash,
+            inputs.milestone_inputs(milestones[hire.id], names),
+            inputs.placement_inputs(placements[hire.id]),
+            hire.enrollment_id,
+            versions.get(hire.enrollment_id),
+            sorted(state.completed_lessons) if state else None,
+            sorted(state.passed_assessments) if state else None,
+            hire.user_id in with_data,
+            own.qa,
+            own.contacts,
+            targets_key if metric_criteria[hire.id] else None,
         )
+        if key != hire.evaluation_key:
+            due.append((hire, key))
+    if not due:
+        return 0
+    outlines = curricula_queries.outlines_of(
+        {versions[h.enrollment_id] for h, _ in due if h.enrollment_id in versions}
+    )
+    slugs = curricula_queries.module_slugs(set(outlines))
+    stored = inputs.stored_checks([h.id for h, _ in due])
+    milestone_updates, hire_updates = [], []
+    for hire, key in due:
+        spec = templates[hire.template_version_id].spec
         phase_starts = {name: first for name, first, _ in plans.phase_dates(spec, hire.start_date)}
         completed, passed, percent = frozenset(), frozenset(), 0
-        enrollment = enrollments.get(hire.enrollment_id)
-        if enrollment is not None:
-            outline = outlines[enrollment.version_id]
-            state = states[enrollment.id]
-            completed, passed = done_and_passed(outline, state, slugs[enrollment.version_id])
-            percent = progress(outline, state).percent
+        if hire.enrollment_id in versions:
+            version_id, state = versions[hire.enrollment_id], states[hire.enrollment_id]
+            completed, passed = done_and_passed(outlines[version_id], state, slugs[version_id])
+            percent = progress(outlines[version_id], state).percent
+        rows = milestones[hire.id]
         evidence = Evidence(
             modules_completed=completed,
             assessments_passed=passed,
-            sign_offs=plans.sign_offs_of(hire.milestones, names),
+            sign_offs=plans.sign_offs_of(rows, names),
             metrics=_readings(
-                hire, criteria[hire.id], with_data, qa_records, contact_records, today, targets
+                hire,
+                metric_criteria[hire.id],
+                # Records imported, none in the window: not enough data, not "waiting".
+                records.get(hire.user_id, readings.RecordRows())
+                if hire.user_id in with_data
+                else None,
+                placements[hire.id],
+                today,
+                targets,
             ),
         )
-        milestone_plans = plans.to_plans(hire.milestones, phase_starts)
+        milestone_plans = plans.to_plans(rows, phase_starts, criteria[hire.id])
         results = evaluate_plan(milestone_plans, evidence, today, spec.warning_days)
-        for row in hire.milestones:
-            changed += _store_result(row, results[row.key], today)
-        _store_summary(hire, spec, milestone_plans, results, percent, today)
-    db.session.flush()
-    return changed
+        for row in rows:
+            change = _milestone_change(row, results[row.key], stored.get(row.id), today)
+            if change is not None:
+                milestone_updates.append(change)
+        summary = _summary(
+            hire, spec, milestone_plans, results, percent, placements[hire.id], today
+        )
+        hire_updates.append({"id": hire.id, **summary, "evaluation_key": key})
+    _write(PlanMilestone, milestone_updates)
+    _write(Hire, hire_updates)
+    return len(milestone_updates)
 
 
 def _readings(
-    hire: Hire,
+    hire,
     criteria,
-    with_data,
-    qa_records,
-    contact_records,
+    records: readings.RecordRows | None,
+    placements,
     today: date,
-    targets: TargetsSpec | None,
+    targets: Callable[[str, int, dict | None], Target | None] | None,
 ):
     """The hire's metric readings, each with this week's glide-path target; None while no
     record of theirs was ever imported."""
-    if hire.user_id not in with_data:
+    if records is None:
         return None
+    qa, contacts = records.dated()
     week = tenure_week(hire.start_date, today)
-    placement = placement_dict(placement_on(hire.placements, today))
+    placement = placement_dict(placement_on(placements, today))
     out = {}
     for criterion in criteria:
-        source = qa_records if criterion.metric in readings.QA_METRICS else contact_records
-        reading = readings.reading_for(
-            criterion, source.get(hire.user_id, []), hire.start_date, today
+        source = qa if criterion.metric in readings.QA_METRICS else contacts
+        reading = readings.reading_for(criterion, source, hire.start_date, today)
+        target = targets(criterion.metric, week, placement) if targets else None
+        out[criterion] = MetricReading(
+            reading.value, reading.sample, reading.weeks_met, target.value if target else None
         )
-        target = target_for(targets, criterion.metric, week, placement) if targets else None
-        out[criterion] = replace(reading, pace_target=target.value if target else None)
     return out
 
 
-def _checks_json(result) -> list:
-    # Through JSON and back, so the comparison with the stored value is like for like.
+def _target_lookup(spec: TargetsSpec) -> Callable[[str, int, dict | None], Target | None]:
+    """target_for over one targets spec, each metric, week and placement looked up once."""
+    found: dict[tuple, Target | None] = {}
+
+    def lookup(metric: str, week: int, placement: dict | None) -> Target | None:
+        key = (metric, week, tuple(placement.items()) if placement else None)
+        if key not in found:
+            found[key] = target_for(spec, metric, week, placement)
+        return found[key]
+
+    return lookup
+
+
+def _milestone_change(row, result, stored_checks: str | None, today: date) -> dict | None:
+    """The milestone's new stored values, or None when they are the ones it has."""
     checks = [
         {"criterion": c.criterion, "met": c.met, "summary": c.summary, "figures": dict(c.figures)}
         for c in result.checks
     ]
-    return json.loads(json.dumps(checks))
-
-
-def _store_result(row: PlanMilestone, result, today: date) -> int:
-    checks = _checks_json(result)
-    if (row.status, row.reason, row.checks, row.achieved_on) == (
+    text = json.dumps(checks)
+    # The same text is the same checks; other text is compared as values (it may have been
+    # written with other spacing or key order). Through JSON, as the database gives it back.
+    fresh = None if text == stored_checks else json.loads(text)
+    same_checks = fresh is None or (
+        stored_checks is not None and json.loads(stored_checks) == fresh
+    )
+    if same_checks and (row.status, row.reason, row.achieved_on) == (
         result.status,
         result.reason,
-        checks,
         result.achieved_on,
     ):
-        return 0
-    if row.status != result.status or row.status_since is None:
-        row.status_since = today
-    row.status, row.reason, row.checks, row.achieved_on = (
-        result.status,
-        result.reason,
-        checks,
-        result.achieved_on,
-    )
-    return 1
+        return None
+    changed_status = row.status != result.status or row.status_since is None
+    return {
+        "id": row.id,
+        "status": result.status,
+        "reason": result.reason,
+        "checks": json.loads(text) if fresh is None else fresh,
+        "status_since": today if changed_status else row.status_since,
+        "achieved_on": result.achieved_on,
+    }
 
 
-def _store_summary(
-    hire: Hire, spec: TemplateSpec, milestone_plans, results, percent: int, today: date
-) -> None:
+def _summary(
+    hire, spec: TemplateSpec, milestone_plans, results, percent: int, placements, today: date
+) -> dict:
+    """The hire's board columns: phase, worst status, next milestone, progress, placement."""
     # Optional milestones never make a hire look worse than their required ones do.
     required = [results[p.key].status for p in milestone_plans if not p.optional]
     worst = max(required, key=lambda s: plans.STATUS_RANK[s], default="upcoming")
     required_plans = [p for p in milestone_plans if not p.optional]
     upcoming = next_milestone(required_plans, results) or next_milestone(milestone_plans, results)
-    current = placement_on(hire.placements, today)
-    summary = {
+    current = placement_on(placements, today)
+    return {
         "phase": plans.phase_on(spec, hire.start_date, today),
         "status": worst,
         "status_rank": plans.STATUS_RANK[worst],
@@ -753,12 +828,32 @@ def _store_summary(
         "next_due": upcoming.due if upcoming else None,
         "progress_percent": percent,
         "queue": current.queue if current else None,
-        "placement_label": current.label if current else None,
+        "placement_label": placement_label(current) if current else None,
         "evaluated_on": today,
     }
-    for key, value in summary.items():
-        if getattr(hire, key) != value:
-            setattr(hire, key, value)
+
+
+def _write(model, changes: list[dict]) -> None:
+    """Write rows' new values by primary key, one statement run for all of them; the objects
+    of those rows that the session holds show them too, as if just loaded."""
+    if not changes:
+        return
+    table = model.__table__
+    names = [name for name in changes[0] if name != "id"]
+    statement = (
+        table.update()
+        .where(table.c.id == bindparam("row_id"))
+        .values({name: bindparam(f"new_{name}", type_=table.c[name].type) for name in names})
+    )
+    db.session.execute(
+        statement,
+        [{"row_id": c["id"], **{f"new_{name}": c[name] for name in names}} for c in changes],
+    )
+    by_id = {change["id"]: change for change in changes}
+    for obj in list(db.session.identity_map.values()):
+        if isinstance(obj, model) and obj.id in by_id:
+            for name in names:
+                set_committed_value(obj, name, by_id[obj.id][name])
 
 
 def check_template(text: str, filename: str = "template") -> TemplateSpec:

@@ -5,6 +5,7 @@ Plain translation between the stored document/rows and the pure evaluation's val
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, timedelta
 
 from ramp.metrics.definitions import METRICS
@@ -66,15 +67,18 @@ def to_criteria(doc: dict) -> Criteria:
     )
 
 
-def to_plans(rows, phase_starts: dict[str, date]) -> list[MilestonePlan]:
-    """PlanMilestone rows to the evaluation's plans."""
+def to_plans(
+    rows, phase_starts: dict[str, date], criteria: Mapping[str, Criteria]
+) -> list[MilestonePlan]:
+    """PlanMilestone rows (or plain rows of their columns) to the evaluation's plans, with
+    each milestone's criteria by key."""
     return [
         MilestonePlan(
             key=row.key,
             title=row.title,
             phase_start=phase_starts.get(row.phase, row.due_date),
             due=row.due_date,
-            criteria=to_criteria(row.criteria),
+            criteria=criteria[row.key],
             parent=row.parent_key,
             optional=row.optional,
             waived=row.waived,
