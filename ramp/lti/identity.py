@@ -8,12 +8,13 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ramp import clock
 from ramp.accounts.models import Role, User, utcnow
 from ramp.accounts.operations import EMAIL_RE, find_user_by_email
 from ramp.curricula import queries as curricula_queries
-from ramp.curricula.models import Enrollment
+from ramp.curricula.models import Curriculum, CurriculumVersion, Enrollment
 from ramp.curricula.operations import enroll
 from ramp.errors import ValidationError
 from ramp.extensions import db
@@ -86,7 +87,9 @@ def user_for(
     """
     issuer = registration.issuer
     identity = db.session.execute(
-        select(LtiIdentity).where(LtiIdentity.issuer == issuer, LtiIdentity.subject == subject)
+        select(LtiIdentity)
+        .where(LtiIdentity.issuer == issuer, LtiIdentity.subject == subject)
+        .options(joinedload(LtiIdentity.user))
     ).scalar_one_or_none()
     name = (
         person.get("name")
@@ -235,6 +238,19 @@ def curriculum_of(target: str) -> str | None:
     return None
 
 
+def _hire_enrollment(cohort_id: int, user_id: int) -> tuple[int | None, str | None] | None:
+    """The user's hire in the cohort as (its enrollment id, that curriculum's slug), in one
+    query; None when the user is not hired there."""
+    row = db.session.execute(
+        select(Hire.enrollment_id, Curriculum.slug)
+        .outerjoin(Enrollment, Enrollment.id == Hire.enrollment_id)
+        .outerjoin(CurriculumVersion, CurriculumVersion.id == Enrollment.version_id)
+        .outerjoin(Curriculum, Curriculum.id == CurriculumVersion.curriculum_id)
+        .where(Hire.cohort_id == cohort_id, Hire.user_id == user_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
 @dataclass(frozen=True)
 class Landing:
     """The page a launch opens, named with what its address needs; the web layer turns it
@@ -351,11 +367,14 @@ def admit(launch: Launch) -> Admission:
         except ValidationError:
             pass  # no template fits: an instructor links the course to a cohort instead
     enrollment_id = None
-    if context.cohort is not None and user.role is Role.AGENT:
-        hire = ensure_hire(context.cohort, user)
-        enrolled = hire.enrollment if hire is not None else None
-        if enrolled is not None and slug in (None, enrolled.version.curriculum.slug):
-            enrollment_id = hire.enrollment_id
+    if context.cohort_id is not None and user.role is Role.AGENT:
+        hired = _hire_enrollment(context.cohort_id, user.id)
+        if hired is None:  # the first launch into the course's cohort: hire them
+            hire = ensure_hire(context.cohort, user)
+            if hire is not None:
+                hired = _hire_enrollment(context.cohort_id, user.id)
+        if hired is not None and hired[0] is not None and slug in (None, hired[1]):
+            enrollment_id = hired[0]
     if enrollment_id is None and slug:
         version = curricula_queries.find_version(slug)
         if version is not None:
