@@ -1,21 +1,37 @@
-"""Benchmark of an LTI launch: server time from login initiation to the landing page.
+"""Benchmark of an LTI launch: server time from the launch POST to the page it opens.
 
-    python bench/lti.py [--launches 200] [--db bench/out/lti.sqlite]
+    python bench/lti.py [--launches 100] [--users 10] [--db bench/out/lti.sqlite]
 
 Runs ramp (Flask test client, no network between browser and tool) beside the simulated
 platform of the test suite (tests/lti/platform.py, needs the test extra), which serves its
-key set over HTTP on 127.0.0.1. After a warm-up launch (the platform key set is then
-cached), each launch is timed around ramp's three requests only: login initiation (GET),
-the launch (POST with the id_token) and the landing page (a module of the starter
-curriculum). The platform's signing time is not ramp's and is not counted.
+key set over HTTP on 127.0.0.1. For each kind of launch (a learner opening a module, a
+curriculum or the course with no target, an instructor opening the course or the board, a
+deep-linking request) it times ramp's side only: the launch POST with the id_token and
+every redirect after it, through to the page that renders (200). The platform's signing
+time is not ramp's and is not counted; login initiation is timed apart.
 
-Prints median and p95 for returning learners and for first launches (account, cohort
-hire and enrollment made). Target: p95 within 50 ms for a returning learner.
+Beside ramp, in the same run and on the same id_tokens, a minimal tool: a bare Flask app
+that checks the state cookie, verifies the token with the same library (PyJWT, key set
+fetched once), checks nonce, issuer, audience, version and deployment, signs the user into
+its session and redirects once to a page naming them. Each of ramp's figures is printed
+beside it, so the ratio holds on a busy machine. The "browser" column is the whole flow a
+browser waits for, in process: login initiation, the platform's authentication (signing
+the id_token) and the launch through to the page, for ramp and for the minimal tool alike.
+The "cpu" column is the launch's CPU time (the tool runs in the benchmark's thread), which
+a busy machine disturbs less than the wall time; "SQL" counts the launch's statements
+(the POST and every page after it), which it does not disturb at all.
+
+The database is a fresh SQLite file, or the PostgreSQL database DATABASE_URL names (empty
+or ramp's own: the script migrates it and adds what it needs).
+
+Targets: one redirect after the launch POST for every kind; launch p95 within 50 ms. The
+ratios to the minimal tool are printed beside them.
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import statistics
 import sys
 import time
@@ -25,15 +41,97 @@ from common import fresh_database, percentile
 
 TARGET_P95_MS = 50
 ROOT = Path(__file__).resolve().parents[1]
+TOOL_URL = "http://localhost"
+
+
+def minimal_tool(platform):
+    """The least a tool does for a launch: the state cookie, the token verified with PyJWT,
+    the nonce, a session, one redirect to a rendered page."""
+    import json
+    import secrets
+    import urllib.request
+    from urllib.parse import urlencode
+
+    import jwt
+    from flask import Flask, abort, redirect, render_template_string, request, session
+
+    lti = "https://purl.imsglobal.org/spec/lti/claim/"
+    app = Flask("minimal-tool")
+    app.secret_key = "bench"
+    nonces: dict[str, str] = {}
+    keys: dict[str, jwt.PyJWK] = {}
+
+    def key(kid: str) -> jwt.PyJWK:
+        if kid not in keys:
+            with urllib.request.urlopen(platform.key_set_url, timeout=5) as answer:
+                for item in json.load(answer)["keys"]:
+                    keys[item["kid"]] = jwt.PyJWK(item, algorithm="RS256")
+        return keys[kid]
+
+    @app.get("/lti/login")
+    def login():
+        state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
+        nonces[state] = nonce
+        query = {
+            "scope": "openid",
+            "response_type": "id_token",
+            "response_mode": "form_post",
+            "prompt": "none",
+            "client_id": request.args["client_id"],
+            "redirect_uri": TOOL_URL + "/lti/launch",
+            "login_hint": request.args["login_hint"],
+            "lti_message_hint": request.args["lti_message_hint"],
+            "state": state,
+            "nonce": nonce,
+        }
+        response = redirect(platform.auth_url + "?" + urlencode(query), 302)
+        response.set_cookie("state-" + state, state, httponly=True, samesite="Lax")
+        return response
+
+    @app.post("/lti/launch")
+    def launch():
+        state, token = request.form["state"], request.form["id_token"]
+        if request.cookies.get("state-" + state) != state:
+            abort(403)
+        nonce = nonces.pop(state, None)
+        claims = jwt.decode(
+            token,
+            key(jwt.get_unverified_header(token)["kid"]),
+            algorithms=["RS256"],
+            audience=platform.client_id,
+            issuer=platform.issuer,
+            leeway=30,
+        )
+        if (
+            claims.get("nonce") != nonce
+            or claims.get(lti + "version") != "1.3.0"
+            or claims.get(lti + "deployment_id") != platform.deployment_id
+        ):
+            abort(403)
+        session["sub"], session["name"] = claims["sub"], claims.get("name", "")
+        return redirect("/page", 303)
+
+    @app.get("/page")
+    def page():
+        return render_template_string(
+            "<!doctype html><title>Tool</title><h1>Hello {{ name }}</h1>", name=session["name"]
+        )
+
+    return app
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--launches", type=int, default=200)
-    parser.add_argument("--learners", type=int, default=20, help="returning learners, cycled")
+    parser.add_argument("--launches", type=int, default=100, help="timed launches of each kind")
+    parser.add_argument("--users", type=int, default=10, help="returning users of each kind")
     parser.add_argument("--db", default="bench/out/lti.sqlite")
     args = parser.parse_args()
-    fresh_database(args.db)
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        where = "PostgreSQL " + url.rsplit("@", 1)[-1]
+    else:
+        where = f"SQLite {fresh_database(args.db)}"
+    os.environ.setdefault("SECRET_KEY", "bench")
     sys.path.insert(0, str(ROOT))
 
     import logging
@@ -41,6 +139,7 @@ def main() -> None:
     from html import unescape
 
     from flask_migrate import upgrade
+    from sqlalchemy import event
     from werkzeug.test import Client
 
     from ramp import create_app
@@ -49,15 +148,21 @@ def main() -> None:
     from ramp.extensions import db
     from ramp.lti.registrations import key_set_fetches, register_platform
     from ramp.milestones.operations import publish_template_text
-    from tests.lti.platform import Platform
+    from tests.lti.platform import INSTRUCTOR, Platform
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
+    logging.getLogger("alembic").setLevel(logging.WARNING)
     # The simulated platform serves plain http on 127.0.0.1, which ramp refuses by default.
     app = create_app(
-        {"RATELIMIT_ENABLED": False, "LTI_ALLOW_HTTP": True, "LTI_ALLOW_PRIVATE_URLS": True}
+        {
+            "RATELIMIT_ENABLED": False,
+            "LTI_ALLOW_HTTP": True,
+            "LTI_ALLOW_PRIVATE_URLS": True,
+            "JOBS_EAGER": True,
+        }
     )
     platform = Platform().start()
-    platform.tool_url = "http://localhost"
+    platform.tool_url = TOOL_URL
     with app.app_context():
         upgrade()
         starter = ROOT / "ramp" / "curricula" / "starter" / "support-onboarding.yaml"
@@ -65,59 +170,127 @@ def main() -> None:
         template = ROOT / "ramp" / "milestones" / "starter" / "contact-center-12-weeks.yaml"
         publish_template_text(template.read_text())
         register_platform(
-            "Simulated LMS", platform.issuer, platform.client_id, platform.auth_url,
-            platform.token_url, platform.key_set_url, [platform.deployment_id],
-        )  # fmt: skip
+            "Simulated LMS",
+            platform.issuer,
+            platform.client_id,
+            platform.auth_url,
+            platform.token_url,
+            platform.key_set_url,
+            [platform.deployment_id],
+        )
         db.session.commit()
+        statements: list[int] = []
+        event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(1))
     lms = Client(platform.wsgi)
-    target = {"ramp_target": "module:support-onboarding/ticketing-basics"}
+    bare = minimal_tool(platform)
     field = re.compile(r'name="(id_token|state)" value="([^"]*)"')
+    learner = {"nrps": False}
+    teacher = {"roles": [INSTRUCTOR], "nrps": False}
+    kinds = {
+        "learner, module link": (
+            {"custom": {"ramp_target": "module:support-onboarding/ticketing-basics"}, **learner},
+            "Product and ticketing basics",
+        ),
+        "learner, curriculum link": (
+            {"custom": {"ramp_target": "curriculum:support-onboarding"}, **learner},
+            "Product and ticketing basics",
+        ),
+        "learner, no target": (learner, "Product and ticketing basics"),
+        "instructor, no target": (teacher, "Support onboarding, spring"),
+        "instructor, board link": ({"custom": {"ramp_target": "board"}, **teacher}, "Ramp board"),
+        "deep linking": ({"message_type": "LtiDeepLinkingRequest", **teacher}, "ramp"),
+    }
 
-    def launch(sub: str) -> float:
-        client = app.test_client()
-        hint = platform.prepare(sub=sub, name=f"Learner {sub}", email=f"{sub}@lms.example",
-                                custom=target, nrps=False)  # fmt: skip
+    def launch(tool, sub: str, spec: dict, expect: str) -> tuple[float, ...]:
+        """One launch in a fresh browser: login and launch milliseconds, redirects followed,
+        the milliseconds of the whole flow (with the platform's part), the CPU
+        milliseconds of the launch (this thread's: the tool runs in it) and its SQL
+        statements."""
+        client = tool.test_client()
+        hint = platform.prepare(sub=sub, name=f"Person {sub}", email=f"{sub}@lms.example", **spec)
         params = {
-            "iss": platform.issuer, "login_hint": hint, "lti_message_hint": hint,
-            "target_link_uri": "http://localhost/lti/launch", "client_id": platform.client_id,
+            "iss": platform.issuer,
+            "login_hint": hint,
+            "lti_message_hint": hint,
+            "target_link_uri": TOOL_URL + "/lti/launch",
+            "client_id": platform.client_id,
             "lti_deployment_id": platform.deployment_id,
-        }  # fmt: skip
-        started = time.perf_counter()
+        }
+        began = time.perf_counter()
         answer = client.get("/lti/login", query_string=params)
-        server = time.perf_counter() - started
+        login = time.perf_counter() - began
         assert answer.status_code == 302, answer.get_data(as_text=True)
         page = lms.get(answer.headers["Location"]).get_data(as_text=True)
         posted = {k: unescape(v) for k, v in field.findall(page)}
+        redirects = 0
+        statements.clear()
+        cpu = time.thread_time()
         started = time.perf_counter()
         answer = client.post("/lti/launch", data=posted)
-        assert answer.status_code == 303, answer.get_data(as_text=True)
-        landing = client.get(answer.headers["Location"])
-        server += time.perf_counter() - started
-        assert landing.status_code == 200 and "Product and ticketing basics" in landing.get_data(
-            as_text=True
+        while answer.status_code in (302, 303) and redirects < 5:
+            redirects += 1
+            answer = client.get(answer.headers["Location"])
+        ended = time.perf_counter()
+        cpu = time.thread_time() - cpu
+        body = answer.get_data(as_text=True)
+        assert answer.status_code == 200 and expect in body, (answer.status_code, body[:300])
+        return (
+            login * 1000,
+            (ended - started) * 1000,
+            redirects,
+            (ended - began) * 1000,
+            cpu * 1000,
+            len(statements),
         )
-        return server * 1000
 
+    rows = {}
     try:
-        launch("warm-up")
-        first = [launch(f"learner-{i}") for i in range(args.learners)]
+        for name, (spec, expect) in kinds.items():
+            launch(app, f"warm-{name}", spec, expect)
+        launch(bare, "warm", {}, "Hello")
+        first = [
+            launch(app, f"new-{i}", kinds["learner, module link"][0], "")[1] for i in range(10)
+        ]
         fetched = len(key_set_fetches)
-        returning = [launch(f"learner-{i % args.learners}") for i in range(args.launches)]
+        # Interleaved, so a busy moment of the machine falls on every kind alike.
+        for i in range(args.launches):
+            for n, (name, (spec, expect)) in enumerate(kinds.items()):
+                user = f"{n}-{i % args.users}"
+                rows.setdefault(name, []).append(launch(app, user, spec, expect))
+            rows.setdefault("minimal tool", []).append(launch(bare, f"m-{i}", {}, "Hello"))
         assert len(key_set_fetches) == fetched, "the key set was fetched again"
     finally:
         platform.stop()
 
-    def report(name: str, times: list[float]) -> float:
-        p95 = percentile(times, 95)
-        print(f"{name:34} n={len(times):4}  median {statistics.median(times):6.1f} ms"
-              f"  p95 {p95:6.1f} ms")  # fmt: skip
-        return p95
-
-    print("LTI launch, login initiation to landing page (server time, warm key cache)")
-    p95 = report("returning learner", returning)
-    report("first launch (account + hire)", first)
-    verdict = "within" if p95 <= TARGET_P95_MS else "OVER"
-    print(f"target p95 {TARGET_P95_MS} ms: {verdict}")
+    baseline = percentile([r[1] for r in rows["minimal tool"]], 95)
+    whole = statistics.median(r[3] for r in rows["minimal tool"])
+    print(f"LTI launch, POST to the rendered page (server time, warm key cache); {where}")
+    cpu_baseline = statistics.median(r[4] for r in rows["minimal tool"])
+    print(
+        f"  {'kind':26} {'redirects':>9} {'median':>8} {'p95':>8} {'/minimal':>9}"
+        f" {'cpu':>8} {'/minimal':>9} {'login':>8} {'browser':>8} {'/minimal':>9} {'SQL':>4}"
+    )
+    verdicts = []
+    for name, timed in rows.items():
+        hops = sorted({r[2] for r in timed})
+        launches = [r[1] for r in timed]
+        p95 = percentile(launches, 95)
+        browser = statistics.median(r[3] for r in timed)
+        cpu = statistics.median(r[4] for r in timed)
+        print(
+            f"  {name:26} {'/'.join(map(str, hops)):>9} {statistics.median(launches):6.1f} ms"
+            f" {p95:5.1f} ms {p95 / baseline:8.1f}x {cpu:5.1f} ms {cpu / cpu_baseline:8.1f}x"
+            f" {statistics.median(r[0] for r in timed):5.1f} ms"
+            f" {browser:5.1f} ms {browser / whole:8.1f}x {statistics.median(r[5] for r in timed):4.0f}"
+        )
+        if name != "minimal tool":
+            verdicts.append(hops == [1] and p95 <= TARGET_P95_MS)
+    print(
+        f"  {'first launch (learner)':26} {'':>9} {statistics.median(first):6.1f} ms"
+        f" {percentile(first, 95):5.1f} ms {percentile(first, 95) / baseline:8.1f}x"
+    )
+    verdict = "met" if all(verdicts) else "NOT met"
+    print(f"targets (one redirect, launch p95 <= {TARGET_P95_MS} ms): {verdict}")
 
 
 if __name__ == "__main__":

@@ -75,18 +75,23 @@ def list_versions() -> list[CurriculumVersion]:
     )
 
 
-def load_version(version_id: int) -> CurriculumVersion | None:
-    """A version with its modules, lessons, prerequisites and checks loaded in a few queries."""
+def load_version(version_id: int, content: bool = True) -> CurriculumVersion | None:
+    """A version with its modules, lessons, prerequisites and checks loaded in a few queries.
+
+    Without `content`, for pages that list lessons and checks without showing them, lesson
+    bodies and the questions' choices stay in the database (read when touched)."""
+    lessons = selectinload(Module.lessons)
+    questions = selectinload(Module.assessment).selectinload(Assessment.questions)
+    if content:
+        questions = questions.selectinload(Question.choices)
+    else:
+        lessons = lessons.defer(Lesson.body)
     return db.session.execute(
         select(CurriculumVersion)
         .where(CurriculumVersion.id == version_id)
         .options(
             selectinload(CurriculumVersion.modules).options(
-                selectinload(Module.lessons),
-                selectinload(Module.requires),
-                selectinload(Module.assessment)
-                .selectinload(Assessment.questions)
-                .selectinload(Question.choices),
+                lessons, selectinload(Module.requires), questions
             )
         )
     ).scalar_one_or_none()
@@ -250,9 +255,10 @@ class CurriculumView:
         return next((mv.module for mv in self.modules if mv.module.id == module_id), None)
 
 
-def curriculum_view(enrollment: Enrollment) -> CurriculumView:
-    """Everything the learner pages show about one enrollment, in a fixed number of queries."""
-    version = load_version(enrollment.version_id)
+def curriculum_view(enrollment: Enrollment, content: bool = True) -> CurriculumView:
+    """Everything the learner pages show about one enrollment, in a fixed number of queries;
+    without `content` (the curriculum and module pages), no lesson bodies nor choices."""
+    version = load_version(enrollment.version_id, content)
     modules_outline = outline(version)
     state, attempts = learner_state(enrollment.id)
     views = []

@@ -78,7 +78,7 @@ def choices() -> list[Choice]:
     for version in curricula_queries.list_versions():
         latest[version.curriculum.slug] = version
     for slug, version in sorted(latest.items()):
-        loaded = curricula_queries.load_version(version.id)
+        loaded = curricula_queries.load_version(version.id, content=False)
         found.append(
             Choice(
                 f"curriculum:{slug}", loaded.title, loaded.description or "", False, loaded.title

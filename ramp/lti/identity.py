@@ -8,11 +8,13 @@ from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
 from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
 
 from ramp import clock
 from ramp.accounts.models import Role, User, utcnow
 from ramp.accounts.operations import EMAIL_RE, find_user_by_email
 from ramp.curricula import queries as curricula_queries
+from ramp.curricula.models import Curriculum, CurriculumVersion, Enrollment
 from ramp.curricula.operations import enroll
 from ramp.errors import ValidationError
 from ramp.extensions import db
@@ -85,7 +87,9 @@ def user_for(
     """
     issuer = registration.issuer
     identity = db.session.execute(
-        select(LtiIdentity).where(LtiIdentity.issuer == issuer, LtiIdentity.subject == subject)
+        select(LtiIdentity)
+        .where(LtiIdentity.issuer == issuer, LtiIdentity.subject == subject)
+        .options(joinedload(LtiIdentity.user))
     ).scalar_one_or_none()
     name = (
         person.get("name")
@@ -234,9 +238,83 @@ def curriculum_of(target: str) -> str | None:
     return None
 
 
+def _hire_enrollment(cohort_id: int, user_id: int) -> tuple[int | None, str | None] | None:
+    """The user's hire in the cohort as (its enrollment id, that curriculum's slug), in one
+    query; None when the user is not hired there."""
+    row = db.session.execute(
+        select(Hire.enrollment_id, Curriculum.slug)
+        .outerjoin(Enrollment, Enrollment.id == Hire.enrollment_id)
+        .outerjoin(CurriculumVersion, CurriculumVersion.id == Enrollment.version_id)
+        .outerjoin(Curriculum, Curriculum.id == CurriculumVersion.curriculum_id)
+        .where(Hire.cohort_id == cohort_id, Hire.user_id == user_id)
+    ).first()
+    return None if row is None else (row[0], row[1])
+
+
+@dataclass(frozen=True)
+class Landing:
+    """The page a launch opens, named with what its address needs; the web layer turns it
+    into a URL. Pages: "module", "curriculum", "learning" (the learner's curricula),
+    "my_ramp", "board" (of cohort_id, or every hire the user sees), "course" (context_id)."""
+
+    page: str
+    enrollment_id: int | None = None
+    module: str | None = None
+    cohort_id: int | None = None
+    context_id: int | None = None
+
+
+def landing(
+    target: str,
+    *,
+    instructor: bool,
+    staff: bool,
+    enrollment_id: int | None,
+    only_enrollment_id: int | None,
+    cohort_id: int | None,
+    context_id: int,
+) -> Landing:
+    """Where a resource-link launch lands, straight away (no page that redirects again).
+
+    `instructor`: the launch's roles make the user a manager or admin; `staff`: the user is
+    a ramp manager or admin whatever the launch says; `enrollment_id`: the enrollment the
+    target (or the course's cohort) opened; `only_enrollment_id`: the user's enrollment when
+    they have exactly one. A target that cannot be opened lands where ramp's home page
+    would send the user: the board for staff, else the curriculum (the course's, or the
+    only one), else the list of their curricula.
+    """
+    if instructor and cohort_id is None:
+        return Landing("course", context_id=context_id)
+    if target.startswith("module:") and enrollment_id:
+        return Landing("module", enrollment_id=enrollment_id, module=target.split("/", 1)[1])
+    if target.startswith("curriculum:") and enrollment_id:
+        return Landing("curriculum", enrollment_id=enrollment_id)
+    if target == "board" and instructor:
+        return Landing("board", cohort_id=cohort_id)
+    if target in ("ramp", "board"):
+        return Landing("my_ramp")
+    if instructor:
+        return Landing("course", context_id=context_id)
+    if staff:
+        return Landing("board")
+    if enrollment_id:
+        return Landing("curriculum", enrollment_id=enrollment_id)
+    if only_enrollment_id:
+        return Landing("curriculum", enrollment_id=only_enrollment_id)
+    return Landing("learning")
+
+
+def only_enrollment(user_id: int) -> int | None:
+    """The id of the user's enrollment when they have exactly one."""
+    found = db.session.execute(
+        select(Enrollment.id).where(Enrollment.user_id == user_id).limit(2)
+    ).all()
+    return found[0][0] if len(found) == 1 else None
+
+
 @dataclass(frozen=True)
 class Admission:
-    """The outcome of a valid resource-link launch."""
+    """The outcome of a valid launch: who, which course, and where a resource link lands."""
 
     user: User
     context: LtiContext
@@ -244,6 +322,7 @@ class Admission:
     target: str
     enrollment_id: int | None
     instructor: bool
+    landing: Landing | None = None  # None for a deep-linking request, which has its own page
 
 
 def admit(launch: Launch) -> Admission:
@@ -288,17 +367,32 @@ def admit(launch: Launch) -> Admission:
         except ValidationError:
             pass  # no template fits: an instructor links the course to a cohort instead
     enrollment_id = None
-    if context.cohort is not None and user.role is Role.AGENT:
-        hire = ensure_hire(context.cohort, user)
-        enrolled = hire.enrollment if hire is not None else None
-        if enrolled is not None and slug in (None, enrolled.version.curriculum.slug):
-            enrollment_id = hire.enrollment_id
+    if context.cohort_id is not None and user.role is Role.AGENT:
+        hired = _hire_enrollment(context.cohort_id, user.id)
+        if hired is None:  # the first launch into the course's cohort: hire them
+            hire = ensure_hire(context.cohort, user)
+            if hire is not None:
+                hired = _hire_enrollment(context.cohort_id, user.id)
+        if hired is not None and hired[0] is not None and slug in (None, hired[1]):
+            enrollment_id = hired[0]
     if enrollment_id is None and slug:
         version = curricula_queries.find_version(slug)
         if version is not None:
             enrollment_id = enroll(user, version).id
     db.session.flush()
-    return Admission(user, context, link, target, enrollment_id, role is not Role.AGENT)
+    instructor = role is not Role.AGENT
+    staff = user.role is not Role.AGENT
+    settled = instructor or staff or enrollment_id or target in ("ramp", "board")
+    lands = landing(
+        target,
+        instructor=instructor,
+        staff=staff,
+        enrollment_id=enrollment_id,
+        only_enrollment_id=None if settled else only_enrollment(user.id),
+        cohort_id=context.cohort_id,
+        context_id=context.id,
+    )
+    return Admission(user, context, link, target, enrollment_id, instructor, lands)
 
 
 def link_cohort(context: LtiContext, cohort: Cohort) -> int:

@@ -136,7 +136,16 @@ def cleanup_states(force: bool = False) -> int:
     return result.rowcount or 0
 
 
-def use_state(state: str | None, id_token: str | None, cookie: str | None) -> LtiLoginState:
+@dataclass(frozen=True)
+class UsedState:
+    """What the launch needs of its login state once it is used up: plain values, which the
+    commit that records the use does not expire (nothing is read from the database again)."""
+
+    registration_id: int
+    nonce: str
+
+
+def use_state(state: str | None, id_token: str | None, cookie: str | None) -> UsedState:
     """Use up the state of a launch, once; refuse a forged, expired, replayed or unbound one.
 
     `cookie` is the state cookie set at login initiation in this browser. Nothing else binds
@@ -189,7 +198,7 @@ def use_state(state: str | None, id_token: str | None, cookie: str | None) -> Lt
                 "replay", "this launch was already used; a launch can be used only once", 403
             )
         raise LaunchError("state", "the launch took too long and its state expired", 403)
-    return row
+    return UsedState(row.registration_id, row.nonce)
 
 
 @dataclass(frozen=True)
@@ -210,14 +219,14 @@ def _audiences(value) -> list[str]:
     return []
 
 
-def validate_id_token(id_token: str, login: LtiLoginState, now: datetime | None = None) -> Launch:
+def validate_id_token(id_token: str, login: UsedState, now: datetime | None = None) -> Launch:
     """Check the id_token of a launch against its registration; every check by name."""
     registration = db.session.get(LtiRegistration, login.registration_id)
     try:
-        header = jwt.get_unverified_header(id_token)
-        unverified = jwt.decode(id_token, options={"verify_signature": False})
+        parsed = jwt.decode_complete(id_token, options={"verify_signature": False})
     except jwt.PyJWTError:
         raise LaunchError("id_token", "the id_token is not a well-formed JWT") from None
+    header, unverified = parsed["header"], parsed["payload"]
     if header.get("alg") != "RS256":
         raise LaunchError("alg", f"the id_token is signed with {header.get('alg')!r}, not RS256")
     if unverified.get("iss") != registration.issuer:

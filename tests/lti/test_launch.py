@@ -389,3 +389,86 @@ def test_the_new_window_starts_a_fresh_login_without_replaying_the_message_hint(
     action, fresh = form_of(auth.text)
     landed = window.post(action, data=fresh, allow_redirects=False)
     assert landed.status_code == 303 and "/learn/" in landed.headers["Location"]
+
+
+# Where a launch lands: one redirect, straight to the page -------------------------------
+
+
+def landed(tool, launched) -> str:
+    """Where the launch sent the browser: once, to a page that renders (no second redirect)."""
+    assert launched.response.status_code == 303, launched.response.text
+    location = launched.response.headers["Location"]
+    page = launched.session.get(tool.url + location, allow_redirects=False)
+    assert page.status_code == 200, (location, page.status_code, page.headers.get("Location"))
+    return location
+
+
+def _enrollment_of(db, sub: str) -> int:
+    from ramp.curricula.models import Enrollment
+
+    db.session.remove()
+    user = (
+        db.session.execute(select(LtiIdentity).where(LtiIdentity.subject == sub)).scalar_one().user
+    )
+    return db.session.execute(
+        select(Enrollment.id).where(Enrollment.user_id == user.id)
+    ).scalar_one()
+
+
+@pytest.mark.parametrize(
+    ("custom", "page"),
+    [
+        (MODULE, "/learn/{enrollment}/basics/"),
+        ({"ramp_target": "curriculum:mini-onboarding"}, "/learn/{enrollment}/"),
+        (None, "/learn/{enrollment}/"),  # no target: the curriculum of the course's cohort
+        ({"ramp_target": "home"}, "/learn/{enrollment}/"),
+        ({"ramp_target": "ramp"}, "/learn/ramp"),
+        ({"ramp_target": "board"}, "/learn/ramp"),  # a learner has no board: their own ramp
+    ],
+)
+def test_a_learner_launch_redirects_once_to_the_page(tool, platform, ramp_world, db, custom, page):
+    location = landed(tool, launch(tool, platform, custom=custom))
+    assert location == page.format(enrollment=_enrollment_of(db, "learner-1"))
+
+
+def test_a_learner_in_no_cohort_lands_on_their_only_curriculum_or_the_list(
+    tool, platform, mini_version, db
+):
+    """No course cohort (the platform sends no course): ramp's home page decides, in one step."""
+    assert landed(tool, launch(tool, platform, context_id=None)) == "/learn/"
+    curriculum = {"ramp_target": "curriculum:mini-onboarding"}
+    first = landed(tool, launch(tool, platform, context_id=None, custom=curriculum))
+    assert first == f"/learn/{_enrollment_of(db, 'learner-1')}/"
+    assert landed(tool, launch(tool, platform, context_id=None)) == first
+    gone = {"ramp_target": "module:no-such-curriculum/basics"}
+    assert landed(tool, launch(tool, platform, context_id=None, custom=gone)) == first
+
+
+def test_an_instructor_launch_redirects_once_to_the_course_or_the_board(
+    tool, platform, ramp_world, db
+):
+    teacher = {"sub": "teacher", "roles": [INSTRUCTOR], "nrps": False}
+    course = landed(tool, launch(tool, platform, **teacher))
+    board = landed(tool, launch(tool, platform, custom={"ramp_target": "board"}, **teacher))
+    module = landed(tool, launch(tool, platform, custom=MODULE, **teacher))
+    assert module == f"/learn/{_enrollment_of(db, 'teacher')}/basics/"  # to preview it
+    context = db.session.execute(select(LtiContext)).scalar_one()
+    assert course == f"/lti/courses/{context.id}"
+    assert board == f"/board/?cohort={context.cohort_id}"
+
+
+def test_a_ramp_manager_launched_as_a_learner_lands_on_the_board(tool, platform, ramp_world):
+    launch(tool, platform, sub="lead", roles=[INSTRUCTOR], nrps=False)  # now a ramp manager
+    assert landed(tool, launch(tool, platform, sub="lead")) == "/board/"
+
+
+def test_a_deep_linking_request_redirects_once_to_its_own_page(tool, platform, ramp_world):
+    launched = launch(
+        tool,
+        platform,
+        sub="teacher",
+        roles=[INSTRUCTOR],
+        message_type="LtiDeepLinkingRequest",
+        nrps=False,
+    )
+    assert re.fullmatch(r"/lti/deep-link/[\w-]+", landed(tool, launched))

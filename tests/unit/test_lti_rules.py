@@ -6,7 +6,7 @@ from ramp.accounts.models import Role
 from ramp.lti import claims as c
 from ramp.lti.grades import scores_url
 from ramp.lti.http import Answer
-from ramp.lti.identity import curriculum_of, launch_target, platform_role
+from ramp.lti.identity import Landing, curriculum_of, landing, launch_target, platform_role
 from ramp.lti.registrations import split_deployments
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
@@ -55,6 +55,41 @@ def test_platform_roles(roles, role):
 )
 def test_launch_targets(claims, target):
     assert launch_target(claims) == target
+
+
+LEARNER = {"instructor": False, "staff": False, "cohort_id": 4, "context_id": 9}
+TEACHER = {"instructor": True, "staff": True, "cohort_id": 4, "context_id": 9}
+
+
+@pytest.mark.parametrize(
+    ("target", "who", "enrollment", "only", "lands"),
+    [
+        (
+            "module:onb/basics",
+            LEARNER,
+            7,
+            None,
+            Landing("module", enrollment_id=7, module="basics"),
+        ),
+        ("curriculum:onb", LEARNER, 7, None, Landing("curriculum", enrollment_id=7)),
+        ("home", LEARNER, 7, None, Landing("curriculum", enrollment_id=7)),  # the course's
+        ("home", LEARNER, None, 3, Landing("curriculum", enrollment_id=3)),  # the only one
+        ("home", LEARNER, None, None, Landing("learning")),  # none or several: the list
+        ("module:gone/basics", LEARNER, None, 3, Landing("curriculum", enrollment_id=3)),
+        ("curriculum:gone", LEARNER, None, None, Landing("learning")),
+        ("ramp", LEARNER, 7, None, Landing("my_ramp")),
+        ("board", LEARNER, 7, None, Landing("my_ramp")),
+        ("home", dict(LEARNER, staff=True), None, None, Landing("board")),
+        ("home", TEACHER, None, None, Landing("course", context_id=9)),
+        ("board", TEACHER, None, None, Landing("board", cohort_id=4)),
+        ("ramp", TEACHER, None, None, Landing("my_ramp")),
+        ("module:onb/basics", TEACHER, None, None, Landing("course", context_id=9)),
+        ("board", dict(TEACHER, cohort_id=None), None, None, Landing("course", context_id=9)),
+    ],
+)
+def test_where_a_launch_lands(target, who, enrollment, only, lands):
+    """Straight on the page, never on one that redirects again (/ or /learn/ with one)."""
+    assert landing(target, enrollment_id=enrollment, only_enrollment_id=only, **who) == lands
 
 
 def test_curriculum_of_a_target():

@@ -58,14 +58,14 @@ def home():
 @bp.get("/<int:enrollment_id>/")
 def curriculum(enrollment_id: int):
     """Modules in order, progress, what is next, locks and why."""
-    view = queries.curriculum_view(_own_enrollment(enrollment_id))
+    view = queries.curriculum_view(_own_enrollment(enrollment_id), content=False)
     return render("learner/curriculum.html", view=view)
 
 
 @bp.get("/<int:enrollment_id>/<module_slug>/")
 def module(enrollment_id: int, module_slug: str):
     """A module's lessons and its knowledge check."""
-    view = queries.curriculum_view(_own_enrollment(enrollment_id))
+    view = queries.curriculum_view(_own_enrollment(enrollment_id), content=False)
     mv = view.module(module_slug)
     if mv is None:
         raise NotFound(f"This curriculum has no module '{module_slug}'.")

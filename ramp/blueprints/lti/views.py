@@ -84,29 +84,29 @@ def login():
     return response
 
 
-def _landing(admission: identity.Admission) -> str:
-    target = admission.target
-    if admission.instructor and admission.context.cohort_id is None:
-        return url_for("lti.context", context_id=admission.context.id)
-    if target.startswith("module:") and admission.enrollment_id:
-        module = target.split("/", 1)[1]
-        return url_for("learner.module", enrollment_id=admission.enrollment_id, module_slug=module)
-    if target.startswith("curriculum:") and admission.enrollment_id:
-        return url_for("learner.curriculum", enrollment_id=admission.enrollment_id)
-    if target == "board" and admission.instructor:
-        cohort = admission.context.cohort_id
-        return url_for("board.index", cohort=cohort) if cohort else url_for("board.index")
-    if target in ("ramp", "board"):
+def _landing_url(landing: identity.Landing) -> str:
+    """The address of the page a launch lands on: the page itself, never one that redirects."""
+    if landing.page == "module":
+        return url_for(
+            "learner.module", enrollment_id=landing.enrollment_id, module_slug=landing.module
+        )
+    if landing.page == "curriculum":
+        return url_for("learner.curriculum", enrollment_id=landing.enrollment_id)
+    if landing.page == "learning":
+        return url_for("learner.home")
+    if landing.page == "my_ramp":
         return url_for("learner.my_ramp")
-    if admission.instructor:
-        return url_for("lti.context", context_id=admission.context.id)
-    return url_for("main.home")
+    if landing.page == "board":
+        cohort = landing.cohort_id
+        return url_for("board.index", cohort=cohort) if cohort else url_for("board.index")
+    return url_for("lti.context", context_id=landing.context_id)
 
 
 @bp.post("/launch")
 @csrf.exempt
 def launch():
-    """The launch: check the id_token, sign the user in, open what the link points at."""
+    """The launch: check the id_token, sign the user in, and redirect once, straight to the
+    page the link opens (or to the deep-linking page)."""
     request.max_content_length = MAX_LAUNCH_BODY  # before the body is read: a 413 past it
     form = request.form
     state, id_token = form.get("state"), form.get("id_token")
@@ -119,7 +119,7 @@ def launch():
         pending = deep_linking.begin(checked, admission.user)
         target = url_for("lti.deep_link", token=pending.token)
     else:
-        target = _landing(admission)
+        target = _landing_url(admission.landing)
     context_id = admission.context.id
     sync = admission.instructor and admission.context.memberships_url
     db.session.commit()
