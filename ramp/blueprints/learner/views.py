@@ -76,7 +76,7 @@ def module(enrollment_id: int, module_slug: str):
 def lesson(enrollment_id: int, module_slug: str, lesson_slug: str):
     """Read a lesson (the page then reports it read: lesson_seen)."""
     enrollment, view, mv, lesson = _lesson(enrollment_id, module_slug, lesson_slug)
-    operations.ensure_open(enrollment, mv.module)
+    operations.ensure_open(enrollment, mv.module.id)
     return render(
         "learner/lesson.html",
         view=view,
