@@ -290,13 +290,14 @@ def test_learner_pages_read_published_content_once(signed_in, db):
         lambda: client.post(f"{base}/lessons/lifecycle/complete", data={"csrf_token": token}),
         lambda: client.get(f"{base}/check"),
     ]
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
     for page in pages:
         db.session.remove()  # one session per request, as in production
-        statements = []
-
-        def seen(_conn, _cursor, statement, *_args):
-            statements.append(statement)
-
+        statements.clear()
         event.listen(db.engine, "before_cursor_execute", seen)
         try:
             assert page().status_code < 400
