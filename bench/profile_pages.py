@@ -40,6 +40,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=20)
     parser.add_argument("--db", default="bench/out/pages.sqlite")
     parser.add_argument("--profile", choices=PAGES, help="Print this page's cProfile.")
+    parser.add_argument("--statements", choices=PAGES, help="Print this page's SQL.")
     parser.add_argument("--top", type=int, default=30, help="Lines of the profile to print.")
     parser.add_argument("--reuse", action="store_true", help="Keep the SQLite file if seeded.")
     args = parser.parse_args()
@@ -68,10 +69,12 @@ def main() -> None:
         f"in {time.perf_counter() - started:.1f} s ({engine.dialect.name})"
     )
     statements = [0]
+    shown: list[str] = []
 
     @event.listens_for(engine, "before_cursor_execute")
-    def _count(*_args) -> None:
+    def _count(_conn, _cursor, statement, *_args) -> None:
         statements[0] += 1
+        shown.append(statement)
 
     learner = app.test_client()
     email, enrollment = data.learners[0]
@@ -108,6 +111,11 @@ def main() -> None:
             f"{page:18} {statistics.median(cpu):10.1f} {percentile(cpu, 95):10.1f} "
             f"{statistics.median(counts):10.0f}"
         )
+        if page == args.statements:
+            shown.clear()
+            call(url)
+            for n, statement in enumerate(shown, 1):
+                print(f"  {n:2d}. {' '.join(statement.split())[:300]}")
         if page == args.profile:
             profiler = cProfile.Profile()
             profiler.enable()

@@ -151,6 +151,11 @@ class VersionContent:
     modules: tuple[ModuleItem, ...]
     outline: list[ModuleOutline]
 
+    @property
+    def slugs(self) -> dict[int, str]:
+        """Module slugs by module id."""
+        return {m.id: m.slug for m in self.modules}
+
 
 _CONTENT: dict[tuple[int, str], VersionContent] = {}
 
@@ -472,14 +477,19 @@ def module_slugs(version_ids: set[int]) -> dict[int, dict[int, str]]:
     return out
 
 
-def outlines_of(version_ids: set[int]) -> dict[int, list[ModuleOutline]]:
-    """The outline of each version: one query when they are known, else loaded once each."""
+def contents_of(version_ids: set[int]) -> dict[int, VersionContent]:
+    """The content of each version: one query when they are known, else loaded once each."""
     if not version_ids:
         return {}
     versions = db.session.execute(
         select(CurriculumVersion).where(CurriculumVersion.id.in_(version_ids))
     ).scalars()
-    return {v.id: version_content(v).outline for v in versions}
+    return {v.id: version_content(v) for v in versions}
+
+
+def outlines_of(version_ids: set[int]) -> dict[int, list[ModuleOutline]]:
+    """The outline of each version, as contents_of finds them."""
+    return {vid: content.outline for vid, content in contents_of(version_ids).items()}
 
 
 def progress_of_learners(user_ids: list[int]) -> dict[int, list[LearnerProgress]]:
