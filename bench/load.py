@@ -299,9 +299,9 @@ def generate(cfg: dict) -> dict:
     }
 
 
-def run_generator(cfg: dict, cpu) -> tuple[dict, float]:
+def run_generator(cfg: dict, cpu) -> tuple[dict, list[float]]:
     """The generator in a child process of its own, so its CPU is its own; with the server's
-    CPU seconds (`cpu()`) over the measured window."""
+    CPU seconds (`cpu()`: gunicorn's, PostgreSQL's) over the measured window."""
     with tempfile.NamedTemporaryFile("w", suffix=".json", delete=False) as fh:
         json.dump(cfg, fh)
     try:
@@ -313,7 +313,7 @@ def run_generator(cfg: dict, cpu) -> tuple[dict, float]:
         time.sleep(cfg["ramp_up"])
         before = cpu()
         time.sleep(cfg["duration"])
-        used = cpu() - before
+        used = [b - a for a, b in zip(before, cpu(), strict=True)]
         out, _ = child.communicate(timeout=180)
         if child.returncode:
             raise SystemExit(f"the generator stopped with {child.returncode}")
@@ -330,9 +330,10 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, round(p / 100 * (len(ordered) - 1)))] * 1000
 
 
-def report(title: str, run: dict, server_cpu: float) -> float:
+def report(title: str, run: dict, cpu: list[float]) -> float:
     """Print the per-page table; return requests per server CPU-second."""
     results, elapsed = run["results"], run["elapsed"]
+    server_cpu = sum(cpu)
     pages: dict[str, list] = {}
     for page, seconds, ok, status in results:
         pages.setdefault(page, []).append((seconds, ok, status))
@@ -358,7 +359,8 @@ def report(title: str, run: dict, server_cpu: float) -> float:
     per_request = server_cpu / max(len(results), 1) * 1000
     per_cpu_second = len(results) / server_cpu if server_cpu else 0.0
     print(
-        f"  server CPU {server_cpu:.1f} s = {per_request:.1f} ms per request "
+        f"  server CPU {server_cpu:.1f} s (gunicorn {cpu[0]:.1f} s, PostgreSQL {cpu[1]:.1f} s)"
+        f" = {per_request:.1f} ms per request "
         f"({per_cpu_second:.0f} requests per CPU-second); generator CPU {run['cpu']:.1f} s "
         f"({run['cpu'] / elapsed * 100:.0f} % of a core)"
     )
@@ -370,7 +372,7 @@ def measure(app: str, chdir: Path, env: dict, cfg: dict, args, pg: int | None) -
     port = free_port()
     server = start_gunicorn(app, port, args, env, chdir)
     try:
-        return run_generator({**cfg, "port": port}, lambda: tree_cpu(server.pid) + tree_cpu(pg))
+        return run_generator({**cfg, "port": port}, lambda: (tree_cpu(server.pid), tree_cpu(pg)))
     finally:
         stop(server)
 
