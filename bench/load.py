@@ -13,9 +13,8 @@ POST -> the module's knowledge check over the lessons of the open modules; a man
 in, then loops board -> a hire page -> cohort comparison. Between two requests a user
 thinks for a uniform random 0.5x to 1.5x --think seconds (default 5 s: someone reading a
 lesson or a board, so 210 users ask about 40 pages a second). Users sign in spread over the
-first --ramp-up seconds (60 s: a password check costs about 0.1 s of CPU by design, holding
-the worker's interpreter lock meanwhile, and a morning's sign-ins do not all come in one
-second); the figures are of the --duration seconds
+first --ramp-up seconds (60 s: a password check costs about 0.1 s of CPU by design, and a
+morning's sign-ins do not all come in one second); the figures are of the --duration seconds
 (60) after that, sign-ins apart. Everything stops then.
 
 Prints per page: requests, req/s, p50, p95, p99 (ms) and errors; the generator's CPU; the
