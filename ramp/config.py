@@ -31,6 +31,16 @@ def database_url(instance_path: str) -> str:
     return "sqlite:///" + str(Path(instance_path) / "ramp.sqlite")
 
 
+def engine_options() -> dict:
+    """SQLAlchemy engine options: connections checked before use, and the pool's size when
+    RAMP_DB_POOL_SIZE / RAMP_DB_MAX_OVERFLOW set it (per process: see docs/production.md)."""
+    options: dict = {"pool_pre_ping": True}
+    for key, name in (("pool_size", "RAMP_DB_POOL_SIZE"), ("max_overflow", "RAMP_DB_MAX_OVERFLOW")):
+        if value := os.environ.get(name):
+            options[key] = int(value)
+    return options
+
+
 def build_config(instance_path: str) -> dict:
     """Everything create_app() needs, from the environment."""
     https = os.environ.get("RAMP_HTTPS", "0") == "1"
@@ -40,7 +50,7 @@ def build_config(instance_path: str) -> dict:
         "HTTPS": https,
         "SECRET_KEY": load_secret_key(instance_path),
         "SQLALCHEMY_DATABASE_URI": database_url(instance_path),
-        "SQLALCHEMY_ENGINE_OPTIONS": {"pool_pre_ping": True},
+        "SQLALCHEMY_ENGINE_OPTIONS": engine_options(),
         "ORGANIZATION_NAME": os.environ.get("RAMP_ORGANIZATION", "ramp"),
         # Managers see no pooled comparison figure over fewer hires than this (admins do).
         "COMPARE_MIN_HIRES": int(os.environ.get("RAMP_COMPARE_MIN_HIRES", "3")),

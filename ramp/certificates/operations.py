@@ -62,13 +62,10 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
     enrollment_ids = [h.enrollment_id for h in hires if h.enrollment_id]
     enrollments = curricula_queries.enrollments_by_id(enrollment_ids)
     version_ids = {e.version_id for e in enrollments.values()}
-    outlines = curricula_queries.outlines_of(version_ids)
+    contents = curricula_queries.contents_of(version_ids)
+    outlines = {vid: content.outline for vid, content in contents.items()}
     states = curricula_queries.learner_states(enrollment_ids)
-    slugs = {
-        mid: slug
-        for per_version in curricula_queries.module_slugs(version_ids).values()
-        for mid, slug in per_version.items()
-    }
+    slugs = {mid: slug for content in contents.values() for mid, slug in content.slugs.items()}
     sign_offs = {
         s.hire_id: s
         for s in db.session.execute(

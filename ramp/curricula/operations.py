@@ -163,32 +163,35 @@ def enroll_users(
     return enrollments
 
 
-def ensure_open(enrollment: Enrollment, module: Module) -> None:
-    """Refuse work in a module whose prerequisites are not complete (NotAllowed); reads only."""
+def ensure_open(enrollment: Enrollment, module_id: int) -> None:
+    """Refuse work in a module whose prerequisites are not complete (NotAllowed), or that is
+    not in the learner's version (NotFound); reads only."""
     outline, state = queries.learner_outline(enrollment)
-    current = next(m for m in outline if m.id == module.id)
+    current = next((m for m in outline if m.id == module_id), None)
+    if current is None:
+        raise NotFound("This module is not part of your curriculum.")
     missing = missing_prerequisites(current, outline, state)
     if missing:
         names = ", ".join(f"“{m.title}”" for m in missing)
-        raise NotAllowed(f"“{module.title}” is locked: finish {names} first.")
+        raise NotAllowed(f"“{current.title}” is locked: finish {names} first.")
 
 
-def visit_lesson(enrollment: Enrollment, lesson: Lesson) -> None:
+def visit_lesson(enrollment: Enrollment, lesson: Lesson | queries.LessonItem) -> None:
     """Remember the lesson the learner is reading, so they can resume there.
 
     Called by the page's own request once it has loaded (a POST): reading a lesson (the GET)
     writes nothing, so it never waits behind an import holding the database's write lock.
     """
-    ensure_open(enrollment, lesson.module)
+    ensure_open(enrollment, lesson.module_id)
     if enrollment.last_lesson_id != lesson.id:
-        enrollment.last_lesson = lesson
+        enrollment.last_lesson_id = lesson.id
     enrollment.last_seen_at = utcnow()
     db.session.flush()
 
 
-def complete_lesson(enrollment: Enrollment, lesson: Lesson) -> bool:
+def complete_lesson(enrollment: Enrollment, lesson: Lesson | queries.LessonItem) -> bool:
     """Mark a lesson complete; False when it already was."""
-    ensure_open(enrollment, lesson.module)
+    ensure_open(enrollment, lesson.module_id)
     exists = db.session.execute(
         select(LessonCompletion.id).where(
             LessonCompletion.enrollment_id == enrollment.id, LessonCompletion.lesson_id == lesson.id
@@ -203,12 +206,15 @@ def complete_lesson(enrollment: Enrollment, lesson: Lesson) -> bool:
 
 
 def submit_attempt(
-    enrollment: Enrollment, assessment: Assessment, answers: dict[int, frozenset[int]]
+    enrollment: Enrollment,
+    assessment: Assessment | queries.AssessmentItem,
+    answers: dict[int, frozenset[int]],
 ) -> Attempt:
     """Score and record an attempt; refuse a locked module, a spent or passed check, bad answers."""
-    if assessment.module.version_id != enrollment.version_id:
-        raise NotFound("This check is not part of your curriculum.")
-    ensure_open(enrollment, assessment.module)
+    try:
+        ensure_open(enrollment, assessment.module_id)
+    except NotFound:
+        raise NotFound("This check is not part of your curriculum.") from None
     used, passed = db.session.execute(
         select(
             func.count(Attempt.id), func.coalesce(func.max(Attempt.passed.cast(db.Integer)), 0)
@@ -220,7 +226,7 @@ def submit_attempt(
     score = score_answers(queries.answer_key(assessment), answers, assessment.pass_mark)
     attempt = Attempt(
         enrollment=enrollment,
-        assessment=assessment,
+        assessment_id=assessment.id,
         number=used + 1,
         score=score.percent,
         passed=score.passed,

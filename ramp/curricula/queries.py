@@ -97,6 +97,129 @@ def load_version(version_id: int, content: bool = True) -> CurriculumVersion | N
     ).scalar_one_or_none()
 
 
+# A published version never changes, so each process keeps a plain copy of its content
+# (modules, lessons, checks), keyed by id and content hash: an id alone could come back with
+# other content in a fresh database. The learner pages read this copy, not the tables.
+
+
+@dataclass(frozen=True)
+class ChoiceItem:
+    id: int
+    text: str
+    correct: bool
+
+
+@dataclass(frozen=True)
+class QuestionItem:
+    id: int
+    kind: str
+    prompt: str
+    explanation: str
+    choices: tuple[ChoiceItem, ...]
+
+
+@dataclass(frozen=True)
+class AssessmentItem:
+    id: int
+    module_id: int
+    title: str
+    pass_mark: int
+    max_attempts: int
+    questions: tuple[QuestionItem, ...]
+
+
+@dataclass(frozen=True)
+class LessonItem:
+    id: int
+    module_id: int
+    module_slug: str
+    slug: str
+    title: str
+    minutes: int | None
+    body: str
+
+
+@dataclass(frozen=True)
+class ModuleItem:
+    id: int
+    slug: str
+    position: int
+    title: str
+    summary: str | None
+    lessons: tuple[LessonItem, ...]
+    assessment: AssessmentItem | None
+
+
+@dataclass(frozen=True)
+class VersionContent:
+    """A published version's modules as plain values, and its outline for the rules."""
+
+    modules: tuple[ModuleItem, ...]
+    outline: list[ModuleOutline]
+
+    @property
+    def slugs(self) -> dict[int, str]:
+        """Module slugs by module id."""
+        return {m.id: m.slug for m in self.modules}
+
+
+_CONTENT: dict[tuple[int, str], VersionContent] = {}
+
+
+def forget_outlines() -> None:
+    """Empty the content cache (for a process that moves to another database, as tests do)."""
+    _CONTENT.clear()
+
+
+def _content_of(version: CurriculumVersion) -> VersionContent:
+    loaded = load_version(version.id)
+    modules = tuple(
+        ModuleItem(
+            id=m.id,
+            slug=m.slug,
+            position=m.position,
+            title=m.title,
+            summary=m.summary,
+            lessons=tuple(
+                LessonItem(le.id, m.id, m.slug, le.slug, le.title, le.minutes, le.body)
+                for le in m.lessons
+            ),
+            assessment=AssessmentItem(
+                id=m.assessment.id,
+                module_id=m.id,
+                title=m.assessment.title,
+                pass_mark=m.assessment.pass_mark,
+                max_attempts=m.assessment.max_attempts,
+                questions=tuple(
+                    QuestionItem(
+                        q.id,
+                        q.kind,
+                        q.prompt,
+                        q.explanation,
+                        tuple(ChoiceItem(c.id, c.text, c.correct) for c in q.choices),
+                    )
+                    for q in m.assessment.questions
+                ),
+            )
+            if m.assessment
+            else None,
+        )
+        for m in loaded.modules
+    )
+    return VersionContent(modules, outline(loaded))
+
+
+def version_content(version: CurriculumVersion) -> VersionContent:
+    """The version's content, loaded from the database once per process."""
+    key = (version.id, version.content_hash)
+    content = _CONTENT.get(key)
+    if content is None:
+        if len(_CONTENT) > 256:
+            _CONTENT.clear()
+        content = _CONTENT[key] = _content_of(version)
+    return content
+
+
 def version_to_spec(version: CurriculumVersion) -> CurriculumSpec:
     """A published version as the spec it was published from (for export)."""
     version = load_version(version.id)
@@ -184,9 +307,8 @@ def learner_state(enrollment_id: int) -> tuple[LearnerState, list[Attempt]]:
 
 def learner_outline(enrollment: Enrollment) -> tuple[list[ModuleOutline], LearnerState]:
     """The outline of the learner's version with their state."""
-    version = load_version(enrollment.version_id)
     state, _ = learner_state(enrollment.id)
-    return outline(version), state
+    return version_content(enrollment.version).outline, state
 
 
 def answer_key(assessment: Assessment) -> list[QuestionKey]:
@@ -220,7 +342,7 @@ class CheckStatus:
 
 @dataclass(frozen=True)
 class ModuleView:
-    module: Module
+    module: ModuleItem
     number: int
     lessons_done: frozenset[int]
     locked_by: tuple[str, ...]
@@ -239,30 +361,30 @@ class CurriculumView:
     modules: list[ModuleView]
     progress: Progress
     next: Step | None
-    resume: Lesson | None
+    resume: LessonItem | None
 
     def module(self, slug: str) -> ModuleView | None:
         return next((mv for mv in self.modules if mv.module.slug == slug), None)
 
-    def lesson_by_id(self, lesson_id: int) -> Lesson | None:
+    def lesson_by_id(self, lesson_id: int) -> LessonItem | None:
         for mv in self.modules:
             for lesson in mv.module.lessons:
                 if lesson.id == lesson_id:
                     return lesson
         return None
 
-    def module_by_id(self, module_id: int) -> Module | None:
+    def module_by_id(self, module_id: int) -> ModuleItem | None:
         return next((mv.module for mv in self.modules if mv.module.id == module_id), None)
 
 
-def curriculum_view(enrollment: Enrollment, content: bool = True) -> CurriculumView:
-    """Everything the learner pages show about one enrollment, in a fixed number of queries;
-    without `content` (the curriculum and module pages), no lesson bodies nor choices."""
-    version = load_version(enrollment.version_id, content)
-    modules_outline = outline(version)
+def curriculum_view(enrollment: Enrollment) -> CurriculumView:
+    """Everything the learner pages show about one enrollment, in a fixed number of queries."""
+    version = enrollment.version
+    content = version_content(version)
+    modules_outline = content.outline
     state, attempts = learner_state(enrollment.id)
     views = []
-    for number, (module, mo) in enumerate(zip(version.modules, modules_outline, strict=True), 1):
+    for number, (module, mo) in enumerate(zip(content.modules, modules_outline, strict=True), 1):
         check = None
         if module.assessment:
             mine = [a for a in attempts if a.assessment_id == module.assessment.id]
@@ -361,33 +483,19 @@ def module_slugs(version_ids: set[int]) -> dict[int, dict[int, str]]:
     return out
 
 
-# Published versions never change, so their outlines are kept, keyed by id and content
-# hash (an id alone could come back with other content in a fresh database).
-_OUTLINES: dict[tuple[int, str], list[ModuleOutline]] = {}
-
-
-def forget_outlines() -> None:
-    """Empty the outline cache (for a process that moves to another database, as tests do)."""
-    _OUTLINES.clear()
+def contents_of(version_ids: set[int]) -> dict[int, VersionContent]:
+    """The content of each version: one query when they are known, else loaded once each."""
+    if not version_ids:
+        return {}
+    versions = db.session.execute(
+        select(CurriculumVersion).where(CurriculumVersion.id.in_(version_ids))
+    ).scalars()
+    return {v.id: version_content(v) for v in versions}
 
 
 def outlines_of(version_ids: set[int]) -> dict[int, list[ModuleOutline]]:
-    """The outline of each version: one query when they are known, else loaded once each."""
-    if not version_ids:
-        return {}
-    out: dict[int, list[ModuleOutline]] = {}
-    for vid, digest in db.session.execute(
-        select(CurriculumVersion.id, CurriculumVersion.content_hash).where(
-            CurriculumVersion.id.in_(version_ids)
-        )
-    ):
-        key = (vid, digest)
-        if key not in _OUTLINES:
-            if len(_OUTLINES) > 256:
-                _OUTLINES.clear()
-            _OUTLINES[key] = outline(load_version(vid))
-        out[vid] = _OUTLINES[key]
-    return out
+    """The outline of each version, as contents_of finds them."""
+    return {vid: content.outline for vid, content in contents_of(version_ids).items()}
 
 
 def progress_of_learners(user_ids: list[int]) -> dict[int, list[LearnerProgress]]:

@@ -110,6 +110,22 @@ def test_check_of_another_version_is_refused(db, learner, mini_version):
         operations.submit_attempt(enrollment, other, {})
 
 
+def test_each_version_shows_its_own_content(db, make_user, learner, mini_version):
+    """Content is kept per process, keyed by version: a newer version is not the older one."""
+    _, first = learner
+    assert "Macros fill" in queries.curriculum_view(first).module("basics").module.lessons[1].body
+    v2 = operations.publish_curriculum(
+        parse_curriculum(MINI.replace("Macros fill", "Macros do"))
+    ).version
+    second = operations.enroll(make_user("agent"), v2)
+    db.session.commit()
+    newer = queries.curriculum_view(second).module("basics").module.lessons[1]
+    older = queries.curriculum_view(first).module("basics").module.lessons[1]
+    assert "Macros do" in newer.body and "Macros fill" not in newer.body
+    assert "Macros fill" in older.body
+    assert newer.id != older.id
+
+
 def test_curriculum_view_tracks_progress_and_resume(db, learner, mini_version):
     _, enrollment = learner
     basics = _key(mini_version)["basics"]

@@ -3,7 +3,7 @@
 import re
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from ramp.curricula import queries
 from ramp.curricula.models import Attempt, LessonCompletion
@@ -272,3 +272,38 @@ def test_every_learner_page_has_landmarks_and_labels(signed_in):
         assert len(re.findall(r"<h1", html)) == 1, path
         for input_id in re.findall(r'<input type="(?:radio|checkbox)"[^>]* id="([^"]+)"', html):
             assert f'<label for="{input_id}">' in html
+
+
+# Tables of published curriculum content: they never change, so each process reads them once.
+CONTENT = re.compile(r"\b(FROM|JOIN) (modules|lessons|assessments|questions|choices)\b")
+
+
+def test_learner_pages_read_published_content_once(signed_in, db):
+    client, enrollment = signed_in
+    base = f"/learn/{enrollment.id}/basics"
+    token = csrf_token(client, f"{base}/lessons/lifecycle")  # the first page loads it
+    pages = [
+        lambda: client.get(f"/learn/{enrollment.id}/"),
+        lambda: client.get(f"{base}/"),
+        lambda: client.get(f"{base}/lessons/macros"),
+        lambda: client.post(f"{base}/lessons/macros/seen", headers={"X-CSRFToken": token}),
+        lambda: client.post(f"{base}/lessons/lifecycle/complete", data={"csrf_token": token}),
+        lambda: client.get(f"{base}/check"),
+    ]
+    statements: list[str] = []
+
+    def seen(_conn, _cursor, statement, *_args):
+        statements.append(statement)
+
+    for page in pages:
+        db.session.remove()  # one session per request, as in production
+        statements.clear()
+        event.listen(db.engine, "before_cursor_execute", seen)
+        try:
+            assert page().status_code < 400
+        finally:
+            event.remove(db.engine, "before_cursor_execute", seen)
+        assert statements, "the page read nothing: the count is not measuring it"
+        assert not [s for s in statements if CONTENT.search(s)], statements
+    db.session.remove()
+    assert count(db, LessonCompletion, enrollment_id=enrollment.id) == 1

@@ -58,14 +58,14 @@ def home():
 @bp.get("/<int:enrollment_id>/")
 def curriculum(enrollment_id: int):
     """Modules in order, progress, what is next, locks and why."""
-    view = queries.curriculum_view(_own_enrollment(enrollment_id), content=False)
+    view = queries.curriculum_view(_own_enrollment(enrollment_id))
     return render("learner/curriculum.html", view=view)
 
 
 @bp.get("/<int:enrollment_id>/<module_slug>/")
 def module(enrollment_id: int, module_slug: str):
     """A module's lessons and its knowledge check."""
-    view = queries.curriculum_view(_own_enrollment(enrollment_id), content=False)
+    view = queries.curriculum_view(_own_enrollment(enrollment_id))
     mv = view.module(module_slug)
     if mv is None:
         raise NotFound(f"This curriculum has no module '{module_slug}'.")
@@ -76,7 +76,7 @@ def module(enrollment_id: int, module_slug: str):
 def lesson(enrollment_id: int, module_slug: str, lesson_slug: str):
     """Read a lesson (the page then reports it read: lesson_seen)."""
     enrollment, view, mv, lesson = _lesson(enrollment_id, module_slug, lesson_slug)
-    operations.ensure_open(enrollment, mv.module)
+    operations.ensure_open(enrollment, mv.module.id)
     return render(
         "learner/lesson.html",
         view=view,
