@@ -80,12 +80,18 @@ def main() -> None:
         cohort = create_cohort("March class", start, template, version, team)
         hires = add_hires(
             [
-                NewHire(f"Agent {i:03d} Lindqvist-Øberg", f"agent{i:03d}@bench.example", start,
-                        lead, cohort, {"queue": "general", "channel": "chat", "tier": "tier-1"})
+                NewHire(
+                    f"Agent {i:03d} Lindqvist-Øberg",
+                    f"agent{i:03d}@bench.example",
+                    start,
+                    lead,
+                    cohort,
+                    {"queue": "general", "channel": "chat", "tier": "tier-1"},
+                )
                 for i in range(args.batch)
             ],
             lead,
-        )  # fmt: skip
+        )
         db.session.commit()
 
         # One certificate, rendered again and again.
@@ -129,7 +135,9 @@ def main() -> None:
         print(
             f"  ratio   {med / bare_med:6.2f}   target ≤ {TARGET_MS} ms and ≤ {TARGET_RATIO} × bare  {'ok' if ok else 'SLOW'}"
         )
-        print(f"  (WeasyPrint loading the fonts afresh for every document: median {statistics.median(cold):6.1f} ms)")  # fmt: skip
+        print(
+            f"  (WeasyPrint loading the fonts afresh for every document: median {statistics.median(cold):6.1f} ms)"
+        )
 
         # A batch: make the other hires ready (modules, checks, the readiness milestones,
         # the sign-off), run the cohort's batch job, then print every certificate.
@@ -166,8 +174,11 @@ def main() -> None:
         )
         growth = memory[-1][1] - memory[0][1]
         flat = growth <= 10
-        print("  peak memory " + ", ".join(f"{mb:.0f} MB after {n}" for n, mb in memory)
-              + f"   growth {growth:+.0f} MB  {'flat' if flat else 'GROWS'}")  # fmt: skip
+        print(
+            "  peak memory "
+            + ", ".join(f"{mb:.0f} MB after {n}" for n, mb in memory)
+            + f"   growth {growth:+.0f} MB  {'flat' if flat else 'GROWS'}"
+        )
 
 
 def make_ready(hires, lead) -> None:
@@ -188,8 +199,16 @@ def make_ready(hires, lead) -> None:
                 {"enrollment_id": hire.enrollment_id, "lesson_id": le.id} for le in module.lessons
             ]
             if module.assessment:
-                attempts.append({"enrollment_id": hire.enrollment_id, "assessment_id": module.assessment.id,
-                                 "number": 1, "score": 90, "passed": True, "answers": {}})  # fmt: skip
+                attempts.append(
+                    {
+                        "enrollment_id": hire.enrollment_id,
+                        "assessment_id": module.assessment.id,
+                        "number": 1,
+                        "score": 90,
+                        "passed": True,
+                        "answers": {},
+                    }
+                )
     db.session.execute(insert(LessonCompletion), completions)
     db.session.execute(insert(Attempt), attempts)
     db.session.execute(

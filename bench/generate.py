@@ -81,11 +81,19 @@ def main() -> None:
             )
             new = [
                 NewHire(
-                    f"Agent {c:02d}-{i:03d}", f"agent{c:02d}.{i:03d}@bench.example", start, manager, cohort,
-                    {"queue": rng.choice(queues), "channel": rng.choice(["chat", "email", "phone"]), "tier": "tier-1"},
+                    f"Agent {c:02d}-{i:03d}",
+                    f"agent{c:02d}.{i:03d}@bench.example",
+                    start,
+                    manager,
+                    cohort,
+                    {
+                        "queue": rng.choice(queues),
+                        "channel": rng.choice(["chat", "email", "phone"]),
+                        "tier": "tier-1",
+                    },
                 )
                 for i in range(per_cohort)
-            ]  # fmt: skip
+            ]
             hires = add_hires(new, manager)
             completions, attempts = [], []
             for hire in hires:
@@ -98,9 +106,15 @@ def main() -> None:
                 for module in loaded.modules:
                     if module.id in finished and module.assessment:
                         attempts.append(
-                            {"enrollment_id": hire.enrollment_id, "assessment_id": module.assessment.id,
-                             "number": 1, "score": 100, "passed": True, "answers": {}}
-                        )  # fmt: skip
+                            {
+                                "enrollment_id": hire.enrollment_id,
+                                "assessment_id": module.assessment.id,
+                                "number": 1,
+                                "score": 100,
+                                "passed": True,
+                                "answers": {},
+                            }
+                        )
             if completions:
                 db.session.execute(insert(LessonCompletion), completions)
             if attempts:

@@ -24,12 +24,11 @@ import argparse
 import csv
 import json
 import os
-import random
 import resource
 import subprocess
 import sys
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from pathlib import Path
 
 OUT = Path("bench/out")
@@ -42,32 +41,6 @@ BARE_COLUMNS = (
 # The binary COPY format, as ramp uses it (its moments are naive UTC here).
 BARE_COPY_TYPES = ["text", "text", "int4", "date", "text", "text", "timestamp", "timestamp"]
 BARE_COPY_TYPES += ["timestamp", "float8", "int4", "float8", "bool"]
-
-
-def write_csv(path: Path, n: int) -> None:
-    rng = random.Random(7)
-    now = datetime(2026, 11, 30, 12, tzinfo=UTC)
-    with open(path, "w", newline="", encoding="utf-8") as fh:
-        out = csv.writer(fh)
-        out.writerow(
-            [
-                *("id", "agent_email", "channel", "queue", "created_at", "first_response_at"),
-                *("solved_at", "handle_seconds", "reopens", "csat", "sla_met"),
-            ]
-        )
-        for i in range(n):
-            created = now - timedelta(minutes=rng.randint(60, 16 * 7 * 24 * 60))
-            first = created + timedelta(seconds=rng.randint(30, 7200))
-            solved = first + timedelta(seconds=rng.randint(60, 86_400))
-            out.writerow(
-                [
-                    *(f"T{i}", f"agent{i % AGENTS}@bench.example", "chat", "general"),
-                    *(created.isoformat(), first.isoformat(), solved.isoformat()),
-                    *(rng.randint(120, 1800), rng.choice([0, 0, 0, 1])),
-                    rng.choice(["", "", "", "5", "4", "3", "1"]),
-                    rng.choice(["yes", "yes", "no"]),
-                ]
-            )
 
 
 def url() -> str:
@@ -262,9 +235,12 @@ def main() -> None:
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
     n = args.contacts
     full, fifth = OUT / f"write-{n}.csv", OUT / f"write-{n // 5}.csv"
+    from imports import write_csv  # bench/imports.py: the same export the import bench reads
+
+    agents = [f"agent{i}@bench.example" for i in range(AGENTS)]
     for path, size in ((full, n), (fifth, n // 5)):
         if not path.exists():
-            write_csv(path, size)
+            write_csv(path, size, agents)
     engine = url().split(":", 1)[0].split("+", 1)[0]
     load = os.getloadavg()
     print(f"# import write path on {engine}, {n:,} contacts, {AGENTS} agents")

@@ -49,17 +49,40 @@ def write_csv(path: Path, n: int, agents: list[str]) -> None:
     now = datetime.now(UTC).replace(microsecond=0)
     with open(path, "w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
-        w.writerow(["id", "agent_email", "channel", "queue", "created_at", "first_response_at", "solved_at",
-                    "handle_seconds", "reopens", "csat", "sla_met"])  # fmt: skip
+        w.writerow(
+            [
+                "id",
+                "agent_email",
+                "channel",
+                "queue",
+                "created_at",
+                "first_response_at",
+                "solved_at",
+                "handle_seconds",
+                "reopens",
+                "csat",
+                "sla_met",
+            ]
+        )
         for i in range(n):
             created = now - timedelta(minutes=rng.randint(60, 16 * 7 * 24 * 60))
             frt = created + timedelta(seconds=rng.randint(30, 7200))
             solved = frt + timedelta(seconds=rng.randint(60, 86_400))
-            w.writerow([
-                f"T{i}", agents[i % len(agents)], "chat", "general", created.isoformat(), frt.isoformat(),
-                solved.isoformat(), rng.randint(120, 1800), rng.choice([0, 0, 0, 1]),
-                rng.choice(["", "", "", "5", "4", "3", "1"]), rng.choice(["yes", "yes", "no"]),
-            ])  # fmt: skip
+            w.writerow(
+                [
+                    f"T{i}",
+                    agents[i % len(agents)],
+                    "chat",
+                    "general",
+                    created.isoformat(),
+                    frt.isoformat(),
+                    solved.isoformat(),
+                    rng.randint(120, 1800),
+                    rng.choice([0, 0, 0, 1]),
+                    rng.choice(["", "", "", "5", "4", "3", "1"]),
+                    rng.choice(["yes", "yes", "no"]),
+                ]
+            )
 
 
 def write_qa_csv(path: Path, n: int, agents: list[str]) -> None:
@@ -81,8 +104,18 @@ def write_qa_csv(path: Path, n: int, agents: list[str]) -> None:
         )
         for i in range(n):
             at = now - timedelta(minutes=rng.randint(60, 16 * 7 * 24 * 60))
-            w.writerow([f"Q{i}", agents[i % len(agents)], at.isoformat(), (at - timedelta(hours=3)).isoformat(),
-                        "Tier 1 chat", rng.randint(55, 100), 100, rng.choice(["no"] * 30 + ["yes"])])  # fmt: skip
+            w.writerow(
+                [
+                    f"Q{i}",
+                    agents[i % len(agents)],
+                    at.isoformat(),
+                    (at - timedelta(hours=3)).isoformat(),
+                    "Tier 1 chat",
+                    rng.randint(55, 100),
+                    100,
+                    rng.choice(["no"] * 30 + ["yes"]),
+                ]
+            )
 
 
 def child_qa(db_path: str, csv_path: str) -> dict:
@@ -99,8 +132,12 @@ def child_qa(db_path: str, csv_path: str) -> dict:
         report = import_file(csv_path, load_mapping_file("bench/mappings/qa.yaml"))
         db.session.commit()
         seconds, cpu = time.perf_counter() - started, time.process_time() - cpu
-    return {"rows": report.rows_read, "seconds": seconds, "cpu": cpu,
-            "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}  # fmt: skip
+    return {
+        "rows": report.rows_read,
+        "seconds": seconds,
+        "cpu": cpu,
+        "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+    }
 
 
 def child_ramp(db_path: str, csv_path: str) -> dict:
@@ -236,8 +273,14 @@ def child_reader(csv_path: str, users_db: str) -> dict:
 
     users = sqlite3.connect(users_db).execute("SELECT lower(email), id FROM users")
     agents = {("email", email): uid for email, uid in users}
-    reading = Reading(csv_path, load_mapping_file("bench/mappings/contacts.yaml"), agents, 1,
-                      sqlite=True, keep_raw=False)  # fmt: skip
+    reading = Reading(
+        csv_path,
+        load_mapping_file("bench/mappings/contacts.yaml"),
+        agents,
+        1,
+        sqlite=True,
+        keep_raw=False,
+    )
     rows = sum(chunk.read for chunk in read_chunks(reading))
     return {"rows": rows, "peak_mb": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024}
 
@@ -281,9 +324,23 @@ def child_baseline(db_path: str, csv_path: str, users_db: str) -> dict:
         for r in reader:
             created = utc_text(r[4])
             user = agents.get(r[1].lower())
-            batch.append(("bench", r[0], user, created[:10], r[2], r[3], created, utc_text(r[5]),
-                          utc_text(r[6]), float(r[7]), int(r[8]), float(r[9]) if r[9] else None,
-                          1 if r[10] == "yes" else 0))  # fmt: skip
+            batch.append(
+                (
+                    "bench",
+                    r[0],
+                    user,
+                    created[:10],
+                    r[2],
+                    r[3],
+                    created,
+                    utc_text(r[5]),
+                    utc_text(r[6]),
+                    float(r[7]),
+                    int(r[8]),
+                    float(r[9]) if r[9] else None,
+                    1 if r[10] == "yes" else 0,
+                )
+            )
             if len(batch) == 5000:
                 conn.executemany(insert, batch)
                 rows += len(batch)
@@ -378,8 +435,12 @@ def main() -> None:
     source = Path(args.db).resolve()
     if not source.exists():
         raise SystemExit(f"{source} does not exist: run python bench/generate.py first")
-    agents = [r[0] for r in sqlite3.connect(source).execute(
-        "SELECT u.email FROM users u JOIN hires h ON h.user_id = u.id ORDER BY u.id")]  # fmt: skip
+    agents = [
+        r[0]
+        for r in sqlite3.connect(source).execute(
+            "SELECT u.email FROM users u JOIN hires h ON h.user_id = u.id ORDER BY u.id"
+        )
+    ]
     out = OUT.resolve()
     work = out / "imports.sqlite"
     small, big = out / "contacts-small.csv", out / "contacts.csv"
@@ -419,8 +480,10 @@ def main() -> None:
     )
     # On a shared machine the wall clock also counts other work: the same rates in CPU time.
     ramp_cpu, base_cpu, qa_cpu = (r["rows"] / r["cpu"] for r in (ramp, base, q))
-    print(f"          cpu time  ramp {ramp_cpu:,.0f}, baseline {base_cpu:,.0f} rows/s (ratio "
-          f"{ramp_cpu / base_cpu:.2f}); QA {qa_cpu:,.0f} rows/s")  # fmt: skip
+    print(
+        f"          cpu time  ramp {ramp_cpu:,.0f}, baseline {base_cpu:,.0f} rows/s (ratio "
+        f"{ramp_cpu / base_cpu:.2f}); QA {qa_cpu:,.0f} rows/s"
+    )
     failed |= not print_follow_up(ramp, "on SQLite")
     # The merge's SQLite page cache (IMPORT_CACHE_KIB) fills with the table's indexes as they
     # grow, up to its bound: a constant, not a growth with the file's size.
@@ -430,8 +493,10 @@ def main() -> None:
         and readers["full"] <= readers["small"] * 1.5
     )
     failed |= not flat
-    print(f"  memory  peak {peaks['small']:.0f} MB at {args.contacts // 5:,} rows, {peaks['full']:.0f} MB at "
-          f"{args.contacts:,} rows (baseline {base['peak_mb']:.0f} MB; up to {cache_mb} MB of it SQLite's page cache)  {'flat' if flat else 'GROWS'}")  # fmt: skip
+    print(
+        f"  memory  peak {peaks['small']:.0f} MB at {args.contacts // 5:,} rows, {peaks['full']:.0f} MB at "
+        f"{args.contacts:,} rows (baseline {base['peak_mb']:.0f} MB; up to {cache_mb} MB of it SQLite's page cache)  {'flat' if flat else 'GROWS'}"
+    )
     print(
         f"          the reading process (its work run alone): {readers['small']:.0f} MB, {readers['full']:.0f} MB"
     )
@@ -444,10 +509,15 @@ def main() -> None:
     c = run_child("compare", str(work))
     ok = c["ramp_median"] <= 0.5
     failed |= not ok
-    print(f"  compare 10 cohorts  ramp {c['ramp_median'] * 1000:7.1f} ms   baseline SQL {c['baseline'] * 1000:7.1f} ms   "
-          f"ratio {c['ramp_median'] / c['baseline']:.2f}   target 500 ms  {'ok' if ok else 'SLOW'}")  # fmt: skip
-    board = subprocess.run([sys.executable, "bench/run.py", "--db", str(work), "--repeat", "15", "--pages-only"],
-                           capture_output=True, text=True)  # fmt: skip
+    print(
+        f"  compare 10 cohorts  ramp {c['ramp_median'] * 1000:7.1f} ms   baseline SQL {c['baseline'] * 1000:7.1f} ms   "
+        f"ratio {c['ramp_median'] / c['baseline']:.2f}   target 500 ms  {'ok' if ok else 'SLOW'}"
+    )
+    board = subprocess.run(
+        [sys.executable, "bench/run.py", "--db", str(work), "--repeat", "15", "--pages-only"],
+        capture_output=True,
+        text=True,
+    )
     print("  board with metric trends (bench/run.py on the imported database):")
     print("\n".join("    " + line for line in board.stdout.strip().splitlines()[1:]))
     failed |= board.returncode != 0
