@@ -58,23 +58,13 @@ TICKS = os.sysconf("SC_CLK_TCK")
 
 def start_postgres(tmp: Path) -> tuple[str, list[str]]:
     """A private PostgreSQL cluster on a Unix socket in `tmp`: its URL and the stop command."""
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: p.parent.name)
-    if not candidates:
-        raise SystemExit("PostgreSQL is not installed: run scripts/system-deps.sh --test")
-    pgbin = candidates[-1]
-    tmp.chmod(0o755)
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(tmp, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data = tmp / "data"
-    initdb = [str(pgbin / "initdb"), "-D", str(data), "-U", "app", "--auth=trust", "-E", "UTF8"]
-    subprocess.run([*as_user, *initdb, "--locale=C.UTF-8"], check=True, capture_output=True)
-    options = f"-c listen_addresses= -k {tmp} -c fsync=off -c max_connections=100"
-    start = [str(pgbin / "pg_ctl"), "-D", str(data), "-l", str(tmp / "log"), "-w", "-o", options]
-    subprocess.run([*as_user, *start, "start"], check=True, capture_output=True)
-    stop = [*as_user, str(pgbin / "pg_ctl"), "-D", str(data), "-m", "fast", "stop"]
-    return f"postgresql+psycopg://app@/postgres?host={tmp}", stop
+    sys.path.insert(0, str(ROOT))  # the tests' own throwaway cluster, from this checkout
+    from tests.pgcluster import start_cluster
+
+    try:
+        return start_cluster(tmp, "-c max_connections=100")
+    except FileNotFoundError as exc:
+        raise SystemExit(str(exc)) from None
 
 
 def postgres_pid(url: str) -> int | None:

@@ -21,6 +21,8 @@ import pytest
 import time_machine
 from sqlalchemy.pool import NullPool
 
+from tests.pgcluster import start_cluster
+
 os.environ.setdefault("SECRET_KEY", "test-secret-key")
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -109,28 +111,12 @@ def _run_lock(name: str) -> Iterator[None]:
 def _start_postgres(tmp: Path) -> str:
     """A private PostgreSQL cluster on a Unix socket in `tmp`; returns its URL (the watchdog
     stops it)."""
-    candidates = sorted(Path("/usr/lib/postgresql").glob("*/bin"), key=lambda p: p.parent.name)
-    if not candidates:
-        pytest.exit("PostgreSQL is not installed: run scripts/system-deps.sh --test", 2)
-    pgbin = candidates[-1]
-    tmp.mkdir()
-    tmp.chmod(0o755)
-    as_user: list[str] = []
-    if os.geteuid() == 0:
-        shutil.chown(tmp, "postgres")
-        as_user = ["runuser", "-u", "postgres", "--"]
-    data = tmp / "data"
-    initdb = [str(pgbin / "initdb"), "-D", str(data), "-U", "app", "--auth=trust", "-E", "UTF8"]
-    subprocess.run([*as_user, *initdb, "--locale=C.UTF-8"], check=True, capture_output=True)
-    stop = [*as_user, str(pgbin / "pg_ctl"), "-D", str(data), "-m", "immediate", "stop"]
+    try:
+        url, stop = start_cluster(tmp, "-c full_page_writes=off", stop_mode="immediate")
+    except FileNotFoundError as exc:
+        pytest.exit(str(exc), 2)
     (tmp.parent / "postgres-stop.json").write_text(json.dumps(stop))
-    options = f"-c listen_addresses= -k {tmp} -c fsync=off -c full_page_writes=off"
-    start = [str(pgbin / "pg_ctl"), "-D", str(data), "-l", str(tmp / "log"), "-w", "-o", options]
-    # Its own session: a Ctrl-C in the terminal stops pytest, and the watchdog stops the server.
-    subprocess.run(
-        [*as_user, *start, "start"], check=True, capture_output=True, start_new_session=True
-    )
-    return f"postgresql+psycopg://app@/postgres?host={tmp}"
+    return url
 
 
 def _postgres_admin():
