@@ -10,9 +10,10 @@ SQLite file under bench/out. Each figure runs in a child process of its own:
   one transaction), then the same file again (every record updated, its old values kept
   for undo). On SQLite the time the import held the write lock is printed beside it.
 - bare: the standard csv module, datetime.fromisoformat, an agent looked up in a dict,
-  into a plain table with the same keys and indexes as ramp's contacts table: executemany
-  on SQLite (the baseline there), binary COPY on PostgreSQL (the baseline there, as ramp
-  writes its stage) and executemany.
+  into a copy of ramp's contacts table (its columns, keys, indexes and foreign keys, to the
+  agent and to an import run, checked as ramp's connection checks them), the columns the
+  file has: executemany on SQLite (the baseline there), binary COPY on PostgreSQL (the
+  baseline there, as ramp writes its stage) and executemany.
 CPU counts every process: the child, its own children (ramp reads a large file in a second
 process) and, for a local PostgreSQL server, the server process of the connection. Memory:
 the import's peak at the full size and at a fifth of it (flat when they are close).
@@ -35,12 +36,12 @@ OUT = Path("bench/out")
 AGENTS = 200
 BARE_COLUMNS = (
     "source, external_id, user_id, metric_date, channel, queue, created_at, "
-    "first_response_at, solved_at, handle_seconds, reopens, csat, sla_met"
+    "first_response_at, solved_at, handle_seconds, reopens, csat_rating, sla_met, import_run_id"
 )
 
 # The binary COPY format, as ramp uses it (its moments are naive UTC here).
 BARE_COPY_TYPES = ["text", "text", "int4", "date", "text", "text", "timestamp", "timestamp"]
-BARE_COPY_TYPES += ["timestamp", "float8", "int4", "float8", "bool"]
+BARE_COPY_TYPES += ["timestamp", "float8", "int4", "float8", "bool", "int4"]
 
 
 def url() -> str:
@@ -161,26 +162,43 @@ def bare_rows(csv_path: str, agents: dict[str, int]):
 
 
 def child_bare(csv_path: str, how: str) -> dict:
-    """The same file into a plain table with the same keys and indexes, in one transaction."""
+    """The same file into a copy of ramp's contacts table (the same columns, keys, indexes and
+    foreign keys, checked as ramp's connection checks them), in one transaction."""
     from sqlalchemy import create_engine
 
     engine = create_engine(url())
+    postgresql = engine.dialect.name == "postgresql"
     with engine.begin() as conn:
         conn.exec_driver_sql("DROP TABLE IF EXISTS bare_contacts")
-        serial = "SERIAL" if engine.dialect.name == "postgresql" else "INTEGER"
-        conn.exec_driver_sql(
-            f"CREATE TABLE bare_contacts (id {serial} PRIMARY KEY, source VARCHAR(64) NOT NULL, "
-            "external_id VARCHAR(200) NOT NULL, user_id INTEGER REFERENCES users (id), "
-            "metric_date DATE, channel VARCHAR(32), queue VARCHAR(120), created_at TIMESTAMP, "
-            "first_response_at TIMESTAMP, solved_at TIMESTAMP, handle_seconds FLOAT, "
-            "reopens INTEGER, csat FLOAT, sla_met BOOLEAN, UNIQUE (source, external_id))"
-        )
-        conn.exec_driver_sql("CREATE INDEX bare_user_day ON bare_contacts (user_id, metric_date)")
+        if postgresql:
+            conn.exec_driver_sql("CREATE TABLE bare_contacts (LIKE contacts INCLUDING ALL)")
+            conn.exec_driver_sql(
+                "ALTER TABLE bare_contacts ADD FOREIGN KEY (user_id) REFERENCES users (id), "
+                "ADD FOREIGN KEY (import_run_id) REFERENCES import_runs (id)"
+            )
+        else:
+            ddl = conn.exec_driver_sql(
+                "SELECT sql FROM sqlite_master WHERE type = 'table' AND name = 'contacts'"
+            ).scalar()
+            conn.exec_driver_sql(
+                ddl.replace("CREATE TABLE contacts", "CREATE TABLE bare_contacts", 1)
+            )
+            conn.exec_driver_sql(
+                "CREATE INDEX bare_user_day ON bare_contacts (user_id, metric_date)"
+            )
+        run_id = conn.exec_driver_sql(
+            "INSERT INTO import_runs (kind, source, mapping, filename, status, started_at, "
+            "rows_read, rows_written, rows_skipped, rows_rejected, report) VALUES ('contacts', "
+            "'bench', 'bare', 'bare.csv', 'done', CURRENT_TIMESTAMP, 0, 0, 0, 0, '{}') RETURNING id"
+        ).scalar()
         agents = dict(conn.exec_driver_sql("SELECT lower(email), id FROM users").all())
     with engine.begin() as conn:
         server = server_cpu(conn)
         started, cpu = time.perf_counter(), own_cpu()
         raw = conn.connection.dbapi_connection
+        if not postgresql:
+            raw.execute("PRAGMA foreign_keys = ON")  # as ramp's connections are set
+        rows = ((*row, run_id) for row in bare_rows(csv_path, agents))
         if how == "copy":
             with (
                 raw.cursor() as cursor,
@@ -189,14 +207,14 @@ def child_bare(csv_path: str, how: str) -> dict:
                 ) as copy,
             ):
                 copy.set_types(BARE_COPY_TYPES)
-                for row in bare_rows(csv_path, agents):
+                for row in rows:
                     copy.write_row(row)
         else:
-            marks = ", ".join(["%s" if engine.dialect.name == "postgresql" else "?"] * 13)
+            marks = ", ".join(["%s" if postgresql else "?"] * 14)
             sql = f"INSERT INTO bare_contacts ({BARE_COLUMNS}) VALUES ({marks})"
             cursor = raw.cursor()
             batch = []
-            for row in bare_rows(csv_path, agents):
+            for row in rows:
                 batch.append(row)
                 if len(batch) == 5000:
                     cursor.executemany(sql, batch)
@@ -209,6 +227,7 @@ def child_bare(csv_path: str, how: str) -> dict:
     with engine.begin() as conn:
         rows = conn.exec_driver_sql("SELECT count(*) FROM bare_contacts").scalar()
         conn.exec_driver_sql("DROP TABLE bare_contacts")
+        conn.exec_driver_sql(f"DELETE FROM import_runs WHERE id = {int(run_id)}")
     return {"rows": rows, "seconds": seconds, "cpu": cpu}
 
 
