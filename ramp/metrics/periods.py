@@ -114,10 +114,17 @@ def label(start: date, grain: str) -> str:
     return f"{start:%b %Y}"
 
 
-def figures(owners: str, ids: Iterable[int], start: date, end: date, grain: str) -> Figures:
-    """Each metric's figure per agent (owners="agent") or per team, pooled ("team"), and per
-    calendar period of `grain`, from the records dated start..end (whole periods: the caller
-    passes a period's first day and another's last)."""
+def figures(
+    owners: str,
+    ids: Iterable[int],
+    start: date,
+    end: date,
+    grain: str,
+    metrics: Iterable[str] | None = None,
+) -> Figures:
+    """Each metric's figure (of `metrics`, all by default) per agent (owners="agent") or per
+    team, pooled ("team"), and per calendar period of `grain`, from the records dated
+    start..end (whole periods: the caller passes a period's first day and another's last)."""
     if grain not in GRAINS:
         raise ValueError(f"grain must be one of {GRAINS}")
     ids = sorted(set(ids))
@@ -144,7 +151,7 @@ def figures(owners: str, ids: Iterable[int], start: date, end: date, grain: str)
             .where(owner.in_(ids), *joined, day >= start, day <= end)
         )
 
-    for stmt in Grouped(dated, postgresql).every():
+    for stmt in Grouped(dated, postgresql).every(metrics):
         for owner, metric, bucket, sample, _total, _hits, value in db.session.execute(stmt):
             if value is None:
                 continue
@@ -195,8 +202,9 @@ def team_performance(
         ).scalars()
     )
     start, end = periods[0], period_end(periods[-1], grain)
-    per_agent = figures("agent", [a.id for a in agents], start, end, grain)
-    pooled = figures("team", [team.id], start, end, grain).get(team.id, {})
+    names = [d.name for d in chosen]
+    per_agent = figures("agent", [a.id for a in agents], start, end, grain, names)
+    pooled = figures("team", [team.id], start, end, grain, names).get(team.id, {})
     return TeamPerformance(
         team=team,
         grain=grain,

@@ -197,10 +197,17 @@ class Grouped:
             .group_by(ranked.c.owner, ranked.c.bucket)
         )
 
-    def every(self):
-        """Every metric's SELECT: each table's means and shares, then each median."""
-        return [self.parts(model, metrics) for model, metrics in _GROUPS] + [
-            self.median(metric) for metric in MEDIAN_METRICS
+    def every(self, metrics: Iterable[str] | None = None):
+        """The SELECTs of these metrics (all by default): each table's means and shares in one
+        pass, then each median."""
+        wanted = set(metrics) if metrics is not None else None
+
+        def asked(names):
+            return [m for m in names if wanted is None or m in wanted]
+
+        passes = [(model, asked(names)) for model, names in _GROUPS]
+        return [self.parts(model, names) for model, names in passes if names] + [
+            self.median(metric) for metric in asked(MEDIAN_METRICS)
         ]
 
 
