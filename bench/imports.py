@@ -277,7 +277,6 @@ def child_reader(csv_path: str, users_db: str) -> dict:
         csv_path,
         load_mapping_file("bench/mappings/contacts.yaml"),
         agents,
-        1,
         sqlite=True,
         keep_raw=False,
     )

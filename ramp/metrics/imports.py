@@ -204,7 +204,6 @@ def import_file(
         str(path),
         mapping,
         agent_index(mapping.source),
-        None,  # the run's id is written by the merge
         stage.sqlite,
         keep_raw=rejects is not None,
     )

@@ -67,7 +67,6 @@ class Reading:
     path: str
     mapping: MappingSpec
     agents: dict[tuple[str, str], int]  # agent_key -> user id
-    run_id: int | None
     sqlite: bool  # rows carry SQLite's stored text for moments and days
     keep_raw: bool  # rows carry their raw cells (for a rejects file)
 
@@ -113,7 +112,7 @@ def read_chunks(reading: Reading) -> Iterator[Chunk]:
 
 def _chunks(fh, reading: Reading) -> Iterator[Chunk]:
     mapping = reading.mapping
-    agents, keep_raw, run_id = reading.agents, reading.keep_raw, reading.run_id
+    agents, keep_raw = reading.agents, reading.keep_raw
     source, csat_scale = mapping.source, mapping.csat_scale
     # The team's days (metric dates): in UTC itself when that is the zone, which is cheaper.
     zone = UTC if mapping.timezone in ("UTC", "Etc/UTC") else ZoneInfo(mapping.timezone)
@@ -157,9 +156,8 @@ def _chunks(fh, reading: Reading) -> Iterator[Chunk]:
         row = (
             line,
             raw if keep_raw else None,
-            to_record(
-                values, source, user_id, run_id, zone, csat_scale if scale is None else scale
-            ),
+            # No import run yet: the merge writes the run's id into every row (imports.py).
+            to_record(values, source, user_id, None, zone, csat_scale if scale is None else scale),
         )
         if latest_per:
             if latest.add(line, values.get("_key"), values.get("_order"), row):

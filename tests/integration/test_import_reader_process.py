@@ -165,7 +165,7 @@ def test_leaving_early_stops_the_reading_process(app, tmp_path, make_user, start
     line = "R{},ana.silva@example.com,01/03/2026 10:00,80,100,no\n"
     path.write_text(HEADER + "".join(line.format(i) for i in range(50_000)), encoding="utf-8")
     mapping = load_mapping(path=str(QA_MAPPING))
-    reading = Reading(str(path), mapping, {("email", user.email): user.id}, None, True, False)
+    reading = Reading(str(path), mapping, {("email", user.email): user.id}, True, False)
     with open_chunks(reading, separate=True) as chunks:
         first = next(chunks)
     assert first.read == 1000 and first.rows[0][0] == 2
