@@ -16,6 +16,9 @@ def sign_in(page, base: str, email: str) -> None:
     page.get_by_label("E-mail").fill(email)
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    # The page signing in leads to has run its deferred scripts (htmx) before a test acts on it:
+    # a change made earlier would be a plain form change htmx never saw.
+    page.wait_for_load_state("load")
 
 
 def progress_value(page) -> int:
