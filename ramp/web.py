@@ -30,6 +30,7 @@ from ramp.webkit import (
     htmx,
     limiter,
     login_manager,
+    lti_connected,
     security_headers,
 )
 
@@ -55,6 +56,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.filters["sentence"] = lambda text: text[:1].upper() + text[1:] if text else text
     # Every page that lists certificates prints their code and status the same way.
     app.jinja_env.globals.update(format_code=format_code, certificate_status=certificate_status)
+    # Menus offer Grade passback only once an LTI platform is registered.
+    app.jinja_env.globals.update(lti_connected=lti_connected)
 
     login_manager.login_view = "auth.login"
     login_manager.login_message = "Please sign in to see that page."

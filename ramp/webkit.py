@@ -158,6 +158,11 @@ def _registered_origins() -> tuple[str, ...]:
         return ()
 
 
+def lti_connected() -> bool:
+    """Whether an LTI platform is registered: menus offer its pages only then (cached briefly)."""
+    return bool(_registered_origins())
+
+
 def security_headers(response):
     """The content security policy, framing, caching and other security headers."""
     origins = framing_platforms()
