@@ -1,9 +1,29 @@
-"""One Admin menu links every admin page; only admins see it."""
+"""One Admin menu links every admin page; only admins see it; Grade passback only once an
+LMS is connected."""
 
+import pytest
 from flask import url_for
 
+from ramp.lti.models import LtiRegistration
+from ramp.lti.registrations import forget_origins
 
-def test_admin_menu_links_every_admin_page(app, client, make_user, as_user):
+
+def register_platform(db) -> None:
+    db.session.add(
+        LtiRegistration(
+            name="Moodle",
+            issuer="https://lms.example",
+            client_id="c",
+            login_url="https://lms.example/a",
+            token_url="https://lms.example/t",
+            key_set_url="https://lms.example/k",
+        )
+    )
+    db.session.commit()
+
+
+def test_admin_menu_links_every_admin_page(app, db, client, make_user, as_user):
+    register_platform(db)
     page = as_user(make_user("admin")).get("/admin/people").get_data(as_text=True)
     menu = page[page.index('<details class="menu">') : page.index("</details>")]
     with app.test_request_context():
@@ -30,3 +50,14 @@ def test_admin_menu_links_every_admin_page(app, client, make_user, as_user):
 def test_managers_see_no_admin_menu(client, make_user, as_user):
     page = as_user(make_user("manager")).get("/board/").get_data(as_text=True)
     assert '<details class="menu">' not in page and "/admin/people" not in page
+
+
+@pytest.mark.parametrize("role", ["manager", "admin"])
+def test_grade_passback_is_offered_only_with_a_platform(db, client, make_user, as_user, role):
+    signed_in = as_user(make_user(role))
+    page = signed_in.get("/board/").get_data(as_text=True)
+    assert "Grade passback" not in page and "/lti/grades" not in page
+    register_platform(db)
+    forget_origins()  # as registering through the app does
+    page = signed_in.get("/board/").get_data(as_text=True)
+    assert 'href="/lti/grades"' in page and "Grade passback" in page
