@@ -184,6 +184,41 @@ def test_every_page_fits_every_screen_and_passes_axe(demo, server_url, browser, 
         context.close()
 
 
+# Pages people read most, in the modes low-vision users turn on: more contrast, and the
+# system's forced colours (Windows high contrast).
+KEY_PAGES = {
+    "manager": ("board.index", "board.hire", "board.compare"),
+    "learner": ("learner.lesson", "learner.attempt", "learner.my_ramp"),
+}
+
+
+@pytest.mark.parametrize("mode", ["contrast", "forced_colors"])
+def test_key_pages_hold_up_with_more_contrast_and_forced_colours(
+    demo, server_url, browser, app, db, mode
+):
+    args = scene(db)
+    failures = []
+    for role, endpoints in KEY_PAGES.items():
+        context = browser.new_context(
+            viewport={"width": 390, "height": 844},
+            **({"contrast": "more"} if mode == "contrast" else {"forced_colors": "active"}),
+        )
+        page = context.new_page()
+        try:
+            sign_in(page, server_url, ROLES[role][1])
+            with app.test_request_context():
+                urls = [url_for(e, **args.get(e, {})) for e in endpoints]
+            for path in urls:
+                page.goto(server_url + path)
+                page.wait_for_load_state("load")
+                for width, height in (SIZES[0], SIZES[-1]):
+                    page.set_viewport_size({"width": width, "height": height})
+                    failures += [f"{path} at {width}: {p}" for p in problems_on(page)]
+        finally:
+            context.close()
+    assert not failures, "\n".join(failures)
+
+
 # Keyboard only ---------------------------------------------------------------------------
 
 
