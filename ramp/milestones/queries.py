@@ -192,6 +192,14 @@ class HireView:
     tree: list[MilestoneNode]
     next: PlanMilestone | None
     warning_days: int
+    today: date | None = None
+
+    def phase_begins(self, milestone: PlanMilestone) -> date | None:
+        """When the milestone's phase begins, if it has not begun yet; None once it has."""
+        for name, first, _ in self.phases:
+            if name == milestone.phase:
+                return first if self.today is not None and first > self.today else None
+        return None
 
 
 def milestone_tree(milestones: list[PlanMilestone]) -> list[MilestoneNode]:
@@ -246,6 +254,7 @@ def hire_view(hire: Hire, today: date | None = None) -> HireView:
         tree=milestone_tree(hire.milestones),
         next=nxt,
         warning_days=spec.warning_days,
+        today=today,
     )
 
 
