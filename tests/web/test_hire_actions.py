@@ -211,7 +211,7 @@ def test_a_re_place_that_would_fail_is_not_offered_for_confirmation(client, worl
     early = (world.start - timedelta(days=30)).isoformat()
     response = client.post(
         f"/board/hires/{hid}/re-place/confirm",
-        data={"effective_from": early, "queue": "x", "reason": "r"},
+        data={"csrf_token": token, "effective_from": early, "queue": "x", "reason": "r"},
     )
     assert response.status_code == 303
     assert "cannot start before the hire's start date" in page(client, f"/board/hires/{hid}")
