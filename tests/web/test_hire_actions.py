@@ -15,7 +15,6 @@ from ramp.milestones import operations
 from ramp.milestones.models import HireEvent, Placement, PlanMilestone
 from tests.conftest import csrf_token, login, make_ready
 
-TODAY = date(2026, 3, 11)
 
 
 @pytest.fixture
@@ -25,7 +24,13 @@ def world(ramp_world, clock):
     operations.re_place(
         w.mine,
         w.start,
-        {"queue": "general", "channel": "chat", "tier": "T2", "language": "pt", "skills": "refunds"},
+        {
+            "queue": "general",
+            "channel": "chat",
+            "tier": "T2",
+            "language": "pt",
+            "skills": "refunds",
+        },
         w.lead,
         "Speaks Portuguese",
     )
@@ -55,9 +60,13 @@ def inputs(html: str, form_action: str) -> dict[str, str]:
 def placements(db, hire_id, fresh: bool = True):
     if fresh:  # only after the last request: the test client shares this session
         db.session.remove()
-    return db.session.execute(
-        select(Placement).where(Placement.hire_id == hire_id).order_by(Placement.id)
-    ).scalars().all()
+    return (
+        db.session.execute(
+            select(Placement).where(Placement.hire_id == hire_id).order_by(Placement.id)
+        )
+        .scalars()
+        .all()
+    )
 
 
 def test_re_place_starts_from_the_current_placement_and_today(client, world):

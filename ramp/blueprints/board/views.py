@@ -313,7 +313,8 @@ def confirm_re_place(hire_id: int):
         return (", ".join(value) if key == "skills" else value) or "—"
 
     changes = [
-        (labels[k], shown(k, current) if current else "—", shown(k, cleaned)) for k in PLACEMENT_KEYS
+        (labels[k], shown(k, current) if current else "—", shown(k, cleaned))
+        for k in PLACEMENT_KEYS
     ]
     return render(
         "board/confirm.html",
@@ -333,9 +334,7 @@ def confirm_re_place(hire_id: int):
     )
 
 
-@bp.route(
-    "/hires/<int:hire_id>/certificates/<int:cert_id>/revoke/confirm", methods=["GET", "POST"]
-)
+@bp.route("/hires/<int:hire_id>/certificates/<int:cert_id>/revoke/confirm", methods=["GET", "POST"])
 def confirm_revoke(hire_id: int, cert_id: int):
     """Ask before revoking a certificate."""
     hire = _hire(hire_id)
@@ -346,8 +345,7 @@ def confirm_revoke(hire_id: int, cert_id: int):
     if cert.revoked_at is not None or not form.validate():
         return _back(
             hire_id,
-            "Nothing was revoked: open Revoke under the certificate, give a reason, "
-            "then confirm.",
+            "Nothing was revoked: open Revoke under the certificate, give a reason, then confirm.",
         )
     return render(
         "board/confirm.html",
