@@ -16,7 +16,6 @@ from ramp.milestones.models import HireEvent, Placement, PlanMilestone
 from tests.conftest import csrf_token, login, make_ready
 
 
-
 @pytest.fixture
 def world(ramp_world, clock):
     w = ramp_world
