@@ -1,11 +1,14 @@
 """The hire page's actions: prefilled, explained when their phase has not begun, and asked
 before anything that cannot be undone (a confirmation page when there is no script)."""
 
+import os
 import re
 from datetime import date, timedelta
 from html import unescape
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from ramp.certificates.models import Certificate
@@ -244,3 +247,45 @@ def test_sign_off_is_one_step(client, world, db):
     html = page(client, f"/board/hires/{world.mine.id}")
     sign = html[html.index(f'action="/board/hires/{world.mine.id}/sign-off"') - 200 :][:600]
     assert "data-confirm-action" not in sign
+
+
+# Hostile input on the confirmation pages: an answer, never a 500, and nothing changed.
+
+FIELD_NAMES = ("milestone", "reason", "effective_from", "queue", "channel", "tier", "language")
+FIELD_NAMES += ("skills", "product_line", "csrf_token", "q-1")
+HOSTILE = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(["", " ", "\x00", "basics-done", "2026-02-30", "9999-12-31", "0001-01-01"]),
+    st.sampled_from(["chat", "CHAT", "fax", "classroom", "x" * 5000, "<script>", "%00"]),
+)
+FORMS = st.dictionaries(st.sampled_from(FIELD_NAMES), HOSTILE, max_size=8)
+
+
+@settings(
+    max_examples=int(os.environ.get("RAMP_FUZZ_EXAMPLES") or 15),
+    deadline=None,
+    database=None,
+    derandomize=os.environ.get("RAMP_FUZZ_EXAMPLES") is None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(form=FORMS, target=st.sampled_from(["waive", "re-place", "revoke"]), post=st.booleans())
+def test_confirmation_pages_answer_any_input_without_changing_anything(
+    client, world, db, form, target, post
+):
+    hid = world.mine.id
+    if not getattr(world, "signed_in", False):
+        login(client, world.lead.email)
+        world.token = csrf_token(client, f"/board/hires/{hid}")
+        world.before = _counts(db, fresh=False)
+        world.signed_in = True
+    path = {
+        "waive": f"/board/hires/{hid}/waive/confirm",
+        "re-place": f"/board/hires/{hid}/re-place/confirm",
+        "revoke": f"/board/hires/{hid}/certificates/1/revoke/confirm",
+    }[target]
+    if post:
+        response = client.post(path, data={**form, "csrf_token": world.token})
+    else:
+        response = client.get(path, query_string=form)
+    assert response.status_code in (200, 303, 404), (target, form, response.status_code)
+    assert _counts(db, fresh=False) == world.before
