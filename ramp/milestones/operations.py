@@ -549,6 +549,25 @@ def extend(
     return milestone
 
 
+def check_placement(hire: Hire, effective_from: date, fields: dict) -> tuple[dict, list[str]]:
+    """A new placement's fields, cleaned, and what is wrong with it (nothing is changed)."""
+    placement_fields, problems = clean_placement(fields)
+    if effective_from < hire.start_date:
+        problems.append(
+            f"the placement cannot start before the hire's start date ({hire.start_date})"
+        )
+    if not any(placement_fields[k] for k in PLACEMENT_FIELDS):
+        problems.append("the new placement is empty: give at least a queue or a channel")
+    return placement_fields, problems
+
+
+def current_placement(hire: Hire, today: date | None = None) -> Placement | None:
+    """The placement in force today; before the start, the first one planned."""
+    placements = sorted(hire.placements, key=lambda p: (p.effective_from, p.id or 0))
+    found = placement_on(placements, today or clock.today())
+    return found or (placements[0] if placements else None)
+
+
 def re_place(
     hire: Hire,
     effective_from: date,
@@ -560,13 +579,7 @@ def re_place(
     """Move a hire to another placement from a date, with a reason; the history is kept."""
     require_manager_of(actor, hire)
     reason = _reason(reason, "re-place a hire")
-    placement_fields, problems = clean_placement(fields)
-    if effective_from < hire.start_date:
-        problems.append(
-            f"the placement cannot start before the hire's start date ({hire.start_date})"
-        )
-    if not any(placement_fields[k] for k in PLACEMENT_FIELDS):
-        problems.append("the new placement is empty: give at least a queue or a channel")
+    placement_fields, problems = check_placement(hire, effective_from, fields)
     if problems:
         raise ValidationError(problems)
     placement = Placement(

@@ -10,6 +10,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ramp import clock
 from ramp.accounts.models import Role, Team, User
+from ramp.curricula.queries import version_content
 from ramp.extensions import db
 from ramp.milestones import plans
 from ramp.milestones.evaluation import tenure_week
@@ -23,6 +24,7 @@ from ramp.milestones.models import (
 )
 from ramp.milestones.operations import can_manage
 from ramp.milestones.template_spec import dump_template
+from ramp.milestones.wording import titled_check, titled_reason
 
 PAGE_SIZE = 60
 STATUS_FILTERS = ("missed", "at_risk", "on_track", "upcoming", "achieved")
@@ -192,6 +194,32 @@ class HireView:
     tree: list[MilestoneNode]
     next: PlanMilestone | None
     warning_days: int
+    today: date | None = None
+    # Each milestone's checks and reason as people read them: titles, not slugs or keys.
+    checks: dict[str, list[dict]] = field(default_factory=dict)
+    reasons: dict[str, str | None] = field(default_factory=dict)
+
+    def coming(self) -> list[tuple[date, str, str]]:
+        """What comes after the next milestone, by date: phases not begun yet ("phase", name)
+        and the other open milestones ("milestone", title)."""
+        later = [
+            (first, "phase", name)
+            for name, first, _ in self.phases
+            if self.today is not None and first > self.today
+        ]
+        later += [
+            (m.due_date, "milestone", m.title)
+            for m in self.hire.milestones
+            if m.status not in ("achieved", "waived") and m is not self.next
+        ]
+        return sorted(later, key=lambda item: (item[0], item[1] != "phase"))
+
+    def phase_begins(self, milestone: PlanMilestone) -> date | None:
+        """When the milestone's phase begins, if it has not begun yet; None once it has."""
+        for name, first, _ in self.phases:
+            if name == milestone.phase:
+                return first if self.today is not None and first > self.today else None
+        return None
 
 
 def milestone_tree(milestones: list[PlanMilestone]) -> list[MilestoneNode]:
@@ -236,6 +264,7 @@ def hire_view(hire: Hire, today: date | None = None) -> HireView:
     open_ms = [m for m in hire.milestones if m.status not in ("achieved", "waived")]
     # The next required milestone; optional ones only when nothing required is open.
     nxt = min(open_ms, key=lambda m: (m.optional, m.due_date, m.position), default=None)
+    titles = _titles(hire)
     return HireView(
         hire=hire,
         tenure_week=tenure_week(hire.start_date, today),
@@ -246,7 +275,22 @@ def hire_view(hire: Hire, today: date | None = None) -> HireView:
         tree=milestone_tree(hire.milestones),
         next=nxt,
         warning_days=spec.warning_days,
+        today=today,
+        checks={m.key: [titled_check(c, titles) for c in m.checks or []] for m in hire.milestones},
+        reasons={m.key: titled_reason(m.reason, titles["milestones"]) for m in hire.milestones},
     )
+
+
+def _titles(hire: Hire) -> dict[str, dict[str, str]]:
+    """The titles of the hire's modules, knowledge checks and milestones by slug or key."""
+    enrollment = hire.enrollment
+    version = enrollment.version if enrollment is not None else hire.cohort.curriculum_version
+    modules = version_content(version).modules if version is not None else ()
+    return {
+        "modules": {m.slug: m.title for m in modules},
+        "assessments": {m.slug: m.assessment.title if m.assessment else m.title for m in modules},
+        "milestones": {m.key: m.title for m in hire.milestones},
+    }
 
 
 def viewable_hire(viewer: User, hire_id: int) -> Hire | None:
@@ -263,6 +307,11 @@ def hires_of_agent(user_id: int) -> list[Hire]:
         select(Hire.id).where(Hire.user_id == user_id).order_by(Hire.start_date.desc())
     ).scalars()
     return [load_hire(i) for i in ids]
+
+
+def managed_hire_of(viewer: User, user_id: int) -> Hire | None:
+    """The agent's newest hire the viewer manages, or None when they manage none of them."""
+    return next((h for h in hires_of_agent(user_id) if can_manage(viewer, h)), None)
 
 
 def assignable_cohorts(viewer: User) -> list[Cohort]:

@@ -64,6 +64,8 @@ def test_issue_download_verify_revoke(server_url, page_factory, ramp_world, tmp_
     manager.locator("#readiness summary", has_text="Revoke").click()
     manager.get_by_label("Reason (shown on the verify page)").fill("Issued before the QA review")
     manager.get_by_role("button", name="Revoke certificate").click()
+    # Asked first: in a dialog with script, on a confirmation page without.
+    manager.get_by_role("button", name="Confirm: revoke certificate").click()
     expect(manager.get_by_text(re.compile(r"Revoked certificate [0-9A-Z-]{19}"))).to_be_visible()
 
     visitor.reload()

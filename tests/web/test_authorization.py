@@ -240,12 +240,35 @@ RULES = {
         "manager": MISSING,
         "admin": MISSING,
     },
+    # The result of a knowledge check: its owner and the managers of their hire.
     "learner.attempt": {
         "agent": MISSING,
         "owner": OK,
         "other_manager": MISSING,
-        "manager": MISSING,
-        "admin": MISSING,
+        "manager": OK,
+        "admin": OK,
+    },
+    # Confirmation pages (read only: the Confirm button posts to the action itself).
+    "board.confirm_waive": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": MISSING,
+        "manager": OK,
+        "admin": OK,
+    },
+    "board.confirm_re_place": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": MISSING,
+        "manager": OK,
+        "admin": OK,
+    },
+    "board.confirm_revoke": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": MISSING,
+        "manager": OK,
+        "admin": OK,
     },
     "learner.my_ramp": {"agent": OK, "owner": OK, "other_manager": OK, "manager": OK, "admin": OK},
     "lti.registrations_page": {
@@ -469,6 +492,11 @@ def scene(ramp_world, make_user, db):
         "board.waive": f"/board/hires/{hire.id}/waive",
         "board.extend": f"/board/hires/{hire.id}/extend",
         "board.re_place": f"/board/hires/{hire.id}/re-place",
+        "board.confirm_waive": f"/board/hires/{hire.id}/waive/confirm?milestone=basics-done&reason=r",
+        "board.confirm_re_place": (
+            f"/board/hires/{hire.id}/re-place/confirm?effective_from={hire.start_date}&queue=q&reason=r"
+        ),
+        "board.confirm_revoke": f"/board/hires/{hire.id}/certificates/{cert.id}/revoke/confirm?reason=r",
         "board.note": f"/board/hires/{hire.id}/notes",
         "learner.complete_lesson": f"/learn/{enrollment.id}/basics/lessons/lifecycle/complete",
         "learner.lesson_seen": f"/learn/{enrollment.id}/basics/lessons/lifecycle/seen",
@@ -582,3 +610,19 @@ def test_attempts_of_others_stay_hidden(client, scene, db):
     login(client, users["agent"].email)
     assert client.get(urls["learner.attempt"]).status_code == 404
     assert rows(db, Attempt) == 1
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_confirmation_pages_change_nothing(client, scene, db, role):
+    users, urls = scene
+    login(client, users[role].email)
+    token = csrf_token(client, "/learn/ramp")
+    before = [rows(db, model) for model in (HireEvent, Placement, Certificate)]
+    for endpoint in ("board.confirm_waive", "board.confirm_re_place", "board.confirm_revoke"):
+        path, _, query = urls[endpoint].partition("?")
+        data = dict(pair.split("=") for pair in query.split("&"))
+        response = client.post(path, data={"csrf_token": token, **data})
+        assert response.status_code == RULES[endpoint][role], (endpoint, role)
+    assert [rows(db, model) for model in (HireEvent, Placement, Certificate)] == before
+    revoked = select(func.count()).where(Certificate.revoked_at.is_not(None))
+    assert db.session.execute(revoked).scalar_one() == 0

@@ -179,7 +179,7 @@ def test_re_place_note_and_extend_are_recorded_and_shown(client, world, db):
 def test_my_ramp_shows_the_agent_only_their_own_plan(any_day, client, world):
     login(client, world.mine.user.email)
     html = html_of(client.get("/learn/ramp"))
-    assert "Wave A" in html and "Basics done" in html and "Needed next" in html
+    assert "Wave A" in html and "Basics done" in html and "What to do next" in html
     assert "Wave B" not in html
 
 

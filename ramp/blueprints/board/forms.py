@@ -25,6 +25,9 @@ class ExtendForm(FlaskForm):
     reason = TextAreaField("Reason", validators=REASON)
 
 
+PLACEMENT_KEYS = ("queue", "channel", "tier", "product_line", "language", "skills")
+
+
 class PlacementFields:
     queue = StringField("Queue", validators=[Optional(), Length(max=120)])
     channel = SelectField(
@@ -43,11 +46,24 @@ class PlacementFields:
     language = StringField("Language", validators=[Optional(), Length(max=40)])
     skills = StringField("Skills (comma-separated)", validators=[Optional(), Length(max=500)])
 
-    def placement(self) -> dict:
-        return {
-            k: getattr(self, k).data
-            for k in ("queue", "channel", "tier", "product_line", "language", "skills")
-        }
+    def placement(self, keep=None) -> dict:
+        """The placement fields; with `keep` (a placement), a field the form did not send at all
+        keeps that placement's value, so a partial form never drops the tier or language."""
+        fields = {}
+        for k in PLACEMENT_KEYS:
+            field = getattr(self, k)
+            if keep is not None and not field.raw_data:
+                value = getattr(keep, k)
+                fields[k] = ", ".join(value or []) if k == "skills" else value
+            else:
+                fields[k] = field.data
+        return fields
+
+    def fill_from(self, placement) -> None:
+        """Start from an existing placement: every field shows what it is now."""
+        for k in PLACEMENT_KEYS:
+            value = getattr(placement, k)
+            getattr(self, k).data = (", ".join(value or []) if k == "skills" else value) or ""
 
 
 class ReplaceForm(PlacementFields, FlaskForm):

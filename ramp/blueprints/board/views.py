@@ -11,6 +11,7 @@ from ramp.accounts.models import User
 from ramp.accounts.queries import visible_teams
 from ramp.blueprints.board.blueprint import bp
 from ramp.blueprints.board.forms import (
+    PLACEMENT_KEYS,
     ExtendForm,
     HireForm,
     IssueForm,
@@ -86,12 +87,22 @@ def _hire(hire_id: int):
     return hire
 
 
+def _replace_form(hire) -> ReplaceForm:
+    """The re-place form started from the current placement, from today (or the start)."""
+    form = ReplaceForm(formdata=None)
+    current = operations.current_placement(hire)
+    if current is not None:
+        form.fill_from(current)
+    form.effective_from.data = max(clock.today(), hire.start_date)
+    return form
+
+
 def _hire_page(hire, status: int = 200, **forms):
     defaults = {
         "sign_off_form": SignOffForm(formdata=None),
         "waive_form": WaiveForm(formdata=None),
         "extend_form": ExtendForm(formdata=None),
-        "replace_form": ReplaceForm(formdata=None),
+        "replace_form": _replace_form(hire),
         "note_form": NoteForm(formdata=None),
         "ready_form": ReadyForm(formdata=None),
         "issue_form": IssueForm(formdata=None),
@@ -178,9 +189,8 @@ def re_place(hire_id: int):
     form = ReplaceForm()
 
     def run(hire, f):
-        p = operations.re_place(
-            hire, f.effective_from.data, f.placement(), current_user, f.reason.data
-        )
+        fields = f.placement(keep=operations.current_placement(hire))
+        p = operations.re_place(hire, f.effective_from.data, fields, current_user, f.reason.data)
         return f"Placed in {p.label} from {p.effective_from:%d %b %Y}."
 
     return _act(hire_id, "replace_form", form, run)
@@ -241,6 +251,114 @@ def revoke(hire_id: int, cert_id: int):
         return f"Revoked certificate {format_code(cert.code)}."
 
     return _act(hire_id, "revoke_form", form, run)
+
+
+# Confirmation pages: what an action that cannot be undone will do, with a Confirm button
+# that posts to the action itself. With script, the hire page asks in a dialog instead.
+
+
+def _back(hire_id: int, message: str):
+    """Back to the hire's page with a message; nothing was changed."""
+    flash(message, "error")
+    return redirect(url_for("board.hire", hire_id=hire_id), 303)
+
+
+def _asked(form_class):
+    """The action's form, read from the query or the posted form (it changes nothing yet)."""
+    return form_class(formdata=request.values, meta={"csrf": False})
+
+
+@bp.route("/hires/<int:hire_id>/waive/confirm", methods=["GET", "POST"])
+def confirm_waive(hire_id: int):
+    """Ask before waiving a milestone."""
+    hire = _hire(hire_id)
+    form = _asked(WaiveForm)
+    milestone = next((m for m in hire.milestones if m.key == form.milestone.data), None)
+    if not form.validate() or milestone is None or milestone.waived:
+        return _back(
+            hire_id,
+            "Nothing was waived: choose an open milestone on this page, give a reason, "
+            "then confirm.",
+        )
+    return render(
+        "board/confirm.html",
+        hire=hire,
+        title=f"Waive “{milestone.title}” for {hire.user.name}?",
+        consequence="A waived milestone counts as closed for readiness and stays waived: "
+        "this cannot be undone.",
+        facts=[("Milestone", milestone.title), ("Reason", form.reason.data.strip())],
+        changes=[],
+        action=url_for("board.waive", hire_id=hire.id),
+        fields=[("milestone", milestone.key), ("reason", form.reason.data)],
+        confirm="Confirm: waive milestone",
+    )
+
+
+@bp.route("/hires/<int:hire_id>/re-place/confirm", methods=["GET", "POST"])
+def confirm_re_place(hire_id: int):
+    """Ask before re-placing a hire, showing what changes and what stays."""
+    hire = _hire(hire_id)
+    form = _asked(ReplaceForm)
+    current = operations.current_placement(hire)
+    fields = form.placement(keep=current)
+    problems = [e for errs in form.errors.values() for e in errs] if not form.validate() else []
+    if not problems:
+        cleaned, problems = operations.check_placement(hire, form.effective_from.data, fields)
+    if problems:
+        return _back(hire_id, "Nothing was changed: " + "; ".join(problems) + ".")
+    labels = {k: getattr(form, k).label.text for k in PLACEMENT_KEYS}
+
+    def shown(key, placement):
+        value = getattr(placement, key) if not isinstance(placement, dict) else placement[key]
+        return (", ".join(value) if key == "skills" else value) or "—"
+
+    changes = [
+        (labels[k], shown(k, current) if current else "—", shown(k, cleaned))
+        for k in PLACEMENT_KEYS
+    ]
+    return render(
+        "board/confirm.html",
+        hire=hire,
+        title=f"Re-place {hire.user.name} from {form.effective_from.data:%d %b %Y}?",
+        consequence="The new placement starts on that date and its targets apply from then; "
+        "the history keeps the old one, but a placement cannot be taken back.",
+        facts=[("From", f"{form.effective_from.data:%d %b %Y}"), ("Reason", form.reason.data)],
+        changes=changes,
+        action=url_for("board.re_place", hire_id=hire.id),
+        fields=[
+            ("effective_from", form.effective_from.data.isoformat()),
+            *((k, fields[k] or "") for k in PLACEMENT_KEYS),
+            ("reason", form.reason.data),
+        ],
+        confirm="Confirm: re-place",
+    )
+
+
+@bp.route("/hires/<int:hire_id>/certificates/<int:cert_id>/revoke/confirm", methods=["GET", "POST"])
+def confirm_revoke(hire_id: int, cert_id: int):
+    """Ask before revoking a certificate."""
+    hire = _hire(hire_id)
+    cert = certificate_queries.downloadable(current_user, cert_id)
+    if cert is None or cert.hire_id != hire.id:
+        raise NotFound("There is no such certificate for this hire.")
+    form = _asked(RevokeForm)
+    if cert.revoked_at is not None or not form.validate():
+        return _back(
+            hire_id,
+            "Nothing was revoked: open Revoke under the certificate, give a reason, then confirm.",
+        )
+    return render(
+        "board/confirm.html",
+        hire=hire,
+        title=f"Revoke certificate {format_code(cert.code)} of {hire.user.name}?",
+        consequence="Its verify page will say “Revoked” with your reason, to anyone who "
+        "checks it: this cannot be undone.",
+        facts=[("Certificate", format_code(cert.code)), ("Reason", form.reason.data)],
+        changes=[],
+        action=url_for("board.revoke", hire_id=hire.id, cert_id=cert.id),
+        fields=[("reason", form.reason.data)],
+        confirm="Confirm: revoke certificate",
+    )
 
 
 @bp.get("/certificates")

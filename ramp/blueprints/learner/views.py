@@ -15,7 +15,7 @@ from ramp.extensions import db
 from ramp.lti.grades import queue_scores, send_scores
 from ramp.metrics.display import hire_metrics
 from ramp.milestones.operations import evaluate_learner
-from ramp.milestones.queries import hire_view, hires_of_agent
+from ramp.milestones.queries import hire_view, hires_of_agent, managed_hire_of
 from ramp.webkit import render
 
 
@@ -36,7 +36,7 @@ def _own_enrollment(enrollment_id: int) -> Enrollment:
 def _module_view(view, module_slug: str):
     mv = view.module(module_slug)
     if mv is None:
-        raise NotFound(f"This curriculum has no module '{module_slug}'.")
+        raise NotFound("This curriculum has no such module.")
     if mv.locked:
         raise NotAllowed(
             f"“{mv.module.title}” is locked: finish "
@@ -68,7 +68,7 @@ def module(enrollment_id: int, module_slug: str):
     view = queries.curriculum_view(_own_enrollment(enrollment_id))
     mv = view.module(module_slug)
     if mv is None:
-        raise NotFound(f"This curriculum has no module '{module_slug}'.")
+        raise NotFound("This curriculum has no such module.")
     return render("learner/module.html", view=view, mv=mv)
 
 
@@ -94,7 +94,7 @@ def _lesson(enrollment_id: int, module_slug: str, lesson_slug: str):
     mv = _module_view(view, module_slug)
     lesson = next((le for le in mv.module.lessons if le.slug == lesson_slug), None)
     if lesson is None:
-        raise NotFound(f"“{mv.module.title}” has no lesson '{lesson_slug}'.")
+        raise NotFound(f"“{mv.module.title}” has no such lesson.")
     return enrollment, view, mv, lesson
 
 
@@ -172,11 +172,14 @@ def check(enrollment_id: int, module_slug: str):
     send_scores(scores)  # grade passback to the LMS the learner launched from, if any
     target = url_for("learner.attempt", attempt_id=attempt.id)
     if request.headers.get("HX-Request") == "true":
-        return _attempt_page(attempt, block="result")
+        # The result has its own address: the browser shows it, so a reload reads the
+        # result again instead of sending the answers again.
+        body, status, headers = _attempt_page(attempt, block="result")
+        return body, status, {**headers, "HX-Push-Url": target}
     return redirect(target, 303)
 
 
-def _attempt_page(attempt: Attempt, block: str | None = None):
+def _attempt_page(attempt: Attempt, block: str | None = None, learner_hire=None):
     enrollment = attempt.enrollment
     view = queries.curriculum_view(enrollment)
     mv = next(m for m in view.modules if m.module.id == attempt.assessment.module_id)
@@ -187,23 +190,36 @@ def _attempt_page(attempt: Attempt, block: str | None = None):
         mv=mv,
         attempt=attempt,
         assessment=attempt.assessment,
+        learner_hire=learner_hire,
     )
 
 
 @bp.get("/attempts/<int:attempt_id>")
 def attempt(attempt_id: int):
-    """The result of one attempt: score, pass or not, and feedback per question."""
+    """The result of one attempt, for its owner or their managers; reading it changes nothing."""
     attempt = db.session.get(Attempt, attempt_id)
-    if attempt is None or attempt.enrollment.user_id != current_user.id:
+    if attempt is None:
         raise NotFound("There is no such attempt among yours.")
-    return _attempt_page(attempt)
+    if attempt.enrollment.user_id == current_user.id:
+        return _attempt_page(attempt)
+    managed = managed_hire_of(current_user, attempt.enrollment.user_id)
+    if managed is None:
+        raise NotFound("There is no such attempt among yours.")
+    return _attempt_page(attempt, learner_hire=managed)
 
 
 @bp.get("/ramp")
 def my_ramp():
-    """The agent's own ramp: phases, milestones and what is needed next."""
+    """The agent's own ramp: the one thing to do next, what comes later, and every milestone."""
     hires = hires_of_agent(current_user.id)
-    views = [(hire_view(h), hire_metrics(h)) for h in hires]
+    views = [
+        (
+            hire_view(h),
+            hire_metrics(h),
+            queries.curriculum_view(h.enrollment) if h.enrollment else None,
+        )
+        for h in hires
+    ]
     return render(
         "learner/ramp.html",
         views=views,
