@@ -153,7 +153,7 @@ _DURATION_STEPS = tuple(
 
 def _decimal_steps(span: float) -> list[float]:
     exponent = math.floor(math.log10(span)) if span > 0 else 0
-    return [m * 10.0**e for e in range(exponent - 2, exponent + 2) for m in (1, 2, 2.5, 5)]
+    return [m * 10.0**e for e in range(exponent - 2, exponent + 2) for m in (1, 2, 5)]
 
 
 def nice_axis(values: Sequence[float], kind: str, most_ticks: int = 6) -> list[float]:
