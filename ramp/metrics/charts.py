@@ -106,7 +106,7 @@ class _Size:
 
 
 WIDE = _Size(width=720, plot_height=250, font=14, left=64, right_room=58)
-COMPACT = _Size(width=360, plot_height=200, font=13, left=54, right_room=52)
+COMPACT = _Size(width=320, plot_height=190, font=13, left=52, right_room=50)
 
 
 # --- axes --------------------------------------------------------------------------------

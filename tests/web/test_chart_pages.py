@@ -100,7 +100,7 @@ def test_the_comparison_pdf_opens_with_its_title_and_first_chart(
     # The first chart is on page 1: its heading, caption, axes and whole legend.
     for words in [
         "CSAT (higher is better)",
-        "Each cohort's pooled CSAT by tenure week, against the target",
+        "Each cohort's pooled CSAT by tenure week. The dashed line is the target",
         "CSAT (%)",
         "Tenure week",
         LONG_NAME,
