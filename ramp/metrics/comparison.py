@@ -23,6 +23,7 @@ from ramp.accounts.models import User
 from ramp.csvsafe import SafeWriter
 from ramp.extensions import db
 from ramp.metrics import charts, formulas
+from ramp.metrics.charts import Chart
 from ramp.metrics.definitions import METRICS, MetricDefinition
 from ramp.metrics.display import active_targets
 from ramp.metrics.models import Contact, HireWeekMetric
@@ -78,7 +79,7 @@ class Comparison:
     metrics: list[MetricDefinition]
     queue: str | None
     max_week: int
-    charts: dict[str, str]
+    charts: dict[str, Chart]
     min_hires: int = 1
 
     @property
@@ -202,13 +203,16 @@ def compare(
             )
             for w in range(1, max_week + 1)
         ]
-        series.append(charts.Series("target", path, step=True))
         svgs[metric] = charts.line_chart(
-            definition.label,
+            f"compare-{metric}",
+            f"{definition.label}, pooled by cohort",
             series,
             max(max_week, 1),
-            unit="%" if definition.unit == "%" else "s",
-            width=720,
+            kind=charts.kind_of(definition.unit),
+            target=path,
+            higher_is_better=definition.higher_is_better,
+            fmt=definition.format,
+            axis_title=definition.label,
         )
     return Comparison(results, [METRICS[m] for m in metrics], queue, max_week, svgs, guard)
 

@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ramp import clock
 from ramp.extensions import db
 from ramp.metrics import charts
+from ramp.metrics.charts import Chart
 from ramp.metrics.definitions import METRICS, MetricDefinition
 from ramp.metrics.models import TargetsVersion
 from ramp.metrics.targets import TargetsSpec, load_targets_file, target_for
@@ -68,7 +69,7 @@ class MetricRow:
 class HireMetrics:
     weeks: list[int]
     rows: list[MetricRow]
-    charts: dict[str, str]
+    charts: dict[str, Chart]
 
     @property
     def empty(self) -> bool:
@@ -110,16 +111,20 @@ def hire_metrics(hire, today: date | None = None, max_weeks: int = 16) -> HireMe
         rows.append(MetricRow(definition, cells, min_sample))
         if name in CHART_METRICS and any(c.figure is not None for c in cells):
             svgs[name] = charts.line_chart(
-                f"{definition.label}: {hire.user.name}",
+                f"hire-{hire.id}-{name}",
+                f"{definition.label} of {hire.user.name}",
                 [
                     charts.Series(
                         hire.user.name,
                         [(c.week, c.figure.value if c.figure else None) for c in cells],
-                    ),
-                    charts.Series("target", [(c.week, c.target) for c in cells], step=True),
+                    )
                 ],
                 weeks=current,
-                unit="%" if definition.unit == "%" else "s",
+                kind=charts.kind_of(definition.unit),
+                target=[(c.week, c.target) for c in cells],
+                higher_is_better=definition.higher_is_better,
+                fmt=definition.format,
+                axis_title=definition.label,
             )
     return HireMetrics(weeks, rows, svgs)
 
