@@ -12,6 +12,7 @@ from ramp.blueprints.lti.blueprint import bp
 from ramp.blueprints.lti.forms import DeploymentForm, LinkCohortForm, OptionsForm, RegistrationForm
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
+from ramp.i18n import LTI_LOCALE
 from ramp.jobs import jobs
 from ramp.keys.operations import jwks as tool_jwks
 from ramp.lti import claims as c
@@ -125,6 +126,11 @@ def launch():
     db.session.commit()
     login_user(admission.user)
     session["lti"] = True
+    # The LMS's language for the learner, for this session; a saved preference still wins.
+    if admission.locale:
+        session[LTI_LOCALE] = admission.locale
+    else:
+        session.pop(LTI_LOCALE, None)
     if sync:
         jobs.submit("roster sync", "ramp.lti.roster.sync_roster", context_id)
     response = redirect(target, 303)
