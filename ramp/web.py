@@ -4,7 +4,8 @@ pages. Views import what they share from ramp.webkit, never from here."""
 
 from __future__ import annotations
 
-from flask import Flask, has_request_context, render_template, request, session
+from flask import Flask, current_app, has_request_context, render_template, request, session
+from flask_babel import get_locale
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 from markupsafe import Markup
@@ -42,12 +43,19 @@ BLUEPRINTS = (main_bp, auth_bp, learner_bp, board_bp, admin_bp, api_bp, verify_b
 __all__ = ["BLUEPRINTS", "init_app", "select_locale"]
 
 
+def current_language() -> str:
+    """The language of the page being rendered, for `<html lang>`."""
+    return str(get_locale() or i18n.DEFAULT_LOCALE)
+
+
 def select_locale() -> str:
     """This request's language: the user's saved preference, the LTI launch's locale, the
     browser's Accept-Language, then English (ramp.i18n.negotiate)."""
     if not has_request_context():
         return i18n.DEFAULT_LOCALE
-    preference = current_user.locale if current_user.is_authenticated else None
+    # Before the schema check has passed, the users table may lack its locale column.
+    signed_in = current_app.extensions.get("ramp_schema_ok") and current_user.is_authenticated
+    preference = current_user.locale if signed_in else None
     return i18n.negotiate(preference, session.get(i18n.LTI_LOCALE), request.accept_languages)
 
 
@@ -64,7 +72,7 @@ def init_app(app: Flask) -> None:
         app.register_blueprint(blueprint)
 
     app.jinja_env.filters.update(formatting.FILTERS)
-    app.jinja_env.globals.update(languages=i18n.LANGUAGES)
+    app.jinja_env.globals.update(languages=i18n.LANGUAGES, page_language=current_language)
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text))
     app.jinja_env.filters["sentence"] = lambda text: text[:1].upper() + text[1:] if text else text
     # Every page that lists certificates prints their code and status the same way.

@@ -113,7 +113,7 @@ def test_a_course_without_template_is_linked_by_the_instructor(
         tool.url + location + "/cohort",
         data={"csrf_token": fields["csrf_token"], "cohort": cohort.id},
     )
-    assert answer.status_code == 200 and "linked to Wave Z; 1 learner(s) added" in answer.text
+    assert answer.status_code == 200 and "linked to Wave Z; 1 learner added" in answer.text
     db.session.remove()
     assert [h.user.email for h in db.session.get(type(cohort), cohort.id).hires] == [
         "l9@lms.example"
