@@ -89,10 +89,7 @@ def decimal(value: object, digits: int = 1, locale: Locale | str | None = None) 
     number = _number(value)
     if number is None:
         return MISSING
-    where = current_locale(locale)
-    pattern = babel_numbers.parse_pattern(where.decimal_formats[None].pattern)
-    pattern.frac_prec = (0, digits)
-    return pattern.apply(_rounded(number, digits), where)
+    return babel_numbers.format_decimal(_rounded(number, digits), locale=current_locale(locale))
 
 
 def count(value: object, locale: Locale | str | None = None) -> str:
