@@ -5,7 +5,7 @@ pages. Views import what they share from ramp.webkit, never from here."""
 from __future__ import annotations
 
 from flask import Flask, current_app, has_request_context, render_template, request, session
-from flask_babel import get_locale
+from flask_babel import get_locale, refresh
 from flask_babel import lazy_gettext as _l
 from flask_login import current_user, user_logged_in
 from markupsafe import Markup
@@ -105,6 +105,10 @@ def init_app(app: Flask) -> None:
             app.extensions["ramp_schema_ok"] = True
             return None
         return render_template("errors/not_migrated.html", problem=problem), 503
+
+    # The locale is worked out once per request: an app context kept across requests (the
+    # tests', a worker's) must not keep the last request's language.
+    app.before_request(refresh)
 
     app.after_request(security_headers)
     for error, handler in ERROR_HANDLERS:

@@ -3,6 +3,7 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from wtforms import EmailField, PasswordField, RadioField, StringField, SubmitField
+from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length
 
 from ramp.i18n import LANGUAGES
@@ -37,8 +38,10 @@ class LanguageForm(FlaskForm):
     language = RadioField(
         _l("Language"),
         choices=[
-            (AUTOMATIC, _l("Automatic: your learning platform's or your browser's language")),
-            *LANGUAGES.items(),
+            SelectChoice(
+                AUTOMATIC, _l("Automatic: your learning platform's or your browser's language")
+            ),
+            *(SelectChoice(code, name) for code, name in LANGUAGES.items()),
         ],
         default=AUTOMATIC,
         validate_choice=True,

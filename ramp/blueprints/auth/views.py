@@ -3,8 +3,8 @@
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
-from flask_babel import refresh
 from flask_login import current_user, login_required, login_user, logout_user
 
 from ramp.accounts.operations import (
@@ -69,6 +69,7 @@ def logout():
         # Server-side: a copy of this session's cookie stops working too.
         current_user.end_sessions()
         db.session.commit()
+        get_locale()  # fixed while they are signed in: the message below in their language
         logout_user()
         flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
