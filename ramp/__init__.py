@@ -28,7 +28,7 @@ def create_app(
     # modules are loaded only when one is built, and the web layer, Alembic and the whole
     # schema only for an app that has them. (A command line app's commands import the models
     # they use; each model module imports the models it refers to.)
-    from ramp import database
+    from ramp import database, i18n
     from ramp.config import build_config
     from ramp.extensions import db
     from ramp.jobs import jobs
@@ -48,6 +48,7 @@ def create_app(
 
     db.init_app(app)
     jobs.init_app(app)
+    i18n.init_app(app)
     with app.app_context():
         database.configure_engine(db.engine)
     if web or migrations:

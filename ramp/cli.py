@@ -1,4 +1,4 @@
-"""Command line: `ramp users|teams|curricula|demo|db ...` (also `flask --app ramp ...`).
+"""Command line: `ramp users|teams|curricula|i18n|demo|db ...` (also `flask --app ramp ...`).
 
 Each area keeps its commands beside its operations (ramp/<area>/cli.py); this module only
 gathers them: by import path, so that `ramp --help` loads none of them and a command loads
@@ -47,6 +47,9 @@ COMMANDS = {
         "Readiness certificates: list, issue, revoke, print.",
     ),
     "lti": Lazy("ramp.lti.cli:lti", "LTI 1.3: platform registrations, rosters, grade passback."),
+    "i18n": Lazy(
+        "ramp.i18n.cli:i18n", "Translations: extract, update, compile and check the catalogues."
+    ),
     "worker": Lazy(
         "ramp.jobs:worker_command", "Run background jobs from the Redis queue (needs REDIS_URL)."
     ),

@@ -1,10 +1,11 @@
-"""The extensions every app has, the command line's too: the database. Created unbound and
-attached in create_app(). The web layer's own (CSRF, rate limits, htmx, sign-in) are in
+"""The extensions every app has, the command line's too: the database and the translations
+(Flask-Babel; ramp.i18n attaches it). Created unbound and attached in create_app(). The web layer's own (CSRF, rate limits, htmx, sign-in) are in
 ramp.webkit, and Flask-Migrate is in ramp.schema: a command that does not serve pages or
 migrate loads neither."""
 
 from datetime import datetime
 
+from flask_babel import Babel
 from flask_sqlalchemy import SQLAlchemy
 from sqlalchemy import DateTime, MetaData
 from sqlalchemy.orm import DeclarativeBase, registry
@@ -28,3 +29,4 @@ class Base(DeclarativeBase):
 
 
 db = SQLAlchemy(model_class=Base)
+babel = Babel()

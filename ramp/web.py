@@ -4,10 +4,13 @@ pages. Views import what they share from ramp.webkit, never from here."""
 
 from __future__ import annotations
 
-from flask import Flask, render_template, request, session
-from flask_login import user_logged_in
+from flask import Flask, current_app, has_request_context, render_template, request, session
+from flask_babel import get_locale, refresh
+from flask_babel import lazy_gettext as _l
+from flask_login import current_user, user_logged_in
 from markupsafe import Markup
 
+from ramp import formatting, i18n
 from ramp.accounts.models import User
 from ramp.accounts.queries import active_user
 from ramp.blueprints.admin import bp as admin_bp
@@ -38,7 +41,23 @@ from ramp.webkit import (
 BLUEPRINTS = (main_bp, auth_bp, learner_bp, board_bp, admin_bp, api_bp, verify_bp, lti_bp)
 
 
-__all__ = ["BLUEPRINTS", "init_app"]
+__all__ = ["BLUEPRINTS", "init_app", "select_locale"]
+
+
+def current_language() -> str:
+    """The language of the page being rendered, for `<html lang>`."""
+    return str(get_locale() or i18n.DEFAULT_LOCALE)
+
+
+def select_locale() -> str:
+    """This request's language: the user's saved preference, the LTI launch's locale, the
+    browser's Accept-Language, then English (ramp.i18n.negotiate)."""
+    if not has_request_context():
+        return i18n.DEFAULT_LOCALE
+    # Before the schema check has passed, the users table may lack its locale column.
+    signed_in = current_app.extensions.get("ramp_schema_ok") and current_user.is_authenticated
+    preference = current_user.locale if signed_in else None
+    return i18n.negotiate(preference, session.get(i18n.LTI_LOCALE), request.accept_languages)
 
 
 def init_app(app: Flask) -> None:
@@ -48,10 +67,13 @@ def init_app(app: Flask) -> None:
     htmx.init_app(app)
     limiter.init_app(app)
     login_manager.init_app(app)
+    i18n.use_locale_selector(app, select_locale)
     app.url_map.converters["int"] = RecordId  # before the routes are added
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)
 
+    app.jinja_env.filters.update(formatting.FILTERS)
+    app.jinja_env.globals.update(languages=i18n.LANGUAGES, page_language=current_language)
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text))
     app.jinja_env.filters["sentence"] = lambda text: text[:1].upper() + text[1:] if text else text
     # Every page that lists certificates prints their code and status the same way.
@@ -60,8 +82,9 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(lti_connected=lti_connected)
 
     login_manager.login_view = "auth.login"
-    login_manager.login_message = "Please sign in to see that page."
+    login_manager.login_message = _l("Please sign in to see that page.")
     login_manager.login_message_category = "info"
+    login_manager.localize_callback = str  # the lazy message, in the request's language
 
     @login_manager.user_loader
     def load_user(user_id: str) -> User | None:
@@ -85,6 +108,10 @@ def init_app(app: Flask) -> None:
             app.extensions["ramp_schema_ok"] = True
             return None
         return render_template("errors/not_migrated.html", problem=problem), 503
+
+    # The locale is worked out once per request: an app context kept across requests (the
+    # tests', a worker's) must not keep the last request's language.
+    app.before_request(refresh)
 
     app.after_request(security_headers)
     for error, handler in ERROR_HANDLERS:

@@ -10,6 +10,8 @@ from __future__ import annotations
 from urllib.parse import urlsplit
 
 from flask import current_app, g, jsonify, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_login import LoginManager, current_user
@@ -189,12 +191,29 @@ def security_headers(response):
     return response
 
 
+# The titles of the HTTP errors a view raises with abort(), in the reader's language.
+HTTP_TITLES = {
+    400: _l("Bad request"),
+    403: _l("Not allowed"),
+    404: _l("Not found"),
+    405: _l("Method not allowed"),
+    409: _l("Conflict"),
+    413: _l("Too large"),
+    415: _l("Unsupported type"),
+    422: _l("That could not be saved"),
+    429: _l("Too many requests"),
+    503: _l("Unavailable"),
+}
+
+
 def csrf_error(exc: CSRFError):
     return error_page(
         400,
-        "The form could not be accepted",
-        "The form was sent without a valid security token (it may have expired or been "
-        "tampered with). Nothing was saved. Go back, reload the page and try again.",
+        _("The form could not be accepted"),
+        _(
+            "The form was sent without a valid security token (it may have expired or been "
+            "tampered with). Nothing was saved. Go back, reload the page and try again."
+        ),
     )
 
 
@@ -215,29 +234,31 @@ def untrusted_host(exc: SecurityError):
 
 def not_allowed(exc: NotAllowed):
     db.session.rollback()
-    return error_page(403, "Not allowed", str(exc))
+    return error_page(403, _("Not allowed"), str(exc))
 
 
 def not_found(exc: NotFound):
     db.session.rollback()
-    return error_page(404, "Not found", str(exc) or "There is nothing here.")
+    return error_page(404, _("Not found"), str(exc) or _("There is nothing here."))
 
 
 def invalid(exc: ValidationError):
     db.session.rollback()
-    return error_page(400, "That could not be saved", " ".join(exc.problems))
+    return error_page(400, _("That could not be saved"), " ".join(exc.problems))
 
 
 def http_error(exc: HTTPException):
     if exc.code and exc.code >= 500:
         db.session.rollback()
-    return error_page(exc.code or 500, exc.name, exc.description or "")
+    return error_page(
+        exc.code or 500, str(HTTP_TITLES.get(exc.code, exc.name)), exc.description or ""
+    )
 
 
 def server_error(exc: Exception):
     db.session.rollback()
     current_app.logger.exception("unhandled error")
-    return error_page(500, "Something went wrong", "The error was logged. Nothing was saved.")
+    return error_page(500, _("Something went wrong"), _("The error was logged. Nothing was saved."))
 
 
 def database_busy(exc: OperationalError):
@@ -247,9 +268,11 @@ def database_busy(exc: OperationalError):
     db.session.rollback()
     body, status = error_page(
         503,
-        "ramp is busy",
-        "ramp is busy saving a large import, so this change could not be saved yet. "
-        "Nothing was changed: try again in a minute.",
+        _("ramp is busy"),
+        _(
+            "ramp is busy saving a large import, so this change could not be saved yet. "
+            "Nothing was changed: try again in a minute."
+        ),
     )
     return body, status, {"Retry-After": "30"}
 

@@ -63,6 +63,9 @@ class User(UserMixin, db.Model):
     # session (or a copied cookie) from before stops working.
     session_version: Mapped[int] = mapped_column(default=0, server_default="0")
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # The language the user chose for ramp's pages ("en", "es"); None: from the LMS launch
+    # or the browser (ramp.i18n.negotiate).
+    locale: Mapped[str | None] = mapped_column(String(16))
 
     team: Mapped[Team | None] = relationship(back_populates="members", foreign_keys=[team_id])
 

@@ -11,6 +11,7 @@ from ramp.accounts.models import Role, Team, User
 from ramp.audit.operations import record
 from ramp.errors import ValidationError
 from ramp.extensions import db
+from ramp.i18n import LANGUAGES
 
 EMAIL_RE = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 MIN_PASSWORD_LENGTH = 8
@@ -328,3 +329,13 @@ def manages(manager: User, user: User) -> bool:
     if manager.is_admin:
         return True
     return manager.is_manager and user.team is not None and user.team.manager_id == manager.id
+
+
+def set_language(user: User, locale: str | None) -> User:
+    """Save the language the user chose for ramp's pages; None lets the LMS or the browser
+    decide. `locale` must be one ramp ships (ramp.i18n.LANGUAGES)."""
+    if locale is not None and locale not in LANGUAGES:
+        raise ValidationError(f"ramp does not ship the language {locale!r}.")
+    user.locale = locale
+    db.session.flush()
+    return user

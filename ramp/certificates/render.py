@@ -14,6 +14,7 @@ from ramp.certificates.codes import format_code
 from ramp.certificates.credential import urls
 from ramp.certificates.operations import certificate_status
 from ramp.certificates.queries import base_url_of
+from ramp.formatting import current_locale, format_date
 from ramp.pdf import render_pdf
 
 LOGO_TYPES = {"image/png", "image/svg+xml", "image/jpeg"}
@@ -41,7 +42,8 @@ def logo_data_uri(path: str | None) -> str | None:
 
 
 def certificate_values(cert, status: str, base_url: str, logo: str | None) -> dict:
-    """Everything the certificate page shows, as plain values."""
+    """Everything the certificate page shows, as plain values; dates in the reader's locale
+    (the template's words are translated when it renders)."""
     snap = cert.snapshot
     verify_url = urls(base_url, cert.code)["verify"]
     return {
@@ -53,14 +55,15 @@ def certificate_values(cert, status: str, base_url: str, logo: str | None) -> di
         "cohort": snap["cohort"],
         "issued_by": snap["issued_by"],
         "signed_off_by": snap["signed_off_by"],
-        "issued_on": cert.issued_at.strftime("%d %B %Y").lstrip("0"),
-        "expires_on": cert.expires_at.strftime("%d %B %Y").lstrip("0"),
+        "issued_on": format_date(cert.issued_at),
+        "expires_on": format_date(cert.expires_at),
         "code": format_code(cert.code),
         "verify_url": verify_url,
         "qr": qr_data_uri(verify_url),
         "logo": logo,
         "status": status,
-        "revoked_on": cert.revoked_at.strftime("%d %B %Y").lstrip("0") if cert.revoked_at else None,
+        "revoked_on": format_date(cert.revoked_at) if cert.revoked_at else None,
+        "lang": str(current_locale()),
     }
 
 

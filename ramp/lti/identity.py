@@ -18,6 +18,7 @@ from ramp.curricula.models import Curriculum, CurriculumVersion, Enrollment
 from ramp.curricula.operations import enroll
 from ramp.errors import ValidationError
 from ramp.extensions import db
+from ramp.i18n import supported
 from ramp.lti import claims as c
 from ramp.lti.launch import Launch
 from ramp.lti.models import (
@@ -323,6 +324,16 @@ class Admission:
     enrollment_id: int | None
     instructor: bool
     landing: Landing | None = None  # None for a deep-linking request, which has its own page
+    locale: str | None = None  # the LMS's launch_presentation.locale, when ramp ships it
+
+
+def launch_locale(claims: dict) -> str | None:
+    """The shipped language the launch's `launch_presentation.locale` names ("es-CO" -> "es"),
+    or None when it names none, one ramp does not ship, or something that is not a locale."""
+    presentation = claims.get(c.LAUNCH_PRESENTATION)
+    if not isinstance(presentation, dict):
+        return None
+    return supported(presentation.get("locale"))
 
 
 def admit(launch: Launch) -> Admission:
@@ -343,7 +354,15 @@ def admit(launch: Launch) -> Admission:
     db.session.flush()
     note_member(context, user, claims["sub"], roles)
     if launch.message_type != c.RESOURCE_LINK_REQUEST:
-        return Admission(user, context, None, "deep-link", None, role is not Role.AGENT)
+        return Admission(
+            user,
+            context,
+            None,
+            "deep-link",
+            None,
+            role is not Role.AGENT,
+            locale=launch_locale(claims),
+        )
     target = launch_target(claims)
     link_claim = claims[c.RESOURCE_LINK]
     link = db.session.execute(
@@ -392,7 +411,9 @@ def admit(launch: Launch) -> Admission:
         cohort_id=context.cohort_id,
         context_id=context.id,
     )
-    return Admission(user, context, link, target, enrollment_id, instructor, lands)
+    return Admission(
+        user, context, link, target, enrollment_id, instructor, lands, launch_locale(claims)
+    )
 
 
 def link_cohort(context: LtiContext, cohort: Cohort) -> int:

@@ -17,6 +17,7 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import select
 
 from ramp.accounts.models import User
@@ -260,26 +261,29 @@ def _days_to_proficiency(spec: TargetsSpec, weeks_by_metric, queue: str | None) 
     return None
 
 
+# The CSV's column names, in the reader's language; its values stay machine-readable.
+COMPARISON_CSV_HEADER = (
+    _l("cohort"),
+    _l("start_date"),
+    _l("hires"),
+    _l("metric"),
+    _l("tenure_week"),
+    _l("pooled_value"),
+    _l("records"),
+    _l("target"),
+    _l("hires_at_target"),
+    _l("hires_judged"),
+    _l("share_at_target"),
+    _l("note"),
+)
+
+
 def comparison_csv(result: Comparison) -> str:
-    """The comparison as CSV: one row per cohort, metric and tenure week."""
+    """The comparison as CSV: one row per cohort, metric and tenure week (ISO dates, plain
+    numbers; the header in the reader's language)."""
     out = io.StringIO()
     writer = SafeWriter(out)
-    writer.writerow(
-        [
-            "cohort",
-            "start_date",
-            "hires",
-            "metric",
-            "tenure_week",
-            "pooled_value",
-            "records",
-            "target",
-            "hires_at_target",
-            "hires_judged",
-            "share_at_target",
-            "note",
-        ]
-    )
+    writer.writerow([str(name) for name in COMPARISON_CSV_HEADER])
     for r in result.cohorts:
         first = [r.cohort.name, r.cohort.start_date.isoformat(), r.hires]
         for definition in result.metrics:

@@ -1,12 +1,14 @@
 """The metrics ramp knows: name, label, direction, unit, default minimum sample, formatting.
 
-Plain Python: no Flask, no database. The formulas live with the metric math; this registry
-says how a figure is compared with a threshold and how it is shown.
+Plain Python, no database. The formulas live with the metric math; this registry says how a
+figure is compared with a threshold and how it is shown (through ramp.formatting).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+
+from ramp import formatting
 
 
 @dataclass(frozen=True)
@@ -23,25 +25,10 @@ class MetricDefinition:
         """Whether `value` meets `threshold`: >= when higher is better, <= otherwise."""
         return value >= threshold if self.higher_is_better else value <= threshold
 
-    def format(self, value: float) -> str:
-        """The value as people read it: "86.5%", "45s", "12m 30s", "1h 05m"."""
-        if self.unit == "%":
-            return f"{value:.1f}%"
-        return format_seconds(value)
-
-
-def format_seconds(value: float) -> str:
-    """A duration in seconds as "45s", "12m 30s" or "1h 05m" (rounded to the second)."""
-    total = round(value)
-    sign = "-" if total < 0 else ""
-    total = abs(total)
-    hours, rest = divmod(total, 3600)
-    minutes, seconds = divmod(rest, 60)
-    if hours:
-        return f"{sign}{hours}h {minutes:02d}m"
-    if minutes:
-        return f"{sign}{minutes}m {seconds:02d}s"
-    return f"{sign}{seconds}s"
+    def format(self, value: float | None) -> str:
+        """The value as people read it, in the reader's locale: "86.5%", "45s", "12m 30s",
+        "1h 05m" (ramp.formatting)."""
+        return formatting.metric(value, self.unit)
 
 
 METRICS: dict[str, MetricDefinition] = {

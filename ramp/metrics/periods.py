@@ -15,6 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, cast, func, select, true
 
 from ramp.accounts.models import Role, Team, User
@@ -215,25 +216,26 @@ def team_performance(
     )
 
 
-CSV_HEADER = [
-    "team",
-    "agent",
-    "email",
-    "in_ramp",
-    "period_start",
-    "period_end",
-    "metric",
-    "value",
-    "unit",
-    "sample",
-]
+# The CSV's column names, in the reader's language; its values stay machine-readable.
+CSV_HEADER = (
+    _l("team"),
+    _l("agent"),
+    _l("email"),
+    _l("in_ramp"),
+    _l("period_start"),
+    _l("period_end"),
+    _l("metric"),
+    _l("value"),
+    _l("unit"),
+    _l("sample"),
+)
 
 
 def performance_csv(report: TeamPerformance) -> str:
     """One row per agent (and the team, pooled), metric and period that has a figure."""
     out = io.StringIO()
     writer = SafeWriter(out)
-    writer.writerow(CSV_HEADER)
+    writer.writerow([str(name) for name in CSV_HEADER])
     rows = [("(team)", "", "", report.pooled)] + [
         (r.agent.name, r.agent.email, "yes" if r.hire else "no", r.figures) for r in report.agents
     ]

@@ -113,7 +113,7 @@ def test_a_course_without_template_is_linked_by_the_instructor(
         tool.url + location + "/cohort",
         data={"csrf_token": fields["csrf_token"], "cohort": cohort.id},
     )
-    assert answer.status_code == 200 and "linked to Wave Z; 1 learner(s) added" in answer.text
+    assert answer.status_code == 200 and "linked to Wave Z; 1 learner added" in answer.text
     db.session.remove()
     assert [h.user.email for h in db.session.get(type(cohort), cohort.id).hires] == [
         "l9@lms.example"
@@ -472,3 +472,42 @@ def test_a_deep_linking_request_redirects_once_to_its_own_page(tool, platform, r
         nrps=False,
     )
     assert re.fullmatch(r"/lti/deep-link/[\w-]+", landed(tool, launched))
+
+
+PRESENTATION = "https://purl.imsglobal.org/spec/lti/claim/launch_presentation"
+
+
+@pytest.mark.parametrize(
+    ("presentation", "spanish"),
+    [
+        ({"locale": "es-CO", "document_target": "iframe"}, True),
+        ({"locale": "es"}, True),
+        ({"locale": "fr-FR"}, False),  # not shipped: English, no error
+        ({"locale": 42}, False),
+        ({"locale": "<script>"}, False),
+        ("not an object", False),
+        ({}, False),
+    ],
+)
+def test_the_launch_locale_sets_the_sessions_language(
+    tool, platform, ramp_world, db, presentation, spanish
+):
+    launched = launch(tool, platform, custom=MODULE, changes={PRESENTATION: presentation})
+    assert launched.response.status_code == 303
+    english_browser = {"Accept-Language": "en-US"}
+    landing = launched.session.get(
+        tool.url + launched.response.headers["Location"], headers=english_browser
+    )
+    assert landing.status_code == 200
+    assert ("Idioma" in landing.text) is spanish and ("Language" in landing.text) is not spanish
+
+
+def test_a_saved_preference_beats_the_launch_locale(tool, platform, ramp_world, db):
+    launch(tool, platform, custom=MODULE)
+    db.session.remove()
+    identity = db.session.execute(select(LtiIdentity)).scalar_one()
+    identity.user.locale = "en"
+    db.session.commit()
+    launched = launch(tool, platform, custom=MODULE, changes={PRESENTATION: {"locale": "es"}})
+    landing = launched.session.get(tool.url + launched.response.headers["Location"])
+    assert "Language" in landing.text and "Idioma" not in landing.text

@@ -73,7 +73,7 @@ def test_bad_yaml_shows_the_cli_errors_and_publishes_nothing(client, db, make_us
         "bad.yaml:30:13: modules[0].assessment.questions[0].type: unknown question type 'essay'"
         in page
     )
-    assert "2 problem(s) in bad.yaml; nothing was published." in page
+    assert "2 problems in bad.yaml; nothing was published." in page
     assert count(db, CurriculumVersion) == 0 and count(db, Module) == 0
     response = client.post("/admin/curricula", data={"csrf_token": token, "document": "slug: [x"})
     assert response.status_code == 422 and "pasted:1:" in text(response)

@@ -42,7 +42,7 @@ def test_token_created_shown_once_used_listed_revoked(client, db, make_user, as_
     assert "Dana Admin" in listing
     row_html = listing.split("<td>MaestroQA job</td>")[1].split("</tr>")[0]
     assert "records:write" in row_html and "hires:read" in row_html
-    assert "certificates:read" not in row_html and "2026-06-30" in row_html and "Live" in row_html
+    assert "certificates:read" not in row_html and "Jun 30, 2026" in row_html and "Live" in row_html
     bearer = {"Authorization": f"Bearer {secret}"}
     assert client.get("/api/v1/hires", headers=bearer).status_code == 200
     end_session(db)

@@ -22,6 +22,13 @@ from tests.conftest import csrf_token, login
 # anonymous requests are always sent to the sign-in page.
 OK, FORBIDDEN, MISSING, REDIRECT = 200, 403, 404, 302
 RULES = {
+    "auth.language": {
+        "agent": OK,
+        "owner": OK,
+        "other_manager": OK,
+        "manager": OK,
+        "admin": OK,
+    },
     "main.home": {
         "agent": REDIRECT,
         "owner": REDIRECT,
@@ -450,6 +457,7 @@ def scene(ramp_world, make_user, db):
         "admin": w.admin,
     }
     urls = {
+        "auth.language": "/auth/language",
         "main.home": "/",
         "main.team": "/team",
         "admin.cohorts": "/admin/cohorts",

@@ -4,6 +4,8 @@ The same operations and the same error report as `ramp curricula import|export|e
 """
 
 from flask import Response, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user
 from werkzeug.utils import secure_filename
 from wtforms.fields.choices import SelectChoice
@@ -53,7 +55,14 @@ def curricula():
             text, name = _submitted(form)
             if request.form.get("check_only"):
                 spec = parse_curriculum(text, name)
-                flash(f"{name}: valid ({summary(spec)}); nothing was published.", "success")
+                flash(
+                    _(
+                        "%(name)s: valid (%(summary)s); nothing was published.",
+                        name=name,
+                        summary=summary(spec),
+                    ),
+                    "success",
+                )
                 return render(
                     "admin/curricula.html", form=form, errors=[], versions=queries.list_versions()
                 )
@@ -61,14 +70,25 @@ def curricula():
         except CurriculumFileError as exc:
             db.session.rollback()
             errors = exc.report().splitlines()
-            errors.append(f"{len(exc.errors)} problem(s) in {exc.filename}; nothing was published.")
+            errors.append(
+                ngettext(
+                    "%(num)d problem in %(file)s; nothing was published.",
+                    "%(num)d problems in %(file)s; nothing was published.",
+                    len(exc.errors),
+                    file=exc.filename,
+                )
+            )
         else:
             db.session.commit()
             v = result.version
             flash(
-                f"Published {v.curriculum.slug} version {v.number}."
+                _("Published %(slug)s version %(number)s.", slug=v.curriculum.slug, number=v.number)
                 if result.created
-                else f"{v.curriculum.slug} unchanged: version {v.number} already has this content.",
+                else _(
+                    "%(slug)s unchanged: version %(number)s already has this content.",
+                    slug=v.curriculum.slug,
+                    number=v.number,
+                ),
                 "success",
             )
             return redirect(url_for("admin.curricula"), 303)
@@ -86,7 +106,9 @@ def curriculum_yaml(slug: str, number: int):
     """A published version back as YAML, as `ramp curricula export` writes it."""
     version = queries.find_version(slug, number)
     if version is None:
-        raise NotFound(f"There is no curriculum '{slug}' version {number}.")
+        raise NotFound(
+            _("There is no curriculum '%(slug)s' version %(number)s.", slug=slug, number=number)
+        )
     text = dump_curriculum(queries.version_to_spec(version))
     disposition = f'attachment; filename="{slug}-v{number}.yaml"'
     return Response(text, mimetype="application/yaml", headers={"Content-Disposition": disposition})
@@ -95,7 +117,15 @@ def curriculum_yaml(slug: str, number: int):
 def _enroll_form(**kw) -> EnrollForm:
     form = EnrollForm(**kw)
     form.version.choices = [
-        SelectChoice(v.id, f"{v.curriculum.slug} version {v.number}: {v.title}")
+        SelectChoice(
+            v.id,
+            _(
+                "%(slug)s version %(number)s: %(title)s",
+                slug=v.curriculum.slug,
+                number=v.number,
+                title=v.title,
+            ),
+        )
         for v in reversed(queries.list_versions())
     ]
     form.people.choices = [
@@ -114,16 +144,20 @@ def enroll():
     if form.validate_on_submit():
         version = db.session.get(CurriculumVersion, form.version.data)
         if version is None:
-            errors = ["That curriculum version does not exist; reload the page."]
+            errors = [_("That curriculum version does not exist; reload the page.")]
         else:
             done, errors = attempt(
                 lambda: operations.enroll_users(form.people.data, version, current_user)
             )
             if done is not None:
                 flash(
-                    f"Enrolled {len(done)} {'person' if len(done) == 1 else 'people'} in "
-                    f"{version.curriculum.slug} version "
-                    f"{version.number}.",
+                    ngettext(
+                        "Enrolled %(num)d person in %(slug)s version %(number)s.",
+                        "Enrolled %(num)d people in %(slug)s version %(number)s.",
+                        len(done),
+                        slug=version.curriculum.slug,
+                        number=version.number,
+                    ),
                     "success",
                 )
                 return redirect(url_for("admin.enroll"), 303)

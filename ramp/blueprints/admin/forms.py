@@ -1,5 +1,7 @@
 """Admin forms."""
 
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -19,133 +21,145 @@ from ramp.metrics.api import SCOPES
 
 class TemplateForm(FlaskForm):
     document = TextAreaField(
-        "Template (YAML)",
-        validators=[DataRequired(message="Paste or write the template."), Length(max=200_000)],
+        _l("Template (YAML)"),
+        validators=[DataRequired(message=_l("Paste or write the template.")), Length(max=200_000)],
     )
 
 
 class CohortForm(FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    start_date = DateField("Start date", validators=[DataRequired()])
-    template = SelectField("Ramp template", coerce=int, validators=[DataRequired()])
-    team = SelectField("Team", coerce=int)
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    start_date = DateField(_l("Start date"), validators=[DataRequired()])
+    template = SelectField(_l("Ramp template"), coerce=int, validators=[DataRequired()])
+    team = SelectField(_l("Team"), coerce=int)
 
 
 class ImportForm(FlaskForm):
     export = FileField(
-        "Export file (CSV or JSON lines)", validators=[FileRequired("Choose the export file.")]
+        _l("Export file (CSV or JSON lines)"),
+        validators=[FileRequired(_l("Choose the export file."))],
     )
-    preset = SelectField("Preset")
-    mapping = FileField("Or your own mapping (YAML)")
+    preset = SelectField(_l("Preset"))
+    mapping = FileField(_l("Or your own mapping (YAML)"))
 
+
+# A role as a sentence names it ("Added Ana as agent.").
+ROLE_NAMES = {"agent": _l("agent"), "manager": _l("manager"), "admin": _l("admin")}
 
 ROLE_CHOICES = [
-    SelectChoice("agent", "Agent"),
-    SelectChoice("manager", "Manager"),
-    SelectChoice("admin", "Admin"),
+    SelectChoice("agent", _l("Agent")),
+    SelectChoice("manager", _l("Manager")),
+    SelectChoice("admin", _l("Admin")),
 ]
 
 
 class NewUserForm(FlaskForm):
     name = StringField(
-        "Full name", validators=[DataRequired("Give the person's name."), Length(max=120)]
+        _l("Full name"), validators=[DataRequired(_l("Give the person's name.")), Length(max=120)]
     )
     email = EmailField(
-        "E-mail", validators=[DataRequired("Give an e-mail address."), Length(max=254)]
+        _l("E-mail"), validators=[DataRequired(_l("Give an e-mail address.")), Length(max=254)]
     )
-    role = SelectField("Role", choices=ROLE_CHOICES, default="agent")
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES, default="agent")
     # Choices are the teams' names; an unknown one is refused by the operation, with its name.
-    team = SelectField("Team", validate_choice=False)
+    team = SelectField(_l("Team"), validate_choice=False)
     password = PasswordField(
-        "Initial password",
+        _l("Initial password"),
         validators=[Optional(), Length(max=200)],
-        description="At least 8 characters. Leave empty to generate one, shown once.",
+        description=_l("At least 8 characters. Leave empty to generate one, shown once."),
     )
 
 
 class EditUserForm(FlaskForm):
     name = StringField(
-        "Full name", validators=[DataRequired("Give the person's name."), Length(max=120)]
+        _l("Full name"), validators=[DataRequired(_l("Give the person's name.")), Length(max=120)]
     )
-    role = SelectField("Role", choices=ROLE_CHOICES)
-    team = SelectField("Team", validate_choice=False)
+    role = SelectField(_l("Role"), choices=ROLE_CHOICES)
+    team = SelectField(_l("Team"), validate_choice=False)
 
 
 class ReasonForm(FlaskForm):
-    reason = StringField("Reason (kept in the audit log)", validators=[Optional(), Length(max=500)])
+    reason = StringField(
+        _l("Reason (kept in the audit log)"), validators=[Optional(), Length(max=500)]
+    )
 
 
 class TransferForm(FlaskForm):
-    cohort = SelectField("Into cohort", coerce=int, validators=[DataRequired("Choose a cohort.")])
-    manager = SelectField("New manager", coerce=int, validators=[DataRequired("Choose a manager.")])
-    start_date = DateField("Start date (empty: as before)", validators=[Optional()])
-    reason = StringField("Reason (kept in the audit log)", validators=[Optional(), Length(max=500)])
+    cohort = SelectField(
+        _l("Into cohort"), coerce=int, validators=[DataRequired(_l("Choose a cohort."))]
+    )
+    manager = SelectField(
+        _l("New manager"), coerce=int, validators=[DataRequired(_l("Choose a manager."))]
+    )
+    start_date = DateField(_l("Start date (empty: as before)"), validators=[Optional()])
+    reason = StringField(
+        _l("Reason (kept in the audit log)"), validators=[Optional(), Length(max=500)]
+    )
 
 
 class TeamForm(FlaskForm):
     name = StringField(
-        "Team name", validators=[DataRequired("Give the team a name."), Length(max=120)]
+        _l("Team name"), validators=[DataRequired(_l("Give the team a name.")), Length(max=120)]
     )
-    manager = SelectField("Manager", validate_choice=False)
+    manager = SelectField(_l("Manager"), validate_choice=False)
 
 
 class MemberForm(FlaskForm):
     email = SelectField(
-        "Person", validate_choice=False, validators=[DataRequired("Choose a person.")]
+        _l("Person"), validate_choice=False, validators=[DataRequired(_l("Choose a person."))]
     )
 
 
 class TokenForm(FlaskForm):
     name = StringField(
-        "Name",
+        _l("Name"),
         validators=[
-            DataRequired("Give the token a name (the system that will use it)."),
+            DataRequired(_l("Give the token a name (the system that will use it).")),
             Length(max=120),
         ],
-        description="The system that will use it, e.g. MaestroQA export job.",
+        description=_l("The system that will use it, e.g. MaestroQA export job."),
     )
     # Checked in ramp.metrics.api.create_token, which names unknown scopes and asks for one.
     scopes = SelectMultipleField(
-        "What it may do",
+        _l("What it may do"),
         choices=[SelectChoice(name, name) for name in SCOPES],
         validate_choice=False,
     )  # shown as checkboxes by templates/admin/tokens.html
     expires_on = DateField(
-        "Expires on (optional)",
+        _l("Expires on (optional)"),
         validators=[Optional()],
-        description="The API refuses the token from this day on (UTC). Empty: until revoked.",
+        description=_l("The API refuses the token from this day on (UTC). Empty: until revoked."),
     )
 
 
 class CurriculumForm(FlaskForm):
-    upload = FileField("Curriculum file (YAML)")
-    document = TextAreaField("Or paste the YAML", validators=[Length(max=2_000_000)])
+    upload = FileField(_l("Curriculum file (YAML)"))
+    document = TextAreaField(_l("Or paste the YAML"), validators=[Length(max=2_000_000)])
 
     def validate(self, extra_validators=None) -> bool:
         """One of the two is needed."""
         if not super().validate(extra_validators):
             return False
         if not self.upload.data and not (self.document.data or "").strip():
-            self.form_errors.append("Choose a curriculum file or paste its YAML.")
+            self.form_errors.append(_("Choose a curriculum file or paste its YAML."))
             return False
         return True
 
 
 class EnrollForm(FlaskForm):
-    version = SelectField("Curriculum version", coerce=int, validators=[DataRequired()])
-    people = SelectMultipleField("People to enroll", validate_choice=False)
+    version = SelectField(_l("Curriculum version"), coerce=int, validators=[DataRequired()])
+    people = SelectMultipleField(_l("People to enroll"), validate_choice=False)
 
 
 class UndoImportForm(FlaskForm):
-    reason = StringField("Why (kept in the audit log)", validators=[Length(max=500)])
+    reason = StringField(_l("Why (kept in the audit log)"), validators=[Length(max=500)])
 
 
 class AgentIdForm(FlaskForm):
     source = StringField(
-        "Tool (source)", validators=[DataRequired(message="Name the tool."), Length(max=64)]
+        _l("Tool (source)"), validators=[DataRequired(message=_l("Name the tool.")), Length(max=64)]
     )
     external_id = StringField(
-        "The agent's id in that tool",
-        validators=[DataRequired(message="Give the agent's id in that tool."), Length(max=200)],
+        _l("The agent's id in that tool"),
+        validators=[DataRequired(message=_l("Give the agent's id in that tool.")), Length(max=200)],
     )
-    user = SelectField("Ramp user", coerce=int)
+    user = SelectField(_l("Ramp user"), coerce=int)

@@ -1,6 +1,7 @@
 """People and teams, for admins: the same operations as `ramp users` and `ramp teams`."""
 
 from flask import flash, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 from wtforms.fields.choices import SelectChoice
 
@@ -11,6 +12,7 @@ from ramp.audit.operations import recent_events
 from ramp.blueprints.admin.blueprint import bp
 from ramp.blueprints.admin.common import attempt, status_of
 from ramp.blueprints.admin.forms import (
+    ROLE_NAMES,
     EditUserForm,
     MemberForm,
     NewUserForm,
@@ -27,7 +29,9 @@ from ramp.webkit import render
 
 
 def _team_choices() -> list[SelectChoice]:
-    return [SelectChoice("", "— no team —")] + [SelectChoice(t.name, t.name) for t in list_teams()]
+    return [SelectChoice("", _("— no team —"))] + [
+        SelectChoice(t.name, t.name) for t in list_teams()
+    ]
 
 
 @bp.route("/people", methods=["GET", "POST"])
@@ -50,7 +54,15 @@ def people():
             )
         )
         if user is not None and form.password.data:
-            flash(f"Added {user.name} ({user.email}) as {user.role.value}.", "success")
+            flash(
+                _(
+                    "Added %(name)s (%(email)s) as %(role)s.",
+                    name=user.name,
+                    email=user.email,
+                    role=ROLE_NAMES[user.role.value],
+                ),
+                "success",
+            )
             return redirect(url_for("admin.people"), 303)
         if user is not None:  # the generated password is shown on this answer only
             created = (user, password)
@@ -90,14 +102,14 @@ def person(user_id: int):
             )
         )
         if done is not None:
-            flash(f"Saved {user.name}.", "success")
+            flash(_("Saved %(name)s.", name=user.name), "success")
             return redirect(url_for("admin.person", user_id=user.id), 303)
     return _person_page(user, form=form, errors=errors, status=status_of(form, errors))
 
 
 def _transfer_form(blank: bool = False) -> TransferForm:
     form = TransferForm(formdata=None) if blank else TransferForm()
-    form.cohort.choices = [SelectChoice(c.id, c.name) for c, _ in hire_queries.cohort_list()]
+    form.cohort.choices = [SelectChoice(c.id, c.name) for c, _hires in hire_queries.cohort_list()]
     form.manager.choices = [
         SelectChoice(u.id, u.name) for u in hire_queries.assignable_managers(current_user)
     ]
@@ -123,7 +135,7 @@ def transfer_person(user_id: int):
     """Move an agent to another team's cohort and manager, with a reason (audited)."""
     user = db.get_or_404(User, user_id)
     form = _transfer_form()
-    errors = ["Choose a cohort and a manager."]
+    errors = [_("Choose a cohort and a manager.")]
     if form.validate_on_submit():
         hire, errors = attempt(
             lambda: transfer_hire(
@@ -136,7 +148,14 @@ def transfer_person(user_id: int):
             )
         )
         if hire is not None:
-            flash(f"{user.name} is now a hire in {hire.cohort.name}.", "success")
+            flash(
+                _(
+                    "%(name)s is now a hire in %(cohort)s.",
+                    name=user.name,
+                    cohort=hire.cohort.name,
+                ),
+                "success",
+            )
             return redirect(url_for("admin.person", user_id=user.id), 303)
     return _person_page(user, status=422, errors=errors, transfer_form=form)
 
@@ -144,11 +163,11 @@ def transfer_person(user_id: int):
 def _set_active(user_id: int, operation, done: str):
     user = db.get_or_404(User, user_id)
     form = ReasonForm()
-    errors = ["The form expired; reload the page and try again."]
+    errors = [_("The form expired; reload the page and try again.")]
     if form.validate_on_submit():
-        _, errors = attempt(lambda: operation(user, current_user, form.reason.data))
+        _result, errors = attempt(lambda: operation(user, current_user, form.reason.data))
     if not errors:
-        flash(f"{user.name} {done}.", "success")
+        flash(done % {"name": user.name}, "success")
         return redirect(url_for("admin.person", user_id=user.id), 303)
     return _person_page(user, status=422, errors=errors, reason_form=form)
 
@@ -156,13 +175,13 @@ def _set_active(user_id: int, operation, done: str):
 @bp.post("/people/<int:user_id>/deactivate")
 def deactivate_person(user_id: int):
     """Stop someone signing in; their history stays."""
-    return _set_active(user_id, operations.deactivate_user, "can no longer sign in")
+    return _set_active(user_id, operations.deactivate_user, _("%(name)s can no longer sign in."))
 
 
 @bp.post("/people/<int:user_id>/reactivate")
 def reactivate_person(user_id: int):
     """Let a deactivated person sign in again."""
-    return _set_active(user_id, operations.reactivate_user, "can sign in again")
+    return _set_active(user_id, operations.reactivate_user, _("%(name)s can sign in again."))
 
 
 def _leader_choices(team: Team | None = None) -> list[SelectChoice]:
@@ -170,7 +189,7 @@ def _leader_choices(team: Team | None = None) -> list[SelectChoice]:
     people = leaders()
     if team is not None and team.manager is not None and team.manager not in people:
         people.append(team.manager)
-    return [SelectChoice("", "— no manager —")] + [
+    return [SelectChoice("", _("— no manager —"))] + [
         SelectChoice(u.email, f"{u.name} ({u.email})") for u in people
     ]
 
@@ -186,7 +205,7 @@ def teams():
             lambda: operations.create_team(form.name.data, form.manager.data or None, current_user)
         )
         if team is not None:
-            flash(f"Created team {team.name}.", "success")
+            flash(_("Created team %(name)s.", name=team.name), "success")
             return redirect(url_for("admin.team", team_id=team.id), 303)
     return render(
         "admin/teams.html",
@@ -199,8 +218,8 @@ def teams():
 
 def _team_page(team: Team, form: TeamForm, errors: list[str], member_form=None, status=200):
     member_form = member_form or MemberForm(formdata=None)
-    member_form.email.choices = [SelectChoice("", "— choose —")] + [
-        SelectChoice(u.email, f"{u.name} ({u.email}, {u.team.name if u.team else 'no team'})")
+    member_form.email.choices = [SelectChoice("", _("— choose —"))] + [
+        SelectChoice(u.email, f"{u.name} ({u.email}, {u.team.name if u.team else _('no team')})")
         for u in list_users()
         if u.team_id != team.id and u.is_active_account
     ]
@@ -229,7 +248,7 @@ def team(team_id: int):
             )
         )
         if done is not None:
-            flash(f"Saved team {row.name}.", "success")
+            flash(_("Saved team %(name)s.", name=row.name), "success")
             return redirect(url_for("admin.team", team_id=row.id), 303)
     return _team_page(row, form, errors, status=status_of(form, errors))
 
@@ -245,7 +264,7 @@ def add_member(team_id: int):
             lambda: operations.add_to_team(form.email.data, row.name, current_user)
         )
         if user is not None:
-            flash(f"{user.name} is in {row.name}.", "success")
+            flash(_("%(name)s is in %(team)s.", name=user.name, team=row.name), "success")
             return redirect(url_for("admin.team", team_id=row.id), 303)
     team_form = TeamForm(
         formdata=None, name=row.name, manager=row.manager.email if row.manager else ""
@@ -258,11 +277,13 @@ def add_member(team_id: int):
 def remove_member(team_id: int, user_id: int):
     """Take a person out of this team; they keep their history."""
     row, user = db.get_or_404(Team, team_id), db.get_or_404(User, user_id)
-    errors = ["The form expired; reload the page and try again."]
+    errors = [_("The form expired; reload the page and try again.")]
     if EmptyForm().validate_on_submit():
-        _, errors = attempt(lambda: operations.remove_from_team(user.email, row.name, current_user))
+        _result, errors = attempt(
+            lambda: operations.remove_from_team(user.email, row.name, current_user)
+        )
     if not errors:
-        flash(f"{user.name} is no longer in {row.name}.", "success")
+        flash(_("%(name)s is no longer in %(team)s.", name=user.name, team=row.name), "success")
         return redirect(url_for("admin.team", team_id=row.id), 303)
     team_form = TeamForm(
         formdata=None, name=row.name, manager=row.manager.email if row.manager else ""

@@ -4,6 +4,7 @@ Both publish a new targets version through the same checks (ramp.metrics.targets
 """
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ramp.blueprints.admin.blueprint import bp
@@ -58,7 +59,13 @@ def targets():
     if form.validate_on_submit():
         version, errors = attempt(lambda: publish_targets(form.document.data, current_user))
         if version is not None:
-            flash(f"Published targets version {version.number}; it is in force now.", "success")
+            flash(
+                _(
+                    "Published targets version %(number)s; it is in force now.",
+                    number=version.number,
+                ),
+                "success",
+            )
             return redirect(url_for("admin.targets"), 303)
     return _page(form, errors=errors, status=422)
 
@@ -66,13 +73,19 @@ def targets():
 @bp.post("/targets/table")
 def targets_table():
     """Publish the edited tables as a new targets version; a refusal keeps what was typed."""
-    errors = ["The form expired; reload the page and try again."]
+    errors = [_("The form expired; reload the page and try again.")]
     if EmptyForm().validate_on_submit():
         version, errors = attempt(
             lambda: publish_targets_table(request.form.to_dict(), current_user)
         )
         if version is not None:
-            flash(f"Published targets version {version.number}; it is in force now.", "success")
+            flash(
+                _(
+                    "Published targets version %(number)s; it is in force now.",
+                    number=version.number,
+                ),
+                "success",
+            )
             return redirect(url_for("admin.targets"), 303)
     form = TemplateForm(formdata=None)
     return _page(form, table_errors=errors, submitted=request.form.to_dict(), status=422)

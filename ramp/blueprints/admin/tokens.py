@@ -1,6 +1,7 @@
 """API tokens and the audit log, for admins: the same operations as `ramp tokens`."""
 
 from flask import flash, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user
 
 from ramp.audit.operations import recent_events
@@ -49,11 +50,14 @@ def revoke_token_page(token_id: int):
     """Revoke a token: the API refuses it from now on."""
     token = db.get_or_404(ApiToken, token_id)
     form = ReasonForm()
-    errors = ["The form expired; reload the page and try again."]
+    errors = [_("The form expired; reload the page and try again.")]
     if form.validate_on_submit():
-        _, errors = attempt(lambda: revoke_token(token, current_user, form.reason.data))
+        _result, errors = attempt(lambda: revoke_token(token, current_user, form.reason.data))
     if not errors:
-        flash(f"Revoked token {token.name}: the API refuses it from now on.", "success")
+        flash(
+            _("Revoked token %(name)s: the API refuses it from now on.", name=token.name),
+            "success",
+        )
         return redirect(url_for("admin.tokens"), 303)
     return render(
         "admin/tokens.html",

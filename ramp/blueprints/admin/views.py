@@ -3,6 +3,8 @@
 from pathlib import Path
 
 from flask import abort, current_app, flash, redirect, request, send_file, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -43,7 +45,7 @@ from ramp.yamlspec import SpecFileError
 def require_admin():
     """Admin pages are for admins only."""
     if not current_user.is_admin:
-        abort(403, "Only admins can use the admin pages.")
+        abort(403, _("Only admins can use the admin pages."))
 
 
 @bp.route("/templates", methods=["GET", "POST"])
@@ -65,9 +67,13 @@ def templates():
             db.session.commit()
             v = result.version
             flash(
-                f"Published {v.template.slug} version {v.number}."
+                _("Published %(slug)s version %(number)s.", slug=v.template.slug, number=v.number)
                 if result.created
-                else f"{v.template.slug} unchanged: version {v.number} already has this content.",
+                else _(
+                    "%(slug)s unchanged: version %(number)s already has this content.",
+                    slug=v.template.slug,
+                    number=v.number,
+                ),
                 "success",
             )
             return redirect(url_for("admin.templates"), 303)
@@ -86,7 +92,7 @@ def cohorts():
     """Every cohort; create a new one from a template version."""
     form = CohortForm()
     form.template.choices = [SelectChoice(v.id, v.label) for v in queries.template_versions()]
-    form.team.choices = [SelectChoice(0, "— no team —")] + [
+    form.team.choices = [SelectChoice(0, _("— no team —"))] + [
         SelectChoice(t.id, t.name) for t in list_teams()
     ]
     errors: list[str] = []
@@ -102,7 +108,7 @@ def cohorts():
             errors = exc.problems
         else:
             db.session.commit()
-            flash(f"Created cohort {cohort.name}.", "success")
+            flash(_("Created cohort %(name)s.", name=cohort.name), "success")
             return redirect(url_for("admin.cohorts"), 303)
     status = 422 if errors or form.errors else 200
     return render(
@@ -120,7 +126,7 @@ def _uploads_root():
 def imports():
     """Upload an export with a preset or your own mapping; a preview comes next."""
     form = ImportForm()
-    form.preset.choices = [SelectChoice("", "— my own mapping —")] + [
+    form.preset.choices = [SelectChoice("", _("— my own mapping —"))] + [
         SelectChoice(p, p) for p in preset_names()
     ]
     errors: list[str] = []
@@ -130,7 +136,7 @@ def imports():
             try:
                 mapping_text = form.mapping.data.read(200_000).decode("utf-8-sig")
             except UnicodeDecodeError:
-                errors.append("The mapping file is not UTF-8 text.")
+                errors.append(_("The mapping file is not UTF-8 text."))
         if not errors:
             try:
                 upload = save_upload(
@@ -248,9 +254,14 @@ def import_link_agents(token: str):
 
     def link(source: str) -> str:
         if not chosen:
-            raise ValidationError("Choose the user for at least one agent.")
+            raise ValidationError(_("Choose the user for at least one agent."))
         links = link_agents(source, [(e, user_for_link(u)) for e, u in chosen], current_user)
-        return f"Linked {len(links)} {source} id{'s' if len(links) != 1 else ''}."
+        return ngettext(
+            "Linked %(num)d %(source)s id.",
+            "Linked %(num)d %(source)s ids.",
+            len(links),
+            source=source,
+        )
 
     return _agent_action(token, link)
 
@@ -271,7 +282,7 @@ def import_create_agents(token: str):
 
     def create(source: str) -> str:
         users = create_agents(source, agents, current_user)
-        return f"Created {len(users)} agent{'s' if len(users) != 1 else ''}."
+        return ngettext("Created %(num)d agent.", "Created %(num)d agents.", len(users))
 
     return _agent_action(token, create)
 
@@ -280,7 +291,7 @@ def import_create_agents(token: str):
 def agent_ids():
     """Every link of an agent to their id in another tool; add one."""
     form = AgentIdForm()
-    form.user.choices = [SelectChoice(0, "— choose —")] + [
+    form.user.choices = [SelectChoice(0, _("— choose —"))] + [
         SelectChoice(u.id, f"{u.name} ({u.email})") for u in users_to_link()
     ]
     errors: list[str] = []
@@ -294,7 +305,12 @@ def agent_ids():
         else:
             db.session.commit()
             flash(
-                f"Linked {form.source.data.strip()} id {form.external_id.data.strip()}.", "success"
+                _(
+                    "Linked %(source)s id %(id)s.",
+                    source=form.source.data.strip(),
+                    id=form.external_id.data.strip(),
+                ),
+                "success",
             )
             return redirect(url_for("admin.agent_ids"), 303)
     status = 422 if errors or form.errors else 200
@@ -314,7 +330,9 @@ def agent_id_remove(link_id: int):
     if not EmptyForm().validate_on_submit():
         abort(400)
     link = unlink_agent(link_id, current_user)
-    message = f"Removed the link of {link.source} id {link.external_id}."
+    message = _(
+        "Removed the link of %(source)s id %(id)s.", source=link.source, id=link.external_id
+    )
     db.session.commit()
     flash(message, "success")
     return redirect(url_for("admin.agent_ids"), 303)
@@ -349,7 +367,9 @@ def import_job(job_id: str):
     """Progress of a background import, then its report."""
     job = jobs.get(job_id)
     if job is None or job.owner_id != current_user.id:
-        raise NotFound("There is no such import running (it may have finished before a restart).")
+        raise NotFound(
+            _("There is no such import running (it may have finished before a restart).")
+        )
     if job.status == "done" and request.headers.get("HX-Request") == "true":
         return "", 200, {"HX-Refresh": "true"}  # reload as a whole page: the report
     if job.status == "done":
@@ -367,7 +387,7 @@ def import_rejects(token: str):
     """The rows that were not imported, with the reason on each."""
     upload = find_upload(_uploads_root(), token)
     if not upload.rejects.is_file():
-        raise NotFound("No rows were rejected in this import.")
+        raise NotFound(_("No rows were rejected in this import."))
     return send_file(
         upload.rejects, mimetype="text/csv", as_attachment=True, download_name="rejects.csv"
     )
@@ -404,8 +424,14 @@ def import_undo_confirmed(run_id: int):
         )
     db.session.commit()
     flash(
-        f"Import run {run_id} undone: {result.removed} records removed, {result.restored} given "
-        f"back their earlier values; {result.milestones_changed} milestones changed.",
+        _(
+            "Import run %(run)s undone: %(removed)s records removed, %(restored)s given back "
+            "their earlier values; %(changed)s milestones changed.",
+            run=run_id,
+            removed=result.removed,
+            restored=result.restored,
+            changed=result.milestones_changed,
+        ),
         "success",
     )
     return redirect(url_for("admin.imports") + "#history", 303)

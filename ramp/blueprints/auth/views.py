@@ -1,13 +1,20 @@
-"""Sign in and sign out."""
+"""Sign in and sign out; the account's language."""
 
 from urllib.parse import urlsplit
 
 from flask import current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, refresh
+from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
 
-from ramp.accounts.operations import create_first_admin, find_user_by_email, needs_first_admin
+from ramp.accounts.operations import (
+    create_first_admin,
+    find_user_by_email,
+    needs_first_admin,
+    set_language,
+)
 from ramp.blueprints.auth.blueprint import bp
-from ramp.blueprints.auth.forms import FirstAdminForm, LoginForm
+from ramp.blueprints.auth.forms import AUTOMATIC, FirstAdminForm, LanguageForm, LoginForm
 from ramp.blueprints.forms import EmptyForm
 from ramp.errors import ValidationError
 from ramp.extensions import db
@@ -48,7 +55,7 @@ def login():
         if user is not None and user.is_active and user.check_password(form.password.data):
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
-        form.password.errors.append("That e-mail and password do not match an account.")
+        form.password.errors.append(_("That e-mail and password do not match an account."))
     status = 200 if request.method == "GET" else 422
     return render_template("auth/login.html", form=form, first_run=needs_first_admin()), status
 
@@ -62,8 +69,9 @@ def logout():
         # Server-side: a copy of this session's cookie stops working too.
         current_user.end_sessions()
         db.session.commit()
+        get_locale()  # fixed while they are signed in: the message below in their language
         logout_user()
-        flash("You are signed out.", "info")
+        flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
 
 
@@ -84,7 +92,25 @@ def setup():
         else:
             db.session.commit()
             login_user(user)
-            flash("Welcome to ramp. Your admin account is ready: add your people next.", "success")
+            flash(
+                _("Welcome to ramp. Your admin account is ready: add your people next."), "success"
+            )
             return redirect(url_for("admin.people"))
     status = 422 if errors or form.errors else 200
     return render_template("auth/setup.html", form=form, errors=errors), status
+
+
+@bp.route("/language", methods=["GET", "POST"])
+@login_required
+def language():
+    """Choose the language of ramp's pages, or leave it to the LMS or the browser."""
+    form = LanguageForm(language=current_user.locale or AUTOMATIC)
+    if form.validate_on_submit():
+        chosen = form.language.data
+        set_language(current_user, None if chosen == AUTOMATIC else chosen)
+        db.session.commit()
+        refresh()  # the message below, and the next page, in the new language
+        flash(_("Your language is saved."), "success")
+        return redirect(url_for("auth.language"))
+    status = 422 if form.errors else 200
+    return render_template("auth/language.html", form=form), status

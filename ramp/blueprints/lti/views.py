@@ -5,6 +5,8 @@ from __future__ import annotations
 from urllib.parse import urlencode, urlsplit
 
 from flask import abort, current_app, flash, redirect, render_template, request, session, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required, login_user
 
 from ramp.blueprints.forms import EmptyForm
@@ -12,6 +14,7 @@ from ramp.blueprints.lti.blueprint import bp
 from ramp.blueprints.lti.forms import DeploymentForm, LinkCohortForm, OptionsForm, RegistrationForm
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
+from ramp.i18n import LTI_LOCALE
 from ramp.jobs import jobs
 from ramp.keys.operations import jwks as tool_jwks
 from ramp.lti import claims as c
@@ -125,6 +128,11 @@ def launch():
     db.session.commit()
     login_user(admission.user)
     session["lti"] = True
+    # The LMS's language for the learner, for this session; a saved preference still wins.
+    if admission.locale:
+        session[LTI_LOCALE] = admission.locale
+    else:
+        session.pop(LTI_LOCALE, None)
     if sync:
         jobs.submit("roster sync", "ramp.lti.roster.sync_roster", context_id)
     response = redirect(target, 303)
@@ -183,7 +191,7 @@ def deep_link(token: str):
 
 def _require_admin() -> None:
     if not current_user.is_admin:
-        abort(403, "Only admins can register platforms.")
+        abort(403, _("Only admins can register platforms."))
 
 
 @bp.route("/register", methods=["GET", "POST"])
@@ -248,7 +256,7 @@ def registrations_page():
             errors = exc.problems
         else:
             db.session.commit()
-            flash(f"{reg.name} is registered.", "success")
+            flash(_("%(name)s is registered.", name=reg.name), "success")
             return redirect(url_for("lti.registrations_page"), 303)
     tool = {name: external_url(f"lti.{name}") for name in ("login", "launch", "jwks", "register")}
     return render(
@@ -271,10 +279,18 @@ def add_deployment(registration_id: int):
     registration = db.get_or_404(LtiRegistration, registration_id)
     form = DeploymentForm()
     if not form.validate_on_submit():
-        abort(400, "Name the deployment ids to add.")
+        abort(400, _("Name the deployment ids to add."))
     added = registrations.add_deployments(registration, [form.deployments.data], current_user)
     db.session.commit()
-    flash(f"Added {len(added)} deployment(s) to {registration.name}.", "success")
+    flash(
+        ngettext(
+            "Added %(num)d deployment to %(name)s.",
+            "Added %(num)d deployments to %(name)s.",
+            len(added),
+            name=registration.name,
+        ),
+        "success",
+    )
     return redirect(url_for("lti.registrations_page"), 303)
 
 
@@ -286,12 +302,12 @@ def registration_options(registration_id: int):
     registration = db.get_or_404(LtiRegistration, registration_id)
     form = OptionsForm()
     if not form.validate_on_submit():
-        abort(400, "The LMS origins could not be read.")
+        abort(400, _("The LMS origins could not be read."))
     registrations.set_options(
         registration, form.lms_origins.data, form.trust_emails.data, current_user
     )
     db.session.commit()
-    flash(f"{registration.name} is updated.", "success")
+    flash(_("%(name)s is updated.", name=registration.name), "success")
     return redirect(url_for("lti.registrations_page"), 303)
 
 
@@ -301,14 +317,14 @@ def registration_options(registration_id: int):
 def _course(context_id: int) -> LtiContext:
     """A course the viewer teaches (or any, for admins); others are told it does not exist."""
     if not (current_user.is_manager or current_user.is_admin):
-        abort(403, "Only instructors and admins can manage a course's link to ramp.")
+        abort(403, _("Only instructors and admins can manage a course's link to ramp."))
     context = db.session.get(LtiContext, context_id)
     if context is None:
-        raise NotFound("There is no such course.")
+        raise NotFound(_("There is no such course."))
     if not current_user.is_admin:
         member = course_membership(context.id, current_user.id)
         if member is None or identity.platform_role(member.roles).value == "agent":
-            raise NotFound("There is no such course among yours.")
+            raise NotFound(_("There is no such course among yours."))
     return context
 
 
@@ -337,10 +353,18 @@ def link_cohort(context_id: int):
     course = _course(context_id)
     form = _cohort_form(course)
     if not form.validate_on_submit():
-        abort(400, "Choose one of your cohorts.")
+        abort(400, _("Choose one of your cohorts."))
     added = identity.link_cohort(course, db.session.get(Cohort, form.cohort.data))
     db.session.commit()
-    flash(f"The course is linked to {course.cohort.name}; {added} learner(s) added.", "success")
+    flash(
+        ngettext(
+            "The course is linked to %(cohort)s; %(num)d learner added.",
+            "The course is linked to %(cohort)s; %(num)d learners added.",
+            added,
+            cohort=course.cohort.name,
+        ),
+        "success",
+    )
     return redirect(url_for("lti.context", context_id=course.id), 303)
 
 
@@ -356,9 +380,9 @@ def sync(context_id: int):
         summary = roster.sync_roster(course.id)
     except (PlatformError, ValidationError) as exc:
         db.session.rollback()
-        flash(f"The roster could not be synced: {exc}", "error")
+        flash(_("The roster could not be synced: %(reason)s", reason=exc), "error")
     else:
-        flash(f"Roster synced: {summary}.", "success")
+        flash(_("Roster synced: %(summary)s.", summary=summary), "success")
     return redirect(url_for("lti.context", context_id=course.id), 303)
 
 
@@ -367,5 +391,5 @@ def sync(context_id: int):
 def grades_page():
     """Grade passback per hire: what was sent to the LMS gradebook, what is retrying or failed."""
     if not (current_user.is_manager or current_user.is_admin):
-        abort(403, "Only managers and admins see grade passback.")
+        abort(403, _("Only managers and admins see grade passback."))
     return render("lti/grades.html", rows=grades.passback_rows(visible_hires(current_user)))

@@ -1,6 +1,7 @@
 """The home page sends each role where it works; managers see their team's progress."""
 
 from flask import abort, redirect, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ramp.accounts.queries import visible_agents
@@ -24,7 +25,7 @@ def home():
 def team():
     """Curriculum progress of every agent the manager leads (admins: everyone)."""
     if not (current_user.is_manager or current_user.is_admin):
-        abort(403, "Only managers and admins can see team progress.")
+        abort(403, _("Only managers and admins can see team progress."))
     agents = visible_agents(current_user)
     progress = progress_of_learners([a.id for a in agents])
     return render("main/team.html", agents=agents, progress=progress)

@@ -1,0 +1,166 @@
+"""Pages, messages, form errors, the certificate PDF and CSV headers in the reader's language."""
+
+import csv
+import io
+import re
+import subprocess
+
+import pytest
+from sqlalchemy import select
+
+from ramp.accounts.models import User
+from ramp.certificates.operations import issue_certificate
+from tests.conftest import csrf_token, login, make_ready
+
+SPANISH = {"Accept-Language": "es-CO,es;q=0.9,en;q=0.5"}
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+def _pdf_text(data: bytes, tmp_path) -> str:
+    path = tmp_path / "c.pdf"
+    path.write_bytes(data)
+    return subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+
+
+def _choose(client, language: str):
+    token = csrf_token(client, "/auth/language")
+    return client.post(
+        "/auth/language", data={"csrf_token": token, "language": language}, follow_redirects=True
+    )
+
+
+def test_the_browser_language_picks_spanish_and_an_unknown_one_english(client):
+    page = text(client.get("/auth/login", headers=SPANISH))
+    assert "Inicia sesión en ramp" in page and "Contraseña" in page
+    for header in ("fr-FR,de;q=0.8", "", "klingon;q=abc", "*"):
+        page = client.get("/auth/login", headers={"Accept-Language": header})
+        assert page.status_code == 200 and "Sign in to ramp" in text(page)
+
+
+def test_a_form_error_in_spanish(client, make_user):
+    make_user("admin", email="ana@example.com")
+    token = csrf_token(client)
+    page = client.post(
+        "/auth/login",
+        data={"csrf_token": token, "email": "ana@example.com", "password": "wrong-one"},
+        headers=SPANISH,
+    )
+    assert page.status_code == 422
+    assert "Ese correo y esa contraseña no coinciden con ninguna cuenta." in text(page)
+    empty = client.post("/auth/login", data={"csrf_token": token}, headers=SPANISH)
+    assert "Este campo es obligatorio." in text(empty)  # WTForms' own messages too
+
+
+def test_a_saved_preference_beats_the_browser_and_a_flash_is_in_the_new_language(
+    client, make_user, db
+):
+    user = make_user("agent", email="lu@example.com")
+    login(client, user.email)
+    page = text(_choose(client, "es"))
+    assert "Se guardó tu idioma." in page  # the flash, already in Spanish
+    assert '<html lang="en">' in page or "Idioma" in page
+    # An English browser still gets Spanish: the saved choice comes first.
+    assert "Idioma" in text(client.get("/auth/language", headers={"Accept-Language": "en"}))
+    db.session.remove()
+    saved = select(User.locale).where(User.email == "lu@example.com")
+    assert db.session.execute(saved).scalar_one() == "es"
+
+
+def test_back_to_automatic_lets_the_browser_decide(client, make_user, db):
+    user = make_user("agent", email="auto@example.com")
+    user.locale = "es"
+    db.session.commit()
+    login(client, user.email)
+    assert "Idioma" in text(client.get("/auth/language", headers={"Accept-Language": "en"}))
+    _choose(client, "auto")
+    page = text(client.get("/auth/language", headers={"Accept-Language": "en"}))
+    assert "Language" in page and "Idioma" not in page
+    db.session.remove()
+    saved = select(User.locale).where(User.email == "auto@example.com")
+    assert db.session.execute(saved).scalar_one() is None
+
+
+def test_an_unknown_language_is_refused_and_nothing_changes(client, make_user, db):
+    user = make_user("agent", email="mo@example.com")
+    login(client, user.email)
+    token = csrf_token(client, "/auth/language")
+    answer = client.post("/auth/language", data={"csrf_token": token, "language": "fr"})
+    assert answer.status_code == 422
+    db.session.remove()
+    assert (
+        db.session.execute(select(User.locale).where(User.email == "mo@example.com")).scalar_one()
+        is None
+    )
+
+
+def test_the_sign_out_flash_is_in_the_language_of_the_user_signing_out(client, make_user):
+    user = make_user("agent", email="flash@example.com")
+    login(client, user.email)
+    _choose(client, "es")
+    token = csrf_token(client, "/auth/language")
+    english = {"Accept-Language": "en"}
+    client.post("/auth/logout", data={"csrf_token": token}, headers=english)
+    page = text(client.get("/auth/login", headers=english))
+    assert "Cerraste sesión." in page and "Sign in to ramp" in page
+
+
+def test_an_admin_page_in_spanish_with_spanish_dates(client, ramp_world):
+    login(client, ramp_world.admin.email)
+    page = text(client.get("/admin/cohorts", headers=SPANISH))
+    assert "Cohortes" in page and "Nueva cohorte" in page
+    # The cohorts started five days before the pinned today (2026-03-18).
+    assert "13 mar 2026" in page and "2026-03-13" not in page
+    english = text(client.get("/admin/cohorts", headers={"Accept-Language": "en"}))
+    assert "Mar 13, 2026" in english
+
+
+def test_an_error_page_in_spanish(client, ramp_world):
+    login(client, ramp_world.admin.email)
+    page = client.get("/admin/people/999999", headers=SPANISH)
+    assert page.status_code == 404
+    assert "No encontrado" in text(page) and "Volver a ramp" in text(page)
+
+
+def test_the_certificate_pdf_in_spanish(client, ramp_world, db, tmp_path):
+    hire = make_ready(ramp_world, ramp_world.hire(name="Hana Sato"))
+    cert = issue_certificate(hire, ramp_world.lead, "http://localhost", organization="Acme")
+    db.session.commit()
+    cert_id = cert.id
+    login(client, hire.user.email)
+    _choose(client, "es")
+    pdf = client.get(f"/certificates/{cert_id}.pdf")
+    assert pdf.status_code == 200
+    flat = re.sub(r"\s+", " ", _pdf_text(pdf.data, tmp_path))
+    assert "Certificado de preparación" in flat and "Se certifica que" in flat
+    assert "Hana Sato" in flat and "Válido hasta" in flat
+    assert "18 mar 2026" in flat  # issued on the pinned today, in Spanish
+    _choose(client, "en")
+    english = re.sub(
+        r"\s+", " ", _pdf_text(client.get(f"/certificates/{cert_id}.pdf").data, tmp_path)
+    )
+    assert "Certificate of readiness" in english and "Mar 18, 2026" in english
+
+
+def test_the_comparison_csv_header_in_spanish_and_values_machine_readable(client, ramp_world):
+    login(client, ramp_world.lead.email)
+    url = f"/board/compare?cohort={ramp_world.cohort.id}&metric=qa_score&format=csv"
+    answer = client.get(url, headers=SPANISH)
+    assert answer.status_code == 200
+    rows = list(csv.reader(io.StringIO(text(answer))))
+    assert rows[0][:5] == ["cohorte", "fecha_inicio", "ingresos", "metrica", "semana_antiguedad"]
+    for row in rows[1:]:
+        assert re.fullmatch(r"\d{4}-\d{2}-\d{2}", row[1])  # ISO, whatever the language
+    english = list(csv.reader(io.StringIO(text(client.get(url)))))
+    assert english[0][:2] == ["cohort", "start_date"]
+
+
+@pytest.mark.parametrize("seconds", [1202])
+def test_a_duration_never_shows_as_raw_seconds(seconds):
+    from ramp.metrics.definitions import METRICS
+
+    assert METRICS["aht"].format(seconds) == "20m 02s"
