@@ -756,9 +756,12 @@ def _readings(
     week = tenure_week(hire.start_date, today)
     placement = placement_dict(placement_on(placements, today))
     out = {}
+    figures: dict = {}  # shared by the criteria over the same metric and window
     for criterion in criteria:
+        if criterion in out:
+            continue  # the same criterion in another milestone
         source = qa if criterion.metric in readings.QA_METRICS else contacts
-        reading = readings.reading_for(criterion, source, hire.start_date, today)
+        reading = readings.reading_for(criterion, source, hire.start_date, today, figures)
         target = targets(criterion.metric, week, placement) if targets else None
         out[criterion] = MetricReading(
             reading.value, reading.sample, reading.weeks_met, target.value if target else None
@@ -779,13 +782,17 @@ def _target_lookup(spec: TargetsSpec) -> Callable[[str, int, dict | None], Targe
     return lookup
 
 
+# json.dumps's encoder, without its guard against cycles (checks are plain trees of values).
+_CHECKS_JSON = json.JSONEncoder(check_circular=False)
+
+
 def _milestone_change(row, result, stored_checks: str | None, today: date) -> dict | None:
     """The milestone's new stored values, or None when they are the ones it has."""
     checks = [
         {"criterion": c.criterion, "met": c.met, "summary": c.summary, "figures": dict(c.figures)}
         for c in result.checks
     ]
-    text = json.dumps(checks)
+    text = _CHECKS_JSON.encode(checks)
     # The same text is the same checks; other text is compared as values (it may have been
     # written with other spacing or key order). Through JSON, as the database gives it back.
     fresh = None if text == stored_checks else json.loads(text)
