@@ -643,7 +643,10 @@ def _evaluate_chunk(ids: list[int], today: date) -> int:
     hires = inputs.hire_rows(ids) if ids else []
     if not hires:
         return 0
-    milestones = inputs.milestone_rows(ids)
+    # On a hire's first evaluation of a day its fingerprint (which holds the day) has changed,
+    # so it will be evaluated and its stored checks compared: read them with its milestones.
+    new_day = 2 * sum(h.evaluated_on != today for h in hires) > len(hires)
+    milestones = inputs.milestone_rows(ids, with_checks=new_day)
     placements = inputs.placement_rows(ids)
     templates = inputs.template_plans({h.template_version_id for h in hires})
     criteria = {
@@ -698,7 +701,10 @@ def _evaluate_chunk(ids: list[int], today: date) -> int:
         {versions[h.enrollment_id] for h, _ in due if h.enrollment_id in versions}
     )
     slugs = curricula_queries.module_slugs(set(outlines))
-    stored = inputs.stored_checks([h.id for h, _ in due])
+    if new_day:
+        stored = {m.id: m.stored_checks for h, _ in due for m in milestones[h.id]}
+    else:
+        stored = inputs.stored_checks([h.id for h, _ in due])
     milestone_updates, hire_updates = [], []
     for hire, key in due:
         spec = templates[hire.template_version_id].spec
