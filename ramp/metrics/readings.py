@@ -181,20 +181,34 @@ def users_with_records(user_ids: Iterable[int]) -> set[int]:
 
 
 def reading_for(
-    criterion: MetricCriterion, records: Sequence[DatedRecord], start: date, today: date
+    criterion: MetricCriterion,
+    records: Sequence[DatedRecord],
+    start: date,
+    today: date,
+    figures: dict | None = None,
 ) -> MetricReading:
     """The criterion's metric over its window ending today, and the tenure weeks met in a row.
 
     A week counts as met when the criterion's figure over its window ending on that week's
     last day meets the threshold, on at least the minimum sample: "QA 85 over 14 days, two
     weeks running" reads the 14-day figure at the end of each of the last two weeks.
+
+    `figures`, when given, keeps each figure worked out (by metric, window and last day) for
+    the next criterion over the same records: a plan asks for the same metric over the same
+    window in several milestones, with other thresholds.
     """
     span = timedelta(days=criterion.window_days - 1)
 
     def over_window(last: date):
-        return formulas.compute(
+        key = (criterion.metric, criterion.window_days, last)
+        if figures is not None and key in figures:
+            return figures[key]
+        figure = formulas.compute(
             criterion.metric, [r.record for r in records if last - span <= r.day <= last]
         )
+        if figures is not None:
+            figures[key] = figure
+        return figure
 
     value = over_window(today)
     weeks_met = 0

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import math
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field, replace
-from datetime import date
+from dataclasses import dataclass, field
+from datetime import date, timedelta
 
 STATUSES = ("upcoming", "on_track", "at_risk", "achieved", "missed", "waived")
 
@@ -128,7 +128,8 @@ def tenure_week(start: date, on: date) -> int:
 
 def metric_label(metric: str) -> str:
     """How a metric name reads in a sentence."""
-    return METRIC_LABELS.get(metric, metric.replace("_", " "))
+    label = METRIC_LABELS.get(metric)
+    return metric.replace("_", " ") if label is None else label
 
 
 def _plural(n: int, word: str) -> str:
@@ -316,9 +317,8 @@ def _module_pace(plan: MilestonePlan, evidence: Evidence) -> tuple[int, int]:
     return len(wanted & evidence.modules_completed), len(wanted)
 
 
-def _time_share(plan: MilestonePlan, today: date) -> tuple[int, int]:
+def _time_share(plan: MilestonePlan, today: date, begin: date) -> tuple[int, int]:
     """Days gone and days in all of the milestone's own stretch (from its pace start)."""
-    begin = plan.pace_start or plan.phase_start
     span = (plan.due - begin).days
     # A stretch with no length (or a due date before its start) has all its time gone.
     if span <= 0:
@@ -352,12 +352,13 @@ def _risks(
     evidence: Evidence,
     today: date,
     warning_days: int,
+    pace_start: date,
     children_at_risk: Sequence[str] = (),
 ) -> list[str]:
     """Why an open milestone is at risk; an empty list means it is not (docs/statuses.md)."""
     risks: list[str] = []
     started = today >= plan.phase_start
-    elapsed, whole = _time_share(plan, today)
+    elapsed, whole = _time_share(plan, today, pace_start)
     behind_pace = modules_behind = False
     if started and plan.criteria.modules:
         done, total = _module_pace(plan, evidence)
@@ -431,6 +432,7 @@ def _evaluate_one(
     results: Mapping[str, MilestoneResult],
     today: date,
     warning_days: int,
+    pace_start: date,
 ) -> MilestoneResult:
     checks = _checks(plan, children, evidence, results)
 
@@ -470,7 +472,7 @@ def _evaluate_one(
     children_at_risk = [
         c.key for c in children if not c.optional and results[c.key].status == "at_risk"
     ]
-    risks = _risks(plan, checks, evidence, today, warning_days, children_at_risk)
+    risks = _risks(plan, checks, evidence, today, warning_days, pace_start, children_at_risk)
     if risks:
         return result("at_risk", "; ".join(risks))
     if today >= plan.phase_start:
@@ -503,13 +505,14 @@ def _tree(milestones: Sequence[MilestonePlan]) -> tuple[list[MilestonePlan], dic
     return plans, parent
 
 
-def _with_pace_start(
+def _pace_start(
     plan: MilestonePlan, plans: Sequence[MilestonePlan], parent: Mapping[str, str | None]
-) -> MilestonePlan:
-    """The plan with its own stretch: from the latest earlier due date in its phase among the
-    milestones that are neither its ancestors nor its descendants, else from the phase start."""
+) -> date:
+    """Where the plan's own stretch begins: its pace start when given, else the latest earlier
+    due date in its phase among the milestones that are neither its ancestors nor its
+    descendants, else its phase start."""
     if plan.pace_start is not None:
-        return plan
+        return plan.pace_start
 
     def line(key: str | None) -> set[str]:
         keys = set()
@@ -527,31 +530,84 @@ def _with_pace_start(
         and q.key not in ancestors
         and plan.key not in line(q.key)
     ]
-    return replace(plan, pace_start=max(earlier, default=plan.phase_start))
+    return max(earlier, default=plan.phase_start)
+
+
+@dataclass(frozen=True)
+class _Shape:
+    """What evaluating a plan needs of its structure, in days from its first phase start."""
+
+    first: tuple[int, ...]  # the index of the first milestone of each key, in plan order
+    order: tuple[int, ...]  # the same, deepest first (every child before its parent)
+    children: tuple[tuple[int, ...], ...]  # by position in `first`: its children's indexes
+    pace: tuple[int, ...]  # by position in `first`: its pace start
+
+
+# Plans made from one template version share their shape (only the start date moves them), so
+# it is worked out once for all of them. Bounded: a few entries per template version in use.
+_SHAPES: dict[tuple, _Shape] = {}
+
+
+def _shape(milestones: Sequence[MilestonePlan]) -> tuple[date, _Shape]:
+    """The plan's structure, worked out once per distinct shape, and the day it counts from."""
+    base = milestones[0].phase_start
+    key = tuple(
+        (
+            p.key,
+            p.parent,
+            (p.phase_start - base).days,
+            (p.due - base).days,
+            None if p.pace_start is None else (p.pace_start - base).days,
+        )
+        for p in milestones
+    )
+    found = _SHAPES.get(key)
+    if found is None:
+        plans, parent = _tree(milestones)
+        index = {}
+        for i, p in enumerate(milestones):
+            index.setdefault(p.key, i)
+
+        def depth(key: str) -> int:
+            n, node = 0, parent[key]
+            while node is not None:
+                n, node = n + 1, parent[node]
+            return n
+
+        first = tuple(index[p.key] for p in plans)
+        found = _Shape(
+            first=first,
+            order=tuple(index[p.key] for p in sorted(plans, key=lambda p: -depth(p.key))),
+            children=tuple(
+                tuple(index[c.key] for c in plans if parent[c.key] == p.key) for p in plans
+            ),
+            pace=tuple((_pace_start(p, plans, parent) - base).days for p in plans),
+        )
+        if len(_SHAPES) > 1024:
+            _SHAPES.clear()
+        _SHAPES[key] = found
+    return base, found
 
 
 def evaluate_plan(
     milestones: Sequence[MilestonePlan], evidence: Evidence, today: date, warning_days: int = 7
 ) -> dict[str, MilestoneResult]:
     """A status, a reason and the checks behind it for every milestone, keyed by milestone key."""
-    plans, parent = _tree(milestones)
-    children: dict[str, list[MilestonePlan]] = {p.key: [] for p in plans}
-    for p in plans:
-        if (up := parent[p.key]) is not None:
-            children[up].append(p)
-
-    def depth(key: str) -> int:
-        n, node = 0, parent[key]
-        while node is not None:
-            n, node = n + 1, parent[node]
-        return n
-
-    plans = [_with_pace_start(p, plans, parent) for p in plans]
+    if not milestones:
+        return {}
+    base, shape = _shape(milestones)
+    position = {i: n for n, i in enumerate(shape.first)}
     # Deepest first, so every child is judged before its parent whatever the list order.
     results: dict[str, MilestoneResult] = {}
-    for p in sorted(plans, key=lambda p: -depth(p.key)):
-        results[p.key] = _evaluate_one(p, children[p.key], evidence, results, today, warning_days)
-    return {p.key: results[p.key] for p in plans}
+    for i in shape.order:
+        n = position[i]
+        plan = milestones[i]
+        children = [milestones[c] for c in shape.children[n]]
+        pace_start = base + timedelta(days=shape.pace[n])
+        results[plan.key] = _evaluate_one(
+            plan, children, evidence, results, today, warning_days, pace_start
+        )
+    return {milestones[i].key: results[milestones[i].key] for i in shape.first}
 
 
 def next_milestone(

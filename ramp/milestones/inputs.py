@@ -148,12 +148,14 @@ def hire_rows(hire_ids: list[int]) -> list[Row]:
     )
 
 
-def milestone_rows(hire_ids: list[int]) -> dict[int, list[Row]]:
-    """Each hire's plan milestones in plan order, without their criteria and checks."""
+def milestone_rows(hire_ids: list[int], with_checks: bool = False) -> dict[int, list[Row]]:
+    """Each hire's plan milestones in plan order, without their criteria; with the checks
+    they last stored (as the JSON text, `stored_checks`) only when asked."""
     out: dict[int, list[Row]] = defaultdict(list)
     names = (*MILESTONE_INPUTS, *MILESTONE_OUTPUTS)
+    checks = [cast(PlanMilestone.checks, Text).label("stored_checks")] if with_checks else []
     for row in db.session.execute(
-        select(*(getattr(PlanMilestone, n) for n in names))
+        select(*(getattr(PlanMilestone, n) for n in names), *checks)
         .where(PlanMilestone.hire_id.in_(hire_ids))
         .order_by(PlanMilestone.hire_id, PlanMilestone.position, PlanMilestone.id)
     ):

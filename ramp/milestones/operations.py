@@ -656,7 +656,10 @@ def _evaluate_chunk(ids: list[int], today: date) -> int:
     hires = inputs.hire_rows(ids) if ids else []
     if not hires:
         return 0
-    milestones = inputs.milestone_rows(ids)
+    # On a hire's first evaluation of a day its fingerprint (which holds the day) has changed,
+    # so it will be evaluated and its stored checks compared: read them with its milestones.
+    new_day = 2 * sum(h.evaluated_on != today for h in hires) > len(hires)
+    milestones = inputs.milestone_rows(ids, with_checks=new_day)
     placements = inputs.placement_rows(ids)
     templates = inputs.template_plans({h.template_version_id for h in hires})
     criteria = {
@@ -711,7 +714,10 @@ def _evaluate_chunk(ids: list[int], today: date) -> int:
         {versions[h.enrollment_id] for h, _ in due if h.enrollment_id in versions}
     )
     slugs = curricula_queries.module_slugs(set(outlines))
-    stored = inputs.stored_checks([h.id for h, _ in due])
+    if new_day:
+        stored = {m.id: m.stored_checks for h, _ in due for m in milestones[h.id]}
+    else:
+        stored = inputs.stored_checks([h.id for h, _ in due])
     milestone_updates, hire_updates = [], []
     for hire, key in due:
         spec = templates[hire.template_version_id].spec
@@ -769,9 +775,12 @@ def _readings(
     week = tenure_week(hire.start_date, today)
     placement = placement_dict(placement_on(placements, today))
     out = {}
+    figures: dict = {}  # shared by the criteria over the same metric and window
     for criterion in criteria:
+        if criterion in out:
+            continue  # the same criterion in another milestone
         source = qa if criterion.metric in readings.QA_METRICS else contacts
-        reading = readings.reading_for(criterion, source, hire.start_date, today)
+        reading = readings.reading_for(criterion, source, hire.start_date, today, figures)
         target = targets(criterion.metric, week, placement) if targets else None
         out[criterion] = MetricReading(
             reading.value, reading.sample, reading.weeks_met, target.value if target else None
@@ -792,13 +801,17 @@ def _target_lookup(spec: TargetsSpec) -> Callable[[str, int, dict | None], Targe
     return lookup
 
 
+# json.dumps's encoder, without its guard against cycles (checks are plain trees of values).
+_CHECKS_JSON = json.JSONEncoder(check_circular=False)
+
+
 def _milestone_change(row, result, stored_checks: str | None, today: date) -> dict | None:
     """The milestone's new stored values, or None when they are the ones it has."""
     checks = [
         {"criterion": c.criterion, "met": c.met, "summary": c.summary, "figures": dict(c.figures)}
         for c in result.checks
     ]
-    text = json.dumps(checks)
+    text = _CHECKS_JSON.encode(checks)
     # The same text is the same checks; other text is compared as values (it may have been
     # written with other spacing or key order). Through JSON, as the database gives it back.
     fresh = None if text == stored_checks else json.loads(text)

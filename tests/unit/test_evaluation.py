@@ -763,6 +763,42 @@ def test_pace_runs_over_the_milestones_own_stretch_of_the_phase():
     assert "behind pace: 0 of 2 modules done, 58% of the time gone" in results["week-2"].reason
 
 
+def test_plans_of_one_shape_share_their_pace_and_another_shape_gets_its_own():
+    # Plans from one template differ by their start only, and are judged alike; a plan whose
+    # first milestone was extended has another shape, and week 2's pace starts later.
+    def weeks(start: date, week1_due: int = 7) -> list[MilestonePlan]:
+        return [
+            plan(
+                "week-1",
+                phase_start=start,
+                due=start + timedelta(days=week1_due),
+                criteria=Criteria(modules=("tone",)),
+            ),
+            plan(
+                "week-2",
+                phase_start=start,
+                due=start + timedelta(days=14),
+                criteria=Criteria(modules=("tools", "de-escalation")),
+            ),
+        ]
+
+    for shift in (0, 30, 0, 93):
+        start = START + timedelta(days=shift)
+        results = evaluate_plan(weeks(start), done("tone"), start + timedelta(days=11))
+        assert results["week-2"].reason.endswith(
+            "behind pace: 0 of 2 modules done, 58% of the time gone"
+        )
+    extended = evaluate_plan(weeks(START, week1_due=10), done("tone"), START + timedelta(days=11))
+    assert extended["week-2"].reason.endswith(
+        "behind pace: 0 of 2 modules done, 25% of the time gone"
+    )
+    given = replace(weeks(START)[1], pace_start=START)
+    results = evaluate_plan([weeks(START)[0], given], done("tone"), START + timedelta(days=11))
+    assert results["week-2"].reason.endswith(
+        "behind pace: 0 of 2 modules done, 79% of the time gone"
+    )
+
+
 def test_work_on_pace_is_not_at_risk_inside_the_warning_window():
     # A one-week milestone on day 0: due in 7 days, nothing done yet, and nothing late.
     week1 = plan(

@@ -7,6 +7,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from ramp.metrics import formulas, readings
 from ramp.metrics.definitions import METRICS
 from ramp.metrics.formulas import (
     ContactRec,
@@ -32,6 +33,7 @@ from ramp.metrics.formulas import (
     tenure_day,
     tenure_week_of,
 )
+from ramp.milestones.evaluation import MetricCriterion
 
 T0 = datetime(2024, 3, 4, 9, 0, tzinfo=UTC)
 EST = timezone(timedelta(hours=-5))
@@ -435,3 +437,25 @@ def test_evaluations_all_at_max_score_100(maxima):
     result = qa_score(evals)
     assert result.sample == len(evals)
     assert result.value == pytest.approx(100)
+
+
+def test_criteria_over_one_metric_and_window_share_figures_and_read_as_alone():
+    # QA over 14 days in three milestones (other thresholds, weeks running), and AHT beside.
+    start = date(2026, 9, 7)
+    today = start + timedelta(days=40)
+    records = [
+        readings.DatedRecord(start + timedelta(days=d), formulas.QAEval(score=p, max_score=100))
+        for d, p in zip(range(0, 41, 2), [70, 95, 88, 91, 84, 90, 86, 92] * 3, strict=False)
+    ]
+    criteria = [
+        MetricCriterion("qa_score", 85, 14, 3),
+        MetricCriterion("qa_score", 90, 14, 3, weeks_running=2),
+        MetricCriterion("qa_score", 80, 14, 3, weeks_running=3),
+        MetricCriterion("qa_score", 85, 7, 2, weeks_running=2),
+    ]
+    figures: dict = {}
+    shared = [readings.reading_for(c, records, start, today, figures) for c in criteria]
+    alone = [readings.reading_for(c, records, start, today) for c in criteria]
+    assert shared == alone
+    assert [r.weeks_met for r in alone] != [alone[0].weeks_met] * 4  # thresholds tell apart
+    assert {key[:2] for key in figures} == {("qa_score", 14), ("qa_score", 7)}

@@ -196,3 +196,53 @@ def test_the_help_ramp_lists_unloaded_is_each_command_s_own():
     for name, lazy in listed.items():
         command = load_command(lazy.path)
         assert command.help.partition("\n\n")[0].strip() == lazy.help, name
+
+
+# Runs `ramp users list` as the console script does, noting whether the cyclic collector was
+# on while the command was loaded, while it ran, and after main returned.
+COLLECTOR = """
+import gc, json, sys
+import ramp.cli
+
+seen = {}
+load = ramp.cli.gathered
+
+
+def gathered(name):
+    seen["loading"] = gc.isenabled()
+    return load(name)
+
+
+ramp.cli.gathered = gathered
+import ramp.accounts.cli as area
+
+query = area.list_users
+
+
+def list_users():
+    seen["running"] = gc.isenabled()
+    return query()
+
+
+area.list_users = list_users
+try:
+    ramp.cli.main(["users", "list"])
+except SystemExit as exit:
+    seen["code"] = exit.code
+seen["after"] = gc.isenabled()
+print(json.dumps(seen))
+"""
+
+
+def test_a_command_loads_with_the_collector_paused_and_runs_with_it_on(migrated):
+    out = subprocess.run(
+        [sys.executable, "-c", COLLECTOR],
+        env=env_for(migrated),
+        cwd=migrated,
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    )
+    seen = json.loads(out.stdout.splitlines()[-1])
+    assert seen == {"loading": False, "running": True, "code": 0, "after": True}
