@@ -107,3 +107,30 @@ def test_re_place_keeps_tier_and_language(server_url, page_factory, ramp_world, 
         expect(changes.locator("tr", has_text="Tier")).to_contain_text("T2")
     page.get_by_role("button", name="Confirm: re-place").click()
     expect(page.get_by_text("Placed in billing · chat · T2 · pt")).to_be_visible()
+
+
+def test_manager_confirms_a_waive_by_keyboard_only(server_url, page_factory, ramp_world, hire):
+    """No mouse: the Waive disclosure, its reason, the dialog's focus and Confirm, all by keys."""
+    from tests.browser.test_responsive_a11y import sign_in_by_keyboard, tab_to
+    from tests.conftest import PASSWORD
+
+    page = page_factory(javascript=True)
+    sign_in_by_keyboard(page, server_url, ramp_world.lead.email, PASSWORD)
+    page.goto(f"{server_url}/board/hires/{hire.id}")
+    page.wait_for_load_state("load")
+    milestone = page.locator("#milestone-basics-done")
+    tab_to(page, milestone.locator("summary", has_text="Waive"))
+    page.keyboard.press("Enter")
+    tab_to(page, milestone.get_by_label("Reason for waiving"))
+    page.keyboard.type("Did this course at her last job")
+    tab_to(page, milestone.get_by_role("button", name="Waive milestone"))
+    page.keyboard.press("Enter")
+
+    dialog = page.get_by_role("dialog")
+    expect(dialog).to_be_visible()
+    assert focused(page) == "Cancel|in-dialog"
+    page.keyboard.press("Tab")
+    assert focused(page) == "Confirm: waive milestone|in-dialog"
+    page.keyboard.press("Enter")
+    expect(page.get_by_text("Waived “Basics done”.")).to_be_visible()
+    expect(page.locator("#milestone-basics-done .milestone-head")).to_contain_text("Waived")
