@@ -27,6 +27,7 @@ from ramp.metrics.mapping import (
     MappingColumnsError,
     MappingSpec,
     RowErrors,
+    cells_reader,
     read_rows,
     row_reader,
 )
@@ -123,35 +124,14 @@ def _chunks(fh, reading: Reading) -> Iterator[Chunk]:
     position = fh.buffer.tell if hasattr(fh, "buffer") else (lambda: 0)
     rows = read_rows(fh, mapping)
     chunk = Chunk()
-    while True:
-        if chunk.read >= CHUNK:
-            chunk.position = position()
-            yield chunk
-            chunk = Chunk()
-        try:
-            line, raw = next(rows)
-        except StopIteration:
-            break
-        except RowErrors as exc:  # a line that is not a record at all (bad JSON)
-            chunk.read += 1
-            problems = [LineProblem(exc.line, e.column, e.message) for e in exc.errors]
-            chunk.rejects.append((exc.line, None, problems))
-            continue
-        chunk.read += 1
-        try:
-            values = read_values(line, raw)
-        except RowErrors as exc:
-            problems = [LineProblem(line, e.column, e.message) for e in exc.errors]
-            chunk.rejects.append((line, raw if keep_raw else None, problems))
-            continue
-        if values is None:
-            chunk.skipped += 1
-            continue
+
+    def add(line: int, raw: dict | None, values: dict) -> None:
+        """A row read: its agent resolved, then its table row kept (or its agent reported)."""
         key = agent_key(values)
         user_id = agents.get(key)  # type: ignore[arg-type]
         if user_id is None:  # rejected on its own, reported once per agent (imports.py)
             chunk.unknown.append((key, line, raw if keep_raw else None))  # type: ignore[arg-type]
-            continue
+            return
         scale = values.get("_csat_scale")
         row = (
             line,
@@ -162,8 +142,73 @@ def _chunks(fh, reading: Reading) -> Iterator[Chunk]:
         if latest_per:
             if latest.add(line, values.get("_key"), values.get("_order"), row):
                 chunk.superseded += 1  # an older event of the same key
-            continue
+            return
         chunk.rows.append(row)
+
+    def read_row(line: int, raw: dict) -> None:
+        """A row read the careful way: its values, or its problems, or skipped."""
+        try:
+            values = read_values(line, raw)
+        except RowErrors as exc:
+            problems = [LineProblem(line, e.column, e.message) for e in exc.errors]
+            chunk.rejects.append((line, raw if keep_raw else None, problems))
+            return
+        if values is None:
+            chunk.skipped += 1
+            return
+        add(line, raw, values)
+
+    # A CSV file's full-width records are read by the places of their cells (cells_reader),
+    # without a row of header -> cell; any other record, as a row. Rows are kept for the
+    # rejects file: then every record is a row.
+    names = getattr(rows, "names", None)
+    read_cells = cells_reader(mapping, names) if names is not None and not keep_raw else None
+    if read_cells is not None:
+        width = rows.width  # type: ignore[attr-defined]
+        as_row = rows.row  # type: ignore[attr-defined]
+        for line, cells in rows.records():  # type: ignore[attr-defined]
+            if chunk.read >= CHUNK:
+                chunk.position = position()
+                yield chunk
+                chunk = Chunk()
+            chunk.read += 1
+            values = read_cells(cells) if len(cells) == width else None
+            if values is None:
+                read_row(line, as_row(cells))
+                continue
+            # add(), inline: this runs for nearly every row.
+            key = agent_key(values)
+            user_id = agents.get(key)  # type: ignore[arg-type]
+            if user_id is None:
+                chunk.unknown.append((key, line, None))  # type: ignore[arg-type]
+                continue
+            scale = values.get("_csat_scale")
+            chunk.rows.append(
+                (
+                    line,
+                    None,
+                    to_record(
+                        values, source, user_id, None, zone, csat_scale if scale is None else scale
+                    ),
+                )
+            )
+    else:
+        while True:
+            if chunk.read >= CHUNK:
+                chunk.position = position()
+                yield chunk
+                chunk = Chunk()
+            try:
+                line, raw = next(rows)
+            except StopIteration:
+                break
+            except RowErrors as exc:  # a line that is not a record at all (bad JSON)
+                chunk.read += 1
+                problems = [LineProblem(exc.line, e.column, e.message) for e in exc.errors]
+                chunk.rejects.append((exc.line, None, problems))
+                continue
+            chunk.read += 1
+            read_row(line, raw)
     for row in latest.rows():
         chunk.rows.append(row)
         if len(chunk.rows) >= CHUNK:
