@@ -348,13 +348,14 @@ def _upsert(dialect: str, model, columns: tuple[str, ...], mapped: frozenset[str
 _SQLITE_AS_IS = (DateTime, Date, Boolean, Float)
 
 # PostgreSQL's binary COPY format of each column type: psycopg's C dumpers, chosen once per
-# column, cost a tenth of adapting each value as text. Moments are aware and in UTC
-# (records.utc); a timestamptz and a timestamp have the same binary form (microseconds
-# since 2000), so the column stores the UTC wall-clock time, as the ORM writes it.
+# column, cost a tenth of adapting each value as text. Moments come as the microseconds
+# since 2000 in UTC and days as the days since 2000 (rows.postgresql_stamp and _day): a
+# timestamp's and a date's binary forms are those integers, so they are written as int8 and
+# int4, and the column stores the UTC wall-clock time, as the ORM writes it.
 _COPY_TYPES = (
     (Boolean, "bool"),
-    (DateTime, "timestamptz"),
-    (Date, "date"),
+    (DateTime, "int8"),
+    (Date, "int4"),
     (Float, "float8"),
     (Integer, "int4"),
     (JSON, "json"),
