@@ -68,7 +68,7 @@ class Reading:
     path: str
     mapping: MappingSpec
     agents: dict[tuple[str, str], int]  # agent_key -> user id
-    sqlite: bool  # rows carry SQLite's stored text for moments and days
+    sqlite: bool  # moments and days as SQLite stores them (text), else as PostgreSQL (integers)
     keep_raw: bool  # rows carry their raw cells (for a rejects file)
 
 
