@@ -348,13 +348,14 @@ def _upsert(dialect: str, model, columns: tuple[str, ...], mapped: frozenset[str
 _SQLITE_AS_IS = (DateTime, Date, Boolean, Float)
 
 # PostgreSQL's binary COPY format of each column type: psycopg's C dumpers, chosen once per
-# column, cost a tenth of adapting each value as text. Moments are aware and in UTC
-# (records.utc); a timestamptz and a timestamp have the same binary form (microseconds
-# since 2000), so the column stores the UTC wall-clock time, as the ORM writes it.
+# column, cost a tenth of adapting each value as text. Moments come as the microseconds
+# since 2000 in UTC and days as the days since 2000 (rows.postgresql_stamp and _day): a
+# timestamp's and a date's binary forms are those integers, so they are written as int8 and
+# int4, and the column stores the UTC wall-clock time, as the ORM writes it.
 _COPY_TYPES = (
     (Boolean, "bool"),
-    (DateTime, "timestamptz"),
-    (Date, "date"),
+    (DateTime, "int8"),
+    (Date, "int4"),
     (Float, "float8"),
     (Integer, "int4"),
     (JSON, "json"),
@@ -374,6 +375,7 @@ def _copy_type(column_type) -> str:
 REPLACED = {"contacts": replaced_contacts, "qa_evaluations": replaced_qa_evaluations}
 _REPLACED_OWN = {"id", "replaced_by_run_id", "record_id"}
 STAGE = "ramp_import_stage"
+STAGE_WORK_MEM = "64MB"  # PostgreSQL: working memory of the statement finding duplicate ids
 
 
 class _Stage:
@@ -459,12 +461,19 @@ class _Stage:
             .having(func.count() > 1)
             .subquery()
         )
-        found = self.connection.execute(
+        query = (
             select(stage.c.line, stage.c.raw, stage.c.external_id)
             .join(first, first.c.external_id == stage.c.external_id)
             .where(stage.c.line > first.c.first)
             .order_by(stage.c.line)
-        ).all()
+        )
+        if self.sqlite:
+            found = self.connection.execute(query).all()
+        else:
+            # Counting every id spills to disk at PostgreSQL's default 4 MB of working
+            # memory from about 100,000 rows: more for this statement, then as it was.
+            with self._work_mem(STAGE_WORK_MEM):
+                found = self.connection.execute(query).all()
         lines = [line for line, _, _ in found]
         for start in range(0, len(lines), 500):
             self.connection.execute(
@@ -472,6 +481,15 @@ class _Stage:
             )
         self.staged -= len(lines)
         return [(line, json.loads(raw) if raw else None, ext) for line, raw, ext in found]
+
+    @contextmanager
+    def _work_mem(self, size: str) -> Iterator[None]:
+        """PostgreSQL's working memory of this transaction set to `size` for a while."""
+        connection = self.connection
+        before = connection.exec_driver_sql("SELECT current_setting('work_mem')").scalar()
+        connection.execute(select(func.set_config("work_mem", size, True)))
+        yield  # on an error the transaction is rolled back, and the setting with it
+        connection.execute(select(func.set_config("work_mem", before, True)))
 
     def merge(self, run_id: int) -> tuple[int, set[int]]:
         """Write the staged rows as this run's; return (records updated, agents affected)."""
@@ -503,9 +521,15 @@ class _Stage:
             rows = select(
                 *(run if name == "import_run_id" else stage.c[name] for name in self.columns)
             ).where(true())  # SQLite reads "ON CONFLICT" after a bare FROM as a join's
-            connection.execute(
-                _upsert(connection.dialect.name, self.model, self.columns, self.mapped, rows)
-            )
+            if updated:
+                connection.execute(
+                    _upsert(connection.dialect.name, self.model, self.columns, self.mapped, rows)
+                )
+            else:
+                # No staged id is in the records (the statement above kept none): every row
+                # is new, and a plain INSERT spares each row the check for a conflict. No
+                # other import can add one meanwhile: one import runs at a time.
+                connection.execute(insert(table).from_select(list(self.columns), rows))
             users = {
                 uid
                 for (uid,) in connection.execute(

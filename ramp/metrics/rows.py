@@ -15,7 +15,7 @@ import sys
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager, suppress
 from dataclasses import dataclass, field
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 from functools import partial
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -27,6 +27,7 @@ from ramp.metrics.mapping import (
     MappingColumnsError,
     MappingSpec,
     RowErrors,
+    cells_reader,
     read_rows,
     row_reader,
 )
@@ -67,7 +68,7 @@ class Reading:
     path: str
     mapping: MappingSpec
     agents: dict[tuple[str, str], int]  # agent_key -> user id
-    sqlite: bool  # rows carry SQLite's stored text for moments and days
+    sqlite: bool  # moments and days as SQLite stores them (text), else as PostgreSQL (integers)
     keep_raw: bool  # rows carry their raw cells (for a rejects file)
 
 
@@ -123,35 +124,14 @@ def _chunks(fh, reading: Reading) -> Iterator[Chunk]:
     position = fh.buffer.tell if hasattr(fh, "buffer") else (lambda: 0)
     rows = read_rows(fh, mapping)
     chunk = Chunk()
-    while True:
-        if chunk.read >= CHUNK:
-            chunk.position = position()
-            yield chunk
-            chunk = Chunk()
-        try:
-            line, raw = next(rows)
-        except StopIteration:
-            break
-        except RowErrors as exc:  # a line that is not a record at all (bad JSON)
-            chunk.read += 1
-            problems = [LineProblem(exc.line, e.column, e.message) for e in exc.errors]
-            chunk.rejects.append((exc.line, None, problems))
-            continue
-        chunk.read += 1
-        try:
-            values = read_values(line, raw)
-        except RowErrors as exc:
-            problems = [LineProblem(line, e.column, e.message) for e in exc.errors]
-            chunk.rejects.append((line, raw if keep_raw else None, problems))
-            continue
-        if values is None:
-            chunk.skipped += 1
-            continue
+
+    def add(line: int, raw: dict | None, values: dict) -> None:
+        """A row read: its agent resolved, then its table row kept (or its agent reported)."""
         key = agent_key(values)
         user_id = agents.get(key)  # type: ignore[arg-type]
         if user_id is None:  # rejected on its own, reported once per agent (imports.py)
             chunk.unknown.append((key, line, raw if keep_raw else None))  # type: ignore[arg-type]
-            continue
+            return
         scale = values.get("_csat_scale")
         row = (
             line,
@@ -162,8 +142,73 @@ def _chunks(fh, reading: Reading) -> Iterator[Chunk]:
         if latest_per:
             if latest.add(line, values.get("_key"), values.get("_order"), row):
                 chunk.superseded += 1  # an older event of the same key
-            continue
+            return
         chunk.rows.append(row)
+
+    def read_row(line: int, raw: dict) -> None:
+        """A row read the careful way: its values, or its problems, or skipped."""
+        try:
+            values = read_values(line, raw)
+        except RowErrors as exc:
+            problems = [LineProblem(line, e.column, e.message) for e in exc.errors]
+            chunk.rejects.append((line, raw if keep_raw else None, problems))
+            return
+        if values is None:
+            chunk.skipped += 1
+            return
+        add(line, raw, values)
+
+    # A CSV file's full-width records are read by the places of their cells (cells_reader),
+    # without a row of header -> cell; any other record, as a row. Rows are kept for the
+    # rejects file: then every record is a row.
+    names = getattr(rows, "names", None)
+    read_cells = cells_reader(mapping, names) if names is not None and not keep_raw else None
+    if read_cells is not None:
+        width = rows.width  # type: ignore[attr-defined]
+        as_row = rows.row  # type: ignore[attr-defined]
+        for line, cells in rows.records():  # type: ignore[attr-defined]
+            if chunk.read >= CHUNK:
+                chunk.position = position()
+                yield chunk
+                chunk = Chunk()
+            chunk.read += 1
+            values = read_cells(cells) if len(cells) == width else None
+            if values is None:
+                read_row(line, as_row(cells))
+                continue
+            # add(), inline: this runs for nearly every row.
+            key = agent_key(values)
+            user_id = agents.get(key)  # type: ignore[arg-type]
+            if user_id is None:
+                chunk.unknown.append((key, line, None))  # type: ignore[arg-type]
+                continue
+            scale = values.get("_csat_scale")
+            chunk.rows.append(
+                (
+                    line,
+                    None,
+                    to_record(
+                        values, source, user_id, None, zone, csat_scale if scale is None else scale
+                    ),
+                )
+            )
+    else:
+        while True:
+            if chunk.read >= CHUNK:
+                chunk.position = position()
+                yield chunk
+                chunk = Chunk()
+            try:
+                line, raw = next(rows)
+            except StopIteration:
+                break
+            except RowErrors as exc:  # a line that is not a record at all (bad JSON)
+                chunk.read += 1
+                problems = [LineProblem(exc.line, e.column, e.message) for e in exc.errors]
+                chunk.rejects.append((exc.line, None, problems))
+                continue
+            chunk.read += 1
+            read_row(line, raw)
     for row in latest.rows():
         chunk.rows.append(row)
         if len(chunk.rows) >= CHUNK:
@@ -279,12 +324,37 @@ def _serve() -> None:
 
 def record_maker(kind: str, sqlite: bool) -> Callable[..., tuple]:
     """records.contact_values or qa_values, writing moments and days as the database stores
-    them (SQLite: its text; PostgreSQL: moments in UTC), with memory of its own: one per file.
+    them (SQLite: its text, with memory of its own: one per file; PostgreSQL: the integers of
+    its binary form).
     """
     to_record = records.qa_values if kind == "qa" else records.contact_values
     if sqlite:
         return partial(to_record, stamp=sqlite_stamper(), day=day_texts())
-    return partial(to_record, stamp=records.utc, day=_same_day)
+    return partial(to_record, stamp=postgresql_stamp, day=postgresql_day)
+
+
+# PostgreSQL's binary form of a timestamp is the microseconds since 2000-01-01 as an 8-byte
+# integer, and of a date the days since then as a 4-byte one: the stage's COPY writes them as
+# int8 and int4 (imports.py). As integers, a row costs a fraction of its moments to pickle
+# (a large file's rows come from a second process) and nothing to dump.
+_POSTGRESQL_EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
+_POSTGRESQL_EPOCH_DAY = _POSTGRESQL_EPOCH.toordinal()
+_MICROSECOND = timedelta(microseconds=1)
+
+
+def postgresql_stamp(moment: datetime | None) -> int | None:
+    """A moment as a timestamp column holds it on PostgreSQL: microseconds since 2000 in UTC
+    (naive moments are UTC, as records.utc takes them); None stays None."""
+    if moment is None:
+        return None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=UTC)
+    return (moment - _POSTGRESQL_EPOCH) // _MICROSECOND
+
+
+def postgresql_day(day: date) -> int:
+    """A day as a date column holds it on PostgreSQL: days since 2000-01-01."""
+    return day.toordinal() - _POSTGRESQL_EPOCH_DAY
 
 
 # 'HH:MM:' for each minute of the day, 'SS.000000' for each second of a minute.
@@ -318,10 +388,6 @@ def sqlite_stamper() -> Callable[[datetime | None], str | None]:
         return day + _HOUR_MINUTE[moment.hour * 60 + moment.minute] + _SECOND[moment.second]
 
     return stamp
-
-
-def _same_day(day: date) -> date:
-    return day
 
 
 def day_texts() -> Callable[[date], str]:

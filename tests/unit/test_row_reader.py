@@ -152,3 +152,47 @@ def test_compiled_reading_matches_the_general_way(zone, id_type, handle, agent_i
                 getattr(v, "tzinfo", None) for v in expected.values()
             ], row
     assert good > 100  # the short paths were taken
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Europe/Berlin"])
+@pytest.mark.parametrize("handle", ["seconds", "hms"])
+def test_reading_a_records_cells_by_place_matches_reading_its_row(zone, handle):
+    """cells_reader gives parse_row's values for a record, or None when the row needs the
+    careful way (parse_row then says what is wrong, or the values it finds)."""
+    spec = parse_mapping(CONTACTS.format(zone=zone, id_type="text", handle=handle, agent_id="42"))
+    header = ["Unused", *CELLS, "Other"]
+    read = m.cells_reader(spec, header)
+    assert read is not None
+    rng = random.Random(f"{zone}{handle}")
+    first = {"Handle": "1:35" if handle == "hms" else "95"}
+    columns = {c: [first.get(c, cells[0]), *cells] for c, cells in CELLS.items()}
+    quick = 0
+    for _ in range(600):
+        row = {
+            c: rng.choice(cells) if rng.random() < 0.2 else cells[0] for c, cells in columns.items()
+        }
+        cells = ["x", *(row[c] for c in CELLS), "y"]
+        got = read(cells)
+        expected = outcome(lambda line, r, s: (p := parse_row(line, r, s)) and p.values, row, spec)
+        if got is None:
+            continue  # read the careful way, as a row
+        quick += 1
+        assert got == expected, row
+        assert [getattr(v, "tzinfo", None) for v in got.values()] == [
+            getattr(v, "tzinfo", None) for v in expected.values()
+        ], row
+    assert quick > 100
+
+
+def test_no_cells_reader_where_rows_are_never_read_the_quick_way():
+    base = "name: t\ntitle: T\nkind: contacts\nsource: t\n"
+    fields = "fields:\n  external_id: Id\n  agent_email: Email\n  created_at: Created\n"
+    header = ["Id", "Email", "Created", "Kind"]
+    assert m.cells_reader(parse_mapping(base + fields), header) is not None
+    skip = "skip:\n  - {column: Kind, equals: test}\n"
+    assert m.cells_reader(parse_mapping(base + skip + fields), header) is None
+    latest = "latest_per: Id\norder_by: Created\n"
+    assert m.cells_reader(parse_mapping(base + latest + fields), header) is None
+    composite = fields.replace("Created\n", "{date: Created, time: Kind}\n")
+    assert m.cells_reader(parse_mapping(base + composite), header) is None
+    assert m.cells_reader(parse_mapping(base + fields), [*header, m.EXTRA_CELLS]) is None

@@ -12,7 +12,7 @@ One module per concern, each importing only modules listed before it:
 - values: one cell's text read as its field's value, and the row errors
 - record_checks: the rules across the fields of one record (check_record)
 - cells: each mapped column's cells read by a function made once per mapping
-- reader: a row read through a mapping (parse_row, row_reader)
+- reader: a row read through a mapping (parse_row, row_reader, cells_reader)
 - spec: the mapping document's models, and the plan and reader a mapping works out once
 - validation: the rules across the document (parse_mapping, load_mapping_file)
 - files: the rows of a CSV or JSON lines export (read_rows)
@@ -33,7 +33,7 @@ from ramp.metrics.mapping.fields import (
 )
 from ramp.metrics.mapping.files import MappingColumnsError, read_rows
 from ramp.metrics.mapping.latest import LatestRows, reduce_latest
-from ramp.metrics.mapping.reader import ParsedRow, parse_row, row_reader
+from ramp.metrics.mapping.reader import ParsedRow, cells_reader, parse_row, row_reader
 from ramp.metrics.mapping.reader import _skipped as _skipped
 from ramp.metrics.mapping.record_checks import check_record
 from ramp.metrics.mapping.spec import FieldSpec, MappingSpec, SkipRule
@@ -57,6 +57,7 @@ __all__ = [
     "RowError",
     "RowErrors",
     "SkipRule",
+    "cells_reader",
     "check_record",
     "load_mapping_file",
     "parse_mapping",

@@ -146,6 +146,7 @@ class _CsvRows(Iterator[tuple[int, dict[str, str]]]):
         self._width = len(names)
         # A row as wide as a header without repeated names zips with it, cell by cell.
         self._names = names if len(firsts) == len(names) else None
+        self._records = self._read_records()
 
     def _record(self) -> tuple[int, list[str]] | None:
         """The next record that has any text, with the line it starts on."""
@@ -157,8 +158,37 @@ class _CsvRows(Iterator[tuple[int, dict[str, str]]]):
         return None
 
     def __next__(self) -> tuple[int, dict[str, str]]:
+        line, cells = next(self._records)
+        return line, self.row(cells)
+
+    @property
+    def names(self) -> list[str] | None:
+        """The header's names, as the mapping spells its columns; None when a name repeats."""
+        return self._names
+
+    @property
+    def width(self) -> int:
+        return self._width
+
+    def records(self) -> Iterator[tuple[int, list[str]]]:
+        """The records that have any text, as their cells: (line where it starts, cells).
+
+        What __next__ reads, before the cells become a row (row()): a reader that can use a
+        full-width record's cells by their place leaves out building the row. One iterator,
+        shared with __next__.
+        """
+        return self._records
+
+    def _read_records(self) -> Iterator[tuple[int, list[str]]]:
+        reader = self._reader
         try:
-            return self._next()
+            for cells in reader:  # as _record, inline: this runs once per row
+                line = self._start
+                self._start = reader.line_num + 1
+                joined = "".join(cells)  # _has_text, inline
+                if not joined or joined.isspace():
+                    continue
+                yield line, cells
         except csv.Error as exc:
             message = str(exc)
             if "field larger than field limit" in message:
@@ -168,24 +198,17 @@ class _CsvRows(Iterator[tuple[int, dict[str, str]]]):
                 )
             raise CsvBroken(self._start, message) from None
 
-    def _next(self) -> tuple[int, dict[str, str]]:
-        reader = self._reader
-        for cells in reader:  # as _record, inline: this runs once per row
-            line = self._start
-            self._start = reader.line_num + 1
-            joined = "".join(cells)  # _has_text, inline
-            if not joined or joined.isspace():
-                continue
-            width = self._width
-            if len(cells) == width and self._names is not None:
-                return line, dict(zip(self._names, cells, strict=True))
-            row = {name: cells[i] if i < len(cells) else "" for name, i in self._positions}
-            if len(cells) > width:
-                extra = cells[width:]
-                if _has_text(extra):
-                    row[EXTRA_CELLS] = self._delimiter.join(extra)
-            return line, row
-        raise StopIteration
+    def row(self, cells: list[str]) -> dict[str, str]:
+        """A record's cells as header -> cell (cells past the header under EXTRA_CELLS)."""
+        width = self._width
+        if len(cells) == width and self._names is not None:
+            return dict(zip(self._names, cells, strict=True))
+        row = {name: cells[i] if i < len(cells) else "" for name, i in self._positions}
+        if len(cells) > width:
+            extra = cells[width:]
+            if _has_text(extra):
+                row[EXTRA_CELLS] = self._delimiter.join(extra)
+        return row
 
 
 def _has_text(cells: list[str]) -> bool:

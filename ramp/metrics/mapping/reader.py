@@ -191,13 +191,15 @@ def _quick_reader(
     steps: list[tuple[str, str | None, Callable | None, bool]],
     constants: dict[str, object],
     agent_fields: tuple[str, ...],
+    places: Mapping[str, int] | None = None,
 ) -> Callable[[Mapping[str, str]], dict | None]:
     """The usual row read with no bookkeeping: the values, or None to read it carefully.
 
     None when a cell is unreadable, a required cell is empty or there is no agent. The
     function is written out for the mapping, one statement per column, with no loop: the
     per-column loop cost as much as reading the cells. Names from the mapping (columns,
-    fields, constants) reach it as variables, never as source text.
+    fields, constants) reach it as variables, never as source text. With places (column ->
+    its place in a record), the function reads a record's list of cells instead of a row.
     """
     names: dict[str, object] = {"RowError": RowError}
     reads, checks, items = [], [], []
@@ -207,10 +209,14 @@ def _quick_reader(
             names[f"k{i}"] = constants[field]
             items.append(f"f{i}: k{i}")
             continue
+        if places is not None:
+            assert column is not None  # a composite field reads a row: no cells reader
+            reads.append(f"        v{i} = c{i}(row[{int(places[column])}])")
+        elif column is None:
+            reads.append(f"        v{i} = c{i}(row)")
+        else:
+            reads.append(f"        v{i} = c{i}(get(k{i}))")
         names[f"c{i}"], names[f"k{i}"] = cell, column
-        reads.append(
-            f"        v{i} = c{i}(row)" if column is None else f"        v{i} = c{i}(get(k{i}))"
-        )
         items.append(f"f{i}: v{i}")
         if required:
             checks.append(f"v{i} is None")
@@ -224,7 +230,7 @@ def _quick_reader(
     source = "\n".join(
         [
             "def quick(row):",
-            "    get = row.get",
+            *(["    get = row.get"] if places is None else []),
             "    try:",
             *(reads or ["        pass"]),
             "    except RowError:",
@@ -237,8 +243,9 @@ def _quick_reader(
     return names["quick"]  # type: ignore[return-value]
 
 
-def _compile_reader(mapping: MappingSpec) -> Callable[[int, Mapping[str, str]], dict | None]:
-    """The function behind parse_row for this mapping (see parse_row)."""
+def _steps(mapping: MappingSpec) -> list[tuple[str, str | None, Callable | None, bool]]:
+    """(field, column, cell reader, required) of each mapped field; a composite field's
+    reader takes the whole row (column None), a constant has no reader."""
     steps: list[tuple[str, str | None, Callable | None, bool]] = []
     for plan in mapping._plan:
         if plan.build is not None:  # several columns: the cell reader takes the whole row
@@ -247,6 +254,51 @@ def _compile_reader(mapping: MappingSpec) -> Callable[[int, Mapping[str, str]], 
             steps.append((plan.field, None, None, False))
         else:
             steps.append((plan.field, plan.spec.column, _cell_reader(plan, mapping), plan.required))
+    return steps
+
+
+def cells_reader(
+    mapping: MappingSpec, header: list[str]
+) -> Callable[[list[str]], dict | None] | None:
+    """row_reader's usual case for the full-width records of a file with this header (its
+    names as the mapping spells its columns, none repeated), reading the cells by place.
+
+    The function returns the values row_reader would, or None when the record needs the
+    careful way: row_reader on the record as a row, which then says what is wrong. None
+    (no such function) for a mapping whose rows are never read the quick way: skip rules,
+    scorecard categories, latest_per, a field built from several columns.
+    """
+    if mapping.skip or mapping.latest_per or (mapping.kind == "qa" and mapping.categories):
+        return None
+    if any(plan.build is not None for plan in mapping._plan):
+        return None
+    if EXTRA_CELLS in header:  # a column of that name would read as cells past the header
+        return None
+    places = {name: i for i, name in enumerate(header)}
+    steps = _steps(mapping)
+    if any(column is not None and column not in places for _, column, _, _ in steps):
+        return None
+    constants = {p.field: p.constant for p in mapping._plan if p.spec.column is None}
+    agent_fields = tuple(p.field for p in mapping._agent_plans)
+    quick = _quick_reader(steps, constants, agent_fields, places)
+    suspect = _record_suspect(mapping.kind, mapping.fields)
+    rated = "csat_rating" in mapping.fields
+    scale = mapping._rating_scale if rated else None
+
+    def read_cells(cells: list[str]) -> dict | None:
+        values = quick(cells)
+        if values is None or suspect(values):
+            return None
+        if rated:
+            values["_csat_scale"] = scale
+        return values
+
+    return read_cells
+
+
+def _compile_reader(mapping: MappingSpec) -> Callable[[int, Mapping[str, str]], dict | None]:
+    """The function behind parse_row for this mapping (see parse_row)."""
+    steps = _steps(mapping)
     constants = {p.field: p.constant for p in mapping._plan if p.spec.column is None}
     agents = mapping._agent_plans
     agent_fields = tuple(p.field for p in agents)
