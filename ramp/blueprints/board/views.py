@@ -423,7 +423,7 @@ def issue_batch(cohort_id: int):
         batch = certificates.start_batch(cohort, current_user)
     except ValidationError as exc:
         db.session.rollback()
-        flash(" ".join(exc.problems), "error")
+        flash(" ".join(map(str, exc.problems)), "error")
         return redirect(url_for("board.certificate_list"), 303)
     db.session.commit()
     jobs.submit(
