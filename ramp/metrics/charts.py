@@ -330,6 +330,9 @@ def _svg(
         return bottom - (clamped - lo) / ((hi - lo) or 1) * (bottom - top)
 
     hatch = f"{uid}-hatch"
+    value_title = _("%(title)s (%(unit)s)", title=axis_title, unit=unit)
+    week_title = _("Tenure week")
+    target_word = _("target")
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size.width} {{HEIGHT}}" role="img" '
         f'aria-labelledby="{uid}-title {uid}-desc" class="ramp-chart ramp-chart--'
@@ -339,7 +342,7 @@ def _svg(
         f'patternTransform="rotate(45)"><rect width="7" height="7" fill="#f1f3f7"/>'
         f'<line x1="0" y1="0" x2="0" y2="7" stroke="#9aa3b2" stroke-width="2"/></pattern></defs>',
         f'<text x="{left - 8}" y="{f * 1.1:.1f}" fill="{INK}" font-weight="600">'
-        f"{escape(_('%(title)s (%(unit)s)', title=axis_title, unit=unit))}</text>",
+        f"{escape(value_title)}</text>",
     ]
     # The band where a figure meets the target: above the target line, or below it when
     # lower is better.
@@ -375,7 +378,7 @@ def _svg(
             )
     out.append(
         f'<text x="{(left + right) / 2:.1f}" y="{bottom + f * 2.6:.1f}" text-anchor="middle" '
-        f'fill="{INK}" font-weight="600">{escape(_("Tenure week"))}</text>'
+        f'fill="{INK}" font-weight="600">{escape(week_title)}</text>'
     )
     # The target: a dashed step line, labelled at its end.
     if steps:
@@ -397,7 +400,7 @@ def _svg(
         last_w, last_v = steps[-1]
         out.append(
             f'<text x="{x(min(last_w + 0.5, weeks)) + 5:.1f}" y="{y(last_v) + f * 0.35:.1f}" '
-            f'fill="{INK}" font-size="{f * 0.92:.1f}">{escape(_("target"))}</text>'
+            f'fill="{INK}" font-size="{f * 0.92:.1f}">{escape(target_word)}</text>'
         )
     for i, s in enumerate(series):
         color, shape = PALETTE[i % len(PALETTE)], MARKERS[i % len(MARKERS)]
@@ -417,7 +420,7 @@ def _svg(
     # The legend, below the plot.
     entries = [_Entry(s.name, _series_swatch(i)) for i, s in enumerate(series)]
     if steps:
-        entries.append(_Entry(_("target"), _target_swatch))
+        entries.append(_Entry(target_word, _target_swatch))
         entries.append(
             _Entry(
                 _("hatched: at or above target")
@@ -530,11 +533,13 @@ def line_chart(
     ]
     values = [v for s in series for _, v in s.points if v is not None]
     if not values or weeks < 1:
+        no_data_title = _("%(title)s: no data yet", title=title)
+        no_data = _("No data yet")
         empty = (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {{w}} 60" role="img" '
             f'aria-labelledby="{uid}-{{v}}-title" class="ramp-chart ramp-chart--{{v}}" font-family="{FONT}">'
-            f'<title id="{uid}-{{v}}-title">{escape(_("%(title)s: no data yet", title=title))}</title>'
-            f'<text x="8" y="34" font-size="14" fill="{MUTED}">{escape(_("No data yet"))}</text></svg>'
+            f'<title id="{uid}-{{v}}-title">{escape(no_data_title)}</title>'
+            f'<text x="8" y="34" font-size="14" fill="{MUTED}">{escape(no_data)}</text></svg>'
         )
         return Chart(
             uid,
