@@ -9,7 +9,8 @@ description for screen readers, and its numbers as rows for the table the page p
 Each chart comes in two sizes, one for wide layouts and print and one for phones, so that its
 text is never scaled down to a few pixels.
 
-Plain Python: no Flask, no database.
+No Flask app and no database needed: the words go through gettext, in the request's language
+within a request and in English outside one.
 """
 
 from __future__ import annotations
@@ -20,6 +21,8 @@ import unicodedata
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
+
+from flask_babel import gettext as _
 
 PALETTE = ("#0b5cad", "#b4530a", "#17663a", "#7a4bab", "#a4161a", "#00707a", "#5b6270")
 TARGET_COLOR = "#1d2330"
@@ -117,8 +120,8 @@ def axis_unit(kind: str, hi: float = 0.0) -> str:
     if kind == PERCENT:
         return "%"
     if kind == DURATION:
-        return "hours" if hi >= 3 * 3600 else "minutes" if hi >= 120 else "seconds"
-    return "count"
+        return _("hours") if hi >= 3 * 3600 else _("minutes") if hi >= 120 else _("seconds")
+    return _("count")
 
 
 def format_tick(value: float, kind: str) -> str:
@@ -327,6 +330,9 @@ def _svg(
         return bottom - (clamped - lo) / ((hi - lo) or 1) * (bottom - top)
 
     hatch = f"{uid}-hatch"
+    value_title = _("%(title)s (%(unit)s)", title=axis_title, unit=unit)
+    week_title = _("Tenure week")
+    target_word = _("target")
     out = [
         f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {size.width} {{HEIGHT}}" role="img" '
         f'aria-labelledby="{uid}-title {uid}-desc" class="ramp-chart ramp-chart--'
@@ -336,7 +342,7 @@ def _svg(
         f'patternTransform="rotate(45)"><rect width="7" height="7" fill="#f1f3f7"/>'
         f'<line x1="0" y1="0" x2="0" y2="7" stroke="#9aa3b2" stroke-width="2"/></pattern></defs>',
         f'<text x="{left - 8}" y="{f * 1.1:.1f}" fill="{INK}" font-weight="600">'
-        f"{escape(axis_title)} ({escape(unit)})</text>",
+        f"{escape(value_title)}</text>",
     ]
     # The band where a figure meets the target: above the target line, or below it when
     # lower is better.
@@ -372,7 +378,7 @@ def _svg(
             )
     out.append(
         f'<text x="{(left + right) / 2:.1f}" y="{bottom + f * 2.6:.1f}" text-anchor="middle" '
-        f'fill="{INK}" font-weight="600">Tenure week</text>'
+        f'fill="{INK}" font-weight="600">{escape(week_title)}</text>'
     )
     # The target: a dashed step line, labelled at its end.
     if steps:
@@ -394,7 +400,7 @@ def _svg(
         last_w, last_v = steps[-1]
         out.append(
             f'<text x="{x(min(last_w + 0.5, weeks)) + 5:.1f}" y="{y(last_v) + f * 0.35:.1f}" '
-            f'fill="{INK}" font-size="{f * 0.92:.1f}">target</text>'
+            f'fill="{INK}" font-size="{f * 0.92:.1f}">{escape(target_word)}</text>'
         )
     for i, s in enumerate(series):
         color, shape = PALETTE[i % len(PALETTE)], MARKERS[i % len(MARKERS)]
@@ -414,10 +420,12 @@ def _svg(
     # The legend, below the plot.
     entries = [_Entry(s.name, _series_swatch(i)) for i, s in enumerate(series)]
     if steps:
-        entries.append(_Entry("target", _target_swatch))
+        entries.append(_Entry(target_word, _target_swatch))
         entries.append(
             _Entry(
-                f"hatched: {'at or above' if higher_is_better else 'at or below'} target",
+                _("hatched: at or above target")
+                if higher_is_better
+                else _("hatched: at or below target"),
                 lambda lx, ly: (
                     f'<rect x="{lx + 2:.1f}" y="{ly - 7:.1f}" width="22" height="14" '
                     f'fill="url(#{hatch})" stroke="{AXIS}"/>'
@@ -439,32 +447,48 @@ def _summary(
     weeks: int,
     fmt: Callable[[float], str],
 ) -> str:
-    parts = [f"{title}, by tenure week, weeks 1 to {weeks}."]
+    parts = [_("%(title)s, by tenure week, weeks 1 to %(weeks)s.", title=title, weeks=weeks)]
     for s in series:
         known = [(w, v) for w, v in s.points if v is not None]
         if not known:
-            parts.append(f"{s.name}: no figures.")
+            parts.append(_("%(series)s: no figures.", series=s.name))
             continue
         (w0, v0), (w1, v1) = known[0], known[-1]
         lo = min(known, key=lambda p: p[1])
         hi = max(known, key=lambda p: p[1])
-        text = f"{s.name}: {fmt(v0)} in week {w0}"
         if len(known) > 1:
-            text += (
-                f", {fmt(v1)} in week {w1}; lowest {fmt(lo[1])} (week {lo[0]}),"
-                f" highest {fmt(hi[1])} (week {hi[0]})"
+            text = _(
+                "%(series)s: %(first)s in week %(first_week)s, %(last)s in week %(last_week)s;"
+                " lowest %(lowest)s (week %(lowest_week)s), highest %(highest)s"
+                " (week %(highest_week)s).",
+                series=s.name,
+                first=fmt(v0),
+                first_week=w0,
+                last=fmt(v1),
+                last_week=w1,
+                lowest=fmt(lo[1]),
+                lowest_week=lo[0],
+                highest=fmt(hi[1]),
+                highest_week=hi[0],
             )
-        parts.append(text + ".")
+        else:
+            text = _(
+                "%(series)s: %(first)s in week %(first_week)s.",
+                series=s.name,
+                first=fmt(v0),
+                first_week=w0,
+            )
+        parts.append(text)
     steps = [(w, v) for w, v in target if v is not None]
     if steps:
         changes = [steps[0]] + [b for a, b in itertools.pairwise(steps) if b[1] != a[1]]
-        parts.append(
-            "Target: "
-            + ", ".join(
-                f"{fmt(v)} {'from' if i else 'in'} week {w}" for i, (w, v) in enumerate(changes)
-            )
-            + "."
+        steps_text = ", ".join(
+            _("%(figure)s from week %(week)s", figure=fmt(v), week=w)
+            if i
+            else _("%(figure)s in week %(week)s", figure=fmt(v), week=w)
+            for i, (w, v) in enumerate(changes)
         )
+        parts.append(_("Target: %(steps)s.", steps=steps_text))
     return " ".join(parts)
 
 
@@ -491,7 +515,7 @@ def line_chart(
         for i, s in enumerate(series)
     ]
     if any(v is not None for _, v in target):
-        columns.append(Column("Target", "", _key_svg(_target_swatch)))
+        columns.append(Column(_("Target"), "", _key_svg(_target_swatch)))
     by_week = [dict(s.points) for s in series]
     targets = dict(target)
     shown = sorted({w for s in series for w, v in s.points if v is not None})
@@ -509,16 +533,18 @@ def line_chart(
     ]
     values = [v for s in series for _, v in s.points if v is not None]
     if not values or weeks < 1:
+        no_data_title = _("%(title)s: no data yet", title=title)
+        no_data = _("No data yet")
         empty = (
             f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {{w}} 60" role="img" '
             f'aria-labelledby="{uid}-{{v}}-title" class="ramp-chart ramp-chart--{{v}}" font-family="{FONT}">'
-            f'<title id="{uid}-{{v}}-title">{escape(title)}: no data yet</title>'
-            f'<text x="8" y="34" font-size="14" fill="{MUTED}">No data yet</text></svg>'
+            f'<title id="{uid}-{{v}}-title">{escape(no_data_title)}</title>'
+            f'<text x="8" y="34" font-size="14" fill="{MUTED}">{escape(no_data)}</text></svg>'
         )
         return Chart(
             uid,
             title,
-            f"{title}: no data yet.",
+            _("%(title)s: no data yet.", title=title),
             empty.replace("{w}", str(WIDE.width)).replace("{v}", "wide"),
             empty.replace("{w}", str(COMPACT.width)).replace("{v}", "compact"),
             columns,

@@ -17,7 +17,9 @@ import statistics
 from collections import defaultdict
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import ngettext
 from sqlalchemy import select
 
 from ramp.accounts.models import User
@@ -85,7 +87,11 @@ class Comparison:
 
     @property
     def hidden_note(self) -> str:
-        return f"fewer than {self.min_hires} hires: hidden to protect individuals"
+        return ngettext(
+            "fewer than %(num)d hire: hidden to protect individuals",
+            "fewer than %(num)d hires: hidden to protect individuals",
+            self.min_hires,
+        )
 
 
 def _tenured(spec: TargetsSpec, metric: str, queue: str | None):
@@ -206,7 +212,7 @@ def compare(
         ]
         svgs[metric] = charts.line_chart(
             f"compare-{metric}",
-            f"{definition.label}, pooled by cohort",
+            _("%(metric)s, pooled by cohort", metric=definition.label),
             series,
             max(max_week, 1),
             kind=charts.kind_of(definition.unit),

@@ -7,6 +7,7 @@ from datetime import date, timedelta
 from functools import lru_cache
 from pathlib import Path
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 
 from ramp import clock
@@ -112,7 +113,7 @@ def hire_metrics(hire, today: date | None = None, max_weeks: int = 16) -> HireMe
         if name in CHART_METRICS and any(c.figure is not None for c in cells):
             svgs[name] = charts.line_chart(
                 f"hire-{hire.id}-{name}",
-                f"{definition.label} of {hire.user.name}",
+                _("%(metric)s of %(name)s", metric=definition.label, name=hire.user.name),
                 [
                     charts.Series(
                         hire.user.name,

@@ -15,9 +15,12 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from babel.dates import format_skeleton
+from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from sqlalchemy import Date, cast, func, select, true
 
+from ramp import formatting
 from ramp.accounts.models import Role, Team, User
 from ramp.csvsafe import SafeWriter
 from ramp.extensions import db
@@ -54,24 +57,30 @@ def choose(
     problems = []
     grain = grain or "week"
     if grain not in GRAINS:
-        problems.append("Show figures by week or by month (grain=week or grain=month).")
+        problems.append(_("Show figures by week or by month (grain=week or grain=month)."))
         grain = "week"
     count = PERIODS_SHOWN[grain]
     if periods:
         if periods.isdigit() and 1 <= int(periods) <= MAX_PERIODS:
             count = int(periods)
         else:
-            problems.append(f"Show between 1 and {MAX_PERIODS} periods.")
+            problems.append(_("Show between 1 and %(most)s periods.", most=MAX_PERIODS))
     metrics = list(dict.fromkeys(metrics))
     unknown = [m for m in metrics if m not in METRICS]
     if unknown:
-        problems.append(f"There is no metric '{unknown[0]}'; the metrics are {', '.join(METRICS)}.")
+        problems.append(
+            _(
+                "There is no metric '%(metric)s'; the metrics are %(metrics)s.",
+                metric=unknown[0],
+                metrics=", ".join(METRICS),
+            )
+        )
     metrics = [m for m in metrics if m in METRICS] or list(METRICS)
     chosen = teams[0] if teams else None
     if team:
         found = [t for t in teams if str(t.id) == team]
         if not found:
-            problems.append("There is no such team among the teams you lead.")
+            problems.append(_("There is no such team among the teams you lead."))
         chosen = found[0] if found else chosen
     return Choice(chosen, grain, count, metrics), problems
 
@@ -109,10 +118,11 @@ def last_periods(today: date, grain: str, count: int) -> list[date]:
 
 
 def label(start: date, grain: str) -> str:
-    """How a period is headed: "Nov 23" for the week starting then, "Nov 2026" for a month."""
+    """How a period is headed, in the reader's language: "Nov 23" for the week starting then
+    ("23 nov" in Spanish), "Nov 2026" for a month ("nov 2026")."""
     if grain == "week":
-        return f"{start:%b} {start.day}"
-    return f"{start:%b %Y}"
+        return formatting.short_date(start)
+    return format_skeleton("yMMM", start, locale=formatting.current_locale())
 
 
 def figures(

@@ -12,6 +12,9 @@
   var title = document.getElementById("confirm-dialog-title");
   var text = document.getElementById("confirm-dialog-text");
   var ok = document.getElementById("confirm-dialog-ok");
+  // The page writes the dialog's default words in the reader's language.
+  var defaultTitle = title.textContent;
+  var defaultLabel = ok.textContent;
   var pending = null;
   var opener = null;
 
@@ -23,9 +26,9 @@
     event.preventDefault();
     pending = form;
     opener = event.submitter || document.activeElement;
-    title.textContent = form.dataset.confirmTitle || "Confirm";
+    title.textContent = form.dataset.confirmTitle || defaultTitle;
     text.textContent = form.dataset.confirmText || "";
-    ok.textContent = form.dataset.confirmLabel || "Confirm";
+    ok.textContent = form.dataset.confirmLabel || defaultLabel;
     dialog.returnValue = "";
     dialog.showModal();
   });

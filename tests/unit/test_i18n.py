@@ -129,3 +129,36 @@ def test_a_broken_placeholder_fails_the_check_not_a_page(catalogue_copy):
     assert (
         "es/messages.po: '%(num)d row': a plural form names ['count'], which the source does not"
     ) in problems
+
+
+def test_a_chart_speaks_the_request_language_and_english_outside_one(app):
+    from datetime import date
+
+    from flask_babel import force_locale
+
+    from ramp.metrics import charts
+    from ramp.metrics.periods import label
+
+    series = [charts.Series("Wave A", [(1, 70.0), (2, 82.5)])]
+
+    def draw():
+        return charts.line_chart("qa", "QA score", series, 2, target=[(1, 75.0), (2, 80.0)])
+
+    english = draw()
+    assert "Tenure week" in english.svg and "Target" in [c.name for c in english.columns]
+    assert "in week 1" in english.summary
+    with app.test_request_context(), force_locale("es"):
+        spanish = draw()
+        assert (
+            "Semana de antigüedad" in spanish.svg
+            and "rayado: en la meta o por encima" in spanish.svg
+        )
+        assert "Meta" in [c.name for c in spanish.columns]
+        assert (
+            "Wave A: 70% en la semana 1" in spanish.summary or "en la semana 1" in spanish.summary
+        )
+        from datetime import date
+
+        assert label(date(2026, 3, 16), "week") == "16 mar"
+        assert label(date(2026, 3, 1), "month") == "mar 2026"
+    assert label(date(2026, 3, 16), "week") == "Mar 16"

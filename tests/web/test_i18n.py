@@ -164,3 +164,67 @@ def test_a_duration_never_shows_as_raw_seconds(seconds):
     from ramp.metrics.definitions import METRICS
 
     assert METRICS["aht"].format(seconds) == "20m 02s"
+
+
+def test_the_ramp_board_and_the_menu_in_spanish(client, ramp_world):
+    ramp_world.hire(name="Lucía Pérez")
+    login(client, ramp_world.lead.email)
+    page = text(client.get("/board/", headers=SPANISH))
+    assert '<html lang="es">' in page
+    assert "Ir al contenido" in page and "Cerrar sesión" in page and "Menú" in page
+    assert "Tablero de ramp-up" in page and "Comparar cohortes" in page
+    assert "Agregar un ingreso" in page and "Antigüedad" in page and "semana 1" in page
+    assert "1 ingreso" in page and "Ramp board" not in page and "Sign out" not in page
+    # The next milestone's due date, as Spanish writes a day and a month.
+    assert re.search(r"vence el \d{1,2} (ene|feb|mar|abr|may|jun)\b", page)
+    english = text(client.get("/board/", headers={"Accept-Language": "en"}))
+    assert '<html lang="en">' in english and "Ramp board" in english and "1 hire" in english
+
+
+def test_a_hire_page_in_spanish_with_spanish_dates(client, ramp_world):
+    hire = ramp_world.hire(name="Lucía Pérez")
+    login(client, ramp_world.lead.email)
+    page = text(client.get(f"/board/hires/{hire.id}", headers=SPANISH))
+    # The hire started five days before the pinned today (2026-03-18).
+    assert "empezó el 13 mar 2026" in page and "13 Mar 2026" not in page
+    assert "Plan de ramp-up" in page and "Certificado de preparación" in page
+    assert "Notas e historial" in page and "Agregar nota" in page and "Dispensar el hito" in page
+    assert "Ingresó" in page  # the history's first event
+    english = text(client.get(f"/board/hires/{hire.id}", headers={"Accept-Language": "en"}))
+    assert "started Mar 13, 2026" in english and "Notes and history" in english
+
+
+def test_a_board_flash_and_confirmation_in_spanish(client, ramp_world):
+    hire = ramp_world.hire(name="Lucía Pérez")
+    login(client, ramp_world.lead.email)
+    _choose(client, "es")
+    token = csrf_token(client, f"/board/hires/{hire.id}")
+    page = client.post(
+        f"/board/hires/{hire.id}/notes",
+        data={"csrf_token": token, "body": "Primera semana sin problemas."},
+        follow_redirects=True,
+    )
+    assert "Se agregó la nota." in text(page)
+    asked = text(
+        client.get(
+            f"/board/hires/{hire.id}/re-place/confirm",
+            query_string={"effective_from": "2026-03-20", "queue": "billing", "reason": "Cambio"},
+        )
+    )
+    assert "¿Cambiar la ubicación de Lucía Pérez desde el 20 mar 2026?" in asked
+    assert "La ubicación ahora y después" in asked and "Cola" in asked
+
+
+def test_certificates_comparison_and_team_pages_in_spanish(client, ramp_world):
+    ramp_world.hire()
+    login(client, ramp_world.lead.email)
+    certificates = text(client.get("/board/certificates", headers=SPANISH))
+    assert "Certificados de preparación" in certificates and "Por cohorte" in certificates
+    compare = text(client.get(f"/board/compare?cohort={ramp_world.cohort.id}", headers=SPANISH))
+    assert "Tiempo hasta la competencia" in compare and "Descargar CSV" in compare
+    team = text(client.get("/board/team-performance", headers=SPANISH))
+    assert "Desempeño del equipo" in team and "Las semanas empiezan el lunes." in team
+    # Week columns are headed by the Monday each starts on, in Spanish (16 Mar 2026 for today).
+    assert "16 mar" in team and "Mar 16" not in team
+    progress = text(client.get("/team", headers=SPANISH))
+    assert "Avance del equipo" in progress and "Última actividad" in progress

@@ -1,50 +1,56 @@
 """Forms for the actions on a hire and for creating cohorts and hires."""
 
+from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import DateField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
 from wtforms.validators import DataRequired, Length, Optional
 
-REASON = [DataRequired(message="Give a reason; it is kept in the hire's record."), Length(max=2000)]
+REASON = [
+    DataRequired(message=_l("Give a reason; it is kept in the hire's record.")),
+    Length(max=2000),
+]
 
 
 class SignOffForm(FlaskForm):
     milestone = StringField(validators=[DataRequired()])
-    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
 
 
 class WaiveForm(FlaskForm):
     milestone = StringField(validators=[DataRequired()])
-    reason = TextAreaField("Reason", validators=REASON)
+    reason = TextAreaField(_l("Reason"), validators=REASON)
 
 
 class ExtendForm(FlaskForm):
     milestone = StringField(validators=[DataRequired()])
-    due = DateField("New due date", validators=[DataRequired(message="Give the new due date.")])
-    reason = TextAreaField("Reason", validators=REASON)
+    due = DateField(
+        _l("New due date"), validators=[DataRequired(message=_l("Give the new due date."))]
+    )
+    reason = TextAreaField(_l("Reason"), validators=REASON)
 
 
 PLACEMENT_KEYS = ("queue", "channel", "tier", "product_line", "language", "skills")
 
 
 class PlacementFields:
-    queue = StringField("Queue", validators=[Optional(), Length(max=120)])
+    queue = StringField(_l("Queue"), validators=[Optional(), Length(max=120)])
     channel = SelectField(
-        "Channel",
+        _l("Channel"),
         choices=[
             SelectChoice("", "—"),
-            SelectChoice("phone", "Phone"),
-            SelectChoice("chat", "Chat"),
-            SelectChoice("email", "Email"),
-            SelectChoice("social", "Social"),
+            SelectChoice("phone", _l("Phone")),
+            SelectChoice("chat", _l("Chat")),
+            SelectChoice("email", _l("Email")),
+            SelectChoice("social", _l("Social")),
         ],
         validators=[Optional()],
     )
-    tier = StringField("Tier", validators=[Optional(), Length(max=40)])
-    product_line = StringField("Product line", validators=[Optional(), Length(max=120)])
-    language = StringField("Language", validators=[Optional(), Length(max=40)])
-    skills = StringField("Skills (comma-separated)", validators=[Optional(), Length(max=500)])
+    tier = StringField(_l("Tier"), validators=[Optional(), Length(max=40)])
+    product_line = StringField(_l("Product line"), validators=[Optional(), Length(max=120)])
+    language = StringField(_l("Language"), validators=[Optional(), Length(max=40)])
+    skills = StringField(_l("Skills (comma-separated)"), validators=[Optional(), Length(max=500)])
 
     def placement(self, keep=None) -> dict:
         """The placement fields; with `keep` (a placement), a field the form did not send at all
@@ -68,39 +74,39 @@ class PlacementFields:
 
 class ReplaceForm(PlacementFields, FlaskForm):
     effective_from = DateField(
-        "From", validators=[DataRequired(message="Give the date the new placement starts.")]
+        _l("From"), validators=[DataRequired(message=_l("Give the date the new placement starts."))]
     )
-    reason = TextAreaField("Reason", validators=REASON)
+    reason = TextAreaField(_l("Reason"), validators=REASON)
 
 
 class NoteForm(FlaskForm):
     body = TextAreaField(
-        "Note", validators=[DataRequired(message="The note is empty."), Length(max=4000)]
+        _l("Note"), validators=[DataRequired(message=_l("The note is empty.")), Length(max=4000)]
     )
 
 
 class HireForm(PlacementFields, FlaskForm):
-    name = StringField("Name", validators=[DataRequired(), Length(max=120)])
-    email = StringField("E-mail", validators=[DataRequired(), Length(max=254)])
-    start_date = DateField("Start date", validators=[DataRequired()])
-    cohort = SelectField("Cohort", coerce=int, validators=[DataRequired()])
-    manager = SelectField("Manager", coerce=int, validators=[DataRequired()])
+    name = StringField(_l("Name"), validators=[DataRequired(), Length(max=120)])
+    email = StringField(_l("E-mail"), validators=[DataRequired(), Length(max=254)])
+    start_date = DateField(_l("Start date"), validators=[DataRequired()])
+    cohort = SelectField(_l("Cohort"), coerce=int, validators=[DataRequired()])
+    manager = SelectField(_l("Manager"), coerce=int, validators=[DataRequired()])
 
 
 class RosterForm(FlaskForm):
-    roster = FileField("Roster CSV", validators=[FileRequired("Choose a CSV file.")])
+    roster = FileField(_l("Roster CSV"), validators=[FileRequired(_l("Choose a CSV file."))])
 
 
 class ReadyForm(FlaskForm):
-    note = TextAreaField("Note (optional)", validators=[Optional(), Length(max=2000)])
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
 
 
 class IssueForm(FlaskForm):
     override_reason = TextAreaField(
-        "Reason for issuing although the hire is not ready (admins only)",
+        _l("Reason for issuing although the hire is not ready (admins only)"),
         validators=[Optional(), Length(max=2000)],
     )
 
 
 class RevokeForm(FlaskForm):
-    reason = TextAreaField("Reason (shown on the verify page)", validators=REASON)
+    reason = TextAreaField(_l("Reason (shown on the verify page)"), validators=REASON)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -29,6 +31,7 @@ from ramp.certificates import queries as certificate_queries
 from ramp.certificates.codes import format_code
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
+from ramp.formatting import format_date
 from ramp.jobs import jobs
 from ramp.metrics import periods as team_periods
 from ramp.metrics.comparison import DEFAULT_METRICS, comparison_csv
@@ -47,7 +50,7 @@ from ramp.webkit import public_base_url, render
 def require_manager():
     """The board is for managers and admins."""
     if not (current_user.is_manager or current_user.is_admin):
-        abort(403, "The ramp board is for managers and admins. Your own ramp is under My ramp.")
+        abort(403, _("The ramp board is for managers and admins. Your own ramp is under My ramp."))
 
 
 def _int(name: str) -> int | None:
@@ -83,7 +86,7 @@ def index():
 def _hire(hire_id: int):
     hire = queries.viewable_hire(current_user, hire_id)
     if hire is None:
-        raise NotFound("There is no such hire among the ones you manage.")
+        raise NotFound(_("There is no such hire among the ones you manage."))
     return hire
 
 
@@ -154,7 +157,7 @@ def sign_off(hire_id: int):
 
     def run(hire, f):
         m = operations.sign_off(hire, f.milestone.data, current_user, f.note.data)
-        return f"Signed off “{m.title}”."
+        return _("Signed off “%(milestone)s”.", milestone=m.title)
 
     return _act(hire_id, "sign_off_form", form, run)
 
@@ -166,7 +169,7 @@ def waive(hire_id: int):
 
     def run(hire, f):
         m = operations.waive(hire, f.milestone.data, current_user, f.reason.data)
-        return f"Waived “{m.title}”."
+        return _("Waived “%(milestone)s”.", milestone=m.title)
 
     return _act(hire_id, "waive_form", form, run)
 
@@ -178,7 +181,9 @@ def extend(hire_id: int):
 
     def run(hire, f):
         m = operations.extend(hire, f.milestone.data, f.due.data, current_user, f.reason.data)
-        return f"“{m.title}” is now due {m.due_date:%d %b %Y}."
+        return _(
+            "“%(milestone)s” is now due %(date)s.", milestone=m.title, date=format_date(m.due_date)
+        )
 
     return _act(hire_id, "extend_form", form, run)
 
@@ -191,7 +196,11 @@ def re_place(hire_id: int):
     def run(hire, f):
         fields = f.placement(keep=operations.current_placement(hire))
         p = operations.re_place(hire, f.effective_from.data, fields, current_user, f.reason.data)
-        return f"Placed in {p.label} from {p.effective_from:%d %b %Y}."
+        return _(
+            "Placed in %(placement)s from %(date)s.",
+            placement=p.label,
+            date=format_date(p.effective_from),
+        )
 
     return _act(hire_id, "replace_form", form, run)
 
@@ -203,7 +212,7 @@ def note(hire_id: int):
 
     def run(hire, f):
         operations.add_note(hire, f.body.data, current_user)
-        return "Note added."
+        return _("Note added.")
 
     return _act(hire_id, "note_form", form, run)
 
@@ -215,7 +224,7 @@ def ready(hire_id: int):
 
     def run(hire, f):
         certificates.sign_off_ready(hire, current_user, f.note.data)
-        return f"Signed off {hire.user.name} as ready."
+        return _("Signed off %(name)s as ready.", name=hire.user.name)
 
     return _act(hire_id, "ready_form", form, run)
 
@@ -233,7 +242,11 @@ def issue(hire_id: int):
             organization=current_app.config["ORGANIZATION_NAME"],
             override_reason=f.override_reason.data,
         )
-        return f"Issued certificate {format_code(cert.code)} to {hire.user.name}."
+        return _(
+            "Issued certificate %(code)s to %(name)s.",
+            code=format_code(cert.code),
+            name=hire.user.name,
+        )
 
     return _act(hire_id, "issue_form", form, run)
 
@@ -246,9 +259,9 @@ def revoke(hire_id: int, cert_id: int):
     def run(hire, f):
         cert = certificate_queries.downloadable(current_user, cert_id)
         if cert is None or cert.hire_id != hire.id:
-            raise NotFound("There is no such certificate for this hire.")
+            raise NotFound(_("There is no such certificate for this hire."))
         certificates.revoke_certificate(cert, current_user, f.reason.data)
-        return f"Revoked certificate {format_code(cert.code)}."
+        return _("Revoked certificate %(code)s.", code=format_code(cert.code))
 
     return _act(hire_id, "revoke_form", form, run)
 
@@ -277,20 +290,26 @@ def confirm_waive(hire_id: int):
     if not form.validate() or milestone is None or milestone.waived:
         return _back(
             hire_id,
-            "Nothing was waived: choose an open milestone on this page, give a reason, "
-            "then confirm.",
+            _(
+                "Nothing was waived: choose an open milestone on this page, give a reason, "
+                "then confirm."
+            ),
         )
     return render(
         "board/confirm.html",
         hire=hire,
-        title=f"Waive “{milestone.title}” for {hire.user.name}?",
-        consequence="A waived milestone counts as closed for readiness and stays waived: "
-        "this cannot be undone.",
-        facts=[("Milestone", milestone.title), ("Reason", form.reason.data.strip())],
+        title=_(
+            "Waive “%(milestone)s” for %(name)s?", milestone=milestone.title, name=hire.user.name
+        ),
+        consequence=_(
+            "A waived milestone counts as closed for readiness and stays waived: "
+            "this cannot be undone."
+        ),
+        facts=[(_("Milestone"), milestone.title), (_("Reason"), form.reason.data.strip())],
         changes=[],
         action=url_for("board.waive", hire_id=hire.id),
         fields=[("milestone", milestone.key), ("reason", form.reason.data)],
-        confirm="Confirm: waive milestone",
+        confirm=_("Confirm: waive milestone"),
     )
 
 
@@ -305,7 +324,9 @@ def confirm_re_place(hire_id: int):
     if not problems:
         cleaned, problems = operations.check_placement(hire, form.effective_from.data, fields)
     if problems:
-        return _back(hire_id, "Nothing was changed: " + "; ".join(problems) + ".")
+        return _back(
+            hire_id, _("Nothing was changed: %(problems)s.", problems="; ".join(map(str, problems)))
+        )
     labels = {k: getattr(form, k).label.text for k in PLACEMENT_KEYS}
 
     def shown(key, placement):
@@ -319,10 +340,19 @@ def confirm_re_place(hire_id: int):
     return render(
         "board/confirm.html",
         hire=hire,
-        title=f"Re-place {hire.user.name} from {form.effective_from.data:%d %b %Y}?",
-        consequence="The new placement starts on that date and its targets apply from then; "
-        "the history keeps the old one, but a placement cannot be taken back.",
-        facts=[("From", f"{form.effective_from.data:%d %b %Y}"), ("Reason", form.reason.data)],
+        title=_(
+            "Re-place %(name)s from %(date)s?",
+            name=hire.user.name,
+            date=format_date(form.effective_from.data),
+        ),
+        consequence=_(
+            "The new placement starts on that date and its targets apply from then; "
+            "the history keeps the old one, but a placement cannot be taken back."
+        ),
+        facts=[
+            (_("From"), format_date(form.effective_from.data)),
+            (_("Reason"), form.reason.data),
+        ],
         changes=changes,
         action=url_for("board.re_place", hire_id=hire.id),
         fields=[
@@ -330,7 +360,7 @@ def confirm_re_place(hire_id: int):
             *((k, fields[k] or "") for k in PLACEMENT_KEYS),
             ("reason", form.reason.data),
         ],
-        confirm="Confirm: re-place",
+        confirm=_("Confirm: re-place"),
     )
 
 
@@ -340,24 +370,32 @@ def confirm_revoke(hire_id: int, cert_id: int):
     hire = _hire(hire_id)
     cert = certificate_queries.downloadable(current_user, cert_id)
     if cert is None or cert.hire_id != hire.id:
-        raise NotFound("There is no such certificate for this hire.")
+        raise NotFound(_("There is no such certificate for this hire."))
     form = _asked(RevokeForm)
     if cert.revoked_at is not None or not form.validate():
         return _back(
             hire_id,
-            "Nothing was revoked: open Revoke under the certificate, give a reason, then confirm.",
+            _(
+                "Nothing was revoked: open Revoke under the certificate, give a reason, then confirm."
+            ),
         )
     return render(
         "board/confirm.html",
         hire=hire,
-        title=f"Revoke certificate {format_code(cert.code)} of {hire.user.name}?",
-        consequence="Its verify page will say “Revoked” with your reason, to anyone who "
-        "checks it: this cannot be undone.",
-        facts=[("Certificate", format_code(cert.code)), ("Reason", form.reason.data)],
+        title=_(
+            "Revoke certificate %(code)s of %(name)s?",
+            code=format_code(cert.code),
+            name=hire.user.name,
+        ),
+        consequence=_(
+            "Its verify page will say “Revoked” with your reason, to anyone who "
+            "checks it: this cannot be undone."
+        ),
+        facts=[(_("Certificate"), format_code(cert.code)), (_("Reason"), form.reason.data)],
         changes=[],
         action=url_for("board.revoke", hire_id=hire.id, cert_id=cert.id),
         fields=[("reason", form.reason.data)],
-        confirm="Confirm: revoke certificate",
+        confirm=_("Confirm: revoke certificate"),
     )
 
 
@@ -371,7 +409,7 @@ def certificate_list():
 def _cohort(cohort_id: int):
     cohort = certificate_queries.visible_cohort(current_user, cohort_id)
     if cohort is None:
-        raise NotFound("There is no such cohort among the ones you manage.")
+        raise NotFound(_("There is no such cohort among the ones you manage."))
     return cohort
 
 
@@ -385,7 +423,7 @@ def issue_batch(cohort_id: int):
         batch = certificates.start_batch(cohort, current_user)
     except ValidationError as exc:
         db.session.rollback()
-        flash(" ".join(exc.problems), "error")
+        flash(" ".join(map(str, exc.problems)), "error")
         return redirect(url_for("board.certificate_list"), 303)
     db.session.commit()
     jobs.submit(
@@ -404,7 +442,7 @@ def batch(batch_id: int):
     """Progress of a batch, then what it issued and whom it skipped."""
     found = certificate_queries.visible_batch(current_user, batch_id)
     if found is None:
-        raise NotFound("There is no such batch.")
+        raise NotFound(_("There is no such batch."))
     return render("board/batch.html", block="progress", batch=found)
 
 
@@ -439,7 +477,10 @@ def new_hire():
             form.form_errors.extend(exc.problems)
         else:
             db.session.commit()
-            flash(f"{created.user.name} joined {cohort.name}.", "success")
+            flash(
+                _("%(name)s joined %(cohort)s.", name=created.user.name, cohort=cohort.name),
+                "success",
+            )
             return redirect(url_for("board.hire", hire_id=created.id), 303)
     return render(
         "board/new_hire.html", form=form, status=422 if form.errors or form.form_errors else 200
@@ -459,7 +500,9 @@ def roster():
             operations.require_cohorts_of(current_user, {h.cohort for h in hires})
             created = operations.add_hires(hires, current_user)
         except UnicodeDecodeError:
-            problems = ["The file is not UTF-8 text. Export it from your spreadsheet as CSV UTF-8."]
+            problems = [
+                _("The file is not UTF-8 text. Export it from your spreadsheet as CSV UTF-8.")
+            ]
         except RosterError as exc:
             problems = [str(p) for p in exc.problems]
         except ValidationError as exc:
@@ -468,7 +511,10 @@ def roster():
             db.session.rollback()
         else:
             db.session.commit()
-            flash(f"Imported {len(created)} hires.", "success")
+            flash(
+                ngettext("Imported %(num)d hire.", "Imported %(num)d hires.", len(created)),
+                "success",
+            )
             return redirect(url_for("board.index"), 303)
     status = 422 if problems or form.errors else 200
     return render("board/roster.html", form=form, problems=problems, status=status)
@@ -488,7 +534,12 @@ def compare():
     problems = []
     if queue is not None and queue not in queues:
         # Only a queue the viewer's own hires are in: anything else could single someone out.
-        problems.append(f"There is no queue '{queue}' among your hires; choose one from the list.")
+        problems.append(
+            _(
+                "There is no queue '%(queue)s' among your hires; choose one from the list.",
+                queue=queue,
+            )
+        )
         queue = None
     result = (
         compare_cohorts([], metrics)
