@@ -23,7 +23,7 @@ from ramp.curricula.models import Attempt, Enrollment, Lesson, Module
 from ramp.demo import DEMO_PASSWORD
 from ramp.lti.models import LtiContext, LtiRegistration
 from ramp.metrics.models import ImportRun
-from ramp.milestones.models import Hire
+from ramp.milestones.models import Hire, PlanMilestone
 from tests.web.test_authorization import OK, REDIRECT, RULES
 
 pytestmark = pytest.mark.browser
@@ -78,6 +78,15 @@ def scene(db) -> dict[str, dict]:
         select(Hire).join(User, Hire.user).where(User.email == "amara.osei@example.com")
     ).scalar_one()
     admin = db.session.execute(select(User).where(User.email == "admin@example.com")).scalar_one()
+    milestone = (
+        db.session.execute(
+            select(PlanMilestone)
+            .where(PlanMilestone.hire_id == amara.id, PlanMilestone.waived.is_(False))
+            .order_by(PlanMilestone.position)
+        )
+        .scalars()
+        .first()
+    )
     cert = db.session.execute(select(Certificate)).scalars().first()
     platform = LtiRegistration(
         name="Moodle",
@@ -115,6 +124,15 @@ def scene(db) -> dict[str, dict]:
         "admin.import_undo": {"run_id": run.id},
         "lti.context": {"context_id": course.id},
         "verify.certificate": {"code": cert.code},
+        # The confirmation pages, with the form data their openers send.
+        "board.confirm_waive": {"hire_id": amara.id, "milestone": milestone.key, "reason": "r"},
+        "board.confirm_re_place": {
+            "hire_id": amara.id,
+            "effective_from": amara.start_date.isoformat(),
+            "queue": "billing",
+            "reason": "r",
+        },
+        "board.confirm_revoke": {"hire_id": cert.hire_id, "cert_id": cert.id, "reason": "r"},
     }
 
 
