@@ -129,3 +129,24 @@ def test_a_broken_placeholder_fails_the_check_not_a_page(catalogue_copy):
     assert (
         "es/messages.po: '%(num)d row': a plural form names ['count'], which the source does not"
     ) in problems
+
+
+def test_the_pure_rules_speak_the_readers_language_and_english_outside_a_request():
+    from flask import Flask
+    from flask_babel import Babel, force_locale
+
+    from ramp.certificates.readiness import ReadinessFacts, gaps
+    from ramp.curricula.rules import attempt_refusal
+
+    facts = ReadinessFacts(module_titles={"basics": "Basics"}, check_modules=())
+    assert attempt_refusal(2, 2, False).startswith("You have used all 2 attempts")
+    assert gaps(None, facts)[0] == "module “Basics” not complete"
+    app = Flask(__name__)
+    Babel(app, default_translation_directories=str(catalogues.TRANSLATIONS_DIR))
+    with app.test_request_context(), force_locale("es"):
+        assert attempt_refusal(2, 2, False).startswith("Ya usaste los 2 intentos")
+        assert attempt_refusal(1, 1, False).startswith("Ya usaste tu único intento")
+        assert gaps(None, facts) == [
+            "módulo “Basics” sin completar",
+            "ningún supervisor ha aprobado que el ingreso está listo",
+        ]
