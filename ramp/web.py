@@ -52,8 +52,8 @@ def current_language() -> str:
 def select_locale() -> str:
     """This request's language: the user's saved preference, the LTI launch's locale, the
     browser's Accept-Language, then English (ramp.i18n.negotiate)."""
-    if not has_request_context():
-        return i18n.DEFAULT_LOCALE
+    if not has_request_context() or request.path.startswith("/api/"):
+        return i18n.DEFAULT_LOCALE  # the JSON API's texts are English, for integrations to match
     # Before the schema check has passed, the users table may lack its locale column.
     signed_in = current_app.extensions.get("ramp_schema_ok") and current_user.is_authenticated
     preference = current_user.locale if signed_in else None

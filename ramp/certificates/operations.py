@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import selectinload
 
@@ -26,6 +27,7 @@ from ramp.curricula.models import Assessment, Attempt, Module
 from ramp.curricula.rules import done_and_passed
 from ramp.errors import NotAllowed, ValidationError
 from ramp.extensions import db
+from ramp.formatting import format_date
 from ramp.metrics.records import utc
 from ramp.milestones.models import Cohort, Hire, HireEvent, PlanMilestone, RampTemplateVersion
 from ramp.milestones.operations import can_manage, lock_hire, require_manager_of
@@ -52,7 +54,7 @@ class Readiness:
     @property
     def ready_but_sign_off(self) -> bool:
         """Everything done except the manager's readiness sign-off."""
-        return self.gaps == (readiness.SIGN_OFF_GAP,)
+        return self.gaps == (str(readiness.SIGN_OFF_GAP),)
 
 
 def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
@@ -110,14 +112,14 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
             checks_passed=passed,
             milestones=tuple(milestones[hire.id]),
             signed_off_by=(
-                (sign_off.signed_off_by.name if sign_off.signed_off_by else "a former manager")
+                (sign_off.signed_off_by.name if sign_off.signed_off_by else _("a former manager"))
                 if sign_off
                 else None
             ),
         )
         gaps = readiness.gaps(spec.readiness, facts)
         if enrollment is None:
-            gaps.insert(0, "not enrolled in the curriculum")
+            gaps.insert(0, _("not enrolled in the curriculum"))
         out[hire.id] = Readiness(hire.id, tuple(gaps), facts)
     return out
 
@@ -130,16 +132,20 @@ def sign_off_ready(hire: Hire, actor: User, note: str | None = None) -> Readines
         select(ReadinessSignOff).where(ReadinessSignOff.hire_id == hire.id)
     ).scalar_one_or_none()
     if existing is not None:
-        who = existing.signed_off_by.name if existing.signed_off_by else "a former manager"
+        who = existing.signed_off_by.name if existing.signed_off_by else _("a former manager")
         raise ValidationError(
-            f"{hire.user.name} is already signed off as ready by {who} "
-            f"on {utc(existing.signed_off_at):%d %b %Y}."
+            _(
+                "%(name)s is already signed off as ready by %(who)s on %(date)s.",
+                name=hire.user.name,
+                who=who,
+                date=format_date(utc(existing.signed_off_at)),
+            )
         )
     state = readiness_of([hire])[hire.id]
     if not state.ready_but_sign_off:
         raise ValidationError(
-            [f"{hire.user.name} cannot be signed off as ready yet; still missing:"]
-            + [g for g in state.gaps if g != readiness.SIGN_OFF_GAP]
+            [_("%(name)s cannot be signed off as ready yet; still missing:", name=hire.user.name)]
+            + [g for g in state.gaps if g != str(readiness.SIGN_OFF_GAP)]
         )
     sign_off = ReadinessSignOff(hire=hire, signed_off_by=actor, note=(note or "").strip() or None)
     db.session.add(sign_off)
@@ -297,17 +303,25 @@ def issue_certificate(
     previous = latest_valid(history, now)
     if previous is not None and not renewable(previous, now):
         raise ValidationError(
-            f"{hire.user.name} already holds certificate {format_code(previous.code)}, valid "
-            f"until {utc(previous.expires_at):%d %b %Y}. Re-issue in the last "
-            f"{RECERTIFY_DAYS} days before it expires, or revoke it first."
+            _(
+                "%(name)s already holds certificate %(code)s, valid until %(date)s. Re-issue in "
+                "the last %(days)s days before it expires, or revoke it first.",
+                name=hire.user.name,
+                code=format_code(previous.code),
+                date=format_date(utc(previous.expires_at)),
+                days=RECERTIFY_DAYS,
+            )
         )
     state = readiness_of([hire])[hire.id]
     override = (override_reason or "").strip() or None
     if override and not actor.is_admin:
-        raise NotAllowed("Only an admin can issue a certificate to a hire who is not ready.")
+        raise NotAllowed(_("Only an admin can issue a certificate to a hire who is not ready."))
     if state.gaps and not override:
         raise ValidationError(
-            [f"{hire.user.name} is not ready for a certificate; still missing:", *state.gaps]
+            [
+                _("%(name)s is not ready for a certificate; still missing:", name=hire.user.name),
+                *state.gaps,
+            ]
         )
     spec = template_from_document(hire.cohort.template_version.document)
     code = _unused_code()
@@ -372,12 +386,14 @@ def revoke_certificate(cert: Certificate, actor: User, reason: str | None) -> Ce
     """Revoke with a reason; a revoked certificate never reads as valid again."""
     if cert.hire is None:
         if not actor.is_admin:
-            raise NotAllowed("Only an admin can revoke this certificate.")
+            raise NotAllowed(_("Only an admin can revoke this certificate."))
     else:
         require_manager_of(actor, cert.hire)
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("Give a reason for the revocation; it is shown on the verify page.")
+        raise ValidationError(
+            _("Give a reason for the revocation; it is shown on the verify page.")
+        )
     now = utcnow()
     # Conditional: of two revocations at the same instant only one changes the row.
     won = (
@@ -392,10 +408,14 @@ def revoke_certificate(cert: Certificate, actor: User, reason: str | None) -> Ce
     )
     if not won:
         db.session.refresh(cert)
-        who = cert.revoked_by.name if cert.revoked_by else "someone no longer here"
+        who = cert.revoked_by.name if cert.revoked_by else _("someone no longer here")
         raise ValidationError(
-            f"Certificate {format_code(cert.code)} was already revoked by {who} "
-            f"on {utc(cert.revoked_at):%d %b %Y}."
+            _(
+                "Certificate %(code)s was already revoked by %(who)s on %(date)s.",
+                code=format_code(cert.code),
+                who=who,
+                date=format_date(utc(cert.revoked_at)),
+            )
         )
     cert.revoked_at = now
     cert.revoked_by_id = actor.id
@@ -446,7 +466,7 @@ def start_batch(cohort: Cohort, actor: User) -> CertificateBatch:
     """A batch for the cohort's ready hires the actor manages; refused when none is ready."""
     hires = _cohort_hires(cohort)
     if not any(can_manage(actor, h) for h in hires):
-        raise NotAllowed(f"You manage no hire in {cohort.name}.")
+        raise NotAllowed(_("You manage no hire in %(cohort)s.", cohort=cohort.name))
     running = db.session.execute(
         select(CertificateBatch.id).where(
             CertificateBatch.cohort_id == cohort.id,
@@ -454,10 +474,14 @@ def start_batch(cohort: Cohort, actor: User) -> CertificateBatch:
         )
     ).first()
     if running is not None:
-        raise ValidationError(f"Certificates for {cohort.name} are already being issued.")
+        raise ValidationError(
+            _("Certificates for %(cohort)s are already being issued.", cohort=cohort.name)
+        )
     ready = _batch_candidates(hires, actor)
     if not ready:
-        raise ValidationError(f"No hire in {cohort.name} is ready for a certificate.")
+        raise ValidationError(
+            _("No hire in %(cohort)s is ready for a certificate.", cohort=cohort.name)
+        )
     batch = CertificateBatch(cohort=cohort, requested_by_id=actor.id, total=len(ready))
     db.session.add(batch)
     db.session.flush()

@@ -1,9 +1,13 @@
-"""Readiness rules: what a hire still lacks before a certificate. Plain values only."""
+"""Readiness rules: what a hire still lacks before a certificate. Plain values only; the
+gaps are in the reader's language (English outside a request)."""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+
+from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 
 from ramp.milestones.template_spec import ReadinessSpec
 
@@ -44,7 +48,15 @@ def required_milestones(spec: ReadinessSpec | None, facts: ReadinessFacts) -> li
     return _selected(selection, [m.key for m in facts.milestones if not m.optional])
 
 
-SIGN_OFF_GAP = "no manager has signed off that the hire is ready"
+SIGN_OFF_GAP = _l("no manager has signed off that the hire is ready")
+
+# A milestone's status as a gap names it (the board's badges say the same).
+STATUS_WORDS = {
+    "upcoming": _l("upcoming"),
+    "on_track": _l("on track"),
+    "at_risk": _l("at risk"),
+    "missed": _l("missed"),
+}
 
 
 def gaps(spec: ReadinessSpec | None, facts: ReadinessFacts) -> list[str]:
@@ -53,19 +65,31 @@ def gaps(spec: ReadinessSpec | None, facts: ReadinessFacts) -> list[str]:
     out: list[str] = []
     for slug in _selected(spec.modules, list(facts.module_titles)):
         if slug not in facts.modules_done:
-            out.append(f"module “{facts.module_titles.get(slug, slug)}” not complete")
+            out.append(
+                _("module “%(module)s” not complete", module=facts.module_titles.get(slug, slug))
+            )
     for slug in _selected(spec.assessments, list(facts.check_modules)):
         if slug not in facts.checks_passed:
-            out.append(f"knowledge check “{facts.module_titles.get(slug, slug)}” not passed")
+            out.append(
+                _(
+                    "knowledge check “%(module)s” not passed",
+                    module=facts.module_titles.get(slug, slug),
+                )
+            )
     by_key = {m.key: m for m in facts.milestones}
     for key in required_milestones(spec, facts):
         milestone = by_key.get(key)
         if milestone is None:
-            out.append(f"milestone “{key}” is not in the hire's plan")
+            out.append(_("milestone “%(key)s” is not in the hire's plan", key=key))
         elif milestone.status not in DONE_STATUSES:
+            status = STATUS_WORDS.get(milestone.status) or milestone.status.replace("_", " ")
             out.append(
-                f"milestone “{milestone.title}” not yet achieved ({milestone.status.replace('_', ' ')})"
+                _(
+                    "milestone “%(milestone)s” not yet achieved (%(status)s)",
+                    milestone=milestone.title,
+                    status=status,
+                )
             )
     if not facts.signed_off_by:
-        out.append(SIGN_OFF_GAP)
+        out.append(str(SIGN_OFF_GAP))
     return out

@@ -6,6 +6,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select
 
 from ramp.accounts.models import User, utcnow
@@ -142,11 +143,11 @@ def enroll_users(
     for email in dict.fromkeys(e.strip() for e in emails if e.strip()):
         user = find_user_by_email(email)
         if user is None:
-            problems.append(f"no user with e-mail {email}")
+            problems.append(_("no user with e-mail %(email)s", email=email))
         else:
             users.append(user)
     if not users and not problems:
-        problems.append("choose at least one person to enroll")
+        problems.append(_("choose at least one person to enroll"))
     if problems:
         raise ValidationError(problems)
     enrollments = []
@@ -169,11 +170,17 @@ def ensure_open(enrollment: Enrollment, module_id: int) -> None:
     outline, state = queries.learner_outline(enrollment)
     current = next((m for m in outline if m.id == module_id), None)
     if current is None:
-        raise NotFound("This module is not part of your curriculum.")
+        raise NotFound(_("This module is not part of your curriculum."))
     missing = missing_prerequisites(current, outline, state)
     if missing:
         names = ", ".join(f"“{m.title}”" for m in missing)
-        raise NotAllowed(f"“{current.title}” is locked: finish {names} first.")
+        raise NotAllowed(
+            _(
+                "“%(module)s” is locked: finish %(modules)s first.",
+                module=current.title,
+                modules=names,
+            )
+        )
 
 
 def visit_lesson(enrollment: Enrollment, lesson: Lesson | queries.LessonItem) -> None:
@@ -214,7 +221,7 @@ def submit_attempt(
     try:
         ensure_open(enrollment, assessment.module_id)
     except NotFound:
-        raise NotFound("This check is not part of your curriculum.") from None
+        raise NotFound(_("This check is not part of your curriculum.")) from None
     used, passed = db.session.execute(
         select(
             func.count(Attempt.id), func.coalesce(func.max(Attempt.passed.cast(db.Integer)), 0)

@@ -1,12 +1,16 @@
 """Pure rules of learning: progress, prerequisites, the next step, and scoring.
 
-Plain values in, plain values out: no Flask, no database.
+Plain values in, plain values out: no database. Messages are in the reader's language
+(English outside a request).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+
+from flask_babel import gettext as _
+from flask_babel import ngettext
 
 
 @dataclass(frozen=True)
@@ -150,15 +154,15 @@ def check_answers(questions: Sequence[QuestionKey], answers: Mapping[int, frozen
     known = {q.id for q in questions}
     for qid in answers:
         if qid not in known:
-            problems[qid] = "an answer was sent for a question that is not in this check"
+            problems[qid] = _("An answer was sent for a question that is not in this check.")
     for q in questions:
         chosen = answers.get(q.id, frozenset())
         if not chosen:
-            problems[q.id] = "Choose an answer."
+            problems[q.id] = _("Choose an answer.")
         elif not chosen <= set(q.choice_ids):
-            problems[q.id] = "an answer that is not one of this question's choices was sent"
+            problems[q.id] = _("An answer that is not one of this question's choices was sent.")
         elif q.kind != "multiple" and len(chosen) > 1:
-            problems[q.id] = "Choose only one answer."
+            problems[q.id] = _("Choose only one answer.")
     if problems:
         raise AnswerError(problems)
 
@@ -180,10 +184,13 @@ def score_answers(
 def attempt_refusal(max_attempts: int, used: int, passed: bool) -> str | None:
     """Why a new attempt is not allowed, or None when it is."""
     if passed:
-        return "You have already passed this check."
+        return _("You have already passed this check.")
     if used >= max_attempts:
-        return (
-            f"You have used all {max_attempts} attempts at this check. "
-            "Ask your manager to review it with you."
+        return ngettext(
+            "You have used your %(num)d attempt at this check. "
+            "Ask your manager to review it with you.",
+            "You have used all %(num)d attempts at this check. "
+            "Ask your manager to review it with you.",
+            max_attempts,
         )
     return None

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from datetime import date, timedelta
 
 import yaml
+from flask_babel import gettext as _
 from sqlalchemy import bindparam, select, update
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -26,6 +27,7 @@ from ramp.curricula.operations import enroll
 from ramp.curricula.rules import done_and_passed, progress
 from ramp.errors import NotAllowed, ValidationError
 from ramp.extensions import db
+from ramp.formatting import format_date
 from ramp.metrics import readings
 from ramp.metrics.display import active_targets, placement_dict
 from ramp.metrics.targets import Target, TargetsSpec, target_for
@@ -128,18 +130,21 @@ def create_cohort(
     problems = []
     name = name.strip()
     if not name:
-        problems.append("the cohort needs a name")
+        problems.append(_("the cohort needs a name"))
     elif db.session.execute(select(Cohort.id).where(Cohort.name == name)).first():
-        problems.append(f"a cohort named '{name}' already exists")
+        problems.append(_("a cohort named '%(name)s' already exists", name=name))
     if template_version is None:
-        problems.append("choose a ramp template")
+        problems.append(_("choose a ramp template"))
     else:
         spec = plans.template_from_document(template_version.document)
         if curriculum_version is None:
             curriculum_version = curricula_queries.find_version(spec.curriculum)
         if curriculum_version is None:
             problems.append(
-                f"the template needs the curriculum '{spec.curriculum}', which is not published"
+                _(
+                    "the template needs the curriculum '%(curriculum)s', which is not published",
+                    curriculum=spec.curriculum,
+                )
             )
         else:
             modules = curriculum_modules(curriculum_version)
@@ -149,8 +154,11 @@ def create_cohort(
             unknown = sorted(named - set(modules))
             if unknown:
                 problems.append(
-                    f"the template names modules that {curriculum_version.label} does not have: "
-                    + ", ".join(unknown)
+                    _(
+                        "the template names modules that %(curriculum)s does not have: %(modules)s",
+                        curriculum=curriculum_version.label,
+                        modules=", ".join(unknown),
+                    )
                 )
     if problems:
         raise ValidationError(problems)
@@ -206,12 +214,16 @@ def clean_placement(fields: dict) -> tuple[dict, list[str]]:
         if key == "channel" and value is not None:
             value = value.lower()
             if value not in CHANNELS:
-                problems.append(f"unknown channel '{value}' (phone, chat, email or social)")
+                problems.append(
+                    _("unknown channel '%(channel)s' (phone, chat, email or social)", channel=value)
+                )
         out[key] = value
     return out, problems
 
 
-MANAGED_ELSEWHERE = "{email} is managed by another team; ask an admin to transfer them."
+def managed_elsewhere(email: str) -> str:
+    """Why a manager may not make another team's agent a hire."""
+    return _("%(email)s is managed by another team; ask an admin to transfer them.", email=email)
 
 
 def may_take_on(actor: User | None, user: User) -> bool:
@@ -239,13 +251,21 @@ def add_hires(new_hires: Iterable[NewHire], actor: User | None) -> list[Hire]:
             db.session.add(user)
             db.session.flush()
         elif user.role is not Role.AGENT:
-            raise ValidationError(f"{user.email} is a {user.role.value}, not an agent")
+            raise ValidationError(
+                _("%(email)s is a %(role)s, not an agent", email=user.email, role=user.role.value)
+            )
         elif not may_take_on(actor, user):
-            raise ValidationError(MANAGED_ELSEWHERE.format(email=user.email))
+            raise ValidationError(managed_elsewhere(user.email))
         elif db.session.execute(
             select(Hire.id).where(Hire.user_id == user.id, Hire.cohort_id == item.cohort.id)
         ).first():
-            raise ValidationError(f"{user.email} is already a hire in {item.cohort.name}.")
+            raise ValidationError(
+                _(
+                    "%(email)s is already a hire in %(cohort)s.",
+                    email=user.email,
+                    cohort=item.cohort.name,
+                )
+            )
         if item.cohort.team_id and user.team_id is None:
             user.team_id = item.cohort.team_id
         enrollment = enroll(user, item.cohort.curriculum_version)
@@ -257,7 +277,7 @@ def add_hires(new_hires: Iterable[NewHire], actor: User | None) -> list[Hire]:
             start_date=item.start_date,
         )
         db.session.add(hire)
-        placement, _ = clean_placement(item.placement)
+        placement, _problems = clean_placement(item.placement)
         hire.placements.append(
             Placement(
                 effective_from=item.start_date,
@@ -315,17 +335,19 @@ def transfer_hire(
     # The agent joins the cohort's team; the new hire keeps the start date of the agent's
     # latest active hire (their tenure goes on) unless one is given.
     if actor is not None and not actor.is_admin:
-        raise ValidationError("Only an admin can transfer an agent between teams.")
+        raise ValidationError(_("Only an admin can transfer an agent between teams."))
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError("Give a reason for the transfer; it is kept in the audit log.")
+        raise ValidationError(_("Give a reason for the transfer; it is kept in the audit log."))
     user = find_user_by_email(email or "")
     if user is None:
-        raise ValidationError(f"There is no one with the e-mail '{email}'.")
+        raise ValidationError(_("There is no one with the e-mail '%(email)s'.", email=email))
     if user.role is not Role.AGENT:
-        raise ValidationError(f"{user.email} is a {user.role.value}, not an agent.")
+        raise ValidationError(
+            _("%(email)s is a %(role)s, not an agent.", email=user.email, role=user.role.value)
+        )
     if manager is not None and manager.role is Role.AGENT:
-        raise ValidationError(f"{manager.email} is an agent, not a manager.")
+        raise ValidationError(_("%(email)s is an agent, not a manager.", email=manager.email))
     previous = list(
         db.session.execute(
             select(Hire)
@@ -336,7 +358,9 @@ def transfer_hire(
     if db.session.execute(
         select(Hire.id).where(Hire.user_id == user.id, Hire.cohort_id == cohort.id)
     ).first():
-        raise ValidationError(f"{user.email} is already a hire in {cohort.name}.")
+        raise ValidationError(
+            _("%(email)s is already a hire in %(cohort)s.", email=user.email, cohort=cohort.name)
+        )
     start = start_date or (previous[0].start_date if previous else cohort.start_date)
     placement = placement_on(previous[0].placements, clock.today()) if previous else None
     for old in previous:
@@ -370,7 +394,10 @@ def require_manager_of(actor: User, hire: Hire) -> None:
     """Refuse anyone but an admin, the hire's manager or the lead of the cohort's team."""
     if not can_manage(actor, hire):
         raise NotAllowed(
-            f"You do not manage {hire.user.name}; only their manager or an admin can do this."
+            _(
+                "You do not manage %(name)s; only their manager or an admin can do this.",
+                name=hire.user.name,
+            )
         )
 
 
@@ -398,7 +425,10 @@ def require_cohorts_of(actor: User, cohorts: Iterable[Cohort]) -> None:
     )
     if foreign:
         raise ValidationError(
-            "You can only add hires to your own teams' cohorts; not to: " + ", ".join(foreign)
+            _(
+                "You can only add hires to your own teams' cohorts; not to: %(cohorts)s",
+                cohorts=", ".join(foreign),
+            )
         )
 
 
@@ -418,8 +448,8 @@ def _won(stmt) -> bool:
     return db.session.execute(stmt.execution_options(synchronize_session=False)).rowcount == 1
 
 
-def _last_event(hire: Hire, action: str, key: str) -> str:
-    """'by <name> on <date>' for the latest event of this kind on this milestone."""
+def _last_event(hire: Hire, action: str, key: str) -> tuple[str, str] | None:
+    """Who did the latest event of this kind on this milestone, and on which day."""
     event = db.session.execute(
         select(HireEvent)
         .where(
@@ -431,16 +461,20 @@ def _last_event(hire: Hire, action: str, key: str) -> str:
         .limit(1)
     ).scalar_one_or_none()
     if event is None:
-        return "by someone else"
-    who = event.actor.name if event.actor else "a former manager"
-    return f"by {who} on {event.at:%d %b %Y}"
+        return None
+    who = event.actor.name if event.actor else _("a former manager")
+    return who, format_date(event.at)
 
 
 def _signed_off(milestone: PlanMilestone) -> ValidationError:
-    who = milestone.signed_off_by.name if milestone.signed_off_by else "a former manager"
+    who = milestone.signed_off_by.name if milestone.signed_off_by else _("a former manager")
     return ValidationError(
-        f"“{milestone.title}” was already signed off by {who} "
-        f"on {milestone.signed_off_on:%d %b %Y}."
+        _(
+            "“%(milestone)s” was already signed off by %(who)s on %(date)s.",
+            milestone=milestone.title,
+            who=who,
+            date=format_date(milestone.signed_off_on),
+        )
     )
 
 
@@ -448,13 +482,16 @@ def _milestone(hire: Hire, key: str) -> PlanMilestone:
     for m in hire.milestones:
         if m.key == key:
             return m
-    raise ValidationError(f"{hire.user.name}'s plan has no milestone '{key}'")
+    raise ValidationError(
+        _("%(name)s's plan has no milestone '%(key)s'", name=hire.user.name, key=key)
+    )
 
 
-def _reason(reason: str | None, what: str) -> str:
+def _reason(reason: str | None, missing: str) -> str:
+    """The reason given, stripped; refused with the missing message when there is none."""
     reason = (reason or "").strip()
     if not reason:
-        raise ValidationError(f"Give a reason to {what}; it is kept in the hire's record.")
+        raise ValidationError(missing)
     return reason
 
 
@@ -465,7 +502,9 @@ def sign_off(
     require_manager_of(actor, hire)
     milestone = _milestone(hire, key)
     if not milestone.criteria.get("sign_off"):
-        raise ValidationError(f"“{milestone.title}” does not ask for a manager's sign-off.")
+        raise ValidationError(
+            _("“%(milestone)s” does not ask for a manager's sign-off.", milestone=milestone.title)
+        )
     if milestone.signed_off_on is not None:
         raise _signed_off(milestone)
     day = today or clock.today()
@@ -494,15 +533,27 @@ def waive(
 ) -> PlanMilestone:
     """Waive a milestone, with a reason."""
     require_manager_of(actor, hire)
-    reason = _reason(reason, "waive a milestone")
+    reason = _reason(
+        reason, _("Give a reason to waive a milestone; it is kept in the hire's record.")
+    )
     milestone = _milestone(hire, key)
     if milestone.waived or not _won(
         update(PlanMilestone)
         .where(PlanMilestone.id == milestone.id, PlanMilestone.waived.is_(False))
         .values(waived=True, waived_reason=reason)
     ):
+        last = _last_event(hire, "waive", key)
+        if last is None:
+            raise ValidationError(
+                _("“%(milestone)s” was already waived by someone else.", milestone=milestone.title)
+            )
         raise ValidationError(
-            f"“{milestone.title}” was already waived {_last_event(hire, 'waive', key)}."
+            _(
+                "“%(milestone)s” was already waived by %(who)s on %(date)s.",
+                milestone=milestone.title,
+                who=last[0],
+                date=last[1],
+            )
         )
     milestone.waived = True
     milestone.waived_reason = reason
@@ -517,11 +568,16 @@ def extend(
 ) -> PlanMilestone:
     """Move a milestone's due date later, with a reason."""
     require_manager_of(actor, hire)
-    reason = _reason(reason, "extend a due date")
+    reason = _reason(
+        reason, _("Give a reason to extend a due date; it is kept in the hire's record.")
+    )
     milestone = _milestone(hire, key)
     if new_due <= milestone.due_date:
         raise ValidationError(
-            f"The new due date must be after the current one ({milestone.due_date})."
+            _(
+                "The new due date must be after the current one (%(date)s).",
+                date=format_date(milestone.due_date),
+            )
         )
     old = milestone.due_date
     if not _won(
@@ -530,9 +586,25 @@ def extend(
         .values(due_date=new_due)
     ):
         db.session.refresh(milestone)
+        last = _last_event(hire, "extend", key)
+        if last is None:
+            raise ValidationError(
+                _(
+                    "“%(milestone)s” was just moved to %(due)s by someone else; check the new "
+                    "date and try again.",
+                    milestone=milestone.title,
+                    due=format_date(milestone.due_date),
+                )
+            )
         raise ValidationError(
-            f"“{milestone.title}” was just moved to {milestone.due_date:%d %b %Y} "
-            f"{_last_event(hire, 'extend', key)}; check the new date and try again."
+            _(
+                "“%(milestone)s” was just moved to %(due)s by %(who)s on %(date)s; check the new "
+                "date and try again.",
+                milestone=milestone.title,
+                due=format_date(milestone.due_date),
+                who=last[0],
+                date=last[1],
+            )
         )
     milestone.due_date = new_due
     hire.events.append(
@@ -554,10 +626,13 @@ def check_placement(hire: Hire, effective_from: date, fields: dict) -> tuple[dic
     placement_fields, problems = clean_placement(fields)
     if effective_from < hire.start_date:
         problems.append(
-            f"the placement cannot start before the hire's start date ({hire.start_date})"
+            _(
+                "the placement cannot start before the hire's start date (%(date)s)",
+                date=format_date(hire.start_date),
+            )
         )
     if not any(placement_fields[k] for k in PLACEMENT_FIELDS):
-        problems.append("the new placement is empty: give at least a queue or a channel")
+        problems.append(_("the new placement is empty: give at least a queue or a channel"))
     return placement_fields, problems
 
 
@@ -578,7 +653,9 @@ def re_place(
 ) -> Placement:
     """Move a hire to another placement from a date, with a reason; the history is kept."""
     require_manager_of(actor, hire)
-    reason = _reason(reason, "re-place a hire")
+    reason = _reason(
+        reason, _("Give a reason to re-place a hire; it is kept in the hire's record.")
+    )
     placement_fields, problems = check_placement(hire, effective_from, fields)
     if problems:
         raise ValidationError(problems)
@@ -604,7 +681,7 @@ def add_note(hire: Hire, body: str, actor: User) -> HireEvent:
     require_manager_of(actor, hire)
     body = (body or "").strip()
     if not body:
-        raise ValidationError("The note is empty.")
+        raise ValidationError(_("The note is empty."))
     event = HireEvent(actor=actor, action="note", reason=body)
     hire.events.append(event)
     db.session.flush()
@@ -897,8 +974,12 @@ def check_template(text: str, filename: str = "template") -> TemplateSpec:
     spec = parse_template(text, filename, modules=curriculum_modules(version) if version else None)
     if version is None:
         raise ValidationError(
-            f"{filename}: the template names the curriculum '{spec.curriculum}', which is not "
-            "published; import the curriculum first."
+            _(
+                "%(file)s: the template names the curriculum '%(curriculum)s', which is not "
+                "published; import the curriculum first.",
+                file=filename,
+                curriculum=spec.curriculum,
+            )
         )
     return spec
 

@@ -162,3 +162,24 @@ def test_a_chart_speaks_the_request_language_and_english_outside_one(app):
         assert label(date(2026, 3, 16), "week") == "16 mar"
         assert label(date(2026, 3, 1), "month") == "mar 2026"
     assert label(date(2026, 3, 16), "week") == "Mar 16"
+
+
+def test_the_pure_rules_speak_the_readers_language_and_english_outside_a_request():
+    from flask import Flask
+    from flask_babel import Babel, force_locale
+
+    from ramp.certificates.readiness import ReadinessFacts, gaps
+    from ramp.curricula.rules import attempt_refusal
+
+    facts = ReadinessFacts(module_titles={"basics": "Basics"}, check_modules=())
+    assert attempt_refusal(2, 2, False).startswith("You have used all 2 attempts")
+    assert gaps(None, facts)[0] == "module “Basics” not complete"
+    app = Flask(__name__)
+    Babel(app, default_translation_directories=str(catalogues.TRANSLATIONS_DIR))
+    with app.test_request_context(), force_locale("es"):
+        assert attempt_refusal(2, 2, False).startswith("Ya usaste los 2 intentos")
+        assert attempt_refusal(1, 1, False).startswith("Ya usaste tu único intento")
+        assert gaps(None, facts) == [
+            "módulo “Basics” sin completar",
+            "ningún supervisor ha aprobado que el ingreso está listo",
+        ]

@@ -12,6 +12,7 @@ from sqlalchemy import func, select
 from ramp.certificates.operations import issue_certificate, revoke_certificate
 from ramp.curricula import queries as cq
 from ramp.curricula.models import Attempt
+from ramp.formatting import format_date
 from ramp.milestones.wording import titled_check, titled_reason
 from tests.conftest import csrf_token, login, make_ready
 
@@ -111,12 +112,12 @@ def test_a_day_5_agent_sees_the_next_action_and_what_comes_later(client, agent):
     assert link.group(2) == "The life of a ticket"
     assert len(re.findall(r'class="button primary"', nxt)) == 1
     assert "For “Basics done”" in nxt
-    due = (agent.start + timedelta(days=7)).strftime("%A %d %B")
+    due = format_date(agent.start + timedelta(days=7), "en")
     assert due in nxt
     later = html[html.index(f'id="coming-up-{hire.id}"') :]
     later = later[: later.index("</section>")]
-    nesting = (agent.start + timedelta(days=14)).strftime("%d %b %Y")
-    ramp = (agent.start + timedelta(days=28)).strftime("%d %b %Y")
+    nesting = format_date(agent.start + timedelta(days=14), "en")
+    ramp = format_date(agent.start + timedelta(days=28), "en")
     assert f"{nesting}</time> · <strong>Nesting begins" in later
     assert f"{ramp}</time> · <strong>Ramp begins" in later
     assert "“Classroom complete” due" in later and "“Ready for the floor” due" in later
@@ -234,4 +235,4 @@ def test_verify_page_of_a_certificate_no_longer_in_force_says_only_that(
     if state == "revoked":
         assert "Left before starting" in body
     else:
-        assert f"expired on {cert.expires_at:%d %B %Y}" in body
+        assert f"expired on {format_date(cert.expires_at, 'en')}" in body

@@ -9,7 +9,9 @@ import pytest
 from sqlalchemy import select
 
 from ramp.accounts.models import User
+from ramp.certificates.codes import format_code
 from ramp.certificates.operations import issue_certificate
+from ramp.formatting import format_date
 from tests.conftest import csrf_token, login, make_ready
 
 SPANISH = {"Accept-Language": "es-CO,es;q=0.9,en;q=0.5"}
@@ -159,6 +161,64 @@ def test_the_comparison_csv_header_in_spanish_and_values_machine_readable(client
     assert english[0][:2] == ["cohort", "start_date"]
 
 
+def test_my_ramp_in_spanish_with_spanish_dates(client, ramp_world):
+    hire = ramp_world.hire(name="Rosa Díaz")
+    login(client, hire.user.email)
+    page = text(client.get("/learn/ramp", headers=SPANISH))
+    assert "Mi ramp-up" in page and "Qué hacer ahora" in page and "Más adelante" in page
+    # The cohort started five days before the pinned today (2026-03-18).
+    assert "Inició el 13 mar 2026" in page and "Started" not in page
+    assert re.search(r"fecha límite: \d{1,2} (mar|abr|may) 2026", page)
+    english = text(client.get("/learn/ramp", headers={"Accept-Language": "en"}))
+    assert "Started Mar 13, 2026" in english and "What to do next" in english
+
+
+def test_the_learner_pages_and_a_check_refusal_in_spanish(client, ramp_world):
+    hire = ramp_world.hire()
+    login(client, hire.user.email)
+    base = f"/learn/{hire.enrollment_id}"
+    page = text(client.get(f"{base}/", headers=SPANISH))
+    assert "Lo siguiente" in page and "pasos completados" in page and "Versión 1" in page
+    locked = client.get(f"{base}/tone/lessons/acknowledge", headers=SPANISH)
+    assert locked.status_code == 403
+    assert "“Tone and empathy” está bloqueado: primero termina “Ticketing basics”." in text(locked)
+    module = text(client.get(f"{base}/tone/", headers=SPANISH))
+    assert "Este módulo está bloqueado" in module and "Evaluación de conocimientos" in module
+    # Every lesson read, then the check sent with nothing chosen: refused, in Spanish.
+    token = csrf_token(client, f"{base}/basics/lessons/lifecycle")
+    for lesson in ("lifecycle", "macros"):
+        client.post(f"{base}/basics/lessons/{lesson}/complete", data={"csrf_token": token})
+    check = client.post(f"{base}/basics/check", data={"csrf_token": token}, headers=SPANISH)
+    assert check.status_code == 422
+    assert "Revisa tus respuestas" in text(check) and "Elige una respuesta." in text(check)
+    assert "no se usó ningún intento" in text(check)
+
+
+def test_the_verify_page_in_spanish_with_a_spanish_date(client, ramp_world, db):
+    hire = make_ready(ramp_world, ramp_world.hire(name="Hana Sato"))
+    cert = issue_certificate(hire, ramp_world.lead, "http://localhost", organization="Acme")
+    db.session.commit()
+    code, expires = format_code(cert.code), cert.expires_at
+    page = text(client.get(f"/verify/{code}", headers=SPANISH))
+    assert "Válido" in page and "Otorgado a" in page and "Hana Sato" in page
+    assert f"vigente hasta el {format_date(expires, 'es')}" in page
+    assert "18 mar 2026 por" in page  # issued on the pinned today, in Spanish
+    unknown = client.get("/verify/AAAA-AAAA-AAAA-AAAA", headers=SPANISH)
+    assert unknown.status_code == 404
+    assert "Ningún certificado tiene el código AAAA-AAAA-AAAA-AAAA." in text(unknown)
+    english = text(client.get(f"/verify/{code}", headers={"Accept-Language": "en"}))
+    assert f"in force until {format_date(expires, 'en')}" in english
+
+
+def test_a_certificate_refusal_names_the_gaps_in_spanish(client, ramp_world):
+    hire = ramp_world.hire(name="Iván Ruiz")
+    login(client, ramp_world.lead.email)
+    page = client.get(f"/board/hires/{hire.id}", headers=SPANISH)
+    assert page.status_code == 200
+    assert "módulo “Ticketing basics” sin completar" in text(page)
+    assert "ningún supervisor ha aprobado que el ingreso está listo" in text(page)
+
+
 @pytest.mark.parametrize("seconds", [1202])
 def test_a_duration_never_shows_as_raw_seconds(seconds):
     from ramp.metrics.definitions import METRICS
@@ -228,3 +288,19 @@ def test_certificates_comparison_and_team_pages_in_spanish(client, ramp_world):
     assert "16 mar" in team and "Mar 16" not in team
     progress = text(client.get("/team", headers=SPANISH))
     assert "Avance del equipo" in progress and "Última actividad" in progress
+
+
+def test_the_json_api_stays_english_whatever_the_callers_language(client, make_user, db):
+    from ramp.metrics.api import SCOPES, create_token
+
+    _, secret = create_token("QA tool", make_user("admin"), scopes=list(SCOPES))
+    db.session.commit()
+    auth = {"Authorization": f"Bearer {secret}", "Accept": "application/json"}
+    for method, path in (("get", "/api/v1/nothing-here"), ("post", "/api/v1/hires")):
+        english = getattr(client, method)(path, headers=auth)
+        spanish = getattr(client, method)(path, headers={**auth, **SPANISH})
+        assert spanish.status_code in (404, 405)
+        assert spanish.json == english.json and spanish.json["error"] in (
+            "Not found",
+            "Method not allowed",
+        )

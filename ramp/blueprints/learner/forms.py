@@ -1,5 +1,6 @@
 """Learner forms. Knowledge-check answers arrive as q-<question id> fields."""
 
+from flask_babel import gettext as _
 from werkzeug.datastructures import MultiDict
 
 from ramp.errors import ValidationError
@@ -16,6 +17,6 @@ def parse_answers(form: MultiDict) -> dict[int, frozenset[int]]:
             answers[qid] = frozenset(int(v) for v in form.getlist(key))
         except ValueError:
             raise ValidationError(
-                "The answers could not be read (the form was changed). Nothing was recorded."
+                _("The answers could not be read (the form was changed). Nothing was recorded.")
             ) from None
     return answers

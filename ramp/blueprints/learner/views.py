@@ -1,6 +1,7 @@
 """Curriculum, module, lesson and knowledge-check pages for learners."""
 
 from flask import abort, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ramp.blueprints.forms import EmptyForm
@@ -29,19 +30,21 @@ def _own_enrollment(enrollment_id: int) -> Enrollment:
     """The current user's enrollment, or 404: other people's progress does not exist here."""
     enrollment = db.session.get(Enrollment, enrollment_id)
     if enrollment is None or enrollment.user_id != current_user.id:
-        raise NotFound("There is no such curriculum in your learning.")
+        raise NotFound(_("There is no such curriculum in your learning."))
     return enrollment
 
 
 def _module_view(view, module_slug: str):
     mv = view.module(module_slug)
     if mv is None:
-        raise NotFound("This curriculum has no such module.")
+        raise NotFound(_("This curriculum has no such module."))
     if mv.locked:
         raise NotAllowed(
-            f"“{mv.module.title}” is locked: finish "
-            + ", ".join(f"“{t}”" for t in mv.locked_by)
-            + " first."
+            _(
+                "“%(module)s” is locked: finish %(modules)s first.",
+                module=mv.module.title,
+                modules=", ".join(f"“{t}”" for t in mv.locked_by),
+            )
         )
     return mv
 
@@ -68,7 +71,7 @@ def module(enrollment_id: int, module_slug: str):
     view = queries.curriculum_view(_own_enrollment(enrollment_id))
     mv = view.module(module_slug)
     if mv is None:
-        raise NotFound("This curriculum has no such module.")
+        raise NotFound(_("This curriculum has no such module."))
     return render("learner/module.html", view=view, mv=mv)
 
 
@@ -94,7 +97,7 @@ def _lesson(enrollment_id: int, module_slug: str, lesson_slug: str):
     mv = _module_view(view, module_slug)
     lesson = next((le for le in mv.module.lessons if le.slug == lesson_slug), None)
     if lesson is None:
-        raise NotFound(f"“{mv.module.title}” has no such lesson.")
+        raise NotFound(_("“%(module)s” has no such lesson.", module=mv.module.title))
     return enrollment, view, mv, lesson
 
 
@@ -144,7 +147,7 @@ def check(enrollment_id: int, module_slug: str):
     mv = _module_view(view, module_slug)
     assessment = mv.module.assessment
     if assessment is None:
-        raise NotFound(f"“{mv.module.title}” has no knowledge check.")
+        raise NotFound(_("“%(module)s” has no knowledge check.", module=mv.module.title))
     form = EmptyForm()
     context = dict(view=view, mv=mv, assessment=assessment, form=form)
     if request.method == "GET":
@@ -199,12 +202,12 @@ def attempt(attempt_id: int):
     """The result of one attempt, for its owner or their managers; reading it changes nothing."""
     attempt = db.session.get(Attempt, attempt_id)
     if attempt is None:
-        raise NotFound("There is no such attempt among yours.")
+        raise NotFound(_("There is no such attempt among yours."))
     if attempt.enrollment.user_id == current_user.id:
         return _attempt_page(attempt)
     managed = managed_hire_of(current_user, attempt.enrollment.user_id)
     if managed is None:
-        raise NotFound("There is no such attempt among yours.")
+        raise NotFound(_("There is no such attempt among yours."))
     return _attempt_page(attempt, learner_hire=managed)
 
 

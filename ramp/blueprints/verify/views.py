@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 
 from flask import Response, current_app, jsonify, redirect, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from ramp.blueprints.verify.blueprint import bp
@@ -68,7 +69,7 @@ def achievement_document(slug: str):
     """The achievement a ramp template's certificates stand for."""
     template = queries.template_of_achievement(slug)
     if template is None:
-        raise NotFound("There is no such achievement.")
+        raise NotFound(_("There is no such achievement."))
     return jsonify(achievement(public_base_url(), template, None))
 
 
@@ -85,7 +86,7 @@ def issuer_key(kid: str):
     """One credential-signing key by thumbprint (a credential's ``kid``), retired ones too."""
     key = find_key("credentials", kid)
     if key is None:
-        raise NotFound("There is no such key.")
+        raise NotFound(_("There is no such key."))
     return jsonify(key.public_jwk)
 
 
@@ -113,7 +114,7 @@ def download(cert_id: int, fmt: str):
     """The certificate as PDF or its Open Badges credential as JSON, for its holder or managers."""
     cert = queries.downloadable(current_user, cert_id)
     if cert is None:
-        raise NotFound("There is no such certificate among yours or your teams'.")
+        raise NotFound(_("There is no such certificate among yours or your teams'."))
     name = f"certificate-{format_code(cert.code)}"
     if fmt == "json":
         body = json.dumps(queries.credential_document(cert), indent=2)
