@@ -168,7 +168,7 @@ def test_my_ramp_in_spanish_with_spanish_dates(client, ramp_world):
     assert "Mi ramp-up" in page and "Qué hacer ahora" in page and "Más adelante" in page
     # The cohort started five days before the pinned today (2026-03-18).
     assert "Inició el 13 mar 2026" in page and "Started" not in page
-    assert re.search(r"fecha límite: \d{1,2} (mar|abr|may) 2026", page)
+    assert re.search(r"vence el \d{1,2} (mar|abr|may) 2026", page)
     english = text(client.get("/learn/ramp", headers={"Accept-Language": "en"}))
     assert "Started Mar 13, 2026" in english and "What to do next" in english
 
