@@ -388,6 +388,20 @@ def learner(make_user, mini_version):
 CSRF_RE = re.compile(r'name="csrf_token" type="hidden" value="([^"]+)"|"X-CSRFToken": "([^"]+)"')
 
 
+def lms_platform(name: str = "Moodle"):
+    """A registered LMS platform (unsaved) with placeholder endpoints, for tests that need one."""
+    from ramp.lti.models import LtiRegistration
+
+    return LtiRegistration(
+        name=name,
+        issuer="https://lms.example",
+        client_id="c",
+        login_url="https://lms.example/a",
+        token_url="https://lms.example/t",
+        key_set_url="https://lms.example/k",
+    )
+
+
 def csrf_token(client, path: str = "/auth/login") -> str:
     """A CSRF token for the client's session, read from a page."""
     html = client.get(path).get_data(as_text=True)

@@ -11,10 +11,10 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.browser
 
 
-def sign_in(page, base: str, email: str) -> None:
+def sign_in(page, base: str, email: str, password: str = PASSWORD) -> None:
     page.goto(f"{base}/auth/login")
     page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_label("Password").fill(password)
     page.get_by_role("button", name="Sign in").click()
     # The page signing in leads to has run its deferred scripts (htmx) before a test acts on it:
     # a change made earlier would be a plain form change htmx never saw.

@@ -21,9 +21,11 @@ from ramp.certificates.models import Certificate, CertificateBatch
 from ramp.clock import now
 from ramp.curricula.models import Attempt, Enrollment, Lesson, Module
 from ramp.demo import DEMO_PASSWORD
-from ramp.lti.models import LtiContext, LtiRegistration
+from ramp.lti.models import LtiContext
 from ramp.metrics.models import ImportRun
 from ramp.milestones.models import Hire, PlanMilestone
+from tests.browser.test_learner_path import sign_in
+from tests.conftest import lms_platform
 from tests.web.test_authorization import OK, REDIRECT, RULES
 
 pytestmark = pytest.mark.browser
@@ -88,14 +90,7 @@ def scene(db) -> dict[str, dict]:
         .first()
     )
     cert = db.session.execute(select(Certificate)).scalars().first()
-    platform = LtiRegistration(
-        name="Moodle",
-        issuer="https://lms.example",
-        client_id="c",
-        login_url="https://lms.example/a",
-        token_url="https://lms.example/t",
-        key_set_url="https://lms.example/k",
-    )
+    platform = lms_platform("Moodle")
     course = LtiContext(registration=platform, deployment_id="d1", context_id="course-1")
     batch = CertificateBatch(cohort_id=amara.cohort_id, requested_by_id=admin.id)
     run = ImportRun(
@@ -152,14 +147,6 @@ def pages_of(app, role: str | None, args: dict[str, dict]) -> list[str]:
         return [url_for(e, **args.get(e, {})) for e in endpoints]
 
 
-def sign_in(page, base: str, email: str) -> None:
-    page.goto(f"{base}/auth/login")
-    page.get_by_label("E-mail").fill(email)
-    page.get_by_label("Password").fill(DEMO_PASSWORD)
-    page.get_by_role("button", name="Sign in").click()
-    page.wait_for_load_state("load")
-
-
 def problems_on(page) -> list[str]:
     """Sideways scrolling and axe-core's serious or critical violations on the page as shown."""
     found = []
@@ -184,7 +171,7 @@ def test_every_page_fits_every_screen_and_passes_axe(demo, server_url, browser, 
     page.set_default_timeout(15_000)
     try:
         if role:
-            sign_in(page, server_url, ROLES[role][1])
+            sign_in(page, server_url, ROLES[role][1], DEMO_PASSWORD)
         failures = []
         urls = pages_of(app, role, args)
         assert len(urls) >= 3
@@ -223,7 +210,7 @@ def test_key_pages_hold_up_with_more_contrast_and_forced_colours(
         )
         page = context.new_page()
         try:
-            sign_in(page, server_url, ROLES[role][1])
+            sign_in(page, server_url, ROLES[role][1], DEMO_PASSWORD)
             with app.test_request_context():
                 urls = [url_for(e, **args.get(e, {})) for e in endpoints]
             for path in urls:

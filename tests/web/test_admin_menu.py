@@ -4,21 +4,12 @@ LMS is connected."""
 import pytest
 from flask import url_for
 
-from ramp.lti.models import LtiRegistration
 from ramp.lti.registrations import forget_origins
+from tests.conftest import lms_platform
 
 
 def register_platform(db) -> None:
-    db.session.add(
-        LtiRegistration(
-            name="Moodle",
-            issuer="https://lms.example",
-            client_id="c",
-            login_url="https://lms.example/a",
-            token_url="https://lms.example/t",
-            key_set_url="https://lms.example/k",
-        )
-    )
+    db.session.add(lms_platform("Moodle"))
     db.session.commit()
 
 

@@ -16,7 +16,7 @@ from ramp.curricula.models import Attempt, LessonCompletion
 from ramp.lti.models import LtiContext, LtiContextMember, LtiDeployment, LtiRegistration
 from ramp.metrics.models import AgentIdentity, ImportRun, QAEvaluation, TargetsVersion
 from ramp.milestones.models import Hire, HireEvent, Placement, PlanMilestone
-from tests.conftest import csrf_token, login
+from tests.conftest import csrf_token, lms_platform, login
 
 # role -> expected status; "owner" is the agent whose records the URLs name (their own).
 # anonymous requests are always sent to the sign-in page.
@@ -427,14 +427,7 @@ def scene(ramp_world, make_user, db):
 
     attempt = submit_attempt(enrollment, basics.assessment, {q.id: q.correct_ids for q in key})
     cert = issue_certificate(hire, w.admin, "http://localhost", override_reason="Transferred in")
-    platform = LtiRegistration(
-        name="LMS",
-        issuer="https://lms.example",
-        client_id="c",
-        login_url="https://lms.example/a",
-        token_url="https://lms.example/t",
-        key_set_url="https://lms.example/k",
-    )
+    platform = lms_platform("LMS")
     course = LtiContext(registration=platform, deployment_id="d1", context_id="course-1")
     db.session.add(course)
     db.session.flush()
