@@ -330,9 +330,8 @@ def english_course(make_user, as_user, db):
 
 def test_english_content_in_a_spanish_page_says_it_is_english(english_course):
     client, enrollment = english_course
-    html = client.get(
-        f"/learn/{enrollment.id}/basics/lessons/lifecycle", headers=SPANISH
-    ).get_data(as_text=True)
+    page = client.get(f"/learn/{enrollment.id}/basics/lessons/lifecycle", headers=SPANISH)
+    html = page.get_data(as_text=True)
     assert '<html lang="es">' in html and "Lección 1 de 2" in html
     assert '<h1 id="lesson-title" lang="en">The life of a ticket</h1>' in html
     assert re.search(r'<div class="prose" lang="en">\s*<p>A ticket is <strong>new</strong>', html)
