@@ -363,3 +363,21 @@ def test_english_titles_in_spanish_sentences_are_marked(english_course):
     check = client.get(f"{base}/basics/check", headers=SPANISH).get_data(as_text=True)
     assert '<h1 id="check-title" lang="en">' in check
     assert re.search(r'<label for="c-\d+" lang="en">', check)
+
+
+def test_the_htmx_fragments_mark_english_content_in_a_spanish_page(english_course):
+    client, enrollment = english_course
+    token = _read_basics(client, enrollment)
+    basics = modules_of(enrollment)["basics"]
+    url = f"/learn/{enrollment.id}/basics/check"
+    headers = {**HX, **SPANISH}
+    data = answers_form(basics, token=token)
+    del data[next(k for k in data if k.startswith("q-"))]
+    refused = client.post(url, data=data, headers=headers).get_data(as_text=True)
+    assert "<html" not in refused and "Elige una respuesta." in refused
+    assert '<h1 id="check-title" lang="en">' in refused
+    result = client.post(url, data=answers_form(basics, token=token), headers=headers)
+    html = result.get_data(as_text=True)
+    assert result.status_code == 200 and "<html" not in html
+    assert re.search(r'<h1 id="result-title"><span lang="en">[^<]+</span>: intento 1</h1>', html)
+    assert '<p class="prompt" lang="en">' in html and '<p class="explanation" lang="en">' in html
