@@ -36,6 +36,8 @@ class CurriculumVersion(db.Model):
     number: Mapped[int]
     title: Mapped[str] = mapped_column(String(200))
     description: Mapped[str | None] = mapped_column(Text)
+    # The BCP 47 tag of the language the content is written in, when the file declares one.
+    language: Mapped[str | None] = mapped_column(String(35))
     content_hash: Mapped[str] = mapped_column(String(64))
     published_at: Mapped[datetime] = mapped_column(default=utcnow)
     published_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id", ondelete="SET NULL"))

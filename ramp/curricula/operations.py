@@ -60,6 +60,7 @@ def publish_curriculum(spec: CurriculumSpec, published_by: User | None = None) -
         curriculum=curriculum,
         number=(latest.number + 1) if latest else 1,
         title=spec.title,
+        language=spec.language,
         description=spec.description,
         content_hash=digest,
         published_by=published_by,

@@ -152,10 +152,12 @@ class ModuleItem:
 
 @dataclass(frozen=True)
 class VersionContent:
-    """A published version's modules as plain values, and its outline for the rules."""
+    """A published version's modules as plain values, its outline for the rules, and the
+    language its content is written in (a BCP 47 tag, or None when the file declares none)."""
 
     modules: tuple[ModuleItem, ...]
     outline: list[ModuleOutline]
+    language: str | None = None
 
     @property
     def slugs(self) -> dict[int, str]:
@@ -206,7 +208,7 @@ def _content_of(version: CurriculumVersion) -> VersionContent:
         )
         for m in loaded.modules
     )
-    return VersionContent(modules, outline(loaded))
+    return VersionContent(modules, outline(loaded), loaded.language)
 
 
 def version_content(version: CurriculumVersion) -> VersionContent:
@@ -265,6 +267,7 @@ def version_to_spec(version: CurriculumVersion) -> CurriculumSpec:
     return CurriculumSpec(
         slug=version.curriculum.slug,
         title=version.title,
+        language=version.language,
         description=version.description,
         modules=tuple(modules),
     )
@@ -362,6 +365,8 @@ class CurriculumView:
     progress: Progress
     next: Step | None
     resume: LessonItem | None
+    # The content's language, for the `lang` of what pages show of it (VersionContent's).
+    language: str | None = None
 
     def module(self, slug: str) -> ModuleView | None:
         return next((mv for mv in self.modules if mv.module.slug == slug), None)
@@ -408,11 +413,13 @@ def curriculum_view(enrollment: Enrollment) -> CurriculumView:
             )
         )
     step = next_step(modules_outline, state)
-    view = CurriculumView(enrollment, version, views, progress(modules_outline, state), step, None)
+    view = CurriculumView(
+        enrollment, version, views, progress(modules_outline, state), step, None, content.language
+    )
     resume = None
     if enrollment.last_lesson_id and enrollment.last_lesson_id not in state.completed_lessons:
         resume = view.lesson_by_id(enrollment.last_lesson_id)
-    return CurriculumView(enrollment, version, views, view.progress, step, resume)
+    return CurriculumView(enrollment, version, views, view.progress, step, resume, content.language)
 
 
 def enrollments_of(user_id: int) -> list[Enrollment]:

@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from pydantic import Field
+from babel import Locale, UnknownLocaleError
+from pydantic import AfterValidator, BeforeValidator, Field
 
 from ramp.yamlspec import (
     Slug,
@@ -25,6 +26,34 @@ from ramp.yamlspec import (
 CurriculumFileError = SpecFileError
 
 QUESTION_TYPES = ("single", "multiple", "true_false")
+
+
+def language_tag(value: str) -> str:
+    """A language tag in its canonical form ("pt_br" -> "pt-BR"); ValueError when Babel
+    does not know the language it names."""
+    written = value.strip()
+    try:
+        locale = Locale.parse(written.replace("-", "_"), sep="_")
+    except (ValueError, TypeError, UnknownLocaleError):
+        locale = None
+    # Babel reads "und" (undetermined) as its likeliest language; a file means what it says.
+    if locale is None or locale.language != written.split("-")[0].split("_")[0].lower():
+        raise ValueError(
+            f"must be a BCP 47 language tag such as en, es or pt-BR; '{written}' is not one"
+        )
+    parts = (locale.language, locale.script, locale.territory, locale.variant)
+    return "-".join(part for part in parts if part)
+
+
+def _not_a_yaml_boolean(value: object) -> object:
+    if isinstance(value, bool):
+        raise ValueError(
+            'must be a language tag; YAML reads a bare no (Norwegian) as false, so write "no"'
+        )
+    return value
+
+
+LanguageTag = Annotated[str, BeforeValidator(_not_a_yaml_boolean), AfterValidator(language_tag)]
 
 
 class ChoiceSpec(Strict):
@@ -66,6 +95,8 @@ class ModuleSpec(Strict):
 class CurriculumSpec(Strict):
     slug: Slug
     title: Text
+    # The language the content is written in; pages in another language mark it as such.
+    language: LanguageTag | None = None
     description: str | None = None
     modules: Annotated[tuple[ModuleSpec, ...], Field(min_length=1)]
 

@@ -171,3 +171,20 @@ def test_progress_of_learners_uses_constant_queries(db, make_user, mini_version,
         event.remove(db.engine, "before_cursor_execute", count_it)
     assert few == many, statements
     assert len(result) == 6
+
+
+def test_the_declared_language_is_published_exported_and_cached(db, mini_version):
+    assert mini_version.language is None
+    assert queries.version_content(mini_version).language is None
+    spanish = MINI.replace("title: Mini onboarding\n", "title: Mini onboarding\nlanguage: es\n")
+    # The language is part of the content: declaring it publishes the next version.
+    result = operations.publish_curriculum(parse_curriculum(spanish))
+    db.session.commit()
+    assert result.created and result.version.number == 2
+    db.session.expire_all()
+    v2 = queries.find_version("mini-onboarding", 2)
+    assert v2.language == "es"
+    assert queries.version_content(v2).language == "es"
+    exported = dump_curriculum(queries.version_to_spec(v2))
+    assert "\nlanguage: es\n" in exported
+    assert not operations.publish_curriculum(parse_curriculum(exported)).created

@@ -158,3 +158,43 @@ def test_starter_curriculum_is_valid_and_substantial():
     kinds = {q.type for c in checks for q in c.questions}
     assert kinds == {"single", "multiple", "true_false"}
     assert parse_curriculum(dump_curriculum(spec)) == spec
+
+
+def with_language(value: str) -> str:
+    return MINI.replace("title: Mini onboarding\n", f"title: Mini onboarding\nlanguage: {value}\n")
+
+
+def test_language_is_optional():
+    assert parse_curriculum(MINI).language is None
+    assert "language" not in dump_curriculum(parse_curriculum(MINI))
+
+
+@pytest.mark.parametrize(
+    ("written", "kept"),
+    [("es", "es"), ("pt-BR", "pt-BR"), ("pt_br", "pt-BR"), ("es-419", "es-419"), ('"no"', "no")],
+)
+def test_language_takes_a_bcp_47_tag_in_its_canonical_form(written, kept):
+    spec = parse_curriculum(with_language(written))
+    assert spec.language == kept
+    assert f"\nlanguage: {kept if kept != 'no' else repr(kept)}\n" in dump_curriculum(spec)
+    assert parse_curriculum(dump_curriculum(spec)) == spec
+
+
+@pytest.mark.parametrize("written", ["xx-nonsense", "klingon", "und", "en--US", '""'])
+def test_a_tag_that_names_no_language_is_refused_naming_the_field(written):
+    [line] = errors_of(with_language(written))
+    shown = written.strip('"')
+    assert line == (
+        "course.yaml:3:11: language: must be a BCP 47 language tag such as en, es or pt-BR;"
+        f" '{shown}' is not one"
+    )
+
+
+def test_a_bare_no_is_read_by_yaml_as_false_and_the_error_says_so():
+    [line] = errors_of(with_language("no"))
+    assert line.startswith("course.yaml:3:11: language: must be a language tag;")
+    assert 'write "no"' in line
+
+
+def test_the_starter_curriculum_is_in_english():
+    assert load_curriculum_file(str(STARTER)).language == "en"

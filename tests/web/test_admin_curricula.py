@@ -147,3 +147,21 @@ def test_a_new_admin_publishes_the_starter_curriculum_and_template_from_the_brow
     assert response.status_code == 303, text(response)
     assert count(db, CurriculumVersion) == 1
     assert count(db, RampTemplateVersion) == 1
+
+
+def test_the_list_shows_each_versions_language_and_marks_titles_in_another(
+    client, db, make_user, as_user
+):
+    from ramp.curricula.operations import publish_curriculum
+
+    publish_curriculum(parse_curriculum(STARTER_CURRICULUM.read_text(encoding="utf-8")))
+    publish_curriculum(parse_curriculum(MINI.read_text()))
+    db.session.commit()
+    as_user(make_user("admin"))
+    spanish = text(client.get("/admin/curricula", headers={"Accept-Language": "es"}))
+    assert '<html lang="es">' in spanish and ">Idioma</th>" in spanish
+    assert '<td lang="en">New support agent onboarding</td><td><code>en</code></td>' in spanish
+    # A curriculum that declares no language is shown as written, with no claim about it.
+    assert "<td>Mini onboarding</td><td>—</td>" in spanish
+    english = text(client.get("/admin/curricula", headers={"Accept-Language": "en"}))
+    assert "<td>New support agent onboarding</td><td><code>en</code></td>" in english

@@ -307,3 +307,77 @@ def test_learner_pages_read_published_content_once(signed_in, db):
         assert not [s for s in statements if CONTENT.search(s)], statements
     db.session.remove()
     assert count(db, LessonCompletion, enrollment_id=enrollment.id) == 1
+
+
+SPANISH = {"Accept-Language": "es-CO,es;q=0.9"}
+
+
+@pytest.fixture
+def english_course(make_user, as_user, db):
+    """An agent on the mini curriculum declared as written in English, signed in."""
+    from ramp.curricula.operations import enroll, publish_curriculum
+    from ramp.curricula.spec import parse_curriculum
+    from tests.conftest import FIXTURES
+
+    text = (FIXTURES / "mini.yaml").read_text()
+    text = text.replace("title: Mini onboarding\n", "title: Mini onboarding\nlanguage: en\n")
+    version = publish_curriculum(parse_curriculum(text)).version
+    user = make_user("agent")
+    enrollment = enroll(user, version)
+    db.session.commit()
+    return as_user(user), enrollment
+
+
+def test_english_content_in_a_spanish_page_says_it_is_english(english_course):
+    client, enrollment = english_course
+    page = client.get(f"/learn/{enrollment.id}/basics/lessons/lifecycle", headers=SPANISH)
+    html = page.get_data(as_text=True)
+    assert '<html lang="es">' in html and "Lección 1 de 2" in html
+    assert '<h1 id="lesson-title" lang="en">The life of a ticket</h1>' in html
+    assert re.search(r'<div class="prose" lang="en">\s*<p>A ticket is <strong>new</strong>', html)
+    assert '<span aria-current="page" lang="en">The life of a ticket</span>' in html
+    assert '<span lang="en">Macros</span> →' in html  # the next lesson
+    # The page's own words stay unmarked: they are in the page's language.
+    assert re.search(r'<p class="muted">Lección 1 de 2', html)
+
+
+def test_content_in_the_pages_own_language_is_not_marked(english_course):
+    client, enrollment = english_course
+    html = client.get(f"/learn/{enrollment.id}/basics/lessons/lifecycle").get_data(as_text=True)
+    assert '<html lang="en">' in html
+    assert '<h1 id="lesson-title">The life of a ticket</h1>' in html
+    assert 'lang="en"' not in html.split("<html", 1)[1].split(">", 1)[1]
+
+
+def test_english_titles_in_spanish_sentences_are_marked(english_course):
+    client, enrollment = english_course
+    base = f"/learn/{enrollment.id}"
+    outline = client.get(f"{base}/", headers=SPANISH).get_data(as_text=True)
+    assert '<h1 lang="en">Mini onboarding</h1>' in outline
+    assert '2. <span lang="en">Tone and empathy</span>' in outline
+    assert 'Primero termina “<span lang="en">Ticketing basics</span>”.' in outline
+    assert re.search(r'<a class="button primary" href="[^"]+" lang="en">The life of', outline)
+    module = client.get(f"{base}/basics/", headers=SPANISH).get_data(as_text=True)
+    assert '1. <span lang="en">Ticketing basics</span>' in module
+    assert '<p class="lead" lang="en">How a ticket moves.</p>' in module
+    check = client.get(f"{base}/basics/check", headers=SPANISH).get_data(as_text=True)
+    assert '<h1 id="check-title" lang="en">' in check
+    assert re.search(r'<label for="c-\d+" lang="en">', check)
+
+
+def test_the_htmx_fragments_mark_english_content_in_a_spanish_page(english_course):
+    client, enrollment = english_course
+    token = _read_basics(client, enrollment)
+    basics = modules_of(enrollment)["basics"]
+    url = f"/learn/{enrollment.id}/basics/check"
+    headers = {**HX, **SPANISH}
+    data = answers_form(basics, token=token)
+    del data[next(k for k in data if k.startswith("q-"))]
+    refused = client.post(url, data=data, headers=headers).get_data(as_text=True)
+    assert "<html" not in refused and "Elige una respuesta." in refused
+    assert '<h1 id="check-title" lang="en">' in refused
+    result = client.post(url, data=answers_form(basics, token=token), headers=headers)
+    html = result.get_data(as_text=True)
+    assert result.status_code == 200 and "<html" not in html
+    assert re.search(r'<h1 id="result-title"><span lang="en">[^<]+</span>: intento 1</h1>', html)
+    assert '<p class="prompt" lang="en">' in html and '<p class="explanation" lang="en">' in html
