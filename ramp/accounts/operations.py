@@ -5,6 +5,7 @@ from __future__ import annotations
 import re
 import secrets
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, text
 
 from ramp.accounts.models import Role, Team, User
@@ -43,11 +44,16 @@ def find_team(name: str) -> Team | None:
 
 def _check_name(name: str, what: str, problems: list[str]) -> bool:
     """Whether a name is usable; when not, say why in `problems`."""
+    team = what == "the team name"
     if not name.strip():
-        problems.append(f"{what} is empty")
+        problems.append(_("the team name is empty") if team else _("the name is empty"))
         return False
     if len(name.strip()) > MAX_NAME_LENGTH:
-        problems.append(f"{what} is longer than {MAX_NAME_LENGTH} characters")
+        problems.append(
+            _("the team name is longer than %(num)d characters", num=MAX_NAME_LENGTH)
+            if team
+            else _("the name is longer than %(num)d characters", num=MAX_NAME_LENGTH)
+        )
         return False
     return True
 
@@ -56,7 +62,7 @@ def _role(role: Role | str, problems: list[str]) -> Role | None:
     try:
         return Role(role)
     except ValueError:
-        problems.append(f"unknown role '{role}' (agent, manager or admin)")
+        problems.append(_("unknown role '%(role)s' (agent, manager or admin)", role=role))
         return None
 
 
@@ -84,20 +90,22 @@ def create_user(
     email = normalize_email(email)
     problems = []
     if not EMAIL_RE.match(email):
-        problems.append(f"'{email[:80]}' is not an e-mail address")
+        problems.append(_("'%(email)s' is not an e-mail address", email=email[:80]))
     elif len(email) > MAX_EMAIL_LENGTH:
-        problems.append(f"the e-mail is longer than {MAX_EMAIL_LENGTH} characters")
+        problems.append(_("the e-mail is longer than %(num)d characters", num=MAX_EMAIL_LENGTH))
     elif find_user_by_email(email):
-        problems.append(f"a user with e-mail {email} already exists")
+        problems.append(_("a user with e-mail %(email)s already exists", email=email))
     _check_name(name, "the name", problems)
     if password is not None and len(password) < MIN_PASSWORD_LENGTH:
-        problems.append(f"the password must have at least {MIN_PASSWORD_LENGTH} characters")
+        problems.append(
+            _("the password must have at least %(num)d characters", num=MIN_PASSWORD_LENGTH)
+        )
     role = _role(role, problems)
     team_row = None
     if team:
         team_row = find_team(team)
         if team_row is None:
-            problems.append(f"unknown team '{team}'")
+            problems.append(_("unknown team '%(team)s'", team=team))
     if problems:
         raise ValidationError(problems)
     user = User(email=email, name=name.strip(), role=role, team=team_row)
@@ -128,11 +136,11 @@ def create_first_admin(email: str, name: str, password: str) -> User:
         # Two first visitors at once: the second waits here, then finds the first's account.
         db.session.execute(text("SELECT pg_advisory_xact_lock(727401)"))
     if not needs_first_admin():
-        raise ValidationError(["ramp already has accounts: sign in, or ask an admin for one"])
+        raise ValidationError([_("ramp already has accounts: sign in, or ask an admin for one")])
     user = create_user(email, name, password, Role.ADMIN)
     user_count = db.session.execute(select(func.count(User.id))).scalar_one()
     if user_count != 1:  # someone else set up ramp in the same moment
-        raise ValidationError(["ramp already has accounts: sign in, or ask an admin for one"])
+        raise ValidationError([_("ramp already has accounts: sign in, or ask an admin for one")])
     record(user, "user.first_admin", _subject(user), email=user.email)
     return user
 
@@ -174,15 +182,26 @@ def update_user(
     if team is not None:
         new_team = find_team(team) if team.strip() else None
         if team.strip() and new_team is None:
-            problems.append(f"unknown team '{team}'")
+            problems.append(_("unknown team '%(team)s'", team=team))
     if new_role is not None and new_role is not user.role and user.is_admin:
         if actor is not None and actor.id == user.id:
-            problems.append("you cannot change your own role; ask another admin")
+            problems.append(_("you cannot change your own role; ask another admin"))
         elif _last_admin(user):
-            problems.append(f"{user.email} is the last active admin; make another admin first")
+            problems.append(
+                _(
+                    "%(email)s is the last active admin; make another admin first",
+                    email=user.email,
+                )
+            )
     if new_role is Role.AGENT and user.role is not Role.AGENT:
         for led in _led_teams(user):
-            problems.append(f"{user.email} leads {led.name}; give the team another manager first")
+            problems.append(
+                _(
+                    "%(email)s leads %(team)s; give the team another manager first",
+                    email=user.email,
+                    team=led.name,
+                )
+            )
     if problems:
         raise ValidationError(problems)
     changes = {}
@@ -205,11 +224,16 @@ def deactivate_user(user: User, actor: User | None = None, reason: str | None = 
     """Stop a user signing in; their history stays. Never yourself, never the last admin."""
     problems = []
     if not user.is_active_account:
-        problems.append(f"{user.email} is already deactivated")
+        problems.append(_("%(email)s is already deactivated", email=user.email))
     elif actor is not None and actor.id == user.id:
-        problems.append("you cannot deactivate your own account; ask another admin")
+        problems.append(_("you cannot deactivate your own account; ask another admin"))
     elif _last_admin(user):
-        problems.append(f"{user.email} is the last active admin; make another admin first")
+        problems.append(
+            _(
+                "%(email)s is the last active admin; make another admin first",
+                email=user.email,
+            )
+        )
     if problems:
         raise ValidationError(problems)
     user.is_active_account = False
@@ -221,7 +245,7 @@ def deactivate_user(user: User, actor: User | None = None, reason: str | None = 
 def reactivate_user(user: User, actor: User | None = None, reason: str | None = None) -> User:
     """Let a deactivated user sign in again."""
     if user.is_active_account:
-        raise ValidationError(f"{user.email} is already active")
+        raise ValidationError(_("%(email)s is already active", email=user.email))
     user.is_active_account = True
     db.session.flush()
     record(actor, "user.reactivate", _subject(user), reason=reason or None, email=user.email)
@@ -233,11 +257,16 @@ def _manager(manager_email: str | None, problems: list[str]) -> User | None:
         return None
     manager = find_user_by_email(manager_email)
     if manager is None:
-        problems.append(f"no user with e-mail {manager_email}")
+        problems.append(_("no user with e-mail %(email)s", email=manager_email))
     elif manager.role is Role.AGENT:
-        problems.append(f"{manager.email} is an agent; a team is led by a manager or an admin")
+        problems.append(
+            _(
+                "%(email)s is an agent; a team is led by a manager or an admin",
+                email=manager.email,
+            )
+        )
     elif not manager.is_active_account:
-        problems.append(f"{manager.email} is deactivated")
+        problems.append(_("%(email)s is deactivated", email=manager.email))
     return manager
 
 
@@ -246,7 +275,7 @@ def create_team(name: str, manager_email: str | None = None, actor: User | None 
     problems = []
     name = name.strip()
     if _check_name(name, "the team name", problems) and find_team(name):
-        problems.append(f"a team named '{name}' already exists")
+        problems.append(_("a team named '%(name)s' already exists", name=name))
     manager = _manager(manager_email, problems)
     if problems:
         raise ValidationError(problems)
@@ -266,7 +295,7 @@ def update_team(
     problems = []
     name = name.strip()
     if _check_name(name, "the team name", problems) and name != team.name and find_team(name):
-        problems.append(f"a team named '{name}' already exists")
+        problems.append(_("a team named '%(name)s' already exists", name=name))
     unchanged = team.manager is not None and manager_email is not None
     if unchanged and normalize_email(manager_email) == team.manager.email:
         manager = team.manager  # a deactivated lead may stay while the team is renamed
@@ -293,9 +322,9 @@ def _user_and_team(email: str, team_name: str) -> tuple[User | None, Team | None
     user, team = find_user_by_email(email), find_team(team_name)
     problems = []
     if user is None:
-        problems.append(f"no user with e-mail {email}")
+        problems.append(_("no user with e-mail %(email)s", email=email))
     if team is None:
-        problems.append(f"unknown team '{team_name}'")
+        problems.append(_("unknown team '%(team)s'", team=team_name))
     return user, team, problems
 
 
@@ -315,7 +344,7 @@ def remove_from_team(email: str, team_name: str, actor: User | None = None) -> U
     """Take a user out of a team; they keep their history and stay without a team."""
     user, team, problems = _user_and_team(email, team_name)
     if user is not None and team is not None and user.team_id != team.id:
-        problems.append(f"{user.email} is not in {team.name}")
+        problems.append(_("%(email)s is not in %(team)s", email=user.email, team=team.name))
     if problems:
         raise ValidationError(problems)
     user.team = None
@@ -335,7 +364,7 @@ def set_language(user: User, locale: str | None) -> User:
     """Save the language the user chose for ramp's pages; None lets the LMS or the browser
     decide. `locale` must be one ramp ships (ramp.i18n.LANGUAGES)."""
     if locale is not None and locale not in LANGUAGES:
-        raise ValidationError(f"ramp does not ship the language {locale!r}.")
+        raise ValidationError(_("ramp does not ship the language %(locale)r.", locale=locale))
     user.locale = locale
     db.session.flush()
     return user

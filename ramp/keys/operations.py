@@ -16,6 +16,7 @@ from functools import lru_cache
 import jwt
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
+from flask_babel import gettext as _
 from sqlalchemy import or_, select
 
 from ramp.accounts.models import utcnow
@@ -41,7 +42,13 @@ def thumbprint(jwk: dict) -> str:
 
 def _check_purpose(purpose: str) -> None:
     if purpose not in PURPOSES:
-        raise ValidationError(f"unknown key purpose {purpose!r} ({' or '.join(PURPOSES)})")
+        raise ValidationError(
+            _(
+                "unknown key purpose %(purpose)r (%(purposes)s)",
+                purpose=purpose,
+                purposes=" or ".join(PURPOSES),
+            )
+        )
 
 
 def create_key(purpose: str) -> SigningKey:
@@ -78,7 +85,7 @@ def active_key(purpose: str) -> SigningKey:
 def rotate_key(purpose: str, overlap: timedelta = DEFAULT_OVERLAP) -> SigningKey:
     """Retire the active key (published for `overlap` more) and make a new active one."""
     if overlap < timedelta(0):
-        raise ValidationError("the overlap cannot be negative")
+        raise ValidationError(_("the overlap cannot be negative"))
     now = utcnow()
     for old in db.session.execute(
         select(SigningKey).where(SigningKey.purpose == purpose, SigningKey.retired_at.is_(None))
