@@ -183,3 +183,40 @@ def test_the_pure_rules_speak_the_readers_language_and_english_outside_a_request
             "módulo “Basics” sin completar",
             "ningún supervisor ha aprobado que el ingreso está listo",
         ]
+
+
+def test_account_and_key_refusals_speak_the_readers_language_and_english_outside_a_request():
+    from datetime import timedelta
+
+    from flask import Flask
+    from flask_babel import Babel, force_locale
+
+    from ramp.accounts.operations import set_language
+    from ramp.errors import ValidationError
+    from ramp.keys.operations import create_key, rotate_key
+
+    def refusal(call):
+        with pytest.raises(ValidationError) as raised:
+            call()
+        return str(raised.value)
+
+    def refusals():
+        return (
+            refusal(lambda: set_language(None, "xx")),
+            refusal(lambda: create_key("nope")),
+            refusal(lambda: rotate_key("lti", timedelta(days=-1))),
+        )
+
+    assert refusals() == (
+        "ramp does not ship the language 'xx'.",
+        "unknown key purpose 'nope' (lti or credentials)",
+        "the overlap cannot be negative",
+    )
+    app = Flask(__name__)
+    Babel(app, default_translation_directories=str(catalogues.TRANSLATIONS_DIR))
+    with app.test_request_context(), force_locale("es"):
+        assert refusals() == (
+            "ramp no incluye el idioma 'xx'.",
+            "propósito de clave desconocido 'nope' (lti or credentials)",
+            "el solapamiento no puede ser negativo",
+        )
