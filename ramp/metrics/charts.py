@@ -24,6 +24,8 @@ from html import escape
 
 from flask_babel import gettext as _
 
+from ramp import formatting
+
 PALETTE = ("#0b5cad", "#b4530a", "#17663a", "#7a4bab", "#a4161a", "#00707a", "#5b6270")
 TARGET_COLOR = "#1d2330"
 INK, MUTED, GRID, AXIS = "#1d2330", "#4f5868", "#e3e7ee", "#8a93a3"
@@ -125,9 +127,10 @@ def axis_unit(kind: str, hi: float = 0.0) -> str:
 
 
 def format_tick(value: float, kind: str) -> str:
-    """A tick label with its unit: "75%", "0", "30s", "12m", "1h 30m", "2h", "1,200"."""
+    """A tick label with its unit: "75%", "0", "30s", "12m", "1h 30m", "2h", "1,200"; numbers
+    in the reader's locale ("75 %", "12,5 %", "1.200" in Spanish)."""
     if kind == PERCENT:
-        return f"{value:g}%"
+        return formatting.percent(value, _decimals(value))
     if kind == DURATION:
         total = round(value)
         if total == 0:
@@ -139,7 +142,15 @@ def format_tick(value: float, kind: str) -> str:
         if minutes:
             return f"{minutes}m {seconds}s" if seconds else f"{minutes}m"
         return f"{seconds}s"
-    return f"{value:,.0f}" if value == int(value) else f"{value:,g}"
+    if value == int(value):
+        return formatting.count(value)
+    return formatting.decimal(value, _decimals(value))
+
+
+def _decimals(value: float) -> int:
+    """How many decimals `value` shows written shortest ("12.5" has one)."""
+    written = f"{value:g}"
+    return len(written.split(".")[1]) if "." in written and "e" not in written else 0
 
 
 # Round durations for ticks: seconds, minutes, hours.

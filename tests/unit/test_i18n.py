@@ -220,3 +220,19 @@ def test_account_and_key_refusals_speak_the_readers_language_and_english_outside
             "propósito de clave desconocido 'nope' (lti or credentials)",
             "el solapamiento no puede ser negativo",
         )
+
+
+def test_chart_ticks_are_written_in_the_readers_locale():
+    from flask import Flask
+    from flask_babel import Babel, force_locale
+
+    from ramp.metrics.charts import COUNT, PERCENT, format_tick
+
+    def ticks():
+        return [format_tick(75.0, PERCENT), format_tick(12.5, PERCENT), format_tick(1200.0, COUNT)]
+
+    assert ticks() == ["75%", "12.5%", "1,200"]
+    app = Flask(__name__)
+    Babel(app, default_translation_directories=str(catalogues.TRANSLATIONS_DIR))
+    with app.test_request_context(), force_locale("es"):
+        assert ticks() == ["75\xa0%", "12,5\xa0%", "1.200"]
