@@ -9,6 +9,7 @@ import secrets
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ramp.accounts.models import Role, User
@@ -73,7 +74,10 @@ def check_source(source: str) -> None:
     """Refuse a source that is not named as mappings name a tool."""
     if not re.match(SLUG_PATTERN, source or ""):
         raise ValidationError(
-            f"'{source}' is not a source: name the tool as mappings do (e.g. zendesk)"
+            gettext(
+                "'%(source)s' is not a source: name the tool as mappings do (e.g. zendesk)",
+                source=source,
+            )
         )
 
 
@@ -133,7 +137,7 @@ def unlink_agent(link_id: int, actor: User | None) -> AgentIdentity:
     """Remove one link of an agent to their id in a tool; audited."""
     link = db.session.get(AgentIdentity, link_id)
     if link is None:
-        raise NotFound("This link is gone (it was removed already).")
+        raise NotFound(gettext("This link is gone (it was removed already)."))
     user = link.user
     record(
         actor,
@@ -166,7 +170,7 @@ def create_agents(source: str, agents: list[NewAgent], actor: User | None) -> li
     Audited.
     """
     if not agents:
-        raise ValidationError("Tick at least one agent to create.")
+        raise ValidationError(gettext("Tick at least one agent to create."))
     problems: list[str] = []
     emails: set[str] = set()
     for agent in agents:

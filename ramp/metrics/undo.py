@@ -7,6 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
+from flask_babel import gettext
 from sqlalchemy import Table, bindparam, delete, func, select, update
 
 from ramp.accounts.models import User, utcnow
@@ -73,7 +74,7 @@ def find_run(run_id: int) -> ImportRun:
     """An import run by its number, or NotFound."""
     run = db.session.get(ImportRun, run_id)
     if run is None:
-        raise NotFound(f"There is no import run {run_id}.")
+        raise NotFound(gettext("There is no import run %(run)s.", run=run_id))
     return run
 
 

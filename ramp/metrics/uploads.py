@@ -9,6 +9,8 @@ import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
+from flask_babel import gettext
+
 from ramp.accounts.models import User
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
@@ -48,11 +50,11 @@ def save_upload(
 ) -> Upload:
     """Store an uploaded export with its mapping (a preset's copy or the uploaded one)."""
     if not filename:
-        raise ValidationError("Choose the export file to import.")
+        raise ValidationError(gettext("Choose the export file to import."))
     if not preset and not mapping_text:
-        raise ValidationError("Choose a preset, or upload your own mapping file.")
+        raise ValidationError(gettext("Choose a preset, or upload your own mapping file."))
     if preset and preset not in preset_names():
-        raise ValidationError(f"Unknown preset '{preset}'.")
+        raise ValidationError(gettext("Unknown preset '%(preset)s'.", preset=preset))
     token = secrets.token_hex(16)
     folder = root / token
     folder.mkdir(parents=True)
@@ -71,7 +73,9 @@ def find_upload(root: Path, token: str) -> Upload:
     """A stored upload by its token, or NotFound."""
     folder = root / token
     if not TOKEN.match(token) or not (folder / "meta.json").is_file():
-        raise NotFound("This upload is gone (it was imported or discarded). Upload the file again.")
+        raise NotFound(
+            gettext("This upload is gone (it was imported or discarded). Upload the file again.")
+        )
     meta = json.loads((folder / "meta.json").read_text())
     return Upload(token, folder, meta["filename"])
 

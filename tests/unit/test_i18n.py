@@ -185,7 +185,7 @@ def test_the_pure_rules_speak_the_readers_language_and_english_outside_a_request
         ]
 
 
-def test_account_and_key_refusals_speak_the_readers_language_and_english_outside_a_request():
+def test_account_key_and_metric_refusals_speak_the_readers_language_and_english_outside_a_request():
     from datetime import timedelta
 
     from flask import Flask
@@ -194,6 +194,7 @@ def test_account_and_key_refusals_speak_the_readers_language_and_english_outside
     from ramp.accounts.operations import set_language
     from ramp.errors import ValidationError
     from ramp.keys.operations import create_key, rotate_key
+    from ramp.metrics.uploads import save_upload
 
     def refusal(call):
         with pytest.raises(ValidationError) as raised:
@@ -205,12 +206,14 @@ def test_account_and_key_refusals_speak_the_readers_language_and_english_outside
             refusal(lambda: set_language(None, "xx")),
             refusal(lambda: create_key("nope")),
             refusal(lambda: rotate_key("lti", timedelta(days=-1))),
+            refusal(lambda: save_upload(Path("unused"), None, "", None, None)),
         )
 
     assert refusals() == (
         "ramp does not ship the language 'xx'.",
         "unknown key purpose 'nope' (lti or credentials)",
         "the overlap cannot be negative",
+        "Choose the export file to import.",
     )
     app = Flask(__name__)
     Babel(app, default_translation_directories=str(catalogues.TRANSLATIONS_DIR))
@@ -219,6 +222,7 @@ def test_account_and_key_refusals_speak_the_readers_language_and_english_outside
             "ramp no incluye el idioma 'xx'.",
             "propósito de clave desconocido 'nope' (lti or credentials)",
             "el solapamiento no puede ser negativo",
+            "Elige el archivo exportado que quieres importar.",
         )
 
 
