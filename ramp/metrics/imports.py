@@ -632,15 +632,29 @@ def import_and_update(
 def _keep_failed(run: ImportRun, error: str, report: ImportReport | None = None) -> int:
     """Roll the import back and keep its run as failed, committed on its own."""
     db.session.rollback()
-    run.error = error
+    run.error = _storable(error)
+    run.filename = _storable(run.filename)
     run.finished_at = utcnow()
     if report is not None:
         run.rows_read, run.rows_skipped = report.rows_read, report.rows_skipped
         run.rows_rejected = report.rows_rejected
-        run.report = _report_document(report)
+        run.report = _storable(_report_document(report))
     db.session.add(run)
     db.session.commit()  # the history outlives the rolled-back import
     return run.id
+
+
+def _storable(value):
+    """`value` (text, or a JSON document of it) as every database keeps it: a refused file's
+    problems quote its cells and field names, which may hold a NUL (PostgreSQL refuses it in
+    text and JSON) or half a surrogate pair (no UTF-8 encodes it)."""
+    if isinstance(value, str):
+        return value.replace("\x00", "\N{SYMBOL FOR NULL}").encode("utf-8", "replace").decode()
+    if isinstance(value, dict):
+        return {_storable(k): _storable(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_storable(v) for v in value]
+    return value
 
 
 def _refusal(report: ImportReport) -> str:

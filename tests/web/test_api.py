@@ -112,6 +112,25 @@ def test_a_bad_batch_writes_nothing_and_lists_every_problem(client, db, bearer, 
     assert count(db) == 1
 
 
+def test_a_refusal_quoting_a_nul_or_half_a_surrogate_is_kept_in_the_history(db):
+    """A refusal quotes the cells and field names it could not read; PostgreSQL keeps no NUL
+    in text or JSON and UTF-8 encodes no lone surrogate, so the history shows them as
+    symbols instead of failing with a 500 (found through the API by the schema fuzz test)."""
+    from ramp.metrics.imports import ImportReport, _keep_failed
+
+    quoted = "unknown field 'bad\x00name' and 'half\ud82b'"
+    report = ImportReport(filename="API", mapping="api", kind="contacts")
+    report.problems.append(quoted)
+    report.problem_count = 1
+    run = ImportRun(kind="contacts", source="x", mapping="api", filename="API\x00", status="failed")
+    run_id = _keep_failed(run, quoted, report)
+    _db.session.remove()
+    kept = _db.session.get(ImportRun, run_id)
+    assert kept.error == "unknown field 'bad\N{SYMBOL FOR NULL}name' and 'half?'"
+    assert kept.filename == "API\N{SYMBOL FOR NULL}"
+    assert kept.report["problems"] == [kept.error]
+
+
 @pytest.mark.parametrize(
     "body",
     [
