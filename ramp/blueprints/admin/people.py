@@ -218,8 +218,9 @@ def teams():
 
 def _team_page(team: Team, form: TeamForm, errors: list[str], member_form=None, status=200):
     member_form = member_form or MemberForm(formdata=None)
+    no_team = _("no team")
     member_form.email.choices = [SelectChoice("", _("— choose —"))] + [
-        SelectChoice(u.email, f"{u.name} ({u.email}, {u.team.name if u.team else _('no team')})")
+        SelectChoice(u.email, f"{u.name} ({u.email}, {u.team.name if u.team else no_team})")
         for u in list_users()
         if u.team_id != team.id and u.is_active_account
     ]
