@@ -119,12 +119,25 @@ _PROBLEMS: list[tuple[re.Pattern[str], Wording]] = [
 ]
 
 
-def word_problem(message: str) -> str:
-    """One row problem's message in the reader's language (as kept, when not known here)."""
+def _worded(message: str) -> str | None:
     for pattern, wording in _PROBLEMS:
-        match = pattern.fullmatch(message or "")
+        match = pattern.fullmatch(message)
         if match:
             return wording(match)
+    return None
+
+
+def word_problem(message: str) -> str:
+    """One row problem's message in the reader's language (as kept, when not known here).
+
+    The message may start with its column, as the preview lists them ("Reviewed: ...").
+    """
+    worded = _worded(message or "")
+    if worded is not None:
+        return worded
+    column, sep, rest = (message or "").partition(": ")
+    if sep and (worded := _worded(rest)) is not None:
+        return f"{column}: {worded}"
     return message
 
 
