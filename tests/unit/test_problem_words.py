@@ -132,3 +132,49 @@ def test_a_refusal_as_the_history_keeps_it(spanish):
         "2 con problemas (2 problemas); no se escribió nada. Primer problema: línea 3, "
         "columna Reviewed: 'someday' no es una fecha (se esperaba ISO 8601) (y 1 más)."
     )
+
+
+TARGETS = """\
+name: t
+title: T
+targets:
+  - metric: qa_score
+    direction: lower
+    weeks:
+      - {from: 2, to: 4, value: 170}
+      - {from: 6, value: 80}
+  - metric: aht
+    placement: {queue: billing}
+    weeks:
+      - {from: 1, value: 0}
+"""
+
+
+def _targets_problems() -> list[str]:
+    from ramp.metrics.targets import TargetsFileError, parse_targets
+
+    with pytest.raises(TargetsFileError) as raised:
+        parse_targets(TARGETS, "t.yaml")
+    return [err.message for err in raised.value.errors]
+
+
+def test_targets_problems_in_english_outside_a_request_and_in_spanish_in_one():
+    assert _targets_problems() == [
+        "QA score is better when higher; direction cannot be 'lower'",
+        "QA score is a percentage: the target must be 0 to 100",
+        "the first step must start at week 1",
+        "weeks 6 onward leave a gap after week 4",
+        "AHT is in seconds: the target must be more than 0",
+        "aht has placement rules but no default",
+    ]
+    app = Flask(__name__)
+    Babel(app, default_translation_directories=str(catalogues.TRANSLATIONS_DIR))
+    with app.test_request_context(), force_locale("es"):
+        assert _targets_problems() == [
+            "QA score es mejor cuanto más alto; direction no puede ser 'lower'",
+            "QA score es un porcentaje: la meta debe estar entre 0 y 100",
+            "el primer tramo debe empezar en la semana 1",
+            "semanas 6 en adelante dejan un hueco después de la semana 4",
+            "AHT se mide en segundos: la meta debe ser mayor que 0",
+            "aht tiene reglas por ubicación pero ninguna predeterminada",
+        ]

@@ -140,6 +140,11 @@ def test_import_row_problems_in_the_readers_language_and_kept_in_english(client,
     # What the history keeps, and what the API answers, is English as before.
     db.session.remove()
     run = db.session.execute(select(ImportRun)).scalar_one()
+    undo = client.get(f"/admin/imports/runs/{run.id}/undo", headers=SPANISH)
+    assert undo.status_code == 409
+    assert f"La importación {run.id} falló: no se escribió nada de ella" in text(undo)
+    undo = client.get(f"/admin/imports/runs/{run.id}/undo", headers=ENGLISH)
+    assert f"Import run {run.id} failed: nothing of it was written" in text(undo)
     assert run.error.startswith("4 rows read, 2 valid, 0 skipped by a skip rule")
     assert "line 4, column Reviewed: 'someday' is not a date" in run.report["problems"][0]
 
