@@ -116,6 +116,74 @@ _PROBLEMS: list[tuple[re.Pattern[str], Wording]] = [
         re.compile(r"the text holds a NUL character \(is the file UTF-16\?\)"),
         lambda m: _("the text holds a NUL character (is the file UTF-16?)"),
     ),
+    (
+        re.compile(r"score above the maximum \((?P<score>\S+) > (?P<high>\S+)\)"),
+        lambda m: _(
+            "score above the maximum (%(score)s > %(high)s)", score=m["score"], high=m["high"]
+        ),
+    ),
+    (
+        re.compile(r"the maximum score must be more than 0 \(max_score is (?P<high>\S+)\)"),
+        lambda m: _(
+            "the maximum score must be more than 0 (max_score is %(high)s)", high=m["high"]
+        ),
+    ),
+    (
+        re.compile(r"'(?P<score>.*)' is above the maximum (?P<high>\S+) of '(?P<name>.*)'"),
+        lambda m: _(
+            "'%(score)s' is above the maximum %(high)s of '%(name)s'",
+            score=m["score"],
+            high=m["high"],
+            name=m["name"],
+        ),
+    ),
+    (
+        re.compile(r"'(?P<score>.*)' is below the minimum (?P<low>\S+) of '(?P<name>.*)'"),
+        lambda m: _(
+            "'%(score)s' is below the minimum %(low)s of '%(name)s'",
+            score=m["score"],
+            low=m["low"],
+            name=m["name"],
+        ),
+    ),
+    (
+        re.compile(r"'(?P<name>.*)' has a score but no maximum"),
+        lambda m: _("'%(name)s' has a score but no maximum", name=m["name"]),
+    ),
+    (
+        re.compile(r"(?P<field>\w+) of (?P<number>\S+) is not plausible \(at most (?P<most>\S+)\)"),
+        lambda m: _(
+            "%(field)s of %(number)s is not plausible (at most %(most)s)",
+            field=m["field"],
+            number=m["number"],
+            most=m["most"],
+        ),
+    ),
+    (
+        re.compile(r"'(?P<text>.*)' is longer than (?P<limit>\d+) characters \((?P<field>\w+)\)"),
+        lambda m: _(
+            "'%(text)s' is longer than %(limit)s characters (%(field)s)",
+            text=m["text"],
+            limit=m["limit"],
+            field=m["field"],
+        ),
+    ),
+    (
+        re.compile(r"(?P<number>\S+) is too large a number \((?P<field>\w+)\)"),
+        lambda m: _(
+            "%(number)s is too large a number (%(field)s)", number=m["number"], field=m["field"]
+        ),
+    ),
+    (
+        re.compile(
+            r"'(?P<text>.*)' does not exist in (?P<zone>\S+): the clocks skip it \(summer time\)"
+        ),
+        lambda m: _(
+            "'%(text)s' does not exist in %(zone)s: the clocks skip it (summer time)",
+            text=m["text"],
+            zone=m["zone"],
+        ),
+    ),
 ]
 
 

@@ -59,6 +59,15 @@ PROBLEMS = [
     "the file is empty: it has no rows (only a header, or nothing at all)",
     "the file has no rows (only a header, or nothing at all)",
     "the text holds a NUL character (is the file UTF-16?)",
+    "score above the maximum (12 > 10)",
+    "the maximum score must be more than 0 (max_score is 0)",
+    "'12' is above the maximum 10 of 'Empathy'",
+    "'-1' is below the minimum 0 of 'Empathy'",
+    "'Empathy' has a score but no maximum",
+    "score of 2e+06 is not plausible (at most 1,000,000)",
+    "'xxxxxxxx…' is longer than 200 characters (agent_name)",
+    "99999999999 is too large a number (reopens)",
+    "'29/03/2026 02:30' does not exist in Europe/Berlin: the clocks skip it (summer time)",
 ]
 
 
