@@ -2,7 +2,7 @@
 
 Shared by the file formats ramp reads (curricula, ramp templates): each error carries the
 file, the line and column, and the place in the document (``modules[2].lessons[0].slug``).
-Plain Python: no Flask, no database.
+No database; the problems are worded through gettext (English outside a request).
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from typing import Annotated, TypeVar
 
 import yaml
+from flask_babel import gettext as _
 from pydantic import BaseModel, ConfigDict, StringConstraints
 from pydantic import ValidationError as PydanticValidationError
 
@@ -88,24 +89,29 @@ def node_at(root: yaml.Node | None, path: Loc) -> yaml.Node | None:
     return node
 
 
-_PYDANTIC_MESSAGES = {
-    "missing": "is required",
-    "extra_forbidden": "is not a known key here",
-    "string_pattern_mismatch": "must be 1-64 characters of a-z, 0-9 and '-' (a slug)",
-    "too_short": "must not be empty",
-    "string_too_short": "must not be empty",
-    "bool_type": "must be true or false",
-    "bool_parsing": "must be true or false",
-    "int_type": "must be a whole number",
-    "int_parsing": "must be a whole number",
-    "float_type": "must be a number",
-    "float_parsing": "must be a number",
-    "model_type": "must be a mapping of keys to values",
-    "dict_type": "must be a mapping of keys to values",
-    "tuple_type": "must be a list",
-    "list_type": "must be a list",
-    "string_type": "must be text",
-}
+def _pydantic_message(kind: str) -> str | None:
+    """pydantic's error type in plain words, in the reader's language; None when not known."""
+    if kind == "missing":
+        return _("is required")
+    if kind == "extra_forbidden":
+        return _("is not a known key here")
+    if kind == "string_pattern_mismatch":
+        return _("must be 1-64 characters of a-z, 0-9 and '-' (a slug)")
+    if kind in ("too_short", "string_too_short"):
+        return _("must not be empty")
+    if kind in ("bool_type", "bool_parsing"):
+        return _("must be true or false")
+    if kind in ("int_type", "int_parsing"):
+        return _("must be a whole number")
+    if kind in ("float_type", "float_parsing"):
+        return _("must be a number")
+    if kind in ("model_type", "dict_type"):
+        return _("must be a mapping of keys to values")
+    if kind in ("tuple_type", "list_type"):
+        return _("must be a list")
+    if kind == "string_type":
+        return _("must be text")
+    return None
 
 
 def pydantic_problems(exc: PydanticValidationError) -> list[Problem]:
@@ -118,15 +124,15 @@ def pydantic_problems(exc: PydanticValidationError) -> list[Problem]:
         if err["type"] == "too_short" and any(o[: len(loc)] == loc and o != loc for o in locs):
             continue
         if err["type"] == "greater_than_equal":
-            message = f"must be at least {err['ctx']['ge']}"
+            message = _("must be at least %(limit)s", limit=err["ctx"]["ge"])
         elif err["type"] == "less_than_equal":
-            message = f"must be at most {err['ctx']['le']}"
+            message = _("must be at most %(limit)s", limit=err["ctx"]["le"])
         elif err["type"] == "greater_than":
-            message = f"must be more than {err['ctx']['gt']}"
+            message = _("must be more than %(limit)s", limit=err["ctx"]["gt"])
         elif err["type"] == "value_error":
             message = str(err["ctx"]["error"])
         else:
-            message = _PYDANTIC_MESSAGES.get(err["type"]) or err["msg"].lower()
+            message = _pydantic_message(err["type"]) or err["msg"].lower()
         out.append((loc, message))
     return out
 
@@ -161,17 +167,18 @@ def parse_document(
         problem = getattr(exc, "problem", None) or str(exc)
         err = SpecError(
             (),
-            f"not valid YAML: {problem}",
+            _("not valid YAML: %(problem)s", problem=problem),
             mark.line + 1 if mark else None,
             mark.column + 1 if mark else None,
         )
         raise SpecFileError(filename, [err]) from None
     except RecursionError:  # PyYAML composes nested collections recursively
-        err = SpecError((), f"the {what} is nested too deeply to be read", 1, 1)
+        err = SpecError((), _("the %(what)s is nested too deeply to be read", what=what), 1, 1)
         raise SpecFileError(filename, [err]) from None
     if not isinstance(data, dict):
         raise SpecFileError(
-            filename, [SpecError((), f"the {what} must be a mapping of keys to values", 1, 1)]
+            filename,
+            [SpecError((), _("the %(what)s must be a mapping of keys to values", what=what), 1, 1)],
         )
     try:
         parsed = model.model_validate(data)

@@ -12,6 +12,7 @@ import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
+from flask_babel import force_locale
 from flask_babel import gettext as _
 from sqlalchemy import and_, delete, func, select, update
 from sqlalchemy.orm import selectinload
@@ -499,11 +500,20 @@ def _cohort_hires(cohort: Cohort) -> list[Hire]:
     )
 
 
-def run_batch(batch_id: int, base_url: str, organization: str, progress=None) -> dict:
+def run_batch(
+    batch_id: int, base_url: str, organization: str, locale: str | None = None, progress=None
+) -> dict:
     """The background job: issue to every ready hire of the cohort, committing each.
 
     Whatever happens, the batch ends as done or failed (with the reason), never left running.
+    What it records of skipped hires and of a failure is worded in `locale`, the language of
+    the person who started it (English when not given).
     """
+    with force_locale(locale or "en"):
+        return _run_batch_in_locale(batch_id, base_url, organization, progress)
+
+
+def _run_batch_in_locale(batch_id: int, base_url: str, organization: str, progress) -> dict:
     batch = db.session.get(CertificateBatch, batch_id)
     try:
         return _run_batch(batch, base_url, organization, progress)
@@ -511,7 +521,12 @@ def run_batch(batch_id: int, base_url: str, organization: str, progress=None) ->
         db.session.rollback()
         batch = db.session.get(CertificateBatch, batch_id)
         batch.status = "failed"
-        batch.error = f"Stopped after {batch.done} of {batch.total}: {exc}"
+        batch.error = _(
+            "Stopped after %(done)s of %(total)s: %(reason)s",
+            done=batch.done,
+            total=batch.total,
+            reason=exc,
+        )
         batch.finished_at = utcnow()
         db.session.commit()
         raise
@@ -520,7 +535,7 @@ def run_batch(batch_id: int, base_url: str, organization: str, progress=None) ->
 def _run_batch(batch: CertificateBatch, base_url: str, organization: str, progress) -> dict:
     actor = db.session.get(User, batch.requested_by_id) if batch.requested_by_id else None
     if actor is None:
-        raise NotAllowed("the manager who asked for these certificates no longer exists")
+        raise NotAllowed(_("the manager who asked for these certificates no longer exists"))
     batch.status = "running"
     db.session.commit()
     skipped: list[str] = []
@@ -533,7 +548,7 @@ def _run_batch(batch: CertificateBatch, base_url: str, organization: str, progre
                 issue_certificate(hire, actor, base_url, organization=organization)
             issued += 1
         except (ValidationError, NotAllowed) as exc:
-            skipped.append(f"{hire.user.name}: {exc}")
+            skipped.append(_("%(name)s: %(reason)s", name=hire.user.name, reason=exc))
         batch.done, batch.issued, batch.skipped = done, issued, list(skipped)
         db.session.commit()
         if progress:

@@ -46,7 +46,9 @@ def _check_purpose(purpose: str) -> None:
             _(
                 "unknown key purpose %(purpose)r (%(purposes)s)",
                 purpose=purpose,
-                purposes=" or ".join(PURPOSES),
+                purposes=_(
+                    "%(items)s or %(last)s", items=", ".join(PURPOSES[:-1]), last=PURPOSES[-1]
+                ),
             )
         )
 

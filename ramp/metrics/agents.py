@@ -102,16 +102,33 @@ def link_agents(
     seen: set[str] = set()
     for external_id, (_, user) in zip(ids, links, strict=True):
         if not external_id:
-            problems.append("an agent's id is empty")
+            problems.append(gettext("an agent's id is empty"))
         elif len(external_id) > 200:
-            problems.append(f"the id '{external_id[:40]}…' is longer than 200 characters")
+            problems.append(
+                gettext("the id '%(start)s…' is longer than 200 characters", start=external_id[:40])
+            )
         elif external_id in taken:
             owner = db.session.get(User, taken[external_id])
-            problems.append(f"{source} id '{external_id}' is already linked to {owner.email}")
+            problems.append(
+                gettext(
+                    "%(source)s id '%(id)s' is already linked to %(email)s",
+                    source=source,
+                    id=external_id,
+                    email=owner.email,
+                )
+            )
         elif external_id in seen:
-            problems.append(f"{source} id '{external_id}' is given twice")
+            problems.append(
+                gettext("%(source)s id '%(id)s' is given twice", source=source, id=external_id)
+            )
         elif user is None:
-            problems.append(f"choose the user to link {source} id '{external_id}' to")
+            problems.append(
+                gettext(
+                    "choose the user to link %(source)s id '%(id)s' to",
+                    source=source,
+                    id=external_id,
+                )
+            )
         seen.add(external_id)
     if problems:
         raise ValidationError(problems)
@@ -174,14 +191,16 @@ def create_agents(source: str, agents: list[NewAgent], actor: User | None) -> li
     problems: list[str] = []
     emails: set[str] = set()
     for agent in agents:
-        who = agent.external_id or agent.email or agent.name or "an agent"
+        who = agent.external_id or agent.email or agent.name or gettext("an agent")
         email = (agent.email or "").strip().lower()
         if email in emails:
-            problems.append(f"{who}: the e-mail {email} is given twice")
+            problems.append(
+                gettext("%(who)s: the e-mail %(email)s is given twice", who=who, email=email)
+            )
         emails.add(email)
     users: list[User] = []
     for agent in agents:
-        who = agent.external_id or agent.email or agent.name or "an agent"
+        who = agent.external_id or agent.email or agent.name or gettext("an agent")
         try:  # create_user checks everything before it adds the user
             users.append(
                 create_user(
@@ -194,7 +213,7 @@ def create_agents(source: str, agents: list[NewAgent], actor: User | None) -> li
                 )
             )
         except ValidationError as exc:
-            problems += [f"{who}: {p}" for p in exc.problems]
+            problems += [gettext("%(who)s: %(problem)s", who=who, problem=p) for p in exc.problems]
     if problems:
         raise ValidationError(problems)
     links = [(a.external_id, u) for a, u in zip(agents, users, strict=True) if a.external_id]

@@ -3,8 +3,9 @@
 A targets file says, for each metric, the figure a hire must reach in each tenure week
 (week 1 is the hire's first 7 days), with a default path and optional paths for particular
 placements (a queue, a channel, a tier, a product line, a language). Plain Python and
-pydantic only: no Flask, no database. Every error carries the file, the line and column,
-and the place in the document (``targets[2].weeks[1].from``).
+pydantic, no database; its problems are worded through gettext, so they are in the reader's
+language in a request and in English elsewhere. Every error carries the file, the line and
+column, and the place in the document (``targets[2].weeks[1].from``).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Annotated, Literal
 
+from flask_babel import gettext as _
 from pydantic import ConfigDict, Field
 
 from ramp.metrics.definitions import METRICS
@@ -72,11 +74,7 @@ class WeekTarget(Strict):
 
     def span(self) -> str:
         """The step's weeks in words: "week 3", "weeks 3–4", "weeks 7 onward"."""
-        if self.to is None:
-            return f"weeks {self.from_} onward"
-        if self.to == self.from_:
-            return f"week {self.from_}"
-        return f"weeks {self.from_}–{self.to}"
+        return span_words(self.from_, self.to)
 
 
 class MetricTargets(Strict):
@@ -110,12 +108,21 @@ class Target:
     placement: PlacementMatch | None  # the matched rule's placement; None = the default
 
 
+def span_words(start: int, end: int | None) -> str:
+    """Weeks `start` to `end` (None: onward) in words: "week 3", "weeks 3–4", "weeks 7 onward"."""
+    if end is None:
+        return _("weeks %(start)s onward", start=start)
+    if end == start:
+        return _("week %(week)s", week=start)
+    return _("weeks %(start)s–%(end)s", start=start, end=end)
+
+
 # Checks
 
 
 def _metric_names() -> str:
     names = list(METRICS)
-    return ", ".join(names[:-1]) + " or " + names[-1]
+    return _("%(items)s or %(last)s", items=", ".join(names[:-1]), last=names[-1])
 
 
 def _plural(step: WeekTarget) -> bool:
@@ -131,40 +138,65 @@ def _step_errors(rule: MetricTargets, i: int) -> list[Problem]:
     for j, step in enumerate(rule.weeks):
         valid = True
         if j == 0 and step.from_ != 1:
-            out.append(((*base, j, "from"), "the first step must start at week 1"))
+            out.append(((*base, j, "from"), _("the first step must start at week 1")))
         if step.to is not None and step.to < step.from_:
             out.append(
-                ((*base, j, "to"), f"'to' ({step.to}) must not be before 'from' ({step.from_})")
+                (
+                    (*base, j, "to"),
+                    _(
+                        "'to' (%(to)s) must not be before 'from' (%(start)s)",
+                        to=step.to,
+                        start=step.from_,
+                    ),
+                )
             )
             valid = False
         if step.to is None and j < last:
             out.append(
                 (
                     (*base, j, "to"),
-                    f"{step.span()} {'leave' if _plural(step) else 'leaves'} out 'to': "
-                    "only the last step may be open-ended",
+                    _(
+                        "%(span)s leave out 'to': only the last step may be open-ended",
+                        span=step.span(),
+                    )
+                    if _plural(step)
+                    else _(
+                        "%(span)s leaves out 'to': only the last step may be open-ended",
+                        span=step.span(),
+                    ),
                 )
             )
         if step.to is not None and j == last:
             out.append(
                 (
                     (*base, j, "to"),
-                    "the last step must be open-ended (leave out 'to') "
-                    "so every later week has a target",
+                    _(
+                        "the last step must be open-ended (leave out 'to') "
+                        "so every later week has a target"
+                    ),
                 )
             )
         if valid and prev is not None and prev.to is not None:
             loc = (*base, j, "from")
             if step.from_ < prev.from_:
-                out.append(
-                    (loc, f"{step.span()} must come before {prev.span()}: list steps in week order")
+                message = _(
+                    "%(later)s must come before %(earlier)s: list steps in week order",
+                    later=step.span(),
+                    earlier=prev.span(),
                 )
+                out.append((loc, message))
             elif step.from_ <= prev.to:
-                verb = "overlap" if _plural(prev) else "overlaps"
-                out.append((loc, f"{prev.span()} {verb} {step.span()}"))
+                spans = {"first": prev.span(), "second": step.span()}
+                if _plural(prev):
+                    out.append((loc, _("%(first)s overlap %(second)s", **spans)))
+                else:
+                    out.append((loc, _("%(first)s overlaps %(second)s", **spans)))
             elif step.from_ > prev.to + 1:
-                verb = "leave" if _plural(step) else "leaves"
-                out.append((loc, f"{step.span()} {verb} a gap after week {prev.to}"))
+                gap = {"span": step.span(), "week": prev.to}
+                if _plural(step):
+                    out.append((loc, _("%(span)s leave a gap after week %(week)s", **gap)))
+                else:
+                    out.append((loc, _("%(span)s leaves a gap after week %(week)s", **gap)))
         prev = step if valid else None
     return out
 
@@ -173,23 +205,38 @@ def _value_errors(rule: MetricTargets, i: int) -> list[Problem]:
     """The metric is known, its direction is the fixed one, and each value is in range."""
     definition = METRICS.get(rule.metric)
     if definition is None:
-        return [(("targets", i, "metric"), f"unknown metric '{rule.metric}' ({_metric_names()})")]
+        message = _(
+            "unknown metric '%(metric)s' (%(metrics)s)", metric=rule.metric, metrics=_metric_names()
+        )
+        return [(("targets", i, "metric"), message)]
     out: list[Problem] = []
     fixed = "higher" if definition.higher_is_better else "lower"
     if rule.direction is not None and rule.direction != fixed:
-        out.append(
-            (
-                ("targets", i, "direction"),
-                f"{definition.label} is better when {fixed}; "
-                f"direction cannot be '{rule.direction}'",
+        if fixed == "higher":
+            message = _(
+                "%(metric)s is better when higher; direction cannot be '%(direction)s'",
+                metric=definition.label,
+                direction=rule.direction,
             )
-        )
+        else:
+            message = _(
+                "%(metric)s is better when lower; direction cannot be '%(direction)s'",
+                metric=definition.label,
+                direction=rule.direction,
+            )
+        out.append((("targets", i, "direction"), message))
     for j, step in enumerate(rule.weeks):
         loc = ("targets", i, "weeks", j, "value")
         if definition.unit == "%" and not 0 <= step.value <= 100:
-            out.append((loc, f"{definition.label} is a percentage: the target must be 0 to 100"))
+            message = _(
+                "%(metric)s is a percentage: the target must be 0 to 100", metric=definition.label
+            )
+            out.append((loc, message))
         elif definition.unit == "s" and step.value <= 0:
-            out.append((loc, f"{definition.label} is in seconds: the target must be more than 0"))
+            message = _(
+                "%(metric)s is in seconds: the target must be more than 0", metric=definition.label
+            )
+            out.append((loc, message))
     return out
 
 
@@ -213,7 +260,11 @@ def _rule_errors(spec: TargetsSpec) -> list[Problem]:
                 out.append(
                     (
                         ("targets", i),
-                        f"two default rules for {rule.metric} (also targets[{seen[key]}])",
+                        _(
+                            "two default rules for %(metric)s (also targets[%(other)s])",
+                            metric=rule.metric,
+                            other=seen[key],
+                        ),
                     )
                 )
             else:
@@ -225,8 +276,10 @@ def _rule_errors(spec: TargetsSpec) -> list[Problem]:
             out.append(
                 (
                     loc,
-                    "a placement needs at least one of queue, channel, tier, product_line or "
-                    "language (leave out 'placement' for the default rule)",
+                    _(
+                        "a placement needs at least one of queue, channel, tier, product_line or "
+                        "language (leave out 'placement' for the default rule)"
+                    ),
                 )
             )
             continue
@@ -235,8 +288,13 @@ def _rule_errors(spec: TargetsSpec) -> list[Problem]:
             out.append(
                 (
                     loc,
-                    f"two rules for {rule.metric} with the same placement "
-                    f"({rule.placement.describe()}) (also targets[{seen[key]}])",
+                    _(
+                        "two rules for %(metric)s with the same placement (%(placement)s) "
+                        "(also targets[%(other)s])",
+                        metric=rule.metric,
+                        placement=rule.placement.describe(),
+                        other=seen[key],
+                    ),
                 )
             )
         else:
@@ -244,9 +302,8 @@ def _rule_errors(spec: TargetsSpec) -> list[Problem]:
         first_placed.setdefault(rule.metric, i)
     for metric, i in first_placed.items():
         if metric in METRICS and metric not in defaults:
-            out.append(
-                (("targets", i, "placement"), f"{metric} has placement rules but no default")
-            )
+            message = _("%(metric)s has placement rules but no default", metric=metric)
+            out.append((("targets", i, "placement"), message))
     return out
 
 
@@ -255,7 +312,7 @@ def _rule_errors(spec: TargetsSpec) -> list[Problem]:
 
 def parse_targets(text: str, filename: str = "<targets>") -> TargetsSpec:
     """Parse and check a targets file; raise TargetsFileError with every problem."""
-    spec, _ = parse_document(text, filename, TargetsSpec, _rule_errors, what="targets file")
+    spec, _root = parse_document(text, filename, TargetsSpec, _rule_errors, what=_("targets file"))
     return spec
 
 

@@ -4,7 +4,7 @@ The admin page edits the targets this way; what it sends back is turned into the
 targets document the YAML editor publishes, and checked by the same rules
 (ramp.metrics.targets). A row starts at a tenure week and runs to the week before the next
 row; the last row is open-ended. Consecutive rows with the same value make one step.
-Plain Python: no Flask, no database.
+No database; the words go through gettext (the reader's language in a request).
 """
 
 from __future__ import annotations
@@ -13,8 +13,16 @@ import math
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from flask_babel import gettext as _
+
 from ramp.metrics.definitions import METRICS
-from ramp.metrics.targets import PLACEMENT_FIELDS, MetricTargets, PlacementMatch, TargetsSpec
+from ramp.metrics.targets import (
+    PLACEMENT_FIELDS,
+    MetricTargets,
+    PlacementMatch,
+    TargetsSpec,
+    span_words,
+)
 from ramp.yamlspec import SpecError
 
 # Blank rows under each table, for new week ranges; and one blank table for a new placement.
@@ -42,18 +50,15 @@ class Table:
         """Row `row`'s weeks in words, from its start to the week before the next row's."""
         start = self.starts[row]
         if start is None:
-            return "new row"
+            return _("new row")
         later = [s for s in self.starts[row + 1 :] if s is not None]
-        end = later[0] - 1 if later else None
-        if end is None:
-            return f"weeks {start} onward"
-        return f"week {start}" if end == start else f"weeks {start}–{end}"
+        return span_words(start, later[0] - 1 if later else None)
 
 
 def label_of(placement: Mapping[str, str]) -> str:
     """A placement in words, "Default" for none: "queue billing, channel phone"."""
     if not placement:
-        return "Default"
+        return _("Default")
     return ", ".join(f"{f.replace('_', ' ')} {v}" for f, v in placement.items())
 
 
@@ -150,36 +155,43 @@ def _read_table(
     samples = {m: get(field_name(t, f"{m}-min_sample")) for m in METRICS}
     filled = [(start, row) for start, row in cells if start or any(row.values())]
     if t > 0 and not placement:
-        if filled and any(any(row.values()) for _, row in filled):
+        if filled and any(any(row.values()) for _start, row in filled):
             problems.append(
-                f"Table {t + 1}: name the placement (queue, channel, tier, product line or "
-                "language), or empty its cells"
+                _(
+                    "Table %(table)s: name the placement (queue, channel, tier, product line or "
+                    "language), or empty its cells",
+                    table=t + 1,
+                )
             )
         return None
     label = label_of(placement)
     out: list[tuple[int, dict[str, str]]] = []
     for start, row in filled:
         if not start:
-            problems.append(f"{label}: a row has values but no first week")
+            problems.append(_("%(table)s: a row has values but no first week", table=label))
         elif not start.isdecimal() or int(start) < 1:
-            problems.append(f"{label}: '{start}' is not a week number (1, 2, 3 ...)")
+            problems.append(
+                _(
+                    "%(table)s: '%(start)s' is not a week number (1, 2, 3 ...)",
+                    table=label,
+                    start=start,
+                )
+            )
         else:
             out.append((int(start), row))
     out.sort(key=lambda item: item[0])
     seen = set()
-    for start, _ in out:
+    for start, _row in out:
         if start in seen:
-            problems.append(f"{label}: two rows start at week {start}")
+            problems.append(
+                _("%(table)s: two rows start at week %(week)s", table=label, week=start)
+            )
         seen.add(start)
     return placement, out, samples
 
 
 def _span(starts: list[int], i: int) -> str:
-    start = starts[i]
-    if i + 1 == len(starts):
-        return f"weeks {start} onward"
-    end = starts[i + 1] - 1
-    return f"week {start}" if end == start else f"weeks {start}–{end}"
+    return span_words(starts[i], starts[i + 1] - 1 if i + 1 < len(starts) else None)
 
 
 def document_from_tables(fields: Mapping[str, str], base: TargetsSpec) -> tuple[dict, list[Place]]:
@@ -217,13 +229,22 @@ def document_from_tables(fields: Mapping[str, str], base: TargetsSpec) -> tuple[
             values: list[float] = []
             for i, text in enumerate(column):
                 value = _number(text)
+                place = f"{where}, {_span(starts, i)}"
                 if not text:
                     problems.append(
-                        f"{where}, {_span(starts, i)}: no value (fill every row of the column, "
-                        "or none)"
+                        _(
+                            "%(place)s: no value (fill every row of the column, or none)",
+                            place=place,
+                        )
                     )
                 elif value is None:
-                    problems.append(f"{where}, {_span(starts, i)}: '{text}' is not a number")
+                    problems.append(
+                        _(
+                            "%(place)s: '%(text)s' is not a number",
+                            place=place,
+                            text=text,
+                        )
+                    )
                 else:
                     values.append(value)
             rule: dict = {"metric": metric}
@@ -237,7 +258,13 @@ def document_from_tables(fields: Mapping[str, str], base: TargetsSpec) -> tuple[
                 if sample.isdecimal() and int(sample) >= 1:
                     rule["min_sample"] = int(sample)
                 else:
-                    problems.append(f"{where}: minimum sample '{sample}' is not a whole number")
+                    problems.append(
+                        _(
+                            "%(place)s: minimum sample '%(sample)s' is not a whole number",
+                            place=where,
+                            sample=sample,
+                        )
+                    )
             if len(values) != len(column):
                 continue
             steps: list[dict] = []
@@ -264,9 +291,7 @@ def document_from_tables(fields: Mapping[str, str], base: TargetsSpec) -> tuple[
 
 
 def _step_span(start: int, end: int | None) -> str:
-    if end is None:
-        return f"weeks {start} onward"
-    return f"week {start}" if end == start else f"weeks {start}–{end}"
+    return span_words(start, end)
 
 
 def describe(error: SpecError, places: list[Place]) -> str:

@@ -7,7 +7,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from flask_babel import gettext
+from flask_babel import gettext, ngettext
 from sqlalchemy import Table, bindparam, delete, func, select, update
 
 from ramp.accounts.models import User, utcnow
@@ -100,13 +100,38 @@ def undo_plan(run_id: int) -> UndoPlan:
     problems: list[str] = []
     if run.status == "failed":
         problems.append(
-            f"Import run {run.id} failed: nothing of it was written, so there is nothing to undo."
+            gettext(
+                "Import run %(run)s failed: nothing of it was written, so there is nothing to "
+                "undo.",
+                run=run.id,
+            )
         )
     elif run.status == "undone":
-        when = run.undone_at.strftime("%Y-%m-%d %H:%M") if run.undone_at else "earlier"
-        problems.append(f"Import run {run.id} was already undone ({when}).")
+        if run.undone_at:
+            problems.append(
+                gettext(
+                    "Import run %(run)s was already undone (%(when)s).",
+                    run=run.id,
+                    when=run.undone_at.strftime("%Y-%m-%d %H:%M"),
+                )
+            )
+        else:
+            problems.append(
+                gettext(
+                    "Import run %(run)s was already undone (%(when)s).",
+                    run=run.id,
+                    when=gettext("earlier"),
+                )
+            )
     elif run.status != "done":
-        problems.append(f"Import run {run.id} is still {run.status}.")
+        status = {"queued": gettext("queued"), "running": gettext("running")}
+        problems.append(
+            gettext(
+                "Import run %(run)s is still %(status)s.",
+                run=run.id,
+                status=status.get(run.status, run.status),
+            )
+        )
     # Records of this run that a later run has updated since: their current values are the
     # later run's, and that run's undo gives them back to this one first.
     later = db.session.execute(
@@ -121,11 +146,33 @@ def undo_plan(run_id: int) -> UndoPlan:
         other = db.session.get(ImportRun, later_id)
         later_runs.append(LaterRun(later_id, other.filename, other.started_at, count))
     if later_runs and not problems:
-        names = ", ".join(f"run {r.id} ({r.filename}, {r.records} records)" for r in later_runs)
+        names = ", ".join(
+            [
+                ngettext(
+                    "run %(run)s (%(file)s, %(num)d record)",
+                    "run %(run)s (%(file)s, %(num)d records)",
+                    r.records,
+                    run=r.id,
+                    file=r.filename,
+                )
+                for r in later_runs
+            ]
+        )
+        if len(later_runs) > 1:
+            advice = gettext(
+                "Undo run %(later)s first, then the others listed, newest first.",
+                later=later_runs[0].id,
+            )
+        else:
+            advice = gettext("Undo run %(later)s first.", later=later_runs[0].id)
         problems.append(
-            f"Later imports have updated records of import run {run.id} since: {names}. "
-            f"Undo run {later_runs[0].id} first"
-            + (", then the others listed, newest first." if len(later_runs) > 1 else ".")
+            gettext(
+                "Later imports have updated records of import run %(run)s since: %(runs)s. "
+                "%(advice)s",
+                run=run.id,
+                runs=names,
+                advice=advice,
+            )
         )
     mine = replaced.c.replaced_by_run_id == run.id
     restored = db.session.execute(

@@ -220,7 +220,7 @@ def test_account_key_and_metric_refusals_speak_the_readers_language_and_english_
     with app.test_request_context(), force_locale("es"):
         assert refusals() == (
             "ramp no incluye el idioma 'xx'.",
-            "propósito de clave desconocido 'nope' (lti or credentials)",
+            "propósito de clave desconocido 'nope' (lti o credentials)",
             "el solapamiento no puede ser negativo",
             "Elige el archivo exportado que quieres importar.",
         )

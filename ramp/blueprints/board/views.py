@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 from flask import Response, abort, current_app, flash, redirect, render_template, request, url_for
+from flask_babel import get_locale, ngettext
 from flask_babel import gettext as _
-from flask_babel import ngettext
 from flask_login import current_user, login_required
 from wtforms.fields.choices import SelectChoice
 
@@ -432,6 +432,7 @@ def issue_batch(cohort_id: int):
         batch.id,
         public_base_url(),
         current_app.config["ORGANIZATION_NAME"],
+        str(get_locale() or "en"),
         owner_id=current_user.id,
     )
     return redirect(url_for("board.batch", batch_id=batch.id), 303)
