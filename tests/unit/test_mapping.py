@@ -767,6 +767,7 @@ def test_qa_row_with_categories():
     assert values["categories"] == [
         {
             "name": "Tone",
+            "key": "tone",
             "score": 8.0,
             "max_score": 10.0,
             "min_score": 0.0,
@@ -775,6 +776,7 @@ def test_qa_row_with_categories():
         },
         {
             "name": "Accuracy",
+            "key": "accuracy",
             "score": None,
             "max_score": 20.0,
             "min_score": 0.0,
