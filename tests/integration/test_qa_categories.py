@@ -1,6 +1,7 @@
 """QA scorecard categories as rows: written by the import with its evaluations, replaced on a
 re-import, removed by an undo, none left by a refused import; read by agent and tenure week."""
 
+import json
 from datetime import timedelta
 from pathlib import Path
 
@@ -329,3 +330,101 @@ def test_the_migration_fills_the_rows_from_the_json(app, db, make_user):
         select(QAEvaluation).where(QAEvaluation.external_id == "Q1")
     ).scalar_one()
     assert [c["key"] for c in q1.categories] == ["tone & empathy", "verification"]
+
+
+PRESETS = Path(__file__).parents[2] / "ramp" / "metrics" / "presets"
+
+
+def test_a_copy_of_the_zendesk_qa_preset_reads_the_lifted_ratings(db, tmp_path, ramp_world):
+    # As docs/mapping-format.md shows: the preset, a name of its own and a categories section
+    # reading rating.<categoryName>, on reviews whose ratings list was lifted into `rating`.
+    hire = ramp_world.hire()
+    copy = tmp_path / "our-zendesk-qa.yaml"
+    copy.write_text(
+        (PRESETS / "zendesk-qa.yaml")
+        .read_text()
+        .replace("name: zendesk-qa", "name: our-zendesk-qa")
+        + "categories:\n"
+        "  - name: Tone and empathy\n"
+        "    score: rating.Tone and empathy\n"
+        "    max_score: 100\n"
+        "    weight: 2\n"
+        "  - name: Verification\n"
+        "    score: rating.Verification\n"
+        "    max_score: 100\n"
+        "    critical: true\n"
+    )
+    day = (clock.today() - timedelta(days=1)).isoformat()
+    review = {
+        "id": "7001",
+        "reviewee": {"email": hire.user.email},
+        "score": 75,
+        "createdISO": f"{day}T10:00:00Z",
+        "scorecard": {"id": "1", "name": "Support"},
+        "ratings": [
+            {"categoryName": "Tone and empathy", "score": 50, "weight": 2, "critical": False},
+            {"categoryName": "Verification", "score": 100, "weight": 1, "critical": True},
+        ],
+        "rating": {"Tone and empathy": 50, "Verification": 100},  # lifted, as the docs show
+        "conversation": {"externalId": "zd-1", "createdAtISO": f"{day}T09:00:00Z"},
+    }
+    path = tmp_path / "reviews.jsonl"
+    path.write_text(json.dumps(review) + "\n", encoding="utf-8")
+    report, _ = import_and_update(path, load_mapping(path=str(copy)))
+    db.session.commit()
+    assert report.created == 1
+    got = stored(db)
+    assert got["7001", "tone and empathy"] == (
+        "Tone and empathy",
+        50.0,
+        100.0,
+        2.0,
+        False,
+        False,
+        50.0,
+    )
+    assert got["7001", "verification"][-1] == 100.0
+
+
+def test_a_copy_of_the_playvox_preset_reads_the_lifted_sections(db, tmp_path, ramp_world):
+    from ramp.metrics.models import AgentIdentity
+
+    hire = ramp_world.hire()
+    db.session.add(
+        AgentIdentity(
+            source="playvox", external_id="65f1c2a9e4b0a7d3c8f21a04", user_id=hire.user.id
+        )
+    )
+    db.session.commit()
+    copy = tmp_path / "our-playvox.yaml"
+    copy.write_text(
+        (PRESETS / "playvox.yaml").read_text().replace("name: playvox", "name: our-playvox")
+        + "categories:\n"
+        "  - name: Greeting\n"
+        "    score: section.s-greet\n"
+        "    max_score: 100\n"
+        "  - name: Troubleshooting\n"
+        "    score: section.s-solve\n"
+        "    max_score: 100\n"
+        "    weight: 3\n"
+    )
+    day = (clock.today() - timedelta(days=1)).isoformat()
+    evaluation = {
+        "_id": "e-1",
+        "agent_id": "65f1c2a9e4b0a7d3c8f21a04",
+        "calibration_id": None,
+        "scorecard_id": "sc-1",
+        "score": 70,
+        "interaction_id": "zd-1",
+        "created_at": f"{day}T10:00:00.000Z",
+        "sections": [{"_id": "s-greet", "score": 100}, {"_id": "s-solve", "score": 60}],
+        "section": {"s-greet": 100, "s-solve": 60},  # lifted, as the docs show
+    }
+    path = tmp_path / "evaluations.jsonl"
+    path.write_text(json.dumps(evaluation) + "\n", encoding="utf-8")
+    import_and_update(path, load_mapping(path=str(copy)))
+    db.session.commit()
+    got = stored(db)
+    assert got["e-1", "greeting"][-1] == 100.0 and got["e-1", "troubleshooting"][-1] == 60.0
+    evaluation = db.session.execute(select(QAEvaluation)).scalar_one()
+    assert evaluation.percent == pytest.approx((100 + 3 * 60) / 4)
