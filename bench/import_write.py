@@ -603,7 +603,7 @@ def qa_figures(n: int, agents: list[str]) -> None:
 
     print(f"# QA: {n:,} evaluations, {len(QA_CATEGORIES)} categories each (1 in 20 N/A)")
     print(
-        f"{'':34}{'evals/s':>9}{'category rows':>15}{'wall s':>8}{'cpu s':>7}{'ratio':>7}"
+        f"{'':44}{'evals/s':>9}{'category rows':>15}{'wall s':>8}{'cpu s':>7}{'ratio':>7}"
         f"{'cpu ratio':>11}"
     )
     lines = [(f"bare {how}, evaluations + categories", r) for how, r in bare.items()]
@@ -614,7 +614,7 @@ def qa_figures(n: int, agents: list[str]) -> None:
     ]
     for label, result in lines:
         print(
-            f"{label:34}{rate(result):>9,.0f}{result['categories']:>15,}{result['seconds']:>8.1f}"
+            f"{label:44}{rate(result):>9,.0f}{result['categories']:>15,}{result['seconds']:>8.1f}"
             f"{result['cpu']:>7.1f}{rate(result) / rate(base):>7.2f}"
             f"{cpu_rate(result) / cpu_rate(base):>11.2f}"
         )
