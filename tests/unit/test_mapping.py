@@ -213,7 +213,7 @@ def test_the_documented_examples_parse():
     assert [s.kind for s in specs] == ["contacts", "qa", "qa", "qa", "contacts", "contacts"]
     assert len(specs[1].categories) == 3
     # The copies of the Zendesk QA and Playvox presets with a scorecard's categories.
-    assert [c.score for c in specs[2].categories][0] == "rating.Tone and empathy"
+    assert specs[2].categories[0].score == "rating.Tone and empathy"
     assert [c.weight for c in specs[3].categories] == [1, 3]
     specs = [specs[0], specs[1], *specs[4:]]
     assert specs[0].skip[1].matches == r"^\[test\]"
