@@ -44,7 +44,7 @@ from ramp.accounts.models import User, utcnow
 from ramp.csvsafe import SafeDictWriter
 from ramp.errors import LineProblem, ValidationError
 from ramp.extensions import db
-from ramp.metrics import records
+from ramp.metrics import categories, records
 from ramp.metrics.import_lock import describe, hold_until_transaction_ends
 from ramp.metrics.mapping import (
     MappingColumnsError,
@@ -289,6 +289,8 @@ def import_file(
         db.session.add(run)
         db.session.flush()
         report.updated, report.affected_users = stage.merge(run.id)
+        if "categories" in stage.mapped:
+            categories.write_staged(stage.connection, STAGE, mapping.source, run.id, report.updated)
         report.created = report.rows_valid - report.updated
         stage.drop()
         report.written = True

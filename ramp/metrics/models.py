@@ -12,6 +12,7 @@ from sqlalchemy import (
     ForeignKey,
     Index,
     Integer,
+    PrimaryKeyConstraint,
     String,
     Table,
     Text,
@@ -91,6 +92,33 @@ class QAEvaluation(db.Model):
     import_run_id: Mapped[int | None] = mapped_column(
         ForeignKey("import_runs.id", ondelete="SET NULL")
     )
+
+
+class QACategoryScore(db.Model):
+    """One scorecard category of an evaluation, as a row: written by the import from the
+    evaluation's categories (the same transaction), replaced when it is imported again and
+    removed with it. Queries read categories across evaluations from here.
+
+    key is the name with case and spacing folded (category_key), so that "Empathy" and
+    " empathy" from two exports are one category; name is as the mapping wrote it.
+    percent is (score − min) ÷ (max − min) × 100, as formulas.py works it out; None when the
+    category was not scored (N/A).
+    """
+
+    __tablename__ = "qa_category_scores"
+    __table_args__ = (PrimaryKeyConstraint("evaluation_id", "position"),)
+
+    evaluation_id: Mapped[int] = mapped_column(ForeignKey("qa_evaluations.id", ondelete="CASCADE"))
+    position: Mapped[int]  # the category's place in the scorecard, from 0
+    name: Mapped[str] = mapped_column(Text)
+    key: Mapped[str] = mapped_column(Text)
+    score: Mapped[float | None] = mapped_column(Float)
+    max_score: Mapped[float | None] = mapped_column(Float)
+    min_score: Mapped[float] = mapped_column(Float)
+    weight: Mapped[float] = mapped_column(Float)
+    critical: Mapped[bool]
+    not_applicable: Mapped[bool]
+    percent: Mapped[float | None] = mapped_column(Float)
 
 
 class Contact(db.Model):

@@ -14,6 +14,7 @@ from ramp.accounts.models import User, utcnow
 from ramp.audit.operations import record
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
+from ramp.metrics.categories import write_restored
 from ramp.metrics.import_lock import describe, hold_until_transaction_ends
 from ramp.metrics.models import (
     Contact,
@@ -237,6 +238,8 @@ def undo_import(
     table, replaced = _tables(run)
     users = _affected_users(run)
     restored = _restore(run, table, replaced)
+    if run.kind == "qa":
+        write_restored(run.id)
     # What still names this run after the restore is what it created.
     removed = db.session.execute(delete(table).where(table.c.import_run_id == run.id)).rowcount
     db.session.execute(delete(replaced).where(replaced.c.replaced_by_run_id == run.id))

@@ -210,8 +210,12 @@ def test_load_mapping_file(tmp_path):
 def test_the_documented_examples_parse():
     blocks = re.findall(r"```yaml\n(.*?)```", DOC.read_text(encoding="utf-8"), re.S)
     specs = [parse_mapping(block, "doc.yaml") for block in blocks]
-    assert [s.kind for s in specs] == ["contacts", "qa", "contacts", "contacts"]
+    assert [s.kind for s in specs] == ["contacts", "qa", "qa", "qa", "contacts", "contacts"]
     assert len(specs[1].categories) == 3
+    # The copies of the Zendesk QA and Playvox presets with a scorecard's categories.
+    assert specs[2].categories[0].score == "rating.Tone and empathy"
+    assert [c.weight for c in specs[3].categories] == [1, 3]
+    specs = [specs[0], specs[1], *specs[4:]]
     assert specs[0].skip[1].matches == r"^\[test\]"
     assert specs[0].skip[2].not_in == ("solved", "closed")
     call = {
@@ -767,6 +771,7 @@ def test_qa_row_with_categories():
     assert values["categories"] == [
         {
             "name": "Tone",
+            "key": "tone",
             "score": 8.0,
             "max_score": 10.0,
             "min_score": 0.0,
@@ -775,6 +780,7 @@ def test_qa_row_with_categories():
         },
         {
             "name": "Accuracy",
+            "key": "accuracy",
             "score": None,
             "max_score": 20.0,
             "min_score": 0.0,

@@ -34,6 +34,7 @@ from ramp.extensions import db
 from ramp.formatting import format_date
 from ramp.jobs import jobs
 from ramp.metrics import periods as team_periods
+from ramp.metrics.categories import category_weeks
 from ramp.metrics.comparison import DEFAULT_METRICS, comparison_csv
 from ramp.metrics.comparison import compare as compare_cohorts
 from ramp.metrics.definitions import METRICS
@@ -121,6 +122,7 @@ def _hire_page(hire, status: int = 200, **forms):
         status=status,
         view=queries.hire_view(hire),
         metrics=hire_metrics(hire),
+        qa_categories=category_weeks(hire),
         readiness=certificates.readiness_of([hire])[hire.id],
         certificates=history,
         **defaults,

@@ -30,6 +30,7 @@ from ramp.metrics.mapping.fields import (
     KINDS,
     QA_FIELDS,
     REQUIRED,
+    category_key,
 )
 from ramp.metrics.mapping.files import MappingColumnsError, read_rows
 from ramp.metrics.mapping.latest import LatestRows, reduce_latest
@@ -57,6 +58,7 @@ __all__ = [
     "RowError",
     "RowErrors",
     "SkipRule",
+    "category_key",
     "cells_reader",
     "check_record",
     "load_mapping_file",

@@ -74,3 +74,10 @@ TEXT_LIMITS = {
     "queue": 120,
 }
 INTEGER_MAX = 2**31 - 1
+
+
+def category_key(name: str) -> str:
+    """A scorecard category's name as categories are matched: case folded, every run of
+    spacing (spaces, tabs, no-break spaces) one space, none at either end. "Tone & Empathy",
+    "tone &  empathy" and " TONE & EMPATHY" are one category."""
+    return " ".join(name.split()).casefold()

@@ -9,7 +9,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from ramp.metrics.mapping.cells import _cell_reader, _composite_reader
-from ramp.metrics.mapping.fields import EXTRA_CELLS, REQUIRED
+from ramp.metrics.mapping.fields import EXTRA_CELLS, REQUIRED, category_key
 from ramp.metrics.mapping.record_checks import _record_suspect, check_record
 from ramp.metrics.mapping.values import (
     _DATE_EXPECTED,
@@ -156,6 +156,7 @@ def _categories(row: Mapping[str, str], mapping: MappingSpec, errors: list[RowEr
         out.append(
             {
                 "name": cat.name,
+                "key": category_key(cat.name),
                 "score": score,
                 "max_score": high,
                 "min_score": cat.min_score,

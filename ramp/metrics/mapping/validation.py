@@ -18,6 +18,7 @@ from ramp.metrics.mapping.fields import (
     READ_AS,
     REQUIRED,
     TYPES,
+    category_key,
 )
 from ramp.metrics.mapping.spec import (
     FieldSpec,
@@ -185,14 +186,13 @@ def _category_problems(spec: MappingSpec) -> list[Problem]:
     seen: dict[str, int] = {}
     for i, cat in enumerate(spec.categories):
         loc = ("categories", i)
-        if cat.name.casefold() in seen:
+        # Names that differ only in case or spacing are one category (category_key).
+        key = category_key(cat.name)
+        if key in seen:
             out.append(
-                (
-                    (*loc, "name"),
-                    f"duplicate category '{cat.name}' (also categories[{seen[cat.name.casefold()]}])",
-                )
+                ((*loc, "name"), f"duplicate category '{cat.name}' (also categories[{seen[key]}])")
             )
-        seen.setdefault(cat.name.casefold(), i)
+        seen.setdefault(key, i)
         if (cat.max_score is None) == (cat.max_column is None):
             out.append((loc, "a category needs max_score (a number) or max_column, one of them"))
         elif cat.max_score is not None and cat.max_score <= cat.min_score:
