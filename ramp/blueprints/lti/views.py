@@ -125,6 +125,9 @@ def launch():
         target = _landing_url(admission.landing)
     context_id = admission.context.id
     sync = admission.instructor and admission.context.memberships_url
+    # Signing in reads the user's id, activity and session version, all loaded: detached,
+    # the user is not expired by the commit and read again for them.
+    db.session.expunge(admission.user)
     db.session.commit()
     login_user(admission.user)
     session["lti"] = True
