@@ -359,6 +359,13 @@ def launch_locale(claims: dict) -> str | None:
     return supported(presentation.get("locale"))
 
 
+def _update(record, **values) -> None:
+    """Set the values that differ: an unchanged record gives the flush nothing to look at."""
+    for name, value in values.items():
+        if getattr(record, name) != value:
+            setattr(record, name, value)
+
+
 def admit(launch: Launch) -> Admission:
     """Sign the launch's user in to ramp terms: user, course, cohort, placement, enrollment."""
     claims = launch.claims
@@ -395,20 +402,20 @@ def admit(launch: Launch) -> Admission:
             hired = (hire_enrollment_id, hire_slug)
     title = claim.get("title") or claim.get("label")
     if title:
-        context.title = str(title)[:500]
+        _update(context, title=str(title)[:500])
     services = claims.get(c.AGS_ENDPOINT) if isinstance(claims.get(c.AGS_ENDPOINT), dict) else {}
     if services.get("lineitems"):
-        context.lineitems_url = services["lineitems"]
+        _update(context, lineitems_url=services["lineitems"])
     if isinstance(services.get("scope"), list):
-        context.ags_scopes = [s for s in services["scope"] if isinstance(s, str)]
+        _update(context, ags_scopes=[s for s in services["scope"] if isinstance(s, str)])
     nrps = claims.get(c.NRPS) if isinstance(claims.get(c.NRPS), dict) else {}
     if nrps.get("context_memberships_url"):
-        context.memberships_url = nrps["context_memberships_url"]
+        _update(context, memberships_url=nrps["context_memberships_url"])
     db.session.flush()
     if member is None:
         member = LtiContextMember(context_id=context.id, user_id=user.id, subject=claims["sub"])
         db.session.add(member)
-    member.roles, member.active = list(roles), True
+    _update(member, roles=list(roles), active=True)
     if not resource_link:
         db.session.flush()
         return Admission(
@@ -425,10 +432,9 @@ def admit(launch: Launch) -> Admission:
     if link is None:
         link = LtiResourceLink(context=context, resource_link_id=link_id)
         db.session.add(link)
-    link.title = (link_claim.get("title") or link.title or "")[:500] or None
-    link.target = target
+    _update(link, title=(link_claim.get("title") or link.title or "")[:500] or None, target=target)
     if services.get("lineitem"):
-        link.lineitem_url = services["lineitem"]
+        _update(link, lineitem_url=services["lineitem"])
     slug = curriculum_of(target)
     if context.cohort_id is None and context.context_id:
         try:
