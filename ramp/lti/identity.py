@@ -27,6 +27,7 @@ from ramp.lti.models import (
     LtiRegistration,
     LtiResourceLink,
 )
+from ramp.lti.registrations import LaunchPlatform
 from ramp.milestones.models import Cohort, Hire
 from ramp.milestones.operations import NewHire, add_hires, create_cohort, may_take_on
 from ramp.milestones.plans import template_from_document
@@ -110,7 +111,7 @@ def _fallback_email(issuer: str, subject: str) -> str:
     return f"lti-{digest}@{host}.invalid"
 
 
-def _may_link(user: User, registration: LtiRegistration) -> bool:
+def _may_link(user: User, registration: LtiRegistration | LaunchPlatform) -> bool:
     """Whether a launch or roster entry may become an existing account found by e-mail.
 
     Only when an admin marked the platform as trusting its users' addresses, only an agent
@@ -127,7 +128,11 @@ def _may_link(user: User, registration: LtiRegistration) -> bool:
 
 
 def user_for(
-    registration: LtiRegistration, subject: str, person: dict, role: Role, raise_role: bool = True
+    registration: LtiRegistration | LaunchPlatform,
+    subject: str,
+    person: dict,
+    role: Role,
+    raise_role: bool = True,
 ) -> User:
     """The ramp user of (issuer, sub): made at first sight, with the name and e-mail sent.
 
