@@ -78,20 +78,20 @@ def choices() -> list[Choice]:
     for version in curricula_queries.list_versions():
         latest[version.curriculum.slug] = version
     for slug, version in sorted(latest.items()):
-        loaded = curricula_queries.load_version(version.id, content=False)
         found.append(
             Choice(
-                f"curriculum:{slug}", loaded.title, loaded.description or "", False, loaded.title
+                f"curriculum:{slug}", version.title, version.description or "", False, version.title
             )
         )
-        for module in loaded.modules:
+        # A published version never changes: its modules come from the process's copy.
+        for module in curricula_queries.version_content(version).modules:
             found.append(
                 Choice(
                     f"module:{slug}/{module.slug}",
                     module.title,
                     module.summary or "",
                     module.assessment is not None,
-                    loaded.title,
+                    version.title,
                 )
             )
     return found

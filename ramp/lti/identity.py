@@ -7,8 +7,7 @@ import re
 from dataclasses import dataclass
 from urllib.parse import parse_qs, urlsplit
 
-from sqlalchemy import func, select
-from sqlalchemy.orm import joinedload
+from sqlalchemy import and_, bindparam, func, select, update
 
 from ramp import clock
 from ramp.accounts.models import Role, User, utcnow
@@ -28,12 +27,62 @@ from ramp.lti.models import (
     LtiRegistration,
     LtiResourceLink,
 )
+from ramp.lti.registrations import LaunchPlatform
 from ramp.milestones.models import Cohort, Hire
 from ramp.milestones.operations import NewHire, add_hires, create_cohort, may_take_on
 from ramp.milestones.plans import template_from_document
 from ramp.milestones.queries import template_versions
 
 ROLE_RANK = {Role.AGENT: 0, Role.MANAGER: 1, Role.ADMIN: 2}
+
+# The statements of every launch, built once (see ramp.lti.registrations).
+_IDENTITY = (
+    select(LtiIdentity.id, User)
+    .join(User, User.id == LtiIdentity.user_id)
+    .where(LtiIdentity.issuer == bindparam("issuer"), LtiIdentity.subject == bindparam("subject"))
+)
+_LAUNCHED = (
+    update(LtiIdentity.__table__)
+    .where(LtiIdentity.__table__.c.id == bindparam("identity_id"))
+    .values(last_launch_at=bindparam("at"))
+)
+# A launch's course, the user's membership, the placement and the user's hire in the course's
+# cohort (its enrollment and that curriculum), in one query.
+_COURSE = (
+    select(
+        LtiContext,
+        LtiContextMember,
+        LtiResourceLink,
+        Hire.id.label("hire_id"),
+        Hire.enrollment_id,
+        Curriculum.slug,
+    )
+    .outerjoin(
+        LtiContextMember,
+        and_(
+            LtiContextMember.context_id == LtiContext.id,
+            LtiContextMember.user_id == bindparam("user_id"),
+        ),
+    )
+    .outerjoin(
+        LtiResourceLink,
+        and_(
+            LtiResourceLink.context_id == LtiContext.id,
+            LtiResourceLink.resource_link_id == bindparam("resource_link_id"),
+        ),
+    )
+    .outerjoin(
+        Hire, and_(Hire.cohort_id == LtiContext.cohort_id, Hire.user_id == bindparam("user_id"))
+    )
+    .outerjoin(Enrollment, Enrollment.id == Hire.enrollment_id)
+    .outerjoin(CurriculumVersion, CurriculumVersion.id == Enrollment.version_id)
+    .outerjoin(Curriculum, Curriculum.id == CurriculumVersion.curriculum_id)
+    .where(
+        LtiContext.registration_id == bindparam("registration_id"),
+        LtiContext.deployment_id == bindparam("deployment_id"),
+        LtiContext.context_id == bindparam("context_id"),
+    )
+)
 TARGET_RE = re.compile(r"^(home|board|ramp|curriculum:[\w-]+|module:[\w-]+/[\w-]+)$")
 
 
@@ -62,7 +111,7 @@ def _fallback_email(issuer: str, subject: str) -> str:
     return f"lti-{digest}@{host}.invalid"
 
 
-def _may_link(user: User, registration: LtiRegistration) -> bool:
+def _may_link(user: User, registration: LtiRegistration | LaunchPlatform) -> bool:
     """Whether a launch or roster entry may become an existing account found by e-mail.
 
     Only when an admin marked the platform as trusting its users' addresses, only an agent
@@ -79,7 +128,11 @@ def _may_link(user: User, registration: LtiRegistration) -> bool:
 
 
 def user_for(
-    registration: LtiRegistration, subject: str, person: dict, role: Role, raise_role: bool = True
+    registration: LtiRegistration | LaunchPlatform,
+    subject: str,
+    person: dict,
+    role: Role,
+    raise_role: bool = True,
 ) -> User:
     """The ramp user of (issuer, sub): made at first sight, with the name and e-mail sent.
 
@@ -87,18 +140,15 @@ def user_for(
     a roster (`raise_role=False`) never changes a role.
     """
     issuer = registration.issuer
-    identity = db.session.execute(
-        select(LtiIdentity)
-        .where(LtiIdentity.issuer == issuer, LtiIdentity.subject == subject)
-        .options(joinedload(LtiIdentity.user))
-    ).scalar_one_or_none()
+    known = db.session.execute(_IDENTITY, {"issuer": issuer, "subject": subject}).first()
     name = (
         person.get("name")
         or " ".join(p for p in (person.get("given_name"), person.get("family_name")) if p)
     ).strip()
     email = (person.get("email") or "").strip().lower()
-    if identity is not None:
-        user = identity.user
+    identity = None
+    if known is not None:
+        identity_id, user = known
         if name and user.name != name[:120]:
             user.name = name[:120]
     else:
@@ -118,34 +168,12 @@ def user_for(
         db.session.add(identity)
     if raise_role and ROLE_RANK[role] > ROLE_RANK[user.role]:
         user.role = role  # the platform may raise a role, never lower one ramp gave
-    if raise_role:
+    if raise_role and identity is not None:
         identity.last_launch_at = utcnow()
     db.session.flush()
+    if raise_role and known is not None:
+        db.session.execute(_LAUNCHED, {"identity_id": identity_id, "at": utcnow()})
     return user
-
-
-def context_for(
-    registration: LtiRegistration, deployment_id: str, claim: dict | None
-) -> LtiContext:
-    """The course of a launch (a placeholder course when the platform sends none)."""
-    claim = claim if isinstance(claim, dict) else {}
-    context_id = str(claim.get("id") or "")
-    context = db.session.execute(
-        select(LtiContext).where(
-            LtiContext.registration_id == registration.id,
-            LtiContext.deployment_id == deployment_id,
-            LtiContext.context_id == context_id,
-        )
-    ).scalar_one_or_none()
-    if context is None:
-        context = LtiContext(
-            registration=registration, deployment_id=deployment_id, context_id=context_id
-        )
-        db.session.add(context)
-    title = claim.get("title") or claim.get("label")
-    if title:
-        context.title = str(title)[:500]
-    return context
 
 
 def note_member(
@@ -336,24 +364,65 @@ def launch_locale(claims: dict) -> str | None:
     return supported(presentation.get("locale"))
 
 
+def _update(record, **values) -> None:
+    """Set the values that differ: an unchanged record gives the flush nothing to look at."""
+    for name, value in values.items():
+        if getattr(record, name) != value:
+            setattr(record, name, value)
+
+
 def admit(launch: Launch) -> Admission:
     """Sign the launch's user in to ramp terms: user, course, cohort, placement, enrollment."""
     claims = launch.claims
     roles = [r for r in claims.get(c.ROLES, []) if isinstance(r, str)]
     role = platform_role(roles)
-    user = user_for(launch.registration, claims["sub"], claims, role)
-    context = context_for(launch.registration, launch.deployment_id, claims.get(c.CONTEXT))
+    registration = launch.registration
+    user = user_for(registration, claims["sub"], claims, role)
+    claim = claims.get(c.CONTEXT) if isinstance(claims.get(c.CONTEXT), dict) else {}
+    context_id = str(claim.get("id") or "")
+    resource_link = launch.message_type == c.RESOURCE_LINK_REQUEST
+    link_id = str(claims[c.RESOURCE_LINK]["id"]) if resource_link else None
+    found = db.session.execute(
+        _COURSE,
+        {
+            "registration_id": registration.id,
+            "deployment_id": launch.deployment_id,
+            "context_id": context_id,
+            "user_id": user.id,
+            "resource_link_id": link_id,
+        },
+    ).first()
+    hired = None  # the user's hire in the course's cohort: (enrollment id, curriculum slug)
+    if found is None:  # the first launch from this course (a placeholder when it sends none)
+        context = LtiContext(
+            registration_id=registration.id,
+            deployment_id=launch.deployment_id,
+            context_id=context_id,
+        )
+        db.session.add(context)
+        member = link = None
+    else:
+        context, member, link, hire_id, hire_enrollment_id, hire_slug = found
+        if hire_id is not None:
+            hired = (hire_enrollment_id, hire_slug)
+    title = claim.get("title") or claim.get("label")
+    if title:
+        _update(context, title=str(title)[:500])
     services = claims.get(c.AGS_ENDPOINT) if isinstance(claims.get(c.AGS_ENDPOINT), dict) else {}
     if services.get("lineitems"):
-        context.lineitems_url = services["lineitems"]
+        _update(context, lineitems_url=services["lineitems"])
     if isinstance(services.get("scope"), list):
-        context.ags_scopes = [s for s in services["scope"] if isinstance(s, str)]
+        _update(context, ags_scopes=[s for s in services["scope"] if isinstance(s, str)])
     nrps = claims.get(c.NRPS) if isinstance(claims.get(c.NRPS), dict) else {}
     if nrps.get("context_memberships_url"):
-        context.memberships_url = nrps["context_memberships_url"]
+        _update(context, memberships_url=nrps["context_memberships_url"])
     db.session.flush()
-    note_member(context, user, claims["sub"], roles)
-    if launch.message_type != c.RESOURCE_LINK_REQUEST:
+    if member is None:
+        member = LtiContextMember(context_id=context.id, user_id=user.id, subject=claims["sub"])
+        db.session.add(member)
+    _update(member, roles=list(roles), active=True)
+    if not resource_link:
+        db.session.flush()
         return Admission(
             user,
             context,
@@ -365,19 +434,12 @@ def admit(launch: Launch) -> Admission:
         )
     target = launch_target(claims)
     link_claim = claims[c.RESOURCE_LINK]
-    link = db.session.execute(
-        select(LtiResourceLink).where(
-            LtiResourceLink.context_id == context.id,
-            LtiResourceLink.resource_link_id == str(link_claim["id"]),
-        )
-    ).scalar_one_or_none()
     if link is None:
-        link = LtiResourceLink(context=context, resource_link_id=str(link_claim["id"]))
+        link = LtiResourceLink(context=context, resource_link_id=link_id)
         db.session.add(link)
-    link.title = (link_claim.get("title") or link.title or "")[:500] or None
-    link.target = target
+    _update(link, title=(link_claim.get("title") or link.title or "")[:500] or None, target=target)
     if services.get("lineitem"):
-        link.lineitem_url = services["lineitem"]
+        _update(link, lineitem_url=services["lineitem"])
     slug = curriculum_of(target)
     if context.cohort_id is None and context.context_id:
         try:
@@ -387,7 +449,6 @@ def admit(launch: Launch) -> Admission:
             pass  # no template fits: an instructor links the course to a cohort instead
     enrollment_id = None
     if context.cohort_id is not None and user.role is Role.AGENT:
-        hired = _hire_enrollment(context.cohort_id, user.id)
         if hired is None:  # the first launch into the course's cohort: hire them
             hire = ensure_hire(context.cohort, user)
             if hire is not None:

@@ -13,16 +13,17 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlencode, urlsplit
 
 import jwt
-from sqlalchemy import delete, select, update
+from sqlalchemy import bindparam, delete, insert, select, update
 
 from ramp.accounts.models import utcnow
 from ramp.extensions import db
 from ramp.lti import claims as c
 from ramp.lti.errors import CookiesBlocked, LaunchError
-from ramp.lti.models import LtiLoginState, LtiRegistration
+from ramp.lti.models import LtiLoginState
 from ramp.lti.registrations import (
-    find_registration,
-    has_deployment,
+    LaunchPlatform,
+    launch_platform,
+    login_platform,
     platform_hosts,
     platform_key,
 )
@@ -45,6 +46,26 @@ LOGIN_PARAMS = (
     "lti_message_hint",
     "client_id",
     "lti_deployment_id",
+)
+
+
+# The statements of every login and launch, built once (see ramp.lti.registrations).
+_states = LtiLoginState.__table__
+_NEW_STATE = insert(_states)
+# Uses the state up and reads what the launch needs of it, in one statement; no row when it
+# is not one ramp issued, or is used or expired.
+_USE_STATE = (
+    update(_states)
+    .where(
+        _states.c.state == bindparam("launch_state"),
+        _states.c.used_at.is_(None),
+        _states.c.expires_at > bindparam("now"),
+    )
+    .values(used_at=bindparam("now"))
+    .returning(_states.c.registration_id, _states.c.nonce)
+)
+_STATE = select(_states.c.used_at, _states.c.expires_at, _states.c.login_params).where(
+    _states.c.state == bindparam("state")
 )
 
 
@@ -76,7 +97,7 @@ def begin_login(params: dict, redirect_uri: str, tool_origin: str) -> LoginRedir
             f"the login initiation asks to open {target or 'nothing'}, which is not part of ramp",
             400,
         )
-    registration = find_registration(issuer, params.get("client_id"))
+    registration = login_platform(issuer, params.get("client_id"))
     if registration is None:
         raise LaunchError(
             "iss",
@@ -87,17 +108,17 @@ def begin_login(params: dict, redirect_uri: str, tool_origin: str) -> LoginRedir
     cleanup_states()
     state, nonce = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     now = utcnow()
-    db.session.add(
-        LtiLoginState(
-            state=state,
-            nonce=nonce,
-            registration_id=registration.id,
-            login_params={k: params[k] for k in LOGIN_PARAMS if params.get(k)},
-            created_at=now,
-            expires_at=now + STATE_LIFETIME,
-        )
+    db.session.execute(
+        _NEW_STATE,
+        {
+            "state": state,
+            "nonce": nonce,
+            "registration_id": registration.id,
+            "login_params": {k: params[k] for k in LOGIN_PARAMS if params.get(k)},
+            "created_at": now,
+            "expires_at": now + STATE_LIFETIME,
+        },
     )
-    db.session.flush()
     query = {
         "scope": "openid",
         "response_type": "id_token",
@@ -163,14 +184,18 @@ def use_state(state: str | None, id_token: str | None, cookie: str | None) -> Us
         raise LaunchError("state", "the launch carries no state", 400)
     if len(state) > 200:
         raise LaunchError("state", "the launch's state is not one ramp issued (too long)", 403)
-    row = db.session.execute(
-        select(LtiLoginState).where(LtiLoginState.state == state)
-    ).scalar_one_or_none()
+    now = utcnow()
+    if cookie == state:
+        # The usual launch: one statement uses the state up, if it is usable.
+        used = db.session.execute(_USE_STATE, {"launch_state": state, "now": now}).first()
+        if used is not None:
+            return UsedState(used.registration_id, used.nonce)
+    # Refused: read the state to say why, in the order the checks are named.
+    row = db.session.execute(_STATE, {"state": state}).first()
     if row is None:
         raise LaunchError(
             "state", "the launch's state was not issued by ramp (forged or from elsewhere)", 403
         )
-    now = utcnow()
     if row.used_at is not None:
         raise LaunchError(
             "replay", "this launch was already used; a launch can be used only once", 403
@@ -181,31 +206,15 @@ def use_state(state: str | None, id_token: str | None, cookie: str | None) -> Us
         if cookie is None:
             raise CookiesBlocked(row.login_params)
         raise LaunchError("state", "the launch's state does not match this browser's", 403)
-    used = db.session.execute(
-        update(LtiLoginState)
-        .where(
-            LtiLoginState.id == row.id,
-            LtiLoginState.used_at.is_(None),
-            LtiLoginState.expires_at > now,
-        )
-        .values(used_at=now)
-        .execution_options(synchronize_session=False)
-    )
-    if used.rowcount != 1:
-        db.session.refresh(row)
-        if row.used_at is not None:
-            raise LaunchError(
-                "replay", "this launch was already used; a launch can be used only once", 403
-            )
-        raise LaunchError("state", "the launch took too long and its state expired", 403)
-    return UsedState(row.registration_id, row.nonce)
+    # Usable when read, yet not used up a moment before: it expired or was used in between.
+    raise LaunchError("state", "the launch took too long and its state expired", 403)
 
 
 @dataclass(frozen=True)
 class Launch:
     """A launch that passed every check: who, from where, what kind."""
 
-    registration: LtiRegistration
+    registration: LaunchPlatform
     deployment_id: str
     message_type: str
     claims: dict
@@ -221,12 +230,19 @@ def _audiences(value) -> list[str]:
 
 def validate_id_token(id_token: str, login: UsedState, now: datetime | None = None) -> Launch:
     """Check the id_token of a launch against its registration; every check by name."""
-    registration = db.session.get(LtiRegistration, login.registration_id)
     try:
         parsed = jwt.decode_complete(id_token, options={"verify_signature": False})
     except jwt.PyJWTError:
         raise LaunchError("id_token", "the id_token is not a well-formed JWT") from None
     header, unverified = parsed["header"], parsed["payload"]
+    # Whether the deployment is registered is read now, beside the registration, and decided
+    # on only once the signature verifies (the verified claims are these same bytes).
+    deployment_id = unverified.get(c.DEPLOYMENT_ID)
+    registration = launch_platform(
+        login.registration_id, deployment_id if isinstance(deployment_id, str) else ""
+    )
+    if registration is None:
+        raise LaunchError("iss", "the platform of this launch is no longer registered", 403)
     if header.get("alg") != "RS256":
         raise LaunchError("alg", f"the id_token is signed with {header.get('alg')!r}, not RS256")
     if unverified.get("iss") != registration.issuer:
@@ -334,7 +350,7 @@ def _service_url(value, name: str, hosts: frozenset[str] | None):
     return url
 
 
-def check_claims(registration: LtiRegistration, claims: dict, message_type: str) -> None:
+def check_claims(registration: LaunchPlatform, claims: dict, message_type: str) -> None:
     """Every claim ramp reads has the type and size it should: a 400 naming the one that does
     not, so no later step meets a list where it expects a name, nor calls a foreign host."""
     hosts = platform_hosts(registration)
@@ -375,7 +391,7 @@ def check_claims(registration: LtiRegistration, claims: dict, message_type: str)
                 _refuse(f"deep_linking_settings.{flag}", "is not true or false")
 
 
-def check_message(registration: LtiRegistration, verified: dict) -> Launch:
+def check_message(registration: LaunchPlatform, verified: dict) -> Launch:
     """The LTI Core checks of a verified id_token: version, deployment, type, required claims."""
     if verified.get(c.VERSION) != c.LTI_VERSION:
         raise LaunchError(
@@ -385,7 +401,7 @@ def check_message(registration: LtiRegistration, verified: dict) -> Launch:
     if not deployment_id or not isinstance(deployment_id, str):
         raise LaunchError("deployment_id", "the launch names no deployment", 400)
     _text(deployment_id, "deployment_id", limit=MAX_ID)
-    if not has_deployment(registration, deployment_id):
+    if deployment_id != registration.deployment_id:
         raise LaunchError(
             "deployment_id",
             f"deployment {deployment_id!r} of {registration.name} is not registered with ramp",

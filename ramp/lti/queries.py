@@ -2,17 +2,32 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import and_, bindparam, select
+from sqlalchemy.orm import joinedload
 
 from ramp.extensions import db
-from ramp.lti.models import LtiContextMember
+from ramp.lti.models import LtiContext, LtiContextMember
+
+# Built once, so SQLAlchemy keeps its cache key (the course page follows every instructor launch).
+_COURSE = (
+    select(LtiContext, LtiContextMember.id, LtiContextMember.roles)
+    .outerjoin(
+        LtiContextMember,
+        and_(
+            LtiContextMember.context_id == LtiContext.id,
+            LtiContextMember.user_id == bindparam("user_id"),
+        ),
+    )
+    .where(LtiContext.id == bindparam("context_id"))
+    .options(joinedload(LtiContext.registration), joinedload(LtiContext.cohort))
+)
 
 
-def course_membership(context_id: int, user_id: int) -> LtiContextMember | None:
-    """The user's membership of the course (with its LTI roles), or None when they are not in it."""
-    return db.session.execute(
-        select(LtiContextMember).where(
-            LtiContextMember.context_id == context_id,
-            LtiContextMember.user_id == user_id,
-        )
-    ).scalar_one_or_none()
+def course_and_roles(context_id: int, user_id: int) -> tuple[LtiContext, list | None] | None:
+    """The course (with its platform and cohort) and the user's LTI roles in it (None when
+    they are not in it), in one query; None when there is no such course."""
+    row = db.session.execute(_COURSE, {"context_id": context_id, "user_id": user_id}).first()
+    if row is None:
+        return None
+    context, member_id, roles = row
+    return context, (None if member_id is None else list(roles or []))

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from urllib.parse import urlsplit
 
 import jwt
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 
 from ramp.accounts.models import User
 from ramp.audit.operations import record
@@ -67,6 +67,88 @@ def find_registration(issuer: str, client_id: str | None) -> LtiRegistration | N
         ).scalar_one_or_none()
     found = db.session.execute(query.limit(2)).scalars().all()
     return found[0] if len(found) == 1 else None
+
+
+_registrations = LtiRegistration.__table__
+_deployments = LtiDeployment.__table__
+# The statements of every launch, built once: SQLAlchemy keeps a built statement's cache key,
+# so running one costs its round trip and little else.
+_LOGIN_COLUMNS = (_registrations.c.id, _registrations.c.client_id, _registrations.c.login_url)
+_LOGIN_BY_CLIENT = select(*_LOGIN_COLUMNS).where(
+    _registrations.c.issuer == bindparam("issuer"),
+    _registrations.c.client_id == bindparam("client_id"),
+)
+_LOGIN_BY_ISSUER = (
+    select(*_LOGIN_COLUMNS).where(_registrations.c.issuer == bindparam("issuer")).limit(2)
+)
+_LAUNCH_PLATFORM = select(
+    _registrations.c.id,
+    _registrations.c.name,
+    _registrations.c.issuer,
+    _registrations.c.client_id,
+    _registrations.c.login_url,
+    _registrations.c.token_url,
+    _registrations.c.key_set_url,
+    _registrations.c.lms_origins,
+    _registrations.c.trust_emails,
+    select(_deployments.c.id)
+    .where(
+        _deployments.c.registration_id == _registrations.c.id,
+        _deployments.c.deployment_id == bindparam("deployment_id"),
+    )
+    .exists()
+    .label("deployed"),
+).where(_registrations.c.id == bindparam("id"))
+
+
+@dataclass(frozen=True)
+class LoginPlatform:
+    """What a login initiation needs of a registration."""
+
+    id: int
+    client_id: str
+    login_url: str
+
+
+def login_platform(issuer: str, client_id: str | None) -> LoginPlatform | None:
+    """find_registration's answer for a login initiation, as plain values in one query."""
+    if client_id:
+        row = db.session.execute(
+            _LOGIN_BY_CLIENT, {"issuer": issuer, "client_id": client_id}
+        ).first()
+    else:
+        rows = db.session.execute(_LOGIN_BY_ISSUER, {"issuer": issuer}).all()
+        row = rows[0] if len(rows) == 1 else None
+    return None if row is None else LoginPlatform(*row)
+
+
+@dataclass(frozen=True)
+class LaunchPlatform:
+    """What a launch reads of its registration, as plain values (the attributes it shares
+    with LtiRegistration), and `deployment_id`: the deployment it was read with, when that
+    deployment is registered (else None)."""
+
+    id: int
+    name: str
+    issuer: str
+    client_id: str
+    login_url: str
+    token_url: str
+    key_set_url: str
+    lms_origins: list
+    trust_emails: bool
+    deployment_id: str | None
+
+
+def launch_platform(registration_id: int, deployment_id: str) -> LaunchPlatform | None:
+    """The registration of a launch and whether it knows `deployment_id`, in one query."""
+    row = db.session.execute(
+        _LAUNCH_PLATFORM, {"id": registration_id, "deployment_id": deployment_id}
+    ).first()
+    if row is None:
+        return None
+    *values, deployed = row
+    return LaunchPlatform(*values, deployment_id if deployed else None)
 
 
 def register_platform(

@@ -511,3 +511,96 @@ def test_a_saved_preference_beats_the_launch_locale(tool, platform, ramp_world, 
     launched = launch(tool, platform, custom=MODULE, changes={PRESENTATION: {"locale": "es"}})
     landing = launched.session.get(tool.url + launched.response.headers["Location"])
     assert "Language" in landing.text and "Idioma" not in landing.text
+
+
+def _statements(engine, run) -> list[tuple[str, str]]:
+    """What `run` asks the database, as (verb, first table) pairs, in order."""
+    from sqlalchemy import event
+
+    seen: list[tuple[str, str]] = []
+
+    def note(_conn, _cursor, statement, *_args):
+        verb = statement.split()[0].upper()
+        if verb not in ("SELECT", "INSERT", "UPDATE", "DELETE"):
+            return  # SAVEPOINT, BEGIN and the like
+        marker = {"SELECT": "FROM", "INSERT": "INTO", "UPDATE": "UPDATE", "DELETE": "FROM"}[verb]
+        depth, words = 0, []
+        for word in re.findall(r"[()]|[^\s()]+", statement):
+            depth += {"(": 1, ")": -1}.get(word, 0)
+            if depth == 0 and word not in ("(", ")"):
+                words.append(word)  # outside subqueries
+        seen.append((verb, words[words.index(marker) + 1]))
+
+    event.listen(engine, "before_cursor_execute", note)
+    try:
+        run()
+    finally:
+        event.remove(engine, "before_cursor_execute", note)
+    return seen
+
+
+def test_a_returning_learners_launch_asks_the_database_once_for_each_thing(
+    tool, platform, ramp_world, monkeypatch
+):
+    """Login initiation reads the registration and writes the state; the launch uses the state
+    up, reads the registration with its deployment, the identity with its user, notes the
+    launch, and reads the course with the membership, placement and hire: nothing twice."""
+    from ramp.extensions import db as tool_db
+    from ramp.lti import registrations
+
+    monkeypatch.setattr(registrations, "ORIGINS_TTL", 3600.0)  # no refresh of framing origins
+    launch(tool, platform, custom=MODULE)  # the first: the account, the course and the hire
+    with tool.app.app_context():
+        engine = tool_db.engine
+    session = requests.Session()
+    hint = platform.prepare(custom=MODULE)
+    params = login_params(platform, hint)
+    answers = {}
+
+    def login():
+        answers["login"] = session.get(
+            tool.url + "/lti/login", params=params, allow_redirects=False
+        )
+
+    assert _statements(engine, login) == [
+        ("SELECT", "lti_registrations"),
+        ("INSERT", "lti_login_states"),
+    ]
+    action, posted = form_of(session.get(answers["login"].headers["Location"]).text)
+
+    def post():
+        answers["launch"] = session.post(action, data=posted, allow_redirects=False)
+
+    assert _statements(engine, post) == [
+        ("UPDATE", "lti_login_states"),
+        ("SELECT", "lti_registrations"),
+        ("SELECT", "lti_identities"),
+        ("UPDATE", "lti_identities"),
+        ("SELECT", "lti_contexts"),
+    ]
+    assert answers["launch"].status_code == 303
+    landing = session.get(tool.url + answers["launch"].headers["Location"])
+    assert landing.status_code == 200 and "Ticketing basics" in landing.text
+
+
+def test_the_course_page_reads_the_course_and_the_viewers_roles_in_one_query(
+    tool, platform, ramp_world, monkeypatch
+):
+    from ramp.extensions import db as tool_db
+    from ramp.lti import registrations
+
+    monkeypatch.setattr(registrations, "ORIGINS_TTL", 3600.0)
+    launched = launch(tool, platform, sub="teacher", roles=[INSTRUCTOR], nrps=False)
+    location = launched.response.headers["Location"]
+    assert location.startswith("/lti/courses/")
+    with tool.app.app_context():
+        engine = tool_db.engine
+    pages = []
+    asked = _statements(engine, lambda: pages.append(launched.session.get(tool.url + location)))
+    assert pages[0].status_code == 200 and "Simulated LMS" in pages[0].text
+    assert asked.count(("SELECT", "lti_contexts")) == 1, asked
+    assert ("SELECT", "lti_context_members") not in asked
+    assert ("SELECT", "lti_registrations") not in asked
+    # Another instructor's course is still not theirs to see.
+    stranger = launch(tool, platform, sub="other", roles=[INSTRUCTOR], nrps=False, context_id="c2")
+    assert stranger.session.get(tool.url + location).status_code == 404

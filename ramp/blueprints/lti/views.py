@@ -29,7 +29,7 @@ from ramp.lti.launch import (
     validate_id_token,
 )
 from ramp.lti.models import LtiContext, LtiRegistration
-from ramp.lti.queries import course_membership
+from ramp.lti.queries import course_and_roles
 from ramp.milestones.models import Cohort
 from ramp.milestones.queries import assignable_cohorts, visible_hires
 from ramp.webkit import CSP, csrf, external_url, limiter, render
@@ -125,6 +125,9 @@ def launch():
         target = _landing_url(admission.landing)
     context_id = admission.context.id
     sync = admission.instructor and admission.context.memberships_url
+    # Signing in reads the user's id, activity and session version, all loaded: detached,
+    # the user is not expired by the commit and read again for them.
+    db.session.expunge(admission.user)
     db.session.commit()
     login_user(admission.user)
     session["lti"] = True
@@ -318,13 +321,14 @@ def _course(context_id: int) -> LtiContext:
     """A course the viewer teaches (or any, for admins); others are told it does not exist."""
     if not (current_user.is_manager or current_user.is_admin):
         abort(403, _("Only instructors and admins can manage a course's link to ramp."))
-    context = db.session.get(LtiContext, context_id)
-    if context is None:
+    found = course_and_roles(context_id, current_user.id)
+    if found is None:
         raise NotFound(_("There is no such course."))
-    if not current_user.is_admin:
-        member = course_membership(context.id, current_user.id)
-        if member is None or identity.platform_role(member.roles).value == "agent":
-            raise NotFound(_("There is no such course among yours."))
+    context, roles = found
+    if not current_user.is_admin and (
+        roles is None or identity.platform_role(roles).value == "agent"
+    ):
+        raise NotFound(_("There is no such course among yours."))
     return context
 
 
