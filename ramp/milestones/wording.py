@@ -49,7 +49,7 @@ def _date(value: object) -> str:
 
 
 def _real(value: object) -> float:
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if isinstance(value, bool) or not isinstance(value, int | float) or not math.isfinite(value):
         raise TypeError(f"not a number: {value!r}")
     return value
 
@@ -82,7 +82,7 @@ def metric_bar(metric: str, value: object) -> str:
     definition = METRICS.get(metric)
     if definition is None or definition.unit != "%":
         return metric_value(metric, number)
-    return formatting.percent(number, 0 if math.isfinite(number) and number == int(number) else 1)
+    return formatting.percent(number, 0 if number == int(number) else 1)
 
 
 def _sign(higher_is_better: object) -> str:
