@@ -1,5 +1,4 @@
-"""plan_milestones: the parts of a status reason (codes and plain arguments), so pages word
-it in the reader's language
+"""plan_milestones: the parts of each status reason, which pages word in the reader's language
 
 Revision ID: 0019
 Revises: 0018
