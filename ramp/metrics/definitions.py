@@ -8,7 +8,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from flask_babel import gettext
+
 from ramp import formatting
+
+
+def N_(text: str) -> str:
+    """Marks a name for the catalogue; `MetricDefinition.label` translates it when shown."""
+    return text
 
 
 @dataclass(frozen=True)
@@ -16,10 +23,15 @@ class MetricDefinition:
     """One metric: how it is named, compared with a threshold and shown."""
 
     name: str
-    label: str
+    english: str  # its name in English: the JSON API's, and the message id of `label`
     higher_is_better: bool
     unit: str  # "%" or "s"
     default_min_sample: int
+
+    @property
+    def label(self) -> str:
+        """The metric's name in the reader's language (English outside a request)."""
+        return gettext(self.english)
 
     def meets(self, value: float, threshold: float) -> bool:
         """Whether `value` meets `threshold`: >= when higher is better, <= otherwise."""
@@ -34,12 +46,12 @@ class MetricDefinition:
 METRICS: dict[str, MetricDefinition] = {
     m.name: m
     for m in (
-        MetricDefinition("qa_score", "QA score", True, "%", 10),
-        MetricDefinition("fcr", "FCR", True, "%", 10),
-        MetricDefinition("aht", "AHT", False, "s", 10),
-        MetricDefinition("resolution_time", "Resolution time", False, "s", 10),
-        MetricDefinition("first_response_time", "First response time", False, "s", 10),
-        MetricDefinition("csat", "CSAT", True, "%", 30),
-        MetricDefinition("sla_compliance", "SLA compliance", True, "%", 10),
+        MetricDefinition("qa_score", N_("QA score"), True, "%", 10),
+        MetricDefinition("fcr", N_("FCR"), True, "%", 10),
+        MetricDefinition("aht", N_("AHT"), False, "s", 10),
+        MetricDefinition("resolution_time", N_("Resolution time"), False, "s", 10),
+        MetricDefinition("first_response_time", N_("First response time"), False, "s", 10),
+        MetricDefinition("csat", N_("CSAT"), True, "%", 30),
+        MetricDefinition("sla_compliance", N_("SLA compliance"), True, "%", 10),
     )
 }

@@ -107,6 +107,21 @@ class Check:
 
 
 @dataclass(frozen=True)
+class Reason:
+    """One part of a status reason: a code and its plain arguments (ISO dates, counts, keys),
+    which pages word in the reader's language (ramp/milestones/wording.py), and the same
+    part in English, as stored and as the API sends it."""
+
+    code: str
+    args: Mapping[str, object]
+    text: str
+
+    def part(self) -> dict:
+        """The part as stored: {"code": ..., "args": {...}}."""
+        return {"code": self.code, "args": dict(self.args)}
+
+
+@dataclass(frozen=True)
 class MilestoneResult:
     """A milestone's status, why, and the evidence behind it."""
 
@@ -115,6 +130,12 @@ class MilestoneResult:
     reason: str
     checks: tuple[Check, ...]
     achieved_on: date | None
+    # The reason's parts, in order: `reason` is their English texts joined by "; ".
+    reasons: tuple[Reason, ...] = ()
+
+    @property
+    def reason_parts(self) -> list[dict]:
+        return [r.part() for r in self.reasons]
 
 
 # Small helpers ---------------------------------------------------------------------------
@@ -354,9 +375,9 @@ def _risks(
     warning_days: int,
     pace_start: date,
     children_at_risk: Sequence[str] = (),
-) -> list[str]:
+) -> list[Reason]:
     """Why an open milestone is at risk; an empty list means it is not (docs/statuses.md)."""
-    risks: list[str] = []
+    risks: list[Reason] = []
     started = today >= plan.phase_start
     elapsed, whole = _time_share(plan, today, pace_start)
     behind_pace = modules_behind = False
@@ -364,9 +385,14 @@ def _risks(
         done, total = _module_pace(plan, evidence)
         if _behind(done, total, elapsed, whole):
             behind_pace = modules_behind = True
+            gone = _ceil_percent(elapsed, whole)
             risks.append(
-                f"behind pace: {done} of {_plural(total, 'module')} done, "
-                f"{_ceil_percent(elapsed, whole)}% of the time gone"
+                Reason(
+                    "behind_modules",
+                    {"done": done, "total": total, "time_percent": gone},
+                    f"behind pace: {done} of {_plural(total, 'module')} done, "
+                    f"{gone}% of the time gone",
+                )
             )
     if started and plan.criteria.assessments:
         wanted = set(plan.criteria.assessments)
@@ -374,9 +400,14 @@ def _risks(
         if _behind(passed, len(wanted), elapsed, whole):
             behind_pace = True
             if not modules_behind:  # one "behind pace" line: modules first, else checks
+                gone = _ceil_percent(elapsed, whole)
                 risks.append(
-                    f"behind pace: {passed} of {_plural(len(wanted), 'knowledge check')} "
-                    f"passed, {_ceil_percent(elapsed, whole)}% of the time gone"
+                    Reason(
+                        "behind_assessments",
+                        {"done": passed, "total": len(wanted), "time_percent": gone},
+                        f"behind pace: {passed} of {_plural(len(wanted), 'knowledge check')} "
+                        f"passed, {gone}% of the time gone",
+                    )
                 )
 
     # A metric short before its phase begins is expected (a hire in training is not yet held
@@ -393,17 +424,35 @@ def _risks(
             continue
         sign = "≥" if m.higher_is_better else "≤"
         pace = reading.pace_target if reading is not None else None
+        weekly = pace is not None and pace != m.threshold
         target = (
             f"this week's target {sign} {_number(pace)}"
-            if pace is not None and pace != m.threshold
+            if weekly
             else f"target {sign} {_number(m.threshold)}"
         )
+        value = ch.figures["value"]
         risks.append(
-            f"{metric_label(m.metric)} currently short of the threshold "
-            f"({ch.figures['value']:.1f}, {target})"
+            Reason(
+                "metric_short",
+                {
+                    "metric": m.metric,
+                    "value": value,
+                    "higher_is_better": m.higher_is_better,
+                    "target": pace if weekly else m.threshold,
+                    "weekly": weekly,
+                },
+                f"{metric_label(m.metric)} currently short of the threshold "
+                f"({value:.1f}, {target})",
+            )
         )
     if children_at_risk:
-        risks.append(f"sub-milestone at risk: {', '.join(children_at_risk)}")
+        risks.append(
+            Reason(
+                "children_at_risk",
+                {"keys": list(children_at_risk)},
+                f"sub-milestone at risk: {', '.join(children_at_risk)}",
+            )
+        )
 
     # Due soon: a risk while anything is open that pace cannot vouch for (a sign-off, a
     # metric, modules or checks behind), never for work that is on pace.
@@ -412,17 +461,26 @@ def _risks(
     open_unpaced = [ch for ch in checks if ch.met is not True and ch.criterion not in paced]
     if 0 <= days_left <= warning_days and (open_unpaced or behind_pace or not started):
         risks.insert(
-            0, f"due {_in_days(days_left)} (warning window {_plural(warning_days, 'day')})"
+            0,
+            Reason(
+                "due_soon",
+                {"days_left": days_left, "warning_days": warning_days},
+                f"due {_in_days(days_left)} (warning window {_plural(warning_days, 'day')})",
+            ),
         )
     return risks
 
 
-def _on_pace(plan: MilestonePlan, evidence: Evidence, today: date) -> str:
+def _on_pace(plan: MilestonePlan, evidence: Evidence, today: date) -> Reason:
     days_left = (plan.due - today).days
     if plan.criteria.modules:
         done, total = _module_pace(plan, evidence)
-        return f"on pace: {done} of {_plural(total, 'module')} done, due {_in_days(days_left)}"
-    return f"on pace, due {_in_days(days_left)}"
+        return Reason(
+            "on_pace_modules",
+            {"done": done, "total": total, "days_left": days_left},
+            f"on pace: {done} of {_plural(total, 'module')} done, due {_in_days(days_left)}",
+        )
+    return Reason("on_pace", {"days_left": days_left}, f"on pace, due {_in_days(days_left)}")
 
 
 def _evaluate_one(
@@ -436,20 +494,27 @@ def _evaluate_one(
 ) -> MilestoneResult:
     checks = _checks(plan, children, evidence, results)
 
-    def result(status: str, reason: str, achieved_on: date | None = None) -> MilestoneResult:
-        return MilestoneResult(plan.key, status, reason, checks, achieved_on)
+    def result(
+        status: str, reasons: Sequence[Reason], achieved_on: date | None = None
+    ) -> MilestoneResult:
+        reason = "; ".join(r.text for r in reasons)
+        return MilestoneResult(plan.key, status, reason, checks, achieved_on, tuple(reasons))
+
+    def achieved(on: date) -> Reason:
+        return Reason("achieved", {"on": on.isoformat()}, f"achieved on {on.isoformat()}")
 
     if plan.waived:
         # Keep an earlier achievement date: waiving must not erase what was recorded.
-        return result("waived", "waived by a manager", plan.achieved_on)
+        waived = Reason("waived", {}, "waived by a manager")
+        return result("waived", [waived], plan.achieved_on)
     if plan.achieved_on is not None:
-        return result("achieved", f"achieved on {plan.achieved_on.isoformat()}", plan.achieved_on)
+        return result("achieved", [achieved(plan.achieved_on)], plan.achieved_on)
     # No checks means nothing to show for it: such a milestone closes only by a waiver or a
     # recorded achievement, never by default.
     if checks and all(ch.met is True for ch in checks):
         # The same words as on later runs, when the achievement is sticky: re-evaluating the
         # same day must change nothing.
-        return result("achieved", f"achieved on {today.isoformat()}", today)
+        return result("achieved", [achieved(today)], today)
     if today > plan.due:
         # Metric criteria without data never fail on nothing: when only they (or children
         # held up by them) stand in the way, the milestone is at risk, not missed.
@@ -463,23 +528,38 @@ def _evaluate_one(
             for ch in checks
             if ch.met is False and (ch.criterion != "children" or required_missed)
         ]
+        due = plan.due.isoformat()
         if failing or not checks:
-            return result("missed", f"due {plan.due.isoformat()} and not achieved")
+            return result("missed", [Reason("missed", {"due": due}, f"due {due} and not achieved")])
         return result(
             "at_risk",
-            f"due {plan.due.isoformat()} and still waiting for data to judge it",
+            [
+                Reason(
+                    "overdue_waiting",
+                    {"due": due},
+                    f"due {due} and still waiting for data to judge it",
+                )
+            ],
         )
     children_at_risk = [
         c.key for c in children if not c.optional and results[c.key].status == "at_risk"
     ]
     risks = _risks(plan, checks, evidence, today, warning_days, pace_start, children_at_risk)
     if risks:
-        return result("at_risk", "; ".join(risks))
+        return result("at_risk", risks)
     if today >= plan.phase_start:
-        return result("on_track", _on_pace(plan, evidence, today))
+        return result("on_track", [_on_pace(plan, evidence, today)])
     starts_in = (plan.phase_start - today).days
+    starts = plan.phase_start.isoformat()
     return result(
-        "upcoming", f"phase starts {plan.phase_start.isoformat()} ({_in_days(starts_in)})"
+        "upcoming",
+        [
+            Reason(
+                "upcoming",
+                {"starts": starts, "days": starts_in},
+                f"phase starts {starts} ({_in_days(starts_in)})",
+            )
+        ],
     )
 
 

@@ -52,7 +52,7 @@ MILESTONE_INPUTS = (
     "signed_off_by_id",
     "signed_off_on",
 )
-MILESTONE_OUTPUTS = ("status", "reason", "status_since", "achieved_on")
+MILESTONE_OUTPUTS = ("status", "reason", "reason_parts", "status_since", "achieved_on")
 PLACEMENT_INPUTS = (
     "id",
     "hire_id",

@@ -188,6 +188,10 @@ class PlanMilestone(db.Model):
 
     status: Mapped[str] = mapped_column(String(16), default="upcoming")
     reason: Mapped[str | None] = mapped_column(Text)
+    # The reason's parts, [{"code": ..., "args": {...}}] (plain JSON values), which pages word
+    # in the reader's language (ramp/milestones/wording.py); None on rows evaluated before
+    # they were kept, which show `reason` as stored. `reason` stays the English text.
+    reason_parts: Mapped[list | None] = mapped_column(JSON)
     checks: Mapped[list] = mapped_column(JSON, default=list)
     status_since: Mapped[date | None] = mapped_column(Date)
     achieved_on: Mapped[date | None] = mapped_column(Date)

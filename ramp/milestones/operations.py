@@ -895,10 +895,12 @@ def _milestone_change(row, result, stored_checks: str | None, today: date) -> di
     same_checks = fresh is None or (
         stored_checks is not None and json.loads(stored_checks) == fresh
     )
-    if same_checks and (row.status, row.reason, row.achieved_on) == (
+    parts = result.reason_parts
+    if same_checks and (row.status, row.reason, row.achieved_on, row.reason_parts) == (
         result.status,
         result.reason,
         result.achieved_on,
+        parts,
     ):
         return None
     changed_status = row.status != result.status or row.status_since is None
@@ -906,6 +908,7 @@ def _milestone_change(row, result, stored_checks: str | None, today: date) -> di
         "id": row.id,
         "status": result.status,
         "reason": result.reason,
+        "reason_parts": parts,
         "checks": json.loads(text) if fresh is None else fresh,
         "status_since": today if changed_status else row.status_since,
         "achieved_on": result.achieved_on,

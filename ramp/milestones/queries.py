@@ -24,7 +24,7 @@ from ramp.milestones.models import (
 )
 from ramp.milestones.operations import can_manage
 from ramp.milestones.template_spec import dump_template
-from ramp.milestones.wording import titled_check, titled_reason
+from ramp.milestones.wording import reason_text, worded_check
 
 PAGE_SIZE = 60
 STATUS_FILTERS = ("missed", "at_risk", "on_track", "upcoming", "achieved")
@@ -195,7 +195,8 @@ class HireView:
     next: PlanMilestone | None
     warning_days: int
     today: date | None = None
-    # Each milestone's checks and reason as people read them: titles, not slugs or keys.
+    # Each milestone's checks and reason as people read them: in the reader's language, with
+    # titles, not slugs or keys (ramp/milestones/wording.py).
     checks: dict[str, list[dict]] = field(default_factory=dict)
     reasons: dict[str, str | None] = field(default_factory=dict)
 
@@ -276,8 +277,11 @@ def hire_view(hire: Hire, today: date | None = None) -> HireView:
         next=nxt,
         warning_days=spec.warning_days,
         today=today,
-        checks={m.key: [titled_check(c, titles) for c in m.checks or []] for m in hire.milestones},
-        reasons={m.key: titled_reason(m.reason, titles["milestones"]) for m in hire.milestones},
+        checks={m.key: [worded_check(c, titles) for c in m.checks or []] for m in hire.milestones},
+        reasons={
+            m.key: reason_text(m.reason, m.reason_parts, titles["milestones"])
+            for m in hire.milestones
+        },
     )
 
 

@@ -159,5 +159,5 @@ def test_a_new_admin_goes_from_an_empty_ramp_to_a_board_with_figures(server_url,
     expect(page.locator(".hire-card", has_text="Bo Diaz")).to_be_visible()
     page.locator(".hire-card", has_text="Ari Ng").get_by_role("link", name="Ari Ng").click()
     outcomes = page.locator("#milestone-week-10-customer-outcomes")
-    expect(outcomes).to_contain_text(f"CSAT {csat['Ari Ng']:.1f} over 28 days")
+    expect(outcomes).to_contain_text(f"CSAT {csat['Ari Ng']:.1f}% over 28 days")
     expect(page.locator("#milestone-classroom-complete")).to_contain_text("Missed")

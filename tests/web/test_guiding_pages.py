@@ -13,7 +13,7 @@ from ramp.certificates.operations import issue_certificate, revoke_certificate
 from ramp.curricula import queries as cq
 from ramp.curricula.models import Attempt
 from ramp.formatting import format_date
-from ramp.milestones.wording import titled_check, titled_reason
+from ramp.milestones.wording import reason_text, worded_check
 from tests.conftest import csrf_token, login, make_ready
 
 HX = {"HX-Request": "true"}
@@ -32,32 +32,42 @@ def test_a_check_names_what_is_missing_by_title():
         "criterion": "modules",
         "met": False,
         "summary": "1 of 3 modules completed (missing: tone-and-empathy, kb)",
-        "figures": {"missing": ["tone-and-empathy", "kb"]},
+        "figures": {
+            "done": 1,
+            "total": 3,
+            "completed": ["basics"],
+            "missing": ["tone-and-empathy", "kb"],
+        },
     }
     titles = {"modules": {"tone-and-empathy": "Tone and empathy", "kb": "Using the KB"}}
-    assert titled_check(check, titles)["summary"] == (
+    assert worded_check(check, titles)["summary"] == (
         "1 of 3 modules completed (to do: “Tone and empathy”, “Using the KB”)"
     )
     children = {
         "criterion": "children",
         "met": False,
         "summary": "0 of 1 required sub-milestones achieved (missing: nesting-quality)",
-        "figures": {"missing": ["nesting-quality"]},
+        "figures": {
+            "done": 0,
+            "total": 1,
+            "missing": ["nesting-quality"],
+            "waived": [],
+            "optional": 0,
+        },
     }
-    named = titled_check(children, {"milestones": {"nesting-quality": "Nesting quality"}})
+    named = worded_check(children, {"milestones": {"nesting-quality": "Nesting quality"}})
     assert named["summary"].endswith("(to do: “Nesting quality”)")
     reason = "due in 2 days (warning window 3 days); sub-milestone at risk: a, b"
-    assert titled_reason(reason, {"a": "First", "b": "Second"}) == (
-        "due in 2 days (warning window 3 days); sub-milestone at risk: “First”, “Second”"
+    parts = [
+        {"code": "due_soon", "args": {"days_left": 2, "warning_days": 3}},
+        {"code": "children_at_risk", "args": {"keys": ["a", "b"]}},
+    ]
+    assert reason_text(reason, parts, {"a": "First", "b": "Second"}) == (
+        "due in 2 days (warning window 3 days); sub-milestones at risk: “First”, “Second”"
     )
     # An unknown name stays readable rather than failing.
-    assert (
-        "“ghost”"
-        in titled_check(
-            {**check, "figures": {"missing": ["ghost"]}, "summary": "0 of 1 (missing: ghost)"},
-            titles,
-        )["summary"]
-    )
+    ghost = {**check, "figures": {**check["figures"], "total": 1, "done": 0, "missing": ["ghost"]}}
+    assert "“ghost”" in worded_check(ghost, titles)["summary"]
 
 
 @pytest.fixture

@@ -357,7 +357,7 @@ def hire_metrics(hire_id: int):
         metrics=[
             {
                 "metric": row.definition.name,
-                "label": row.definition.label,
+                "label": row.definition.english,
                 "unit": row.definition.unit,
                 "higher_is_better": row.definition.higher_is_better,
                 "min_sample": row.min_sample,
