@@ -180,8 +180,8 @@ def test_targets_problems_in_english_outside_a_request_and_in_spanish_in_one():
     Babel(app, default_translation_directories=str(catalogues.TRANSLATIONS_DIR))
     with app.test_request_context(), force_locale("es"):
         assert _targets_problems() == [
-            "QA score es mejor cuanto más alto; direction no puede ser 'lower'",
-            "QA score es un porcentaje: la meta debe estar entre 0 y 100",
+            "Puntaje de calidad es mejor cuanto más alto; direction no puede ser 'lower'",
+            "Puntaje de calidad es un porcentaje: la meta debe estar entre 0 y 100",
             "el primer tramo debe empezar en la semana 1",
             "semanas 6 en adelante dejan un hueco después de la semana 4",
             "AHT se mide en segundos: la meta debe ser mayor que 0",
