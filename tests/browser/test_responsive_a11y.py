@@ -32,6 +32,9 @@ pytestmark = pytest.mark.browser
 
 AXE = (Path(__file__).parent / "vendor" / "axe.min.js").read_text(encoding="utf-8")
 SIZES = ((390, 844), (768, 1024), (1440, 900))
+# Widths between and beyond those, checked for sideways scrolling only: the smallest common
+# phone, and a small laptop where a manager's menu is about to unfold.
+NARROW_WIDE = ((360, 740), (1024, 768))
 # Pages that answer with a file, not a page.
 DOWNLOADS = {"admin.curriculum_yaml", "verify.download", "admin.import_rejects"}
 # Pages only reachable with a live upload, job or LMS request; their templates are visited
@@ -184,6 +187,11 @@ def test_every_page_fits_every_screen_and_passes_axe(demo, server_url, browser, 
             for width, height in SIZES:
                 page.set_viewport_size({"width": width, "height": height})
                 failures += [f"{path} at {width}x{height}: {p}" for p in problems_on(page)]
+            for width, height in NARROW_WIDE:
+                page.set_viewport_size({"width": width, "height": height})
+                wide = page.evaluate("document.scrollingElement.scrollWidth")
+                if wide > width:
+                    failures.append(f"{path} at {width}x{height}: {wide} px wide")
         assert not failures, "\n".join(failures)
     finally:
         context.close()
