@@ -112,7 +112,8 @@ def _built(create: Callable[[], Flask]) -> Flask:
 
 
 # Whether RampGroup.main paused the collector, which it then turns back on; and whether it
-# froze what was loaded meanwhile, which it thaws when the command ends.
+# froze what was loaded meanwhile, which the next command thaws (in a process that runs
+# several, as the tests do).
 _paused: list[bool] = []
 _frozen: list[bool] = []
 
@@ -143,16 +144,18 @@ class RampGroup(LazyGroup, FlaskGroup):
         of objects that live as long as the process and hardly any garbage, and collecting
         while they pile up scans them over and over (about a sixth of the start-up time of
         `ramp users list`). The command itself runs with the collector on, and with what
-        was loaded until then frozen (gc.freeze) so its collections leave it alone; it is
-        thawed when the command returns, for a process that goes on (the tests)."""
+        was loaded until then frozen (gc.freeze) so its collections leave it alone. It stays
+        frozen when the command returns: the process ends, and the collection at its exit
+        would walk it all once more (another 100 ms). A process that runs another command
+        (the tests) thaws it first."""
+        if _frozen and _frozen.pop():
+            gc.unfreeze()
         _paused.append(gc.isenabled())
         gc.disable()
         try:
             return super().main(*args, **kwargs)
         finally:
             _resume_collector()
-            if _frozen and _frozen.pop():
-                gc.unfreeze()
 
 
 main = RampGroup(
