@@ -18,7 +18,7 @@ from ramp.accounts.operations import (
     update_team,
     update_user,
 )
-from ramp.accounts.queries import list_users
+from ramp.accounts.queries import user_listing
 from ramp.cli_support import committing, found, require_schema
 from ramp.lazy_commands import LazyGroup
 
@@ -55,8 +55,8 @@ def create_user_command(email, name, role, team, password):
 def list_users_command():
     """List users with their role, team and whether they can sign in."""
     require_schema()
-    for user in list_users():
-        team = user.team.name if user.team else "-"
+    for user in user_listing():
+        team = user.team if user.team is not None else "-"
         state = "" if user.is_active_account else "  (deactivated)"
         click.echo(f"{user.role.value:8} {user.email:40} {user.name:30} {team}{state}")
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from flask_login import UserMixin
 from sqlalchemy import Enum, ForeignKey, String
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
@@ -27,6 +26,38 @@ class Role(enum.StrEnum):
     ADMIN = "admin"
 
 
+class SignInMixin:
+    """What Flask-Login asks of a user object (its UserMixin, the same rules), written here so
+    that a command that only reads users does not load Flask-Login."""
+
+    __hash__ = object.__hash__  # defining __eq__ would otherwise make users unhashable
+
+    @property
+    def is_active(self) -> bool:
+        return True
+
+    @property
+    def is_authenticated(self) -> bool:
+        return self.is_active
+
+    @property
+    def is_anonymous(self) -> bool:
+        return False
+
+    def get_id(self) -> str:
+        """The id Flask-Login keeps in the session."""
+        return str(self.id)
+
+    def __eq__(self, other: object) -> bool:
+        if isinstance(other, SignInMixin):
+            return self.get_id() == other.get_id()
+        return NotImplemented
+
+    def __ne__(self, other: object) -> bool:
+        equal = self.__eq__(other)
+        return equal if equal is NotImplemented else not equal
+
+
 class Team(db.Model):
     """A team of agents led by one manager."""
 
@@ -42,7 +73,7 @@ class Team(db.Model):
     )
 
 
-class User(UserMixin, db.Model):
+class User(SignInMixin, db.Model):
     """A person who signs in: an agent, a manager or an admin."""
 
     __tablename__ = "users"

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from sqlalchemy import select
+from sqlalchemy import Row, select
 from sqlalchemy.orm import selectinload
 
 from ramp.accounts.models import Role, Team, User
@@ -45,11 +45,30 @@ def list_teams() -> list[Team]:
     )
 
 
+# The order people are listed in: admins first, then managers and agents, each by name.
+ROLE_ORDER = {Role.ADMIN: 0, Role.MANAGER: 1, Role.AGENT: 2}
+
+
 def list_users() -> list[User]:
     """Everyone, admins first, then managers and agents, by name; with their teams."""
-    order = {Role.ADMIN: 0, Role.MANAGER: 1, Role.AGENT: 2}
     users = db.session.execute(select(User).options(selectinload(User.team))).scalars()
-    return sorted(users, key=lambda u: (order[u.role], u.name.casefold(), u.email))
+    return sorted(users, key=lambda u: (ROLE_ORDER[u.role], u.name.casefold(), u.email))
+
+
+def user_listing() -> list[Row]:
+    """Everyone as plain rows (role, email, name, team, is_active_account), in list_users'
+    order. Read from the tables, so a command that lists people builds no ORM mappers."""
+    users, teams = User.__table__, Team.__table__
+    rows = db.session.execute(
+        select(
+            users.c.role,
+            users.c.email,
+            users.c.name,
+            teams.c.name.label("team"),
+            users.c.is_active_account,
+        ).select_from(users.outerjoin(teams, users.c.team_id == teams.c.id))
+    ).all()
+    return sorted(rows, key=lambda u: (ROLE_ORDER[u.role], u.name.casefold(), u.email))
 
 
 def leaders() -> list[User]:

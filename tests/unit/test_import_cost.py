@@ -216,15 +216,15 @@ def gathered(name):
 ramp.cli.gathered = gathered
 import ramp.accounts.cli as area
 
-query = area.list_users
+query = area.user_listing
 
 
-def list_users():
+def user_listing():
     seen["running"] = gc.isenabled()
     return query()
 
 
-area.list_users = list_users
+area.user_listing = user_listing
 try:
     ramp.cli.main(["users", "list"])
 except SystemExit as exit:
