@@ -4,6 +4,7 @@ speaks CSRF, factories for users and curricula, and helpers."""
 from __future__ import annotations
 
 import fcntl
+import gc
 import json
 import os
 import re
@@ -87,6 +88,10 @@ def pytest_configure(config) -> None:
 
 
 def pytest_unconfigure(config) -> None:
+    # A command run in the tests leaves what it loaded frozen (ramp.cli): thawed and collected
+    # here, finalizers (WeasyPrint's font configurations) run now, not at interpreter exit.
+    gc.unfreeze()
+    gc.collect()
     watchdog = getattr(config, "_ramp_watchdog", None)
     if watchdog is not None:
         watchdog.stdin.close()

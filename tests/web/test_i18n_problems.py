@@ -69,7 +69,8 @@ def test_a_targets_table_problem_in_the_readers_language(client, make_user):
     fields["t0-qa_score-0"] = "lots"
     spanish = client.post("/admin/targets/table", data=fields, headers=SPANISH)
     assert spanish.status_code == 422
-    assert "Predeterminada, Puntaje de calidad, semanas 1–6: 'lots' no es un número" in text(spanish)
+    expected = "Predeterminada, Puntaje de calidad, semanas 1–6: 'lots' no es un número"
+    assert expected in text(spanish)
     english = client.post("/admin/targets/table", data=fields, headers=ENGLISH)
     assert "Default, QA score, weeks 1–6: 'lots' is not a number" in text(english)
 
