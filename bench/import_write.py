@@ -65,6 +65,18 @@ def server_cpu(connection) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def bare_run(conn, kind: str) -> tuple[int, dict[str, int]]:
+    """The import run the bare script's rows belong to (a literal kind: "contacts", "qa"),
+    and the agents' ids by lower-cased e-mail."""
+    run_id = conn.exec_driver_sql(
+        "INSERT INTO import_runs (kind, source, mapping, filename, status, started_at, "
+        "rows_read, rows_written, rows_skipped, rows_rejected, report) VALUES "
+        f"('{kind}', 'bench', 'bare', 'bare.csv', 'done', CURRENT_TIMESTAMP, 0, 0, 0, 0, '{{}}') "
+        "RETURNING id"
+    ).scalar()
+    return run_id, dict(conn.exec_driver_sql("SELECT lower(email), id FROM users").all())
+
+
 def own_cpu() -> float:
     me = resource.getrusage(resource.RUSAGE_SELF)
     children = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -191,12 +203,7 @@ def child_bare(csv_path: str, how: str) -> dict:
             conn.exec_driver_sql(
                 "CREATE INDEX bare_user_day ON bare_contacts (user_id, metric_date)"
             )
-        run_id = conn.exec_driver_sql(
-            "INSERT INTO import_runs (kind, source, mapping, filename, status, started_at, "
-            "rows_read, rows_written, rows_skipped, rows_rejected, report) VALUES ('contacts', "
-            "'bench', 'bare', 'bare.csv', 'done', CURRENT_TIMESTAMP, 0, 0, 0, 0, '{}') RETURNING id"
-        ).scalar()
-        agents = dict(conn.exec_driver_sql("SELECT lower(email), id FROM users").all())
+        run_id, agents = bare_run(conn, "contacts")
     with engine.begin() as conn:
         server = server_cpu(conn)
         started, cpu = time.perf_counter(), own_cpu()
@@ -437,12 +444,7 @@ def child_bare_qa(csv_path: str, how: str) -> dict:
             conn.exec_driver_sql(
                 "CREATE INDEX bare_qa_user_day ON bare_qa_evaluations (user_id, metric_date)"
             )
-        run_id = conn.exec_driver_sql(
-            "INSERT INTO import_runs (kind, source, mapping, filename, status, started_at, "
-            "rows_read, rows_written, rows_skipped, rows_rejected, report) VALUES ('qa', "
-            "'bench', 'bare', 'bare.csv', 'done', CURRENT_TIMESTAMP, 0, 0, 0, 0, '{}') RETURNING id"
-        ).scalar()
-        agents = dict(conn.exec_driver_sql("SELECT lower(email), id FROM users").all())
+        run_id, agents = bare_run(conn, "qa")
     with engine.begin() as conn:
         server = server_cpu(conn)
         started, cpu = time.perf_counter(), own_cpu()
