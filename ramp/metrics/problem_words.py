@@ -151,6 +151,83 @@ _PROBLEMS: list[tuple[re.Pattern[str], Wording]] = [
         lambda m: _("'%(name)s' has a score but no maximum", name=m["name"]),
     ),
     (
+        re.compile(
+            r"solved before it was created "
+            r"\((?P<field>\w+) (?P<moment>.+) is before created_at (?P<created>.+)\)"
+        ),
+        lambda m: _(
+            "solved before it was created (%(field)s %(moment)s is before created_at %(created)s)",
+            field=m["field"],
+            moment=m["moment"],
+            created=m["created"],
+        ),
+    ),
+    (
+        re.compile(
+            r"first response before it was created "
+            r"\((?P<field>\w+) (?P<moment>.+) is before created_at (?P<created>.+)\)"
+        ),
+        lambda m: _(
+            "first response before it was created "
+            "(%(field)s %(moment)s is before created_at %(created)s)",
+            field=m["field"],
+            moment=m["moment"],
+            created=m["created"],
+        ),
+    ),
+    (
+        re.compile(r"negative handle time \((?P<field>\w+) is (?P<number>\S+)\)"),
+        lambda m: _(
+            "negative handle time (%(field)s is %(number)s)", field=m["field"], number=m["number"]
+        ),
+    ),
+    (
+        re.compile(r"negative first response time \((?P<field>\w+) is (?P<number>\S+)\)"),
+        lambda m: _(
+            "negative first response time (%(field)s is %(number)s)",
+            field=m["field"],
+            number=m["number"],
+        ),
+    ),
+    (
+        re.compile(r"negative SLA target \((?P<field>\w+) is (?P<number>\S+)\)"),
+        lambda m: _(
+            "negative SLA target (%(field)s is %(number)s)", field=m["field"], number=m["number"]
+        ),
+    ),
+    (
+        re.compile(r"negative number of reopens \((?P<field>\w+) is (?P<number>\S+)\)"),
+        lambda m: _(
+            "negative number of reopens (%(field)s is %(number)s)",
+            field=m["field"],
+            number=m["number"],
+        ),
+    ),
+    (
+        re.compile(r"negative number of contacts to resolve \((?P<field>\w+) is (?P<number>\S+)\)"),
+        lambda m: _(
+            "negative number of contacts to resolve (%(field)s is %(number)s)",
+            field=m["field"],
+            number=m["number"],
+        ),
+    ),
+    (
+        re.compile(r"(?P<field>\w+) of (?P<number>\S+) is not plausible \(at most a day\)"),
+        lambda m: _(
+            "%(field)s of %(number)s is not plausible (at most a day)",
+            field=m["field"],
+            number=m["number"],
+        ),
+    ),
+    (
+        re.compile(r"(?P<field>\w+) of (?P<number>\S+) is not plausible \(at most a year\)"),
+        lambda m: _(
+            "%(field)s of %(number)s is not plausible (at most a year)",
+            field=m["field"],
+            number=m["number"],
+        ),
+    ),
+    (
         re.compile(r"(?P<field>\w+) of (?P<number>\S+) is not plausible \(at most (?P<most>\S+)\)"),
         lambda m: _(
             "%(field)s of %(number)s is not plausible (at most %(most)s)",
