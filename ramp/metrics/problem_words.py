@@ -264,6 +264,33 @@ _PROBLEMS: list[tuple[re.Pattern[str], Wording]] = [
 ]
 
 
+def _empty_parts(match: re.Match[str]) -> str:
+    """A template's columns empty on a row while others are not (the mapping's reader)."""
+    head, sep, last = match["names"].rpartition("' or '")
+    names = _("%(names)s or %(last)s", names=head + "'", last="'" + last) if sep else head + last
+    if match["verb"] == "is":
+        return _(
+            "%(names)s is empty but not the rest: %(label)s needs them all",
+            names=names,
+            label=match["label"],
+        )
+    return _(
+        "%(names)s are empty but not the rest: %(label)s needs them all",
+        names=names,
+        label=match["label"],
+    )
+
+
+_PROBLEMS.append(
+    (
+        re.compile(
+            r"(?P<names>'.*') (?P<verb>is|are) empty but not the rest: (?P<label>.+) needs them all"
+        ),
+        _empty_parts,
+    )
+)
+
+
 def _worded(message: str) -> str | None:
     for pattern, wording in _PROBLEMS:
         match = pattern.fullmatch(message)
