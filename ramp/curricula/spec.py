@@ -222,7 +222,9 @@ def _question_errors(question: QuestionSpec) -> list[tuple[tuple, str]]:
 
 def parse_curriculum(text: str, filename: str = "<curriculum>") -> CurriculumSpec:
     """Parse and check a whole curriculum document; raise CurriculumFileError with every problem."""
-    spec, _ = parse_document(text, filename, CurriculumSpec, _rule_errors, what="curriculum file")
+    spec, _document = parse_document(
+        text, filename, CurriculumSpec, _rule_errors, what=_("curriculum file")
+    )
     return spec
 
 

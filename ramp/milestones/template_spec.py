@@ -425,12 +425,12 @@ def parse_template(
     `modules` maps the curriculum's module slugs to whether the module has a knowledge
     check; when given, criteria naming other modules (or checks that do not exist) fail.
     """
-    spec, _ = parse_document(
+    spec, _document = parse_document(
         text,
         filename,
         TemplateSpec,
         lambda parsed: _rule_errors(parsed, modules),
-        what="ramp template file",
+        what=_("ramp template file"),
     )
     return spec
 

@@ -217,6 +217,7 @@ def test_a_bad_curriculum_is_refused_in_the_readers_language():
     with app.test_request_context(), force_locale("es"):
         spanish = errors_of(text)
         [language] = errors_of(with_language("xx-nothing"))
+        [not_a_mapping] = errors_of("- just\n- a list\n")
     with app.test_request_context(), force_locale("en"):
         assert errors_of(text) == english
     assert any("duplicate module slug 'basics' (also modules[0])" in x for x in english)
@@ -224,3 +225,4 @@ def test_a_bad_curriculum_is_refused_in_the_readers_language():
     assert any("módulo desconocido 'tone'" in x for x in spanish)
     assert not any("duplicate" in x or "unknown" in x for x in spanish)
     assert "debe ser una etiqueta de idioma BCP 47" in language
+    assert "(archivo de currículo) debe ser un mapeo de claves a valores" in not_a_mapping

@@ -393,7 +393,9 @@ def _rule_errors(spec: MappingSpec) -> list[Problem]:
 
 def parse_mapping(text: str, filename: str = "<mapping>") -> MappingSpec:
     """Parse and check a mapping; raise MappingFileError with every problem."""
-    spec, _document = parse_document(text, filename, MappingSpec, _rule_errors, what="mapping file")
+    spec, _document = parse_document(
+        text, filename, MappingSpec, _rule_errors, what=_("mapping file")
+    )
     return spec
 
 
