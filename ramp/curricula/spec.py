@@ -11,6 +11,7 @@ from typing import Annotated
 
 from babel import Locale, UnknownLocaleError
 from flask_babel import gettext as _
+from flask_babel import ngettext
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from ramp.yamlspec import (
@@ -257,7 +258,12 @@ def summary(spec: CurriculumSpec) -> str:
     """What a curriculum holds, in words: "3 modules, 4 lessons, 2 knowledge checks"."""
     lessons = sum(len(m.lessons) for m in spec.modules)
     checks = sum(1 for m in spec.modules if m.assessment)
-    return f"{len(spec.modules)} modules, {lessons} lessons, {checks} knowledge checks"
+    return _(
+        "%(modules)s, %(lessons)s, %(checks)s",
+        modules=ngettext("%(num)d module", "%(num)d modules", len(spec.modules)),
+        lessons=ngettext("%(num)d lesson", "%(num)d lessons", lessons),
+        checks=ngettext("%(num)d knowledge check", "%(num)d knowledge checks", checks),
+    )
 
 
 def dump_curriculum(spec: CurriculumSpec) -> str:
