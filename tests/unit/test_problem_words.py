@@ -74,6 +74,8 @@ PROBLEMS = [
     "first response before it was created "
     "(first_response_at 2026-01-01 09:00 is before created_at 2026-01-02 10:00)",
     "negative handle time (handle_seconds is -5)",
+    "'Time' is empty but not the rest: Date + Time needs them all",
+    "'VRU' or 'Call ID' are empty but not the rest: {VRU}-{Call ID} needs them all",
     "negative first response time (first_response_seconds is -1.5)",
     "negative SLA target (sla_target_seconds is -60)",
     "negative number of reopens (reopens is -1)",

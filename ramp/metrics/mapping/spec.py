@@ -386,6 +386,7 @@ def _builder(spec: FieldSpec, mapping: MappingSpec) -> Callable[[Mapping[str, st
             return None
         names = _or([f"'{name}'" for name in dict.fromkeys(empty)])
         verb = "is" if len(set(empty)) == 1 else "are"
+        # A row problem: kept in English, worded for a page by ramp/metrics/problem_words.py.
         raise RowError(label, f"{names} {verb} empty but not the rest: {label} needs them all")
 
     return build
