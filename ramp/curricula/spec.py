@@ -1,7 +1,8 @@
 """The curriculum file format: parse and check a YAML document, and write one back.
 
-Plain Python and pydantic only: no Flask, no database. Every error carries the file, the
-line and column, and the place in the document (``modules[2].lessons[0].slug``).
+Plain Python and pydantic only: no database. Every error carries the file, the line and
+column, and the place in the document (``modules[2].lessons[0].slug``); the problems are
+worded through gettext (English outside a request).
 """
 
 from __future__ import annotations
@@ -9,6 +10,8 @@ from __future__ import annotations
 from typing import Annotated
 
 from babel import Locale, UnknownLocaleError
+from flask_babel import gettext as _
+from flask_babel import ngettext
 from pydantic import AfterValidator, BeforeValidator, Field
 
 from ramp.yamlspec import (
@@ -39,7 +42,10 @@ def language_tag(value: str) -> str:
     # Babel reads "und" (undetermined) as its likeliest language; a file means what it says.
     if locale is None or locale.language != written.split("-")[0].split("_")[0].lower():
         raise ValueError(
-            f"must be a BCP 47 language tag such as en, es or pt-BR; '{written}' is not one"
+            _(
+                "must be a BCP 47 language tag such as en, es or pt-BR; '%(tag)s' is not one",
+                tag=written,
+            )
         )
     parts = (locale.language, locale.script, locale.territory, locale.variant)
     return "-".join(part for part in parts if part)
@@ -48,7 +54,7 @@ def language_tag(value: str) -> str:
 def _not_a_yaml_boolean(value: object) -> object:
     if isinstance(value, bool):
         raise ValueError(
-            'must be a language tag; YAML reads a bare no (Norwegian) as false, so write "no"'
+            _('must be a language tag; YAML reads a bare no (Norwegian) as false, so write "no"')
         )
     return value
 
@@ -111,7 +117,11 @@ def _rule_errors(spec: CurriculumSpec) -> list[tuple[tuple, str]]:
             out.append(
                 (
                     (("modules", i, "slug")),
-                    f"duplicate module slug '{module.slug}' (also modules[{first}])",
+                    _(
+                        "duplicate module slug '%(slug)s' (also modules[%(first)s])",
+                        slug=module.slug,
+                        first=first,
+                    ),
                 )
             )
         else:
@@ -122,7 +132,11 @@ def _rule_errors(spec: CurriculumSpec) -> list[tuple[tuple, str]]:
                 out.append(
                     (
                         ("modules", i, "lessons", j, "slug"),
-                        f"duplicate lesson slug '{lesson.slug}' in module '{module.slug}'",
+                        _(
+                            "duplicate lesson slug '%(lesson)s' in module '%(module)s'",
+                            lesson=lesson.slug,
+                            module=module.slug,
+                        ),
                     )
                 )
             lesson_slugs.setdefault(lesson.slug, j)
@@ -134,15 +148,18 @@ def _rule_errors(spec: CurriculumSpec) -> list[tuple[tuple, str]]:
         for r, required in enumerate(module.requires):
             loc = ("modules", i, "requires", r)
             if required == module.slug:
-                out.append((loc, f"module '{module.slug}' cannot require itself"))
+                out.append((loc, _("module '%(slug)s' cannot require itself", slug=module.slug)))
             elif required not in module_index:
-                out.append((loc, f"unknown module '{required}'"))
+                out.append((loc, _("unknown module '%(slug)s'", slug=required)))
     if not out:
         cycle = find_cycle({m.slug: list(m.requires) for m in spec.modules})
         if cycle:
             i = module_index[cycle[0]]
             out.append(
-                (("modules", i, "requires"), "prerequisites form a cycle: " + " -> ".join(cycle))
+                (
+                    ("modules", i, "requires"),
+                    _("prerequisites form a cycle: %(cycle)s", cycle=" -> ".join(cycle)),
+                )
             )
     return out
 
@@ -152,47 +169,63 @@ def _question_errors(question: QuestionSpec) -> list[tuple[tuple, str]]:
         return [
             (
                 ("type",),
-                f"unknown question type '{question.type}' (single, multiple or true_false)",
+                _(
+                    "unknown question type '%(type)s' (single, multiple or true_false)",
+                    type=question.type,
+                ),
             )
         ]
     if question.type == "true_false":
         problems = []
         if question.answer is None:
             problems.append(
-                (("answer",), "a true/false question needs 'answer: true' or 'answer: false'")
+                (("answer",), _("a true/false question needs 'answer: true' or 'answer: false'"))
             )
         if question.choices is not None:
-            problems.append((("choices",), "a true/false question has no choices; use 'answer'"))
+            problems.append((("choices",), _("a true/false question has no choices; use 'answer'")))
         return problems
     if question.answer is not None:
         return [
             (
                 ("answer",),
-                "'answer' is only for true_false questions; mark a choice 'correct: true'",
+                _("'answer' is only for true_false questions; mark a choice 'correct: true'"),
             )
         ]
     choices = question.choices or ()
     if len(choices) < 2:
-        return [(("choices",), f"a {question.type}-choice question needs at least two choices")]
+        return [
+            (
+                ("choices",),
+                _(
+                    "a %(type)s-choice question needs at least two choices",
+                    type=question.type,
+                ),
+            )
+        ]
     texts = [c.text for c in choices]
     if len(set(texts)) != len(texts):
-        return [(("choices",), "two choices have the same text")]
+        return [(("choices",), _("two choices have the same text"))]
     correct = sum(c.correct for c in choices)
     if question.type == "single" and correct != 1:
         return [
             (
                 ("choices",),
-                f"a single-choice question needs exactly one correct choice (found {correct})",
+                _(
+                    "a single-choice question needs exactly one correct choice (found %(found)s)",
+                    found=correct,
+                ),
             )
         ]
     if question.type == "multiple" and correct == 0:
-        return [(("choices",), "a multiple-choice question has no correct choice")]
+        return [(("choices",), _("a multiple-choice question has no correct choice"))]
     return []
 
 
 def parse_curriculum(text: str, filename: str = "<curriculum>") -> CurriculumSpec:
     """Parse and check a whole curriculum document; raise CurriculumFileError with every problem."""
-    spec, _ = parse_document(text, filename, CurriculumSpec, _rule_errors, what="curriculum file")
+    spec, _document = parse_document(
+        text, filename, CurriculumSpec, _rule_errors, what=_("curriculum file")
+    )
     return spec
 
 
@@ -225,7 +258,12 @@ def summary(spec: CurriculumSpec) -> str:
     """What a curriculum holds, in words: "3 modules, 4 lessons, 2 knowledge checks"."""
     lessons = sum(len(m.lessons) for m in spec.modules)
     checks = sum(1 for m in spec.modules if m.assessment)
-    return f"{len(spec.modules)} modules, {lessons} lessons, {checks} knowledge checks"
+    return _(
+        "%(modules)s, %(lessons)s, %(checks)s",
+        modules=ngettext("%(num)d module", "%(num)d modules", len(spec.modules)),
+        lessons=ngettext("%(num)d lesson", "%(num)d lessons", lessons),
+        checks=ngettext("%(num)d knowledge check", "%(num)d knowledge checks", checks),
+    )
 
 
 def dump_curriculum(spec: CurriculumSpec) -> str:

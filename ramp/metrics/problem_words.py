@@ -151,6 +151,83 @@ _PROBLEMS: list[tuple[re.Pattern[str], Wording]] = [
         lambda m: _("'%(name)s' has a score but no maximum", name=m["name"]),
     ),
     (
+        re.compile(
+            r"solved before it was created "
+            r"\((?P<field>\w+) (?P<moment>.+) is before created_at (?P<created>.+)\)"
+        ),
+        lambda m: _(
+            "solved before it was created (%(field)s %(moment)s is before created_at %(created)s)",
+            field=m["field"],
+            moment=m["moment"],
+            created=m["created"],
+        ),
+    ),
+    (
+        re.compile(
+            r"first response before it was created "
+            r"\((?P<field>\w+) (?P<moment>.+) is before created_at (?P<created>.+)\)"
+        ),
+        lambda m: _(
+            "first response before it was created "
+            "(%(field)s %(moment)s is before created_at %(created)s)",
+            field=m["field"],
+            moment=m["moment"],
+            created=m["created"],
+        ),
+    ),
+    (
+        re.compile(r"negative handle time \((?P<field>\w+) is (?P<number>\S+)\)"),
+        lambda m: _(
+            "negative handle time (%(field)s is %(number)s)", field=m["field"], number=m["number"]
+        ),
+    ),
+    (
+        re.compile(r"negative first response time \((?P<field>\w+) is (?P<number>\S+)\)"),
+        lambda m: _(
+            "negative first response time (%(field)s is %(number)s)",
+            field=m["field"],
+            number=m["number"],
+        ),
+    ),
+    (
+        re.compile(r"negative SLA target \((?P<field>\w+) is (?P<number>\S+)\)"),
+        lambda m: _(
+            "negative SLA target (%(field)s is %(number)s)", field=m["field"], number=m["number"]
+        ),
+    ),
+    (
+        re.compile(r"negative number of reopens \((?P<field>\w+) is (?P<number>\S+)\)"),
+        lambda m: _(
+            "negative number of reopens (%(field)s is %(number)s)",
+            field=m["field"],
+            number=m["number"],
+        ),
+    ),
+    (
+        re.compile(r"negative number of contacts to resolve \((?P<field>\w+) is (?P<number>\S+)\)"),
+        lambda m: _(
+            "negative number of contacts to resolve (%(field)s is %(number)s)",
+            field=m["field"],
+            number=m["number"],
+        ),
+    ),
+    (
+        re.compile(r"(?P<field>\w+) of (?P<number>\S+) is not plausible \(at most a day\)"),
+        lambda m: _(
+            "%(field)s of %(number)s is not plausible (at most a day)",
+            field=m["field"],
+            number=m["number"],
+        ),
+    ),
+    (
+        re.compile(r"(?P<field>\w+) of (?P<number>\S+) is not plausible \(at most a year\)"),
+        lambda m: _(
+            "%(field)s of %(number)s is not plausible (at most a year)",
+            field=m["field"],
+            number=m["number"],
+        ),
+    ),
+    (
         re.compile(r"(?P<field>\w+) of (?P<number>\S+) is not plausible \(at most (?P<most>\S+)\)"),
         lambda m: _(
             "%(field)s of %(number)s is not plausible (at most %(most)s)",
@@ -185,6 +262,33 @@ _PROBLEMS: list[tuple[re.Pattern[str], Wording]] = [
         ),
     ),
 ]
+
+
+def _empty_parts(match: re.Match[str]) -> str:
+    """A template's columns empty on a row while others are not (the mapping's reader)."""
+    head, sep, last = match["names"].rpartition("' or '")
+    names = _("%(names)s or %(last)s", names=head + "'", last="'" + last) if sep else head + last
+    if match["verb"] == "is":
+        return _(
+            "%(names)s is empty but not the rest: %(label)s needs them all",
+            names=names,
+            label=match["label"],
+        )
+    return _(
+        "%(names)s are empty but not the rest: %(label)s needs them all",
+        names=names,
+        label=match["label"],
+    )
+
+
+_PROBLEMS.append(
+    (
+        re.compile(
+            r"(?P<names>'.*') (?P<verb>is|are) empty but not the rest: (?P<label>.+) needs them all"
+        ),
+        _empty_parts,
+    )
+)
 
 
 def _worded(message: str) -> str | None:

@@ -2,8 +2,9 @@
 
 A ramp template names the phases a new hire goes through (training, nesting, ramp,
 proficient) and the milestones they must reach, each with its criteria and due day.
-Plain Python and pydantic only: no Flask, no database. Every error carries the file, the
-line and column, and the place in the document (``milestones[3].due_day``).
+Plain Python and pydantic only: no database. Every error carries the file, the line and
+column, and the place in the document (``milestones[3].due_day``); the problems are worded
+through gettext (English outside a request).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Annotated, Literal
 
+from flask_babel import gettext as _
 from pydantic import Field
 
 from ramp.metrics.definitions import METRICS
@@ -127,14 +129,26 @@ class TemplateSpec(Strict):
 
 def _metric_names() -> str:
     names = list(METRICS)
-    return ", ".join(names[:-1]) + " or " + names[-1]
+    return _("%(names)s or %(last)s", names=", ".join(names[:-1]), last=names[-1])
 
 
 def _phase_range(start: int, end: int | None) -> str:
     """The due days a phase accepts, in words."""
     if end is None:
-        return f"due_day {start + 1} or later"
-    return f"due_day {start + 1} to {end}"
+        return _("due_day %(first)s or later", first=start + 1)
+    return _("due_day %(first)s to %(last)s", first=start + 1, last=end)
+
+
+def _unknown_module(slug: str, curriculum: str) -> str:
+    return _(
+        "unknown module '%(slug)s' in curriculum '%(curriculum)s'",
+        slug=slug,
+        curriculum=curriculum,
+    )
+
+
+def _no_check(slug: str) -> str:
+    return _("module '%(slug)s' has no knowledge check", slug=slug)
 
 
 def _phase_errors(spec: TemplateSpec) -> list[Problem]:
@@ -146,10 +160,25 @@ def _phase_errors(spec: TemplateSpec) -> list[Problem]:
         loc = ("phases", i, "name")
         if phase.name not in PHASES:
             out.append(
-                (loc, f"unknown phase '{phase.name}' (training, nesting, ramp or proficient)")
+                (
+                    loc,
+                    _(
+                        "unknown phase '%(phase)s' (training, nesting, ramp or proficient)",
+                        phase=phase.name,
+                    ),
+                )
             )
         elif phase.name in seen:
-            out.append((loc, f"duplicate phase '{phase.name}' (also phases[{seen[phase.name]}])"))
+            out.append(
+                (
+                    loc,
+                    _(
+                        "duplicate phase '%(phase)s' (also phases[%(first)s])",
+                        phase=phase.name,
+                        first=seen[phase.name],
+                    ),
+                )
+            )
         else:
             seen[phase.name] = i
             rank = PHASES.index(phase.name)
@@ -157,8 +186,11 @@ def _phase_errors(spec: TemplateSpec) -> list[Problem]:
                 out.append(
                     (
                         loc,
-                        f"phase '{phase.name}' is out of order: phases go "
-                        "training, nesting, ramp, proficient",
+                        _(
+                            "phase '%(phase)s' is out of order: phases go "
+                            "training, nesting, ramp, proficient",
+                            phase=phase.name,
+                        ),
                     )
                 )
             last_rank = max(last_rank, rank)
@@ -166,7 +198,10 @@ def _phase_errors(spec: TemplateSpec) -> list[Problem]:
             out.append(
                 (
                     ("phases", i, "days"),
-                    f"phase '{phase.name}' needs 'days': only the last phase may be open-ended",
+                    _(
+                        "phase '%(phase)s' needs 'days': only the last phase may be open-ended",
+                        phase=phase.name,
+                    ),
                 )
             )
     return out
@@ -183,8 +218,10 @@ def _criteria_errors(
         out.append(
             (
                 base,
-                "a milestone needs at least one criterion "
-                "(modules, assessments, sign_off: true or metrics)",
+                _(
+                    "a milestone needs at least one criterion "
+                    "(modules, assessments, sign_off: true or metrics)"
+                ),
             )
         )
     for field in ("modules", "assessments"):
@@ -192,37 +229,52 @@ def _criteria_errors(
         for k, slug in enumerate(getattr(criteria, field)):
             loc = (*base, field, k)
             if slug in seen:
-                out.append((loc, f"module '{slug}' is listed twice"))
+                out.append((loc, _("module '%(slug)s' is listed twice", slug=slug)))
                 continue
             seen.add(slug)
             if modules is None:
                 continue
             if slug not in modules:
-                out.append((loc, f"unknown module '{slug}' in curriculum '{spec.curriculum}'"))
+                out.append((loc, _unknown_module(slug, spec.curriculum)))
             elif field == "assessments" and not modules[slug]:
-                out.append((loc, f"module '{slug}' has no knowledge check"))
+                out.append((loc, _no_check(slug)))
     for k, metric in enumerate(criteria.metrics):
         loc = (*base, "metrics", k)
         definition = METRICS.get(metric.metric)
         if definition is None:
-            out.append(((*loc, "metric"), f"unknown metric '{metric.metric}' ({_metric_names()})"))
+            out.append(
+                (
+                    (*loc, "metric"),
+                    _(
+                        "unknown metric '%(metric)s' (%(names)s)",
+                        metric=metric.metric,
+                        names=_metric_names(),
+                    ),
+                )
+            )
         elif definition.unit == "%" and not 0 <= metric.threshold <= 100:
             out.append(
                 (
                     (*loc, "threshold"),
-                    f"{definition.label} is a percentage: the threshold must be 0 to 100",
+                    _(
+                        "%(metric)s is a percentage: the threshold must be 0 to 100",
+                        metric=definition.label,
+                    ),
                 )
             )
         elif definition.unit == "s" and metric.threshold <= 0:
             out.append(
                 (
                     (*loc, "threshold"),
-                    f"{definition.label} is in seconds: the threshold must be more than 0",
+                    _(
+                        "%(metric)s is in seconds: the threshold must be more than 0",
+                        metric=definition.label,
+                    ),
                 )
             )
         if metric.min_sample is None:
             out.append(
-                ((*loc, "min_sample"), "a metric window needs a minimum sample (min_sample)")
+                ((*loc, "min_sample"), _("a metric window needs a minimum sample (min_sample)"))
             )
     return out
 
@@ -240,7 +292,11 @@ def _milestone_errors(
             out.append(
                 (
                     ("milestones", i, "key"),
-                    f"duplicate milestone key '{milestone.key}' (also milestones[{index[milestone.key]}])",
+                    _(
+                        "duplicate milestone key '%(key)s' (also milestones[%(first)s])",
+                        key=milestone.key,
+                        first=index[milestone.key],
+                    ),
                 )
             )
         else:
@@ -251,8 +307,11 @@ def _milestone_errors(
             out.append(
                 (
                     ("milestones", i, "phase"),
-                    f"phase '{milestone.phase}' is not one of this template's phases "
-                    f"({', '.join(phase_names)})",
+                    _(
+                        "phase '%(phase)s' is not one of this template's phases (%(phases)s)",
+                        phase=milestone.phase,
+                        phases=", ".join(phase_names),
+                    ),
                 )
             )
         elif milestone.phase in bounds:
@@ -261,17 +320,23 @@ def _milestone_errors(
                 out.append(
                     (
                         ("milestones", i, "due_day"),
-                        f"due on day {milestone.due_day}, outside its phase "
-                        f"'{milestone.phase}' ({_phase_range(start, end)})",
+                        _(
+                            "due on day %(day)s, outside its phase '%(phase)s' (%(range)s)",
+                            day=milestone.due_day,
+                            phase=milestone.phase,
+                            range=_phase_range(start, end),
+                        ),
                     )
                 )
         if milestone.parent is not None:
             loc = ("milestones", i, "parent")
             if milestone.parent == milestone.key:
-                out.append((loc, f"milestone '{milestone.key}' cannot be its own parent"))
+                out.append(
+                    (loc, _("milestone '%(key)s' cannot be its own parent", key=milestone.key))
+                )
                 parents_ok = False
             elif milestone.parent not in index:
-                out.append((loc, f"unknown parent '{milestone.parent}'"))
+                out.append((loc, _("unknown parent '%(key)s'", key=milestone.parent)))
                 parents_ok = False
             else:
                 parent = spec.milestones[index[milestone.parent]]
@@ -281,16 +346,26 @@ def _milestone_errors(
                         out.append(
                             (
                                 ("milestones", i, "due_day"),
-                                f"due on day {milestone.due_day}, before its parent "
-                                f"'{parent.key}' starts (day {parent_start})",
+                                _(
+                                    "due on day %(day)s, before its parent "
+                                    "'%(parent)s' starts (day %(start)s)",
+                                    day=milestone.due_day,
+                                    parent=parent.key,
+                                    start=parent_start,
+                                ),
                             )
                         )
                 if milestone.due_day > parent.due_day:
                     out.append(
                         (
                             ("milestones", i, "due_day"),
-                            f"due on day {milestone.due_day}, after its parent "
-                            f"'{parent.key}' is due (day {parent.due_day})",
+                            _(
+                                "due on day %(day)s, after its parent "
+                                "'%(parent)s' is due (day %(due)s)",
+                                day=milestone.due_day,
+                                parent=parent.key,
+                                due=parent.due_day,
+                            ),
                         )
                     )
         out.extend(_criteria_errors(spec, i, modules))
@@ -300,7 +375,7 @@ def _milestone_errors(
             out.append(
                 (
                     ("milestones", index[cycle[0]], "parent"),
-                    "parents form a cycle: " + " -> ".join(cycle),
+                    _("parents form a cycle: %(cycle)s", cycle=" -> ".join(cycle)),
                 )
             )
     return out
@@ -321,13 +396,13 @@ def _readiness_errors(spec: TemplateSpec, modules: Mapping[str, bool] | None) ->
         for k, slug in enumerate(value):
             loc = ("readiness", field, k)
             if slug in seen:
-                out.append((loc, f"'{slug}' is listed twice"))
+                out.append((loc, _("'%(slug)s' is listed twice", slug=slug)))
             elif field == "milestones" and slug not in keys:
-                out.append((loc, f"unknown milestone '{slug}'"))
+                out.append((loc, _("unknown milestone '%(key)s'", key=slug)))
             elif field != "milestones" and modules is not None and slug not in modules:
-                out.append((loc, f"unknown module '{slug}' in curriculum '{spec.curriculum}'"))
+                out.append((loc, _unknown_module(slug, spec.curriculum)))
             elif field == "assessments" and modules is not None and not modules[slug]:
-                out.append((loc, f"module '{slug}' has no knowledge check"))
+                out.append((loc, _no_check(slug)))
             seen.add(slug)
     return out
 
@@ -350,12 +425,12 @@ def parse_template(
     `modules` maps the curriculum's module slugs to whether the module has a knowledge
     check; when given, criteria naming other modules (or checks that do not exist) fail.
     """
-    spec, _ = parse_document(
+    spec, _document = parse_document(
         text,
         filename,
         TemplateSpec,
         lambda parsed: _rule_errors(parsed, modules),
-        what="ramp template file",
+        what=_("ramp template file"),
     )
     return spec
 

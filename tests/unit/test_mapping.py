@@ -12,7 +12,10 @@ from zoneinfo import ZoneInfo
 
 import pytest
 import yaml
+from flask import Flask
+from flask_babel import Babel, force_locale
 
+from ramp.i18n import catalogues
 from ramp.metrics.mapping import (
     CONTACT_FIELDS,
     EXTRA_CELLS,
@@ -35,6 +38,7 @@ from ramp.metrics.mapping import (
     read_rows,
     reduce_latest,
 )
+from ramp.metrics.problem_words import word_problem
 
 CONTACTS = """\
 name: helpdesk-tickets
@@ -1446,3 +1450,60 @@ def test_numbers_past_their_plausible_range_are_row_errors(kind, name, value, me
 def test_plausible_numbers_pass():
     assert check_record({"handle_seconds": 86_400, "reopens": 3}, "contacts") == []
     assert check_record({"score": 85.0, "max_score": 100.0}, "qa") == []
+
+
+def test_a_bad_mapping_is_refused_in_the_readers_language():
+    app = Flask(__name__)
+    Babel(app, default_translation_directories=str(catalogues.TRANSLATIONS_DIR))
+    text = (
+        CONTACTS.replace("kind: contacts\n", "kind: contacts\ndelimiter: ';;'\n")
+        .replace("Europe/Berlin", "Europe/Berln")
+        .replace("format: day_first", "format: '%Q'", 1)
+        .replace("map: {voice: phone, web: email}", "map: {voice: phone, web: letter}")
+        .replace("  external_id: Ticket ID\n", "  external_id: {template: fixed}\n")
+    )
+    english = errors_of(text)
+    with app.test_request_context(), force_locale("es"):
+        spanish = errors_of(text)
+    with app.test_request_context(), force_locale("en"):
+        assert errors_of(text) == english
+    assert len(spanish) == len(english)
+    assert any(
+        "unknown time zone 'Europe/Berln' (an IANA name like Europe/Berlin or UTC)" in x
+        for x in english
+    )
+    assert any("zona horaria desconocida 'Europe/Berln'" in x for x in spanish)
+    assert any("el delimitador debe ser un solo carácter" in x for x in spanish)
+    assert any(
+        "no es una plantilla utilizable: una plantilla nombra al menos una {columna}" in x
+        for x in spanish
+    )
+    assert not any("unknown" in x or "not a usable" in x for x in spanish)
+    # A constant is read as a cell would be: the reader's problem, worded the same way.
+    constant = CONTACTS.replace(
+        "  handle_seconds:\n    column: Handle time\n",
+        "  handle_seconds:\n    value: -5\n    type: duration\n",
+    )
+    assert only_error(constant).endswith("handle_seconds.value: '-5' is a negative duration")
+    with app.test_request_context(), force_locale("es"):
+        worded = only_error(constant)
+    assert "handle_seconds.value: '-5' " in worded
+    assert "negative duration" not in worded
+
+
+def test_a_row_with_part_of_a_template_empty_is_kept_in_english_and_worded_in_spanish():
+    app = Flask(__name__)
+    Babel(app, default_translation_directories=str(catalogues.TRANSLATIONS_DIR))
+    one = "'Time' is empty but not the rest: Date + Time needs them all"
+    two = "'VRU', 'Queue' or 'Call ID' are empty but not the rest: {VRU}-{Call ID} needs them all"
+    with app.test_request_context(), force_locale("en"):
+        assert word_problem(one) == one
+        assert word_problem(two) == two
+    with app.test_request_context(), force_locale("es"):
+        assert word_problem(one) == (
+            "'Time' está vacía pero no el resto: Date + Time las necesita todas"
+        )
+        assert word_problem(two) == (
+            "'VRU', 'Queue' o 'Call ID' están vacías pero no el resto: "
+            "{VRU}-{Call ID} las necesita todas"
+        )

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 import pytest
 from flask import Flask
 from flask_babel import Babel, force_locale
@@ -9,6 +11,7 @@ from flask_babel import Babel, force_locale
 from ramp.errors import LineProblem
 from ramp.i18n import catalogues
 from ramp.metrics.imports import ImportReport, _refusal
+from ramp.metrics.mapping import check_record
 from ramp.metrics.problem_words import (
     word_placed_problem,
     word_problem,
@@ -65,6 +68,18 @@ PROBLEMS = [
     "'-1' is below the minimum 0 of 'Empathy'",
     "'Empathy' has a score but no maximum",
     "score of 2e+06 is not plausible (at most 1,000,000)",
+    "handle_seconds of 90000 is not plausible (at most a day)",
+    "sla_target_seconds of 4e+07 is not plausible (at most a year)",
+    "solved before it was created (solved_at 2026-01-01 09:00 is before created_at 2026-01-02 10:00)",
+    "first response before it was created "
+    "(first_response_at 2026-01-01 09:00 is before created_at 2026-01-02 10:00)",
+    "negative handle time (handle_seconds is -5)",
+    "'Time' is empty but not the rest: Date + Time needs them all",
+    "'VRU' or 'Call ID' are empty but not the rest: {VRU}-{Call ID} needs them all",
+    "negative first response time (first_response_seconds is -1.5)",
+    "negative SLA target (sla_target_seconds is -60)",
+    "negative number of reopens (reopens is -1)",
+    "negative number of contacts to resolve (contacts_to_resolve is -2)",
     "'xxxxxxxx…' is longer than 200 characters (agent_name)",
     "99999999999 is too large a number (reopens)",
     "'29/03/2026 02:30' does not exist in Europe/Berlin: the clocks skip it (summer time)",
@@ -187,3 +202,32 @@ def test_targets_problems_in_english_outside_a_request_and_in_spanish_in_one():
             "AHT se mide en segundos: la meta debe ser mayor que 0",
             "aht tiene reglas por ubicación pero ninguna predeterminada",
         ]
+
+
+def test_a_bad_contact_record_is_kept_in_english_and_worded_in_spanish(spanish):
+    """check_record runs while the rows are read and keeps its sentences in English."""
+    values = {
+        "created_at": datetime(2026, 1, 2, 10, 0),
+        "solved_at": datetime(2026, 1, 1, 9, 0),
+        "first_response_at": datetime(2026, 1, 1, 9, 30),
+        "handle_seconds": -5,
+        "reopens": 5_000,
+        "first_response_seconds": 400 * 86_400,
+    }
+    kept = [error.message for error in check_record(values, "contacts")]
+    assert kept[0] == (
+        "solved before it was created (solved_at 2026-01-01 09:00 is before created_at "
+        "2026-01-02 10:00)"
+    )
+    assert "negative handle time (handle_seconds is -5)" in kept
+    with force_locale("en"):
+        assert [word_problem(m) for m in kept] == kept
+    worded = [word_problem(m) for m in kept]
+    assert worded[0] == (
+        "resuelto antes de crearse (solved_at 2026-01-01 09:00 es anterior a created_at "
+        "2026-01-02 10:00)"
+    )
+    assert "tiempo de gestión negativo (handle_seconds es -5)" in worded
+    assert "first_response_seconds de 34560000 no es verosímil (como máximo un año)" in worded
+    assert "reopens de 5000 no es verosímil (como máximo 1,000)" in worded
+    assert len(worded) == len(kept) == 5

@@ -4,6 +4,8 @@ from pathlib import Path
 
 import pytest
 import yaml
+from flask import Flask
+from flask_babel import Babel, force_locale
 
 from ramp.curricula.spec import (
     CurriculumFileError,
@@ -11,6 +13,7 @@ from ramp.curricula.spec import (
     load_curriculum_file,
     parse_curriculum,
 )
+from ramp.i18n import catalogues
 from tests.conftest import FIXTURES
 
 STARTER = Path(__file__).parents[2] / "ramp" / "curricula" / "starter" / "support-onboarding.yaml"
@@ -198,3 +201,28 @@ def test_a_bare_no_is_read_by_yaml_as_false_and_the_error_says_so():
 
 def test_the_starter_curriculum_is_in_english():
     assert load_curriculum_file(str(STARTER)).language == "en"
+
+
+def test_a_bad_curriculum_is_refused_in_the_readers_language():
+    app = Flask(__name__)
+    Babel(app, default_translation_directories=str(catalogues.TRANSLATIONS_DIR))
+
+    def bad(d):
+        d["modules"][0]["requires"] = ["kb"]
+        d["modules"][2]["requires"] = ["tone"]
+        d["modules"][1]["slug"] = "basics"
+
+    text = mutate(bad)
+    english = errors_of(text)
+    with app.test_request_context(), force_locale("es"):
+        spanish = errors_of(text)
+        [language] = errors_of(with_language("xx-nothing"))
+        [not_a_mapping] = errors_of("- just\n- a list\n")
+    with app.test_request_context(), force_locale("en"):
+        assert errors_of(text) == english
+    assert any("duplicate module slug 'basics' (also modules[0])" in x for x in english)
+    assert any("slug de módulo 'basics' repetido (también modules[0])" in x for x in spanish)
+    assert any("módulo desconocido 'tone'" in x for x in spanish)
+    assert not any("duplicate" in x or "unknown" in x for x in spanish)
+    assert "debe ser una etiqueta de idioma BCP 47" in language
+    assert "(archivo de currículo) debe ser un mapeo de claves a valores" in not_a_mapping

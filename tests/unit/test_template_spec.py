@@ -5,8 +5,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from flask import Flask
+from flask_babel import Babel, force_locale
 
 from ramp.curricula.spec import load_curriculum_file
+from ramp.i18n import catalogues
 from ramp.metrics.definitions import METRICS
 from ramp.milestones.template_spec import (
     PHASES,
@@ -566,3 +569,30 @@ def test_format_seconds():
     assert aht.format(59.6) == "1m 00s"
     assert METRICS["resolution_time"].format(3900) == "1h 05m"
     assert METRICS["first_response_time"].format(2 * 3600 + 59) == "2h 00m"
+
+
+def test_a_bad_template_is_refused_in_the_readers_language(modules):
+    app = Flask(__name__)
+    Babel(app, default_translation_directories=str(catalogues.TRANSLATIONS_DIR))
+
+    def many(d):
+        d["milestones"][0]["criteria"]["modules"].append("tone-basics")
+        d["milestones"][1]["parent"] = "nobody"
+        d["milestones"][2]["due_day"] = 30
+        d["milestones"][3]["criteria"]["metrics"][0]["metric"] = "speed"
+
+    text = mutate(many)
+    english = errors_of(text, modules)
+    with app.test_request_context(), force_locale("es"):
+        spanish = errors_of(text, modules)
+    with app.test_request_context(), force_locale("en"):
+        assert errors_of(text, modules) == english
+    assert len(spanish) == len(english) == 4
+    assert "unknown parent 'nobody'" in english[1]
+    assert spanish[0].endswith(
+        "módulo desconocido 'tone-basics' en el currículo 'support-onboarding'"
+    )
+    assert spanish[1].endswith("milestones[1].parent: hito padre desconocido 'nobody'")
+    assert spanish[2].endswith("vence el día 30, fuera de su fase 'nesting' (due_day de 15 a 28)")
+    assert "métrica desconocida 'speed'" in spanish[3]
+    assert " o " in spanish[3]

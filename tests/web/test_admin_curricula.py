@@ -165,3 +165,29 @@ def test_the_list_shows_each_versions_language_and_marks_titles_in_another(
     assert "<td>Mini onboarding</td><td>—</td>" in spanish
     english = text(client.get("/admin/curricula", headers={"Accept-Language": "en"}))
     assert "<td>New support agent onboarding</td><td><code>en</code></td>" in english
+
+
+def test_a_bad_curriculum_is_refused_in_spanish_for_a_spanish_reader(
+    client, db, make_user, as_user
+):
+    as_user(make_user("admin"))
+    token = csrf_token(client, "/admin/curricula")
+    spanish = {"Accept-Language": "es"}
+    response = client.post(
+        "/admin/curricula", data={"csrf_token": token, "document": bad_document()}, headers=spanish
+    )
+    page = text(response)
+    assert response.status_code == 422
+    assert "pasted:44:5: modules[1].requires[0]: módulo desconocido 'nope'" in page
+    assert (
+        "modules[0].assessment.questions[0].type: tipo de pregunta desconocido 'essay' "
+        "(single, multiple o true_false)" in page
+    )
+    assert "unknown module" not in page and "unknown question type" not in page
+    response = client.post(
+        "/admin/curricula",
+        data={"csrf_token": token, "document": MINI.read_text(), "check_only": "1"},
+        headers=spanish,
+    )
+    assert "3 módulos, 4 lecciones, 2 evaluaciones de conocimientos" in text(response)
+    assert count(db, CurriculumVersion) == 0

@@ -1,6 +1,9 @@
 """Rules across the fields of one record (check_record): times in order, no negative
 durations or counts, every figure in a plausible range; and the cheap test that tells the
-row reader when those rules need running."""
+row reader when those rules need running.
+
+The sentences stay English: they are found while rows are read and kept with the import;
+ramp/metrics/problem_words.py words each of them again for a page."""
 
 from __future__ import annotations
 
