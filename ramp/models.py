@@ -3,6 +3,7 @@
 from ramp.accounts.models import Role, Team, User  # noqa: F401
 from ramp.audit.models import AuditEvent  # noqa: F401
 from ramp.certificates.models import Certificate, CertificateBatch, ReadinessSignOff  # noqa: F401
+from ramp.coaching.models import CoachingAssignment, CoachingRulesVersion  # noqa: F401
 from ramp.curricula.models import (  # noqa: F401
     Assessment,
     Attempt,

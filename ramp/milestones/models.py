@@ -110,6 +110,9 @@ class Hire(db.Model):
     # A digest of everything the last evaluation read (ramp/milestones/inputs.py): the next
     # evaluation skips the hire when nothing in it changed.
     evaluation_key: Mapped[str | None] = mapped_column(String(64))
+    # The earliest due date of the hire's open coaching refreshers (ramp/coaching), kept by
+    # the coaching operations; an overdue one raises the hire to at risk (docs/statuses.md).
+    coaching_due: Mapped[date | None] = mapped_column(Date)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])
