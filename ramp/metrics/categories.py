@@ -14,7 +14,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date
 
-from sqlalchemy import Connection, Float, case, cast, func, select, text
+from sqlalchemy import Connection, Float, bindparam, case, cast, func, select, text
 
 from ramp import clock
 from ramp.extensions import db
@@ -143,6 +143,23 @@ def write_restored(run_id: int) -> None:
         ),
         {"run": run_id},
     )
+
+
+def write_missing(user_ids: list[int]) -> None:
+    """The category rows of these agents' evaluations that have none yet: for evaluations
+    written without an import (the demo's generated reviews). One statement."""
+    if not user_ids:
+        return
+    connection = db.session.connection()
+    source = (
+        "(SELECT id, categories FROM qa_evaluations WHERE user_id IN :users AND NOT EXISTS "
+        f"(SELECT 1 FROM {TABLE} x WHERE x.evaluation_id = qa_evaluations.id)) e"
+    )
+    statement = text(
+        f"INSERT INTO {TABLE} ({_COLUMNS})"
+        + _sql_select(connection.dialect.name, source, "e.id", "e.categories")
+    ).bindparams(bindparam("users", expanding=True))
+    connection.execute(statement, {"users": list(user_ids)})
 
 
 # The read side -----------------------------------------------------------------------------

@@ -13,6 +13,10 @@ follow what contact centers publish about their new hires:
 - about a third of customers answer the CSAT survey, 75-90 % of them with a 4 or 5;
 - FCR rises from about 62 % to about 78 %.
 
+Each review carries a five-category scorecard (SCORECARD) whose weighted mean is the review's
+overall score, so categories can be read beside it; a hire may be weak in one category for a
+stretch of their tenure (Profile.weak_category), which the overall score does not show.
+
 Every day's records come from a random generator seeded by the hire and the tenure day,
 so a hire's story is the same whatever the calendar date the demo is created on.
 """
@@ -28,6 +32,7 @@ from zoneinfo import ZoneInfo
 from sqlalchemy import insert
 
 from ramp.extensions import db
+from ramp.metrics import categories
 from ramp.metrics.models import Contact, QAEvaluation
 from ramp.metrics.records import contact_row, qa_row
 
@@ -49,6 +54,49 @@ class Profile:
     speed: float = 1.0  # handle time as a multiple of the typical hire's
     csat: float = 0.0  # share of good ratings above the typical hire's
     fcr: float = 0.0  # share of contacts resolved first time above the typical hire's
+    # One scorecard category this many points below the others from tenure day weak_from
+    # until the day before weak_until (the overall score unchanged).
+    weak_category: str | None = None
+    weak_by: float = 0.0
+    weak_from: int = 0
+    weak_until: int = 10**6
+
+
+# The demo team's scorecard: (category, weight). None is critical: a critical fail stays the
+# review's own flag, so the overall percent is the weighted mean of these.
+SCORECARD = (
+    ("Greeting & verification", 1.0),
+    ("Tone & Empathy", 2.0),
+    ("Resolution accuracy", 3.0),
+    ("Process & tools", 2.0),
+    ("Writing & clarity", 2.0),
+)
+
+
+def scorecard(score: float, rng: random.Random, weak: str | None = None, by: float = 0.0) -> list:
+    """Category scores (out of 100) whose weighted mean is `score`: each category's spread
+    around it, the weak one `by` points below the rest, drawn in from the ends of the scale
+    when one would fall outside it."""
+    spread = [rng.gauss(0, 4) - (by if name == weak else 0.0) for name, _ in SCORECARD]
+    total = math.fsum(w for _, w in SCORECARD)
+    mean = math.fsum(w * d for (_, w), d in zip(SCORECARD, spread, strict=True)) / total
+    spread = [d - mean for d in spread]
+    shrink = 1.0
+    for d in spread:
+        if score + d > 100:
+            shrink = min(shrink, (100 - score) / d)
+        elif score + d < 0:
+            shrink = min(shrink, -score / d)
+    return [
+        # (Clamped: at the very end of the scale, rounding could step outside it.)
+        {
+            "name": name,
+            "score": min(100.0, max(0.0, score + shrink * d)),
+            "max_score": 100.0,
+            "weight": w,
+        }
+        for (name, w), d in zip(SCORECARD, spread, strict=True)
+    ]
 
 
 def progress(week: int) -> float:
@@ -100,6 +148,14 @@ def _day(user_id: int, start: date, offset: int, profile: Profile, seed: str) ->
     for n in range(count):
         score = min(100.0, max(30.0, rng.gauss(74 + 14 * p + profile.quality, 5)))
         at = datetime.combine(day, time(15), tzinfo=ZONE)
+        weak = profile.weak_from <= offset < profile.weak_until
+        # The categories draw on their own generator: the day's other figures stay as they were.
+        categories = scorecard(
+            round(score, 1),
+            random.Random(f"{seed}:{offset}:q{n}"),
+            profile.weak_category if weak else None,
+            profile.weak_by if weak else 0.0,
+        )
         values = {
             "external_id": f"u{user_id}-d{offset}-q{n}",
             "evaluated_at": at,
@@ -108,6 +164,7 @@ def _day(user_id: int, start: date, offset: int, profile: Profile, seed: str) ->
             "score": round(score, 1),
             "max_score": 100.0,
             "critical_fail": rng.random() < 0.01 * (1 - p),
+            "categories": categories,
         }
         reviews.append(qa_row(values, "demo", user_id, None, ZONE))
     return contacts, reviews
@@ -132,7 +189,8 @@ def generate_for_hire(
 
 
 def insert_records(contacts: list[dict], reviews: list[dict]) -> None:
-    """Bulk-insert generated rows."""
+    """Bulk-insert generated rows, and the reviews' category rows."""
     for rows, model in ((contacts, Contact), (reviews, QAEvaluation)):
         for i in range(0, len(rows), 1000):
             db.session.execute(insert(model), rows[i : i + 1000])
+    categories.write_missing(sorted({row["user_id"] for row in reviews}))

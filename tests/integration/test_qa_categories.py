@@ -428,3 +428,26 @@ def test_a_copy_of_the_playvox_preset_reads_the_lifted_sections(db, tmp_path, ra
     assert got["e-1", "greeting"][-1] == 100.0 and got["e-1", "troubleshooting"][-1] == 60.0
     evaluation = db.session.execute(select(QAEvaluation)).scalar_one()
     assert evaluation.percent == pytest.approx((100 + 3 * 60) / 4)
+
+
+def test_generated_reviews_get_their_category_rows_once(db, ramp_world):
+    from ramp.metrics.generator import SCORECARD, generate_for_hire, insert_records
+
+    hire = ramp_world.hire()
+    start = clock.today() - timedelta(days=60)
+    _, reviews = generate_for_hire(hire.user_id, start, clock.today() - timedelta(days=20))
+    _, later = generate_for_hire(hire.user_id, start, clock.today())
+    later = [r for r in later if r["external_id"] not in {x["external_id"] for x in reviews}]
+    insert_records([], reviews)
+    insert_records([], later)  # the same agent again: the first reviews' rows not written twice
+    db.session.commit()
+    assert reviews and later and rows(db) == len(SCORECARD) * (len(reviews) + len(later))
+    first = reviews[0]
+    kept = {
+        key: values
+        for (review, key), values in stored(db).items()
+        if review == first["external_id"]
+    }
+    assert [kept[name.lower()][0] for name, _ in SCORECARD] == [name for name, _ in SCORECARD]
+    percents = {c["name"].lower(): c["score"] for c in first["categories"]}
+    assert {key: v[-1] for key, v in kept.items()} == pytest.approx(percents)
