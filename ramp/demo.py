@@ -146,7 +146,15 @@ COHORTS = [
                 "amara.osei@example.com",
                 36,
                 GRADUATED,
-                Profile(quality=1, speed=0.97, csat=-0.14),
+                Profile(
+                    quality=1,
+                    speed=0.97,
+                    csat=-0.14,
+                    weak_category="Tone & Empathy",
+                    weak_by=35,
+                    weak_from=42,
+                    weak_until=52,
+                ),
                 "week 10, at risk: CSAT short of the week-10 milestone, due in 4 days",
             ),
             DemoHire(
@@ -154,7 +162,14 @@ COHORTS = [
                 "lucas.moreau@example.com",
                 36,
                 GRADUATED,
-                Profile(quality=1, speed=0.97, fcr=-0.1),
+                Profile(
+                    quality=1,
+                    speed=0.97,
+                    fcr=-0.1,
+                    weak_category="Resolution accuracy",
+                    weak_by=30,
+                    weak_from=49,
+                ),
                 "week 10, at risk: first-contact resolution short, due in 4 days",
             ),
         ],
@@ -181,7 +196,9 @@ COHORTS = [
                 "tomas.rivera@example.com",
                 22,
                 (),
-                Profile(quality=-7, speed=1.15),
+                Profile(
+                    quality=-7, speed=1.15, weak_category="Tone & Empathy", weak_by=30, weak_from=21
+                ),
                 "nesting, missed classroom: two modules still open, QA short",
             ),
             DemoHire(
