@@ -191,6 +191,11 @@ def main() -> None:
     parser.add_argument("--launches", type=int, default=100, help="timed launches of each kind")
     parser.add_argument("--users", type=int, default=10, help="returning users of each kind")
     parser.add_argument("--db", default="bench/out/lti.sqlite")
+    parser.add_argument(
+        "--profile",
+        metavar="KIND",
+        help="instead of the table, profile this kind's launches (e.g. 'learner, module link')",
+    )
     args = parser.parse_args()
     url = os.environ.get("DATABASE_URL", "")
     if url.startswith("postgresql"):
@@ -320,6 +325,9 @@ def main() -> None:
             launch(app, f"new-{i}", kinds["learner, module link"][0], "")[1] for i in range(10)
         ]
         fetched = len(key_set_fetches)
+        if args.profile:
+            _profile(lambda i: launch(app, f"0-{i % args.users}", *kinds[args.profile]), args)
+            return
         # Interleaved, so a busy moment of the machine falls on every kind alike.
         for i in range(args.launches):
             for n, (name, (spec, expect)) in enumerate(kinds.items()):
@@ -371,6 +379,21 @@ def main() -> None:
         f"target (the whole flow within {TARGET_BESIDE_PYLTI1P3}x of the pylti1p3 tool's, in this"
         f" harness): {verdict}, worst kind {worst:.2f}x"
     )
+
+
+def _profile(one, args) -> None:
+    """The functions one kind's launches spend their time in, by cumulative time."""
+    import cProfile
+    import pstats
+
+    profiler = cProfile.Profile()
+    profiler.enable()
+    for i in range(args.launches):
+        one(i)
+    profiler.disable()
+    stats = pstats.Stats(profiler)
+    stats.sort_stats("cumulative").print_stats(60)
+    stats.sort_stats("tottime").print_stats(40)
 
 
 if __name__ == "__main__":
