@@ -187,20 +187,23 @@ def _measure_errors(when: When, base: Loc, context: RulesContext | None) -> list
         message = _("name exactly one of category, overall, critical or metric")
         return [(base, message)]
     kind = when.kind
-    if kind == CATEGORY and context is not None:
-        if category_key(when.category or "") not in context.categories:
-            known = sorted(context.categories.values(), key=str.casefold)
-            out.append(
-                (
-                    (*base, "category"),
-                    _(
-                        "no imported evaluation has the category '%(name)s' (categories so "
-                        "far: %(known)s)",
-                        name=when.category,
-                        known=_listing(known),
-                    ),
-                )
+    if (
+        kind == CATEGORY
+        and context is not None
+        and category_key(when.category or "") not in context.categories
+    ):
+        known = sorted(context.categories.values(), key=str.casefold)
+        out.append(
+            (
+                (*base, "category"),
+                _(
+                    "no imported evaluation has the category '%(name)s' (categories so "
+                    "far: %(known)s)",
+                    name=when.category,
+                    known=_listing(known),
+                ),
             )
+        )
     if kind == METRIC and when.metric not in METRICS:
         out.append(
             (
@@ -307,7 +310,9 @@ def _scope_errors(rule: Rule, base: Loc, context: RulesContext | None) -> list[P
         out.append(
             (
                 (*base, "placement"),
-                _("a placement needs at least one of queue, channel, tier, product_line or language"),
+                _(
+                    "a placement needs at least one of queue, channel, tier, product_line or language"
+                ),
             )
         )
     if context is not None and scope.phases is not None:
@@ -361,9 +366,7 @@ def _duplicate_keys(root: yaml.Node | None) -> list[SpecError]:
                         key=name,
                         line=first[name],
                     )
-                    out.append(
-                        SpecError((*path, name), message, mark.line + 1, mark.column + 1)
-                    )
+                    out.append(SpecError((*path, name), message, mark.line + 1, mark.column + 1))
                 else:
                     first[name] = key.start_mark.line + 1
                 stack.append((value, (*path, name)))

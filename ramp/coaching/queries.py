@@ -1,0 +1,117 @@
+"""The read side of coaching: what the rules are checked against, and what they assigned."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+
+from ramp.coaching.models import CoachingAssignment, CoachingRulesVersion
+from ramp.coaching.spec import CurriculumOutline, ModuleOutline, RulesContext
+from ramp.curricula.models import Curriculum, CurriculumVersion, Lesson, Module
+from ramp.extensions import db
+from ramp.metrics.models import QACategoryScore
+from ramp.milestones.models import RampTemplateVersion
+
+
+@dataclass(frozen=True)
+class ImportedCategory:
+    """A scorecard category seen in the imported evaluations."""
+
+    key: str
+    name: str
+    evaluations: int
+
+
+def imported_categories() -> list[ImportedCategory]:
+    """Every category imported so far (by folded key), with how many evaluations scored or
+    marked it, by name."""
+    c = QACategoryScore
+    rows = db.session.execute(
+        select(c.key, func.max(c.name), func.count(func.distinct(c.evaluation_id))).group_by(c.key)
+    ).all()
+    out = [ImportedCategory(key, name, int(n)) for key, name, n in rows]
+    return sorted(out, key=lambda c: c.name.casefold())
+
+
+def curriculum_outlines(slugs: Iterable[str] | None = None) -> dict[str, CurriculumOutline]:
+    """The newest published version of each curriculum (or of those named): titles by slug."""
+    newest = (
+        select(CurriculumVersion.curriculum_id, func.max(CurriculumVersion.number).label("number"))
+        .group_by(CurriculumVersion.curriculum_id)
+        .subquery()
+    )
+    query = (
+        select(Curriculum.slug, CurriculumVersion.id, CurriculumVersion.title)
+        .join(CurriculumVersion, CurriculumVersion.curriculum_id == Curriculum.id)
+        .join(
+            newest,
+            (newest.c.curriculum_id == CurriculumVersion.curriculum_id)
+            & (newest.c.number == CurriculumVersion.number),
+        )
+    )
+    if slugs is not None:
+        query = query.where(Curriculum.slug.in_(sorted(set(slugs))))
+    versions = {vid: (slug, title) for slug, vid, title in db.session.execute(query)}
+    if not versions:
+        return {}
+    modules: dict[int, dict[str, tuple[str, dict[str, str]]]] = {v: {} for v in versions}
+    by_id: dict[int, dict[str, str]] = {}
+    for module_id, version_id, slug, title in db.session.execute(
+        select(Module.id, Module.version_id, Module.slug, Module.title).where(
+            Module.version_id.in_(list(versions))
+        )
+    ):
+        lessons: dict[str, str] = {}
+        by_id[module_id] = lessons
+        modules[version_id][slug] = (title, lessons)
+    if by_id:
+        for module_id, slug, title in db.session.execute(
+            select(Lesson.module_id, Lesson.slug, Lesson.title).where(
+                Lesson.module_id.in_(list(by_id))
+            )
+        ):
+            by_id[module_id][slug] = title
+    return {
+        slug: CurriculumOutline(
+            title,
+            {m: ModuleOutline(t, dict(lessons)) for m, (t, lessons) in modules[vid].items()},
+        )
+        for vid, (slug, title) in versions.items()
+    }
+
+
+def template_phases() -> frozenset[str]:
+    """The phase names of every published ramp template version."""
+    names: set[str] = set()
+    for (document,) in db.session.execute(select(RampTemplateVersion.document)):
+        for phase in (document or {}).get("phases") or ():
+            if isinstance(phase, dict) and isinstance(phase.get("name"), str):
+                names.add(phase["name"])
+    return frozenset(names)
+
+
+def rules_context() -> RulesContext:
+    """What a rules file is checked against, from the database."""
+    return RulesContext(
+        categories={c.key: c.name for c in imported_categories()},
+        curricula=curriculum_outlines(),
+        phases=template_phases(),
+    )
+
+
+def current_version() -> CoachingRulesVersion | None:
+    """The rules version in force (the newest), or None before any is published."""
+    return db.session.execute(
+        select(CoachingRulesVersion).order_by(CoachingRulesVersion.number.desc()).limit(1)
+    ).scalar_one_or_none()
+
+
+def assignments_fired(rules_version_id: int | None = None, limit: int = 200) -> list:
+    """The newest assignments with their hires' names (for the admin page's run report)."""
+    a = CoachingAssignment
+    query = select(a).order_by(a.id.desc()).limit(limit)
+    if rules_version_id is not None:
+        query = query.where(a.rules_version_id == rules_version_id)
+    return list(db.session.execute(query).scalars())
