@@ -113,8 +113,28 @@ def run_rules(
     version, spec = found
     result = RunResult(version.number, {rule.key: [] for rule in spec.rules})
     users = None if user_ids is None else sorted(set(user_ids))
-    if not spec.rules or users == []:
-        return result
+    if spec.rules and users != []:
+        _fire(version, spec, today, users, actor, result)
+    if actor is not None:
+        record(
+            actor,
+            "coaching.run",
+            f"coaching-rules:{version.number}",
+            day=today.isoformat(),
+            opened=result.counts,
+        )
+    return result
+
+
+def _fire(
+    version: CoachingRulesVersion,
+    spec: RulesSpec,
+    today: date,
+    users: list[int] | None,
+    actor: User | None,
+    result: RunResult,
+) -> None:
+    """Every rule's firings opened, then the hires' earliest due dates kept."""
     db.session.flush()
     outlines = queries.curriculum_outlines({rule.assign.curriculum for rule in spec.rules})
     labels = RulesContext(
@@ -131,15 +151,6 @@ def run_rules(
         result.opened[rule.key] = assign(what, firings, today, actor.id if actor else None)
     if result.total:
         refresh_due(result.hire_ids, today)
-    if actor is not None:
-        record(
-            actor,
-            "coaching.run",
-            f"coaching-rules:{version.number}",
-            day=today.isoformat(),
-            opened=result.counts,
-        )
-    return result
 
 
 @dataclass

@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import date
 
 from sqlalchemy import func, select
 
+from ramp.accounts.models import User
 from ramp.coaching.models import CoachingAssignment, CoachingRulesVersion
 from ramp.coaching.spec import CurriculumOutline, ModuleOutline, RulesContext
 from ramp.curricula.models import Curriculum, CurriculumVersion, Lesson, Module
@@ -108,10 +110,37 @@ def current_version() -> CoachingRulesVersion | None:
     ).scalar_one_or_none()
 
 
-def assignments_fired(rules_version_id: int | None = None, limit: int = 200) -> list:
-    """The newest assignments with their hires' names (for the admin page's run report)."""
+def rules_versions() -> list[CoachingRulesVersion]:
+    """Every published rules version, newest first."""
+    return list(
+        db.session.execute(
+            select(CoachingRulesVersion).order_by(CoachingRulesVersion.number.desc())
+        ).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class OpenedRow:
+    """An assignment as a run's report lists it."""
+
+    id: int
+    hire_id: int
+    name: str
+    rule_key: str
+    title: str
+    due_on: date
+    evidence: int
+
+
+def assignments_opened(ids: list[int]) -> list[OpenedRow]:
+    """These assignments with their hires' names, by rule then name."""
+    if not ids:
+        return []
     a = CoachingAssignment
-    query = select(a).order_by(a.id.desc()).limit(limit)
-    if rules_version_id is not None:
-        query = query.where(a.rules_version_id == rules_version_id)
-    return list(db.session.execute(query).scalars())
+    rows = db.session.execute(
+        select(a.id, a.hire_id, User.name, a.rule_key, a.title, a.due_on, a.evidence)
+        .join(User, User.id == a.user_id)
+        .where(a.id.in_(ids))
+        .order_by(a.rule_key, User.name, a.id)
+    ).all()
+    return [OpenedRow(*row[:6], len(row.evidence or [])) for row in rows]
