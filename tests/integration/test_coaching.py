@@ -3,6 +3,7 @@ hires in their phases and placement, with a cooldown both ways; the evidence and
 are the ones worked out by hand; an overdue refresher raises the hire to at risk; imports
 and undos run the rules for the agents they touch."""
 
+from collections import defaultdict
 from datetime import UTC, date, datetime, time, timedelta
 
 import pytest
@@ -112,6 +113,12 @@ def assignments(db, hire=None) -> list[CoachingAssignment]:
     if hire is not None:
         query = query.where(CoachingAssignment.hire_id == hire.id)
     return list(db.session.execute(query).scalars())
+
+
+@pytest.fixture(autouse=True)
+def _own_listeners(monkeypatch):
+    """The listeners a test adds are gone after it."""
+    monkeypatch.setattr(events, "_listeners", defaultdict(list))
 
 
 @pytest.fixture
@@ -483,3 +490,34 @@ def test_publishing_refuses_with_the_place_and_audits(db, world):
         == 1
     )
     assert RulesFileError  # the CLI's refusal type
+
+
+def test_the_commands_publish_export_and_run(db, world, runner, tmp_path):
+    hire = ramp_hire(world)
+    for i, ago in enumerate((3, 2, 1)):
+        evaluation(hire, f"C{i}", ago, 70, 30)
+    db.session.commit()
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(rules(EMPATHY.replace("failing: 3", "failing: 5")), encoding="utf-8")
+    refused = runner.invoke(args=["coaching", "publish", str(bad)])
+    assert refused.exit_code == 1
+    assert f"{bad}:5:" in refused.output and "rules[0].when.failing" in refused.output
+    assert "nothing was published" in refused.output
+    good = tmp_path / "good.yaml"
+    good.write_text(rules(EMPATHY), encoding="utf-8")
+    checked = runner.invoke(args=["coaching", "publish", str(good), "--dry-run"])
+    assert checked.exit_code == 0 and "nothing published" in checked.output
+    assert runner.invoke(args=["coaching", "export"]).exit_code == 1  # none yet
+    published = runner.invoke(args=["coaching", "publish", str(good)])
+    assert published.exit_code == 0, published.output
+    assert "published coaching rules version 1 (1 rule(s))" in published.output
+    assert runner.invoke(args=["coaching", "export"]).output == rules(EMPATHY)
+    assert runner.invoke(args=["coaching", "run", "--date", "18/03/2026"]).exit_code == 1
+    ran = runner.invoke(args=["coaching", "run", "--date", "2026-03-18"])
+    assert ran.exit_code == 0, ran.output
+    assert "empathy: 1 assignment(s) opened" in ran.output
+    assert "2026-03-18: 1 refresher(s) assigned, 0 newly overdue" in ran.output
+    [a] = assignments(db)
+    assert (a.hire_id, a.fired_on) == (hire.id, TODAY)
+    later = runner.invoke(args=["coaching", "run", "--date", "2026-03-26"])
+    assert "0 refresher(s) assigned, 1 newly overdue" in later.output
