@@ -210,23 +210,34 @@ def _metric_rows(rule: Rule, h, today: date):
 
 def firing_statement(rule: Rule, today: date, user_ids: Iterable[int] | None = None):
     """The one statement that finds the hires `rule` holds for on `today`, with their rows
-    (the window's and the baseline's), newest first."""
+    (the window's and the baseline's), newest first.
+
+    One pass over the measure's rows: ranked newest first per hire, cut to the window and
+    the baseline, the window's short ones counted per hire by a second window function,
+    and the hires with enough of them kept.
+    """
     h = _scope(rule, today, user_ids)
     rows = _metric_rows(rule, h, today) if rule.when.kind == METRIC else _qa_rows(rule, h, today)
     ranked = rows.subquery("r")
     window = ranked.c.in_window == 1
     if rule.when.of_last is not None:
         window = and_(window, ranked.c.rank <= rule.when.of_last)
-    held = (
-        select(ranked.c.hire_id)
-        .where(window)
-        .group_by(ranked.c.hire_id)
-        .having(func.sum(ranked.c.short) >= rule.when.failing)
+    flagged = case((window, 1), else_=0)
+    counted = (
+        select(
+            ranked,
+            flagged.label("evidence"),
+            func.sum(case((and_(window, ranked.c.short == 1), 1), else_=0))
+            .over(partition_by=ranked.c.hire_id)
+            .label("failing"),
+        )
+        .where(or_(window, ranked.c.rank <= rule.measure_over))
+        .subquery("c")
     )
     return (
-        select(ranked, case((window, 1), else_=0).label("evidence"))
-        .where(ranked.c.hire_id.in_(held), or_(window, ranked.c.rank <= rule.measure_over))
-        .order_by(ranked.c.hire_id, ranked.c.rank.desc())
+        select(counted)
+        .where(counted.c.failing >= rule.when.failing)
+        .order_by(counted.c.hire_id, counted.c.rank.desc())
     )
 
 
@@ -285,16 +296,12 @@ def _measure_key(rule: Rule) -> str | None:
     return None
 
 
-def _insert(rows: list[dict]):
+def _insert():
     """INSERT … ON CONFLICT DO NOTHING RETURNING (id, hire_id): a refresher another run
     opened meanwhile is left as it is, and is not announced twice."""
+    table = CoachingAssignment.__table__
     maker = pg_insert if _postgresql() else sqlite_insert
-    return (
-        maker(CoachingAssignment)
-        .values(rows)
-        .on_conflict_do_nothing()
-        .returning(CoachingAssignment.id, CoachingAssignment.hire_id)
-    )
+    return maker(table).on_conflict_do_nothing().returning(table.c.id, table.c.hire_id)
 
 
 def assign(
@@ -343,7 +350,7 @@ def assign(
             }
             for f in chunk
         ]
-        opened += [(row.id, row.hire_id) for row in db.session.execute(_insert(rows))]
+        opened += [(row.id, row.hire_id) for row in db.session.execute(_insert(), rows)]
     if opened:
         db.session.execute(
             HireEvent.__table__.insert(),

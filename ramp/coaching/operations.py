@@ -28,6 +28,7 @@ from ramp.coaching.spec import (
 from ramp.errors import ValidationError
 from ramp.events import announce
 from ramp.extensions import db
+from ramp.metrics.mapping import category_key
 from ramp.milestones.models import Hire
 from ramp.milestones.operations import evaluate_hires
 
@@ -137,12 +138,8 @@ def _fire(
     """Every rule's firings opened, then the hires' earliest due dates kept."""
     db.session.flush()
     outlines = queries.curriculum_outlines({rule.assign.curriculum for rule in spec.rules})
-    labels = RulesContext(
-        categories={c.key: c.name for c in queries.imported_categories()}
-        if any(r.when.kind == "category" for r in spec.rules)
-        else {},
-        curricula=outlines,
-    )
+    keys = [category_key(r.when.category) for r in spec.rules if r.when.category is not None]
+    labels = RulesContext(categories=queries.category_names(keys), curricula=outlines)
     for rule in spec.rules:
         what = RuleAssignment(
             version.id, rule, measure_label(rule, labels), assignment_title(rule, labels)

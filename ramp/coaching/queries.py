@@ -37,6 +37,17 @@ def imported_categories() -> list[ImportedCategory]:
     return sorted(out, key=lambda c: c.name.casefold())
 
 
+def category_names(keys: Iterable[str]) -> dict[str, str]:
+    """A name each of these folded category keys was imported under (one row each)."""
+    c = QACategoryScore
+    out = {}
+    for key in sorted(set(keys)):
+        name = db.session.execute(select(c.name).where(c.key == key).limit(1)).scalar()
+        if name is not None:
+            out[key] = name
+    return out
+
+
 def curriculum_outlines(slugs: Iterable[str] | None = None) -> dict[str, CurriculumOutline]:
     """The newest published version of each curriculum (or of those named): titles by slug."""
     newest = (
