@@ -35,6 +35,10 @@ COMMANDS = {
     "cohorts": Lazy("ramp.milestones.cli:cohorts", "Create and list cohorts (hiring classes)."),
     "hires": Lazy("ramp.milestones.cli:hires", "Add hires from a roster CSV; transfer an agent."),
     "milestones": Lazy("ramp.milestones.cli:milestones", "Evaluate ramp plans."),
+    "coaching": Lazy(
+        "ramp.coaching.cli:coaching",
+        "Coaching rules: publish, export, and the daily run (for cron).",
+    ),
     "records": Lazy(
         "ramp.metrics.cli:records",
         "Import QA evaluations and contacts from exports; list and undo imports.",

@@ -10,10 +10,12 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
+from flask_babel import gettext as _
 from sqlalchemy import func, select, update
 
 from ramp.coaching.models import OPEN, CoachingAssignment
 from ramp.extensions import db
+from ramp.formatting import format_date
 from ramp.milestones.models import Hire
 from ramp.milestones.operations import evaluate_hires
 
@@ -23,6 +25,14 @@ _CHUNK = 500
 def overdue(due: date | None, today: date) -> bool:
     """Whether a refresher due on `due` is overdue on `today` (due today is not yet)."""
     return due is not None and due < today
+
+
+def overdue_reason(due: date | None, today: date) -> str | None:
+    """Why an overdue refresher raised the hire to at risk, as the board shows it; None when
+    nothing is overdue."""
+    if not overdue(due, today):
+        return None
+    return _("coaching refresher overdue since %(date)s", date=format_date(due))
 
 
 def refresh_due(hire_ids: Iterable[int], today: date, evaluate: bool = True) -> list[int]:

@@ -10,6 +10,7 @@ from datetime import datetime
 from flask_babel import gettext, ngettext
 from sqlalchemy import Table, bindparam, delete, func, select, update
 
+from ramp import clock
 from ramp.accounts.models import User, utcnow
 from ramp.audit.operations import record
 from ramp.errors import NotFound, ValidationError
@@ -225,6 +226,7 @@ def undo_import(
     """
     # Imported here: ramp.milestones.operations reads this area's figures and targets at
     # import time, so importing it (and the weekly parts it feeds) at the top is a circle.
+    from ramp.coaching.operations import run_rules
     from ramp.metrics.weekly import refresh_weeks
     from ramp.milestones.operations import evaluate_users
 
@@ -249,6 +251,8 @@ def undo_import(
     db.session.flush()
     refresh_weeks(users)
     changed = evaluate_users(users)
+    # What the undo gave back may call for a refresher (what it removed closes none).
+    run_rules(clock.today(), users)
     record(
         actor,
         "import.undo",

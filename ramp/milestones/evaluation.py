@@ -707,3 +707,22 @@ def next_milestone(
     if not candidates:
         return None
     return min(candidates, key=lambda c: c[:3])[3]
+
+
+# The hire's status, raised by an overdue coaching refresher -------------------------------
+
+# How bad a hire's status is, for the raise below (as plans.STATUS_RANK orders the board).
+_RAISE_RANK = {"missed": 5, "at_risk": 4, "on_track": 2, "upcoming": 1, "achieved": 0, "waived": 0}
+
+
+def coaching_overdue(coaching_due: date | None, today: date) -> bool:
+    """Whether the hire's earliest open refresher is past its due date (due today is not yet)."""
+    return coaching_due is not None and coaching_due < today
+
+
+def raise_for_coaching(status: str, coaching_due: date | None, today: date) -> str:
+    """The hire's status with an overdue refresher taken into account: at least at_risk, never
+    lowered (a missed hire stays missed)."""
+    if coaching_overdue(coaching_due, today) and _RAISE_RANK[status] < _RAISE_RANK["at_risk"]:
+        return "at_risk"
+    return status

@@ -138,6 +138,7 @@ def hire_rows(hire_ids: list[int]) -> list[Row]:
                 Hire.start_date,
                 Hire.enrollment_id,
                 Hire.evaluation_key,
+                Hire.coaching_due,
                 Cohort.template_version_id,
                 *columns,
             )

@@ -38,8 +38,10 @@ from ramp.milestones import inputs, plans
 from ramp.milestones.evaluation import (
     Evidence,
     MetricReading,
+    coaching_overdue,
     evaluate_plan,
     next_milestone,
+    raise_for_coaching,
     tenure_week,
 )
 from ramp.milestones.models import (
@@ -801,6 +803,7 @@ def _evaluate_chunk(ids: list[int], today: date) -> int:
             own.qa,
             own.contacts,
             targets_key if metric_criteria[hire.id] else None,
+            coaching_overdue(hire.coaching_due, today),
         )
         if key != hire.evaluation_key:
             due.append((hire, key))
@@ -940,6 +943,8 @@ def _summary(
     # Optional milestones never make a hire look worse than their required ones do.
     required = [results[p.key].status for p in milestone_plans if not p.optional]
     worst = max(required, key=lambda s: plans.STATUS_RANK[s], default="upcoming")
+    # An overdue coaching refresher makes the hire at risk (docs/statuses.md).
+    worst = raise_for_coaching(worst, hire.coaching_due, today)
     required_plans = [p for p in milestone_plans if not p.optional]
     upcoming = next_milestone(required_plans, results) or next_milestone(milestone_plans, results)
     current = placement_on(placements, today)

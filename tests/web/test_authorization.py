@@ -11,6 +11,7 @@ from ramp.accounts.models import User
 from ramp.audit.models import AuditEvent
 from ramp.certificates.models import Certificate, CertificateBatch, ReadinessSignOff
 from ramp.certificates.operations import issue_certificate
+from ramp.coaching.operations import publish_rules_text
 from ramp.curricula import queries as cq
 from ramp.curricula.models import Attempt, LessonCompletion
 from ramp.lti.models import LtiContext, LtiContextMember, LtiDeployment, LtiRegistration
@@ -93,6 +94,13 @@ RULES = {
         "admin": MISSING,
     },
     "admin.targets": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.coaching": {
         "agent": FORBIDDEN,
         "owner": FORBIDDEN,
         "other_manager": FORBIDDEN,
@@ -350,6 +358,7 @@ ACTIONS = {
         TargetsVersion,
     ),
     "admin.import_undo_confirmed": ({"reason": "r"}, ImportRun),
+    "admin.coaching_run": ({}, AuditEvent),
     "admin.import_link_agents": ({"agent-1": "Ana", "link-1": "1"}, AgentIdentity),
     "admin.import_create_agents": (
         {"create-1": "1", "name-1": "N", "email-1": "n@example.com"},
@@ -439,6 +448,8 @@ def scene(ramp_world, make_user, db):
             roles=["http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor"],
         )
     )
+    # Rules in force (none), so that running them is an action that leaves a trace.
+    publish_rules_text("version: 1\nrules: []\n")
     link = AgentIdentity(source="zendesk", external_id="Owner Agent", user_id=hire.user.id)
     db.session.add(link)
     db.session.commit()
@@ -463,6 +474,8 @@ def scene(ramp_world, make_user, db):
         "admin.audit": "/admin/audit",
         "admin.revoke_token_page": "/admin/tokens/999/revoke",
         "admin.targets_table": "/admin/targets/table",
+        "admin.coaching": "/admin/coaching",
+        "admin.coaching_run": "/admin/coaching/run",
         "admin.curricula": "/admin/curricula",
         "admin.enroll": "/admin/curricula/enroll",
         "admin.curriculum_yaml": "/admin/curricula/mini-onboarding/v1.yaml",
@@ -561,6 +574,7 @@ ALLOWED_ACTIONS = {
     "admin.targets_table": {"admin"},
     "admin.import_run": {"admin"},
     "admin.import_undo_confirmed": {"admin"},
+    "admin.coaching_run": {"admin"},
     "admin.import_link_agents": {"admin"},
     "admin.import_create_agents": {"admin"},
     "admin.agent_id_remove": {"admin"},

@@ -163,3 +163,17 @@ class AgentIdForm(FlaskForm):
         validators=[DataRequired(message=_l("Give the agent's id in that tool.")), Length(max=200)],
     )
     user = SelectField(_l("Ramp user"), coerce=int)
+
+
+class CoachingRulesForm(FlaskForm):
+    upload = FileField(_l("Coaching rules file (YAML)"))
+    document = TextAreaField(_l("Or paste the YAML"), validators=[Length(max=200_000)])
+
+    def validate(self, extra_validators=None) -> bool:
+        """One of the two is needed."""
+        if not super().validate(extra_validators):
+            return False
+        if not self.upload.data and not (self.document.data or "").strip():
+            self.form_errors.append(_("Choose a coaching rules file or paste its YAML."))
+            return False
+        return True
