@@ -5,6 +5,8 @@ condition that does not fit what is expected shows the measure's name alone, nev
 
 from __future__ import annotations
 
+import io
+from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
@@ -14,6 +16,7 @@ from ramp import formatting
 from ramp.coaching.due import overdue
 from ramp.coaching.effect import MIN_MEASURED, AssignmentEffect, GroupEffect, unit_of
 from ramp.coaching.models import CoachingAssignment
+from ramp.csvsafe import SafeWriter
 
 
 def _whole(value: object) -> int | None:
@@ -207,3 +210,117 @@ def group_line(g: GroupEffect) -> str:
         low=change(g.low, g.unit),
         high=change(g.high, g.unit),
     )
+
+
+@dataclass(frozen=True)
+class Shown:
+    """An assignment as the pages show it, worded."""
+
+    assignment: CoachingAssignment
+    reason: str
+    due: str
+    overdue: bool
+    kind: str
+    evidence: list[tuple[str, str, bool]]
+    effect: str | None
+
+
+def shown(
+    assignments: list[CoachingAssignment],
+    today: date,
+    effects: dict[int, AssignmentEffect] | None = None,
+) -> list[Shown]:
+    """The assignments worded for a page (with their effect line when `effects` are given)."""
+    effects = effects or {}
+    return [
+        Shown(
+            assignment=a,
+            reason=reason(a),
+            due=due(a, today),
+            overdue=a.status == "open" and overdue(a.due_on, today),
+            kind=kind(a),
+            evidence=evidence(a),
+            effect=effect_line(a, effects.get(a.id)),
+        )
+        for a in assignments
+    ]
+
+
+CSV_COLUMNS = (
+    "assignment_id",
+    "hire_id",
+    "agent",
+    "email",
+    "cohort",
+    "rule",
+    "refresher",
+    "curriculum",
+    "module",
+    "lesson",
+    "measure_kind",
+    "measure",
+    "status",
+    "fired_on",
+    "due_on",
+    "completed_on",
+    "dismissed_reason",
+    "one_to_one_on",
+    "evidence",
+    "before",
+    "before_count",
+    "after",
+    "after_count",
+    "change",
+    "improved",
+)
+
+
+def assignments_csv(
+    assignments: list[CoachingAssignment], effects: dict[int, AssignmentEffect]
+) -> str:
+    """Every assignment as a CSV row: plain ISO dates and numbers, cells made safe."""
+    out = io.StringIO()
+    writer = SafeWriter(out)
+    writer.writerow(CSV_COLUMNS)
+    for a in assignments:
+        e = effects.get(a.id)
+        items = a.evidence if isinstance(a.evidence, list) else []
+        trail = "; ".join(
+            f"{i.get('day', '')} {i.get('review', '')} {i.get('figure', '')}".strip()
+            for i in items
+            if isinstance(i, dict)
+        )
+        writer.writerow(
+            [
+                a.id,
+                a.hire_id,
+                a.user.name if a.user else "",
+                a.user.email if a.user else "",
+                a.hire.cohort.name if a.hire else "",
+                a.rule_key,
+                a.title,
+                a.curriculum_slug,
+                a.module_slug or "",
+                a.lesson_slug or "",
+                a.measure_kind,
+                a.measure_label,
+                a.status,
+                a.fired_on.isoformat(),
+                a.due_on.isoformat(),
+                a.completed_on.isoformat() if a.completed_on else "",
+                a.dismiss_reason or "",
+                a.one_to_one_at.date().isoformat() if a.one_to_one_at else "",
+                trail,
+                _plain(a.baseline),
+                a.baseline_count,
+                _plain(e.after if e else None),
+                e.after_count if e else "",
+                _plain(e.change if e else None),
+                "" if e is None or e.improved is None else ("yes" if e.improved else "no"),
+            ]
+        )
+    return out.getvalue()
+
+
+def _plain(value: float | None) -> str:
+    return "" if value is None else f"{value:.2f}".rstrip("0").rstrip(".")
