@@ -321,9 +321,9 @@ def test_board_card_has_a_coaching_line(client, world):
     make_assignment(late, fired_on=date(2026, 3, 1), due_on=date(2026, 3, 9))
     login(client, world.lead.email)
     html = html_of(client.get("/board/"))
-    mine = re.search(r'id="coaching-%d">(.*?)</p>' % world.mine.id, html).group(1)
+    mine = re.search(rf'id="coaching-{world.mine.id}">(.*?)</p>', html).group(1)
     assert mine == "2 refreshers open · “Tone and empathy” due Mar 25"
-    lee = re.search(r'id="coaching-%d">(.*?)</p>' % late.id, html).group(1)
+    lee = re.search(rf'id="coaching-{late.id}">(.*?)</p>', html).group(1)
     assert lee == "1 refresher open · “Tone and empathy” overdue since Mar 9"
 
 
