@@ -3,11 +3,14 @@ on the hire page, the board and the Coaching page (with its CSV)."""
 
 import csv
 import io
+import os
 import re
 from datetime import date, timedelta
 from html import unescape
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from ramp.audit.models import AuditEvent
@@ -431,3 +434,50 @@ def test_coaching_csv_has_every_assignment_with_safe_cells(client, world):
     assert done["change"] == "50" and done["improved"] == "yes" and done["after_count"] == "2"
     assert open_["refresher"].startswith("'=")
     assert open_["evidence"].startswith("2026-03-08 qa-1 45.0")
+
+
+# Hostile input on every new path: an answer, never a 500.
+
+FIELDS = ("cohort", "team", "page", "reason", "note", "q-1", "q-x", "csrf_token")
+HOSTILE = st.one_of(
+    st.text(max_size=40),
+    st.sampled_from(["", " ", "\x00", "%00", "-1", "0", "1e9", "99999999999999999999"]),
+    st.sampled_from(["x" * 5000, "<script>", "' OR 1=1 --", "１", "=cmd|' /C calc'!A0"]),
+)
+
+
+@settings(
+    max_examples=int(os.environ.get("RAMP_FUZZ_EXAMPLES") or 15),
+    deadline=None,
+    database=None,
+    derandomize=os.environ.get("RAMP_FUZZ_EXAMPLES") is None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(form=st.dictionaries(st.sampled_from(FIELDS), HOSTILE, max_size=6), target=st.integers(0, 5))
+def test_coaching_paths_answer_any_input(client, world, db, form, target):
+    if not getattr(world, "fuzz", None):
+        a = make_assignment(world.mine, fired_on=FIRED, one_to_one=True)
+        tone = module_of(world.mine, "tone")
+        hid = world.mine.id
+        world.fuzz = [
+            ("get", "/board/coaching"),
+            ("get", "/board/coaching.csv"),
+            ("post", f"/board/hires/{hid}/refreshers/{a.id}/dismiss"),
+            ("post", f"/board/hires/{hid}/refreshers/{a.id}/one-to-one"),
+            ("post", f"/learn/refreshers/{a.id}/checks/{tone.id}"),
+            ("post", f"/learn/refreshers/{a.id}/lessons/{tone.lessons[0].id}"),
+        ]
+        world.agent_email, world.lead_email = world.mine.user.email, world.lead.email
+    method, path = world.fuzz[target]
+    switch_to = world.agent_email if path.startswith("/learn") else world.lead_email
+    if getattr(world, "signed_in_as", None) != switch_to:
+        if getattr(world, "signed_in_as", None):
+            client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/learn/ramp")})
+        login(client, switch_to)
+        world.signed_in_as = switch_to
+        world.token = csrf_token(client, "/learn/ramp")
+    if method == "get":
+        response = client.get(path, query_string=form)
+    else:
+        response = client.post(path, data={**form, "csrf_token": world.token})
+    assert response.status_code < 500, (path, form, response.status_code)
