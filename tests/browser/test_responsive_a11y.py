@@ -19,12 +19,14 @@ from sqlalchemy import select
 from ramp.accounts.models import User
 from ramp.certificates.models import Certificate, CertificateBatch
 from ramp.clock import now
+from ramp.coaching.queries import refresher
 from ramp.curricula.models import Attempt, Enrollment, Lesson, Module
 from ramp.demo import DEMO_PASSWORD
 from ramp.lti.models import LtiContext
 from ramp.metrics.models import ImportRun
 from ramp.milestones.models import Hire, PlanMilestone
 from tests.browser.test_learner_path import sign_in
+from tests.coaching_factory import make_assignment
 from tests.conftest import lms_platform
 from tests.web.test_authorization import OK, REDIRECT, RULES
 
@@ -36,7 +38,12 @@ SIZES = ((390, 844), (768, 1024), (1440, 900))
 # phone, and a small laptop where a manager's menu is about to unfold.
 NARROW_WIDE = ((360, 740), (1024, 768))
 # Pages that answer with a file, not a page.
-DOWNLOADS = {"admin.curriculum_yaml", "verify.download", "admin.import_rejects"}
+DOWNLOADS = {
+    "admin.curriculum_yaml",
+    "verify.download",
+    "admin.import_rejects",
+    "board.coaching_csv",
+}
 # Pages only reachable with a live upload, job or LMS request; their templates are visited
 # through the pages that render the same partials (imports, the import report).
 NOT_WALKED = {"admin.import_preview", "admin.import_job", "lti.deep_link", "lti.register"}
@@ -107,6 +114,27 @@ def scene(db) -> dict[str, dict]:
     )
     db.session.add_all([course, batch, run])
     db.session.commit()
+    # A refresher for Jordan (the demo's rules may fire none for them): its pages are walked.
+    jordan_hire = db.session.execute(select(Hire).where(Hire.user_id == jordan.id)).scalar_one()
+    assignment = make_assignment(
+        jordan_hire,
+        fired_on=now().date() - timedelta(days=2),
+        curriculum=enrollment.version.curriculum.slug,
+        module=module.slug,
+        title=module.title,
+        one_to_one=True,
+    )
+    found = refresher(assignment)
+    # And one for Amara, so her hire page and the Coaching page show a refresher too.
+    make_assignment(
+        amara,
+        fired_on=now().date() - timedelta(days=2),
+        curriculum=enrollment.version.curriculum.slug,
+        module=module.slug,
+        title=module.title,
+        one_to_one=True,
+    )
+    refresher_page = {"assignment_id": assignment.id}
     module_page = {"enrollment_id": enrollment.id, "module_slug": module.slug}
     return {
         "learner.curriculum": {"enrollment_id": enrollment.id},
@@ -115,6 +143,9 @@ def scene(db) -> dict[str, dict]:
         "learner.check": module_page,
         "learner.attempt": {"attempt_id": attempt.id},
         "board.hire": {"hire_id": amara.id},
+        "learner.refresher": refresher_page,
+        "learner.refresher_lesson": {**refresher_page, "lesson_id": found.lessons[0].id},
+        "learner.refresher_check": {**refresher_page, "module_id": found.checks[0].id},
         "board.team_performance": {"team": amara.cohort.team_id},
         "board.batch": {"batch_id": batch.id},
         "admin.person": {"user_id": amara.user_id},

@@ -11,12 +11,14 @@ from ramp.accounts.models import User
 from ramp.audit.models import AuditEvent
 from ramp.certificates.models import Certificate, CertificateBatch, ReadinessSignOff
 from ramp.certificates.operations import issue_certificate
+from ramp.coaching.models import CoachingAssignment
 from ramp.coaching.operations import publish_rules_text
 from ramp.curricula import queries as cq
 from ramp.curricula.models import Attempt, LessonCompletion
 from ramp.lti.models import LtiContext, LtiContextMember, LtiDeployment, LtiRegistration
 from ramp.metrics.models import AgentIdentity, ImportRun, QAEvaluation, TargetsVersion
 from ramp.milestones.models import Hire, HireEvent, Placement, PlanMilestone
+from tests.coaching_factory import make_assignment
 from tests.conftest import csrf_token, lms_platform, login
 
 # role -> expected status; "owner" is the agent whose records the URLs name (their own).
@@ -343,6 +345,42 @@ RULES = {
         "manager": OK,
         "admin": OK,
     },
+    # Refreshers: the agent's own only; the Coaching page lists each viewer's own hires.
+    "learner.refresher": {
+        "agent": MISSING,
+        "owner": OK,
+        "other_manager": MISSING,
+        "manager": MISSING,
+        "admin": MISSING,
+    },
+    "learner.refresher_lesson": {
+        "agent": MISSING,
+        "owner": OK,
+        "other_manager": MISSING,
+        "manager": MISSING,
+        "admin": MISSING,
+    },
+    "learner.refresher_check": {
+        "agent": MISSING,
+        "owner": OK,
+        "other_manager": MISSING,
+        "manager": MISSING,
+        "admin": MISSING,
+    },
+    "board.coaching_page": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": OK,
+        "manager": OK,
+        "admin": OK,
+    },
+    "board.coaching_csv": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": OK,
+        "manager": OK,
+        "admin": OK,
+    },
 }
 # POST-only actions that change a record: who may, and what everyone else gets.
 ACTIONS = {
@@ -373,6 +411,8 @@ ACTIONS = {
     ),
     "board.re_place": ({"effective_from": "2099-01-01", "queue": "q", "reason": "r"}, Placement),
     "board.note": ({"body": "n"}, HireEvent),
+    "board.dismiss_refresher": ({"reason": "r"}, AuditEvent),
+    "board.one_to_one": ({"note": "n"}, AuditEvent),
     "learner.complete_lesson": ({}, LessonCompletion),
     "learner.lesson_seen": ({}, LessonCompletion),
     "board.ready": ({"note": "n"}, ReadinessSignOff),
@@ -453,6 +493,8 @@ def scene(ramp_world, make_user, db):
     link = AgentIdentity(source="zendesk", external_id="Owner Agent", user_id=hire.user.id)
     db.session.add(link)
     db.session.commit()
+    refresher = make_assignment(hire, fired_on=hire.start_date, one_to_one=True)
+    tone = next(m for m in cq.version_content(enrollment.version).modules if m.slug == "tone")
     users = {
         "agent": make_user("agent", team="Chat"),
         "owner": hire.user,
@@ -522,6 +564,13 @@ def scene(ramp_world, make_user, db):
         "admin.agent_id_remove": f"/admin/agent-ids/{link.id}/remove",
         "admin.import_undo_confirmed": "/admin/imports/runs/999/undo",
         "board.certificate_list": "/board/certificates",
+        "learner.refresher": f"/learn/refreshers/{refresher.id}",
+        "learner.refresher_lesson": f"/learn/refreshers/{refresher.id}/lessons/{tone.lessons[0].id}",
+        "learner.refresher_check": f"/learn/refreshers/{refresher.id}/checks/{tone.id}",
+        "board.coaching_page": "/board/coaching",
+        "board.coaching_csv": "/board/coaching.csv",
+        "board.dismiss_refresher": f"/board/hires/{hire.id}/refreshers/{refresher.id}/dismiss",
+        "board.one_to_one": f"/board/hires/{hire.id}/refreshers/{refresher.id}/one-to-one",
         "board.batch": "/board/certificate-batches/999",
         "verify.download": f"/certificates/{cert.id}.pdf",
         "board.ready": f"/board/hires/{hire.id}/ready",
@@ -583,6 +632,8 @@ ALLOWED_ACTIONS = {
     "board.extend": {"manager", "admin"},
     "board.re_place": {"manager", "admin"},
     "board.note": {"manager", "admin"},
+    "board.dismiss_refresher": {"manager", "admin"},
+    "board.one_to_one": {"manager", "admin"},
     "learner.complete_lesson": {"owner"},
     "learner.lesson_seen": {"owner"},
     "board.ready": {"manager", "admin"},
@@ -618,6 +669,21 @@ def test_actions_as_each_role_change_nothing_unless_allowed(client, scene, db, r
             select(func.count()).where(PlanMilestone.waived.is_(True))
         ).scalar_one()
         assert waived == 0
+
+
+@pytest.mark.parametrize("role", ROLES)
+def test_refresher_work_is_the_owners_alone(client, scene, db, role):
+    """Posting to someone else's refresher (a lesson review, a check) changes nothing."""
+    users, urls = scene
+    if role == "owner":
+        return
+    login(client, users[role].email)
+    token = csrf_token(client, "/learn/ramp")
+    for endpoint in ("learner.refresher_lesson", "learner.refresher_check"):
+        response = client.post(urls[endpoint], data={"csrf_token": token, "q-1": "1"})
+        assert response.status_code == 404, (endpoint, role)
+    db.session.remove()
+    assert db.session.execute(select(CoachingAssignment.done)).scalar_one() == []
 
 
 def test_attempts_of_others_stay_hidden(client, scene, db):

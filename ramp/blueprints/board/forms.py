@@ -110,3 +110,25 @@ class IssueForm(FlaskForm):
 
 class RevokeForm(FlaskForm):
     reason = TextAreaField(_l("Reason (shown on the verify page)"), validators=REASON)
+
+
+class DismissRefresherForm(FlaskForm):
+    reason = TextAreaField(
+        _l("Reason for dismissing"),
+        validators=[
+            DataRequired(
+                message=_l("Give a reason to dismiss a refresher; it is kept in the hire's record.")
+            ),
+            Length(max=2000),
+        ],
+    )
+
+
+class OneToOneForm(FlaskForm):
+    note = TextAreaField(
+        _l("Note on the 1:1"),
+        validators=[
+            DataRequired(message=_l("Write a note on the 1:1; it is kept in the hire's record.")),
+            Length(max=2000),
+        ],
+    )

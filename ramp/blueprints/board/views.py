@@ -14,10 +14,12 @@ from ramp.accounts.queries import visible_teams
 from ramp.blueprints.board.blueprint import bp
 from ramp.blueprints.board.forms import (
     PLACEMENT_KEYS,
+    DismissRefresherForm,
     ExtendForm,
     HireForm,
     IssueForm,
     NoteForm,
+    OneToOneForm,
     ReadyForm,
     ReplaceForm,
     RevokeForm,
@@ -29,6 +31,10 @@ from ramp.blueprints.forms import EmptyForm
 from ramp.certificates import operations as certificates
 from ramp.certificates import queries as certificate_queries
 from ramp.certificates.codes import format_code
+from ramp.coaching import effect as coaching_effect
+from ramp.coaching import progress as coaching
+from ramp.coaching import queries as coaching_queries
+from ramp.coaching import wording as coaching_wording
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
 from ramp.formatting import format_date
@@ -78,6 +84,7 @@ def index():
         "board/index.html",
         block="results",
         board=board,
+        coaching=coaching_queries.board_lines([h.id for h in hires], clock.today()),
         trends=board_trends(hires),
         readiness=certificates.readiness_of(hires),
         certified=certificates.certified_hires([h.id for h in hires]),
@@ -111,9 +118,13 @@ def _hire_page(hire, status: int = 200, **forms):
         "ready_form": ReadyForm(formdata=None),
         "issue_form": IssueForm(formdata=None),
         "revoke_form": RevokeForm(formdata=None),
+        "dismiss_form": DismissRefresherForm(formdata=None),
+        "one_to_one_form": OneToOneForm(formdata=None),
     }
     defaults.update(forms)
     history = certificate_queries.certificates_of_hires([hire.id])[hire.id]
+    refreshers = coaching_queries.refreshers_of_hire(hire.id)
+    effects = coaching_effect.effects_of(refreshers)
     valid_cert = certificates.latest_valid(history)
     return render(
         "board/hire.html",
@@ -125,6 +136,7 @@ def _hire_page(hire, status: int = 200, **forms):
         qa_categories=category_weeks(hire),
         readiness=certificates.readiness_of([hire])[hire.id],
         certificates=history,
+        refreshers=coaching_wording.shown(refreshers, clock.today(), effects),
         **defaults,
     )
 
@@ -266,6 +278,39 @@ def revoke(hire_id: int, cert_id: int):
         return _("Revoked certificate %(code)s.", code=format_code(cert.code))
 
     return _act(hire_id, "revoke_form", form, run)
+
+
+def _refresher(hire, assignment_id: int):
+    assignment = coaching_queries.hire_assignment(hire.id, assignment_id)
+    if assignment is None:
+        raise NotFound(_("There is no such refresher for this hire."))
+    return assignment
+
+
+@bp.post("/hires/<int:hire_id>/refreshers/<int:assignment_id>/dismiss")
+def dismiss_refresher(hire_id: int, assignment_id: int):
+    """Dismiss an open refresher, with a reason."""
+    form = DismissRefresherForm()
+
+    def run(hire, f):
+        assignment = _refresher(hire, assignment_id)
+        coaching.dismiss(assignment, f.reason.data, current_user, clock.today())
+        return _("Dismissed “%(title)s”.", title=assignment.title)
+
+    return _act(hire_id, "dismiss_form", form, run)
+
+
+@bp.post("/hires/<int:hire_id>/refreshers/<int:assignment_id>/one-to-one")
+def one_to_one(hire_id: int, assignment_id: int):
+    """Record the 1:1 a refresher asks for, with a note."""
+    form = OneToOneForm()
+
+    def run(hire, f):
+        assignment = _refresher(hire, assignment_id)
+        coaching.finish_one_to_one(assignment, f.note.data, current_user, clock.today())
+        return _("Recorded the 1:1 on “%(title)s”.", title=assignment.title)
+
+    return _act(hire_id, "one_to_one_form", form, run)
 
 
 # Confirmation pages: what an action that cannot be undone will do, with a Confirm button
@@ -611,3 +656,68 @@ def team_performance():
         )
     report = team_periods.team_performance(choice.team, choice.grain, periods, choice.metrics[:1])
     return render("board/team_performance.html", report=report, **context)
+
+
+def _coaching_filters() -> tuple[coaching_queries.CoachingFilters, list[str]]:
+    """The Coaching page's filters from the query; a value that is not one offered is refused."""
+    cohorts, teams = coaching_queries.filter_options(current_user)
+    problems: list[str] = []
+
+    def chosen(name: str, options, message: str) -> int | None:
+        value = request.args.get(name, "").strip()
+        if not value:
+            return None
+        if value.isdigit() and int(value) in {oid for oid, _name in options}:
+            return int(value)
+        problems.append(message)
+        return None
+
+    cohort = chosen(
+        "cohort", cohorts, _("There is no such cohort among your hires; choose one from the list.")
+    )
+    team = chosen(
+        "team", teams, _("There is no such team among your hires; choose one from the list.")
+    )
+    page = request.args.get("page", "1").strip() or "1"
+    if not page.isdigit() or not 0 < int(page) < 100_000:
+        problems.append(_("The page number must be a whole number from 1."))
+        page = "1"
+    return coaching_queries.CoachingFilters(cohort, team, int(page)), problems
+
+
+@bp.get("/coaching")
+def coaching_page():
+    """Coaching rules with their firings, open and overdue refreshers, and their effect."""
+    filters, problems = _coaching_filters()
+    if problems:
+        filters = coaching_queries.CoachingFilters()
+    today = clock.today()
+    overview = coaching_queries.overview(current_user, filters, today)
+    every = coaching_queries.all_assignments(current_user, filters)
+    effects = coaching_effect.effects_of(every)
+    return render(
+        "board/coaching.html",
+        status=422 if problems else 200,
+        problems=problems,
+        overview=overview,
+        rows=coaching_wording.shown(overview.assignments, today, effects),
+        by_rule=coaching_effect.group_effects(every, effects, coaching_effect.by_rule),
+        by_refresher=coaching_effect.group_effects(every, effects, coaching_effect.by_refresher),
+        rule_titles={r.key: r.title for r in overview.rules},
+        group_line=coaching_wording.group_line,
+    )
+
+
+@bp.get("/coaching.csv")
+def coaching_csv():
+    """Every refresher under the filters, with its evidence and effect, as CSV."""
+    filters, problems = _coaching_filters()
+    if problems:
+        abort(422, " ".join(problems))
+    every = coaching_queries.all_assignments(current_user, filters)
+    effects = coaching_effect.effects_of(every)
+    return Response(
+        coaching_wording.assignments_csv(every, effects),
+        mimetype="text/csv",
+        headers={"Content-Disposition": "attachment; filename=coaching.csv"},
+    )

@@ -1,18 +1,23 @@
 """Curriculum, module, lesson and knowledge-check pages for learners."""
 
-from flask import abort, redirect, request, url_for
+from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from ramp import clock
 from ramp.blueprints.forms import EmptyForm
 from ramp.blueprints.learner.blueprint import bp
 from ramp.blueprints.learner.forms import parse_answers
 from ramp.certificates.queries import certificates_of_user
+from ramp.coaching import progress as coaching
+from ramp.coaching import queries as coaching_queries
+from ramp.coaching import wording as coaching_wording
 from ramp.curricula import operations, queries
 from ramp.curricula.models import Attempt, Enrollment
 from ramp.curricula.rules import AnswerError, attempt_refusal
 from ramp.errors import NotAllowed, NotFound
 from ramp.extensions import db
+from ramp.formatting import percent
 from ramp.lti.grades import queue_scores, send_scores
 from ramp.metrics.display import hire_metrics
 from ramp.milestones.operations import evaluate_learner
@@ -227,4 +232,109 @@ def my_ramp():
         "learner/ramp.html",
         views=views,
         certificates=certificates_of_user(current_user.id),
+        refreshers=coaching_wording.shown(
+            coaching_queries.open_refreshers_of_user(current_user.id), clock.today()
+        ),
     )
+
+
+def _own_refresher(assignment_id: int) -> coaching_queries.Refresher:
+    """The current user's own refresher with its content, or 404 for anyone else's."""
+    assignment = coaching_queries.own_assignment(current_user.id, assignment_id)
+    if assignment is None:
+        raise NotFound(_("There is no such refresher among yours."))
+    return coaching_queries.refresher(assignment)
+
+
+def _shown(found: coaching_queries.Refresher) -> coaching_wording.Shown:
+    return coaching_wording.shown([found.assignment], clock.today())[0]
+
+
+@bp.get("/refreshers/<int:assignment_id>")
+def refresher(assignment_id: int):
+    """A refresher: why it was assigned, the reviews behind it, what to read and pass."""
+    found = _own_refresher(assignment_id)
+    return render("learner/refresher.html", found=found, shown=_shown(found), form=EmptyForm())
+
+
+@bp.route("/refreshers/<int:assignment_id>/lessons/<int:lesson_id>", methods=["GET", "POST"])
+def refresher_lesson(assignment_id: int, lesson_id: int):
+    """Read a lesson again; posting marks it reviewed and goes on to what is left."""
+    found = _own_refresher(assignment_id)
+    lesson = found.lesson(lesson_id)
+    if lesson is None:
+        raise NotFound(_("This lesson is not part of the refresher."))
+    form = EmptyForm()
+    if request.method == "GET":
+        return render(
+            "learner/refresher_lesson.html",
+            found=found,
+            shown=_shown(found),
+            lesson=lesson,
+            form=form,
+        )
+    if not form.validate_on_submit():
+        abort(400)
+    coaching.review_lesson(found.assignment, lesson, current_user, clock.today())
+    db.session.commit()
+    return redirect(_next_in_refresher(found.assignment.id, lesson_id), 303)
+
+
+def _next_in_refresher(assignment_id: int, after_lesson_id: int | None = None) -> str:
+    """Where to go after a step: the next lesson not yet reviewed, else the refresher page."""
+    found = coaching_queries.refresher(
+        coaching_queries.own_assignment(current_user.id, assignment_id)
+    )
+    if found.assignment.status == "open":
+        ids = [le.id for le in found.lessons]
+        start = ids.index(after_lesson_id) + 1 if after_lesson_id in ids else 0
+        for lesson in found.lessons[start:]:
+            if not found.reviewed(lesson):
+                return url_for(
+                    "learner.refresher_lesson", assignment_id=assignment_id, lesson_id=lesson.id
+                )
+    else:
+        flash(_("You completed “%(title)s”. Well done.", title=found.assignment.title), "success")
+    return url_for("learner.refresher", assignment_id=assignment_id)
+
+
+@bp.route("/refreshers/<int:assignment_id>/checks/<int:module_id>", methods=["GET", "POST"])
+def refresher_check(assignment_id: int, module_id: int):
+    """A refresher's knowledge check: graded as the module's, without spending its attempts."""
+    found = _own_refresher(assignment_id)
+    module = found.check(module_id)
+    if module is None:
+        raise NotFound(_("This check is not part of the refresher."))
+    form = EmptyForm()
+    context = dict(found=found, shown=_shown(found), module=module, form=form)
+    if request.method == "GET":
+        return render("learner/refresher_check.html", errors={}, chosen={}, score=None, **context)
+    if not form.validate_on_submit():
+        abort(400)
+    answers = parse_answers(request.form)
+    try:
+        score = coaching.submit_check(
+            found.assignment, module, answers, current_user, clock.today()
+        )
+    except AnswerError as exc:
+        db.session.rollback()
+        return render(
+            "learner/refresher_check.html",
+            status=422,
+            errors=exc.problems,
+            chosen=answers,
+            score=None,
+            **context,
+        )
+    db.session.commit()
+    if score.passed:
+        flash(
+            _(
+                "You passed “%(check)s” with %(score)s.",
+                check=module.assessment.title,
+                score=percent(score.percent),
+            ),
+            "success",
+        )
+        return redirect(_next_in_refresher(assignment_id), 303)
+    return render("learner/refresher_check.html", errors={}, chosen={}, score=score, **context)
