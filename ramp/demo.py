@@ -17,6 +17,9 @@ from ramp import clock
 from ramp.accounts.models import Role, User
 from ramp.accounts.operations import create_team, create_user, find_team, find_user_by_email
 from ramp.certificates.operations import issue_certificate, readiness_of, sign_off_ready
+from ramp.coaching import progress
+from ramp.coaching import queries as coaching_queries
+from ramp.coaching.operations import publish_rules_text, run_rules
 from ramp.curricula import STARTER_CURRICULUM, operations, queries
 from ramp.curricula.models import Enrollment
 from ramp.curricula.spec import load_curriculum_file
@@ -153,7 +156,7 @@ COHORTS = [
                     weak_category="Tone & Empathy",
                     weak_by=35,
                     weak_from=42,
-                    weak_until=52,
+                    weak_until=49,
                 ),
                 "week 10, at risk: CSAT short of the week-10 milestone, due in 4 days",
             ),
@@ -167,7 +170,7 @@ COHORTS = [
                     speed=0.97,
                     fcr=-0.1,
                     weak_category="Resolution accuracy",
-                    weak_by=30,
+                    weak_by=40,
                     weak_from=49,
                 ),
                 "week 10, at risk: first-contact resolution short, due in 4 days",
@@ -265,7 +268,76 @@ def _seed_cohorts(version, today: date, base_url: str) -> None:
     )
     for offset in days:
         evaluate_hires(None, first + timedelta(days=offset))
+    _seed_coaching(today)
     _seed_certificates(manager, base_url)
+
+
+# Two coaching rules on the demo's scorecard (docs/coaching.md).
+COACHING_RULES = """\
+version: 1
+rules:
+  - key: empathy-refresher
+    title: Tone and empathy refresher
+    when:
+      category: Tone & Empathy
+      below: 60
+      failing: 3
+      of_last: 4
+    assign:
+      curriculum: support-onboarding
+      module: tone-and-empathy
+      due_in_days: 7
+      one_to_one: true
+    measure_over: 3
+  - key: resolution-refresher
+    title: Resolution accuracy refresher
+    when:
+      category: Resolution accuracy
+      below: 65
+      failing: 3
+      of_last: 5
+    assign:
+      curriculum: support-onboarding
+      module: escalation-policy
+      lesson: when-to-escalate
+      due_in_days: 7
+    measure_over: 3
+"""
+# Refreshers of the past: (e-mail, tenure day the rules fired, tenure day it was done).
+COACHING_HISTORY = [("amara.osei@example.com", 46, 49)]
+
+
+def _seed_coaching(today: date) -> None:
+    """The rules, Amara's empathy refresher fired and done weeks ago (its effect measured),
+    and today's run, which gives Lucas and Tomás theirs."""
+    admin = find_user_by_email("admin@example.com")
+    publish_rules_text(COACHING_RULES, admin)
+    for email, fired, done in COACHING_HISTORY:
+        hire = db.session.execute(
+            select(Hire).join(User, Hire.user_id == User.id).where(User.email == email)
+        ).scalar_one()
+        run_rules(hire.start_date + timedelta(days=fired), [hire.user_id])
+        on = hire.start_date + timedelta(days=done)
+        for assignment in coaching_queries.refreshers_of_hire(hire.id):
+            found = coaching_queries.refresher(assignment)
+            for lesson in found.lessons:
+                progress.review_lesson(assignment, lesson, hire.user, on)
+            for module in found.checks:
+                key = queries.answer_key(module.assessment)
+                answers = {q.id: q.correct_ids for q in key}
+                progress.submit_check(assignment, module, answers, hire.user, on)
+            assignment.completed_at = datetime.combine(on, time(11), tzinfo=UTC)
+            assignment.fired_at = datetime.combine(
+                hire.start_date + timedelta(days=fired), time(6), tzinfo=UTC
+            )
+        for event in hire.events:
+            if event.action == "coaching_assigned":
+                event.at = datetime.combine(
+                    hire.start_date + timedelta(days=fired), time(6), tzinfo=UTC
+                )
+            elif event.action == "coaching_completed":
+                event.at = datetime.combine(on, time(11), tzinfo=UTC)
+    run_rules(today)
 
 
 def _date_history(hire: Hire, sign_offs: dict[str, int]) -> None:

@@ -177,6 +177,34 @@ def test_demo_tells_the_same_story_on_any_day(runner, db, any_day):
     assert min(names.values()) == any_day - timedelta(days=119)
     assert db.session.execute(select(func.count()).select_from(Contact)).scalar_one() > 1000
     assert db.session.execute(select(func.count()).select_from(QAEvaluation)).scalar_one() > 100
+    _coaching_story(db, any_day)
+
+
+def _coaching_story(db, today):
+    """Two rules with firings: Amara's empathy refresher done weeks ago with its effect
+    measured, Lucas's and Tomás's open today."""
+    from sqlalchemy import select
+
+    from ramp.coaching.effect import effects_of
+    from ramp.coaching.models import CoachingAssignment
+
+    rows = list(db.session.execute(select(CoachingAssignment)).scalars())
+    story = {a.user.name: (a.rule_key, a.status) for a in rows}
+    assert story == {
+        "Amara Osei": ("empathy-refresher", "completed"),
+        "Lucas Moreau": ("resolution-refresher", "open"),
+        "Tomás Rivera": ("empathy-refresher", "open"),
+    }
+    amara = next(a for a in rows if a.user.name == "Amara Osei")
+    assert amara.fired_on == amara.hire.start_date + timedelta(days=46)
+    assert amara.completed_on == amara.hire.start_date + timedelta(days=49)
+    effect = effects_of([amara])[amara.id]
+    assert (effect.before_count, effect.after_count) == (3, 3)
+    assert effect.before < 60 and effect.after - effect.before > 20
+    for a in rows:
+        if a.status == "open":
+            assert (a.fired_on, a.due_on) == (today, today + timedelta(days=7))
+            assert sum(e["short"] for e in a.evidence) >= 3
 
 
 def test_demo_records_fit_the_targets(demo, db):
