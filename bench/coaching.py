@@ -204,7 +204,9 @@ def bare_firings(today: date, user_ids: list[int] | None) -> dict[str, set[int]]
     from ramp.extensions import db
 
     postgresql = db.session.get_bind().dialect.name == "postgresql"
-    days = "(:today - h.start_date)" if postgresql else "(julianday(:today) - julianday(h.start_date))"
+    days = (
+        "(:today - h.start_date)" if postgresql else "(julianday(:today) - julianday(h.start_date))"
+    )
     users = f"AND h.user_id IN ({', '.join(map(str, user_ids))})" if user_ids else ""
     params = {"today": today, "since": today - timedelta(days=13)}
     out = {}
@@ -245,7 +247,9 @@ def compare(label: str, today: date, user_ids: list[int] | None) -> None:
     ratio = ours_s / bare_s if bare_s else float("inf")
     verdict = "ok" if ratio <= TARGET_RATIO and ours_s < TARGET_S else "SLOW"
     print(f"  {label}")
-    print(f"    {'bare SQL, the same firings (baseline)':44} {bare_s:6.2f} s {bare_cpu:6.2f} s   1.0x")
+    print(
+        f"    {'bare SQL, the same firings (baseline)':44} {bare_s:6.2f} s {bare_cpu:6.2f} s   1.0x"
+    )
     print(
         f"    {'run_rules':44} {ours_s:6.2f} s {ours_cpu:6.2f} s {ratio:5.1f}x"
         f"  target {TARGET_RATIO:.0f}x and {TARGET_S:.0f} s: {verdict}"
@@ -256,8 +260,15 @@ def compare(label: str, today: date, user_ids: list[int] | None) -> None:
             print(f"      {key}: bare {len(bare[key])}, run_rules {len(ours.get(key, set()))}")
 
 
-def run(hires: int, evaluations: int, db_path: str) -> None:
-    where = prepare_database(db_path)
+def run(hires: int, evaluations: int, db_path: str, reuse: bool) -> None:
+    import os
+
+    if reuse:  # the database an earlier run built, as it left it
+        where = db_path if db_path.startswith("postgresql") else os.path.abspath(db_path)
+        os.environ["DATABASE_URL"] = os.environ.get("DATABASE_URL") or f"sqlite:///{where}"
+        os.environ.setdefault("SECRET_KEY", "bench")
+    else:
+        where = prepare_database(db_path)
     from sqlalchemy import select
 
     from ramp import create_app
@@ -270,18 +281,20 @@ def run(hires: int, evaluations: int, db_path: str) -> None:
     app = create_app({"RATELIMIT_ENABLED": False})
     with app.app_context():
         started = time.perf_counter()
-        build(hires, 0, today)
-        add_records(evaluations, today, rng)
-        publish_rules_text(RULES)
-        db.session.commit()
+        if not reuse:
+            build(hires, 0, today)
+            add_records(evaluations, today, rng)
+            publish_rules_text(RULES)
+            db.session.commit()
         print(f"{hires} hires ({where}; built in {time.perf_counter() - started:.0f} s)")
         print(f"    {'':44} {'wall':>8} {'cpu':>8}  wall/baseline")
         # An import: five new evaluations for each of 100 agents.
         touched = db.session.execute(
             select(Hire.id, Hire.user_id, Hire.start_date).order_by(Hire.id)
         ).all()[:: max(1, hires // 100)][:100]
-        write_evaluations(touched, 5, today, rng, "I")
-        db.session.commit()
+        if not reuse:
+            write_evaluations(touched, 5, today, rng, "I")
+            db.session.commit()
         users = [user for _, user, _ in touched]
         compare(f"after an import touching {len(users)} agents", today, users)
         compare("the daily run, every active hire", today, None)
@@ -292,9 +305,14 @@ def main() -> None:
     parser.add_argument("--hires", type=int, default=2000)
     parser.add_argument("--evaluations", type=int, default=500_000)
     parser.add_argument("--db", default="bench/out/coaching.sqlite")
+    parser.add_argument(
+        "--reuse", action="store_true", help="Time again on the database an earlier run built."
+    )
     args = parser.parse_args()
-    print("Running the coaching rules; each figure beside a bare SQL query finding the same firings")
-    run(args.hires, args.evaluations, args.db)
+    print(
+        "Running the coaching rules; each figure beside a bare SQL query finding the same firings"
+    )
+    run(args.hires, args.evaluations, args.db, args.reuse)
 
 
 if __name__ == "__main__":

@@ -29,6 +29,7 @@ def create_app(
     # schema only for an app that has them. (A command line app's commands import the models
     # they use; each model module imports the models it refers to.)
     from ramp import database, i18n
+    from ramp.coaching import listeners as coaching_listeners
     from ramp.config import build_config
     from ramp.extensions import db
     from ramp.jobs import jobs
@@ -49,6 +50,7 @@ def create_app(
     db.init_app(app)
     jobs.init_app(app)
     i18n.init_app(app)
+    coaching_listeners.register()
     with app.app_context():
         database.configure_engine(db.engine)
     if web or migrations:

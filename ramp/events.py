@@ -14,6 +14,8 @@ The names announced, and what each carries (keyword arguments, all plain values)
 - ``milestone.achieved``: hire_id, milestone_key
 - ``certificate.issued`` / ``certificate.revoked``: certificate_id
 - ``import.finished`` / ``import.failed``: import_run_id
+- ``records.changed``: user_ids (the agents whose QA evaluations or contacts an import or an
+  undo changed; announced after their weekly figures and plans are brought up to date)
 
 Listeners are registered when the app is made (``ramp.create_app``), so a command or a
 worker that builds the app hears the same events as the web tier.

@@ -38,6 +38,10 @@ from ramp.metrics.mapping import category_key
 from ramp.metrics.models import HireWeekMetric, QACategoryScore, QAEvaluation
 from ramp.milestones.models import Hire, HireEvent, Placement
 
+# Within a window of days, the evidence keeps every short evaluation and at most this many
+# of the newest others.
+EVIDENCE_NEWEST = 20
+
 
 @dataclass
 class Firing:
@@ -79,28 +83,32 @@ def _close_day():
 def _scope(rule: Rule, today: date, user_ids: Iterable[int] | None):
     """The hires the rule may fire for: active, started, in its phases and placement, without
     its refresher open; with the day their last one closed (the cooldown floor)."""
-    floor = (
-        select(func.max(_close_day()))
-        .where(
-            CoachingAssignment.hire_id == Hire.id,
-            CoachingAssignment.rule_key == rule.key,
-            CoachingAssignment.status != OPEN,
-        )
-        .scalar_subquery()
+    a = CoachingAssignment
+    # Grouped once (not looked up per evaluation row): the few closed refreshers of the rule.
+    closed = (
+        select(a.hire_id.label("hire_id"), func.max(_close_day()).label("floor"))
+        .where(a.rule_key == rule.key, a.status != OPEN)
+        .group_by(a.hire_id)
+        .subquery("closed")
     )
-    query = select(
-        Hire.id.label("hire_id"),
-        Hire.user_id.label("user_id"),
-        Hire.start_date.label("start_date"),
-        floor.label("floor"),
-    ).where(
-        Hire.active.is_(True),
-        Hire.start_date <= today,
-        ~exists().where(
-            CoachingAssignment.hire_id == Hire.id,
-            CoachingAssignment.rule_key == rule.key,
-            CoachingAssignment.status == OPEN,
-        ),
+    floor = closed.c.floor
+    query = (
+        select(
+            Hire.id.label("hire_id"),
+            Hire.user_id.label("user_id"),
+            Hire.start_date.label("start_date"),
+            floor.label("floor"),
+        )
+        .outerjoin(closed, closed.c.hire_id == Hire.id)
+        .where(
+            Hire.active.is_(True),
+            Hire.start_date <= today,
+            ~exists().where(
+                CoachingAssignment.hire_id == Hire.id,
+                CoachingAssignment.rule_key == rule.key,
+                CoachingAssignment.status == OPEN,
+            ),
+        )
     )
     if user_ids is not None:
         query = query.where(Hire.user_id.in_(sorted(set(user_ids))))
@@ -222,16 +230,19 @@ def firing_statement(rule: Rule, today: date, user_ids: Iterable[int] | None = N
     window = ranked.c.in_window == 1
     if rule.when.of_last is not None:
         window = and_(window, ranked.c.rank <= rule.when.of_last)
-    flagged = case((window, 1), else_=0)
+        shown = window
+    else:
+        # A busy fortnight can hold many evaluations: its short ones, and the newest others.
+        shown = and_(window, or_(ranked.c.short == 1, ranked.c.rank <= EVIDENCE_NEWEST))
     counted = (
         select(
             ranked,
-            flagged.label("evidence"),
+            case((shown, 1), else_=0).label("evidence"),
             func.sum(case((and_(window, ranked.c.short == 1), 1), else_=0))
             .over(partition_by=ranked.c.hire_id)
             .label("failing"),
         )
-        .where(or_(window, ranked.c.rank <= rule.measure_over))
+        .where(or_(shown, ranked.c.rank <= rule.measure_over))
         .subquery("c")
     )
     return (

@@ -40,10 +40,10 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 
-from ramp import clock
 from ramp.accounts.models import User, utcnow
 from ramp.csvsafe import SafeDictWriter
 from ramp.errors import LineProblem, ValidationError
+from ramp.events import announce
 from ramp.extensions import db
 from ramp.metrics import categories, records
 from ramp.metrics.import_lock import describe, hold_until_transaction_ends
@@ -601,8 +601,6 @@ def import_and_update(
     """
     # Imported here: ramp.milestones.operations reads this area's figures and targets at
     # import time, so importing it (and the weekly parts it feeds) at the top is a circle.
-    # ramp.coaching reads this area's records and the milestone evaluation: the same circle.
-    from ramp.coaching.operations import run_rules
     from ramp.metrics.weekly import refresh_weeks
     from ramp.milestones.operations import evaluate_users
 
@@ -624,8 +622,8 @@ def import_and_update(
         if report.written:
             refresh_weeks(report.affected_users)
             changed = evaluate_users(report.affected_users)
-            # The coaching rules read what was just written, for the agents it touched.
-            run_rules(clock.today(), report.affected_users)
+            # Coaching (and whoever else listens) reads what was just written.
+            announce("records.changed", user_ids=sorted(report.affected_users))
     except ImportRefused as exc:
         if not exc.report.dry_run:
             exc.report.import_run_id = _keep_failed(run, _refusal(exc.report), exc.report)

@@ -10,10 +10,10 @@ from datetime import datetime
 from flask_babel import gettext, ngettext
 from sqlalchemy import Table, bindparam, delete, func, select, update
 
-from ramp import clock
 from ramp.accounts.models import User, utcnow
 from ramp.audit.operations import record
 from ramp.errors import NotFound, ValidationError
+from ramp.events import announce
 from ramp.extensions import db
 from ramp.metrics.categories import write_restored
 from ramp.metrics.import_lock import describe, hold_until_transaction_ends
@@ -226,7 +226,6 @@ def undo_import(
     """
     # Imported here: ramp.milestones.operations reads this area's figures and targets at
     # import time, so importing it (and the weekly parts it feeds) at the top is a circle.
-    from ramp.coaching.operations import run_rules
     from ramp.metrics.weekly import refresh_weeks
     from ramp.milestones.operations import evaluate_users
 
@@ -251,8 +250,8 @@ def undo_import(
     db.session.flush()
     refresh_weeks(users)
     changed = evaluate_users(users)
-    # What the undo gave back may call for a refresher (what it removed closes none).
-    run_rules(clock.today(), users)
+    # What the undo gave back may call for a coaching refresher (ramp.coaching listens).
+    announce("records.changed", user_ids=sorted(users))
     record(
         actor,
         "import.undo",

@@ -118,7 +118,8 @@ def assignments(db, hire=None) -> list[CoachingAssignment]:
 @pytest.fixture(autouse=True)
 def _own_listeners(monkeypatch):
     """The listeners a test adds are gone after it."""
-    monkeypatch.setattr(events, "_listeners", defaultdict(list))
+    kept = defaultdict(list, {name: list(heard) for name, heard in events._listeners.items()})
+    monkeypatch.setattr(events, "_listeners", kept)
 
 
 @pytest.fixture
