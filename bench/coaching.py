@@ -43,6 +43,9 @@ CATEGORIES = (  # name, critical
     ("Verification", True),
     ("Closing", False),
 )
+# A category's percent and how often: a team averaging about 80, one evaluation in a hundred
+# or so a critical fail.
+LEVELS, WEIGHTS = (20, 40, 60, 80, 100), (3, 7, 15, 35, 40)
 RULES = """\
 version: 1
 rules:
@@ -154,8 +157,8 @@ def write_evaluations(hires, per_hire: int, today: date, rng: random.Random, tag
         days = max(0, (today - start).days)
         for n in range(per_hire):
             day = start + timedelta(days=rng.randint(0, days))
-            percents = [float(rng.choice((20, 40, 60, 80, 100))) for _ in CATEGORIES]
-            critical = percents[3] < 50 and rng.random() < 0.2
+            percents = [float(p) for p in rng.choices(LEVELS, WEIGHTS, k=len(CATEGORIES))]
+            critical = percents[3] < 50 and rng.random() < 0.1
             percent = 0.0 if critical else sum(percents) / len(percents)
             evaluations.append(
                 {

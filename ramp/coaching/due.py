@@ -11,7 +11,7 @@ from collections.abc import Iterable
 from datetime import date
 
 from flask_babel import gettext as _
-from sqlalchemy import func, select, update
+from sqlalchemy import case, func, select, update
 
 from ramp.coaching.models import OPEN, CoachingAssignment
 from ramp.extensions import db
@@ -40,10 +40,11 @@ def refresh_due(hire_ids: Iterable[int], today: date, evaluate: bool = True) -> 
     hires whose overdue state changed (when `evaluate`), and return their ids."""
     ids = sorted(set(hire_ids))
     changed: list[int] = []
+    # The hire's assignments found by hire (the status filtered inside the aggregate): with
+    # the status in WHERE, SQLite walks the index of every open assignment for each hire.
+    open_due = case((CoachingAssignment.status == OPEN, CoachingAssignment.due_on))
     earliest = (
-        select(func.min(CoachingAssignment.due_on))
-        .where(CoachingAssignment.hire_id == Hire.id, CoachingAssignment.status == OPEN)
-        .scalar_subquery()
+        select(func.min(open_due)).where(CoachingAssignment.hire_id == Hire.id).scalar_subquery()
     )
     db.session.flush()
     for start in range(0, len(ids), _CHUNK):

@@ -80,7 +80,7 @@ def _close_day():
     return func.coalesce(CoachingAssignment.completed_on, dismissed)
 
 
-def _scope(rule: Rule, today: date, user_ids: Iterable[int] | None):
+def _scope(rule: Rule, today: date, user_ids: Iterable[int] | None, name: str = "h"):
     """The hires the rule may fire for: active, started, in its phases and placement, without
     its refresher open; with the day their last one closed (the cooldown floor)."""
     a = CoachingAssignment
@@ -129,7 +129,7 @@ def _scope(rule: Rule, today: date, user_ids: Iterable[int] | None):
         for name, value in scope.placement.named().items():
             column = getattr(Placement, name)
             query = query.where(func.lower(func.trim(column)) == value.strip().casefold())
-    return query.subquery("h")
+    return query.subquery(name)
 
 
 def _short(rule: Rule, figure):
@@ -139,8 +139,9 @@ def _short(rule: Rule, figure):
     return figure > when.above
 
 
-def _qa_rows(rule: Rule, h, today: date):
-    """(hire, day, review, figure, short, newest-first rank, in window) of the rule's QA measure."""
+def _qa_rows(rule: Rule, h, today: date, candidates: bool = False):
+    """(hire, day, review, figure, short, newest-first rank, in window) of the rule's QA
+    measure; with `candidates`, the hires with enough short ones in the window instead."""
     e = QAEvaluation
     kind = rule.when.kind
     query = select(h.c.hire_id, h.c.user_id).join_from(
@@ -171,6 +172,8 @@ def _qa_rows(rule: Rule, h, today: date):
         in_window = e.metric_date >= today - timedelta(days=rule.when.within_days - 1)
     else:
         in_window = literal(True)
+    if candidates:
+        return _candidates(rule, query, h, short, in_window)
     return query.add_columns(
         e.metric_date.label("day"),
         e.external_id.label("review"),
@@ -182,7 +185,7 @@ def _qa_rows(rule: Rule, h, today: date):
     )
 
 
-def _metric_rows(rule: Rule, h, today: date):
+def _metric_rows(rule: Rule, h, today: date, candidates: bool = False):
     """The same columns for a metric rule, one row per completed tenure week with enough data."""
     w = HireWeekMetric
     definition = METRICS[rule.when.metric]
@@ -204,6 +207,8 @@ def _metric_rows(rule: Rule, h, today: date):
         in_window = w.week * 7 - 1 >= _days(literal(since, Date), h.c.start_date)
     else:
         in_window = literal(True)
+    if candidates:
+        return _candidates(rule, query, h, _short(rule, w.value), in_window)
     rank = func.row_number().over(partition_by=h.c.hire_id, order_by=w.week.desc())
     return query.add_columns(
         h.c.start_date.label("day"),
@@ -216,6 +221,17 @@ def _metric_rows(rule: Rule, h, today: date):
     )
 
 
+def _candidates(rule: Rule, query, h, short, in_window):
+    """The hires with at least `failing` short rows in the window: a plain count, which
+    spares ranking every evaluation of the hires a window of days cannot fire for."""
+    return (
+        query.with_only_columns(h.c.hire_id)
+        .where(in_window, short)
+        .group_by(h.c.hire_id)
+        .having(func.count() >= rule.when.failing)
+    )
+
+
 def firing_statement(rule: Rule, today: date, user_ids: Iterable[int] | None = None):
     """The one statement that finds the hires `rule` holds for on `today`, with their rows
     (the window's and the baseline's), newest first.
@@ -225,7 +241,11 @@ def firing_statement(rule: Rule, today: date, user_ids: Iterable[int] | None = N
     and the hires with enough of them kept.
     """
     h = _scope(rule, today, user_ids)
-    rows = _metric_rows(rule, h, today) if rule.when.kind == METRIC else _qa_rows(rule, h, today)
+    source = _metric_rows if rule.when.kind == METRIC else _qa_rows
+    rows = source(rule, h, today)
+    if rule.when.within_days is not None:
+        held = source(rule, _scope(rule, today, user_ids, "hc"), today, candidates=True)
+        rows = rows.where(h.c.hire_id.in_(held))
     ranked = rows.subquery("r")
     window = ranked.c.in_window == 1
     if rule.when.of_last is not None:
