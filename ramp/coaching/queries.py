@@ -13,7 +13,7 @@ from sqlalchemy.orm import aliased, joinedload
 
 from ramp.accounts.models import Team, User
 from ramp.coaching.due import overdue
-from ramp.coaching.models import OPEN, CoachingAssignment, CoachingRulesVersion
+from ramp.coaching.models import COMPLETED, OPEN, CoachingAssignment, CoachingRulesVersion
 from ramp.coaching.spec import CurriculumOutline, ModuleOutline, RulesContext
 from ramp.curricula import queries as curricula
 from ramp.curricula.models import Curriculum, CurriculumVersion, Lesson, Module
@@ -504,17 +504,21 @@ def overview(viewer: User, filters: CoachingFilters, today: date) -> Overview:
     )
 
 
-def all_assignments(viewer: User, filters: CoachingFilters) -> list[CoachingAssignment]:
-    """Every assignment under the filters (for the CSV export), oldest firing first."""
+def all_assignments(
+    viewer: User, filters: CoachingFilters, completed_only: bool = False
+) -> list[CoachingAssignment]:
+    """Every assignment under the filters (for the CSV export; only the completed ones,
+    for measuring the effect), oldest firing first."""
+    stmt = filtered(viewer, filters)
+    if completed_only:
+        stmt = stmt.where(CoachingAssignment.status == COMPLETED)
     return list(
         db.session.execute(
-            filtered(viewer, filters)
-            .options(
+            stmt.options(
                 joinedload(CoachingAssignment.hire).joinedload(Hire.cohort),
                 joinedload(CoachingAssignment.user),
                 joinedload(CoachingAssignment.dismissed_by),
-            )
-            .order_by(CoachingAssignment.fired_on, CoachingAssignment.id)
+            ).order_by(CoachingAssignment.fired_on, CoachingAssignment.id)
         )
         .unique()
         .scalars()

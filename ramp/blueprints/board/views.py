@@ -693,7 +693,7 @@ def coaching_page():
         filters = coaching_queries.CoachingFilters()
     today = clock.today()
     overview = coaching_queries.overview(current_user, filters, today)
-    every = coaching_queries.all_assignments(current_user, filters)
+    every = coaching_queries.all_assignments(current_user, filters, completed_only=True)
     effects = coaching_effect.effects_of(every)
     return render(
         "board/coaching.html",
