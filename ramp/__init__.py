@@ -33,6 +33,7 @@ def create_app(
     from ramp.extensions import db
     from ramp.jobs import jobs
     from ramp.jsonsafe import SafeJSONProvider
+    from ramp.notifications import hooks as notification_hooks
 
     app = Flask(
         __name__,
@@ -49,6 +50,7 @@ def create_app(
     db.init_app(app)
     jobs.init_app(app)
     i18n.init_app(app)
+    notification_hooks.register()
     with app.app_context():
         database.configure_engine(db.engine)
     if web or migrations:

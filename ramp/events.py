@@ -14,6 +14,9 @@ The names announced, and what each carries (keyword arguments, all plain values)
 - ``milestone.achieved``: hire_id, milestone_key
 - ``certificate.issued`` / ``certificate.revoked``: certificate_id
 - ``import.finished`` / ``import.failed``: import_run_id
+- ``signoff.awaited``: milestone_id, hire_id, milestone (its title), days (announced by the
+  notifications' daily scan)
+- ``certificate.expiring``: certificate_id (the daily scan: expires within 30 days)
 
 Listeners are registered when the app is made (``ramp.create_app``), so a command or a
 worker that builds the app hears the same events as the web tier.

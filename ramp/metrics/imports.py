@@ -43,6 +43,7 @@ from sqlalchemy.dialects import postgresql, sqlite
 from ramp.accounts.models import User, utcnow
 from ramp.csvsafe import SafeDictWriter
 from ramp.errors import LineProblem, ValidationError
+from ramp.events import announce
 from ramp.extensions import db
 from ramp.metrics import categories, records
 from ramp.metrics.import_lock import describe, hold_until_transaction_ends
@@ -301,6 +302,7 @@ def import_file(
         run.rows_skipped, run.rows_rejected = report.rows_skipped, report.rows_rejected
         run.report = _report_document(report)
         db.session.flush()
+        announce("import.finished", import_run_id=run.id)
     return report
 
 
@@ -642,6 +644,8 @@ def _keep_failed(run: ImportRun, error: str, report: ImportReport | None = None)
         run.rows_rejected = report.rows_rejected
         run.report = _storable(_report_document(report))
     db.session.add(run)
+    db.session.flush()
+    announce("import.failed", import_run_id=run.id)
     db.session.commit()  # the history outlives the rolled-back import
     return run.id
 
