@@ -43,10 +43,11 @@ def send_email(to: str, subject: str, text: str, html: str | None, locale: str) 
     mail["From"] = formataddr((_config("ORGANIZATION_NAME", "ramp"), _config("SMTP_FROM")))
     mail["To"] = to
     mail["Message-ID"] = make_msgid(domain=(_config("SMTP_FROM") or "ramp@localhost").split("@")[-1])
-    mail["Content-Language"] = locale
     mail.set_content(text)
     if html:
         mail.add_alternative(html, subtype="html")
+    # After the content: setting it replaces the Content-* headers.
+    mail["Content-Language"] = locale
     port = int(_config("SMTP_PORT", 25))
     timeout = float(_config("NOTIFY_TIMEOUT_SECONDS", 10))
     security = _config("SMTP_SECURITY", "starttls")  # none, starttls or ssl
