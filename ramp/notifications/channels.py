@@ -8,7 +8,6 @@ refused connection, an SMTP 4xx, a webhook's 5xx or 429).
 from __future__ import annotations
 
 import smtplib
-import socket
 import ssl
 from email.message import EmailMessage
 from email.utils import formataddr, make_msgid
@@ -42,7 +41,9 @@ def send_email(to: str, subject: str, text: str, html: str | None, locale: str) 
     mail["Subject"] = subject
     mail["From"] = formataddr((_config("ORGANIZATION_NAME", "ramp"), _config("SMTP_FROM")))
     mail["To"] = to
-    mail["Message-ID"] = make_msgid(domain=(_config("SMTP_FROM") or "ramp@localhost").split("@")[-1])
+    mail["Message-ID"] = make_msgid(
+        domain=(_config("SMTP_FROM") or "ramp@localhost").split("@")[-1]
+    )
     mail.set_content(text)
     if html:
         mail.add_alternative(html, subtype="html")
@@ -78,7 +79,7 @@ def send_email(to: str, subject: str, text: str, html: str | None, locale: str) 
         ) from None
     except smtplib.SMTPNotSupportedError as exc:
         raise Undeliverable(f"the mail server does not support {exc}", retry=False) from None
-    except (TimeoutError, socket.timeout):
+    except TimeoutError:
         raise Undeliverable(
             f"the mail server {host}:{port} did not answer within {timeout:g} s", retry=True
         ) from None

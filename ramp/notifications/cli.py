@@ -3,7 +3,6 @@ see docs/notifications.md), and the schedule a Redis worker keeps."""
 
 from __future__ import annotations
 
-
 import click
 from flask import current_app
 from flask.cli import with_appcontext
@@ -61,5 +60,3 @@ def schedule_command():
         fail("set REDIS_URL to schedule with a Redis worker; without it, use cron (see docs)")
     jobs.submit_at(clock.now(), "notifications", "ramp.notifications.schedule.tick")
     click.echo("scheduled: `ramp worker` runs the notifications from now on")
-
-

@@ -204,7 +204,10 @@ def team_summary(manager_id: int, today: date) -> dict[str, list[dict]]:
         row._asdict() | {"overdue": row.due_on < today}
         for row in db.session.execute(
             select(
-                CoachingAssignment.id, CoachingAssignment.title, CoachingAssignment.due_on, User.name
+                CoachingAssignment.id,
+                CoachingAssignment.title,
+                CoachingAssignment.due_on,
+                User.name,
             )
             .join(Hire, Hire.id == CoachingAssignment.hire_id)
             .join(User, User.id == CoachingAssignment.user_id)
@@ -324,8 +327,12 @@ def weekly_digests(today: date | None = None) -> int:
             title = _("Your team this week (week %(week)s)", week=week)
         subject, text, html = render.digest_email(title, sections, locale)
         row = _digest_row(
-            manager, "digest.weekly", f"digest.weekly:{manager.id}:{year}-W{week:02d}", subject,
-            text, html,
+            manager,
+            "digest.weekly",
+            f"digest.weekly:{manager.id}:{year}-W{week:02d}",
+            subject,
+            text,
+            html,
         )
         queued += _add_once(row)
     db.session.flush()

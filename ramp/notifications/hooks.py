@@ -71,11 +71,11 @@ def _before_commit(session) -> None:
 
 
 def _after_commit(session) -> None:
-    if session.info.pop(DISPATCH, None) and has_app_context():
-        if current_app.config.get("NOTIFY_SEND_AFTER_COMMIT", True):
-            from ramp.notifications.sending import dispatch
+    wanted = session.info.pop(DISPATCH, None) and has_app_context()
+    if wanted and current_app.config.get("NOTIFY_SEND_AFTER_COMMIT", True):
+        from ramp.notifications.sending import dispatch
 
-            dispatch()
+        dispatch()
 
 
 def _after_soft_rollback(session, previous_transaction) -> None:

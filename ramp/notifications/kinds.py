@@ -31,11 +31,11 @@ ADMINS = frozenset({"admin"})
 KINDS: dict[str, Kind] = {
     kind.event: kind
     for kind in (
-        Kind("hire.status_changed", _l("A hire turns at risk or missed"), IMMEDIATE, MANAGERS, True),
-        Kind("milestone.achieved", _l("A hire achieves a milestone"), DIGEST, MANAGERS, True),
         Kind(
-            "signoff.awaited", _l("A milestone waits for your sign-off"), DIGEST, MANAGERS, True
+            "hire.status_changed", _l("A hire turns at risk or missed"), IMMEDIATE, MANAGERS, True
         ),
+        Kind("milestone.achieved", _l("A hire achieves a milestone"), DIGEST, MANAGERS, True),
+        Kind("signoff.awaited", _l("A milestone waits for your sign-off"), DIGEST, MANAGERS, True),
         Kind("coaching.assigned", _l("A refresher is assigned to you"), IMMEDIATE, EVERYONE, True),
         Kind("coaching.overdue", _l("Your refresher is overdue"), IMMEDIATE, EVERYONE, True),
         Kind("certificate.issued", _l("Your certificate is issued"), IMMEDIATE, EVERYONE),

@@ -65,8 +65,9 @@ def channels_of(team: Team) -> dict[str, TeamChannel]:
     """The team's webhooks by kind (slack, teams)."""
     return {
         c.kind: c
-        for c in db.session.execute(select(TeamChannel).where(TeamChannel.team_id == team.id))
-        .scalars()
+        for c in db.session.execute(
+            select(TeamChannel).where(TeamChannel.team_id == team.id)
+        ).scalars()
     }
 
 

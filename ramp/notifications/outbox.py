@@ -349,10 +349,7 @@ def _write(session, deliveries: list[Delivery]) -> int:
             .on_conflict_do_nothing(index_elements=["dedupe_key"])
             .returning(Notification.status, Notification.kind)
         )
-        queued += sum(
-            status == QUEUED and (kind != EMAIL or smtp)
-            for status, kind in result.all()
-        )
+        queued += sum(status == QUEUED and (kind != EMAIL or smtp) for status, kind in result.all())
     return queued
 
 

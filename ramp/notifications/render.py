@@ -173,10 +173,8 @@ def email_parts(message: Message, locale: str) -> tuple[str, str, str]:
                 footer,
             ]
         )
-        html = (
-            current_app.jinja_env.get_template("notifications/email.html").render(
-                message=message, lang=locale, footer=footer, organization=organization
-            )
+        html = current_app.jinja_env.get_template("notifications/email.html").render(
+            message=message, lang=locale, footer=footer, organization=organization
         )
     return message.title[:300], text, html
 
@@ -266,9 +264,7 @@ def teams_card(message: Message) -> dict:
     ]
     body += [{"type": "TextBlock", "text": line, "wrap": True} for line in message.lines]
     if message.context:
-        body.append(
-            {"type": "TextBlock", "text": message.context, "isSubtle": True, "wrap": True}
-        )
+        body.append({"type": "TextBlock", "text": message.context, "isSubtle": True, "wrap": True})
     return {
         "type": "message",
         "attachments": [

@@ -78,7 +78,9 @@ def deliver(message: Notification) -> None:
         user = db.session.get(User, message.user_id) if message.user_id else None
         if user is None or not user.is_active_account:
             raise Undeliverable("the recipient no longer has an active account", retry=False)
-        send_email(user.email, message.subject, message.body_text, message.body_html, message.locale)
+        send_email(
+            user.email, message.subject, message.body_text, message.body_html, message.locale
+        )
         return
     channel = db.session.get(TeamChannel, message.channel_id) if message.channel_id else None
     if channel is None:

@@ -289,9 +289,7 @@ def clear(db) -> None:
 
 
 def channels(db, team, hooks, slack="slack", teams="teams", actor=None):
-    save_channels(
-        team, {"slack": f"{hooks.url}/{slack}", "teams": f"{hooks.url}/{teams}"}, actor
-    )
+    save_channels(team, {"slack": f"{hooks.url}/{slack}", "teams": f"{hooks.url}/{teams}"}, actor)
     db.session.commit()
 
 
@@ -381,7 +379,9 @@ def test_a_webhook_that_answers_4xx_fails_at_once_and_5xx_is_tried_again(
 ):
     mailer(1)
     hire = ramp_world.hire()
-    channels(db, ramp_world.cohort.team, hooks, slack="gone", teams="broken", actor=ramp_world.admin)
+    channels(
+        db, ramp_world.cohort.team, hooks, slack="gone", teams="broken", actor=ramp_world.admin
+    )
     save_preferences(hire.user, {"coaching.assigned": "off"})
     db.session.commit()
     clear(db)
@@ -435,9 +435,11 @@ def test_the_weekly_digest_summarises_the_managers_team(ramp_world, db, smtp, ma
     risky, coached, certified = w.hire(name="Risa"), w.hire(name="Coco"), w.hire(name="Cert")
     w.hire(cohort=w.other_cohort, manager=w.other_lead, name="Elsewhere")
     risky.status = "at_risk"
-    milestone = db.session.execute(
-        select(PlanMilestone).where(PlanMilestone.hire_id == risky.id)
-    ).scalars().first()
+    milestone = (
+        db.session.execute(select(PlanMilestone).where(PlanMilestone.hire_id == risky.id))
+        .scalars()
+        .first()
+    )
     milestone.status, milestone.status_since = "at_risk", clock.today() - timedelta(days=2)
     assign(db, coached, title="Verification", due=clock.today() - timedelta(days=1))
     cert = issue_certificate(certified, w.admin, "https://ramp.example", override_reason="test")
@@ -542,9 +544,7 @@ def test_certificates_and_imports_reach_the_agent_and_the_admins(ramp_world, db,
     assert failed.user_id == ramp_world.admin.id and "qa.csv" in failed.subject
 
 
-def test_sending_runs_in_the_background_queue_after_the_commit(
-    app, ramp_world, db, smtp, mailer
-):
+def test_sending_runs_in_the_background_queue_after_the_commit(app, ramp_world, db, smtp, mailer):
     inbox, port = smtp()
     mailer(port)
     hire = ramp_world.hire()
@@ -572,7 +572,9 @@ def test_the_daily_scan_finds_certificates_running_out(ramp_world, db, mailer):
     mailer(1)
     hire = ramp_world.hire()
     cert = issue_certificate(hire, ramp_world.admin, "https://ramp.example", override_reason="x")
-    cert.expires_at = datetime.combine(clock.today() + timedelta(days=20), datetime.min.time(), clock.now().tzinfo)
+    cert.expires_at = datetime.combine(
+        clock.today() + timedelta(days=20), datetime.min.time(), clock.now().tzinfo
+    )
     db.session.commit()
     report = run_daily(clock.today())
     db.session.commit()
