@@ -297,10 +297,15 @@ def _write(session, deliveries: list[Delivery]) -> int:
     url = base_url()
     channel_locale = supported(current_app.config.get("NOTIFY_CHANNEL_LOCALE")) or DEFAULT_LOCALE
     composed: dict[tuple[int, str], render.Message] = {}
+    catalogues: dict[str, object] = {}
 
     def message(i: int, delivery: Delivery, locale: str) -> render.Message:
         if (i, locale) not in composed:
-            composed[(i, locale)] = render.in_locale(locale, delivery.event, delivery.facts, url)
+            if locale not in catalogues:
+                catalogues[locale] = render.catalogue(locale)
+            composed[(i, locale)] = render.in_locale(
+                locale, delivery.event, delivery.facts, url, catalogues[locale]
+            )
         return composed[(i, locale)]
 
     now = clock.now()
@@ -316,17 +321,15 @@ def _write(session, deliveries: list[Delivery]) -> int:
                 continue
             locale = supported(user.locale) or DEFAULT_LOCALE
             m = message(i, d, locale)
-            subject, text, html = render.email_parts(m, locale)
-            rows.append(
-                _row(d, m, f"{d.key}:u{user_id}:{EMAIL}", EMAIL, locale, now)
-                | {
-                    "user_id": user_id,
-                    "subject": subject,
-                    "body_text": text,
-                    "body_html": html,
-                    "status": QUEUED if choice == kinds.IMMEDIATE else HELD,
-                }
-            )
+            row = _row(d, m, f"{d.key}:u{user_id}:{EMAIL}", EMAIL, locale, now)
+            row |= {"user_id": user_id, "subject": m.title[:300]}
+            if choice == kinds.IMMEDIATE:
+                # Written out (plain text and HTML) when it is sent, off the request.
+                row |= {"payload": render.to_payload(m)}
+            else:
+                # Held for the digest, which lists its subject and link: no e-mail of its own.
+                row |= {"status": HELD}
+            rows.append(row)
         for channel in channels.get(d.team_id, ()) if kind.to_channels else ():
             if d.event not in (channel.events or kinds.CHANNEL_EVENTS):
                 continue
@@ -339,22 +342,15 @@ def _write(session, deliveries: list[Delivery]) -> int:
     if not rows:
         return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert
+    # One statement run for every row (compiled once); a repeat of a message already in the
+    # outbox is dropped by its key.
+    session.execute(
+        insert(Notification.__table__).on_conflict_do_nothing(index_elements=["dedupe_key"]),
+        rows,
+    )
     # Without an SMTP server, e-mails wait for `ramp notify send` (which reports why).
     smtp = bool(current_app.config.get("SMTP_HOST"))
-    queued = 0
-    for start in range(0, len(rows), INSERT_CHUNK):
-        result = session.execute(
-            insert(Notification)
-            .values(rows[start : start + INSERT_CHUNK])
-            .on_conflict_do_nothing(index_elements=["dedupe_key"])
-            .returning(Notification.status, Notification.kind)
-        )
-        queued += sum(status == QUEUED and (kind != EMAIL or smtp) for status, kind in result.all())
-    return queued
-
-
-# Rows per INSERT statement (each row binds 17 values; SQLite allows 32,766 per statement).
-INSERT_CHUNK = 500
+    return sum(r["status"] == QUEUED and (r["kind"] != EMAIL or smtp) for r in rows)
 
 
 def _row(d: Delivery, m: render.Message, dedupe: str, kind: str, locale: str, now) -> dict:

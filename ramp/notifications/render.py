@@ -10,7 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from flask import current_app
-from flask_babel import force_locale
+from flask_babel import force_locale, get_translations
 from flask_babel import gettext as _
 
 from ramp.formatting import format_date
@@ -34,14 +34,32 @@ class Message:
     facts: dict = field(default_factory=dict)
 
 
-def status_word(status: str) -> str:
+def status_word(status: str, gettext=None) -> str:
     """A milestone status as the board words it."""
-    words = {"at_risk": _("at risk"), "missed": _("missed"), "achieved": _("achieved")}
-    return words.get(status, status.replace("_", " "))
+    _ = gettext or globals()["_"]
+    if status == "at_risk":
+        return _("at risk")
+    if status == "missed":
+        return _("missed")
+    if status == "achieved":
+        return _("achieved")
+    return status.replace("_", " ")
 
 
-def compose(event: str, facts: dict, base_url: str) -> Message:
+def _translator(translations):
+    """gettext over one catalogue, looked up once (thousands of messages are composed in one
+    evaluation: Flask-Babel's per-call lookup of the catalogue would cost more than the rest)."""
+
+    def gettext(text: str, **variables) -> str:
+        translated = translations.ugettext(text)
+        return translated % variables if variables else translated
+
+    return gettext
+
+
+def compose(event: str, facts: dict, base_url: str, translations=None) -> Message:
     """The message about one event, in the current locale (see in_locale)."""
+    _ = _translator(translations or get_translations())
     f = facts
 
     def url(path: str) -> str:
@@ -59,11 +77,11 @@ def compose(event: str, facts: dict, base_url: str) -> Message:
             )
         return Message(
             event,
-            _("%(name)s is now %(status)s", name=f["name"], status=status_word(f["new"])),
+            _("%(name)s is now %(status)s", name=f["name"], status=status_word(f["new"], _)),
             tuple(lines),
             url(f"/board/hires/{f['hire_id']}"),
             _("Open the hire's page"),
-            _("Was %(status)s", status=status_word(f["old"])) if f.get("old") else "",
+            _("Was %(status)s", status=status_word(f["old"], _)) if f.get("old") else "",
             f,
         )
     if event == "milestone.achieved":
@@ -147,10 +165,40 @@ def compose(event: str, facts: dict, base_url: str) -> Message:
     raise ValueError(f"no message for {event}")
 
 
-def in_locale(locale: str, event: str, facts: dict, base_url: str) -> Message:
-    """compose() in the given language."""
+def in_locale(locale: str, event: str, facts: dict, base_url: str, translations=None) -> Message:
+    """compose() in the given language (its catalogue, when the caller has it at hand)."""
     with force_locale(locale):
-        return compose(event, facts, base_url)
+        return compose(event, facts, base_url, translations)
+
+
+def catalogue(locale: str):
+    """The translations of one language, for in_locale."""
+    with force_locale(locale):
+        return get_translations()
+
+
+def to_payload(message: Message) -> dict:
+    """What an e-mail keeps of its message, to be written out when it is sent."""
+    return {
+        "event": message.event,
+        "title": message.title,
+        "lines": list(message.lines),
+        "link": message.link,
+        "link_label": message.link_label,
+        "context": message.context,
+    }
+
+
+def from_payload(payload: dict) -> Message:
+    """The message an e-mail's payload keeps."""
+    return Message(
+        payload["event"],
+        payload["title"],
+        tuple(payload.get("lines") or ()),
+        payload["link"],
+        payload["link_label"],
+        payload.get("context") or "",
+    )
 
 
 def email_parts(message: Message, locale: str) -> tuple[str, str, str]:

@@ -18,6 +18,7 @@ from ramp.extensions import db
 from ramp.jobs import jobs
 from ramp.notifications.channels import Undeliverable, post_webhook, send_email
 from ramp.notifications.models import EMAIL, FAILED, QUEUED, SENT, Notification, TeamChannel
+from ramp.notifications.render import email_parts, from_payload
 
 # How long a claimed message is left alone by other senders while this one tries it.
 CLAIM_SECONDS = 300
@@ -78,9 +79,10 @@ def deliver(message: Notification) -> None:
         user = db.session.get(User, message.user_id) if message.user_id else None
         if user is None or not user.is_active_account:
             raise Undeliverable("the recipient no longer has an active account", retry=False)
-        send_email(
-            user.email, message.subject, message.body_text, message.body_html, message.locale
-        )
+        subject, text, html = message.subject, message.body_text, message.body_html
+        if message.payload:  # a single event's e-mail, written out now in its language
+            subject, text, html = email_parts(from_payload(message.payload), message.locale)
+        send_email(user.email, subject, text, html, message.locale)
         return
     channel = db.session.get(TeamChannel, message.channel_id) if message.channel_id else None
     if channel is None:
