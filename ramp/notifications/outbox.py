@@ -114,7 +114,8 @@ def _milestone(session, name, payloads) -> list[Delivery]:
         (r.hire_id, r.key): r.title
         for r in session.execute(
             select(PlanMilestone.hire_id, PlanMilestone.key, PlanMilestone.title).where(
-                PlanMilestone.hire_id.in_({p["hire_id"] for p in payloads})
+                PlanMilestone.hire_id.in_({p["hire_id"] for p in payloads}),
+                PlanMilestone.key.in_({p["milestone_key"] for p in payloads}),
             )
         )
     }

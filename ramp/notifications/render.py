@@ -13,7 +13,7 @@ from flask import current_app
 from flask_babel import force_locale, get_translations
 from flask_babel import gettext as _
 
-from ramp.formatting import format_date
+from ramp import formatting
 
 # Slack refuses more blocks than this in one message, and header text longer than 150.
 SLACK_MAX_BLOCKS = 50
@@ -46,21 +46,38 @@ def status_word(status: str, gettext=None) -> str:
     return status.replace("_", " ")
 
 
+_TRANSLATORS: dict[int, tuple[object, object]] = {}
+
+
 def _translator(translations):
-    """gettext over one catalogue, looked up once (thousands of messages are composed in one
-    evaluation: Flask-Babel's per-call lookup of the catalogue would cost more than the rest)."""
+    """gettext over one catalogue, each text looked up once (thousands of messages are
+    composed in one evaluation: Flask-Babel's per-call lookup would cost more than the rest)."""
+    key = id(translations)
+    found = _TRANSLATORS.get(key)
+    if found is not None and found[0] is translations:
+        return found[1]
+    seen: dict[str, str] = {}
 
     def gettext(text: str, **variables) -> str:
-        translated = translations.ugettext(text)
+        translated = seen.get(text)
+        if translated is None:
+            translated = seen[text] = translations.ugettext(text)
         return translated % variables if variables else translated
 
+    _TRANSLATORS[key] = (translations, gettext)
     return gettext
 
 
-def compose(event: str, facts: dict, base_url: str, translations=None) -> Message:
-    """The message about one event, in the current locale (see in_locale)."""
+def compose(
+    event: str, facts: dict, base_url: str, translations=None, locale: str | None = None
+) -> Message:
+    """The message about one event: in the current locale, or in `locale` with its
+    catalogue `translations` (see in_locale)."""
     _ = _translator(translations or get_translations())
     f = facts
+
+    def format_date(value) -> str:
+        return formatting.format_date(value, locale)
 
     def url(path: str) -> str:
         return base_url.rstrip("/") + path
@@ -167,8 +184,10 @@ def compose(event: str, facts: dict, base_url: str, translations=None) -> Messag
 
 def in_locale(locale: str, event: str, facts: dict, base_url: str, translations=None) -> Message:
     """compose() in the given language (its catalogue, when the caller has it at hand)."""
+    if translations is not None:
+        return compose(event, facts, base_url, translations, locale)
     with force_locale(locale):
-        return compose(event, facts, base_url, translations)
+        return compose(event, facts, base_url)
 
 
 def catalogue(locale: str):
