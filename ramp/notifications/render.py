@@ -266,7 +266,12 @@ def digest_email(
             lines.append("")
         lines += ["-- ", footer]
         html = current_app.jinja_env.get_template("notifications/digest.html").render(
-            title=title, intro=intro, sections=sections, lang=locale, footer=footer
+            title=title,
+            intro=intro,
+            sections=sections,
+            lang=locale,
+            footer=footer,
+            organization=organization,
         )
     return title[:300], "\n".join(lines), html
 
