@@ -585,3 +585,26 @@ def test_the_daily_scan_finds_certificates_running_out(ramp_world, db, mailer):
     db.session.commit()
     assert len(messages(db, event="certificate.expiring")) == 2
     assert Certificate and date
+
+
+def test_the_cron_commands_send_and_write_digests_once(ramp_world, db, smtp, mailer, runner):
+    inbox, port = smtp()
+    mailer(port)
+    hire = ramp_world.hire(name="Dee")
+    clear(db)
+    save_preferences(ramp_world.lead, {"hire.status_changed": "digest"})
+    db.session.commit()
+    announce("hire.status_changed", hire_id=hire.id, old="on_track", new="at_risk")
+    db.session.commit()
+
+    daily = runner.invoke(args=["notify", "daily"])
+    again = runner.invoke(args=["notify", "daily"])
+    send = runner.invoke(args=["notify", "send"])
+
+    assert daily.exit_code == 0, daily.output
+    assert "1 digests queued" in daily.output and "1 sent" in daily.output
+    assert "0 digests queued" in again.output
+    assert "0 sent, 0 failed" in send.output
+    assert [to for to, _mail in inbox.messages] == [[ramp_world.lead.email]]
+    weekly = runner.invoke(args=["notify", "weekly"])
+    assert weekly.exit_code == 0 and "digests queued" in weekly.output

@@ -3,7 +3,11 @@ admin outbox with its filter and retry; CSRF, roles and hostile input."""
 
 from __future__ import annotations
 
+import os
+
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import select
 
 from ramp.audit.models import AuditEvent
@@ -14,7 +18,7 @@ from ramp.notifications.models import (
     NotificationPreference,
     TeamChannel,
 )
-from tests.conftest import csrf_token
+from tests.conftest import csrf_token, login
 
 SLACK_URL = "https://hooks.slack.com/services/T000/B000/secretsecretsecret"
 TEAMS_URL = "https://prod-01.westeurope.logic.azure.com/workflows/abc/triggers/manual/paths/invoke?sig=topsecret"
@@ -242,3 +246,58 @@ def test_removing_an_unknown_channel_kind_is_404(db, team, make_user, as_user):
         f"/admin/teams/{team.id}/channels/irc/remove", data={"csrf_token": token}
     )
     assert response.status_code == 404
+
+
+FIELDS = (
+    "pref-coaching.assigned",
+    "pref-coaching.overdue",
+    "pref-hire.status_changed",
+    "pref-import.failed",
+    "pref-",
+    "pref-x" * 3,
+    "slack_url",
+    "teams_url",
+    "status",
+)
+HOSTILE = st.one_of(
+    st.text(max_size=60),
+    st.sampled_from(["", " ", "\x00", "off", "digest", "immediate", "OFF", "x" * 5000]),
+    st.sampled_from(
+        [
+            "https://hooks.slack.com/services/a",
+            "http://127.0.0.1:1/x",
+            "https://[::1]/x",
+            "https://user:pw@hooks.example/x",
+            "https://hooks.example:99999/x",
+            "https://%zz/",
+            "<script>",
+            "failed",
+        ]
+    ),
+)
+
+
+@settings(
+    max_examples=int(os.environ.get("RAMP_FUZZ_EXAMPLES") or 15),
+    deadline=None,
+    database=None,
+    derandomize=os.environ.get("RAMP_FUZZ_EXAMPLES") is None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(
+    form=st.dictionaries(st.sampled_from(FIELDS), HOSTILE, max_size=6),
+    target=st.sampled_from(["prefs", "channels", "outbox"]),
+)
+def test_the_notification_forms_answer_any_input_with_a_page_or_a_4xx(
+    app, client, db, team, make_user, form, target
+):
+    if not getattr(app, "_fuzz_admin", None):
+        app._fuzz_admin = make_user("admin")
+        login(client, app._fuzz_admin.email)
+        app._fuzz_token = csrf_token(client, "/notifications")
+    if target == "outbox":
+        response = client.get("/admin/outbox", query_string=form)
+    else:
+        path = "/notifications" if target == "prefs" else f"/admin/teams/{team.id}/channels"
+        response = client.post(path, data={**form, "csrf_token": app._fuzz_token})
+    assert response.status_code in (200, 303, 400, 422), (target, form, response.status_code)
