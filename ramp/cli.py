@@ -52,7 +52,7 @@ COMMANDS = {
         "ramp.i18n.cli:i18n", "Translations: extract, update, compile and check the catalogues."
     ),
     "notify": Lazy(
-        "ramp.notifications.cli:notify", "Notifications: send, daily and weekly digests (cron)."
+        "ramp.notifications.cli:notify", "Notifications: send, daily and weekly digests."
     ),
     "worker": Lazy(
         "ramp.jobs:worker_command", "Run background jobs from the Redis queue (needs REDIS_URL)."
