@@ -608,3 +608,36 @@ def test_the_cron_commands_send_and_write_digests_once(ramp_world, db, smtp, mai
     assert [to for to, _mail in inbox.messages] == [[ramp_world.lead.email]]
     weekly = runner.invoke(args=["notify", "weekly"])
     assert weekly.exit_code == 0 and "digests queued" in weekly.output
+
+
+def test_with_redis_a_worker_sends_and_the_schedule_is_queued(
+    app, ramp_world, db, smtp, mailer, runner, redis_url
+):
+    from redis import Redis
+    from rq import Queue, SimpleWorker
+    from rq.registry import ScheduledJobRegistry
+
+    import ramp.jobs as jobs_module
+    from tests.conftest import make_app
+
+    inbox, port = smtp()
+    mailer(port)
+    settings = {k: app.config[k] for k in ("SMTP_HOST", "SMTP_PORT", "SMTP_SECURITY")}
+    hire = ramp_world.hire()
+    clear(db)
+    app.config.update(REDIS_URL=redis_url, NOTIFY_SEND_AFTER_COMMIT=True)
+    assign(db, hire)
+    queue = Queue("ramp", connection=Redis.from_url(redis_url))
+    assert queue.count == 1 and inbox.messages == []  # nothing sent inside the request
+
+    jobs_module._worker_app = make_app(app.config["SQLALCHEMY_DATABASE_URI"], **settings)
+    try:
+        SimpleWorker([queue], connection=queue.connection).work(burst=True)
+    finally:
+        jobs_module._worker_app = None
+    assert len(inbox.messages) == 1
+    assert [m.status for m in messages(db)] == [SENT]
+
+    result = runner.invoke(args=["notify", "schedule"])
+    assert result.exit_code == 0, result.output
+    assert ScheduledJobRegistry(queue=queue).count == 1
