@@ -34,6 +34,7 @@ def create_app(
     from ramp.extensions import db
     from ramp.jobs import jobs
     from ramp.jsonsafe import SafeJSONProvider
+    from ramp.notifications import hooks as notification_hooks
 
     app = Flask(
         __name__,
@@ -51,6 +52,7 @@ def create_app(
     jobs.init_app(app)
     i18n.init_app(app)
     coaching_listeners.register()
+    notification_hooks.register()
     with app.app_context():
         database.configure_engine(db.engine)
     if web or migrations:

@@ -55,6 +55,9 @@ COMMANDS = {
     "i18n": Lazy(
         "ramp.i18n.cli:i18n", "Translations: extract, update, compile and check the catalogues."
     ),
+    "notify": Lazy(
+        "ramp.notifications.cli:notify", "Notifications: send, daily and weekly digests."
+    ),
     "worker": Lazy(
         "ramp.jobs:worker_command", "Run background jobs from the Redis queue (needs REDIS_URL)."
     ),

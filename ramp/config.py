@@ -106,5 +106,28 @@ def build_config(instance_path: str) -> dict:
         "LTI_ALLOW_PRIVATE_URLS": os.environ.get("RAMP_LTI_ALLOW_PRIVATE_URLS", "0") == "1",
         # Login initiations per visitor address (each one writes a launch state).
         "LTI_LOGIN_RATE_LIMIT": os.environ.get("RAMP_LTI_LOGIN_RATE_LIMIT", "60 per minute"),
+        # Notifications (docs/notifications.md). E-mail through this SMTP server: security
+        # "starttls" (default), "ssl" or "none"; messages come from SMTP_FROM.
+        "SMTP_HOST": os.environ.get("RAMP_SMTP_HOST") or None,
+        "SMTP_PORT": int(os.environ.get("RAMP_SMTP_PORT", 587)),
+        "SMTP_SECURITY": os.environ.get("RAMP_SMTP_SECURITY", "starttls"),
+        "SMTP_USER": os.environ.get("RAMP_SMTP_USER") or None,
+        "SMTP_PASSWORD": os.environ.get("RAMP_SMTP_PASSWORD") or None,
+        "SMTP_FROM": os.environ.get("RAMP_SMTP_FROM", "ramp@localhost"),
+        # Tries per message, the first wait (doubled after each failure), each try's timeout.
+        "NOTIFY_TRIES": int(os.environ.get("RAMP_NOTIFY_TRIES", 5)),
+        "NOTIFY_RETRY_BASE_SECONDS": float(os.environ.get("RAMP_NOTIFY_RETRY_BASE_SECONDS", 60)),
+        "NOTIFY_TIMEOUT_SECONDS": float(os.environ.get("RAMP_NOTIFY_TIMEOUT_SECONDS", 10)),
+        # A sign-off waiting this many days is notified (daily run).
+        "NOTIFY_SIGNOFF_DAYS": int(os.environ.get("RAMP_NOTIFY_SIGNOFF_DAYS", 3)),
+        # The language of messages posted to team channels.
+        "NOTIFY_CHANNEL_LOCALE": os.environ.get("RAMP_NOTIFY_CHANNEL_LOCALE", "en"),
+        # The hour (UTC) from which the scheduled job (Redis) runs the daily digests.
+        "NOTIFY_DIGEST_HOUR": int(os.environ.get("RAMP_NOTIFY_DIGEST_HOUR", 7)),
+        # Send in the background queue right after a commit that queued messages.
+        "NOTIFY_SEND_AFTER_COMMIT": os.environ.get("RAMP_NOTIFY_SEND_AFTER_COMMIT", "1") == "1",
+        # Webhooks must be https and on public addresses (outside development and tests).
+        "NOTIFY_ALLOW_HTTP": os.environ.get("RAMP_NOTIFY_ALLOW_HTTP", "0") == "1",
+        "NOTIFY_ALLOW_PRIVATE_URLS": os.environ.get("RAMP_NOTIFY_ALLOW_PRIVATE_URLS", "0") == "1",
         "MAX_CONTENT_LENGTH": int(os.environ.get("RAMP_MAX_UPLOAD_BYTES", 512 * 1024 * 1024)),
     }

@@ -16,6 +16,9 @@ The names announced, and what each carries (keyword arguments, all plain values)
 - ``import.finished`` / ``import.failed``: import_run_id
 - ``records.changed``: user_ids (the agents whose QA evaluations or contacts an import or an
   undo changed; announced after their weekly figures and plans are brought up to date)
+- ``signoff.awaited``: milestone_id, hire_id, milestone (its title), days (announced by the
+  notifications' daily scan)
+- ``certificate.expiring``: certificate_id (the daily scan: expires within 30 days)
 
 Listeners are registered when the app is made (``ramp.create_app``), so a command or a
 worker that builds the app hears the same events as the web tier.

@@ -110,6 +110,24 @@ class JobQueue:
         self._executor.submit(_call, app, job, path, args)
         return job.id
 
+    def submit_at(self, when, label: str, path: str, *args) -> str | None:
+        """With Redis, queue path(*args, progress=...) to run at `when` (a worker started
+        with its scheduler, as `ramp worker` is, moves it to the queue then); the job's id.
+        Embedded, nothing: what waits is picked up by the command cron runs."""
+        queue = self._redis_queue()
+        if queue is None:
+            return None
+        job = queue.enqueue_at(
+            when,
+            "ramp.jobs.run_in_worker",
+            path,
+            args,
+            job_timeout=3600,
+            result_ttl=24 * 3600,
+            meta={"label": label, "owner_id": None, "stage": "", "done": 0, "total": None},
+        )
+        return job.id
+
     def get(self, job_id: str) -> Job | None:
         """A job by id (from Redis when configured, else while this process is alive)."""
         queue = self._redis_queue()
@@ -182,4 +200,7 @@ def worker_command(burst):
     if not url:
         fail("set REDIS_URL to use a Redis queue; without it, jobs run inside the web process")
     connection = Redis.from_url(url)
-    Worker([Queue("ramp", connection=connection)], connection=connection).work(burst=burst)
+    # With its scheduler: jobs queued for later (a notification's next try) run on time.
+    Worker([Queue("ramp", connection=connection)], connection=connection).work(
+        burst=burst, with_scheduler=True
+    )

@@ -47,3 +47,8 @@ from ramp.milestones.models import (  # noqa: F401
     RampTemplate,
     RampTemplateVersion,
 )
+from ramp.notifications.models import (  # noqa: F401
+    Notification,
+    NotificationPreference,
+    TeamChannel,
+)

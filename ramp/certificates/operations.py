@@ -27,6 +27,7 @@ from ramp.curricula import queries as curricula_queries
 from ramp.curricula.models import Assessment, Attempt, Module
 from ramp.curricula.rules import done_and_passed
 from ramp.errors import NotAllowed, ValidationError
+from ramp.events import announce
 from ramp.extensions import db
 from ramp.formatting import format_date
 from ramp.metrics.records import utc
@@ -359,6 +360,7 @@ def issue_certificate(
         )
     )
     db.session.flush()
+    announce("certificate.issued", certificate_id=cert.id)
     return cert
 
 
@@ -432,6 +434,7 @@ def revoke_certificate(cert: Certificate, actor: User, reason: str | None) -> Ce
             )
         )
     db.session.flush()
+    announce("certificate.revoked", certificate_id=cert.id)
     return cert
 
 

@@ -97,13 +97,14 @@ def _allowed() -> tuple[bool, bool]:
     return http, bool(config.get("LTI_ALLOW_PRIVATE_URLS"))
 
 
-def check_url(url: str) -> None:
+def check_url(url: str, allowed: tuple[bool, bool] | None = None) -> None:
     """Refuse a URL ramp must not call (see the module's docstring): a PlatformError.
 
     A host given as an IP address is judged here; a name is judged when the connection
-    resolves it (once), so the address checked is the address reached.
+    resolves it (once), so the address checked is the address reached. `allowed`: (plain
+    http, private addresses) for this call, instead of the LTI settings.
     """
-    allow_http, allow_private = _allowed()
+    allow_http, allow_private = allowed if allowed is not None else _allowed()
     parts = urlsplit(url)
     try:
         hostname = parts.hostname
@@ -279,3 +280,34 @@ def call(
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
         raise PlatformError(f"{method} {url} could not be reached: {reason}") from None
+
+
+def post_json(
+    url: str,
+    body: dict,
+    *,
+    allow_http: bool,
+    allow_private: bool,
+    timeout: float = TIMEOUT,
+) -> Answer:
+    """POST a JSON document to a URL someone configured (a webhook), with the same checks as
+    `call` but the caller's own allowances and timeout; a PlatformError (with the status,
+    and whether trying again may help) for a refused URL, a network failure or a non-2xx."""
+    check_url(url, (allow_http, allow_private))
+    headers = {"Content-Type": "application/json", "User-Agent": user_agent()}
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), headers=headers, method="POST"
+    )
+    try:
+        with _opener(allow_private).open(request, timeout=timeout) as response:
+            return Answer(
+                response.status,
+                {k.lower(): v for k, v in response.headers.items()},
+                response.read(),
+            )
+    except urllib.error.HTTPError as exc:
+        detail = exc.read()[:300].decode(errors="replace")
+        raise PlatformError(f"the webhook answered {exc.code}: {detail}", exc.code) from None
+    except (urllib.error.URLError, TimeoutError, OSError) as exc:
+        reason = getattr(exc, "reason", exc)
+        raise PlatformError(f"the webhook could not be reached: {reason}") from None

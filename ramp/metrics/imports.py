@@ -302,6 +302,7 @@ def import_file(
         run.rows_skipped, run.rows_rejected = report.rows_skipped, report.rows_rejected
         run.report = _report_document(report)
         db.session.flush()
+        announce("import.finished", import_run_id=run.id)
     return report
 
 
@@ -645,6 +646,8 @@ def _keep_failed(run: ImportRun, error: str, report: ImportReport | None = None)
         run.rows_rejected = report.rows_rejected
         run.report = _storable(_report_document(report))
     db.session.add(run)
+    db.session.flush()
+    announce("import.failed", import_run_id=run.id)
     db.session.commit()  # the history outlives the rolled-back import
     return run.id
 

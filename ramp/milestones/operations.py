@@ -28,6 +28,7 @@ from ramp.curricula.models import CurriculumVersion
 from ramp.curricula.operations import enroll
 from ramp.curricula.rules import done_and_passed, progress
 from ramp.errors import NotAllowed, ValidationError
+from ramp.events import announce, listening
 from ramp.extensions import db
 from ramp.formatting import format_date
 from ramp.metrics import readings
@@ -704,6 +705,9 @@ def placement_on(placements: list[Placement], on: date) -> Placement | None:
     return current
 
 
+# A hire's summary statuses that are announced when a hire turns to them.
+ALERTING = frozenset({"at_risk", "missed"})
+
 # Hires whose inputs are held in memory at once (their records included).
 EVALUATION_CHUNK = 1000
 
@@ -818,6 +822,11 @@ def _evaluate_chunk(ids: list[int], today: date) -> int:
     else:
         stored = inputs.stored_checks([h.id for h, _ in due])
     milestone_updates, hire_updates = [], []
+    # Who turned at risk or missed, and which milestones were achieved: gathered here from
+    # the rows in hand (old values beside new), announced after the writes.
+    hear_status, hear_achieved = listening("hire.status_changed"), listening("milestone.achieved")
+    turned: list[tuple[int, str, str]] = []
+    achieved: list[tuple[int, str]] = []
     for hire, key in due:
         spec = templates[hire.template_version_id].spec
         phase_starts = {name: first for name, first, _ in plans.phase_dates(spec, hire.start_date)}
@@ -849,12 +858,20 @@ def _evaluate_chunk(ids: list[int], today: date) -> int:
             change = _milestone_change(row, results[row.key], stored.get(row.id), today)
             if change is not None:
                 milestone_updates.append(change)
+                if hear_achieved and change["status"] == "achieved" and row.status != "achieved":
+                    achieved.append((hire.id, row.key))
         summary = _summary(
             hire, spec, milestone_plans, results, percent, placements[hire.id], today
         )
         hire_updates.append({"id": hire.id, **summary, "evaluation_key": key})
+        if hear_status and summary["status"] != hire.status and summary["status"] in ALERTING:
+            turned.append((hire.id, hire.status, summary["status"]))
     _write(PlanMilestone, milestone_updates, encoded=frozenset({"checks"}))
     _write(Hire, hire_updates)
+    for hire_id, old, new in turned:
+        announce("hire.status_changed", hire_id=hire_id, old=old, new=new)
+    for hire_id, milestone_key in achieved:
+        announce("milestone.achieved", hire_id=hire_id, milestone_key=milestone_key)
     return len(milestone_updates)
 
 

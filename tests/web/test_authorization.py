@@ -18,6 +18,7 @@ from ramp.curricula.models import Attempt, LessonCompletion
 from ramp.lti.models import LtiContext, LtiContextMember, LtiDeployment, LtiRegistration
 from ramp.metrics.models import AgentIdentity, ImportRun, QAEvaluation, TargetsVersion
 from ramp.milestones.models import Hire, HireEvent, Placement, PlanMilestone
+from ramp.notifications.models import Notification, TeamChannel
 from tests.coaching_factory import make_assignment
 from tests.conftest import csrf_token, lms_platform, login
 
@@ -142,6 +143,28 @@ RULES = {
         "owner": FORBIDDEN,
         "other_manager": FORBIDDEN,
         "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.outbox_page": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    "admin.team_channels": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
+    # Every signed-in user chooses what they hear about.
+    "main.notifications": {
+        "agent": OK,
+        "owner": OK,
+        "other_manager": OK,
+        "manager": OK,
         "admin": OK,
     },
     "admin.audit": {
@@ -403,6 +426,8 @@ ACTIONS = {
         User,
     ),
     "admin.agent_id_remove": ({}, AgentIdentity),
+    "admin.outbox_retry": ({}, Notification),
+    "admin.remove_team_channel": ({}, TeamChannel),
     "board.sign_off": ({"milestone": "classroom"}, PlanMilestone),
     "board.waive": ({"milestone": "basics-done", "reason": "r"}, PlanMilestone),
     "board.extend": (
@@ -490,6 +515,21 @@ def scene(ramp_world, make_user, db):
     )
     # Rules in force (none), so that running them is an action that leaves a trace.
     publish_rules_text("version: 1\nrules: []\n")
+    channel = TeamChannel(
+        team_id=w.cohort.team.id, kind="slack", url="https://hooks.slack.com/services/T/B/x"
+    )
+    db.session.add(channel)
+    db.session.flush()
+    failed = Notification(
+        event="import.failed",
+        dedupe_key="auth-test",
+        kind="slack",
+        channel_id=channel.id,
+        subject="s",
+        status="failed",
+        last_error="the webhook answered 404",
+    )
+    db.session.add(failed)
     link = AgentIdentity(source="zendesk", external_id="Owner Agent", user_id=hire.user.id)
     db.session.add(link)
     db.session.commit()
@@ -514,6 +554,11 @@ def scene(ramp_world, make_user, db):
         "admin.person": f"/admin/people/{hire.user.id}",
         "admin.tokens": "/admin/tokens",
         "admin.audit": "/admin/audit",
+        "admin.outbox_page": "/admin/outbox",
+        "admin.outbox_retry": f"/admin/outbox/{failed.id}/retry",
+        "admin.team_channels": f"/admin/teams/{w.cohort.team.id}/channels",
+        "admin.remove_team_channel": f"/admin/teams/{w.cohort.team.id}/channels/slack/remove",
+        "main.notifications": "/notifications",
         "admin.revoke_token_page": "/admin/tokens/999/revoke",
         "admin.targets_table": "/admin/targets/table",
         "admin.coaching": "/admin/coaching",
@@ -627,6 +672,8 @@ ALLOWED_ACTIONS = {
     "admin.import_link_agents": {"admin"},
     "admin.import_create_agents": {"admin"},
     "admin.agent_id_remove": {"admin"},
+    "admin.outbox_retry": {"admin"},
+    "admin.remove_team_channel": {"admin"},
     "board.sign_off": {"manager", "admin"},
     "board.waive": {"manager", "admin"},
     "board.extend": {"manager", "admin"},

@@ -1,7 +1,15 @@
 """Admin pages: people, teams, curricula, ramp templates, cohorts, imports, targets, tokens, audit log."""
 
 # Importing the view modules adds their routes to the blueprint.
-from ramp.blueprints.admin import coaching, curricula, people, targets, tokens, views  # noqa: F401
+from ramp.blueprints.admin import (  # noqa: F401
+    coaching,
+    curricula,
+    notifications,
+    people,
+    targets,
+    tokens,
+    views,
+)
 from ramp.blueprints.admin.blueprint import bp
 
 __all__ = ["bp"]

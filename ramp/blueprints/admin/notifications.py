@@ -1,0 +1,103 @@
+"""The outbox (every message with its status and reason; retry a failed one) and each
+team's Slack and Teams webhooks, for admins."""
+
+from flask import abort, flash, redirect, request, url_for
+from flask_babel import gettext as _
+from flask_login import current_user
+
+from ramp.accounts.models import Team
+from ramp.blueprints.admin.blueprint import bp
+from ramp.blueprints.admin.common import attempt
+from ramp.blueprints.forms import EmptyForm
+from ramp.extensions import db
+from ramp.notifications.channels import mask
+from ramp.notifications.models import STATUSES, Notification
+from ramp.notifications.operations import (
+    CHANNEL_KINDS,
+    channels_of,
+    remove_channel,
+    save_channels,
+)
+from ramp.notifications.queries import channel_failures, last_failure, outbox, status_counts
+from ramp.notifications.sending import retry
+from ramp.webkit import render
+
+
+@bp.get("/outbox")
+def outbox_page():
+    """Every notification, newest first, with its status and reason; filter by status."""
+    status = request.args.get("status") or None
+    if status is not None and status not in STATUSES:
+        abort(400, _("There is no message status called “%(name)s”.", name=status[:40]))
+    return render(
+        "admin/outbox.html",
+        messages=outbox(status),
+        status=status,
+        statuses=STATUSES,
+        counts=status_counts(),
+        channels=channel_failures(),
+        form=EmptyForm(formdata=None),
+        mask=mask,
+    )
+
+
+@bp.post("/outbox/<int:message_id>/retry")
+def outbox_retry(message_id: int):
+    """Queue a failed message again, for the next send."""
+    message = db.get_or_404(Notification, message_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400, _("The form expired; reload the page and try again."))
+    _result, errors = attempt(lambda: retry(message))
+    for error in errors:
+        flash(error, "error")
+    if not errors:
+        flash(_("Message %(id)s is queued again.", id=message.id), "success")
+    return redirect(url_for("admin.outbox_page", status=request.args.get("status")), 303)
+
+
+def _channels_page(team: Team, errors: list[str], status: int = 200):
+    saved = channels_of(team)
+    return render(
+        "admin/team_channels.html",
+        team=team,
+        kinds=CHANNEL_KINDS,
+        saved={kind: mask(channel.url) for kind, channel in saved.items()},
+        failures={kind: last_failure(channel.id) for kind, channel in saved.items()},
+        form=EmptyForm(formdata=None),
+        errors=errors,
+        status=status,
+    )
+
+
+@bp.route("/teams/<int:team_id>/channels", methods=["GET", "POST"])
+def team_channels(team_id: int):
+    """A team's Slack and Teams incoming webhooks: set or replace them (shown masked)."""
+    team = db.get_or_404(Team, team_id)
+    if request.method == "GET":
+        return _channels_page(team, [])
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return _channels_page(team, [_("The form expired; reload the page and try again.")], 400)
+    urls = {kind: request.form.get(f"{kind}_url", "") for kind in CHANNEL_KINDS}
+    _result, errors = attempt(lambda: save_channels(team, urls, current_user))
+    if errors:
+        return _channels_page(team, errors, 422)
+    flash(_("Saved the webhooks of %(team)s.", team=team.name), "success")
+    return redirect(url_for("admin.team_channels", team_id=team.id), 303)
+
+
+@bp.post("/teams/<int:team_id>/channels/<kind>/remove")
+def remove_team_channel(team_id: int, kind: str):
+    """Remove one of a team's webhooks."""
+    team = db.get_or_404(Team, team_id)
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400, _("The form expired; reload the page and try again."))
+    if kind not in CHANNEL_KINDS:
+        abort(404)
+    _result, errors = attempt(lambda: remove_channel(team, kind, current_user))
+    if errors:
+        return _channels_page(team, errors, 422)
+    flash(_("Removed the webhook."), "success")
+    return redirect(url_for("admin.team_channels", team_id=team.id), 303)

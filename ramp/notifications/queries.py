@@ -1,0 +1,61 @@
+"""Reading the outbox for the admin page: messages by status, each channel's last failure."""
+
+from __future__ import annotations
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload
+
+from ramp.extensions import db
+from ramp.notifications.models import FAILED, STATUSES, Notification, TeamChannel
+
+
+def outbox(status: str | None = None, limit: int = 200) -> list[Notification]:
+    """The newest messages first, only those of one status when given."""
+    query = (
+        select(Notification)
+        .options(joinedload(Notification.user), joinedload(Notification.channel))
+        .order_by(Notification.id.desc())
+        .limit(limit)
+    )
+    if status in STATUSES:
+        query = query.where(Notification.status == status)
+    return list(db.session.execute(query).scalars())
+
+
+def status_counts() -> dict[str, int]:
+    """How many messages each status holds."""
+    counts = dict(
+        db.session.execute(
+            select(Notification.status, func.count()).group_by(Notification.status)
+        ).all()
+    )
+    return {status: counts.get(status, 0) for status in STATUSES}
+
+
+def channel_failures() -> list[tuple[TeamChannel, Notification | None]]:
+    """Every team channel with its last failed message (None when none failed)."""
+    channels = list(
+        db.session.execute(
+            select(TeamChannel).options(joinedload(TeamChannel.team)).order_by(TeamChannel.id)
+        ).scalars()
+    )
+    out = []
+    for channel in channels:
+        last = db.session.execute(
+            select(Notification)
+            .where(Notification.channel_id == channel.id, Notification.status == FAILED)
+            .order_by(Notification.id.desc())
+            .limit(1)
+        ).scalar_one_or_none()
+        out.append((channel, last))
+    return out
+
+
+def last_failure(channel_id: int) -> Notification | None:
+    """A channel's last failed message."""
+    return db.session.execute(
+        select(Notification)
+        .where(Notification.channel_id == channel_id, Notification.status == FAILED)
+        .order_by(Notification.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
