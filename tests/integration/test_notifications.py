@@ -641,3 +641,52 @@ def test_with_redis_a_worker_sends_and_the_schedule_is_queued(
     result = runner.invoke(args=["notify", "schedule"])
     assert result.exit_code == 0, result.output
     assert ScheduledJobRegistry(queue=queue).count == 1
+
+
+def test_a_coaching_rule_firing_on_an_import_reaches_email_slack_and_teams(
+    ramp_world, db, smtp, hooks, mailer, tmp_path
+):
+    """The whole path: an import of short reviews fires a real rule, and that one firing is
+    one e-mail to the agent and one message on each of the team's channels; running the
+    rules again sends nothing more."""
+    from ramp.coaching.operations import publish_rules_text, run_rules
+    from tests.web.test_coaching_loop import RULES, import_reviews
+
+    inbox, port = smtp()
+    mailer(port)
+    hire = ramp_world.hire(name="Ana Ruiz")
+    channels(db, ramp_world.cohort.team, hooks, actor=ramp_world.admin)
+    import_reviews(tmp_path, "first.csv", hire.user.email, [("r1", 5, 5)])
+    publish_rules_text(RULES)
+    db.session.commit()
+    send_due()
+    clear(db)
+    inbox.messages.clear()
+    for received in hooks.received.values():
+        received.clear()
+
+    import_reviews(
+        tmp_path, "short.csv", hire.user.email, [("r2", 4, 2), ("r3", 3, 2), ("r4", 2, 2)]
+    )
+    db.session.commit()
+    [assignment] = db.session.execute(select(CoachingAssignment)).scalars()
+    sent = send_due()
+
+    coaching = messages(db, event="coaching.assigned")
+    assert sorted(m.kind for m in coaching) == ["email", "slack", "teams"]
+    assert {m.status for m in coaching} == {SENT}
+    link = f"https://ramp.example/learn/refreshers/{assignment.id}"
+    mails = [mail for to, mail in inbox.messages if mail["Subject"].startswith("A refresher")]
+    assert [to for to, mail in inbox.messages if mail in mails] == [[hire.user.email]]
+    assert link in mails[0].get_body(("plain",)).get_content()
+    [slack] = [m for m in hooks.received["slack"] if "refresher" in json.dumps(m)]
+    assert not block_kit_problems(slack)
+    assert slack["blocks"][-1]["elements"][0]["url"] == link
+    [teams] = [m for m in hooks.received["teams"] if "refresher" in json.dumps(m)]
+    assert not adaptive_card_problems(teams)
+    assert sent.failed == 0
+
+    run_rules(clock.today())
+    db.session.commit()
+    assert len(messages(db, event="coaching.assigned")) == 3
+    assert send_due().sent == 0
