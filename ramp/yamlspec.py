@@ -237,6 +237,22 @@ def _str_representer(dumper: yaml.SafeDumper, value: str) -> yaml.ScalarNode:
 _BlockDumper.add_representer(str, _str_representer)
 
 
+def plain_document(spec: BaseModel) -> dict:
+    """A spec as a plain dict in its documented key order (by alias), without empty keys,
+    whole floats written as integers: what dump_yaml writes and the parser reads back."""
+
+    def clean(value):
+        if isinstance(value, dict):
+            return {k: clean(v) for k, v in value.items() if v is not None}
+        if isinstance(value, (list, tuple)):
+            return [clean(v) for v in value]
+        if isinstance(value, float) and value.is_integer():
+            return int(value)
+        return value
+
+    return clean(spec.model_dump(by_alias=True))
+
+
 def dump_yaml(document: dict) -> str:
     """A plain document as readable YAML (keys in the given order, block scalars for text)."""
     return yaml.dump(document, Dumper=_BlockDumper, sort_keys=False, allow_unicode=True, width=100)

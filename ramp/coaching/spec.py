@@ -33,6 +33,7 @@ from ramp.yamlspec import (
     Text,
     dump_yaml,
     parse_document,
+    plain_document,
     read_text,
 )
 
@@ -403,17 +404,7 @@ def load_rules_file(path: str, context: RulesContext | None = None) -> RulesSpec
 
 def rules_to_document(spec: RulesSpec) -> dict:
     """The plain dict form of a rules file, in the documented key order, without empty keys."""
-
-    def clean(value):
-        if isinstance(value, dict):
-            return {k: clean(v) for k, v in value.items() if v is not None}
-        if isinstance(value, (list, tuple)):
-            return [clean(v) for v in value]
-        if isinstance(value, float) and value.is_integer():
-            return int(value)
-        return value
-
-    return clean(spec.model_dump(by_alias=True))
+    return plain_document(spec)
 
 
 def dump_rules(spec: RulesSpec) -> str:

@@ -267,8 +267,15 @@ def call(
     headers.setdefault("User-Agent", user_agent())
     check_url(url)
     request = urllib.request.Request(url, data=data, headers=headers, method=method)
+    return _open(request, _allowed()[1], TIMEOUT, f"{method} {url}")
+
+
+def _open(
+    request: urllib.request.Request, allow_private: bool, timeout: float, what: str
+) -> Answer:
+    """Send a checked request; a PlatformError naming `what` for a non-2xx or a network failure."""
     try:
-        with _opener(_allowed()[1]).open(request, timeout=TIMEOUT) as response:
+        with _opener(allow_private).open(request, timeout=timeout) as response:
             return Answer(
                 response.status,
                 {k.lower(): v for k, v in response.headers.items()},
@@ -276,10 +283,10 @@ def call(
             )
     except urllib.error.HTTPError as exc:
         detail = exc.read()[:300].decode(errors="replace")
-        raise PlatformError(f"{method} {url} answered {exc.code}: {detail}", exc.code) from None
+        raise PlatformError(f"{what} answered {exc.code}: {detail}", exc.code) from None
     except (urllib.error.URLError, TimeoutError, OSError) as exc:
         reason = getattr(exc, "reason", exc)
-        raise PlatformError(f"{method} {url} could not be reached: {reason}") from None
+        raise PlatformError(f"{what} could not be reached: {reason}") from None
 
 
 def post_json(
@@ -298,16 +305,4 @@ def post_json(
     request = urllib.request.Request(
         url, data=json.dumps(body).encode(), headers=headers, method="POST"
     )
-    try:
-        with _opener(allow_private).open(request, timeout=timeout) as response:
-            return Answer(
-                response.status,
-                {k.lower(): v for k, v in response.headers.items()},
-                response.read(),
-            )
-    except urllib.error.HTTPError as exc:
-        detail = exc.read()[:300].decode(errors="replace")
-        raise PlatformError(f"the webhook answered {exc.code}: {detail}", exc.code) from None
-    except (urllib.error.URLError, TimeoutError, OSError) as exc:
-        reason = getattr(exc, "reason", exc)
-        raise PlatformError(f"the webhook could not be reached: {reason}") from None
+    return _open(request, allow_private, timeout, "the webhook")
