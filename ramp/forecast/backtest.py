@@ -121,7 +121,7 @@ def _goals(spec: TargetsSpec, place: Place) -> dict[str, MetricGoal]:
     return out
 
 
-def generate(spec: TargetsSpec, cohorts: int = 3, per_placement: int = 20, seed: int = 17):
+def generate(spec: TargetsSpec, cohorts: int = 3, per_placement: int = 50, seed: int = 17):
     """Generated hires: `cohorts` cohorts of `per_placement` hires in each placement."""
     rng = random.Random(seed)
     hires = []
@@ -220,7 +220,7 @@ def report(scores: list[Score]) -> str:
     return "\n".join(lines)
 
 
-def backtest(spec: TargetsSpec, cohorts: int = 3, per_placement: int = 20, seed: int = 17):
+def backtest(spec: TargetsSpec, cohorts: int = 3, per_placement: int = 50, seed: int = 17):
     """Generate the data set and score the projection on it."""
     return run(spec, generate(spec, cohorts, per_placement, seed))
 

@@ -177,9 +177,12 @@ def estimate(parts: Sequence[Part], as_of: int, running: int = 2) -> Estimate:
 class MetricProjection:
     metric: str
     threshold: float
+    higher_is_better: bool
     line: Line | None
     estimate: Estimate
     fallback: str | None  # the curve's fallback reason, when the default curve is used
+    observed: Mapping[int, float] = field(default_factory=dict)
+    proficiency: bool = True
 
 
 @dataclass(frozen=True)
@@ -212,6 +215,11 @@ class Projection:
     def reached(self) -> bool:
         return self.overall.reached
 
+    @property
+    def horizon(self) -> int:
+        """The last week a projection is searched to (an edge beyond it is None)."""
+        return HORIZON
+
 
 @dataclass(frozen=True)
 class Goal:
@@ -221,6 +229,7 @@ class Goal:
     threshold: float
     higher_is_better: bool
     curve: Curve | None
+    proficiency: bool = True  # one of the targets proficiency needs (else: for milestones)
 
 
 @dataclass(frozen=True)
@@ -262,12 +271,16 @@ def project(
             MetricProjection(
                 goal.metric,
                 goal.threshold,
+                goal.higher_is_better,
                 line,
                 estimate([parts[goal.metric]], as_of),
                 fallback,
+                observed[goal.metric],
+                goal.proficiency,
             )
         )
-    overall = estimate(list(parts.values()), as_of) if parts else Estimate(None, None, None)
+    needed = [parts[g.metric] for g in goals if g.proficiency]
+    overall = estimate(needed, as_of) if needed else Estimate(None, None, None)
     misses = []
     for m in milestones:
         if m.metric not in parts:

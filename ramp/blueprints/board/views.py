@@ -31,6 +31,7 @@ from ramp.certificates import queries as certificate_queries
 from ramp.certificates.codes import format_code
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
+from ramp.forecast.display import card_projections, hire_forecast
 from ramp.formatting import format_date
 from ramp.jobs import jobs
 from ramp.metrics import periods as team_periods
@@ -81,6 +82,7 @@ def index():
         trends=board_trends(hires),
         readiness=certificates.readiness_of(hires),
         certified=certificates.certified_hires([h.id for h in hires]),
+        projections=card_projections(hires),
     )
 
 
@@ -123,6 +125,7 @@ def _hire_page(hire, status: int = 200, **forms):
         view=queries.hire_view(hire),
         metrics=hire_metrics(hire),
         qa_categories=category_weeks(hire),
+        forecast=hire_forecast(hire),
         readiness=certificates.readiness_of([hire])[hire.id],
         certificates=history,
         **defaults,
