@@ -144,7 +144,9 @@ def generate(spec: TargetsSpec, cohorts: int = 3, per_placement: int = 50, seed:
                     for m in PROFICIENCY_METRICS
                 }
                 figures = weekly_figures(contacts, reviews, START, minimum)
-                hires.append(Hire(hire_id, cohort, place, figures, proficiency_week(figures, goals)))
+                hires.append(
+                    Hire(hire_id, cohort, place, figures, proficiency_week(figures, goals))
+                )
     return hires
 
 
@@ -223,5 +225,3 @@ def report(scores: list[Score]) -> str:
 def backtest(spec: TargetsSpec, cohorts: int = 3, per_placement: int = 50, seed: int = 17):
     """Generate the data set and score the projection on it."""
     return run(spec, generate(spec, cohorts, per_placement, seed))
-
-

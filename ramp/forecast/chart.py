@@ -31,7 +31,8 @@ def projection_svg(
     weeks = range(1, last_week + 1)
     observed = [(w, v) for w, v in sorted(part.observed.items()) if w <= last_week]
     line = part.line
-    future = [w for w in weeks if w > max(part.observed, default=0)]
+    first = line.curve.first_week if line is not None else 1
+    future = [w for w in weeks if w > max(part.observed, default=0) and w >= first]
     if line is not None:
         projected = [(w, line.value(w)) for w in future]
         band = [(w, line.value(w, 1), line.value(w, -1)) for w in future]
@@ -76,7 +77,10 @@ def projection_svg(
     for w, v in glide:
         if v is None:
             continue
-        path += [f"{x(w - 0.5 if w > 1 else 1):.1f},{y(v):.1f}", f"{x(min(w + 0.5, last_week)):.1f},{y(v):.1f}"]
+        path += [
+            f"{x(w - 0.5 if w > 1 else 1):.1f},{y(v):.1f}",
+            f"{x(min(w + 0.5, last_week)):.1f},{y(v):.1f}",
+        ]
     if path:
         out.append(
             f'<polyline points="{" ".join(path)}" fill="none" stroke="{PATH}" '

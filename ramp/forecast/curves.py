@@ -113,10 +113,8 @@ def _default_value(t: np.ndarray, p: Mapping[str, float]) -> np.ndarray:
 
 def default_fit(tenured: float, higher_is_better: bool) -> Fit:
     """The default curve from the published figures, toward the tenured target."""
-    if higher_is_better:
-        start = tenured * DEFAULT_START_RATIO
-    else:
-        start = tenured * DEFAULT_AHT_MULTIPLE
+    multiple = DEFAULT_START_RATIO if higher_is_better else DEFAULT_AHT_MULTIPLE
+    start = tenured * multiple
     params = {"a": tenured, "b": start, "tau": DEFAULT_TAU, "start": float(DEFAULT_START_WEEK)}
     return Fit("default", params, reason="published figures (too little data to fit)")
 
@@ -300,6 +298,14 @@ class Curve:
     def shifted(self, curve_value, offset):
         """The curve's figure moved by an offset (ratio offsets multiply)."""
         return curve_value * np.exp(offset) if self.relative else curve_value + offset
+
+    @property
+    def first_week(self) -> int:
+        """The first tenure week the team's hires have figures in (classroom weeks have none):
+        no figure is projected before it."""
+        if self.is_default:
+            return DEFAULT_START_WEEK
+        return min((s.week for s in self.weeks), default=1)
 
     @property
     def is_default(self) -> bool:

@@ -97,4 +97,3 @@ def hire_forecast(hire, today: date | None = None) -> HireForecast | None:
 def card_projections(hires: Iterable, today: date | None = None) -> dict[int, Projection]:
     """The projections of a board page's hires, in a few queries for all of them."""
     return queries.projections_for(list(hires), today)
-

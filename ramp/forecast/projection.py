@@ -59,7 +59,9 @@ class Line:
     def value(self, week: int, side: int = 0) -> float:
         """The projected figure in `week`; side +1 the better edge of the band, −1 the worse."""
         sign = 1.0 if self.curve.higher_is_better else -1.0
-        return float(self.curve.shifted(self.curve.at(week), self.offset + side * sign * self.spread))
+        return float(
+            self.curve.shifted(self.curve.at(week), self.offset + side * sign * self.spread)
+        )
 
 
 def line_for(curve: Curve, figures: Mapping[int, float]) -> Line:
@@ -68,7 +70,9 @@ def line_for(curve: Curve, figures: Mapping[int, float]) -> Line:
     # pulled in to CLIP spreads before the mean, as a Huber estimate would.
     limit = CLIP * curve.sigma_around
     residuals = [
-        max(-limit, min(limit, r)) for w, v in figures.items() if (r := curve.residual(w, v)) is not None
+        max(-limit, min(limit, r))
+        for w, v in figures.items()
+        if (r := curve.residual(w, v)) is not None
     ]
     n = len(residuals)
     k = curve.shrinkage
@@ -152,6 +156,8 @@ def estimate(parts: Sequence[Part], as_of: int, running: int = 2) -> Estimate:
             else:
                 mean = line.curve.fit(weeks) + offset
                 gap = sign * (mean - p.threshold) / line.within
+            # Before the team's first week with figures (the classroom) nothing can hold.
+            gap = np.where(weeks < line.curve.first_week, -np.inf, gap)
             held *= ndtr(gap)
         # States: the current run of weeks held (0 .. running-1); "done" absorbs.
         state = np.zeros(running)
@@ -286,7 +292,9 @@ def project(
         if m.metric not in parts:
             continue
         part = parts[m.metric]
-        est = estimate([Part(part.observed, part.line, m.threshold, part.higher_is_better)], as_of, m.running)
+        est = estimate(
+            [Part(part.observed, part.line, m.threshold, part.higher_is_better)], as_of, m.running
+        )
         if est.reached:
             continue
         if est.week is None or est.week > m.due_week:
