@@ -66,11 +66,13 @@ class Line:
 
 def line_for(curve: Curve, figures: Mapping[int, float]) -> Line:
     """The hire's line from its weekly figures (week → figure) and its placement's curve."""
-    # A week far off the hire's curve (a critical fail that zeroes a review, a bad day) is
-    # pulled in to CLIP spreads before the mean, as a Huber estimate would.
+    # A week far off the curve (a critical fail that zeroes a review, a bad day) is pulled
+    # in to CLIP times the spread of a hire's weeks around its own level before the mean, as
+    # a Huber estimate around the curve would: one such week does not move a projection by
+    # weeks. The price: a hire can read as at most that far off its curve (docs/forecasts.md).
     limit = CLIP * curve.sigma_around
     residuals = [
-        max(-limit, min(limit, r))
+        min(max(r, -limit), limit)
         for w, v in figures.items()
         if (r := curve.residual(w, v)) is not None
     ]
