@@ -26,6 +26,7 @@ week). A projection "after the horizon" counts as HORIZON + 1 weeks for the erro
 
 from __future__ import annotations
 
+import math
 import random
 import statistics
 from collections.abc import Mapping
@@ -115,9 +116,9 @@ def _goals(spec: TargetsSpec, place: Place) -> dict[str, MetricGoal]:
     for metric in PROFICIENCY_METRICS:
         target = target_for(spec, metric, 520, {"queue": place.queue, "channel": place.channel})
         if target is not None:
-            out[metric] = MetricGoal(
-                target.value, target.higher_is_better, METRICS[metric].unit == "s"
-            )
+            unit = METRICS[metric].unit
+            limits = (0.0, 100.0) if unit == "%" else (0.0, math.inf)
+            out[metric] = MetricGoal(target.value, target.higher_is_better, unit == "s", limits)
     return out
 
 

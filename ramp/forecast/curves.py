@@ -119,29 +119,44 @@ def default_fit(tenured: float, higher_is_better: bool) -> Fit:
     return Fit("default", params, reason="published figures (too little data to fit)")
 
 
-def _guess(model: str, weeks: np.ndarray, values: np.ndarray) -> tuple[list, tuple]:
-    """Starting values and bounds for curve_fit."""
+# Bounds on the shape: a ramp closes most of its gap within half a year (published: fully
+# productive after about week 16, an efficiency ratio of 1.0 after 8-12 months), and a
+# logistic's step takes at least a few days.
+MAX_TAU = 26.0
+MAX_STEEPNESS = 10.0
+
+
+def _guess(
+    model: str, weeks: np.ndarray, values: np.ndarray, limits: tuple[float, float]
+) -> tuple[list, tuple]:
+    """Starting values and bounds for curve_fit; the plateaus stay within `limits` (0-100
+    for a percentage) and within ten times the data's own range."""
     order = np.argsort(weeks)
     w, v = weeks[order], values[order]
     late = float(np.median(v[-max(3, len(v) // 4) :]))
     early = float(np.median(v[: max(3, len(v) // 4)]))
     span = max(abs(late - early), abs(late) * 0.1, 1.0)
-    lo, hi = min(early, late) - 10 * span, max(early, late) + 10 * span
+    lo = max(min(early, late) - 10 * span, limits[0])
+    hi = min(max(early, late) + 10 * span, limits[1])
+    late, early = min(max(late, lo), hi), min(max(early, lo), hi)
     if model == "exponential":
-        return [late, early - (late - early), 4.0], ([lo, lo - 10 * span, 0.2], [hi, hi, 200.0])
+        start = min(max(early - (late - early), lo), hi)
+        return [late, start, 4.0], ([lo, lo, 0.2], [hi, hi, MAX_TAU])
     middle = float(np.median(w))
     return [late, early, middle, 2.0], (
-        [lo, lo, float(w[0]) - 20, 0.2],
-        [hi, hi, float(w[-1]) + 20, 50.0],
+        [lo, lo, float(w[0]) - 10, 0.2],
+        [hi, hi, float(w[-1]) + 10, MAX_STEEPNESS],
     )
 
 
-def _fit_one(model: str, weeks: np.ndarray, values: np.ndarray) -> tuple[dict | None, str | None]:
+def _fit_one(
+    model: str, weeks: np.ndarray, values: np.ndarray, limits: tuple[float, float]
+) -> tuple[dict | None, str | None]:
     """One model's parameters, or None and why it did not converge."""
     function, names = MODELS[model]
     if len(weeks) <= len(names):
         return None, f"{model}: {len(weeks)} points for {len(names)} parameters"
-    p0, bounds = _guess(model, weeks, values)
+    p0, bounds = _guess(model, weeks, values, limits)
     try:
         with warnings.catch_warnings(), np.errstate(all="ignore"):
             # Covariance that cannot be estimated does not make the curve wrong.
@@ -160,8 +175,13 @@ def _rmse(model: str, params: dict, weeks: np.ndarray, values: np.ndarray) -> fl
     return float(np.sqrt(np.mean((predicted - values) ** 2)))
 
 
+NO_LIMITS = (-math.inf, math.inf)
+
+
 def fit_curve(
-    points: Sequence[tuple[float, float]], models: Iterable[str] = ("exponential", "logistic")
+    points: Sequence[tuple[float, float]],
+    models: Iterable[str] = ("exponential", "logistic"),
+    limits: tuple[float, float] = NO_LIMITS,
 ) -> Fit:
     """The curve through (tenure week, figure) points: each model fitted on all but the last
     HOLDOUT_WEEKS weeks and scored on them, the better one fitted again on every point.
@@ -179,7 +199,7 @@ def fit_curve(
     scores: dict[str, float | None] = {}
     reasons = []
     for model in models:
-        params, reason = _fit_one(model, weeks[train], values[train])
+        params, reason = _fit_one(model, weeks[train], values[train], limits)
         if params is None:
             scores[model] = None
             reasons.append(reason)
@@ -187,7 +207,7 @@ def fit_curve(
         scores[model] = _rmse(model, params, weeks[test], values[test])
     ranked = sorted((s, m) for m, s in scores.items() if s is not None and math.isfinite(s))
     for _, model in ranked:
-        params, reason = _fit_one(model, weeks, values)
+        params, reason = _fit_one(model, weeks, values, limits)
         if params is None:
             reasons.append(reason)
             continue
@@ -375,6 +395,7 @@ def build_curve(
     label: str,
     proficient_figures: Sequence[float] = (),
     relative: bool = False,
+    limits: tuple[float, float] = NO_LIMITS,
 ) -> Curve:
     """The curve of one metric over these hires' weekly figures (fallback: the default)."""
     by_week: dict[int, list[float]] = {}
@@ -392,7 +413,9 @@ def build_curve(
     if hires < MIN_HIRES:
         fallback = f"{hires} hires with figures, {MIN_HIRES} needed"
     else:
-        fit = fit_curve([(w, v) for weeks in series.values() for w, v in weeks.items()])
+        fit = fit_curve(
+            [(w, v) for weeks in series.values() for w, v in weeks.items()], limits=limits
+        )
         if not fit.ok:
             fallback = fit.reason
     floor = 0.01 if relative else abs(tenured) * 0.01 or 1.0
@@ -450,6 +473,7 @@ class MetricGoal:
     tenured: float
     higher_is_better: bool
     relative: bool = False  # offsets as ratios (durations)
+    limits: tuple[float, float] = (-math.inf, math.inf)  # the figures' range (0-100 for a %)
 
 
 def curves_for(
@@ -489,6 +513,7 @@ def curves_for(
                     place.describe(level),
                     [v for h in members for v in proficient.get(h, ())],
                     goal.relative,
+                    goal.limits,
                 )
             return cache[key]
         return None

@@ -31,6 +31,7 @@ from ramp.forecast.curves import HORIZON, Curve
 Z = 1.645
 # Residuals are clipped at this many spreads around the curve before they are averaged.
 CLIP = 2.0
+OWN_LEVEL_WEEKS = 4
 
 
 def meets(value: float, threshold: float, higher_is_better: bool) -> bool:
@@ -66,16 +67,16 @@ class Line:
 
 def line_for(curve: Curve, figures: Mapping[int, float]) -> Line:
     """The hire's line from its weekly figures (week → figure) and its placement's curve."""
-    # A week far off the curve (a critical fail that zeroes a review, a bad day) is pulled
-    # in to CLIP times the spread of a hire's weeks around its own level before the mean, as
-    # a Huber estimate around the curve would: one such week does not move a projection by
-    # weeks. The price: a hire can read as at most that far off its curve (docs/forecasts.md).
-    limit = CLIP * curve.sigma_around
-    residuals = [
-        min(max(r, -limit), limit)
-        for w, v in figures.items()
-        if (r := curve.residual(w, v)) is not None
-    ]
+    # A week far off (a critical fail that zeroes a review, a bad day) is pulled in to CLIP
+    # spreads of a hire's weeks before the mean, as a Huber estimate would, so that one such
+    # week does not move a projection by weeks. Around what: the curve while the hire has
+    # fewer than OWN_LEVEL_WEEKS weeks (too few to tell an odd week from the hire's level),
+    # then the hire's own median (a hire far off the curve week after week reads as such).
+    residuals = [r for w, v in figures.items() if (r := curve.residual(w, v)) is not None]
+    if residuals:
+        centre = statistics.median(residuals) if len(residuals) >= OWN_LEVEL_WEEKS else 0.0
+        limit = CLIP * curve.sigma_around
+        residuals = [min(max(r, centre - limit), centre + limit) for r in residuals]
     n = len(residuals)
     k = curve.shrinkage
     weight = n / (n + k) if n else 0.0

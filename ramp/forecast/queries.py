@@ -8,6 +8,7 @@ and count, and the targets' latest version), so a board page fits no curve in th
 
 from __future__ import annotations
 
+import math
 import threading
 from collections import defaultdict
 from collections.abc import Callable, Iterable
@@ -42,7 +43,9 @@ def goal_for(spec: TargetsSpec, metric: str, place: Place) -> MetricGoal | None:
     target = target_for(spec, metric, 520, _place_dict(place))
     if target is None:
         return None
-    return MetricGoal(target.value, target.higher_is_better, METRICS[metric].unit == "s")
+    unit = METRICS[metric].unit
+    limits = (0.0, 100.0) if unit == "%" else (0.0, math.inf)
+    return MetricGoal(target.value, target.higher_is_better, unit == "s", limits)
 
 
 def _min_samples(spec: TargetsSpec) -> dict[str, int]:
