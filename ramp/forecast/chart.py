@@ -8,6 +8,7 @@ page shows beside it, so the SVG is a picture of them, not their only record.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Callable, Sequence
 from html import escape
 
@@ -26,16 +27,22 @@ def projection_svg(
     glide: Sequence[tuple[int, float | None]],
     last_week: int,
     fmt: Callable[[float], str],
+    limits: tuple[float, float] = (-math.inf, math.inf),
 ) -> str:
-    """The SVG of one metric's projection up to `last_week`."""
+    """The SVG of one metric's projection up to `last_week`; the band is cut at `limits`
+    (0-100 for a percentage)."""
+
+    def cut(value: float) -> float:
+        return min(max(value, limits[0]), limits[1])
+
     weeks = range(1, last_week + 1)
     observed = [(w, v) for w, v in sorted(part.observed.items()) if w <= last_week]
     line = part.line
     first = line.curve.first_week if line is not None else 1
     future = [w for w in weeks if w > max(part.observed, default=0) and w >= first]
     if line is not None:
-        projected = [(w, line.value(w)) for w in future]
-        band = [(w, line.value(w, 1), line.value(w, -1)) for w in future]
+        projected = [(w, cut(line.value(w))) for w in future]
+        band = [(w, cut(line.value(w, 1)), cut(line.value(w, -1))) for w in future]
     else:
         projected, band = [], []
     values = [v for _, v in observed] + [v for _, v in projected]

@@ -3,6 +3,7 @@ cards' one-line projections (computed for all of a page's hires at once)."""
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date
@@ -76,8 +77,15 @@ def hire_forecast(hire, today: date | None = None) -> HireForecast | None:
             metric=definition.label,
             name=hire.user.name,
         )
+        limits = (0.0, 100.0) if definition.unit == "%" else (0.0, math.inf)
         svg = projection_svg(
-            f"projection-{hire.id}-{part.metric}", title, part, glide, last, definition.format
+            f"projection-{hire.id}-{part.metric}",
+            title,
+            part,
+            glide,
+            last,
+            definition.format,
+            limits,
         )
         views.append(MetricView(definition, part, svg))
     misses = [
