@@ -227,3 +227,43 @@ def test_offsets_of_durations_are_ratios():
     expected = min(math.log(1.03), CLIP * curve.sigma_around) * slow.weight
     assert slow.offset == pytest.approx(expected, rel=0.01)
     assert slow.value(30) == pytest.approx(float(curve.at(30)) * np.exp(slow.offset))
+
+
+def test_the_backtest_scores_ramp_and_both_baselines_at_weeks_4_6_and_8():
+    from ramp.forecast import backtest
+    from ramp.metrics.display import STARTER_TARGETS
+    from ramp.metrics.targets import load_targets_file
+
+    spec = load_targets_file(str(STARTER_TARGETS))
+    hires = backtest.generate(spec, cohorts=2, per_placement=6, seed=3)
+    assert len(hires) == 24 and {h.place.queue for h in hires} == {"orders", "returns"}
+    known = [h.true_week for h in hires if h.true_week is not None]
+    assert len(known) >= 18 and all(8 <= w <= backtest.WEEKS for w in known)
+    scores = backtest.run(spec, hires)
+    assert {(s.method, s.week) for s in scores} == {
+        (m, w) for m in ("ramp", "cohort median", "placement curve") for w in (4, 6, 8)
+    }
+    assert all(s.hires > 0 and s.mae >= 0 and 0 <= s.coverage <= 1 for s in scores)
+    table = backtest.report(scores)
+    assert table.splitlines()[0].split() == [
+        "week",
+        "method",
+        "hires",
+        "MAE",
+        "(weeks)",
+        "coverage",
+    ]
+    assert len(table.splitlines()) == 10
+
+
+def test_the_generator_profile_pace_leaves_the_typical_hire_unchanged():
+    from datetime import date
+
+    from ramp.metrics.generator import Profile, generate_for_hire, progress
+
+    assert [progress(w) for w in range(1, 14)] == [progress(w, 1.0) for w in range(1, 14)]
+    assert progress(11) == 1.0 and progress(11, 1.4) < 1.0
+    start, today = date(2026, 1, 5), date(2026, 3, 1)
+    assert generate_for_hire(1, start, today, Profile(), "x") == generate_for_hire(
+        1, start, today, Profile(pace=1.0), "x"
+    )
