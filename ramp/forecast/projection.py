@@ -4,14 +4,14 @@ with an interval; and the milestones it is projected to miss.
 
 Plain values in, plain values out (docs/forecasts.md says the method in full):
 
-- the hire's offset from the curve is the mean of its weekly residuals y − curve(t) over the
-  n weeks it has figures for (at least the minimum sample), shrunk toward the curve with the
-  weight n/(n + k), k = σ_within² ÷ σ_between² (the normal–normal estimate: few weeks, or
-  noisy weeks, lean on the curve; a hire with no figures is the curve itself);
-- its projected line is curve(t) + shrunk offset;
-- the interval is the shrunk offset ± Z × its posterior spread, √(1 ÷ (1/σ_between² +
-  n/σ_within²)), widened by one week's noise σ_within (a week must actually hold the
-  target); the projected week is searched on each of the three lines.
+- the hire's offset from the curve is the mean of its weekly residuals (figure − curve, or
+  log(figure ÷ curve) for durations) over the n weeks it has figures for, odd weeks clipped,
+  shrunk toward the curve with the weight n/(n + k), k = σ_around² ÷ σ_between² (the
+  normal–normal estimate: few or noisy weeks lean on the curve; no weeks, the curve itself);
+- after the last full week, a week holds a target with the probability that the hire's
+  figure, normal around curve + offset with the week-to-week spread, meets it; the first
+  passage through two weeks running is followed exactly and averaged over the offset's
+  uncertainty: its median is the projected week, its 5th and 95th percentiles the interval.
 """
 
 from __future__ import annotations
