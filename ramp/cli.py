@@ -46,6 +46,9 @@ COMMANDS = {
     "tokens": Lazy(
         "ramp.metrics.cli:tokens", "API tokens for other systems: create, list, revoke."
     ),
+    "forecast": Lazy(
+        "ramp.forecast.cli:forecast", "Ramp curves and projected proficiency: the backtest."
+    ),
     "keys": Lazy("ramp.keys.cli:keys", "The tool's signing keys (LTI messages, credentials)."),
     "certificates": Lazy(
         "ramp.certificates.cli:certificates_group",

@@ -60,6 +60,9 @@ class Profile:
     weak_by: float = 0.0
     weak_from: int = 0
     weak_until: int = 10**6
+    # How slowly the hire ramps: the S from nesting to tenured figures takes pace × 7 weeks
+    # (1: the typical hire's weeks 4-11; the backtest gives hires of a slower placement more).
+    pace: float = 1.0
 
 
 # The demo team's scorecard: (category, weight). None is critical: a critical fail stays the
@@ -99,9 +102,10 @@ def scorecard(score: float, rng: random.Random, weak: str | None = None, by: flo
     ]
 
 
-def progress(week: int) -> float:
-    """0 until nesting begins (week 4), 1 from week 11: a smooth S between the two."""
-    x = min(max((week - 4) / 7, 0.0), 1.0)
+def progress(week: int, pace: float = 1.0) -> float:
+    """0 until nesting begins (week 4), 1 from week 11 (week 4 + 7 × pace): a smooth S
+    between the two."""
+    x = min(max((week - 4) / (7 * pace), 0.0), 1.0)
     return x * x * (3 - 2 * x)
 
 
@@ -110,7 +114,7 @@ def _day(user_id: int, start: date, offset: int, profile: Profile, seed: str) ->
     rng = random.Random(f"{seed}:{offset}")
     day = start + timedelta(days=offset)
     week = offset // 7 + 1
-    p = progress(week)
+    p = progress(week, profile.pace)
     channel, queue = ("email", "nesting-simple") if offset < FULL_MIX_DAY else ("chat", "general")
     sla, slow, fast = CHANNELS[channel]
     contacts, reviews = [], []

@@ -37,6 +37,7 @@ from ramp.coaching import queries as coaching_queries
 from ramp.coaching import wording as coaching_wording
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
+from ramp.forecast.display import card_projections, hire_forecast
 from ramp.formatting import format_date
 from ramp.jobs import jobs
 from ramp.metrics import periods as team_periods
@@ -88,6 +89,7 @@ def index():
         trends=board_trends(hires),
         readiness=certificates.readiness_of(hires),
         certified=certificates.certified_hires([h.id for h in hires]),
+        projections=card_projections(hires),
     )
 
 
@@ -134,6 +136,7 @@ def _hire_page(hire, status: int = 200, **forms):
         view=queries.hire_view(hire),
         metrics=hire_metrics(hire),
         qa_categories=category_weeks(hire),
+        forecast=hire_forecast(hire),
         readiness=certificates.readiness_of([hire])[hire.id],
         certificates=history,
         refreshers=coaching_wording.shown(refreshers, clock.today(), effects),

@@ -1,0 +1,107 @@
+"""What pages show of forecasts: a hire's projection with a chart per metric, and the board
+cards' one-line projections (computed for all of a page's hires at once)."""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import date
+
+from flask_babel import gettext as _
+
+from ramp import clock
+from ramp.forecast import queries
+from ramp.forecast.chart import projection_svg
+from ramp.forecast.projection import Estimate, MetricProjection, Projection
+from ramp.metrics.definitions import METRICS, MetricDefinition
+from ramp.metrics.targets import target_for
+
+LONGEST_CHART = 30
+
+
+@dataclass(frozen=True)
+class MetricView:
+    definition: MetricDefinition
+    part: MetricProjection
+    svg: str
+
+
+@dataclass(frozen=True)
+class MissView:
+    """A milestone projected to miss, as the page words it."""
+
+    title: str
+    due_week: int
+    metric: str  # the metric's label
+    threshold: str  # formatted
+    estimate: Estimate
+
+
+@dataclass(frozen=True)
+class HireForecast:
+    projection: Projection
+    metrics: list[MetricView]
+    misses: list[MissView]
+    fallbacks: list[str]  # labels of the metrics on the default curve
+
+
+def _last_week(projection: Projection) -> int:
+    o = projection.overall
+    furthest = max(
+        [projection.as_of + 2, 16]
+        + [w for w in (o.week, o.high) if w is not None]
+        + [w for m in projection.metrics for w in (m.estimate.week,) if w is not None]
+    )
+    return min(furthest + 1, LONGEST_CHART)
+
+
+def hire_forecast(hire, today: date | None = None) -> HireForecast | None:
+    """The hire's projection and a chart per metric (None before the hire starts)."""
+    today = today or clock.today()
+    projection = queries.hire_projection(hire, today)
+    if projection is None:
+        return None
+    curves = queries.team_curves(today)
+    place = {"queue": hire.queue, "channel": None}
+    last = _last_week(projection)
+    views = []
+    for part in projection.metrics:
+        definition = METRICS[part.metric]
+        glide = [
+            (w, t.value if (t := target_for(curves.spec, part.metric, w, place)) else None)
+            for w in range(1, last + 1)
+        ]
+        title = _(
+            "%(metric)s of %(name)s: weekly figures, projection and band over the glide path",
+            metric=definition.label,
+            name=hire.user.name,
+        )
+        limits = (0.0, 100.0) if definition.unit == "%" else (0.0, math.inf)
+        svg = projection_svg(
+            f"projection-{hire.id}-{part.metric}",
+            title,
+            part,
+            glide,
+            last,
+            definition.format,
+            limits,
+        )
+        views.append(MetricView(definition, part, svg))
+    misses = [
+        MissView(
+            m.title,
+            m.due_week,
+            METRICS[m.metric].label,
+            METRICS[m.metric].format(m.threshold),
+            m.estimate,
+        )
+        for m in projection.misses
+    ]
+    fallbacks = [METRICS[m].label for m in projection.fallbacks]
+    return HireForecast(projection, views, misses, fallbacks)
+
+
+def card_projections(hires: Iterable, today: date | None = None) -> dict[int, Projection]:
+    """The projections of a board page's hires, in a few queries for all of them."""
+    return queries.projections_for(list(hires), today)
