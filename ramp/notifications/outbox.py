@@ -297,17 +297,17 @@ def _write(session, deliveries: list[Delivery]) -> int:
             channels[c.team_id].append(c)
     url = base_url()
     channel_locale = supported(current_app.config.get("NOTIFY_CHANNEL_LOCALE")) or DEFAULT_LOCALE
-    composed: dict[tuple[int, str], render.Message] = {}
+    composed: dict[tuple[int, str, bool], render.Message] = {}
     catalogues: dict[str, object] = {}
 
-    def message(i: int, delivery: Delivery, locale: str) -> render.Message:
-        if (i, locale) not in composed:
+    def message(i: int, delivery: Delivery, locale: str, to_channel=False) -> render.Message:
+        if (i, locale, to_channel) not in composed:
             if locale not in catalogues:
                 catalogues[locale] = render.catalogue(locale)
-            composed[(i, locale)] = render.in_locale(
-                locale, delivery.event, delivery.facts, url, catalogues[locale]
+            composed[(i, locale, to_channel)] = render.in_locale(
+                locale, delivery.event, delivery.facts, url, catalogues[locale], to_channel
             )
-        return composed[(i, locale)]
+        return composed[(i, locale, to_channel)]
 
     now = clock.now()
     rows: list[dict] = []
@@ -334,7 +334,7 @@ def _write(session, deliveries: list[Delivery]) -> int:
         for channel in channels.get(d.team_id, ()) if kind.to_channels else ():
             if d.event not in (channel.events or kinds.CHANNEL_EVENTS):
                 continue
-            m = message(i, d, channel_locale)
+            m = message(i, d, channel_locale, to_channel=True)
             payload = render.slack_blocks(m) if channel.kind == SLACK else render.teams_card(m)
             rows.append(
                 _row(d, m, f"{d.key}:c{channel.id}", channel.kind, channel_locale, now)

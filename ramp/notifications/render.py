@@ -69,10 +69,16 @@ def _translator(translations):
 
 
 def compose(
-    event: str, facts: dict, base_url: str, translations=None, locale: str | None = None
+    event: str,
+    facts: dict,
+    base_url: str,
+    translations=None,
+    locale: str | None = None,
+    to_channel: bool = False,
 ) -> Message:
     """The message about one event: in the current locale, or in `locale` with its
-    catalogue `translations` (see in_locale)."""
+    catalogue `translations` (see in_locale); worded for a team channel when `to_channel`
+    (where a person's own message would say "you")."""
     _ = _translator(translations or get_translations())
     f = facts
 
@@ -124,22 +130,29 @@ def compose(
             _("Open the hire's page"),
             facts=f,
         )
-    if event in ("coaching.assigned", "coaching.overdue"):
+    if event in ("coaching.assigned", "coaching.overdue") and to_channel:
+        # A team channel hears about the agent; the agent is told in the second person.
+        title = (
+            _("A refresher for %(name)s: %(title)s", name=f["name"], title=f["title"])
+            if event == "coaching.assigned"
+            else _("%(name)s's refresher “%(title)s” is overdue", name=f["name"], title=f["title"])
+        )
+        why = _("Why: %(measure)s was below the mark on recent evaluations.", measure=f["measure"])
+    elif event in ("coaching.assigned", "coaching.overdue"):
         title = (
             _("A refresher for you: %(title)s", title=f["title"])
             if event == "coaching.assigned"
             else _("Your refresher “%(title)s” is overdue", title=f["title"])
         )
+        why = _(
+            "Why: your %(measure)s was below the mark on recent evaluations.",
+            measure=f["measure"],
+        )
+    if event in ("coaching.assigned", "coaching.overdue"):
         return Message(
             event,
             title,
-            (
-                _(
-                    "Why: your %(measure)s was below the mark on recent evaluations.",
-                    measure=f["measure"],
-                ),
-                _("Due %(date)s.", date=format_date(f["due_on"])),
-            ),
+            (why, _("Due %(date)s.", date=format_date(f["due_on"]))),
             url(f"/learn/refreshers/{f['assignment_id']}"),
             _("Open the refresher"),
             f["name"],
@@ -182,12 +195,19 @@ def compose(
     raise ValueError(f"no message for {event}")
 
 
-def in_locale(locale: str, event: str, facts: dict, base_url: str, translations=None) -> Message:
+def in_locale(
+    locale: str,
+    event: str,
+    facts: dict,
+    base_url: str,
+    translations=None,
+    to_channel: bool = False,
+) -> Message:
     """compose() in the given language (its catalogue, when the caller has it at hand)."""
     if translations is not None:
-        return compose(event, facts, base_url, translations, locale)
+        return compose(event, facts, base_url, translations, locale, to_channel)
     with force_locale(locale):
-        return compose(event, facts, base_url)
+        return compose(event, facts, base_url, to_channel=to_channel)
 
 
 def catalogue(locale: str):

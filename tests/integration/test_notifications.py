@@ -318,7 +318,8 @@ def test_a_refresher_reaches_the_agent_by_email_and_the_team_on_slack_and_teams(
     assert link in text and f'href="{link}"' in html
     assert "Empathy" in text and "Mar 25, 2026" in text
     [slack] = hooks.received["slack"]
-    assert slack["blocks"][0]["text"]["text"] == "A refresher for you: Tone and empathy"
+    # The agent is told "for you"; the team's channels, whom it is for.
+    assert slack["blocks"][0]["text"]["text"] == "A refresher for Ana Ruiz: Tone and empathy"
     assert slack["blocks"][-1]["elements"][0]["url"] == link
     [teams] = hooks.received["teams"]
     card = teams["attachments"][0]["content"]
