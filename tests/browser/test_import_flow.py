@@ -65,15 +65,16 @@ def test_admin_pages_are_one_menu_reached_by_keyboard(
     sign_in(page, server_url, ramp_world.admin.email)
     page.goto(f"{server_url}/board/")
     nav = page.get_by_role("navigation", name="Main")
-    # Every top-level entry (the board, comparison, team performance, certificates, team
-    # learning, the admin menu) sits on one line at 1200 px, the admin pages inside one menu.
+    # Every top-level entry (the board, comparison, team performance, coaching, certificates,
+    # team learning, the admin menu) sits on one line at 1200 px, the admin pages inside one
+    # menu.
     tops = [
         box["y"]
         for box in nav.locator(":scope > ul > li").evaluate_all(
             "items => items.map(i => i.getBoundingClientRect().toJSON())"
         )
     ]
-    assert len(tops) == 6 and max(tops) - min(tops) < 2
+    assert len(tops) == 7 and max(tops) - min(tops) < 2
     imports = nav.get_by_role("link", name="Imports")
     expect(imports).to_be_hidden()
     nav.locator("summary").focus()
