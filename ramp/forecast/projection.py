@@ -194,6 +194,11 @@ class MetricProjection:
     proficiency: bool = True
 
 
+# Weeks of a hire's own figures for a metric before a milestone on it can be flagged
+# "projected to miss".
+MIN_OWN_WEEKS = 1
+
+
 @dataclass(frozen=True)
 class Miss:
     """A milestone the hire is projected to miss, and why."""
@@ -295,6 +300,10 @@ def project(
         if m.metric not in parts:
             continue
         part = parts[m.metric]
+        if len(part.observed) < MIN_OWN_WEEKS:
+            # The team's curve alone says how hires in general ramp, not how this one does:
+            # no hire is flagged before a week of their own figures.
+            continue
         est = estimate(
             [Part(part.observed, part.line, m.threshold, part.higher_is_better)], as_of, m.running
         )

@@ -212,6 +212,15 @@ def test_a_projection_after_the_due_week_is_projected_to_miss_with_the_reason():
     assert project(1, strong, goals, 8, milestones[1:]).misses == []
 
 
+def test_no_hire_is_flagged_before_a_week_of_its_own_figures():
+    curve = _team_curve()
+    goals = [Goal("qa_score", 85.0, True, curve)]
+    # Due before the team's curve reaches it: a hire on the curve would miss it.
+    early = [MilestoneGoal("qa-early", "QA 84 by week 5", 5, "qa_score", 84.0, 2)]
+    assert project(1, {}, goals, 0, early).misses == []
+    assert project(1, {"qa_score": {4: float(curve.at(4)) - 5.0}}, goals, 4, early).misses != []
+
+
 def test_the_curve_is_never_projected_before_the_team_has_figures():
     curve = _team_curve()
     low = Goal("qa_score", 10.0, True, curve)  # met by the curve from its first week
