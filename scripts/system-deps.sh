@@ -1,10 +1,10 @@
 #!/usr/bin/env bash
 # Install the Debian packages ramp needs, only those that are missing.
-#   scripts/system-deps.sh          runtime: WeasyPrint's libraries
+#   scripts/system-deps.sh          runtime: WeasyPrint's libraries, xmlsec1 for SAML sign-in
 #   scripts/system-deps.sh --test   also Chromium, poppler and PostgreSQL for the test suite
 set -euo pipefail
 
-packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core)
+packages=(libpango-1.0-0 libpangoft2-1.0-0 libharfbuzz-subset0 fonts-dejavu-core xmlsec1)
 if [[ "${1:-}" == "--test" ]]; then
   packages+=(chromium libatomic1 poppler-utils postgresql redis-server)
 fi
