@@ -19,9 +19,10 @@ from the same state:
 
 The bare SQL is one plain statement per rule (window functions, hire ids only: no evidence,
 baseline, cooldown or writing); both must find the same hires. Each figure is in wall and
-CPU seconds with its ratio to the bare SQL measured in the same run. On SQLite by default
-(a fresh file under bench/out/); on PostgreSQL when DATABASE_URL names one, which is
-emptied first. Target: within 2x the bare SQL and under 5 s.
+CPU seconds (best of five; CPU counts this process and, on a local PostgreSQL, the
+server process of the connection) with its ratio to the bare SQL measured in the same
+run. On SQLite by default (a fresh file under bench/out/); on PostgreSQL when DATABASE_URL
+names one, which is emptied first. Target: within 2x the bare SQL and under 5 s of CPU.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ import time
 from datetime import UTC, date, datetime, timedelta
 from datetime import time as day_time
 
+from common import server_cpu
 from evaluation import build, prepare_database
 
 TARGET_S = 5.0
@@ -230,16 +232,24 @@ def ramp_firings(today: date, user_ids: list[int] | None) -> dict[str, set[int]]
     return {key: {hire for _, hire in pairs} for key, pairs in result.opened.items()}
 
 
-def _timed(fn):
-    """fn()'s result and the best (wall, cpu) seconds of three runs."""
-    best = None
+def _cpu() -> float:
+    """CPU seconds so far of this process and of the PostgreSQL server process behind its
+    connection (when the server is local)."""
+    from ramp.extensions import db
+
+    return time.process_time() + server_cpu(db.session.connection())
+
+
+def _timed(fn, runs: int = 5):
+    """fn()'s result and its best wall and best CPU seconds over `runs` runs."""
+    wall_best = cpu_best = float("inf")
     result = None
-    for _ in range(3):
-        wall, cpu = time.perf_counter(), time.process_time()
+    for _ in range(runs):
+        wall, cpu = time.perf_counter(), _cpu()
         result = fn()
-        spent = (time.perf_counter() - wall, time.process_time() - cpu)
-        best = spent if best is None or spent[0] < best[0] else best
-    return result, best
+        cpu_best = min(cpu_best, _cpu() - cpu)
+        wall_best = min(wall_best, time.perf_counter() - wall)
+    return result, (wall_best, cpu_best)
 
 
 def compare(label: str, today: date, user_ids: list[int] | None) -> None:
@@ -248,14 +258,18 @@ def compare(label: str, today: date, user_ids: list[int] | None) -> None:
     same = all(bare[k] == ours.get(k, set()) for k in bare)
     fired = ", ".join(f"{k} {len(v)}" for k, v in ours.items())
     ratio = ours_s / bare_s if bare_s else float("inf")
-    verdict = "ok" if ratio <= TARGET_RATIO and ours_s < TARGET_S else "SLOW"
+    cpu_ratio = ours_cpu / bare_cpu if bare_cpu else float("inf")
+    # Judged on CPU seconds: on a shared machine the wall clock also counts the time spent
+    # waiting for a core; both are printed.
+    verdict = "ok" if cpu_ratio <= TARGET_RATIO and ours_cpu < TARGET_S else "SLOW"
     print(f"  {label}")
     print(
-        f"    {'bare SQL, the same firings (baseline)':44} {bare_s:6.2f} s {bare_cpu:6.2f} s   1.0x"
+        f"    {'bare SQL, the same firings (baseline)':44} {bare_s:6.2f} s {bare_cpu:6.2f} s"
+        f"   1.0x  1.0x"
     )
     print(
-        f"    {'run_rules':44} {ours_s:6.2f} s {ours_cpu:6.2f} s {ratio:5.1f}x"
-        f"  target {TARGET_RATIO:.0f}x and {TARGET_S:.0f} s: {verdict}"
+        f"    {'run_rules':44} {ours_s:6.2f} s {ours_cpu:6.2f} s {ratio:5.1f}x {cpu_ratio:4.1f}x"
+        f"  target {TARGET_RATIO:.0f}x and {TARGET_S:.0f} s (CPU): {verdict}"
     )
     print(f"    hires fired: {fired}; same hires as the bare SQL: {'yes' if same else 'NO'}")
     if not same:
@@ -290,7 +304,7 @@ def run(hires: int, evaluations: int, db_path: str, reuse: bool) -> None:
             publish_rules_text(RULES)
             db.session.commit()
         print(f"{hires} hires ({where}; built in {time.perf_counter() - started:.0f} s)")
-        print(f"    {'':44} {'wall':>8} {'cpu':>8}  wall/baseline")
+        print(f"    {'':44} {'wall':>8} {'cpu':>8}  ratio (wall, cpu)")
         # An import: five new evaluations for each of 100 agents.
         touched = db.session.execute(
             select(Hire.id, Hire.user_id, Hire.start_date).order_by(Hire.id)

@@ -1,4 +1,5 @@
-"""What the benchmark scripts share: a percentile, and a fresh SQLite database path."""
+"""What the benchmark scripts share: a percentile, a fresh SQLite database path, and the CPU
+seconds of a local PostgreSQL server process."""
 
 from __future__ import annotations
 
@@ -21,3 +22,15 @@ def fresh_database(db: str) -> Path:
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     os.environ.setdefault("SECRET_KEY", "bench")
     return path
+
+
+def server_cpu(connection) -> float:
+    """CPU seconds of the PostgreSQL server process behind this connection, when local."""
+    if connection.dialect.name != "postgresql":
+        return 0.0
+    pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    except OSError:
+        return 0.0  # a server elsewhere: not counted
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")

@@ -37,6 +37,8 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from common import server_cpu
+
 OUT = Path("bench/out")
 AGENTS = 200
 BARE_COLUMNS = (
@@ -51,18 +53,6 @@ BARE_COPY_TYPES += ["timestamp", "float8", "int4", "float8", "bool", "int4"]
 
 def url() -> str:
     return os.environ.get("DATABASE_URL") or f"sqlite:///{(OUT / 'write.sqlite').resolve()}"
-
-
-def server_cpu(connection) -> float:
-    """CPU seconds of the PostgreSQL server process behind this connection, when local."""
-    if connection.dialect.name != "postgresql":
-        return 0.0
-    pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
-    try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
-    except OSError:
-        return 0.0  # a server elsewhere: not counted
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def bare_run(conn, kind: str) -> tuple[int, dict[str, int]]:

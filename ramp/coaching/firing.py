@@ -101,7 +101,10 @@ def _scope(rule: Rule, today: date, user_ids: Iterable[int] | None, name: str = 
         )
         .outerjoin(closed, closed.c.hire_id == Hire.id)
         .where(
-            Hire.active.is_(True),
+            # Not `active IS 1`: the index on active would hand the hires over in another
+            # order than their ids, and the newest-first ranking per hire would then sort
+            # every evaluation instead of each hire's own.
+            cast(Hire.active, Integer) == 1,
             Hire.start_date <= today,
             ~exists().where(
                 CoachingAssignment.hire_id == Hire.id,
@@ -139,31 +142,57 @@ def _short(rule: Rule, figure):
     return figure > when.above
 
 
+def _qa_measure(rule: Rule, h, today: date, e, c, correlated: bool = False):
+    """The rule's QA rows of the hires in `h` (evaluations `e`, categories `c`): the query
+    selecting hire and user (or, `correlated`, the day of one hire of an enclosing query's
+    `h`), and the figure and short expressions."""
+    kind = rule.when.kind
+    belongs = and_(
+        e.user_id == h.c.user_id, e.metric_date >= h.c.start_date, e.metric_date <= today
+    )
+    if correlated:
+        query = select(e.metric_date).where(belongs)
+    else:
+        query = select(h.c.hire_id, h.c.user_id).join_from(e, h, belongs)
+    query = query.where(or_(h.c.floor.is_(None), e.metric_date > h.c.floor))
+    if kind == CATEGORY:
+        # On SQLite `+ 0` keeps the planner on the hire's evaluations, then their categories
+        # (by evaluation id): without it, it scans every category row for the key.
+        evaluation = e.id if _postgresql() else e.id + 0
+        query = query.join(c, c.evaluation_id == evaluation).where(
+            c.key == category_key(rule.when.category or ""), c.percent.is_not(None)
+        )
+        return query, c.percent, _short(rule, c.percent)
+    if kind == OVERALL:
+        return query.where(e.percent.is_not(None)), e.percent, _short(rule, e.percent)
+    return query, e.percent, e.critical_fail.is_(True)
+
+
+def _with_cutoff(rule: Rule, h, today: date):
+    """`h` with each hire's cutoff: the day of its n-th newest row of the measure, n being
+    as many as the rule reads (its window, or the baseline of a window of days); None with
+    fewer. Rows dated before it cannot rank among the n newest, so only the newer ones are
+    ranked: a few per hire instead of every evaluation since the start. Materialized, so
+    the cutoff is looked up once per hire through the (user, day) index."""
+    n = max(rule.when.of_last or 0, rule.measure_over)
+    e, c = aliased(QAEvaluation), aliased(QACategoryScore)
+    query, _, _ = _qa_measure(rule, h, today, e, c, correlated=True)
+    nth = query.order_by(e.metric_date.desc()).limit(1).offset(n - 1).correlate(h).scalar_subquery()
+    if rule.when.within_days is not None:  # the window's rows too, and all of them lack n
+        since = literal(today - timedelta(days=rule.when.within_days - 1), Date)
+        cutoff = case((nth.is_(None), h.c.start_date), (nth < since, nth), else_=since)
+    else:
+        cutoff = func.coalesce(nth, h.c.start_date)
+    return select(h, cutoff.label("cutoff")).cte(f"{h.name}_cut").prefix_with("MATERIALIZED")
+
+
 def _qa_rows(rule: Rule, h, today: date, candidates: bool = False):
     """(hire, day, review, figure, short, newest-first rank, in window) of the rule's QA
     measure; with `candidates`, the hires with enough short ones in the window instead."""
     e = QAEvaluation
-    kind = rule.when.kind
-    query = select(h.c.hire_id, h.c.user_id).join_from(
-        e,
-        h,
-        and_(e.user_id == h.c.user_id, e.metric_date >= h.c.start_date, e.metric_date <= today),
-    )
-    if kind == CATEGORY:
-        c = QACategoryScore
-        query = query.join(c, c.evaluation_id == e.id).where(
-            c.key == category_key(rule.when.category or ""), c.percent.is_not(None)
-        )
-        figure = c.percent
-        short = _short(rule, c.percent)
-    elif kind == OVERALL:
-        query = query.where(e.percent.is_not(None))
-        figure = e.percent
-        short = _short(rule, e.percent)
-    else:
-        figure = e.percent
-        short = e.critical_fail.is_(True)
-    query = query.where(or_(h.c.floor.is_(None), e.metric_date > h.c.floor))
+    if not candidates:
+        h = _with_cutoff(rule, h, today)
+    query, figure, short = _qa_measure(rule, h, today, e, QACategoryScore)
     rank = func.row_number().over(
         partition_by=h.c.hire_id,
         order_by=(e.metric_date.desc(), e.evaluated_at.desc(), e.id.desc()),
@@ -174,9 +203,10 @@ def _qa_rows(rule: Rule, h, today: date, candidates: bool = False):
         in_window = literal(True)
     if candidates:
         return _candidates(rule, query, h, short, in_window)
+    query = query.where(e.metric_date >= h.c.cutoff)
     return query.add_columns(
         e.metric_date.label("day"),
-        e.external_id.label("review"),
+        e.id.label("review"),  # its external id is read for the evidence only
         literal(None, Integer).label("week"),
         figure.label("figure"),
         case((short, 1), else_=0).label("short"),
@@ -212,7 +242,7 @@ def _metric_rows(rule: Rule, h, today: date, candidates: bool = False):
     rank = func.row_number().over(partition_by=h.c.hire_id, order_by=w.week.desc())
     return query.add_columns(
         h.c.start_date.label("day"),
-        literal(None, db.String).label("review"),
+        literal(None, Integer).label("review"),
         w.week.label("week"),
         w.value.label("figure"),
         case((_short(rule, w.value), 1), else_=0).label("short"),
@@ -242,11 +272,10 @@ def firing_statement(rule: Rule, today: date, user_ids: Iterable[int] | None = N
     """
     h = _scope(rule, today, user_ids)
     source = _metric_rows if rule.when.kind == METRIC else _qa_rows
-    rows = source(rule, h, today)
     if rule.when.within_days is not None:
         held = source(rule, _scope(rule, today, user_ids, "hc"), today, candidates=True)
-        rows = rows.where(h.c.hire_id.in_(held))
-    ranked = rows.subquery("r")
+        h = select(h).where(h.c.hire_id.in_(held)).subquery("hh")
+    ranked = source(rule, h, today).subquery("r")
     window = ranked.c.in_window == 1
     if rule.when.of_last is not None:
         window = and_(window, ranked.c.rank <= rule.when.of_last)
@@ -276,6 +305,7 @@ def find_firings(rule: Rule, today: date, user_ids: Iterable[int] | None = None)
     """The hires `rule` holds for on `today` (among `user_ids`' hires when given), each with
     its evidence (oldest first) and baseline figures."""
     out: dict[int, Firing] = {}
+    reviews: list[tuple[dict, int]] = []  # evidence items waiting for their review's id
     for row in db.session.execute(firing_statement(rule, today, user_ids)):
         firing = out.get(row.hire_id)
         if firing is None:
@@ -285,18 +315,35 @@ def find_firings(rule: Rule, today: date, user_ids: Iterable[int] | None = None)
             if row.week is not None:
                 day, review = row.day + timedelta(days=7 * (row.week - 1)), f"week {row.week}"
             else:
-                day, review = row.day, row.review
-            firing.evidence.append(
-                {
-                    "day": day.isoformat(),
-                    "review": review,
-                    "figure": figure,
-                    "short": bool(row.short),
-                }
-            )
+                day, review = row.day, None
+            item = {
+                "day": day.isoformat(),
+                "review": review,
+                "figure": figure,
+                "short": bool(row.short),
+            }
+            if row.review is not None:
+                reviews.append((item, row.review))
+            firing.evidence.append(item)
         if row.rank <= rule.measure_over and figure is not None:
             firing.baseline_figures.append(figure)
+    _name_reviews(reviews)
     return list(out.values())
+
+
+def _name_reviews(items: list[tuple[dict, int]], chunk: int = 5000) -> None:
+    """Each evidence item's review: its evaluation's external id, read in a few queries."""
+    ids = sorted({evaluation_id for _, evaluation_id in items})
+    names: dict[int, str] = {}
+    for start in range(0, len(ids), chunk):
+        part = ids[start : start + chunk]
+        names.update(
+            db.session.execute(
+                select(QAEvaluation.id, QAEvaluation.external_id).where(QAEvaluation.id.in_(part))
+            ).all()
+        )
+    for item, evaluation_id in items:
+        item["review"] = names.get(evaluation_id)
 
 
 @dataclass(frozen=True)
