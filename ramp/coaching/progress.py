@@ -118,43 +118,22 @@ def _reason(text: str | None, message: str) -> str:
 def dismiss(assignment: CoachingAssignment, reason: str | None, actor: User, today: date) -> None:
     """Close an open refresher without it being done, with a reason (audited, in the hire's
     record). Only the hire's manager or an admin."""
-    hire = assignment.hire
-    require_manager_of(actor, hire)
+    require_manager_of(actor, assignment.hire)
     reason = _reason(
         reason, _("Give a reason to dismiss a refresher; it is kept in the hire's record.")
     )
-    now = utcnow()
-    won = db.session.execute(
-        update(CoachingAssignment)
-        .where(CoachingAssignment.id == assignment.id, CoachingAssignment.status == OPEN)
-        .values(
-            status=DISMISSED, dismissed_at=now, dismissed_by_id=actor.id, dismiss_reason=reason
-        ),
-        execution_options={"synchronize_session": False},
-    ).rowcount
-    db.session.refresh(assignment)
-    if not won:
-        raise ValidationError(
-            _("“%(title)s” is already closed; nothing was changed.", title=assignment.title)
-        )
-    db.session.add(
-        HireEvent(
-            hire_id=hire.id,
-            actor_id=actor.id,
-            action="coaching_dismissed",
-            reason=reason,
-            details={"assignment": assignment.id, "rule": assignment.rule_key},
-        )
-    )
-    record(
+    _manager_step(
+        assignment,
         actor,
-        "coaching.dismiss",
-        f"hire:{hire.id}",
+        CoachingAssignment.status == OPEN,
+        {"status": DISMISSED, "dismissed_at": utcnow(), "dismissed_by_id": actor.id}
+        | {"dismiss_reason": reason},
+        _("“%(title)s” is already closed; nothing was changed.", title=assignment.title),
+        ("dismissed", "dismiss"),
         reason,
-        assignment=assignment.id,
-        rule=assignment.rule_key,
+        reason,
     )
-    refresh_due([hire.id], today)
+    refresh_due([assignment.hire_id], today)
 
 
 def finish_one_to_one(
@@ -162,37 +141,56 @@ def finish_one_to_one(
 ) -> None:
     """Record the manager's 1:1 the rule asked for, with a note. Only the hire's manager or
     an admin; once."""
-    hire = assignment.hire
-    require_manager_of(actor, hire)
+    require_manager_of(actor, assignment.hire)
     note = _reason(note, _("Write a note on the 1:1; it is kept in the hire's record."))
     if not assignment.one_to_one:
         raise ValidationError(_("This refresher does not ask for a 1:1."))
     if assignment.status == DISMISSED:
         raise ValidationError(_("This refresher was dismissed; its 1:1 is no longer due."))
+    _manager_step(
+        assignment,
+        actor,
+        CoachingAssignment.one_to_one_at.is_(None),
+        {"one_to_one_at": utcnow(), "one_to_one_by_id": actor.id, "one_to_one_note": note},
+        _("The 1:1 was already recorded; nothing was changed."),
+        ("one_to_one", "one_to_one"),
+        note,
+        None,  # the note stays in the hire's record, not in the audit log
+    )
+    db.session.flush()
+
+
+def _manager_step(
+    assignment: CoachingAssignment,
+    actor: User,
+    unless_done,
+    values: dict,
+    refused: str,
+    actions: tuple[str, str],
+    text: str,
+    audited: str | None,
+) -> None:
+    """A manager's step on a refresher: won by one guarded UPDATE (a second, concurrent
+    step changes nothing and is refused with `refused`), then kept in the hire's history
+    (action coaching_<actions[0]>, with `text`) and the audit (coaching.<actions[1]>)."""
     won = db.session.execute(
         update(CoachingAssignment)
-        .where(CoachingAssignment.id == assignment.id, CoachingAssignment.one_to_one_at.is_(None))
-        .values(one_to_one_at=utcnow(), one_to_one_by_id=actor.id, one_to_one_note=note),
+        .where(CoachingAssignment.id == assignment.id, unless_done)
+        .values(**values),
         execution_options={"synchronize_session": False},
     ).rowcount
     db.session.refresh(assignment)
     if not won:
-        raise ValidationError(_("The 1:1 was already recorded; nothing was changed."))
+        raise ValidationError(refused)
+    details = {"assignment": assignment.id, "rule": assignment.rule_key}
+    history, audit = actions
     db.session.add(
         HireEvent(
-            hire_id=hire.id,
+            hire_id=assignment.hire_id,
             actor_id=actor.id,
-            action="coaching_one_to_one",
-            reason=note,
-            details={"assignment": assignment.id, "rule": assignment.rule_key},
+            action=f"coaching_{history}",
+            reason=text,
+            details=details,
         )
     )
-    record(
-        actor,
-        "coaching.one_to_one",
-        f"hire:{hire.id}",
-        None,
-        assignment=assignment.id,
-        rule=assignment.rule_key,
-    )
-    db.session.flush()
+    record(actor, f"coaching.{audit}", f"hire:{assignment.hire_id}", audited, **details)
