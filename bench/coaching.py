@@ -281,8 +281,9 @@ def run(hires: int, evaluations: int, db_path: str, reuse: bool) -> None:
     import os
 
     if reuse:  # the database an earlier run built, as it left it
-        where = db_path if db_path.startswith("postgresql") else os.path.abspath(db_path)
-        os.environ["DATABASE_URL"] = os.environ.get("DATABASE_URL") or f"sqlite:///{where}"
+        url = os.environ.get("DATABASE_URL") or f"sqlite:///{os.path.abspath(db_path)}"
+        os.environ["DATABASE_URL"] = url
+        where = url.rsplit("@", 1)[-1]
         os.environ.setdefault("SECRET_KEY", "bench")
     else:
         where = prepare_database(db_path)

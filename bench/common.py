@@ -24,13 +24,32 @@ def fresh_database(db: str) -> Path:
     return path
 
 
+def _stat(pid: int | str) -> list[str]:
+    """The fields of /proc/<pid>/stat after the command name (state is [0], ppid [1])."""
+    return Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+
+
 def server_cpu(connection) -> float:
-    """CPU seconds of the PostgreSQL server process behind this connection, when local."""
+    """CPU seconds of the local PostgreSQL server behind this connection: the postmaster
+    (with the children it has reaped: parallel workers that finished) and every process it
+    runs now (this connection's backend, parallel workers, background writers). 0 on SQLite
+    or for a server elsewhere. Compare two readings."""
     if connection.dialect.name != "postgresql":
         return 0.0
     pid = connection.exec_driver_sql("SELECT pg_backend_pid()").scalar()
     try:
-        fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        postmaster = _stat(pid)[1]
+        fields = _stat(postmaster)
     except OSError:
         return 0.0  # a server elsewhere: not counted
-    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+    ticks = sum(int(f) for f in fields[11:15])  # utime, stime, cutime, cstime
+    for entry in Path("/proc").iterdir():
+        if not entry.name.isdigit():
+            continue
+        try:
+            child = _stat(entry.name)
+        except OSError:
+            continue  # gone meanwhile
+        if child[1] == postmaster:
+            ticks += int(child[11]) + int(child[12])
+    return ticks / os.sysconf("SC_CLK_TCK")
