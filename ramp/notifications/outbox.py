@@ -163,6 +163,9 @@ def _coaching(session, name, payloads) -> list[Delivery]:
             CoachingAssignment.user_id,
             CoachingAssignment.title,
             CoachingAssignment.measure_label,
+            CoachingAssignment.measure_kind,
+            CoachingAssignment.measure_key,
+            CoachingAssignment.condition,
             CoachingAssignment.due_on,
             CoachingAssignment.hire_id,
             User.name,
@@ -181,6 +184,10 @@ def _coaching(session, name, payloads) -> list[Delivery]:
             "name": r.name,
             "title": r.title,
             "measure": r.measure_label,
+            # The rule's condition, worded in each recipient's language when rendered.
+            "measure_kind": r.measure_kind,
+            "measure_key": r.measure_key,
+            "condition": r.condition,
             "due_on": r.due_on,
         }
         out.append(Delivery(name, f"{name}:{r.id}", facts, [r.user_id], r.team_id))

@@ -8,12 +8,14 @@ Adaptive Card 1.4 attachment. Links are absolute, on the configured base URL.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from types import SimpleNamespace
 
 from flask import current_app
 from flask_babel import force_locale, get_translations
 from flask_babel import gettext as _
 
 from ramp import formatting
+from ramp.coaching.wording import reason
 
 # Slack refuses more blocks than this in one message, and header text longer than 150.
 SLACK_MAX_BLOCKS = 50
@@ -137,17 +139,14 @@ def compose(
             if event == "coaching.assigned"
             else _("%(name)s's refresher “%(title)s” is overdue", name=f["name"], title=f["title"])
         )
-        why = _("Why: %(measure)s was below the mark on recent evaluations.", measure=f["measure"])
+        why = _("Why: %(reason)s.", reason=_coaching_reason(f))
     elif event in ("coaching.assigned", "coaching.overdue"):
         title = (
             _("A refresher for you: %(title)s", title=f["title"])
             if event == "coaching.assigned"
             else _("Your refresher “%(title)s” is overdue", title=f["title"])
         )
-        why = _(
-            "Why: your %(measure)s was below the mark on recent evaluations.",
-            measure=f["measure"],
-        )
+        why = _("Why: %(reason)s.", reason=_coaching_reason(f))
     if event in ("coaching.assigned", "coaching.overdue"):
         return Message(
             event,
@@ -375,3 +374,17 @@ def teams_card(message: Message) -> dict:
             }
         ],
     }
+
+
+def _coaching_reason(facts: dict) -> str:
+    """The rule's condition in the reader's language ("Tone & Empathy below 60% on 3 of the
+    last 4 evaluations"), as My ramp words it; messages queued before the condition was in
+    their facts name the measure alone."""
+    return reason(
+        SimpleNamespace(
+            condition=facts.get("condition") or {},
+            measure_kind=facts.get("measure_kind"),
+            measure_key=facts.get("measure_key"),
+            measure_label=facts.get("measure") or "",
+        )
+    )

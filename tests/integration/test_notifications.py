@@ -680,9 +680,13 @@ def test_a_coaching_rule_firing_on_an_import_reaches_email_slack_and_teams(
     mails = [mail for to, mail in inbox.messages if mail["Subject"].startswith("A refresher")]
     assert [to for to, mail in inbox.messages if mail in mails] == [[hire.user.email]]
     assert link in mails[0].get_body(("plain",)).get_content()
+    # The reason as the rule words it, as My ramp says it.
+    why = "Why: Tone & Empathy below 60% on 3 of the last 4 evaluations."
+    assert why in mails[0].get_body(("plain",)).get_content()
     [slack] = [m for m in hooks.received["slack"] if "refresher" in json.dumps(m)]
     assert not block_kit_problems(slack)
     assert slack["blocks"][-1]["elements"][0]["url"] == link
+    assert "Tone &amp; Empathy below 60% on 3 of the last 4 evaluations" in json.dumps(slack)
     [teams] = [m for m in hooks.received["teams"] if "refresher" in json.dumps(m)]
     assert not adaptive_card_problems(teams)
     assert sent.failed == 0
