@@ -123,7 +123,11 @@ def parse_filter(model: type[sm.Resource], text: str | None) -> sm.ScimFilter | 
     if len(text) > MAX_FILTER_LENGTH:
         raise sm.InvalidFilterException(detail="The filter is too long.")
     try:
-        return sm.ScimFilter[model](text)
+        query = sm.ScimFilter[model](text)
+        # scim2-models reads unknown attributes leniently (they match nothing); refuse them,
+        # so a typo in an identity provider's mapping shows instead of matching no one.
+        query._validate_semantics(strict=True)
+        return query
     except sm.SCIMException:
         raise
     except (pydantic.ValidationError, ValueError, TypeError, RecursionError) as exc:
