@@ -78,6 +78,10 @@ SUBCOMMANDS = {
             "ramp.metrics.cli:link_user_command",
             "Link an agent to their id in another tool, so imports can match them by it.",
         ),
+        "link-helpdesk": Lazy(
+            "ramp.metrics.cli:link_helpdesk_command",
+            "Link many agents' helpdesk ids at once, from the helpdesk's users export.",
+        ),
         "import": Lazy(
             "ramp.metrics.cli:import_users_command",
             "Create or update many users, their teams and their ids in other tools, from a CSV.",
