@@ -28,6 +28,7 @@ MIGRATING_APP = {"db"}
 COMMANDS = {
     "users": Lazy("ramp.accounts.cli:users", "Create, list, change and deactivate users."),
     "teams": Lazy("ramp.accounts.cli:teams", "Create teams and put agents in them."),
+    "scim": Lazy("ramp.scim.cli:scim", "SCIM provisioning: the role each group gives its members."),
     "curricula": Lazy(
         "ramp.curricula.cli:curricula", "Import, export, list curricula and enroll learners."
     ),

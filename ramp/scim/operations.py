@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from typing import Any
 
 import scim2_models as sm
+from flask_babel import gettext
 from sqlalchemy import select
 
 from ramp.accounts import operations as accounts
@@ -442,9 +443,11 @@ def map_group_role(team_name: str, role: str | None, actor: User | None) -> Scim
     """Set the role a group's members get (None: leave roles alone). Admin-set; audited."""
     team = accounts.find_team(team_name)
     if team is None:
-        raise ValidationError(f"unknown team '{team_name}'")
+        raise ValidationError(gettext("unknown team '%(team)s'", team=team_name))
     if role is not None and role not in {r.value for r in Role}:
-        raise ValidationError(f"unknown role '{role}' (agent, manager or admin)")
+        raise ValidationError(
+            gettext("unknown role '%(role)s' (agent, manager or admin)", role=role)
+        )
     row = _group_row(team)
     if row is None:
         row = ScimGroup(team_id=team.id, document={}, deleted=False)

@@ -417,3 +417,15 @@ def test_every_scim_route_refuses_a_session_without_a_token(app, client, scim_to
         path = path.replace("<path:unknown>", "Else")
         for method in sorted(rule.methods - {"HEAD", "OPTIONS"}):
             error_of(client.open(path, method=method, json={}), 401)
+
+
+def test_group_role_command(runner, make_team, db):
+    make_team("Leads")
+    done = runner.invoke(args=["scim", "group-role", "Leads", "manager"])
+    assert done.exit_code == 0, done.output
+    from ramp.scim.models import ScimGroup
+
+    db.session.remove()
+    assert db.session.execute(select(ScimGroup.role)).scalar_one() == "manager"
+    refused = runner.invoke(args=["scim", "group-role", "Nobody", "admin"])
+    assert refused.exit_code == 1 and "unknown team" in refused.output
