@@ -191,7 +191,7 @@ def link_user_command(email, source, external_id):
 @click.option("--dry-run", is_flag=True, help="Show what would be linked; link nothing.")
 @with_appcontext
 def link_helpdesk_command(path, helpdesk, dry_run):
-    """Link many agents' helpdesk ids at once, from the helpdesk's users export (by e-mail)."""
+    """Link many agents' helpdesk ids at once, from the helpdesk's users export."""
     require_schema()
     try:
         plan = plan_links(helpdesk, read_helpdesk_file(path, helpdesk))
