@@ -28,6 +28,7 @@ MIGRATING_APP = {"db"}
 COMMANDS = {
     "users": Lazy("ramp.accounts.cli:users", "Create, list, change and deactivate users."),
     "teams": Lazy("ramp.accounts.cli:teams", "Create teams and put agents in them."),
+    "scim": Lazy("ramp.scim.cli:scim", "SCIM provisioning: the role each group gives its members."),
     "curricula": Lazy(
         "ramp.curricula.cli:curricula", "Import, export, list curricula and enroll learners."
     ),
@@ -77,6 +78,10 @@ SUBCOMMANDS = {
         "link": Lazy(
             "ramp.metrics.cli:link_user_command",
             "Link an agent to their id in another tool, so imports can match them by it.",
+        ),
+        "link-helpdesk": Lazy(
+            "ramp.metrics.cli:link_helpdesk_command",
+            "Link many agents' helpdesk ids at once, from the helpdesk's users export.",
         ),
         "import": Lazy(
             "ramp.metrics.cli:import_users_command",

@@ -52,3 +52,4 @@ from ramp.notifications.models import (  # noqa: F401
     NotificationPreference,
     TeamChannel,
 )
+from ramp.scim.models import ScimGroup, ScimUser  # noqa: F401

@@ -20,6 +20,7 @@ from ramp.blueprints.board import bp as board_bp
 from ramp.blueprints.learner import bp as learner_bp
 from ramp.blueprints.lti import bp as lti_bp
 from ramp.blueprints.main import bp as main_bp
+from ramp.blueprints.scim import bp as scim_bp
 from ramp.blueprints.verify import bp as verify_bp
 from ramp.certificates.codes import format_code
 from ramp.certificates.operations import certificate_status
@@ -39,7 +40,17 @@ from ramp.webkit import (
 )
 
 # Registered by init_app, in this order.
-BLUEPRINTS = (main_bp, auth_bp, learner_bp, board_bp, admin_bp, api_bp, verify_bp, lti_bp)
+BLUEPRINTS = (
+    main_bp,
+    auth_bp,
+    learner_bp,
+    board_bp,
+    admin_bp,
+    api_bp,
+    verify_bp,
+    lti_bp,
+    scim_bp,
+)
 
 
 __all__ = ["BLUEPRINTS", "init_app", "select_locale"]
@@ -53,7 +64,7 @@ def current_language() -> str:
 def select_locale() -> str:
     """This request's language: the user's saved preference, the LTI launch's locale, the
     browser's Accept-Language, then English (ramp.i18n.negotiate)."""
-    if not has_request_context() or request.path.startswith("/api/"):
+    if not has_request_context() or request.path.startswith(("/api/", "/scim/")):
         return i18n.DEFAULT_LOCALE  # the JSON API's texts are English, for integrations to match
     # Before the schema check has passed, the users table may lack its locale column.
     signed_in = current_app.extensions.get("ramp_schema_ok") and current_user.is_authenticated

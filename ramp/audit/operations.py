@@ -2,12 +2,29 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
 from ramp.accounts.models import User
 from ramp.audit.models import AuditEvent
 from ramp.extensions import db
+
+# The integration making the changes in progress (a SCIM token's name), when no person is.
+_integration: ContextVar[str | None] = ContextVar("audit_integration", default=None)
+
+
+@contextmanager
+def integration(name: str) -> Iterator[None]:
+    """Within the block, every audit event says which integration made it ("via")."""
+    reset = _integration.set(name)
+    try:
+        yield
+    finally:
+        _integration.reset(reset)
 
 
 def record(
@@ -18,6 +35,8 @@ def record(
     **details,
 ) -> AuditEvent:
     """Keep one administrative change in the audit log, in the caller's transaction."""
+    if _integration.get() is not None:
+        details.setdefault("via", _integration.get())
     event = AuditEvent(
         actor_id=actor.id if actor is not None else None,
         action=action,

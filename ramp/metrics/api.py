@@ -42,6 +42,8 @@ SCOPES = {
     "users:read": "read every user and their ids in other tools (the owner must be an admin)",
     "imports:write": "import a file with a preset or a mapping (the owner must be an admin)",
     "imports:read": "read the state of an import run (the owner must be an admin)",
+    # Only for /scim/v2, which no other scope opens: an identity provider's token.
+    "scim": "provision users and groups through SCIM 2.0 (an identity provider's token)",
 }
 
 

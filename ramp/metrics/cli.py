@@ -15,6 +15,7 @@ from ramp.accounts.cli import user_by_email
 from ramp.cli_support import committing, fail, found, require_schema
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
+from ramp.metrics.agent_sync import EXPORTS, link_planned, plan_links, read_helpdesk_file
 from ramp.metrics.agents import link_agents
 from ramp.metrics.api import create_token, revoke_token, token_state
 from ramp.metrics.imports import ImportRefused, import_and_update, load_mapping
@@ -177,6 +178,45 @@ def link_user_command(email, source, external_id):
     with committing():
         link_agents(source, [(external_id, user)], None)
     click.echo(f"{user.email} is {source} id {external_id.strip()}")
+
+
+@click.command("link-helpdesk")
+@click.argument("path", type=click.Path(exists=True, dir_okay=False))
+@click.option(
+    "--helpdesk",
+    required=True,
+    type=click.Choice(sorted(EXPORTS)),
+    help="Whose users export the file is; the ids are linked under that source.",
+)
+@click.option("--dry-run", is_flag=True, help="Show what would be linked; link nothing.")
+@with_appcontext
+def link_helpdesk_command(path, helpdesk, dry_run):
+    """Link many agents' helpdesk ids at once, from the helpdesk's users export."""
+    require_schema()
+    try:
+        plan = plan_links(helpdesk, read_helpdesk_file(path, helpdesk))
+    except ValidationError as exc:
+        fail(exc.problems)
+    for row, user in plan.matched:
+        click.echo(f"link    line {row.line}: {helpdesk} id {row.external_id} -> {user.email}")
+    for row in plan.linked:
+        click.echo(f"linked  line {row.line}: {helpdesk} id {row.external_id} (already)")
+    for row in plan.unknown:
+        click.echo(f"unknown line {row.line}: no ramp user has the e-mail {row.email}", err=True)
+    for row, why in plan.conflicts:
+        click.echo(f"conflict line {row.line}: {row.external_id} ({row.email}): {why}", err=True)
+    for line, why in plan.skipped:
+        click.echo(f"skipped line {line}: {why}", err=True)
+    summary = (
+        f"{len(plan.matched)} to link, {len(plan.linked)} already linked, "
+        f"{len(plan.unknown)} unknown e-mails, {len(plan.conflicts)} conflicts"
+    )
+    if dry_run or not plan.matched:
+        click.echo(f"{summary}; nothing linked.")
+        return
+    with committing():
+        link_planned(plan, None)
+    click.echo(f"{summary}; linked {len(plan.matched)}.")
 
 
 @click.command("import")

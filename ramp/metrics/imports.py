@@ -46,6 +46,7 @@ from ramp.errors import LineProblem, ValidationError
 from ramp.events import announce
 from ramp.extensions import db
 from ramp.metrics import categories, records
+from ramp.metrics.agent_sync import learn_from_rows
 from ramp.metrics.import_lock import describe, hold_until_transaction_ends
 from ramp.metrics.mapping import (
     MappingColumnsError,
@@ -100,6 +101,10 @@ class ImportReport:
     import_run_id: int | None = None
     rejects_path: str | None = None
     affected_users: set[int] = field(default_factory=set)
+    # Ids learned from rows naming their agent by both id and e-mail: (id, e-mail) linked (or,
+    # in a dry run, that would be), and ids not linked because they conflict.
+    learned_links: list[tuple[str, str]] = field(default_factory=list)
+    link_conflicts: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -126,6 +131,11 @@ class ImportReport:
             head += (
                 f", {_count(len(self.unknown_agents), 'unknown agent')} on {_count(rows, 'row')}"
             )
+        if self.learned_links:
+            verb = "learned" if self.written else "would learn"
+            head += f", {verb} {_count(len(self.learned_links), 'agent id')} from e-mails"
+        if self.link_conflicts:
+            head += f", {_count(len(self.link_conflicts), 'agent id')} not linked (conflict)"
         if self.written:
             return f"{head}; wrote {self.created + self.updated} {what} ({self.created} new, {self.updated} updated)."
         if self.dry_run:
@@ -211,6 +221,7 @@ def import_file(
     batch: list[Row] = []
 
     unknown: dict[tuple[str, str], list[int]] = {}  # agent_key -> [rows, first line]
+    pairs: dict[tuple[str, str], int] = {}  # (agent id, e-mail) -> first line
 
     def reject(line: int, raw: dict | None, problems: list[Problem], reported=True) -> None:
         nonlocal rejects_writer
@@ -237,6 +248,8 @@ def import_file(
                 report.rows_read += chunk.read
                 report.rows_skipped_by_rule += chunk.skipped
                 report.rows_superseded += chunk.superseded
+                for pair, line in chunk.pairs.items():
+                    pairs.setdefault(pair, line)
                 for key, line, raw in chunk.unknown:
                     seen = unknown.setdefault(key, [0, line])
                     seen[0] += 1
@@ -269,6 +282,8 @@ def import_file(
     if report.rows_read == 0:
         report.add(Problem(1, None, "the file has no rows (only a header, or nothing at all)"))
         raise ImportRefused(report)
+    if pairs and dry_run:
+        _learn(report, mapping.source, pairs, actor, write=False)
     if (report.problem_count and not accept_good) or dry_run:
         stage.drop()
         if report.problem_count and not accept_good:
@@ -296,6 +311,8 @@ def import_file(
         stage.drop()
         report.written = True
         report.import_run_id = run.id
+        if pairs:
+            _learn(report, mapping.source, pairs, actor, write=True)
         run.status = "done"
         run.finished_at = utcnow()
         run.rows_read, run.rows_written = report.rows_read, report.rows_valid
@@ -307,6 +324,12 @@ def import_file(
 
 
 NOT_AN_AGENT = "not a ramp user, and not linked to one"
+
+
+def _learn(report: ImportReport, source: str, pairs, actor: User | None, write: bool) -> None:
+    """Link the ids the rows name beside an e-mail ramp knows (ramp.metrics.agent_sync)."""
+    learned = learn_from_rows(source, pairs, actor, write)
+    report.learned_links, report.link_conflicts = learned.linked, learned.conflicts
 
 
 def _report_unknown(
@@ -683,6 +706,8 @@ def _report_document(report: ImportReport) -> dict:
         "rows_skipped_by_rule": report.rows_skipped_by_rule,
         "rows_superseded": report.rows_superseded,
         "unknown_agents": [list(pair) for pair in report.unknown_agents[:100]],
+        "learned_links": [list(pair) for pair in report.learned_links[:200]],
+        "link_conflicts": report.link_conflicts[:200],
     }
 
 

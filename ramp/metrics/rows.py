@@ -51,6 +51,8 @@ class Chunk:
     rejects: list[tuple[int, dict | None, list[LineProblem]]] = field(default_factory=list)
     # (agent_key, line, raw row when kept) of each row naming an agent ramp does not know
     unknown: list[tuple[tuple[str, str], int, dict | None]] = field(default_factory=list)
+    # (agent id, e-mail) -> first line, of rows naming their agent by both (ids to learn)
+    pairs: dict[tuple[str, str], int] = field(default_factory=dict)
 
 
 class ReadFailed(Exception):
@@ -125,8 +127,19 @@ def _chunks(fh, reading: Reading) -> Iterator[Chunk]:
     rows = read_rows(fh, mapping)
     chunk = Chunk()
 
+    # A mapping naming agents by both id and e-mail teaches ramp the ids (agent_sync.py).
+    both = "agent_id" in mapping.fields and "agent_email" in mapping.fields
+
+    def learn(line: int, values: dict) -> None:
+        ident, email = values.get("agent_id"), values.get("agent_email")
+        if ident not in (None, "") and email:
+            pair = (str(ident).strip(), str(email).strip().lower())
+            chunk.pairs.setdefault(pair, line)
+
     def add(line: int, raw: dict | None, values: dict) -> None:
         """A row read: its agent resolved, then its table row kept (or its agent reported)."""
+        if both:
+            learn(line, values)
         key = agent_key(values)
         user_id = agents.get(key)  # type: ignore[arg-type]
         if user_id is None:  # rejected on its own, reported once per agent (imports.py)
@@ -177,6 +190,8 @@ def _chunks(fh, reading: Reading) -> Iterator[Chunk]:
                 read_row(line, as_row(cells))
                 continue
             # add(), inline: this runs for nearly every row.
+            if both:
+                learn(line, values)
             key = agent_key(values)
             user_id = agents.get(key)  # type: ignore[arg-type]
             if user_id is None:

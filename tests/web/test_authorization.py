@@ -89,6 +89,13 @@ RULES = {
         "manager": FORBIDDEN,
         "admin": OK,
     },
+    "admin.agent_sync": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
     "admin.import_undo": {
         "agent": FORBIDDEN,
         "owner": FORBIDDEN,
@@ -426,6 +433,10 @@ ACTIONS = {
         User,
     ),
     "admin.agent_id_remove": ({}, AgentIdentity),
+    "admin.agent_sync_confirm": (
+        {"helpdesk": "zendesk", "links": '[["Agent 77", "hire1@example.com"]]'},
+        AgentIdentity,
+    ),
     "admin.outbox_retry": ({}, Notification),
     "admin.remove_team_channel": ({}, TeamChannel),
     "board.sign_off": ({"milestone": "classroom"}, PlanMilestone),
@@ -485,6 +496,30 @@ TOKEN_ONLY = {
     "api.import_run",
     "api.start_import",
     "api.import_job",
+}
+# SCIM answers a bearer token with the scim scope, never a session: tests/scim/ checks it.
+SCIM_TOKEN = {
+    "scim.service_provider_config",
+    "scim.schemas",
+    "scim.schema",
+    "scim.resource_types",
+    "scim.resource_type",
+    "scim.search",
+    "scim.users",
+    "scim.search_users",
+    "scim.create_user",
+    "scim.user",
+    "scim.replace_user",
+    "scim.patch_user",
+    "scim.delete_user",
+    "scim.groups",
+    "scim.search_groups",
+    "scim.create_group",
+    "scim.group",
+    "scim.replace_group",
+    "scim.patch_group",
+    "scim.delete_group",
+    "scim.unknown_endpoint",
 }
 ROLES = ("agent", "owner", "other_manager", "manager", "admin")
 
@@ -607,6 +642,8 @@ def scene(ramp_world, make_user, db):
         "admin.import_link_agents": "/admin/imports/" + "0" * 32 + "/link",
         "admin.import_create_agents": "/admin/imports/" + "0" * 32 + "/agents",
         "admin.agent_id_remove": f"/admin/agent-ids/{link.id}/remove",
+        "admin.agent_sync": "/admin/agent-ids/sync",
+        "admin.agent_sync_confirm": "/admin/agent-ids/sync/confirm",
         "admin.import_undo_confirmed": "/admin/imports/runs/999/undo",
         "board.certificate_list": "/board/certificates",
         "learner.refresher": f"/learn/refreshers/{refresher.id}",
@@ -637,7 +674,8 @@ def scene(ramp_world, make_user, db):
 
 def test_every_route_has_a_rule(app):
     endpoints = {rule.endpoint for rule in app.url_map.iter_rules()}
-    assert endpoints - PUBLIC - TOKEN_ONLY - LTI_SIGNED == set(RULES) | set(ACTIONS)
+    rest = endpoints - PUBLIC - TOKEN_ONLY - LTI_SIGNED - SCIM_TOKEN
+    assert rest == set(RULES) | set(ACTIONS)
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -672,6 +710,7 @@ ALLOWED_ACTIONS = {
     "admin.import_link_agents": {"admin"},
     "admin.import_create_agents": {"admin"},
     "admin.agent_id_remove": {"admin"},
+    "admin.agent_sync_confirm": {"admin"},
     "admin.outbox_retry": {"admin"},
     "admin.remove_team_channel": {"admin"},
     "board.sign_off": {"manager", "admin"},

@@ -2,6 +2,7 @@
 
 # Importing the view modules adds their routes to the blueprint.
 from ramp.blueprints.admin import (  # noqa: F401
+    agent_sync,
     coaching,
     curricula,
     notifications,

@@ -177,3 +177,17 @@ class CoachingRulesForm(FlaskForm):
             self.form_errors.append(_("Choose a coaching rules file or paste its YAML."))
             return False
         return True
+
+
+class HelpdeskUsersForm(FlaskForm):
+    helpdesk = SelectField(_l("Helpdesk"))
+    export = FileField(
+        _l("Users export (CSV)"), validators=[FileRequired(_l("Choose the users export."))]
+    )
+
+
+class HelpdeskLinksForm(FlaskForm):
+    """The links a preview showed, sent back to be made: all of them or none."""
+
+    helpdesk = StringField(validators=[DataRequired(), Length(max=64)])
+    links = TextAreaField(validators=[DataRequired(), Length(max=4_000_000)])
