@@ -1,6 +1,6 @@
 """scim: users and groups provisioned by an identity provider
 
-Revision ID: 0026
+Revision ID: 0023
 Revises: 0022
 Create Date: 2026-12-03 07:15:00.000000
 
@@ -10,7 +10,7 @@ import sqlalchemy as sa
 
 
 # revision identifiers, used by Alembic.
-revision = '0026'
+revision = '0023'
 down_revision = '0022'
 branch_labels = None
 depends_on = None
