@@ -52,3 +52,10 @@ from ramp.notifications.models import (  # noqa: F401
     NotificationPreference,
     TeamChannel,
 )
+from ramp.sso.models import (  # noqa: F401
+    IdentityProvider,
+    SamlAssertionSeen,
+    Setting,
+    SsoLoginState,
+    UserIdentity,
+)
