@@ -229,7 +229,7 @@ def sign_in_as(provider: IdentityProvider, issuer: str, subject: str, claims: di
         )
         db.session.add(identity)
         db.session.flush()
-        record(user, "sso.bind", f"user:{user.id}", issuer=issuer, subject=subject, **via)
+        record(user, "sso.bind", f"user:{user.id}", issuer=issuer, provider_subject=subject, **via)
     if not user.is_active:
         raise SignInRefused("account", _("This ramp account is deactivated."), 403)
     _apply_groups(provider, user, groups, via)
