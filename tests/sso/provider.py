@@ -34,7 +34,9 @@ _keys: dict[str, RSAKey] = {}
 def rsa_key(kid: str) -> RSAKey:
     """An RSA signing key (made once per kid in a run: they are slow)."""
     if kid not in _keys:
-        _keys[kid] = RSAKey.generate_key(2048, parameters={"kid": kid, "use": "sig", "alg": "RS256"})
+        _keys[kid] = RSAKey.generate_key(
+            2048, parameters={"kid": kid, "use": "sig", "alg": "RS256"}
+        )
     return _keys[kid]
 
 
@@ -139,7 +141,7 @@ class OpenIDProvider:
         app.config["SECRET_KEY"] = "provider"
 
         class CodeGrant(grants.AuthorizationCodeGrant):
-            TOKEN_ENDPOINT_AUTH_METHODS = ["client_secret_basic", "client_secret_post"]
+            TOKEN_ENDPOINT_AUTH_METHODS = ("client_secret_basic", "client_secret_post")
 
             def save_authorization_code(self, code, req):
                 provider.codes[code] = Code(
@@ -214,7 +216,9 @@ class OpenIDProvider:
             ),
             save_token=lambda token, req: None,
         )
-        server.register_grant(CodeGrant, [IdTokens(require_nonce=True), CodeChallenge(required=True)])
+        server.register_grant(
+            CodeGrant, [IdTokens(require_nonce=True), CodeChallenge(required=True)]
+        )
 
         @app.get("/.well-known/openid-configuration")
         def discovery():

@@ -15,7 +15,9 @@ from tests.sso.provider import Person, rsa_key
 
 def _actions(db) -> list[str]:
     db.session.remove()
-    return [e.action for e in db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()]
+    return [
+        e.action for e in db.session.execute(select(AuditEvent).order_by(AuditEvent.id)).scalars()
+    ]
 
 
 def test_first_sign_in_creates_the_user_with_the_mapped_role_and_team(
@@ -23,7 +25,9 @@ def test_first_sign_in_creates_the_user_with_the_mapped_role_and_team(
 ):
     make_team("Tier 1")
     provider = make_oidc(group_mapping="support-leads: manager, Tier 1")
-    person = op.add(Person("op-sub-1", "maria@acme.example", "Maria Lopez", groups=["support-leads"]))
+    person = op.add(
+        Person("op-sub-1", "maria@acme.example", "Maria Lopez", groups=["support-leads"])
+    )
     response = oidc_sign_in(client, provider.id, person)
     assert response.status_code == 302
     assert response.headers["Location"] == "/"
@@ -33,7 +37,7 @@ def test_first_sign_in_creates_the_user_with_the_mapped_role_and_team(
     assert user.password_hash is None
     identity = db.session.execute(select(UserIdentity)).scalar_one()
     assert (identity.issuer, identity.subject, identity.user_id) == (op.issuer, "op-sub-1", user.id)
-    assert ["user.create", "sso.create", "sso.bind", "sso.sign_in"] == _actions(db)[-4:]
+    assert _actions(db)[-4:] == ["user.create", "sso.create", "sso.bind", "sso.sign_in"]
     # Signed in: the home page sends a manager to the board.
     assert client.get("/").headers["Location"].startswith("/board")
 
@@ -125,9 +129,7 @@ def test_a_state_from_another_browser_is_refused(client, app, db, op, make_oidc)
         _refused(other.get(url), 403, "another browser")
 
 
-def test_an_unverified_email_is_refused_where_verification_is_required(
-    client, db, op, make_oidc
-):
+def test_an_unverified_email_is_refused_where_verification_is_required(client, db, op, make_oidc):
     provider = make_oidc()
     person = op.add(Person("op-sub-9", "un@acme.example", "Un", email_verified=False))
     _refused(oidc_sign_in(client, provider.id, person), 403, "verified")
@@ -135,9 +137,7 @@ def test_an_unverified_email_is_refused_where_verification_is_required(
     assert db.session.execute(select(User)).first() is None
 
 
-def test_a_user_bound_to_another_subject_is_not_bound_again(
-    client, db, op, make_oidc, make_user
-):
+def test_a_user_bound_to_another_subject_is_not_bound_again(client, db, op, make_oidc, make_user):
     provider = make_oidc()
     first = op.add(Person("op-sub-10", "sam@acme.example", "Sam"))
     assert oidc_sign_in(client, provider.id, first).status_code == 302
@@ -147,9 +147,7 @@ def test_a_user_bound_to_another_subject_is_not_bound_again(
     op.people[impostor.email] = impostor
     _refused(oidc_sign_in(client, provider.id, impostor), 409, "already linked")
     db.session.remove()
-    assert [i.subject for i in db.session.execute(select(UserIdentity)).scalars()] == [
-        "op-sub-10"
-    ]
+    assert [i.subject for i in db.session.execute(select(UserIdentity)).scalars()] == ["op-sub-10"]
 
 
 def test_a_disabled_provider_is_refused(client, db, op, make_oidc):
@@ -160,7 +158,9 @@ def test_a_disabled_provider_is_refused(client, db, op, make_oidc):
 
 def test_a_provider_error_and_garbage_answers_are_4xx(client, db, op, make_oidc):
     provider = make_oidc()
-    _refused(client.get(f"/auth/sso/{provider.id}/callback?error=access_denied"), 400, "access_denied")
+    _refused(
+        client.get(f"/auth/sso/{provider.id}/callback?error=access_denied"), 400, "access_denied"
+    )
     _refused(client.get(f"/auth/sso/{provider.id}/callback?code=x"), 400, "no state")
     _refused(client.get(f"/auth/sso/{provider.id}/callback?code=x&state=forged"), 403, "not issued")
     _refused(client.get("/auth/sso/999"), 404, "no such")
