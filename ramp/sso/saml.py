@@ -142,6 +142,8 @@ _REFUSALS = {
 
 
 def _refusal(exc: Exception) -> SignInRefused:
+    if "signature missing" in str(exc).lower():
+        return SignInRefused("signature", _("SAML: the assertion is not signed."), 401)
     for kind in type(exc).__mro__:
         if kind.__name__ in _REFUSALS:
             check, message = _REFUSALS[kind.__name__]
@@ -197,8 +199,18 @@ def complete(
         raise
     except Exception as exc:  # pysaml2 reports each failed check as its own exception
         raise _refusal(exc) from None
+    destination = getattr(getattr(response, "response", None), "destination", None)
+    if destination and destination != urls.acs:
+        raise SignInRefused(
+            "recipient", _("SAML: the response is addressed to another service."), 401
+        )
     if response is None or response.assertion is None:
-        raise SignInRefused("response", _("SAML: the response holds no assertion."), 401)
+        # pysaml2 drops an assertion whose subject confirmation names another recipient.
+        raise SignInRefused(
+            "recipient",
+            _("SAML: the response holds no assertion addressed to ramp's sign-in address."),
+            401,
+        )
     if not response.assertion.signature and not _assertion_signed(response):
         raise SignInRefused("signature", _("SAML: the assertion is not signed."), 401)
     _remember_assertion(provider, response)
