@@ -26,11 +26,11 @@ from ramp.sso.errors import SignInRefused
 from ramp.sso.models import IdentityProvider, SsoLoginState, UserIdentity
 from ramp.sso.secrets import unseal
 
-PROTOCOLS = ("oidc", "saml")
 STATE_LIFETIME = timedelta(minutes=10)
+# The shape of the states ramp issues (secrets.token_urlsafe(32)); anything else is not one.
+STATE_FORM = re.compile(r"[A-Za-z0-9_-]{20,100}")
 STATE_KEPT = timedelta(hours=1)  # used and expired states stay this long, so a replay is named
 ROLE_RANK = {Role.AGENT: 0, Role.MANAGER: 1, Role.ADMIN: 2}
-MAPPING_LINE = re.compile(r"^\s*(?P<group>[^:]+?)\s*:\s*(?P<role>\w+)\s*(?:,\s*(?P<team>.+?))?\s*$")
 
 
 # -- states ------------------------------------------------------------------------------------
@@ -102,8 +102,10 @@ def use_state(state: str | None, bound: str | None, provider_id: int) -> UsedSta
 
     `bound` is the state this browser's session began; anything else is a login CSRF.
     """
-    if not state or len(state) > 200:
+    if not state:
         raise SignInRefused("state", _("The answer carries no state ramp issued."), 400)
+    if not STATE_FORM.fullmatch(state):
+        raise SignInRefused("state", _("The answer's state was not issued by ramp."), 403)
     now = utcnow()
     if bound == state:
         used = db.session.execute(_USE_STATE, {"given_state": state, "now": now}).first()

@@ -29,7 +29,7 @@ from ramp.accounts.models import User, utcnow
 from ramp.extensions import db
 from ramp.sso.errors import SignInRefused
 from ramp.sso.models import IdentityProvider, SamlAssertionSeen, SsoLoginState
-from ramp.sso.operations import new_state, sign_in_as, use_state
+from ramp.sso.operations import STATE_FORM, new_state, sign_in_as, use_state
 
 LEEWAY = 60  # seconds of clock difference allowed
 MAX_RESPONSE = 400 * 1024  # characters of a base64 SAMLResponse
@@ -182,8 +182,10 @@ def complete(
         base64.b64decode(saml_response, validate=True)
     except (binascii.Error, ValueError):
         raise SignInRefused("SAMLResponse", _("The SAMLResponse is not base64."), 400) from None
-    if not relay_state or len(relay_state) > 200:
+    if not relay_state:
         raise SignInRefused("state", _("The answer carries no state ramp issued."), 400)
+    if not STATE_FORM.fullmatch(relay_state):
+        raise SignInRefused("state", _("The answer's state was not issued by ramp."), 403)
     pending = db.session.execute(
         select(SsoLoginState.nonce).where(
             SsoLoginState.state == relay_state, SsoLoginState.provider_id == provider.id

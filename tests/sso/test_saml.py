@@ -147,10 +147,11 @@ def test_a_replayed_assertion_is_refused(client, db, idp, saml_provider):
     [
         ({}, 400),
         ({"SAMLResponse": "not base64 !!", "RelayState": "x"}, 400),
-        ({"SAMLResponse": "PHhtbD48L3htbD4=", "RelayState": "x"}, 400),
+        ({"SAMLResponse": "PHhtbD48L3htbD4=", "RelayState": "x"}, 403),
+        ({"SAMLResponse": "PHhtbD48L3htbD4=", "RelayState": "A" * 43}, 400),
         ({"SAMLResponse": "PHhtbD48L3htbD4="}, 400),
     ],
-    ids=["empty", "not-base64", "not-saml", "no-relay-state"],
+    ids=["empty", "not-base64", "forged-state", "not-saml", "no-relay-state"],
 )
 def test_garbage_at_the_acs_is_a_4xx(client, saml_provider, form, status):
     answer = client.post(f"/auth/saml/{saml_provider.id}/acs", data=form)
