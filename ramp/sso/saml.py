@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
+from flask_babel import lazy_gettext as _l
 from saml2 import BINDING_HTTP_POST, BINDING_HTTP_REDIRECT
 from saml2.client import Saml2Client
 from saml2.config import SPConfig
@@ -130,14 +131,14 @@ def begin(provider: IdentityProvider, urls: ServiceUrls, next_url: str | None) -
 
 # pysaml2's exception names, and what each means to the person signing in.
 _REFUSALS = {
-    "SignatureError": ("signature", "the assertion's signature does not verify"),
-    "IncorrectlySigned": ("signature", "the response's signature does not verify"),
-    "UnsolicitedResponse": ("InResponseTo", "the response does not answer this sign-in"),
-    "ResponseLifetimeExceed": ("time", "the assertion has expired"),
-    "ToEarly": ("time", "the assertion is not valid yet"),
-    "StatusError": ("status", "the identity provider refused the sign-in"),
-    "VerificationError": ("audience", "the assertion is not meant for ramp"),
-    "OtherError": ("response", "the response cannot be read"),
+    "SignatureError": ("signature", _l("SAML: the assertion's signature does not verify.")),
+    "IncorrectlySigned": ("signature", _l("SAML: the response's signature does not verify.")),
+    "UnsolicitedResponse": ("InResponseTo", _l("SAML: the response does not answer this sign-in.")),
+    "ResponseLifetimeExceed": ("time", _l("SAML: the assertion has expired.")),
+    "ToEarly": ("time", _l("SAML: the assertion is not valid yet.")),
+    "StatusError": ("status", _l("SAML: the identity provider refused the sign-in.")),
+    "VerificationError": ("audience", _l("SAML: the assertion is not meant for ramp.")),
+    "OtherError": ("response", _l("SAML: the response cannot be read.")),
 }
 
 
@@ -147,7 +148,7 @@ def _refusal(exc: Exception) -> SignInRefused:
     for kind in type(exc).__mro__:
         if kind.__name__ in _REFUSALS:
             check, message = _REFUSALS[kind.__name__]
-            return SignInRefused(check, _("SAML: %(reason)s.", reason=message), 401)
+            return SignInRefused(check, str(message), 401)
     text = str(exc)
     if "audience" in text.lower():
         return SignInRefused("audience", _("SAML: the assertion is not meant for ramp."), 401)
