@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
 from flask_babel import gettext as _
-from sqlalchemy import bindparam, delete, select, update
+from sqlalchemy import bindparam, delete, func, select, update
 
 from ramp.accounts.models import Role, Team, User, utcnow
 from ramp.accounts.operations import EMAIL_RE, create_user, find_team, find_user_by_email
@@ -24,6 +24,7 @@ from ramp.extensions import db
 from ramp.sso import oidc
 from ramp.sso.errors import SignInRefused
 from ramp.sso.models import IdentityProvider, SsoLoginState, UserIdentity
+from ramp.sso.policy import password_policy
 from ramp.sso.secrets import unseal
 
 STATE_LIFETIME = timedelta(minutes=10)
@@ -321,11 +322,25 @@ def _match_or_create(
     return user
 
 
+def _keeps_ramp_open(user: User) -> bool:
+    """Whether `user` is the last active admin, or the break-glass admin of the policy."""
+    if password_policy().break_glass_user_id == user.id:
+        return True
+    admins = db.session.execute(
+        select(func.count())
+        .select_from(User)
+        .where(User.role == Role.ADMIN, User.is_active_account.is_(True))
+    ).scalar_one()
+    return admins <= 1
+
+
 def _apply_groups(provider: IdentityProvider, user: User, groups: list[str], via: dict) -> None:
     """Role and team follow the provider's groups when the mapping names one of them."""
     if not provider.groups_claim or not provider.group_mapping:
         return
     role, team = mapped_role_and_team(provider, groups)
+    if role is not None and user.is_admin and role is not Role.ADMIN and _keeps_ramp_open(user):
+        role = None  # the provider's groups never take away the admin ramp cannot do without
     changes = {}
     if role is not None and role is not user.role:
         changes["role"] = [user.role.value, role.value]

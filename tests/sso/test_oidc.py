@@ -185,3 +185,28 @@ def test_the_client_secret_is_stored_encrypted(app, db, make_oidc, op):
 
     stored = db.session.get(IdentityProvider, provider.id).client_secret
     assert op.client_secret not in stored
+
+
+def test_groups_change_role_and_team_but_never_demote_the_last_admin(
+    client, db, op, make_oidc, make_team, make_user
+):
+    make_team("Tier 1")
+    provider_id = make_oidc(group_mapping="support-leads: manager, Tier 1\nagents: agent").id
+    lead = op.add(Person("op-sub-20", "lead@acme.example", "Lead", groups=["agents"]))
+    assert oidc_sign_in(client, provider_id, lead).status_code == 302
+    client.post("/auth/logout", data={"csrf_token": _csrf(client)})
+    lead.groups = ["support-leads"]  # promoted in the provider: a manager at the next sign-in
+    assert oidc_sign_in(client, provider_id, lead).status_code == 302
+    client.post("/auth/logout", data={"csrf_token": _csrf(client)})
+    db.session.remove()
+    user = db.session.execute(select(User).where(User.email == "lead@acme.example")).scalar_one()
+    assert user.role is Role.MANAGER and user.team.name == "Tier 1"
+    assert "sso.groups" in _actions(db)
+
+    # The only admin signs in with a group that maps to agent: they stay admin.
+    make_user("admin", email="boss@acme.example")
+    boss = op.add(Person("op-sub-21", "boss@acme.example", "Boss", groups=["agents"]))
+    assert oidc_sign_in(client, provider_id, boss).status_code == 302
+    db.session.remove()
+    user = db.session.execute(select(User).where(User.email == "boss@acme.example")).scalar_one()
+    assert user.role is Role.ADMIN
