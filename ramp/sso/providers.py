@@ -20,7 +20,11 @@ from ramp.sso.saml import idp_entity_id
 from ramp.sso.secrets import seal
 
 PROTOCOLS = ("oidc", "saml")
-MAPPING_LINE = re.compile(r"^\s*(?P<group>[^:]+?)\s*:\s*(?P<role>\w+)\s*(?:,\s*(?P<team>.+?))?\s*$")
+# "group: role[, team]"; the group may hold colons itself (SAML group URIs).
+MAPPING_LINE = re.compile(
+    r"^\s*(?P<group>.+?)\s*:\s*(?P<role>agent|manager|admin)\s*(?:,\s*(?P<team>.+?))?\s*$",
+    re.IGNORECASE,
+)
 
 
 def parse_group_mapping(text: str) -> list[dict]:
