@@ -17,6 +17,7 @@ from dataclasses import dataclass, field
 from urllib.parse import quote_plus, urlencode
 
 from authlib.oauth2.rfc7636 import create_s256_code_challenge
+from flask_babel import gettext as _
 from joserfc import jwt
 from joserfc.errors import JoseError
 from joserfc.jwk import KeySet
@@ -60,13 +61,19 @@ def _entry(cache: dict[str, _Cached], key: str) -> _Cached:
         return cache.setdefault(key, _Cached())
 
 
-def _get_json(url: str, what: str) -> dict:
+def _get_json(url: str, what: str, label: str) -> dict:
     try:
         document = call("GET", url, headers={"Accept": "application/json"}).json()
     except PlatformError as exc:
-        raise SignInRefused(what, f"the provider's {what} could not be read: {exc}", 502) from None
+        raise SignInRefused(
+            what,
+            _("The provider's %(what)s could not be read: %(error)s", what=label, error=exc),
+            502,
+        ) from None
     if not isinstance(document, dict):
-        raise SignInRefused(what, f"the provider's {what} is not a JSON object", 502)
+        raise SignInRefused(
+            what, _("The provider's %(what)s is not a JSON object.", what=label), 502
+        )
     return document
 
 
@@ -77,18 +84,24 @@ def discover(issuer: str) -> dict:
         if cached.value is not None and time.monotonic() - cached.fetched_at < DISCOVERY_MAX_AGE:
             return cached.value  # type: ignore[return-value]
         url = issuer.rstrip("/") + "/.well-known/openid-configuration"
-        document = _get_json(url, "discovery document")
+        document = _get_json(url, "discovery document", _("discovery document"))
         if document.get("issuer") != issuer:
             raise SignInRefused(
                 "issuer",
-                f"the discovery document names issuer {document.get('issuer')!r}, "
-                f"not the configured {issuer!r}",
+                _(
+                    "The provider's discovery document names issuer %(found)s, not the "
+                    "configured %(issuer)s.",
+                    found=str(document.get("issuer"))[:200],
+                    issuer=issuer,
+                ),
                 502,
             )
         for name in ("authorization_endpoint", "token_endpoint", "jwks_uri"):
             if not isinstance(document.get(name), str):
                 raise SignInRefused(
-                    "discovery document", f"the discovery document has no {name}", 502
+                    "discovery document",
+                    _("The discovery document has no %(name)s.", name=name),
+                    502,
                 )
         cached.value, cached.fetched_at = document, time.monotonic()
         return document
@@ -105,9 +118,9 @@ def _key_set(url: str, kid: str | None) -> KeySet:
         if now - cached.fetched_at >= KEY_SET_REFETCH_FLOOR:
             cached.fetched_at = now  # counted before the fetch: a failure waits out the floor
             try:
-                keys = KeySet.import_key_set(_get_json(url, "key set"))  # type: ignore[arg-type]
-            except (JoseError, ValueError, TypeError, KeyError) as exc:
-                cached.error = f"the provider's key set cannot be read ({exc})"
+                keys = KeySet.import_key_set(_get_json(url, "key set", _("key set")))  # type: ignore[arg-type]
+            except (JoseError, ValueError, TypeError, KeyError):
+                cached.error = _("The provider's key set cannot be read.")
                 raise SignInRefused("key set", cached.error, 502) from None
             except SignInRefused as exc:
                 cached.error = exc.message
@@ -117,7 +130,10 @@ def _key_set(url: str, kid: str | None) -> KeySet:
             return keys
     raise SignInRefused(
         "signature",
-        f"the ID token was signed with key {kid!r}, which is not in the provider's key set",
+        _(
+            "The ID token was signed with key %(kid)s, which is not in the provider's key set.",
+            kid=str(kid)[:100],
+        ),
     )
 
 
@@ -175,13 +191,15 @@ def exchange_code(
     except PlatformError as exc:
         status = 400 if exc.status and 400 <= exc.status < 500 else 502
         raise SignInRefused(
-            "code", f"the provider refused to exchange the authorization code: {exc}", status
+            "code",
+            _("The provider refused to exchange the authorization code: %(error)s", error=exc),
+            status,
         ) from None
     except ValueError:
-        raise SignInRefused("code", "the provider's token answer is not JSON", 502) from None
+        raise SignInRefused("code", _("The provider's token answer is not JSON."), 502) from None
     id_token = tokens.get("id_token") if isinstance(tokens, dict) else None
     if not isinstance(id_token, str) or not id_token:
-        raise SignInRefused("id_token", "the provider's token answer carries no ID token", 502)
+        raise SignInRefused("id_token", _("The provider's token answer carries no ID token."), 502)
     return id_token
 
 
@@ -195,54 +213,66 @@ def validate_id_token(
 ) -> dict:
     """The ID token's claims, after every check; SignInRefused naming the first that fails."""
     if len(id_token) > MAX_ID_TOKEN:
-        raise SignInRefused("id_token", "the ID token is larger than 64 KiB", 400)
+        raise SignInRefused("id_token", _("The ID token is larger than 64 KiB."), 400)
     try:
         header = json.loads(_b64decode(id_token.split(".")[0]))
     except (ValueError, IndexError):
-        raise SignInRefused("id_token", "the ID token is not a JWT", 400) from None
+        raise SignInRefused("id_token", _("The ID token is not a JWT."), 400) from None
     if not isinstance(header, dict):
-        raise SignInRefused("id_token", "the ID token is not a JWT", 400)
+        raise SignInRefused("id_token", _("The ID token is not a JWT."), 400)
     alg = header.get("alg")
     if alg not in ALGORITHMS:
         raise SignInRefused(
-            "signature", f"the ID token is signed with {alg!r}, which ramp does not accept"
+            "signature",
+            _(
+                "The ID token is signed with %(alg)s, which ramp does not accept.",
+                alg=str(alg)[:40],
+            ),
         )
     kid = header.get("kid") if isinstance(header.get("kid"), str) else None
     keys = _key_set(discover(issuer)["jwks_uri"], kid)
     try:
         token = jwt.decode(id_token, keys, algorithms=[alg])
-    except JoseError as exc:
-        raise SignInRefused(
-            "signature", f"the ID token's signature does not verify ({exc.error})"
-        ) from None
+    except JoseError:
+        raise SignInRefused("signature", _("The ID token's signature does not verify.")) from None
     except (ValueError, TypeError):
-        raise SignInRefused("id_token", "the ID token cannot be read", 400) from None
+        raise SignInRefused("id_token", _("The ID token cannot be read."), 400) from None
     claims = token.claims
     now = clock.now().timestamp() if now is None else now
     if claims.get("iss") != issuer:
         raise SignInRefused(
-            "iss", f"the ID token was issued by {claims.get('iss')!r}, not by {issuer!r}"
+            "iss",
+            _(
+                "The ID token was issued by %(found)s, not by %(issuer)s.",
+                found=str(claims.get("iss"))[:200],
+                issuer=issuer,
+            ),
         )
     audience = claims.get("aud")
     audiences = audience if isinstance(audience, list) else [audience]
     if client_id not in audiences:
-        raise SignInRefused("aud", "the ID token is meant for another client (aud)")
+        raise SignInRefused("aud", _("The ID token is meant for another client (aud)."))
     if len(audiences) > 1 and claims.get("azp") != client_id:
-        raise SignInRefused("azp", "the ID token names several audiences but not ramp as azp")
+        raise SignInRefused(
+            "azp",
+            _("The ID token names several audiences but not ramp as the authorized party (azp)."),
+        )
     exp, iat = claims.get("exp"), claims.get("iat")
     if not isinstance(exp, int | float) or isinstance(exp, bool):
-        raise SignInRefused("exp", "the ID token has no expiry (exp)")
+        raise SignInRefused("exp", _("The ID token has no expiry (exp)."))
     if exp + LEEWAY < now:
-        raise SignInRefused("exp", "the ID token has expired")
+        raise SignInRefused("exp", _("The ID token has expired."))
     if not isinstance(iat, int | float) or isinstance(iat, bool) or iat - LEEWAY > now:
-        raise SignInRefused("iat", "the ID token's issue time (iat) is missing or in the future")
+        raise SignInRefused(
+            "iat", _("The ID token's issue time (iat) is missing or in the future.")
+        )
     if claims.get("nonce") != nonce:
         raise SignInRefused(
-            "nonce", "the ID token's nonce is not this sign-in's (a replayed or forged token)"
+            "nonce", _("The ID token's nonce is not this sign-in's (a replayed or forged token).")
         )
     subject = claims.get("sub")
     if not isinstance(subject, str) or not subject or len(subject) > 255:
-        raise SignInRefused("sub", "the ID token has no usable subject (sub)")
+        raise SignInRefused("sub", _("The ID token has no usable subject (sub)."))
     return claims
 
 
