@@ -171,12 +171,14 @@ def all_providers() -> list[IdentityProvider]:
     )
 
 
-def usable_provider(provider_id: int, protocol: str | None = None) -> IdentityProvider:
-    """The provider to sign in with; refused when unknown or switched off."""
+def usable_provider(
+    provider_id: int, protocol: str | None = None, *, enabled_only: bool = True
+) -> IdentityProvider:
+    """The provider to sign in with; refused when unknown or (unless told) switched off."""
     provider = db.session.get(IdentityProvider, provider_id)
     if provider is None or (protocol and provider.protocol != protocol):
         raise SignInRefused("provider", _("There is no such sign-in provider."), 404)
-    if not provider.enabled:
+    if enabled_only and not provider.enabled:
         raise SignInRefused(
             "provider",
             _("Signing in with %(name)s is switched off; ask an admin.", name=provider.name),

@@ -90,7 +90,8 @@ def _saml_urls(provider_id: int) -> saml.ServiceUrls:
 def saml_metadata(provider_id: int):
     """ramp's SAML service provider metadata for this identity provider (public)."""
     try:
-        provider = providers.usable_provider(provider_id, "saml")
+        # Published while the provider is still switched off: the IdP is set up from it first.
+        provider = providers.usable_provider(provider_id, "saml", enabled_only=False)
         document = saml.sp_metadata(provider, _saml_urls(provider.id))
     except SignInRefused as exc:
         return _refused(exc)
