@@ -38,6 +38,11 @@ def test_first_sign_in_creates_the_user_with_the_mapped_role_and_team(
     identity = db.session.execute(select(UserIdentity)).scalar_one()
     assert (identity.issuer, identity.subject, identity.user_id) == (op.issuer, "op-sub-1", user.id)
     assert _actions(db)[-4:] == ["user.create", "sso.create", "sso.bind", "sso.sign_in"]
+    sign_in = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "sso.sign_in")
+    ).scalar_one()
+    assert sign_in.actor_id == user.id and sign_in.subject == f"user:{user.id}"
+    assert sign_in.details["provider"] == "Acme SSO" and sign_in.details["protocol"] == "oidc"
     # Signed in: the home page sends a manager to the board.
     assert client.get("/").headers["Location"].startswith("/board")
 
