@@ -215,3 +215,18 @@ def test_groups_change_role_and_team_but_never_demote_the_last_admin(
     db.session.remove()
     user = db.session.execute(select(User).where(User.email == "boss@acme.example")).scalar_one()
     assert user.role is Role.ADMIN
+
+
+def test_a_rotated_provider_key_is_fetched_again_by_its_new_kid(
+    client, db, op, make_oidc, monkeypatch
+):
+    from ramp.sso import oidc
+
+    provider_id = make_oidc().id
+    person = op.add(Person("op-sub-30", "rot@acme.example", "Rot"))
+    assert oidc_sign_in(client, provider_id, person).status_code == 302
+    client.post("/auth/logout", data={"csrf_token": _csrf(client)})
+    op.key = rsa_key("op-key-2")  # the provider rotates: new kid, new key set
+    monkeypatch.setattr(oidc, "KEY_SET_REFETCH_FLOOR", 0.0)
+    assert oidc_sign_in(client, provider_id, person).status_code == 302
+    assert op.key_set_fetches == 2
