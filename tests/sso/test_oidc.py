@@ -230,3 +230,21 @@ def test_a_rotated_provider_key_is_fetched_again_by_its_new_kid(
     monkeypatch.setattr(oidc, "KEY_SET_REFETCH_FLOOR", 0.0)
     assert oidc_sign_in(client, provider_id, person).status_code == 302
     assert op.key_set_fetches == 2
+
+
+@pytest.mark.parametrize("alg", ["none", "HS256"])
+def test_unsigned_and_symmetric_id_tokens_are_refused(app, op, alg):
+    import base64
+    import json
+
+    from ramp.sso import oidc
+    from ramp.sso.errors import SignInRefused
+
+    def part(value: dict) -> str:
+        return base64.urlsafe_b64encode(json.dumps(value).encode()).rstrip(b"=").decode()
+
+    claims = {"iss": op.issuer, "aud": op.client_id, "sub": "x", "nonce": "n", "exp": 2**40}
+    forged = f"{part({'alg': alg, 'kid': op.key.kid})}.{part(claims)}.c2ln"
+    with pytest.raises(SignInRefused) as refused:
+        oidc.validate_id_token(forged, op.issuer, op.client_id, "n")
+    assert refused.value.check == "signature" and refused.value.status == 401
