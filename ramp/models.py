@@ -53,3 +53,10 @@ from ramp.notifications.models import (  # noqa: F401
     TeamChannel,
 )
 from ramp.scim.models import ScimGroup, ScimUser  # noqa: F401
+from ramp.sso.models import (  # noqa: F401
+    IdentityProvider,
+    SamlAssertionSeen,
+    Setting,
+    SsoLoginState,
+    UserIdentity,
+)

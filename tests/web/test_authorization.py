@@ -25,6 +25,13 @@ from tests.conftest import csrf_token, lms_platform, login
 # role -> expected status; "owner" is the agent whose records the URLs name (their own).
 # anonymous requests are always sent to the sign-in page.
 OK, FORBIDDEN, MISSING, REDIRECT = 200, 403, 404, 302
+ADMIN_ONLY = {
+    "agent": FORBIDDEN,
+    "owner": FORBIDDEN,
+    "other_manager": FORBIDDEN,
+    "manager": FORBIDDEN,
+    "admin": OK,
+}
 RULES = {
     "auth.language": {
         "agent": OK,
@@ -318,6 +325,10 @@ RULES = {
         "admin": OK,
     },
     "learner.my_ramp": {"agent": OK, "owner": OK, "other_manager": OK, "manager": OK, "admin": OK},
+    "admin.sign_in": ADMIN_ONLY,
+    "admin.new_provider": ADMIN_ONLY,
+    # No provider with that id: the admin gets a 404.
+    "admin.provider": {**ADMIN_ONLY, "admin": MISSING},
     "lti.registrations_page": {
         "agent": FORBIDDEN,
         "owner": FORBIDDEN,
@@ -466,6 +477,11 @@ PUBLIC = {
     "auth.login",
     "auth.logout",
     "auth.setup",
+    # Single sign-on: begun by anyone, answered by the identity provider (tests/sso/ checks them).
+    "auth.sso_start",
+    "auth.oidc_callback",
+    "auth.saml_metadata",
+    "auth.saml_acs",
     "api.openapi",
     "verify.verify_form",
     "verify.certificate",
@@ -588,6 +604,9 @@ def scene(ramp_world, make_user, db):
         "admin.people": "/admin/people",
         "admin.person": f"/admin/people/{hire.user.id}",
         "admin.tokens": "/admin/tokens",
+        "admin.sign_in": "/admin/sign-in",
+        "admin.new_provider": "/admin/sign-in/providers/new/saml",
+        "admin.provider": "/admin/sign-in/providers/999999",
         "admin.audit": "/admin/audit",
         "admin.outbox_page": "/admin/outbox",
         "admin.outbox_retry": f"/admin/outbox/{failed.id}/retry",

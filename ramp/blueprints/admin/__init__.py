@@ -7,6 +7,7 @@ from ramp.blueprints.admin import (  # noqa: F401
     curricula,
     notifications,
     people,
+    sign_in,
     targets,
     tokens,
     views,

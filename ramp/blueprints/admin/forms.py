@@ -5,9 +5,11 @@ from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
+    BooleanField,
     DateField,
     EmailField,
     PasswordField,
+    RadioField,
     SelectField,
     SelectMultipleField,
     StringField,
@@ -191,3 +193,68 @@ class HelpdeskLinksForm(FlaskForm):
 
     helpdesk = StringField(validators=[DataRequired(), Length(max=64)])
     links = TextAreaField(validators=[DataRequired(), Length(max=4_000_000)])
+
+
+class ProviderForm(FlaskForm):
+    name = StringField(
+        _l("Name on the sign-in button"),
+        validators=[DataRequired(_l("Give the provider a name.")), Length(max=120)],
+        description=_l("e.g. Okta, Microsoft, Google, Keycloak."),
+    )
+    enabled = BooleanField(_l("Offer it on the sign-in page"), default=True)
+    issuer = StringField(
+        _l("Issuer (OpenID Connect)"),
+        validators=[Length(max=500)],
+        description=_l("ramp reads the rest from its /.well-known/openid-configuration."),
+    )
+    client_id = StringField(_l("Client id"), validators=[Length(max=255)])
+    client_secret = PasswordField(
+        _l("Client secret"),
+        validators=[Length(max=1000)],
+        description=_l("Kept encrypted and never shown again; leave empty to keep the saved one."),
+    )
+    scopes = StringField(_l("Scopes"), default="openid email profile", validators=[Length(max=500)])
+    saml_metadata = TextAreaField(
+        _l("Identity provider metadata (SAML, XML)"), validators=[Length(max=500_000)]
+    )
+    email_claim = StringField(
+        _l("E-mail claim or attribute"), default="email", validators=[Length(max=120)]
+    )
+    name_claim = StringField(
+        _l("Name claim or attribute"), default="name", validators=[Length(max=120)]
+    )
+    groups_claim = StringField(
+        _l("Groups claim or attribute"), default="groups", validators=[Length(max=120)]
+    )
+    group_mapping = TextAreaField(
+        _l("Groups to roles and teams"),
+        validators=[Length(max=20_000)],
+        description=_l("One per line: group: role[, team], e.g. support-leads: manager, Tier 1."),
+    )
+    allow_jit = BooleanField(_l("Create a ramp account on first sign-in"))
+    allow_email_match = BooleanField(_l("Link an existing account with the same e-mail address"))
+    require_verified_email = BooleanField(
+        _l("Only when the provider says the e-mail address is verified"), default=True
+    )
+
+
+class PasswordPolicyForm(FlaskForm):
+    mode = RadioField(
+        _l("Password sign-in"),
+        choices=[
+            SelectChoice("allowed", _l("Everyone may sign in with a ramp password")),
+            SelectChoice(
+                "break_glass", _l("Single sign-on for everyone but one break-glass admin")
+            ),
+            SelectChoice("off", _l("Single sign-on only: no password sign-in")),
+        ],
+        default="allowed",
+        validate_choice=True,
+    )
+    break_glass = EmailField(
+        _l("Break-glass admin's e-mail"),
+        validators=[Optional(), Length(max=254)],
+        description=_l(
+            "An admin with a ramp password who can still sign in if single sign-on fails."
+        ),
+    )

@@ -18,6 +18,8 @@ from ramp.blueprints.auth.forms import AUTOMATIC, FirstAdminForm, LanguageForm, 
 from ramp.blueprints.forms import EmptyForm
 from ramp.errors import ValidationError
 from ramp.extensions import db
+from ramp.sso.policy import password_policy
+from ramp.sso.providers import enabled_providers
 from ramp.webkit import limiter
 
 
@@ -50,14 +52,32 @@ def login():
     if current_user.is_authenticated:
         return redirect(url_for("main.home"))
     form = LoginForm()
+    policy = password_policy()
+    status = 200 if request.method == "GET" else 422
     if form.validate_on_submit():
         user = find_user_by_email(form.email.data)
-        if user is not None and user.is_active and user.check_password(form.password.data):
+        if not policy.passwords_shown or (user is not None and not policy.allows(user)):
+            # Said before the password is checked: the answer tells nothing about it.
+            form.password.errors.append(
+                _("Your organisation signs in with single sign-on: use a button below.")
+            )
+            status = 403
+        elif user is not None and user.is_active and user.check_password(form.password.data):
             login_user(user)
             return redirect(_safe_next(request.args.get("next")) or url_for("main.home"))
-        form.password.errors.append(_("That e-mail and password do not match an account."))
-    status = 200 if request.method == "GET" else 422
-    return render_template("auth/login.html", form=form, first_run=needs_first_admin()), status
+        else:
+            form.password.errors.append(_("That e-mail and password do not match an account."))
+    elif request.method == "POST" and not policy.passwords_shown:
+        status = 403
+    page = render_template(
+        "auth/login.html",
+        form=form,
+        first_run=needs_first_admin(),
+        policy=policy,
+        providers=enabled_providers(),
+        next_url=_safe_next(request.args.get("next")),
+    )
+    return page, status
 
 
 @bp.post("/logout")

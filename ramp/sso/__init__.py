@@ -1,0 +1,1 @@
+"""Single sign-on: OpenID Connect and SAML identity providers, and the local-password policy."""
