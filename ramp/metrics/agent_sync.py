@@ -239,7 +239,7 @@ def link_planned(plan: LinkPlan, actor: User | None) -> list[AgentIdentity]:
     from_file = [(row.external_id, user) for row, user in plan.matched]
     if not from_file:
         raise ValidationError(gettext("Nothing to link: no agent of the file matched a ramp user."))
-    links = _link(plan.source, from_file, actor)
+    links = write_links(plan.source, from_file, actor)
     record(
         actor,
         "agent_id.sync",
@@ -252,8 +252,10 @@ def link_planned(plan: LinkPlan, actor: User | None) -> list[AgentIdentity]:
     return links
 
 
-def _link(source: str, links: list[tuple[str, User]], actor: User | None) -> list[AgentIdentity]:
-    """Write links plan_links found free, each audited as `ramp users link` audits one."""
+def write_links(
+    source: str, links: list[tuple[str, User]], actor: User | None
+) -> list[AgentIdentity]:
+    """Write (agent id, user) links already checked free, each audited (agent_id.link)."""
     made = [AgentIdentity(source=source, external_id=ext, user_id=user.id) for ext, user in links]
     db.session.add_all(made)
     db.session.flush()
@@ -339,7 +341,7 @@ def learn_from_rows(
     if plan.matched:
         learned.linked = [(row.external_id, user.email) for row, user in plan.matched]
         if write:
-            _link(source, [(row.external_id, user) for row, user in plan.matched], actor)
+            write_links(source, [(row.external_id, user) for row, user in plan.matched], actor)
     return learned
 
 

@@ -17,6 +17,7 @@ from ramp.accounts.operations import create_user, find_user_by_email
 from ramp.audit.operations import record
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
+from ramp.metrics.agent_sync import write_links
 from ramp.metrics.imports import agent_index, readable_file
 from ramp.metrics.mapping import MappingSpec, RowErrors, read_rows, row_reader
 from ramp.metrics.models import AgentIdentity
@@ -132,22 +133,11 @@ def link_agents(
         seen.add(external_id)
     if problems:
         raise ValidationError(problems)
-    made = []
-    for external_id, (_, user) in zip(ids, links, strict=True):
-        link = AgentIdentity(source=source, external_id=external_id, user_id=user.id)
-        db.session.add(link)
-        made.append(link)
-    db.session.flush()
-    for link, (_, user) in zip(made, links, strict=True):
-        record(
-            actor,
-            "agent_id.link",
-            subject=f"user:{user.id}",
-            source=source,
-            external_id=link.external_id,
-            email=user.email,
-        )
-    return made
+    return write_links(
+        source,
+        [(external_id, user) for external_id, (_, user) in zip(ids, links, strict=True)],
+        actor,
+    )
 
 
 def unlink_agent(link_id: int, actor: User | None) -> AgentIdentity:
