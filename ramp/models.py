@@ -52,3 +52,4 @@ from ramp.notifications.models import (  # noqa: F401
     NotificationPreference,
     TeamChannel,
 )
+from ramp.skills.models import SkillChange, SkillGrant, SkillWebhook  # noqa: F401
