@@ -12,6 +12,7 @@ from sqlalchemy import select
 from ramp.accounts.models import User
 from ramp.extensions import db
 from ramp.milestones.queries import listed_hires
+from ramp.skills.exports import AgentSkills
 from ramp.skills.models import SkillGrant
 
 
@@ -85,3 +86,10 @@ def visible_agents(viewer) -> list[User]:
     """The agents of the active hires a viewer sees on the ramp board, by name, each once."""
     agents = {h.user.id: h.user for h in listed_hires(viewer)}
     return sorted(agents.values(), key=lambda u: (u.name.casefold(), u.id))
+
+
+def export_rows(viewer) -> list[AgentSkills]:
+    """The agents a viewer sees, each with their current skills, for the exports."""
+    agents = visible_agents(viewer)
+    held = current_skills(a.id for a in agents)
+    return [AgentSkills(a.name, a.email, [(s.skill, s.level) for s in held[a.id]]) for a in agents]
