@@ -29,8 +29,16 @@ LANGUAGE = re.compile(r"^[a-z]{2,3}(-[A-Za-z0-9]{2,8})*$")
 
 
 def _shorthand(value):
-    """``language:es`` stands for ``{skill: language:es}``."""
-    return {"skill": value} if isinstance(value, str) else value
+    """``language:es`` stands for ``{skill: language:es}``. YAML reads ``- language:`` and
+    ``- language: es`` as one-key mappings: they are taken back to the text they were, so
+    the refusal quotes what was written."""
+    if isinstance(value, str):
+        return {"skill": value}
+    if isinstance(value, dict) and len(value) == 1:
+        [(key, inner)] = value.items()
+        if key not in SkillGrantSpec.model_fields and isinstance(key, str):
+            return {"skill": f"{key}:" if inner is None else f"{key}: {inner}"}
+    return value
 
 
 class SkillGrantSpec(Strict):
