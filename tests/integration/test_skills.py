@@ -14,7 +14,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from sqlalchemy import select
 
-from ramp import clock
+from ramp import clock as ramp_clock
 from ramp.certificates.operations import issue_certificate, revoke_certificate
 from ramp.notifications.digests import run_daily
 from ramp.notifications.models import FAILED, SENT, Notification
@@ -208,30 +208,29 @@ def test_an_expired_certificate_loses_its_skills_in_the_daily_run_once(world, db
     hire, _cert = certified(world, db)
     send_due()
     receiver.received.clear()
-    clock.move_to(clock_now() + timedelta(days=61))
+    clock.move_to(ramp_clock.now() + timedelta(days=61))  # valid for 60 days
     report = run_daily()
     db.session.commit()
     assert report.skills_removed == 1  # billing stays (the floor grants it), at level 2
     assert skills_of(hire) == {"channel:chat": 3, "queue:billing": 2}
-    removed = [e for e in receiver.events()] + [e for _ in [send_due()] for e in receiver.events()]
-    spanish = [e for e in removed if e["skill"]["name"] == "language:es"]
-    assert spanish and spanish[0]["action"] == "removed"
-    assert spanish[0]["source"]["reason"] == "expired"
-    # Idempotent: a second run (and a second sync) changes nothing and sends nothing.
+    send_due()
+    events = {e["skill"]["name"]: e for e in receiver.events()}
+    assert set(events) == {"language:es", "queue:billing"}
+    assert events["language:es"]["action"] == "removed"
+    assert events["language:es"]["source"]["reason"] == "expired"
+    assert (events["queue:billing"]["action"], events["queue:billing"]["skill"]["level"]) == (
+        "granted",
+        2,
+    )
+    # Idempotent: a second run (and a second sync) changes nothing and queues nothing.
+    changes = db.session.query(SkillChange).count()
     assert expire_skills() == []
     assert sync_skills([hire.id]) == []
     assert run_daily().skills_removed == 0
     db.session.commit()
-    assert (
-        db.session.execute(
-            select(Notification).where(Notification.kind == "skills", Notification.status != SENT)
-        ).first()
-        is None
-    )
-
-
-def clock_now():
-    return clock.now()
+    assert db.session.query(SkillChange).count() == changes
+    waiting = select(Notification).where(Notification.kind == "skills", Notification.status != SENT)
+    assert db.session.execute(waiting).first() is None
 
 
 def test_a_webhook_answering_4xx_fails_at_once_and_5xx_after_bounded_tries(world, db, receiver):
@@ -253,7 +252,7 @@ def test_a_webhook_answering_4xx_fails_at_once_and_5xx_after_bounded_tries(world
     make_ready(world, hire)
     issue_certificate(hire, world.lead, BASE)
     db.session.commit()
-    now = clock.now()
+    now = ramp_clock.now()
     for i in range(5):
         send_due(now + timedelta(hours=i + 1))
     broken = (
@@ -272,7 +271,7 @@ def test_a_webhook_answering_4xx_fails_at_once_and_5xx_after_bounded_tries(world
 
 
 def test_the_same_change_is_one_message_and_no_webhook_means_no_message(world, db, receiver):
-    hire, _cert = certified(world, db)
+    certified(world, db)
     # No webhook when the skills were granted: the changes are logged, nothing is queued.
     assert db.session.query(SkillChange).count() == 4
     assert (

@@ -69,8 +69,10 @@ def test_skills_read_in_both_forms_with_levels_and_round_trip():
 
 
 def test_a_template_without_skills_dumps_as_before():
-    text = template().replace("    skills:\n      - channel:chat\n", "").replace(
-        "certificate_skills:\n  - language:es\n", ""
+    text = (
+        template()
+        .replace("    skills:\n      - channel:chat\n", "")
+        .replace("certificate_skills:\n  - language:es\n", "")
     )
     spec = parse_template(text)
     assert spec.certificate_skills == () and spec.milestones[0].skills == ()
@@ -80,7 +82,13 @@ def test_a_template_without_skills_dumps_as_before():
 @pytest.mark.parametrize(
     "milestone, line, column, place, words",
     [
-        ("      - queue billing", 16, 9, "milestones[0].skills[0]", "is not a skill: write kind:value"),
+        (
+            "      - queue billing",
+            16,
+            9,
+            "milestones[0].skills[0]",
+            "is not a skill: write kind:value",
+        ),
         ("      - Queue:billing", 16, 9, "milestones[0].skills[0]", "is not a skill"),
         ("      - queue:", 16, 9, "milestones[0].skills[0]", "is not a skill"),
         ("      - queue:a b", 16, 9, "milestones[0].skills[0]", "is not a skill"),
