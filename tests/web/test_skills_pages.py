@@ -15,7 +15,8 @@ from sqlalchemy import select
 from ramp.audit.models import AuditEvent
 from ramp.certificates.operations import issue_certificate
 from ramp.metrics.api import create_token
-from ramp.skills.models import SkillWebhook
+from ramp.milestones.models import Hire
+from ramp.skills.models import SkillGrant, SkillWebhook
 from tests.conftest import csrf_token, login, make_ready
 from tests.skills_factory import skills_cohort
 
@@ -255,3 +256,19 @@ def test_the_skills_inputs_answer_any_input_with_a_page_or_a_4xx(
             headers={"Authorization": f"Bearer {app._fuzz_secret}"},
         )
     assert response.status_code in (200, 303, 400, 422), (target, form, response.status_code)
+
+
+def test_the_demo_template_grants_skills_that_the_hire_page_shows(client, demo, db):
+    grants = db.session.execute(
+        select(SkillGrant.hire_id, SkillGrant.skill, SkillGrant.source).where(
+            SkillGrant.removed_at.is_(None)
+        )
+    ).all()
+    assert {g.skill for g in grants} >= {"queue:general", "queue:escalations"}
+    assert {g.source for g in grants} == {"milestone", "certificate"}
+    hire = db.session.get(Hire, grants[0].hire_id)
+    manager = hire.manager.email
+    db.session.remove()
+    login(client, manager, "ramp-demo-2026")
+    page = client.get(f"/board/hires/{hire.id}").get_data(as_text=True)
+    assert "<code>queue:general</code>" in page
