@@ -15,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import or_, select
+from sqlalchemy import or_, select, update
 
 from ramp import clock
 from ramp.certificates.codes import format_code
@@ -145,6 +145,14 @@ def sync_skills(hire_ids: Iterable[int], now: datetime | None = None) -> list[Sk
         return []
     now = now or clock.now()
     db.session.flush()  # the caller's changes, for the plain reads below
+    # Hold the hires until commit (a no-op UPDATE, as milestones.operations.lock_hire): a
+    # second sync of the same hire waits, then reads the grants the first wrote.
+    db.session.execute(
+        update(Hire)
+        .where(Hire.id.in_(ids))
+        .values(active=Hire.active)
+        .execution_options(synchronize_session=False)
+    )
     wanted, ended = _wanted(ids, now)
     grants = {
         (g.source, g.source_id, g.skill): g
