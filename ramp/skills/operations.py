@@ -47,7 +47,6 @@ class Held:
     source: str
     source_id: int
     source_label: str
-    reason: str | None = None
 
 
 def _held(user_ids: set[int]) -> dict[tuple[int, str], Held]:
