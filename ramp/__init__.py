@@ -35,6 +35,7 @@ def create_app(
     from ramp.jobs import jobs
     from ramp.jsonsafe import SafeJSONProvider
     from ramp.notifications import hooks as notification_hooks
+    from ramp.skills import listeners as skill_listeners
 
     app = Flask(
         __name__,
@@ -52,6 +53,7 @@ def create_app(
     jobs.init_app(app)
     i18n.init_app(app)
     coaching_listeners.register()
+    skill_listeners.register()
     notification_hooks.register()
     with app.app_context():
         database.configure_engine(db.engine)

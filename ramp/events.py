@@ -12,6 +12,8 @@ The names announced, and what each carries (keyword arguments, all plain values)
 - ``coaching.overdue``: assignment_id, hire_id
 - ``hire.status_changed``: hire_id, old, new (statuses, when a hire turns at risk or missed)
 - ``milestone.achieved``: hire_id, milestone_key
+- ``milestone.unachieved``: hire_id, milestone_key (an achieved milestone that a re-evaluation
+  finds achieved no longer, e.g. after an import was undone)
 - ``certificate.issued`` / ``certificate.revoked``: certificate_id
 - ``import.finished`` / ``import.failed``: import_run_id
 - ``records.changed``: user_ids (the agents whose QA evaluations or contacts an import or an
@@ -19,6 +21,8 @@ The names announced, and what each carries (keyword arguments, all plain values)
 - ``signoff.awaited``: milestone_id, hire_id, milestone (its title), days (announced by the
   notifications' daily scan)
 - ``certificate.expiring``: certificate_id (the daily scan: expires within 30 days)
+- ``skill.changed``: change_id (an agent's skill granted, its level changed, or removed:
+  ramp.skills)
 
 Listeners are registered when the app is made (``ramp.create_app``), so a command or a
 worker that builds the app hears the same events as the web tier.

@@ -60,3 +60,4 @@ from ramp.sso.models import (  # noqa: F401
     SsoLoginState,
     UserIdentity,
 )
+from ramp.skills.models import SkillChange, SkillGrant, SkillWebhook  # noqa: F401

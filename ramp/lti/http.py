@@ -296,13 +296,19 @@ def post_json(
     allow_http: bool,
     allow_private: bool,
     timeout: float = TIMEOUT,
+    data: bytes | None = None,
+    headers: dict[str, str] | None = None,
 ) -> Answer:
     """POST a JSON document to a URL someone configured (a webhook), with the same checks as
     `call` but the caller's own allowances and timeout; a PlatformError (with the status,
-    and whether trying again may help) for a refused URL, a network failure or a non-2xx."""
+    and whether trying again may help) for a refused URL, a network failure or a non-2xx.
+    `data` is the document already encoded (when its bytes are signed); `headers` are added."""
     check_url(url, (allow_http, allow_private))
-    headers = {"Content-Type": "application/json", "User-Agent": user_agent()}
+    sent = {"Content-Type": "application/json", "User-Agent": user_agent(), **(headers or {})}
     request = urllib.request.Request(
-        url, data=json.dumps(body).encode(), headers=headers, method="POST"
+        url,
+        data=data if data is not None else json.dumps(body).encode(),
+        headers=sent,
+        method="POST",
     )
     return _open(request, allow_private, timeout, "the webhook")

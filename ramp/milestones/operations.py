@@ -825,8 +825,10 @@ def _evaluate_chunk(ids: list[int], today: date) -> int:
     # Who turned at risk or missed, and which milestones were achieved: gathered here from
     # the rows in hand (old values beside new), announced after the writes.
     hear_status, hear_achieved = listening("hire.status_changed"), listening("milestone.achieved")
+    hear_lost = listening("milestone.unachieved")
     turned: list[tuple[int, str, str]] = []
     achieved: list[tuple[int, str]] = []
+    lost: list[tuple[int, str]] = []
     for hire, key in due:
         spec = templates[hire.template_version_id].spec
         phase_starts = {name: first for name, first, _ in plans.phase_dates(spec, hire.start_date)}
@@ -860,6 +862,8 @@ def _evaluate_chunk(ids: list[int], today: date) -> int:
                 milestone_updates.append(change)
                 if hear_achieved and change["status"] == "achieved" and row.status != "achieved":
                     achieved.append((hire.id, row.key))
+                if hear_lost and row.status == "achieved" and change["status"] != "achieved":
+                    lost.append((hire.id, row.key))
         summary = _summary(
             hire, spec, milestone_plans, results, percent, placements[hire.id], today
         )
@@ -872,6 +876,8 @@ def _evaluate_chunk(ids: list[int], today: date) -> int:
         announce("hire.status_changed", hire_id=hire_id, old=old, new=new)
     for hire_id, milestone_key in achieved:
         announce("milestone.achieved", hire_id=hire_id, milestone_key=milestone_key)
+    for hire_id, milestone_key in lost:
+        announce("milestone.unachieved", hire_id=hire_id, milestone_key=milestone_key)
     return len(milestone_updates)
 
 

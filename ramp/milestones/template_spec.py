@@ -16,6 +16,7 @@ from flask_babel import gettext as _
 from pydantic import Field
 
 from ramp.metrics.definitions import METRICS
+from ramp.milestones.skill_spec import SkillItem, skill_errors
 from ramp.yamlspec import (
     Problem,
     Slug,
@@ -86,6 +87,8 @@ class MilestoneSpec(Strict):
     optional: Annotated[bool, Field(strict=True)] = False
     description: str | None = None
     criteria: CriteriaSpec
+    # Granted for routing while the milestone is achieved (ramp/skills).
+    skills: tuple[SkillItem, ...] = ()
 
 
 Selection = Literal["all", "none"] | Annotated[tuple[Slug, ...], Field(min_length=1)]
@@ -112,6 +115,8 @@ class TemplateSpec(Strict):
     curriculum: Slug
     warning_days: Annotated[int, Field(ge=0, strict=True)] = 7
     certificate_validity_days: PositiveInt = 365
+    # Granted for routing while the hire holds a valid certificate (ramp/skills).
+    certificate_skills: tuple[SkillItem, ...] = ()
     readiness: ReadinessSpec | None = None
     phases: Annotated[tuple[PhaseSpec, ...], Field(min_length=1)]
     milestones: Annotated[tuple[MilestoneSpec, ...], Field(min_length=1)]
@@ -369,6 +374,7 @@ def _milestone_errors(
                         )
                     )
         out.extend(_criteria_errors(spec, i, modules))
+        out.extend(skill_errors(("milestones", i, "skills"), milestone.skills))
     if parents_ok:
         cycle = find_cycle({m.key: [m.parent] if m.parent else [] for m in spec.milestones})
         if cycle:
@@ -414,6 +420,7 @@ def _rule_errors(spec: TemplateSpec, modules: Mapping[str, bool] | None) -> list
         phase_problems
         + _milestone_errors(spec, modules, phases_ok=not phase_problems)
         + _readiness_errors(spec, modules)
+        + skill_errors(("certificate_skills",), spec.certificate_skills)
     )
 
 

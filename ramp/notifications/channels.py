@@ -118,8 +118,11 @@ def webhook_problem(url: str) -> str | None:
     return None
 
 
-def post_webhook(url: str, payload: dict) -> None:
-    """Post a message to a Slack or Teams webhook."""
+def post_webhook(
+    url: str, payload: dict, data: bytes | None = None, headers: dict | None = None
+) -> None:
+    """Post a message to a Slack or Teams webhook (or, with `data` already encoded and the
+    `headers` that sign it, to the skills webhook)."""
     if problem := webhook_problem(url):
         raise Undeliverable(f"ramp does not call this webhook: {problem}", retry=False)
     allow_http, allow_private = webhook_allowances()
@@ -130,6 +133,8 @@ def post_webhook(url: str, payload: dict) -> None:
             allow_http=allow_http,
             allow_private=allow_private,
             timeout=float(_config("NOTIFY_TIMEOUT_SECONDS", 10)),
+            data=data,
+            headers=headers,
         )
     except PlatformError as exc:
         raise Undeliverable(_masked(str(exc), url), retry=exc.retry) from None

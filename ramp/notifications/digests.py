@@ -26,6 +26,8 @@ from ramp.milestones.models import Hire, PlanMilestone
 from ramp.notifications import kinds, render
 from ramp.notifications.models import DIGESTED, EMAIL, HELD, QUEUED, Notification
 from ramp.notifications.outbox import base_url
+from ramp.skills.models import REMOVED
+from ramp.skills.operations import expire_skills
 
 EXPIRING_DAYS = 30
 
@@ -37,10 +39,12 @@ class DailyReport:
     sign_offs: int = 0
     expiring: int = 0
     digests: int = 0
+    skills_removed: int = 0
 
     def __str__(self) -> str:
         return (
             f"{self.sign_offs} sign-offs waiting, {self.expiring} certificates expiring, "
+            f"{self.skills_removed} skills of expired certificates removed, "
             f"{self.digests} digests queued"
         )
 
@@ -171,6 +175,8 @@ def run_daily(today: date | None = None) -> DailyReport:
     today = today or clock.today()
     report = DailyReport()
     report.sign_offs, report.expiring = scan(today)
+    # Skills granted by certificates that have run out are removed (ramp.skills).
+    report.skills_removed = sum(c.action == REMOVED for c in expire_skills())
     # The scan's events become outbox rows at a commit: flush them through one first, so
     # those the users batch are in today's digest.
     db.session.commit()

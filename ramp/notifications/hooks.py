@@ -20,7 +20,8 @@ from ramp.events import listen
 PENDING = "ramp_notify_pending"
 DISPATCH = "ramp_notify_dispatch"
 
-# What ramp.events carries that notifications hear (the daily scan announces the last two).
+# What ramp.events carries that notifications hear (the daily scan announces signoff.awaited
+# and certificate.expiring; skill.changed goes to the skills webhook alone).
 EVENTS = (
     "hire.status_changed",
     "milestone.achieved",
@@ -32,6 +33,7 @@ EVENTS = (
     "import.failed",
     "signoff.awaited",
     "certificate.expiring",
+    "skill.changed",
 )
 
 

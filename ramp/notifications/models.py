@@ -23,7 +23,9 @@ STATUSES = (QUEUED, SENT, FAILED, HELD, DIGESTED)
 EMAIL = "email"
 SLACK = "slack"
 TEAMS = "teams"
-KINDS = (EMAIL, SLACK, TEAMS)
+# A skill change signed and posted to the skills webhook (ramp.skills, docs/skills.md).
+SKILLS = "skills"
+KINDS = (EMAIL, SLACK, TEAMS, SKILLS)
 
 
 class Notification(db.Model):

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import secrets
+
 from flask_babel import gettext as _
 from sqlalchemy import select
 
+from ramp import clock
 from ramp.accounts.models import Team, User
 from ramp.audit.operations import record
 from ramp.errors import ValidationError
 from ramp.extensions import db
-from ramp.notifications import kinds
+from ramp.notifications import kinds, skill_hook
 from ramp.notifications.channels import mask, webhook_problem
 from ramp.notifications.models import KINDS, SLACK, TEAMS, NotificationPreference, TeamChannel
+from ramp.skills.models import SkillWebhook
 
 CHANNEL_KINDS = (SLACK, TEAMS)
 
@@ -125,3 +129,61 @@ def remove_channel(team: Team, kind: str, actor: User) -> None:
 def valid_kind(kind: str) -> bool:
     """Whether `kind` is an outbox message kind."""
     return kind in KINDS
+
+
+# The skills webhook ------------------------------------------------------------------------
+
+SECRET_MIN, SECRET_MAX = 16, 200
+
+
+def save_skills_webhook(
+    url: str | None, secret: str | None, actor: User
+) -> tuple[SkillWebhook, str | None]:
+    """Set the skills webhook's URL and signing secret (audited; neither is recorded).
+
+    An empty URL or secret keeps the saved one (pages never show them back); with no secret
+    saved and none given, ramp makes one, returned here to be shown once."""
+    url, secret = (url or "").strip(), (secret or "").strip()
+    current = skill_hook.current_webhook(db.session)
+    problems = []
+    if not url and current is None:
+        problems.append(_("Give the URL ramp posts skill changes to."))
+    elif url and (any(ch.isspace() for ch in url) or "\x00" in url):
+        problems.append(_("A webhook URL has no spaces."))
+    elif url and (problem := webhook_problem(url)):
+        problems.append(_("ramp will not post to that webhook URL: %(problem)s.", problem=problem))
+    if secret and not (SECRET_MIN <= len(secret) <= SECRET_MAX and secret.isprintable()):
+        problems.append(
+            _(
+                "The secret must be %(min)s to %(max)s printable characters; leave it empty "
+                "and ramp makes one.",
+                min=SECRET_MIN,
+                max=SECRET_MAX,
+            )
+        )
+    if problems:
+        raise ValidationError(problems)
+    made = None
+    if not secret and current is None:
+        secret = made = secrets.token_urlsafe(32)
+    if current is None:
+        current = SkillWebhook(url=url, secret=secret)
+        db.session.add(current)
+    else:
+        current.url = url or current.url
+        current.secret = secret or current.secret
+    current.updated_by_id = actor.id
+    current.updated_at = clock.now()
+    db.session.flush()
+    record(actor, "set_skills_webhook", "skills-webhook", url=mask(current.url))
+    return current, made
+
+
+def remove_skills_webhook(actor: User) -> None:
+    """Remove the skills webhook (changes are kept; none is posted until one is set again)."""
+    current = skill_hook.current_webhook(db.session)
+    if current is None:
+        raise ValidationError(_("No skills webhook is set."))
+    db.session.delete(current)
+    db.session.flush()
+    record(actor, "remove_skills_webhook", "skills-webhook")

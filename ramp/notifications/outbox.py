@@ -19,7 +19,7 @@ from ramp.coaching.models import CoachingAssignment
 from ramp.i18n import DEFAULT_LOCALE, supported
 from ramp.metrics.models import ImportRun
 from ramp.milestones.models import Cohort, Hire, PlanMilestone
-from ramp.notifications import kinds, render
+from ramp.notifications import kinds, render, skill_hook
 from ramp.notifications.models import (
     EMAIL,
     HELD,
@@ -57,10 +57,13 @@ def add_messages(session, pending: list[tuple[str, dict]]) -> int:
         if marker not in seen:
             seen.add(marker)
             by_event[name].append(payload)
+    # A skill change goes to the skills webhook alone, signed when it is sent.
+    skill_changes = [p["change_id"] for p in by_event.pop(skill_hook.EVENT, [])]
     deliveries: list[Delivery] = []
     for name, payloads in by_event.items():
         deliveries += GATHER[name](session, name, payloads)
-    return _write(session, deliveries)
+    queued = _write(session, deliveries)
+    return queued + _insert(session, skill_hook.rows(session, skill_changes, clock.now()))
 
 
 def _today() -> str:
@@ -347,6 +350,11 @@ def _write(session, deliveries: list[Delivery]) -> int:
                 _row(d, m, f"{d.key}:c{channel.id}", channel.kind, channel_locale, now)
                 | {"channel_id": channel.id, "subject": m.title[:300], "payload": payload}
             )
+    return _insert(session, rows)
+
+
+def _insert(session, rows: list[dict]) -> int:
+    """Add outbox rows, each once by its dedupe key; how many can be sent at once."""
     if not rows:
         return 0
     insert = pg_insert if session.get_bind().dialect.name == "postgresql" else sqlite_insert

@@ -6,7 +6,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ramp.extensions import db
-from ramp.notifications.models import FAILED, STATUSES, Notification, TeamChannel
+from ramp.notifications.models import FAILED, SKILLS, STATUSES, Notification, TeamChannel
 
 
 def outbox(status: str | None = None, limit: int = 200) -> list[Notification]:
@@ -56,6 +56,16 @@ def last_failure(channel_id: int) -> Notification | None:
     return db.session.execute(
         select(Notification)
         .where(Notification.channel_id == channel_id, Notification.status == FAILED)
+        .order_by(Notification.id.desc())
+        .limit(1)
+    ).scalar_one_or_none()
+
+
+def last_skills_failure() -> Notification | None:
+    """The skills webhook's last failed message."""
+    return db.session.execute(
+        select(Notification)
+        .where(Notification.kind == SKILLS, Notification.status == FAILED)
         .order_by(Notification.id.desc())
         .limit(1)
     ).scalar_one_or_none()

@@ -16,8 +16,17 @@ from ramp.accounts.models import User
 from ramp.errors import ValidationError
 from ramp.extensions import db
 from ramp.jobs import jobs
+from ramp.notifications import skill_hook
 from ramp.notifications.channels import Undeliverable, post_webhook, send_email
-from ramp.notifications.models import EMAIL, FAILED, QUEUED, SENT, Notification, TeamChannel
+from ramp.notifications.models import (
+    EMAIL,
+    FAILED,
+    QUEUED,
+    SENT,
+    SKILLS,
+    Notification,
+    TeamChannel,
+)
 from ramp.notifications.render import email_parts, from_payload
 
 # How long a claimed message is left alone by other senders while this one tries it.
@@ -83,6 +92,16 @@ def deliver(message: Notification) -> None:
         if message.payload:  # a single event's e-mail, written out now in its language
             subject, text, html = email_parts(from_payload(message.payload), message.locale)
         send_email(user.email, subject, text, html, message.locale)
+        return
+    if message.kind == SKILLS:
+        hook = skill_hook.current_webhook(db.session)
+        if hook is None:
+            raise Undeliverable("the skills webhook was removed", retry=False)
+        payload = message.payload or {}
+        body, headers = skill_hook.signed_headers(
+            hook.secret, payload, int(clock.now().timestamp())
+        )
+        post_webhook(hook.url, payload, data=body, headers=headers)
         return
     channel = db.session.get(TeamChannel, message.channel_id) if message.channel_id else None
     if channel is None:

@@ -19,6 +19,7 @@ from ramp.lti.models import LtiContext, LtiContextMember, LtiDeployment, LtiRegi
 from ramp.metrics.models import AgentIdentity, ImportRun, QAEvaluation, TargetsVersion
 from ramp.milestones.models import Hire, HireEvent, Placement, PlanMilestone
 from ramp.notifications.models import Notification, TeamChannel
+from ramp.skills.models import SkillWebhook
 from tests.coaching_factory import make_assignment
 from tests.conftest import csrf_token, lms_platform, login
 
@@ -422,6 +423,21 @@ RULES = {
         "manager": OK,
         "admin": OK,
     },
+    # The skills of the agents each manager sees (the other manager's file has none of ours).
+    "board.skills_csv": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": OK,
+        "manager": OK,
+        "admin": OK,
+    },
+    "admin.skills_webhook": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": FORBIDDEN,
+        "manager": FORBIDDEN,
+        "admin": OK,
+    },
 }
 # POST-only actions that change a record: who may, and what everyone else gets.
 ACTIONS = {
@@ -450,6 +466,7 @@ ACTIONS = {
     ),
     "admin.outbox_retry": ({}, Notification),
     "admin.remove_team_channel": ({}, TeamChannel),
+    "admin.remove_skills_webhook_page": ({}, SkillWebhook),
     "board.sign_off": ({"milestone": "classroom"}, PlanMilestone),
     "board.waive": ({"milestone": "basics-done", "reason": "r"}, PlanMilestone),
     "board.extend": (
@@ -512,6 +529,8 @@ TOKEN_ONLY = {
     "api.import_run",
     "api.start_import",
     "api.import_job",
+    "api.skills",
+    "api.skills_export",
 }
 # SCIM answers a bearer token with the scim scope, never a session: tests/scim/ checks it.
 SCIM_TOKEN = {
@@ -581,6 +600,7 @@ def scene(ramp_world, make_user, db):
         last_error="the webhook answered 404",
     )
     db.session.add(failed)
+    db.session.add(SkillWebhook(url="https://hooks.example.com/skills", secret="s" * 32))
     link = AgentIdentity(source="zendesk", external_id="Owner Agent", user_id=hire.user.id)
     db.session.add(link)
     db.session.commit()
@@ -670,6 +690,9 @@ def scene(ramp_world, make_user, db):
         "learner.refresher_check": f"/learn/refreshers/{refresher.id}/checks/{tone.id}",
         "board.coaching_page": "/board/coaching",
         "board.coaching_csv": "/board/coaching.csv",
+        "board.skills_csv": "/board/skills.csv?format=nice",
+        "admin.skills_webhook": "/admin/skills-webhook",
+        "admin.remove_skills_webhook_page": "/admin/skills-webhook/remove",
         "board.dismiss_refresher": f"/board/hires/{hire.id}/refreshers/{refresher.id}/dismiss",
         "board.one_to_one": f"/board/hires/{hire.id}/refreshers/{refresher.id}/one-to-one",
         "board.batch": "/board/certificate-batches/999",
@@ -732,6 +755,7 @@ ALLOWED_ACTIONS = {
     "admin.agent_sync_confirm": {"admin"},
     "admin.outbox_retry": {"admin"},
     "admin.remove_team_channel": {"admin"},
+    "admin.remove_skills_webhook_page": {"admin"},
     "board.sign_off": {"manager", "admin"},
     "board.waive": {"manager", "admin"},
     "board.extend": {"manager", "admin"},

@@ -1,5 +1,5 @@
-"""The outbox (every message with its status and reason; retry a failed one) and each
-team's Slack and Teams webhooks, for admins."""
+"""The outbox (every message with its status and reason; retry a failed one), each team's
+Slack and Teams webhooks, and the skills webhook, for admins."""
 
 from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
@@ -16,10 +16,19 @@ from ramp.notifications.operations import (
     CHANNEL_KINDS,
     channels_of,
     remove_channel,
+    remove_skills_webhook,
     save_channels,
+    save_skills_webhook,
 )
-from ramp.notifications.queries import channel_failures, last_failure, outbox, status_counts
+from ramp.notifications.queries import (
+    channel_failures,
+    last_failure,
+    last_skills_failure,
+    outbox,
+    status_counts,
+)
 from ramp.notifications.sending import retry
+from ramp.notifications.skill_hook import current_webhook
 from ramp.webkit import render
 
 
@@ -101,3 +110,53 @@ def remove_team_channel(team_id: int, kind: str):
         return _channels_page(team, errors, 422)
     flash(_("Removed the webhook."), "success")
     return redirect(url_for("admin.team_channels", team_id=team.id), 303)
+
+
+def _skills_webhook_page(errors: list[str], status: int = 200, made: str | None = None):
+    hook = current_webhook(db.session)
+    return render(
+        "admin/skills_webhook.html",
+        saved=mask(hook.url) if hook else None,
+        secret_end=hook.secret[-4:] if hook else None,
+        failure=last_skills_failure(),
+        made=made,
+        form=EmptyForm(formdata=None),
+        errors=errors,
+        status=status,
+    )
+
+
+@bp.route("/skills-webhook", methods=["GET", "POST"])
+def skills_webhook():
+    """Where ramp pushes each agent's skill changes, and the secret that signs them."""
+    if request.method == "GET":
+        return _skills_webhook_page([])
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        return _skills_webhook_page([_("The form expired; reload the page and try again.")], 400)
+    result, errors = attempt(
+        lambda: save_skills_webhook(
+            request.form.get("url", ""), request.form.get("secret", ""), current_user
+        )
+    )
+    if errors:
+        return _skills_webhook_page(errors, 422)
+    _hook, made = result
+    if made:
+        # Shown once, on this answer only: the page never shows a saved secret back.
+        return _skills_webhook_page([], 200, made=made)
+    flash(_("Saved the skills webhook."), "success")
+    return redirect(url_for("admin.skills_webhook"), 303)
+
+
+@bp.post("/skills-webhook/remove")
+def remove_skills_webhook_page():
+    """Remove the skills webhook."""
+    form = EmptyForm()
+    if not form.validate_on_submit():
+        abort(400, _("The form expired; reload the page and try again."))
+    _result, errors = attempt(lambda: remove_skills_webhook(current_user))
+    if errors:
+        return _skills_webhook_page(errors, 422)
+    flash(_("Removed the skills webhook."), "success")
+    return redirect(url_for("admin.skills_webhook"), 303)

@@ -419,3 +419,37 @@ class Revoked(BaseModel):
     id: int
     name: str
     status: Literal["revoked"]
+
+
+class SkillSource(BaseModel):
+    type: Literal["milestone", "certificate"]
+    id: int = Field(description="The plan milestone's or the certificate's id")
+    label: str = Field(description="The milestone's title or the certificate's code")
+    level: int
+    since: datetime
+
+
+class SkillOut(BaseModel):
+    name: str = Field(description="kind:value, e.g. language:es")
+    kind: str
+    value: str
+    level: int = Field(description="1 (basic) to 5 (expert): the highest any source grants")
+    since: datetime = Field(description="When the earliest grant still in force began")
+    sources: list[SkillSource]
+
+
+class AgentSkillsOut(BaseModel):
+    id: int
+    name: str
+    email: str
+    skills: list[SkillOut]
+
+
+class SkillList(BaseModel):
+    agents: list[AgentSkillsOut]
+
+
+class SkillsExportQuery(BaseModel):
+    format: Literal["nice", "calabrio", "genesys"] = Field(
+        description="The routing system whose skill import the CSV is shaped for"
+    )

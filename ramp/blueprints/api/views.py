@@ -9,7 +9,7 @@ from __future__ import annotations
 from contextlib import suppress
 from pathlib import Path
 
-from flask import current_app, g, jsonify, request
+from flask import Response, current_app, g, jsonify, request
 
 from ramp import clock
 from ramp.accounts.queries import list_teams, list_users, visible_teams
@@ -41,6 +41,8 @@ from ramp.milestones.queries import (
     visible_cohort_options,
     visible_queues,
 )
+from ramp.skills import exports as skill_exports
+from ramp.skills.queries import current_skills, export_rows, visible_agents
 from ramp.webkit import csrf, external_url
 from ramp.yamlspec import SpecFileError
 
@@ -828,6 +830,79 @@ def certificate(code: str):
     body["evidence"] = cert.snapshot
     body["credential_jwt"] = cert.credential
     return jsonify(body)
+
+
+def _skill_json(skill) -> dict:
+    return {
+        "name": skill.skill,
+        "kind": skill.kind,
+        "value": skill.value,
+        "level": skill.level,
+        "since": utc(skill.since).isoformat(),
+        "sources": [
+            {
+                "type": s.kind,
+                "id": s.id,
+                "label": s.label,
+                "level": s.level,
+                "since": utc(s.since).isoformat(),
+            }
+            for s in skill.sources
+        ],
+    }
+
+
+@bp.get("/skills")
+@operation(
+    "hires:read",
+    "Each agent's current skills for routing, with their sources",
+    description="The agents of the active hires the token's owner sees on the ramp board, each "
+    "with the skills their achieved milestones and valid certificates grant: the level (the "
+    "highest any source grants), since when, and every source. An agent with none has an "
+    "empty list. docs/skills.md says how skills are granted and removed.",
+    responses={200: ("The agents and their skills", m.SkillList)},
+)
+def skills():
+    """Every visible agent's current skills, with source and since-date."""
+    agents = visible_agents(_viewer())
+    held = current_skills(a.id for a in agents)
+    return jsonify(
+        agents=[
+            {
+                "id": a.id,
+                "name": a.name,
+                "email": a.email,
+                "skills": [_skill_json(s) for s in held[a.id]],
+            }
+            for a in agents
+        ]
+    )
+
+
+@bp.get("/skills/export")
+@operation(
+    "hires:read",
+    "Current skills as a routing system's CSV import (NICE CXone, Calabrio, Genesys Cloud)",
+    description="text/csv in the columns docs/skills.md lists for each system; with no agents, "
+    "the header row alone.",
+    query=m.SkillsExportQuery,
+    responses={
+        200: ("The CSV file (text/csv)", None),
+        400: ("No format, or an unknown one", m.Invalid),
+    },
+)
+def skills_export():
+    """The visible agents' current skills as one routing system's import file."""
+    fmt = request.args.get("format", "")
+    if fmt not in skill_exports.FORMATS:
+        problem = f"format is one of {', '.join(skill_exports.FORMATS)}"
+        return jsonify(error="invalid", problems=[problem]), 400
+    text = skill_exports.skills_csv(fmt, export_rows(_viewer()))
+    return Response(
+        text,
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=skills-{fmt}.csv"},
+    )
 
 
 @bp.get("/openapi.json")

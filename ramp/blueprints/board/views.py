@@ -50,6 +50,8 @@ from ramp.milestones import operations, queries
 from ramp.milestones.models import Cohort
 from ramp.milestones.roster import RosterError, parse_roster
 from ramp.pdf import render_pdf
+from ramp.skills import exports as skill_exports
+from ramp.skills import queries as skill_queries
 from ramp.webkit import public_base_url, render
 
 
@@ -140,6 +142,7 @@ def _hire_page(hire, status: int = 200, **forms):
         readiness=certificates.readiness_of([hire])[hire.id],
         certificates=history,
         refreshers=coaching_wording.shown(refreshers, clock.today(), effects),
+        skills=skill_queries.current_skills([hire.user_id])[hire.user_id],
         **defaults,
     )
 
@@ -723,4 +726,17 @@ def coaching_csv():
         coaching_wording.assignments_csv(every, effects),
         mimetype="text/csv",
         headers={"Content-Disposition": "attachment; filename=coaching.csv"},
+    )
+
+
+@bp.get("/skills.csv")
+def skills_csv():
+    """The current skills of the agents on the board, as a routing system's import file."""
+    fmt = request.args.get("format", "")
+    if fmt not in skill_exports.FORMATS:
+        abort(400, _("Choose the export's format: NICE CXone, Calabrio or Genesys."))
+    return Response(
+        skill_exports.skills_csv(fmt, skill_queries.export_rows(current_user)),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename=skills-{fmt}.csv"},
     )
