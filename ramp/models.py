@@ -53,6 +53,7 @@ from ramp.notifications.models import (  # noqa: F401
     TeamChannel,
 )
 from ramp.scim.models import ScimGroup, ScimUser  # noqa: F401
+from ramp.skills.models import SkillChange, SkillGrant, SkillWebhook  # noqa: F401
 from ramp.sso.models import (  # noqa: F401
     IdentityProvider,
     SamlAssertionSeen,
@@ -60,4 +61,3 @@ from ramp.sso.models import (  # noqa: F401
     SsoLoginState,
     UserIdentity,
 )
-from ramp.skills.models import SkillChange, SkillGrant, SkillWebhook  # noqa: F401
