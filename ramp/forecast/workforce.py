@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
+from flask_babel import gettext as _
 from sqlalchemy import select
 from sqlalchemy.orm import joinedload
 
@@ -242,3 +243,35 @@ def attrition_report(
     return AttritionReport(
         cohorts, attrition.flagged(active, signals), attrition.signal_counts(leavers), len(leavers)
     )
+
+
+def window(
+    raw_start: str | None, raw_weeks: str | None, today: date | None = None
+) -> tuple[date, int, list[str]]:
+    """The capacity window from a query's `start` (an ISO date; its Monday) and `weeks`
+    (1 to MAX_WEEKS), with the problems found (the defaults are kept for a bad value)."""
+    today = today or clock.today()
+    start, weeks, problems = default_start(today), DEFAULT_WEEKS, []
+    raw_start = (raw_start or "").strip()
+    raw_weeks = (raw_weeks or "").strip()
+    if raw_start:
+        try:
+            asked = date.fromisoformat(raw_start) if len(raw_start) == 10 else None
+        except ValueError:
+            asked = None
+        if asked is None or abs((asked - today).days) > 3660:
+            problems.append(
+                _(
+                    "The capacity's first week must be a date (YYYY-MM-DD) within ten years of today."
+                )
+            )
+        else:
+            start = monday(asked)
+    if raw_weeks:
+        if raw_weeks.isdigit() and 1 <= int(raw_weeks) <= MAX_WEEKS:
+            weeks = int(raw_weeks)
+        else:
+            problems.append(
+                _("The number of weeks must be a whole number from 1 to %(num)d.", num=MAX_WEEKS)
+            )
+    return start, weeks, problems

@@ -138,7 +138,14 @@ def undo_left(hire: Hire, actor: User, reason: str | None, today: date | None = 
     hire.left_on = hire.left_reason = hire.left_note = None
     hire.active = True
     hire.events.append(HireEvent(actor=actor, action="left_undone", reason=reason, details=was))
-    record(actor, "hire.left_undone", subject=f"hire:{hire.id}", reason=reason, **was)
+    record(
+        actor,
+        "hire.left_undone",
+        subject=f"hire:{hire.id}",
+        reason=reason,
+        was_on=was["on"],
+        left_reason=was["reason"],
+    )
     db.session.flush()
     evaluate_hires([hire.id], today)
     return hire
