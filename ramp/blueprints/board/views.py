@@ -710,10 +710,12 @@ def capacity_download():
     options = queries.visible_cohort_options(current_user)
     allowed = {cid for cid, _ in options}
     raw = request.args.getlist("cohort")
-    chosen = [int(c) for c in raw if c.isdigit() and int(c) in allowed]
     problems = []
-    if len(chosen) != len(raw):
-        problems.append(_("There is no such cohort among your hires; choose one from the list."))
+    if not all(c.isdigit() for c in raw):
+        problems.append(_("A cohort is given by its number; choose one from the list."))
+    elif any(int(c) not in allowed for c in raw):
+        raise NotFound(_("There is no such cohort among the ones you manage."))
+    chosen = [int(c) for c in raw if c.isdigit()]
     start, weeks, window_problems = workforce.window(
         request.args.get("start"), request.args.get("weeks")
     )
