@@ -7,17 +7,21 @@ from __future__ import annotations
 import csv
 import io
 import math
+import os
 import re
 from datetime import date
 from html import unescape
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from ramp.audit.models import AuditEvent
 from ramp.forecast import queries
 from ramp.forecast.curves import DEFAULT_TAU
 from ramp.forecast.models import PlannedClass
+from ramp.metrics.api import create_token
 from ramp.metrics.models import HireWeekMetric
 from ramp.milestones.leaving import mark_left
 from ramp.milestones.models import Hire, HireEvent
@@ -309,3 +313,67 @@ def test_hostile_capacity_parameters_get_a_4xx(client, team, query):
     assert client.get(f"/board/compare/capacity.csv?{query}").status_code == expected
     page = client.get(f"/board/compare?{query}")
     assert page.status_code in (200, 422)  # an unknown cohort on the page is simply not shown
+
+
+VALUES = st.one_of(
+    st.text(max_size=30),
+    st.sampled_from(
+        ["", "0", "-1", "1e309", "nan", "2026-03-10", "2026-02-30", "personal", "\x00", "9" * 30]
+    ),
+)
+FIELDS = st.dictionaries(
+    st.sampled_from(
+        [
+            "left_on",
+            "reason",
+            "note",
+            "name",
+            "team",
+            "queue",
+            "channel",
+            "start_date",
+            "heads",
+            "cohort",
+            "start",
+            "weeks",
+        ]
+    ),
+    VALUES,
+    max_size=6,
+)
+
+
+@settings(
+    max_examples=int(os.environ.get("RAMP_FUZZ_EXAMPLES") or 15),
+    deadline=None,
+    database=None,
+    derandomize=os.environ.get("RAMP_FUZZ_EXAMPLES") is None,
+    suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
+)
+@given(form=FIELDS, target=st.sampled_from(["left", "undo", "plan", "csv", "compare", "api"]))
+def test_any_input_gets_an_answer_never_a_500(client, team, db, form, target):
+    if not getattr(team, "signed_in", False):
+        login(client, team.lead.email)
+        team.token = csrf_token(client, "/board/compare")
+        _, team.secret = create_token("fuzz", team.lead, scopes=["metrics:read"])
+        db.session.commit()
+        team.ids = (team.ana.id, team.ben.id)
+        team.signed_in = True
+    ana, ben = team.ids
+    if target in ("csv", "compare", "api"):
+        path = {
+            "csv": "/board/compare/capacity.csv",
+            "compare": "/board/compare",
+            "api": "/api/v1/capacity",
+        }[target]
+        response = client.get(
+            path, query_string=form, headers={"Authorization": f"Bearer {team.secret}"}
+        )
+    else:
+        path = {
+            "left": f"/board/hires/{ana}/left",
+            "undo": f"/board/hires/{ben}/left/undo",
+            "plan": "/board/planned-classes",
+        }[target]
+        response = client.post(path, data={**form, "csrf_token": team.token})
+    assert response.status_code < 500, (target, form, response.status_code)
