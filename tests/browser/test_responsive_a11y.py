@@ -43,6 +43,7 @@ DOWNLOADS = {
     "verify.download",
     "admin.import_rejects",
     "board.coaching_csv",
+    "board.capacity_download",
 }
 # Pages only reachable with a live upload, job or LMS request; their templates are visited
 # through the pages that render the same partials (imports, the import report).
