@@ -24,9 +24,11 @@ from ramp.curricula import STARTER_CURRICULUM, operations, queries
 from ramp.curricula.models import Enrollment
 from ramp.curricula.spec import load_curriculum_file
 from ramp.extensions import db
+from ramp.forecast.models import PlannedClass
 from ramp.metrics.generator import Profile, generate_for_hire, insert_records
 from ramp.metrics.weekly import refresh_weeks
 from ramp.milestones import STARTER_TEMPLATE
+from ramp.milestones.leaving import mark_left
 from ramp.milestones.models import Cohort, Hire
 from ramp.milestones.operations import (
     NewHire,
@@ -99,6 +101,8 @@ class DemoHire:
     sign_offs: tuple[tuple[str, int], ...]
     profile: Profile = field(default_factory=Profile)
     story: str = ""
+    # Left on this day after the start, with a reason and a note (ramp.milestones.leaving).
+    left: tuple[int, str, str] | None = None
 
 
 # (days since the cohort's start, hires). A cohort is named after the month it started in
@@ -130,6 +134,22 @@ COHORTS = [
                 GRADUATED,
                 Profile(quality=2, speed=0.97, csat=-0.2),
                 "week 18, missed the customer-outcome milestone on CSAT",
+            ),
+            DemoHire(
+                "Rafael Costa",
+                "rafael.costa@example.com",
+                30,
+                CLASSROOM,
+                Profile(quality=1, speed=0.98),
+                left=(24, "another_job", "Accepted an offer closer to home."),
+            ),
+            DemoHire(
+                "Mei Tanaka",
+                "mei.tanaka@example.com",
+                36,
+                CLASSROOM,
+                Profile(quality=-8, speed=1.2, csat=-0.1),
+                left=(52, "role_fit", "Found the chat pace stressful; we talked it through twice."),
             ),
         ],
     ),
@@ -233,6 +253,7 @@ def _seed_cohorts(version, today: date, base_url: str) -> None:
     team = find_team(TEAM_NAME)
     manager = find_user_by_email("maria.lopez@example.com")
     profiles: dict[int, Profile] = {}
+    leavers: list[tuple[Hire, date, str, str]] = []
     for age, people in [*COHORTS, (NEWEST_COHORT_AGE, [])]:
         start = today - timedelta(days=age)
         steps = [
@@ -256,7 +277,10 @@ def _seed_cohorts(version, today: date, base_url: str) -> None:
                 fields = {**first, "queue": queue, "channel": channel}
                 re_place(hire, start + timedelta(days=day), fields, manager, why, today=today)
             _date_history(hire, dict(person.sign_offs))
-    _seed_records(today, profiles)
+            if person.left is not None:
+                day, reason, note = person.left
+                leavers.append((hire, start + timedelta(days=day), reason, note))
+    _seed_records(today, profiles, {h.user_id: on for h, on, *_ in leavers})
     # Evaluate as a schedule would have, so achievements carry (within a week) the day they
     # happened: weekly through the past, daily over the last week.
     first = today - timedelta(days=max(age for age, *_ in COHORTS))
@@ -270,6 +294,31 @@ def _seed_cohorts(version, today: date, base_url: str) -> None:
         evaluate_hires(None, first + timedelta(days=offset))
     _seed_coaching(today)
     _seed_certificates(manager, base_url)
+    _seed_leavers(leavers, manager, team, today)
+
+
+def _seed_leavers(leavers, manager, team, today: date) -> None:
+    """Two hires of the oldest class who left, with their reasons; and a class planned to
+    start in three weeks, so that capacity and early attrition have something to show."""
+    db.session.flush()
+    for hire, on, reason, note in leavers:
+        mark_left(hire, on, reason, note, manager, today=today)
+        for event in hire.events:
+            if event.action == "left":
+                event.at = datetime.combine(on, time(17), tzinfo=UTC)
+    start = today + timedelta(days=21 - today.weekday())
+    db.session.add(
+        PlannedClass(
+            name=f"{start:%B} class · Chat (planned)",
+            team_id=team.id,
+            queue="general",
+            channel="chat",
+            start_date=start,
+            heads=8,
+            created_by_id=manager.id,
+        )
+    )
+    db.session.flush()
 
 
 # Two coaching rules on the demo's scorecard (docs/coaching.md).
@@ -368,8 +417,12 @@ def _seed_certificates(manager, base_url: str) -> None:
         )
 
 
-def _seed_records(today: date, profiles: dict[int, Profile]) -> None:
-    """QA reviews and contacts for every demo hire past classroom (see ramp.metrics.generator)."""
+def _seed_records(
+    today: date, profiles: dict[int, Profile], left: dict[int, date] | None = None
+) -> None:
+    """QA reviews and contacts for every demo hire past classroom (see ramp.metrics.generator),
+    up to today or the day the hire left."""
+    left = left or {}
     rows = db.session.execute(
         select(Hire.user_id, Hire.start_date, User.email)
         .join(User, Hire.user_id == User.id)
@@ -377,7 +430,8 @@ def _seed_records(today: date, profiles: dict[int, Profile]) -> None:
     ).all()
     for user_id, start, email in rows:
         profile = profiles.get(user_id, Profile())
-        insert_records(*generate_for_hire(user_id, start, today, profile, seed=email))
+        end = min(today, left.get(user_id, today))
+        insert_records(*generate_for_hire(user_id, start, end, profile, seed=email))
     refresh_weeks([user_id for user_id, *_ in rows], today)
 
 

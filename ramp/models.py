@@ -16,6 +16,7 @@ from ramp.curricula.models import (  # noqa: F401
     Module,
     Question,
 )
+from ramp.forecast.models import PlannedClass  # noqa: F401
 from ramp.keys.models import SigningKey  # noqa: F401
 from ramp.lti.models import (  # noqa: F401
     LtiContext,

@@ -114,3 +114,73 @@ def projection_svg(
         )
     out.append("</svg>")
     return "".join(out)
+
+
+# Lines of the capacity chart, one per placement (then repeated).
+SERIES = ("#0b5cad", "#b4530a", "#2e7d32", "#6a1b9a", "#00838f", "#8d6e63")
+
+
+def capacity_svg(
+    key: str,
+    title: str,
+    weeks: Sequence[str],
+    series: Sequence[tuple[str, Sequence[float]]],
+    heads: Sequence[float],
+    heads_label: str = "heads",
+) -> str:
+    """The capacity chart: per placement, its effective FTE by calendar week (solid lines, in
+    the colours of the legend), and the heads of every placement together (grey, dashed)."""
+    values = [v for _, line in series for v in line] + list(heads) + [0.0]
+    hi = max(values) * 1.08 or 1.0
+    plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+    legend = 16 * len(series) + 16
+    height = HEIGHT + legend
+    n = max(len(weeks), 1)
+
+    def x(i: int) -> float:
+        return LEFT + i / max(n - 1, 1) * plot_w
+
+    def y(value: float) -> float:
+        return TOP + (hi - value) / hi * plot_h
+
+    out = [
+        f'<svg xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" role="img" '
+        f'aria-labelledby="{key}-title" class="ramp-chart capacity-chart" font-family="{FONT}">',
+        f'<title id="{key}-title">{escape(title)}</title>',
+        f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#c9ced6"/>',
+    ]
+    for value in (0.0, hi / 2, hi / 1.08):
+        out.append(
+            f'<text x="{LEFT - 4}" y="{y(value) + 4:.1f}" font-size="11" text-anchor="end" '
+            f'fill="#4a5263">{value:.1f}</text>'
+        )
+    step = max(1, n // 6)
+    for i in range(0, n, step):
+        out.append(
+            f'<text x="{x(i):.1f}" y="{HEIGHT - 12}" font-size="11" text-anchor="middle" '
+            f'fill="#4a5263">{escape(weeks[i][5:])}</text>'
+        )
+    if heads:
+        pts = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(heads))
+        out.append(
+            f'<polyline points="{pts}" fill="none" stroke="#7a808c" stroke-width="1.5" '
+            f'stroke-dasharray="5 4"/>'
+        )
+    for k, (label, line) in enumerate(series):
+        colour = SERIES[k % len(SERIES)]
+        pts = " ".join(f"{x(i):.1f},{y(v):.1f}" for i, v in enumerate(line))
+        out.append(f'<polyline points="{pts}" fill="none" stroke="{colour}" stroke-width="2.2"/>')
+        ly = HEIGHT + 4 + 16 * k
+        out.append(
+            f'<line x1="{LEFT}" x2="{LEFT + 18}" y1="{ly:.1f}" y2="{ly:.1f}" stroke="{colour}" '
+            f'stroke-width="3"/><text x="{LEFT + 24}" y="{ly + 4:.1f}" font-size="11" '
+            f'fill="#1d2330">{escape(label)}</text>'
+        )
+    ly = HEIGHT + 4 + 16 * len(series)
+    out.append(
+        f'<line x1="{LEFT}" x2="{LEFT + 18}" y1="{ly:.1f}" y2="{ly:.1f}" stroke="#7a808c" '
+        f'stroke-width="2" stroke-dasharray="5 4"/><text x="{LEFT + 24}" y="{ly + 4:.1f}" '
+        f'font-size="11" fill="#1d2330">{escape(heads_label)}</text>'
+    )
+    out.append("</svg>")
+    return "".join(out)

@@ -12,7 +12,7 @@ from flask_babel import gettext as _
 
 from ramp import clock
 from ramp.forecast import queries
-from ramp.forecast.chart import projection_svg
+from ramp.forecast.chart import capacity_svg, projection_svg
 from ramp.forecast.projection import Estimate, MetricProjection, Projection
 from ramp.metrics.definitions import METRICS, MetricDefinition
 from ramp.metrics.targets import target_for
@@ -105,3 +105,27 @@ def hire_forecast(hire, today: date | None = None) -> HireForecast | None:
 def card_projections(hires: Iterable, today: date | None = None) -> dict[int, Projection]:
     """The projections of a board page's hires, in a few queries for all of them."""
     return queries.projections_for(list(hires), today)
+
+
+def capacity_chart(report) -> str | None:
+    """The capacity chart of a report (ramp.forecast.workforce.CapacityReport): effective FTE
+    per placement by week, hires and planned classes together, and the heads of all; None
+    without rows."""
+    if not report.rows:
+        return None
+    index = {w: i for i, w in enumerate(report.weeks)}
+    placements = sorted({r.placement for r in report.rows})
+    fte = {p: [0.0] * len(report.weeks) for p in placements}
+    heads = [0.0] * len(report.weeks)
+    for r in report.rows:
+        fte[r.placement][index[r.week]] += r.effective_fte
+        heads[index[r.week]] += r.heads
+    title = _("Effective FTE by week and placement, with the heads of all placements (dashed)")
+    return capacity_svg(
+        "capacity",
+        title,
+        [w.isoformat() for w in report.weeks],
+        [(p, fte[p]) for p in placements],
+        heads,
+        _("heads"),
+    )

@@ -113,6 +113,12 @@ class Hire(db.Model):
     # The earliest due date of the hire's open coaching refreshers (ramp/coaching), kept by
     # the coaching operations; an overdue one raises the hire to at risk (docs/statuses.md).
     coaching_due: Mapped[date | None] = mapped_column(Date)
+    # Set when a manager marks the hire as left (ramp/milestones/leaving.py): the hire leaves
+    # the active board (active is False) and keeps its history; None for a hire still here
+    # or one that ended by a transfer.
+    left_on: Mapped[date | None] = mapped_column(Date)
+    left_reason: Mapped[str | None] = mapped_column(String(32))
+    left_note: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User] = relationship(foreign_keys=[user_id])
     manager: Mapped[User | None] = relationship(foreign_keys=[manager_id])

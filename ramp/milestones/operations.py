@@ -412,7 +412,12 @@ def can_manage(actor: User, hire: Hire) -> bool:
         return True
     if not actor.is_manager:
         return False
-    if not hire.active and hire.user.team_id is not None and not manages(actor, hire.user):
+    if (
+        not hire.active
+        and hire.left_on is None
+        and hire.user.team_id is not None
+        and not manages(actor, hire.user)
+    ):
         return False  # transferred to another team: the former manager no longer sees them
     if hire.manager_id == actor.id:
         return True

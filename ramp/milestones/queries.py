@@ -30,9 +30,14 @@ PAGE_SIZE = 60
 STATUS_FILTERS = ("missed", "at_risk", "on_track", "upcoming", "achieved")
 
 
-def visible_hires(viewer: User) -> Select:
-    """Active hires the viewer may see: all for admins; a manager's own hires and teams'."""
-    stmt = select(Hire).where(Hire.active.is_(True))
+def visible_hires(viewer: User, include_left: bool = False) -> Select:
+    """Active hires the viewer may see: all for admins; a manager's own hires and teams'.
+    With include_left, hires marked as left too (not those ended by a transfer)."""
+    stmt = select(Hire).where(
+        or_(Hire.active.is_(True), Hire.left_on.is_not(None))
+        if include_left
+        else Hire.active.is_(True)
+    )
     if viewer.is_admin:
         return stmt
     if not viewer.is_manager:

@@ -44,6 +44,7 @@ DOWNLOADS = {
     "admin.import_rejects",
     "board.coaching_csv",
     "board.skills_csv",
+    "board.capacity_download",
 }
 # Pages only reachable with a live upload, job or LMS request; their templates are visited
 # through the pages that render the same partials (imports, the import report).

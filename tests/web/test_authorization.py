@@ -15,6 +15,7 @@ from ramp.coaching.models import CoachingAssignment
 from ramp.coaching.operations import publish_rules_text
 from ramp.curricula import queries as cq
 from ramp.curricula.models import Attempt, LessonCompletion
+from ramp.forecast.models import PlannedClass
 from ramp.lti.models import LtiContext, LtiContextMember, LtiDeployment, LtiRegistration
 from ramp.metrics.models import AgentIdentity, ImportRun, QAEvaluation, TargetsVersion
 from ramp.milestones.models import Hire, HireEvent, Placement, PlanMilestone
@@ -221,6 +222,14 @@ RULES = {
         "agent": FORBIDDEN,
         "owner": FORBIDDEN,
         "other_manager": OK,
+        "manager": OK,
+        "admin": OK,
+    },
+    # Capacity of the hires the viewer sees: another manager's cohort does not exist for them.
+    "board.capacity_download": {
+        "agent": FORBIDDEN,
+        "owner": FORBIDDEN,
+        "other_manager": MISSING,
         "manager": OK,
         "admin": OK,
     },
@@ -477,6 +486,13 @@ ACTIONS = {
     "board.note": ({"body": "n"}, HireEvent),
     "board.dismiss_refresher": ({"reason": "r"}, AuditEvent),
     "board.one_to_one": ({"note": "n"}, AuditEvent),
+    "board.mark_left": ({"left_on": "2026-03-17", "reason": "personal"}, AuditEvent),
+    "board.undo_left": ({"reason": "r"}, AuditEvent),
+    "board.add_planned_class": (
+        {"name": "N", "team": "1", "channel": "chat", "start_date": "2026-04-06", "heads": "3"},
+        PlannedClass,
+    ),
+    "board.remove_planned_class": ({}, PlannedClass),
     "learner.complete_lesson": ({}, LessonCompletion),
     "learner.lesson_seen": ({}, LessonCompletion),
     "board.ready": ({"note": "n"}, ReadinessSignOff),
@@ -523,6 +539,7 @@ TOKEN_ONLY = {
     "api.hire_metrics",
     "api.comparison",
     "api.metric_periods",
+    "api.capacity",
     "api.users",
     "api.teams",
     "api.cohorts",
@@ -603,6 +620,10 @@ def scene(ramp_world, make_user, db):
     db.session.add(SkillWebhook(url="https://hooks.example.com/skills", secret="s" * 32))
     link = AgentIdentity(source="zendesk", external_id="Owner Agent", user_id=hire.user.id)
     db.session.add(link)
+    planned = PlannedClass(
+        name="May class", team_id=w.cohort.team.id, channel="chat", start_date=w.start, heads=4
+    )
+    db.session.add(planned)
     db.session.commit()
     refresher = make_assignment(hire, fired_on=hire.start_date, one_to_one=True)
     tone = next(m for m in cq.version_content(enrollment.version).modules if m.slug == "tone")
@@ -652,6 +673,11 @@ def scene(ramp_world, make_user, db):
         "admin.import_rejects": "/admin/imports/" + "0" * 32 + "/rejects.csv",
         "board.index": "/board/",
         "board.compare": "/board/compare",
+        "board.capacity_download": f"/board/compare/capacity.csv?cohort={w.cohort.id}",
+        "board.mark_left": f"/board/hires/{hire.id}/left",
+        "board.undo_left": f"/board/hires/{hire.id}/left/undo",
+        "board.add_planned_class": "/board/planned-classes",
+        "board.remove_planned_class": f"/board/planned-classes/{planned.id}/remove",
         "board.team_performance": f"/board/team-performance?team={w.cohort.team.id}",
         "board.hire": f"/board/hires/{hire.id}",
         "board.new_hire": "/board/hires/new",
@@ -763,6 +789,11 @@ ALLOWED_ACTIONS = {
     "board.note": {"manager", "admin"},
     "board.dismiss_refresher": {"manager", "admin"},
     "board.one_to_one": {"manager", "admin"},
+    "board.mark_left": {"manager", "admin"},
+    "board.undo_left": {"manager", "admin"},
+    # Any manager plans classes, for their own teams (tests/web/test_capacity_pages.py).
+    "board.add_planned_class": {"manager", "other_manager", "admin"},
+    "board.remove_planned_class": {"manager", "admin"},
     "learner.complete_lesson": {"owner"},
     "learner.lesson_seen": {"owner"},
     "board.ready": {"manager", "admin"},

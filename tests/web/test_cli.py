@@ -141,6 +141,9 @@ DEMO_STORY = {
     "Ines Duarte": ("on_track", "not ready"),
     "Tomás Rivera": ("missed", "not ready"),
     "Grace Kim": ("on_track", "not ready"),
+    # Left the oldest class in weeks 4 and 8 (off the board; statuses as on their last day).
+    "Rafael Costa": ("missed", "not ready"),
+    "Mei Tanaka": ("missed", "not ready"),
     "Sam Okafor": ("at_risk", "not ready"),
     "Priya Natarajan": ("at_risk", "not ready"),
     "Jordan Reyes": ("on_track", "not ready"),
@@ -169,6 +172,11 @@ def test_demo_tells_the_same_story_on_any_day(runner, db, any_day):
         return "awaiting sign-off" if states[hire.id].ready_but_sign_off else "not ready"
 
     assert {h.user.name: (h.status, readiness(h)) for h in hires} == DEMO_STORY
+    left = {
+        h.user.name: (h.left_reason, (h.left_on - h.start_date).days) for h in hires if h.left_on
+    }
+    assert left == {"Rafael Costa": ("another_job", 24), "Mei Tanaka": ("role_fit", 52)}
+    assert all(not h.active for h in hires if h.left_on)
     # Every class is named after the month it started in and the channel it works.
     names = {c.name: c.start_date for c in db.session.execute(select(Cohort)).scalars()}
     assert len(names) == 4

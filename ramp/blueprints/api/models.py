@@ -453,3 +453,47 @@ class SkillsExportQuery(BaseModel):
     format: Literal["nice", "calabrio", "genesys"] = Field(
         description="The routing system whose skill import the CSV is shaped for"
     )
+
+
+# --- capacity ------------------------------------------------------------------------------
+
+
+class CapacityQuery(BaseModel):
+    cohort: list[int] | None = Field(
+        None, description="Cohort ids (repeat); default: the three newest you may see"
+    )
+    start: date | None = Field(
+        None, description="The first week (its Monday); default: four weeks before this one"
+    )
+    weeks: int | None = Field(None, ge=1, le=104, description="How many weeks; default 17")
+    format: Literal["json", "csv"] = Field(
+        "json", description="json, or csv: the long format WFM tools import (text/csv)"
+    )
+
+
+class CapacityRowOut(BaseModel):
+    placement: str = Field(description="Queue · channel")
+    week: date = Field(description="The week's Monday")
+    heads: float = Field(description="Hires there that week (a planned class: after attrition)")
+    effective_fte: float = Field(description="Heads weighted by their productivity factor")
+    productivity_factor: float = Field(description="Effective FTE ÷ heads (0 without heads)")
+    cohort: str = Field(description="The cohort, or the planned class")
+    source: Literal["measured", "projected", "planned"]
+    curve: Literal["fitted", "default"] = Field(
+        description="default: too little data, the published figures' curve"
+    )
+
+
+class CapacityFallback(BaseModel):
+    placement: str
+    reason: str
+
+
+class CapacityOut(BaseModel):
+    start: date
+    weeks: int
+    columns: list[str]
+    rows: list[CapacityRowOut]
+    fallbacks: list[CapacityFallback] = Field(
+        description="Placements on the default curve, and why"
+    )

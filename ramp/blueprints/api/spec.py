@@ -35,6 +35,8 @@ class Operation:
     admin_owner: bool = False
     # Shows what the token's owner sees: refused while the owner's account is deactivated.
     as_owner: bool = True
+    # The 200 answer may also be CSV text (asked for with format=csv).
+    csv: bool = False
 
 
 OPERATIONS: dict[str, Operation] = {}
@@ -147,6 +149,8 @@ def _operation(op: Operation, rule, schemas: _Schemas, scopes: dict[str, str]) -
         responses[str(status)] = {"description": description}
         if model is not None:
             responses[str(status)]["content"] = {"application/json": {"schema": schemas.ref(model)}}
+        if status == 200 and op.csv:
+            responses["200"].setdefault("content", {})["text/csv"] = {"schema": {"type": "string"}}
     responses["401"] = {
         "description": "No valid token",
         "content": {"application/json": {"schema": schemas.ref(Error)}},

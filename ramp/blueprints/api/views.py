@@ -21,6 +21,8 @@ from ramp.certificates.operations import certificate_status, find_certificate, u
 from ramp.certificates.queries import STATUSES, listed, verify_url
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
+from ramp.forecast import workforce
+from ramp.forecast.capacity import COLUMNS, capacity_csv
 from ramp.jobs import jobs
 from ramp.metrics import periods as team_periods
 from ramp.metrics.api import SCOPES, TokenRefused, authenticate, import_payload, revoke_token
@@ -454,6 +456,68 @@ def comparison():
             }
             for r in result.cohorts
         ],
+    )
+
+
+@bp.get("/capacity")
+@operation(
+    "metrics:read",
+    "Capacity by placement and calendar week, for workforce management",
+    description="The comparison page's capacity: for the chosen cohorts (the hires the token's "
+    "owner may see, those who left included) and the owner's planned classes, one row per "
+    "cohort or planned class, placement and week: heads, effective FTE and the productivity "
+    "factor (tenured AHT ÷ the hire's AHT, capped at 1; measured or projected from the curve). "
+    "With format=csv, the same rows in the long format NICE, Calabrio, Verint and Assembled "
+    "import (docs/forecasts.md); no hires give the header line only.",
+    query=m.CapacityQuery,
+    responses={
+        200: ("The capacity rows", m.CapacityOut),
+        400: ("A cohort that is not a number, a bad start, weeks or format", m.Invalid),
+        404: ("A cohort the token's owner has no hires in", m.Error),
+    },
+    csv=True,
+)
+def capacity():
+    """Capacity for workforce management, as JSON or CSV."""
+    viewer = _viewer()
+    args = request.args
+    problems = []
+    raw = args.getlist("cohort")
+    bad = [c for c in raw if not c.isdigit()]
+    if bad:
+        problems.append(f"cohort must be a cohort id (a number), not {bad[0]!r}")
+    fmt = args.get("format", "json")
+    if fmt not in ("json", "csv"):
+        problems.append("format must be json or csv")
+    start, weeks, window_problems = workforce.window(args.get("start"), args.get("weeks"))
+    problems += window_problems
+    if problems:
+        return jsonify(error="invalid", problems=problems), 400
+    options = visible_cohort_options(viewer)
+    allowed = {cid for cid, _ in options}
+    chosen = [int(c) for c in raw]
+    hidden = [c for c in chosen if c not in allowed]
+    if hidden:
+        return jsonify(
+            error="not_found",
+            message=f"There is no cohort {hidden[0]} among those with hires this token's owner sees.",
+        ), 404
+    chosen = list(dict.fromkeys(chosen)) or [cid for cid, _ in options[:3]]
+    report = workforce.capacity_report(viewer, chosen, start, weeks)
+    if fmt == "csv":
+        return Response(
+            capacity_csv(report.rows),
+            mimetype="text/csv",
+            headers={
+                "Content-Disposition": f"attachment; filename=capacity-{start:%Y%m%d}-{weeks}w.csv"
+            },
+        )
+    return jsonify(
+        start=start.isoformat(),
+        weeks=weeks,
+        columns=list(COLUMNS),
+        rows=[r.values() for r in report.rows],
+        fallbacks=[{"placement": p, "reason": why} for p, why in report.fallbacks],
     )
 
 

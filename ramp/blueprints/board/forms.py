@@ -3,9 +3,9 @@
 from flask_babel import lazy_gettext as _l
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
-from wtforms import DateField, SelectField, StringField, TextAreaField
+from wtforms import DateField, IntegerField, SelectField, StringField, TextAreaField
 from wtforms.fields.choices import SelectChoice
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import DataRequired, Length, NumberRange, Optional
 
 REASON = [
     DataRequired(message=_l("Give a reason; it is kept in the hire's record.")),
@@ -130,5 +130,41 @@ class OneToOneForm(FlaskForm):
         validators=[
             DataRequired(message=_l("Write a note on the 1:1; it is kept in the hire's record.")),
             Length(max=2000),
+        ],
+    )
+
+
+class LeftForm(FlaskForm):
+    left_on = DateField(
+        _l("Left on"), validators=[DataRequired(message=_l("Give the day the hire left."))]
+    )
+    reason = SelectField(
+        _l("Why"),
+        choices=[],
+        validators=[DataRequired(message=_l("Choose why the hire left from the list."))],
+    )
+    note = TextAreaField(_l("Note (optional)"), validators=[Optional(), Length(max=2000)])
+
+
+class UndoLeftForm(FlaskForm):
+    reason = TextAreaField(_l("Reason"), validators=REASON)
+
+
+class PlannedClassForm(FlaskForm):
+    name = StringField(
+        _l("Name"),
+        validators=[DataRequired(message=_l("Give the planned class a name.")), Length(max=120)],
+    )
+    team = SelectField(_l("Team"), coerce=int, validators=[DataRequired()])
+    queue = StringField(_l("Queue"), validators=[Optional(), Length(max=120)])
+    channel = PlacementFields.channel
+    start_date = DateField(
+        _l("Start date"), validators=[DataRequired(message=_l("Give the day the class starts."))]
+    )
+    heads = IntegerField(
+        _l("Heads"),
+        validators=[
+            DataRequired(message=_l("Give the number of hires planned.")),
+            NumberRange(min=1, max=1000, message=_l("Heads must be from 1 to 1000.")),
         ],
     )

@@ -18,13 +18,16 @@ from ramp.blueprints.board.forms import (
     ExtendForm,
     HireForm,
     IssueForm,
+    LeftForm,
     NoteForm,
     OneToOneForm,
+    PlannedClassForm,
     ReadyForm,
     ReplaceForm,
     RevokeForm,
     RosterForm,
     SignOffForm,
+    UndoLeftForm,
     WaiveForm,
 )
 from ramp.blueprints.forms import EmptyForm
@@ -37,7 +40,10 @@ from ramp.coaching import queries as coaching_queries
 from ramp.coaching import wording as coaching_wording
 from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
-from ramp.forecast.display import card_projections, hire_forecast
+from ramp.forecast import operations as planning
+from ramp.forecast import workforce
+from ramp.forecast.capacity import capacity_csv
+from ramp.forecast.display import capacity_chart, card_projections, hire_forecast
 from ramp.formatting import format_date
 from ramp.jobs import jobs
 from ramp.metrics import periods as team_periods
@@ -46,7 +52,7 @@ from ramp.metrics.comparison import DEFAULT_METRICS, comparison_csv
 from ramp.metrics.comparison import compare as compare_cohorts
 from ramp.metrics.definitions import METRICS
 from ramp.metrics.display import board_trends, hire_metrics
-from ramp.milestones import operations, queries
+from ramp.milestones import leaving, operations, queries
 from ramp.milestones.models import Cohort
 from ramp.milestones.roster import RosterError, parse_roster
 from ramp.pdf import render_pdf
@@ -112,6 +118,16 @@ def _replace_form(hire) -> ReplaceForm:
     return form
 
 
+def _left_form(form: LeftForm) -> LeftForm:
+    """The leave form with its fixed list of reasons (from today unless given)."""
+    form.reason.choices = [SelectChoice("", "—")] + [
+        SelectChoice(code, label) for code, label in leaving.LEAVE_REASONS.items()
+    ]
+    if form.left_on.data is None and not form.left_on.raw_data:
+        form.left_on.data = clock.today()
+    return form
+
+
 def _hire_page(hire, status: int = 200, **forms):
     defaults = {
         "sign_off_form": SignOffForm(formdata=None),
@@ -124,6 +140,8 @@ def _hire_page(hire, status: int = 200, **forms):
         "revoke_form": RevokeForm(formdata=None),
         "dismiss_form": DismissRefresherForm(formdata=None),
         "one_to_one_form": OneToOneForm(formdata=None),
+        "left_form": _left_form(LeftForm(formdata=None)),
+        "undo_left_form": UndoLeftForm(formdata=None),
     }
     defaults.update(forms)
     history = certificate_queries.certificates_of_hires([hire.id])[hire.id]
@@ -143,6 +161,7 @@ def _hire_page(hire, status: int = 200, **forms):
         certificates=history,
         refreshers=coaching_wording.shown(refreshers, clock.today(), effects),
         skills=skill_queries.current_skills([hire.user_id])[hire.user_id],
+        leave_reason=leaving.leave_reason_label,
         **defaults,
     )
 
@@ -235,6 +254,34 @@ def note(hire_id: int):
         return _("Note added.")
 
     return _act(hire_id, "note_form", form, run)
+
+
+@bp.post("/hires/<int:hire_id>/left")
+def mark_left(hire_id: int):
+    """Mark the hire as left, with the day and a reason: it leaves the board, keeps its history."""
+    form = _left_form(LeftForm())
+
+    def run(hire, f):
+        leaving.mark_left(hire, f.left_on.data, f.reason.data, f.note.data, current_user)
+        return _(
+            "%(name)s is marked as left on %(date)s.",
+            name=hire.user.name,
+            date=format_date(f.left_on.data),
+        )
+
+    return _act(hire_id, "left_form", form, run)
+
+
+@bp.post("/hires/<int:hire_id>/left/undo")
+def undo_left(hire_id: int):
+    """Take back a hire's leaving, with a reason: the hire is back on the board."""
+    form = UndoLeftForm()
+
+    def run(hire, f):
+        leaving.undo_left(hire, current_user, f.reason.data)
+        return _("%(name)s is no longer marked as left.", name=hire.user.name)
+
+    return _act(hire_id, "undo_left_form", form, run)
 
 
 @bp.post("/hires/<int:hire_id>/ready")
@@ -574,9 +621,15 @@ def roster():
     return render("board/roster.html", form=form, problems=problems, status=status)
 
 
-@bp.get("/compare")
-def compare():
-    """Compare cohorts week by week against the targets; as a page, CSV or a PDF report."""
+def _planned_form(form: PlannedClassForm | None = None) -> PlannedClassForm:
+    """The planned-class form, its teams those the viewer leads (all for an admin)."""
+    form = form or PlannedClassForm(formdata=None)
+    form.team.choices = [SelectChoice(t.id, t.name) for t in visible_teams(current_user)]
+    return form
+
+
+def _compare_context(planned_form: PlannedClassForm | None = None) -> tuple[dict, list[str]]:
+    """What the comparison page shows for the query, and the problems with the query."""
     options = queries.visible_cohort_options(current_user)
     allowed = {cid for cid, _ in options}
     chosen = [int(c) for c in request.args.getlist("cohort") if c.isdigit() and int(c) in allowed]
@@ -595,6 +648,10 @@ def compare():
             )
         )
         queue = None
+    start, weeks, window_problems = workforce.window(
+        request.args.get("start"), request.args.get("weeks")
+    )
+    problems += window_problems
     result = (
         compare_cohorts([], metrics)
         if problems
@@ -602,6 +659,7 @@ def compare():
             chosen, metrics, queue, current_user, current_app.config["COMPARE_MIN_HIRES"]
         )
     )
+    capacity = workforce.capacity_report(current_user, [] if problems else chosen, start, weeks)
     context = dict(
         result=result,
         options=options,
@@ -611,10 +669,28 @@ def compare():
         all_metrics=METRICS,
         queues=queues,
         problems=problems,
+        capacity=capacity,
+        capacity_svg=capacity_chart(capacity),
+        capacity_start=start,
+        capacity_weeks=weeks,
+        attrition=workforce.attrition_report(current_user, [] if problems else chosen),
+        planned=workforce.visible_planned(current_user),
+        planned_form=_planned_form(planned_form),
+        remove_form=EmptyForm(formdata=None),
+        leave_reason=leaving.leave_reason_label,
     )
+    return context, problems
+
+
+@bp.get("/compare")
+def compare():
+    """Compare cohorts week by week against the targets; as a page, CSV or a PDF report;
+    with the cohorts' capacity, planned classes and early attrition."""
+    context, problems = _compare_context()
     if problems:
         return render("board/compare.html", status=422, **context)
     fmt = request.args.get("format")
+    result = context["result"]
     if fmt == "csv":
         return Response(
             comparison_csv(result),
@@ -629,6 +705,77 @@ def compare():
             headers={"Content-Disposition": "attachment; filename=cohort-comparison.pdf"},
         )
     return render("board/compare.html", **context)
+
+
+@bp.get("/compare/capacity.csv")
+def capacity_download():
+    """The chosen cohorts' and planned classes' capacity in the long format WFM tools import."""
+    options = queries.visible_cohort_options(current_user)
+    allowed = {cid for cid, _ in options}
+    raw = request.args.getlist("cohort")
+    problems = []
+    if not all(c.isdigit() for c in raw):
+        problems.append(_("A cohort is given by its number; choose one from the list."))
+    elif any(int(c) not in allowed for c in raw):
+        raise NotFound(_("There is no such cohort among the ones you manage."))
+    chosen = [int(c) for c in raw if c.isdigit()]
+    start, weeks, window_problems = workforce.window(
+        request.args.get("start"), request.args.get("weeks")
+    )
+    problems += window_problems
+    if problems:
+        abort(422, " ".join(problems))
+    if not raw:
+        chosen = [cid for cid, _ in options[:3]]
+    report = workforce.capacity_report(current_user, chosen, start, weeks)
+    name = f"capacity-{start:%Y%m%d}-{weeks}w.csv"
+    return Response(
+        capacity_csv(report.rows),
+        mimetype="text/csv",
+        headers={"Content-Disposition": f"attachment; filename={name}"},
+    )
+
+
+@bp.post("/planned-classes")
+def add_planned_class():
+    """Plan a future class (placement, start, heads) for one of the viewer's teams."""
+    form = _planned_form(PlannedClassForm())
+    problems = []
+    if form.validate_on_submit():
+        team = next((t for t in visible_teams(current_user) if t.id == form.team.data), None)
+        try:
+            planned = planning.add_planned_class(
+                current_user,
+                form.name.data,
+                team,
+                form.queue.data,
+                form.channel.data,
+                form.start_date.data,
+                form.heads.data,
+            )
+        except ValidationError as exc:
+            db.session.rollback()
+            problems = exc.problems
+        else:
+            db.session.commit()
+            flash(_("Planned %(name)s.", name=planned.name), "success")
+            return redirect(url_for("board.compare") + "#capacity", 303)
+    form.form_errors.extend(problems)
+    context, _problems = _compare_context(form)
+    return render("board/compare.html", status=422, **context)
+
+
+@bp.post("/planned-classes/<int:planned_id>/remove")
+def remove_planned_class(planned_id: int):
+    """Remove a planned class (hired, or dropped)."""
+    if not EmptyForm().validate_on_submit():
+        abort(400)
+    planned = planning.planned_class_of(current_user, planned_id)
+    name = planned.name
+    planning.remove_planned_class(current_user, planned)
+    db.session.commit()
+    flash(_("Removed the planned class %(name)s.", name=name), "success")
+    return redirect(url_for("board.compare") + "#capacity", 303)
 
 
 @bp.get("/team-performance")
