@@ -131,7 +131,8 @@ def capacity_svg(
     """The capacity chart: per placement, its effective FTE by calendar week (solid lines, in
     the colours of the legend), and the heads of every placement together (grey, dashed)."""
     values = [v for _, line in series for v in line] + list(heads) + [0.0]
-    hi = max(values) * 1.08 or 1.0
+    ticks = _round_ticks(max(values))
+    hi = ticks[-1]
     plot_w, plot_h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
     legend = 16 * len(series) + 16
     height = HEIGHT + legend
@@ -149,15 +150,21 @@ def capacity_svg(
         f'<title id="{key}-title">{escape(title)}</title>',
         f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#c9ced6"/>',
     ]
-    for value in (0.0, hi / 2, hi / 1.08):
+    for value in ticks:
+        if 0 < value:
+            out.append(
+                f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
+                f'stroke="#eceef2"/>'
+            )
         out.append(
             f'<text x="{LEFT - 4}" y="{y(value) + 4:.1f}" font-size="11" text-anchor="end" '
-            f'fill="#4a5263">{value:.1f}</text>'
+            f'fill="#4a5263">{value:g}</text>'
         )
     step = max(1, n // 6)
     for i in range(0, n, step):
+        anchor = "end" if i == n - 1 and n > 1 else "middle"  # the last one stays inside
         out.append(
-            f'<text x="{x(i):.1f}" y="{HEIGHT - 12}" font-size="11" text-anchor="middle" '
+            f'<text x="{x(i):.1f}" y="{HEIGHT - 12}" font-size="11" text-anchor="{anchor}" '
             f'fill="#4a5263">{escape(weeks[i][5:])}</text>'
         )
     if heads:
@@ -184,3 +191,16 @@ def capacity_svg(
     )
     out.append("</svg>")
     return "".join(out)
+
+
+def _round_ticks(top: float) -> list[float]:
+    """0 and round steps (1, 2 or 5 times a power of ten) up to at least `top`: at most six."""
+    if top <= 0:
+        return [0.0, 1.0]
+    base = 10 ** math.floor(math.log10(top)) / 10
+    for factor in (1, 2, 5, 10, 20, 50):
+        step = base * factor
+        if top / step <= 5:
+            break
+    count = math.ceil(top / step - 1e-9)
+    return [round(step * k, 10) for k in range(count + 1)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, date, datetime, time
 
 from sqlalchemy import or_, select, update
 
@@ -94,7 +94,13 @@ def _wanted(ids: list[int], now: datetime) -> tuple[dict[tuple, dict], dict[int,
     of_hire = {h.id: h for h in hires}
     wanted: dict[tuple, dict] = {}
     achieved = db.session.execute(
-        select(PlanMilestone.id, PlanMilestone.hire_id, PlanMilestone.key, PlanMilestone.title)
+        select(
+            PlanMilestone.id,
+            PlanMilestone.hire_id,
+            PlanMilestone.key,
+            PlanMilestone.title,
+            PlanMilestone.achieved_on,
+        )
         .where(PlanMilestone.hire_id.in_(ids), PlanMilestone.status == "achieved")
         .order_by(PlanMilestone.id)
     )
@@ -109,6 +115,7 @@ def _wanted(ids: list[int], now: datetime) -> tuple[dict[tuple, dict], dict[int,
                 "hire_id": hire.id,
                 "level": grant.level,
                 "source_label": m.title[:200],
+                "since": _day_start(m.achieved_on),
             }
     ended: dict[int, str] = {}
     certs = db.session.execute(
@@ -118,6 +125,7 @@ def _wanted(ids: list[int], now: datetime) -> tuple[dict[tuple, dict], dict[int,
             Certificate.code,
             Certificate.revoked_at,
             Certificate.expires_at,
+            Certificate.issued_at,
         )
         .where(Certificate.hire_id.in_(ids))
         .order_by(Certificate.id)
@@ -133,6 +141,7 @@ def _wanted(ids: list[int], now: datetime) -> tuple[dict[tuple, dict], dict[int,
                 "hire_id": hire.id,
                 "level": grant.level,
                 "source_label": format_code(c.code),
+                "since": utc(c.issued_at),
             }
     return wanted, ended
 
@@ -163,6 +172,9 @@ def sync_skills(hire_ids: Iterable[int], now: datetime | None = None) -> list[Sk
     before = _held(users)
     touched = False
     for key, want in wanted.items():
+        # A grant holds from its source's own day (the milestone achieved, the certificate
+        # issued), never later than now.
+        since = min(want.pop("since") or now, now)
         grant = grants.get(key)
         if grant is None:
             source, source_id, skill = key
@@ -171,7 +183,7 @@ def sync_skills(hire_ids: Iterable[int], now: datetime | None = None) -> list[Sk
                     skill=skill,
                     source=source,
                     source_id=source_id,
-                    granted_at=now,
+                    granted_at=since,
                     **want,
                 )
             )
@@ -263,3 +275,8 @@ def expire_skills(now: datetime | None = None) -> list[SkillChange]:
         .distinct()
     ).scalars()
     return sync_skills(list(stale), now)
+
+
+def _day_start(day: date | None) -> datetime | None:
+    """The start of a day, in UTC (a milestone is achieved on a day, not at a time)."""
+    return None if day is None else datetime.combine(day, time.min, tzinfo=UTC)

@@ -8,7 +8,7 @@ import hashlib
 import hmac
 import json
 import threading
-from datetime import timedelta
+from datetime import UTC, datetime, time, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
@@ -16,6 +16,7 @@ from sqlalchemy import select
 
 from ramp import clock as ramp_clock
 from ramp.certificates.operations import issue_certificate, revoke_certificate
+from ramp.metrics.records import utc
 from ramp.notifications.digests import run_daily
 from ramp.notifications.models import FAILED, SENT, Notification
 from ramp.notifications.operations import save_skills_webhook
@@ -161,6 +162,17 @@ def test_two_sources_of_one_skill_it_stays_until_both_are_gone(world, db):
         select(SkillGrant.source, SkillGrant.level).where(SkillGrant.skill == "queue:billing")
     ).all()
     assert sorted(grants) == [("certificate", 4), ("milestone", 2)]
+    # Each grant holds from its source's own day: the milestone achieved, the certificate issued.
+    since = dict(
+        db.session.execute(
+            select(SkillGrant.source, SkillGrant.granted_at).where(
+                SkillGrant.skill == "queue:billing"
+            )
+        ).all()
+    )
+    floor = next(m for m in hire.milestones if m.key == "floor-ready")
+    assert utc(since["milestone"]) == datetime.combine(floor.achieved_on, time.min, tzinfo=UTC)
+    assert utc(since["certificate"]) == utc(cert.issued_at)
     revoke_certificate(cert, world.lead, "Wrong agent")
     db.session.commit()
     assert skills_of(hire)["queue:billing"] == 2

@@ -145,3 +145,23 @@ def test_signals_are_counted_per_leaver_and_listed_for_active_hires():
 def test_odd_handle_times_give_no_nonsense_factor(aht):
     factor = aht_factor(300, aht)
     assert factor == factor and 0.0 <= factor <= 1.0
+
+
+@pytest.mark.parametrize(
+    ("top", "ticks"),
+    [
+        (0.0, [0.0, 1.0]),
+        (0.4, [0.0, 0.1, 0.2, 0.3, 0.4]),
+        (3.7, [0.0, 1.0, 2.0, 3.0, 4.0]),
+        (11.0, [0.0, 5.0, 10.0, 15.0]),
+        (27.0, [0.0, 10.0, 20.0, 30.0]),
+        (130.0, [0.0, 50.0, 100.0, 150.0]),
+    ],
+)
+def test_the_capacity_chart_reads_on_round_ticks_covering_the_highest_value(top, ticks):
+    from ramp.forecast.chart import _round_ticks, capacity_svg
+
+    assert _round_ticks(top) == ticks
+    svg = capacity_svg("c", "Capacity", ["2026-11-02", "2026-11-09"], [("a", [0, top])], [top])
+    labels = [f">{t:g}</text>" for t in ticks]
+    assert all(label in svg for label in labels)
