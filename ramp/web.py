@@ -27,6 +27,7 @@ from ramp.certificates.operations import certificate_status
 from ramp.curricula.markdown import render_markdown
 from ramp.database import schema_problem
 from ramp.extensions import db
+from ramp.forecast import display as forecast_display
 from ramp.metrics import problem_words
 from ramp.webkit import (
     ERROR_HANDLERS,
@@ -86,6 +87,7 @@ def init_app(app: Flask) -> None:
 
     app.jinja_env.filters.update(formatting.FILTERS)
     app.jinja_env.filters.update(problem_words.FILTERS)
+    app.jinja_env.filters.update(forecast_display.FILTERS)
     app.jinja_env.globals.update(languages=i18n.LANGUAGES, page_language=current_language)
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text))
     app.jinja_env.filters["sentence"] = lambda text: text[:1].upper() + text[1:] if text else text

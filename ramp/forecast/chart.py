@@ -151,7 +151,7 @@ def capacity_svg(
         f'<rect x="{LEFT}" y="{TOP}" width="{plot_w}" height="{plot_h}" fill="#fff" stroke="#c9ced6"/>',
     ]
     for value in ticks:
-        if 0 < value:
+        if value > 0:
             out.append(
                 f'<line x1="{LEFT}" x2="{LEFT + plot_w}" y1="{y(value):.1f}" y2="{y(value):.1f}" '
                 f'stroke="#eceef2"/>'

@@ -42,6 +42,23 @@ WEEK_SAMPLE_CAP = 5
 # Weeks charted and searched for a projection.
 HORIZON = 52
 
+
+class Shortfall(str):
+    """Why there is too little to fit: the English text (logs, the API, the command line),
+    with what it counts (hires or weeks), how many there are and how many are needed, so
+    that pages word it in the reader's language (forecast.display.worded_reason). Curves
+    are cached per process, so a page never gets a reason worded in another's language."""
+
+    def __new__(cls, unit: str, have: int, need: int) -> Shortfall:
+        noun = "hires with figures" if unit == "hires" else "weeks with data"
+        self = super().__new__(cls, f"{have} {noun}, {need} needed")
+        self.unit, self.have, self.need = unit, have, need
+        return self
+
+    def __reduce__(self):  # copied and pickled as itself
+        return (Shortfall, (self.unit, self.have, self.need))
+
+
 # The default curve, from published contact-center figures (docs/forecasts.md): production
 # starts in week 5 at about half a tenured agent's output (nesting 30–50 %, "first production
 # month at about 53 %"), and is at 85 % by week 16; the gap to tenured closes as an
@@ -191,9 +208,7 @@ def fit_curve(
     values = np.array([v for _, v in clean])
     distinct = sorted(set(weeks.tolist()))
     if len(distinct) < MIN_WEEKS:
-        return Fit(
-            None, n=len(clean), reason=f"{len(distinct)} weeks with data, {MIN_WEEKS} needed"
-        )
+        return Fit(None, n=len(clean), reason=Shortfall("weeks", len(distinct), MIN_WEEKS))
     cut = distinct[-HOLDOUT_WEEKS]
     train, test = weeks < cut, weeks >= cut
     scores: dict[str, float | None] = {}
@@ -411,7 +426,7 @@ def build_curve(
     fallback = None
     fit = None
     if hires < MIN_HIRES:
-        fallback = f"{hires} hires with figures, {MIN_HIRES} needed"
+        fallback = Shortfall("hires", hires, MIN_HIRES)
     else:
         fit = fit_curve(
             [(w, v) for weeks in series.values() for w, v in weeks.items()], limits=limits

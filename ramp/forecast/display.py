@@ -9,10 +9,12 @@ from dataclasses import dataclass
 from datetime import date
 
 from flask_babel import gettext as _
+from flask_babel import ngettext
 
 from ramp import clock
 from ramp.forecast import queries
 from ramp.forecast.chart import capacity_svg, projection_svg
+from ramp.forecast.curves import Shortfall
 from ramp.forecast.projection import Estimate, MetricProjection, Projection
 from ramp.metrics.definitions import METRICS, MetricDefinition
 from ramp.metrics.targets import target_for
@@ -129,3 +131,35 @@ def capacity_chart(report) -> str | None:
         heads,
         _("heads"),
     )
+
+
+def worded_reason(reason: str | None) -> str:
+    """Why a curve or a benchmark fell back, in the reader's language: the counted shortfalls
+    and the fixed reasons; an optimizer's own message is shown as it came."""
+    if isinstance(reason, Shortfall):
+        if reason.unit == "hires":
+            return ngettext(
+                "%(num)d hire with figures, %(need)d needed",
+                "%(num)d hires with figures, %(need)d needed",
+                reason.have,
+                need=reason.need,
+            )
+        return ngettext(
+            "%(num)d week with data, %(need)d needed",
+            "%(num)d weeks with data, %(need)d needed",
+            reason.have,
+            need=reason.need,
+        )
+    fixed = {
+        "no curve": _("no curve"),
+        "no tenured AHT target": _("no tenured AHT target"),
+        "published figures (too little data to fit)": _(
+            "published figures (too little data to fit)"
+        ),
+        "tenured target": _("tenured target"),
+        "proficient hires": _("proficient hires"),
+    }
+    return fixed.get(reason or "", reason or "")
+
+
+FILTERS = {"forecast_reason": worded_reason}

@@ -145,3 +145,23 @@ def test_a_hire_not_started_has_no_projection_section(client, ramp_world):
     login(client, ramp_world.lead.email)
     html = text(client.get(f"/board/hires/{future.id}"))
     assert 'id="projection"' not in html
+
+
+def test_why_a_curve_fell_back_is_worded_in_each_readers_language(client, ramp_world):
+    """Curves are cached per process: the reason is worded when the page is, so an English
+    reader and a Spanish reader of the same cached curve each read their own language."""
+    from ramp.forecast.curves import MIN_HIRES
+
+    start = date.today() - timedelta(days=7 * WEEKS)
+    hires = [ramp_world.hire(name=f"Agent {i}", start_date=start) for i in range(3)]
+    for hire in hires:
+        insert_records(*generate_for_hire(hire.user_id, start, date.today(), seed=f"f{hire.id}"))
+    refresh_weeks([h.user_id for h in hires])
+    queries._cache.clear()
+    login(client, ramp_world.lead.email)
+    url = f"/board/hires/{hires[0].id}"
+    english = text(client.get(url, headers={"Accept-Language": "en"}))
+    spanish = text(client.get(url, headers={"Accept-Language": "es"}))
+    assert f"(3 hires with figures, {MIN_HIRES} needed)" in english
+    assert f"(3 contrataciones con datos; se necesitan {MIN_HIRES})" in spanish
+    assert "hires with figures" not in spanish
