@@ -110,10 +110,18 @@ def test_a_token_signed_by_another_key_with_the_same_kid_is_refused(client, db, 
 
 def test_a_replayed_state_is_refused(client, db, op, make_oidc):
     provider = make_oidc()
+    provider_id = provider.id
     person = op.add(Person("op-sub-6", "jo@acme.example", "Jo"))
-    url = callback_url(client, provider.id, person)
+    url = callback_url(client, provider_id, person)
     assert client.get(url).status_code == 302
     _refused(client.get(url), 403, "already used")
+    # The refused attempt is in the audit log: which provider, which check, the answer.
+    db.session.remove()
+    [event] = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "sso.refused")
+    ).scalars()
+    assert event.subject == f"identity_provider:{provider_id}" and event.actor_id is None
+    assert event.details["status"] == 403 and "already used" in event.reason
 
 
 def test_a_nonce_replayed_from_an_earlier_sign_in_is_refused(client, db, op, make_oidc):

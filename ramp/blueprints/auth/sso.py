@@ -4,6 +4,7 @@ from flask import Response, current_app, redirect, render_template, request, ses
 from flask_babel import gettext as _
 from flask_login import login_user
 
+from ramp.audit.operations import record
 from ramp.blueprints.auth.blueprint import bp
 from ramp.blueprints.auth.views import _login_limit, _safe_next
 from ramp.extensions import db
@@ -17,9 +18,21 @@ BOUND_STATE = "sso_state"
 MAX_SAML_RESPONSE = 512 * 1024  # bytes of the ACS form body
 
 
-def _refused(exc: SignInRefused):
-    """The clear page of a refused sign-in: which check failed and what to do."""
+def _refused(exc: SignInRefused, provider_id: int | None = None):
+    """The clear page of a refused sign-in: which check failed and what to do. A refused
+    sign-in at a provider is kept in the audit log (which check, the answer), nothing else
+    of the attempt."""
     db.session.rollback()
+    if provider_id is not None:
+        record(
+            None,
+            "sso.refused",
+            f"identity_provider:{provider_id}",
+            exc.message[:500],
+            check=exc.check,
+            status=exc.status,
+        )
+        db.session.commit()
     page = render_template("auth/sso_error.html", check=exc.check, message=exc.message)
     return page, exc.status
 
@@ -44,7 +57,7 @@ def sso_start(provider_id: int):
         else:
             url, state = saml.begin(provider, _saml_urls(provider.id), next_url)
     except SignInRefused as exc:
-        return _refused(exc)
+        return _refused(exc, provider_id)
     db.session.commit()
     session[BOUND_STATE] = state
     return redirect(url, 302)
@@ -60,7 +73,8 @@ def oidc_callback(provider_id: int):
                 "provider",
                 _("The provider refused the sign-in: %(error)s", error=error[:200]),
                 400,
-            )
+            ),
+            provider_id,
         )
     try:
         provider = providers.usable_provider(provider_id, "oidc")
@@ -74,7 +88,7 @@ def oidc_callback(provider_id: int):
             current_app.config["SECRET_KEY"],
         )
     except SignInRefused as exc:
-        return _refused(exc)
+        return _refused(exc, provider_id)
     db.session.commit()
     return _signed_in(user, used.next_url)
 
@@ -114,6 +128,6 @@ def saml_acs(provider_id: int):
             session.get(BOUND_STATE),
         )
     except SignInRefused as exc:
-        return _refused(exc)
+        return _refused(exc, provider_id)
     db.session.commit()
     return _signed_in(user, next_url)
