@@ -153,6 +153,7 @@ def scene(db) -> dict[str, dict]:
         "admin.person": {"user_id": amara.user_id},
         "admin.team": {"team_id": amara.cohort.team_id},
         "admin.team_channels": {"team_id": amara.cohort.team_id},
+        "admin.new_provider": {"protocol": "saml"},
         "admin.import_undo": {"run_id": run.id},
         "lti.context": {"context_id": course.id},
         "verify.certificate": {"code": cert.code},
