@@ -93,9 +93,19 @@ def user_resource(user: User, row: ScimUser | None, base_url: str) -> sm.Resourc
     return resource
 
 
+def _row_id(value) -> int | None:
+    """A SCIM id as a row id: ASCII digits within a database integer, else None (so "²",
+    "١" or a 30-digit id is no such resource rather than an error)."""
+    text = str(value or "")
+    if not (text.isascii() and text.isdigit()) or len(text) > 10:
+        return None
+    number = int(text)
+    return number if 0 < number < 2**31 else None
+
+
 def find_user(user_id: str) -> tuple[User, ScimUser | None]:
     """The user with this SCIM id; NotFoundException for no such user, or one deleted."""
-    user = db.session.get(User, int(user_id)) if str(user_id).isdigit() else None
+    user = db.session.get(User, row_id) if (row_id := _row_id(user_id)) else None
     row = _user_row(user) if user is not None else None
     if user is None or (row is not None and row.deleted):
         raise sm.NotFoundException(detail=f"No user with id {str(user_id)[:80]}.")
@@ -278,7 +288,7 @@ def group_resource(team: Team, row: ScimGroup | None, base_url: str) -> sm.Resou
     for member in resource.members or []:
         if _is_group_member(member):
             members.append(member)
-        elif member.value and member.value.isdigit() and int(member.value) in in_team:
+        elif _row_id(member.value) in in_team:
             members.append(member)
             listed.add(int(member.value))
     for user_id, user in in_team.items():
@@ -305,7 +315,7 @@ def _is_group_member(member: sm.GroupMember) -> bool:
 
 def find_group(group_id: str) -> tuple[Team, ScimGroup | None]:
     """The team with this SCIM id; NotFoundException for no such team, or one deleted."""
-    team = db.session.get(Team, int(group_id)) if str(group_id).isdigit() else None
+    team = db.session.get(Team, row_id) if (row_id := _row_id(group_id)) else None
     row = _group_row(team) if team is not None else None
     if team is None or (row is not None and row.deleted):
         raise sm.NotFoundException(detail=f"No group with id {str(group_id)[:80]}.")
@@ -334,7 +344,7 @@ def _member_users(resource: sm.Resource) -> dict[int, User]:
         if _is_group_member(member):
             continue
         value = member.value or ""
-        user = db.session.get(User, int(value)) if value.isdigit() else None
+        user = db.session.get(User, row_id) if (row_id := _row_id(value)) else None
         row = _user_row(user) if user is not None else None
         if user is None or (row is not None and row.deleted):
             raise sm.InvalidValueException(detail=f"No user with id {value[:80]} to add.")

@@ -170,3 +170,32 @@ def test_raw_bytes_filters_and_ids_never_give_a_500(client, scim_token):
         _scim_answer(client.delete(f"/scim/v2/Groups/{ident}x", headers=headers))
 
     send()
+
+
+def test_a_nul_character_anywhere_in_a_body_is_refused_before_any_write(client, scim_token):
+    """PostgreSQL keeps no NUL in text: a body with one is a SCIM 400 on every database."""
+    secret, _ = scim_token
+    for body in (
+        {"schemas": [USER], "userName": "\x00"},
+        {"schemas": [USER], "userName": "ok@example.com", "name": {"givenName": "a\x00b"}},
+        {"schemas": [GROUP], "displayName": "Team\x00"},
+        {"schemas": [USER], "userName": "ok@example.com", "x\x00": 1},
+    ):
+        path = "/scim/v2/Groups" if body["schemas"] == [GROUP] else "/scim/v2/Users"
+        response = client.post(path, data=json.dumps(body), headers=_headers(secret))
+        assert response.status_code == 400, body
+        _scim_answer(response)
+        assert response.get_json()["scimType"] == "invalidValue"
+    listed = client.get("/scim/v2/Users", headers=_headers(secret)).get_json()
+    assert "ok@example.com" not in json.dumps(listed)
+
+
+def test_ids_that_are_not_plain_row_numbers_are_no_such_resource(client, scim_token):
+    """Digits of other scripts, superscripts and ids past a database integer: 404, never an
+    error from int() or the database."""
+    secret, _ = scim_token
+    for ident in ("²", "١٢", "99999999999999999999", "2147483648", "0", "-1"):
+        for kind in ("Users", "Groups"):
+            response = client.get(f"/scim/v2/{kind}/{ident}", headers=_headers(secret))
+            assert response.status_code == 404, (kind, ident)
+            _scim_answer(response)

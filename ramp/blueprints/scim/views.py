@@ -46,9 +46,24 @@ def _body():
     if len(data) > MAX_BODY:
         raise sm.PayloadTooLargeException(detail="The request is larger than 1 MB.")
     try:
-        return json.loads(data)
+        body = json.loads(data)
+        nul = _has_nul(body)
     except (ValueError, RecursionError):
         raise sm.InvalidSyntaxException(detail="The body is not JSON.") from None
+    if nul:  # no database keeps it (PostgreSQL refuses it in text): refused before any write
+        raise sm.InvalidValueException(detail="Text in the body may not contain NUL (\\u0000).")
+    return body
+
+
+def _has_nul(value) -> bool:
+    """Whether any key or string in the decoded JSON holds a NUL character."""
+    if isinstance(value, str):
+        return "\x00" in value
+    if isinstance(value, dict):
+        return any(_has_nul(k) or _has_nul(v) for k, v in value.items())
+    if isinstance(value, list):
+        return any(_has_nul(v) for v in value)
+    return False
 
 
 def _parameters() -> sm.ResponseParameters | None:
