@@ -413,16 +413,9 @@ def comparison():
         problems.append(f"There is no queue {queue!r} among the hires this token's owner sees.")
     if problems:
         return jsonify(error="invalid", problems=problems), 400
-    options = visible_cohort_options(viewer)
-    allowed = {cid for cid, _ in options}
-    chosen = [int(c) for c in raw]
-    hidden = [c for c in chosen if c not in allowed]
-    if hidden:
-        return jsonify(
-            error="not_found",
-            message=f"There is no cohort {hidden[0]} among those with hires this token's owner sees.",
-        ), 404
-    chosen = list(dict.fromkeys(chosen)) or [cid for cid, _ in options[:3]]
+    chosen, missing = _chosen_cohorts(viewer, raw)
+    if missing is not None:
+        return missing
     pooled_for = None if isinstance(viewer, OrgWide) else viewer  # None: every hire, as an admin
     min_hires = current_app.config["COMPARE_MIN_HIRES"]
     result = compare(chosen, metrics or list(DEFAULT_METRICS), queue, pooled_for, min_hires)
@@ -493,16 +486,9 @@ def capacity():
     problems += window_problems
     if problems:
         return jsonify(error="invalid", problems=problems), 400
-    options = visible_cohort_options(viewer)
-    allowed = {cid for cid, _ in options}
-    chosen = [int(c) for c in raw]
-    hidden = [c for c in chosen if c not in allowed]
-    if hidden:
-        return jsonify(
-            error="not_found",
-            message=f"There is no cohort {hidden[0]} among those with hires this token's owner sees.",
-        ), 404
-    chosen = list(dict.fromkeys(chosen)) or [cid for cid, _ in options[:3]]
+    chosen, missing = _chosen_cohorts(viewer, raw)
+    if missing is not None:
+        return missing
     report = workforce.capacity_report(viewer, chosen, start, weeks)
     if fmt == "csv":
         return Response(
@@ -973,3 +959,21 @@ def skills_export():
 def openapi():
     """The OpenAPI 3.1 description of this API, generated from the operations declared above."""
     return jsonify(document(SCOPES))
+
+
+def _chosen_cohorts(viewer, raw: list[str]):
+    """The cohort ids asked for (in order, once each; by default the three newest the
+    token's owner sees), or a 404 answer naming one they may not see."""
+    options = visible_cohort_options(viewer)
+    allowed = {cid for cid, _ in options}
+    chosen = [int(c) for c in raw]
+    hidden = [c for c in chosen if c not in allowed]
+    if hidden:
+        return None, (
+            jsonify(
+                error="not_found",
+                message=f"There is no cohort {hidden[0]} among those with hires this token's owner sees.",
+            ),
+            404,
+        )
+    return list(dict.fromkeys(chosen)) or [cid for cid, _ in options[:3]], None
