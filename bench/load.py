@@ -82,8 +82,11 @@ def free_port() -> int:
         return s.getsockname()[1]
 
 
-def start_gunicorn(app: str, port: int, args, env: dict, chdir: Path) -> subprocess.Popen:
-    """gunicorn with the bench's worker settings, answering on HOST:port."""
+def start_gunicorn(
+    app: str, port: int, args, env: dict, chdir: Path, ready: str | None = None
+) -> subprocess.Popen:
+    """gunicorn with the bench's worker settings, answering on HOST:port (a 200 at `ready`:
+    ramp's sign-in page, else the root)."""
     command = [
         sys.executable,
         "-m",
@@ -111,13 +114,14 @@ def start_gunicorn(app: str, port: int, args, env: dict, chdir: Path) -> subproc
     while time.monotonic() < deadline:
         try:
             conn = http.client.HTTPConnection(HOST, port, timeout=5)
-            conn.request("GET", "/auth/login" if app.startswith("ramp") else "/")
+            conn.request("GET", ready or ("/auth/login" if app.startswith("ramp") else "/"))
             if conn.getresponse().status == 200:
                 return server
         except OSError:
             time.sleep(0.2)
         if server.poll() is not None:
             raise SystemExit(f"gunicorn stopped with {server.returncode}")
+    stop(server)
     raise SystemExit("gunicorn did not answer within 60 s")
 
 

@@ -1,0 +1,341 @@
+"""LTI launches end to end over HTTP: ramp and a minimal pylti1p3 tool, each served by gunicorn.
+
+    pip install -e '.[prod,test]'            # gunicorn, pylti1p3, the simulated platform
+    python bench/lti_http.py [--flows 200]   # SQLite
+    python bench/lti_http.py --postgres      # a throwaway PostgreSQL cluster
+    DATABASE_URL=postgresql://... python bench/lti_http.py   # an empty scratch database
+
+What a browser does for an LTI launch, over real sockets, against real servers. ramp and the
+baseline (a minimal tool on pylti1p3, bench/lti_tools.py: its Flask OIDC login and message
+launch, key set cached, a session, one redirect to a one-line page) run under gunicorn with
+the same settings (gthread, --workers x --threads) on 127.0.0.1. The simulated LMS
+(tests/lti/platform.py) runs in this process on its own threaded server and signs the
+id_tokens with RS256.
+
+A flow is a fresh browser (no cookies, new keep-alive connections, plain http.client):
+  1. the LMS's login initiation: GET <tool>/lti/login with iss, login_hint, client_id ...;
+  2. the tool's redirect to the LMS's authentication endpoint, which answers with the form
+     that posts the signed id_token back;
+  3. the launch: POST <tool>/lti/launch, every redirect after it, and the page it opens
+     (200, its text checked).
+
+Printed per kind, each beside the pylti1p3 tool's figure from the same run:
+  tool-side  the requests to the tool (1 and 3): what the tool makes the browser wait for;
+  flow       the whole flow, the LMS's signing and this process's client work included;
+  CPU        the server's CPU per flow: gunicorn's master and workers (read from /proc),
+             plus PostgreSQL's processes when the cluster is local (--postgres).
+Kinds and flows are interleaved in batches, so a busy moment of the machine falls on each
+alike; users return (--users per kind), as they do in a course, and a learner's first
+launch (which creates the hire and its plan) is timed apart.
+
+Targets (issue: the LTI launch): one redirect after the launch POST; tool-side p95 <= 50 ms;
+the whole flow within 1.5x of the pylti1p3 tool's for every kind.
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import logging
+import os
+import re
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from html import unescape
+from http.cookies import CookieError, SimpleCookie
+from pathlib import Path
+from urllib.parse import urlencode, urljoin, urlsplit
+
+from common import percentile
+from load import free_port, postgres_pid, start_gunicorn, start_postgres, stop, tree_cpu
+
+BENCH = Path(__file__).resolve().parent
+ROOT = BENCH.parent
+TARGET_P95_MS = 50
+TARGET_BESIDE_PYLTI1P3 = 1.5
+FIELD = re.compile(r'name="(id_token|state)" value="([^"]*)"')
+ACTION = re.compile(r'<form id="launch" method="post" action="([^"]*)"')
+BASELINE = "pylti1p3 tool"
+
+
+class Browser:
+    """Cookies per origin and one keep-alive connection per origin, like a browser tab."""
+
+    def __init__(self) -> None:
+        self.jar: dict[str, dict[str, str]] = {}
+        self.connections: dict[str, http.client.HTTPConnection] = {}
+
+    def request(self, method: str, url: str, form: dict | None = None):
+        parts = urlsplit(url)
+        origin = parts.netloc
+        connection = self.connections.get(origin)
+        if connection is None:
+            connection = http.client.HTTPConnection(parts.hostname, parts.port, timeout=60)
+            self.connections[origin] = connection
+        headers = {"User-Agent": "ramp-bench"}
+        cookies = self.jar.setdefault(origin, {})
+        if cookies:
+            headers["Cookie"] = "; ".join(f"{k}={v}" for k, v in cookies.items())
+        body = None
+        if form is not None:
+            body = urlencode(form)
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        target = parts.path + ("?" + parts.query if parts.query else "")
+        connection.request(method, target, body=body, headers=headers)
+        answer = connection.getresponse()
+        text = answer.read().decode()
+        for header in answer.headers.get_all("Set-Cookie") or []:
+            cookie = SimpleCookie()
+            try:
+                cookie.load(header)
+            except CookieError:
+                continue
+            for name, morsel in cookie.items():
+                if morsel["max-age"] == "0":
+                    cookies.pop(name, None)
+                else:
+                    cookies[name] = morsel.value
+        location = answer.headers.get("Location")
+        return answer.status, urljoin(url, location) if location else None, text
+
+    def close(self) -> None:
+        for connection in self.connections.values():
+            connection.close()
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--flows", type=int, default=200, help="timed flows of each kind")
+    parser.add_argument("--batch", type=int, default=10, help="flows of one kind in a row")
+    parser.add_argument("--users", type=int, default=10, help="returning users of each kind")
+    parser.add_argument("--postgres", action="store_true", help="a throwaway PostgreSQL")
+    parser.add_argument("--worker-class", default="gthread")
+    parser.add_argument("--workers", type=int, default=1)
+    parser.add_argument("--threads", type=int, default=4)
+    args = parser.parse_args()
+    sys.path.insert(0, str(ROOT))
+    from tests.lti.platform import INSTRUCTOR, Platform
+
+    tmp = Path(tempfile.mkdtemp(prefix="ramp-lti-http-"))
+    tmp.chmod(0o755)  # the postgres account reaches its cluster inside
+    stop_postgres = None
+    env = {
+        **os.environ,
+        "SECRET_KEY": "bench-lti",
+        "RAMP_LTI_ALLOW_HTTP": "1",
+        "RAMP_LTI_ALLOW_PRIVATE_URLS": "1",
+        "RAMP_LTI_LOGIN_RATE_LIMIT": "1000000 per minute",
+    }
+    env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(ROOT), env.get("PYTHONPATH")]))
+    if args.postgres:
+        (tmp / "pg").mkdir()
+        env["DATABASE_URL"], stop_postgres = start_postgres(tmp / "pg")
+    elif not env.get("DATABASE_URL", "").startswith("postgresql"):
+        env["DATABASE_URL"] = f"sqlite:///{tmp / 'lti.sqlite'}"
+    os.environ.update(env)
+    url = env["DATABASE_URL"]
+    where = "PostgreSQL" if url.startswith("postgresql") else "SQLite"
+    platform = Platform().start()
+    servers = []
+    logging.getLogger("werkzeug").setLevel(logging.WARNING)  # the LMS's request lines
+    try:
+        seed(platform)
+        pg = postgres_pid(url) if where == "PostgreSQL" else None
+        ramp_port, baseline_port = free_port(), free_port()
+        platform_values = {
+            "issuer": platform.issuer,
+            "client_id": platform.client_id,
+            "auth_url": platform.auth_url,
+            "token_url": platform.token_url,
+            "key_set_url": platform.key_set_url,
+            "deployment_id": platform.deployment_id,
+            "tool_url": f"http://127.0.0.1:{baseline_port}",
+        }
+        baseline_env = {**env, "RAMP_BENCH_PLATFORM": json.dumps(platform_values)}
+        ramp = start_gunicorn("ramp:create_app()", ramp_port, args, env, ROOT)
+        servers.append(ramp)
+        baseline = start_gunicorn(
+            "lti_tools:pylti1p3_app()", baseline_port, args, baseline_env, BENCH
+        )
+        servers.append(baseline)
+        tools = {
+            "ramp": (f"http://127.0.0.1:{ramp_port}", lambda: tree_cpu(ramp.pid) + tree_cpu(pg)),
+            "baseline": (platform_values["tool_url"], lambda: tree_cpu(baseline.pid)),
+        }
+        rows, first = run(platform, tools, args, INSTRUCTOR)
+    finally:
+        for server in servers:
+            stop(server)
+        platform.stop()
+        if stop_postgres:
+            subprocess.run(stop_postgres, capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+    report(rows, first, args, where, pg is not None)
+
+
+def seed(platform) -> None:
+    """Migrate, publish the starter curriculum and ramp template, register the platform."""
+    from flask_migrate import upgrade
+
+    from ramp import create_app
+    from ramp.curricula.operations import publish_curriculum
+    from ramp.curricula.spec import load_curriculum_file
+    from ramp.extensions import db
+    from ramp.lti.registrations import register_platform
+    from ramp.milestones.operations import publish_template_text
+
+    logging.getLogger("alembic").setLevel(logging.WARNING)
+    app = create_app({"LTI_ALLOW_HTTP": True, "LTI_ALLOW_PRIVATE_URLS": True})
+    with app.app_context():
+        upgrade()
+        starter = ROOT / "ramp" / "curricula" / "starter" / "support-onboarding.yaml"
+        publish_curriculum(load_curriculum_file(str(starter)))
+        template = ROOT / "ramp" / "milestones" / "starter" / "contact-center-12-weeks.yaml"
+        publish_template_text(template.read_text())
+        register_platform(
+            "Simulated LMS",
+            platform.issuer,
+            platform.client_id,
+            platform.auth_url,
+            platform.token_url,
+            platform.key_set_url,
+            [platform.deployment_id],
+        )
+        db.session.commit()
+        db.engine.dispose()
+
+
+def run(platform, tools: dict, args, instructor: str):
+    """Every kind's flows, interleaved in batches: {kind: [(tool ms, flow ms, redirects)]},
+    the CPU seconds of each kind's server over its flows, and the first launches."""
+    learner = {"nrps": False}
+    teacher = {"roles": [instructor], "nrps": False}
+    module = {"custom": {"ramp_target": "module:support-onboarding/ticketing-basics"}, **learner}
+    kinds = {
+        "learner, module link": ("ramp", module, "Product and ticketing basics"),
+        "learner, curriculum link": (
+            "ramp",
+            {"custom": {"ramp_target": "curriculum:support-onboarding"}, **learner},
+            "Product and ticketing basics",
+        ),
+        "learner, no target": ("ramp", learner, "Product and ticketing basics"),
+        "instructor, no target": ("ramp", teacher, "Support onboarding, spring"),
+        "instructor, board link": (
+            "ramp",
+            {"custom": {"ramp_target": "board"}, **teacher},
+            "Ramp board",
+        ),
+        "deep linking": ("ramp", {"message_type": "LtiDeepLinkingRequest", **teacher}, "ramp"),
+        BASELINE: ("baseline", learner, "Hello"),
+    }
+
+    def flow(kind: str, sub: str) -> tuple[float, float, int]:
+        tool, spec, expect = kinds[kind]
+        tool_url = tools[tool][0]
+        platform.tool_url = tool_url  # the redirect_uri the LMS accepts
+        hint = platform.prepare(sub=sub, name=f"Person {sub}", email=f"{sub}@lms.example", **spec)
+        query = {
+            "iss": platform.issuer,
+            "login_hint": hint,
+            "lti_message_hint": hint,
+            "target_link_uri": tool_url + "/lti/launch",
+            "client_id": platform.client_id,
+            "lti_deployment_id": platform.deployment_id,
+        }
+        browser = Browser()
+        try:
+            began = time.perf_counter()
+            status, location, text = browser.request(
+                "GET", f"{tool_url}/lti/login?{urlencode(query)}"
+            )
+            tool_side = time.perf_counter() - began
+            assert status == 302 and location, (kind, status, text[:300])
+            status, _, page = browser.request("GET", location)  # the LMS signs the id_token
+            assert status == 200, (kind, status, page[:300])
+            action = unescape(ACTION.search(page).group(1))
+            posted = {k: unescape(v) for k, v in FIELD.findall(page)}
+            started = time.perf_counter()
+            status, location, text = browser.request("POST", action, posted)
+            redirects = 0
+            while status in (302, 303) and redirects < 5:
+                redirects += 1
+                status, location, text = browser.request("GET", location)
+            ended = time.perf_counter()
+        finally:
+            browser.close()
+        assert status == 200 and expect in text, (kind, status, text[:300])
+        return (tool_side + ended - started) * 1000, (ended - began) * 1000, redirects
+
+    for kind in kinds:  # every returning user launches once first
+        for user in range(args.users):
+            flow(kind, f"{kind}-{user}")
+    rows: dict[str, list] = {kind: [] for kind in kinds}
+    cpu = dict.fromkeys(kinds, 0.0)
+    first: list[float] = []
+    for done in range(0, args.flows, args.batch):
+        for kind in kinds:
+            reading = tools[kinds[kind][0]][1]
+            before = reading()
+            for i in range(done, min(done + args.batch, args.flows)):
+                rows[kind].append(flow(kind, f"{kind}-{i % args.users}"))
+            cpu[kind] += reading() - before
+        first.append(flow("learner, module link", f"new-{done}")[0])
+    return {kind: (timed, cpu[kind] / len(timed) * 1000) for kind, timed in rows.items()}, first
+
+
+def report(rows: dict, first: list[float], args, where: str, pg_counted: bool) -> None:
+    timed, _ = rows[BASELINE]
+    tool_base = statistics.median(r[0] for r in timed)
+    flow_base = statistics.median(r[1] for r in timed)
+    load = os.getloadavg()[0]
+    print(
+        f"LTI launch end to end over HTTP; {where}; gunicorn {args.worker_class}, "
+        f"{args.workers} worker(s) x {args.threads} threads for ramp and the pylti1p3 tool alike; "
+        f"{args.flows} flows per kind; load average {load:.1f}"
+    )
+    server = "gunicorn + PostgreSQL" if pg_counted else "gunicorn"
+    print(
+        f"  {'kind':26} {'redirects':>9} {'tool-side':>10} {'p95':>8} {'/pylti1p3':>10}"
+        f" {'flow':>8} {'p95':>8} {'/pylti1p3':>10} {'CPU':>8} {'/pylti1p3':>10}"
+    )
+    p95s, ratios = [], []
+    for kind, (timed, cpu_ms) in rows.items():
+        tool = [r[0] for r in timed]
+        whole = [r[1] for r in timed]
+        hops = sorted({r[2] for r in timed})
+        tool_med, whole_med = statistics.median(tool), statistics.median(whole)
+        print(
+            f"  {kind:26} {'/'.join(map(str, hops)):>9} {tool_med:7.1f} ms"
+            f" {percentile(tool, 95):5.1f} ms {tool_med / tool_base:9.2f}x"
+            f" {whole_med:5.1f} ms {percentile(whole, 95):5.1f} ms {whole_med / flow_base:9.2f}x"
+            f" {cpu_ms:5.1f} ms {cpu_ms / rows[BASELINE][1]:9.2f}x"
+        )
+        if kind != BASELINE:
+            p95s.append((hops == [1], percentile(tool, 95)))
+            ratios.append(whole_med / flow_base)
+    print(
+        f"  {'learner, first launch':26} {'':>9} {statistics.median(first):7.1f} ms"
+        f" {percentile(first, 95):5.1f} ms {statistics.median(first) / tool_base:9.2f}x"
+    )
+    print(f"  CPU: the server's ({server}) per flow, read from /proc around each batch")
+    worst_p95 = max(p for _, p in p95s)
+    verdict = "met" if all(one for one, _ in p95s) and worst_p95 <= TARGET_P95_MS else "NOT met"
+    print(
+        f"targets (one redirect, tool-side p95 <= {TARGET_P95_MS} ms): {verdict},"
+        f" worst p95 {worst_p95:.1f} ms"
+    )
+    worst = max(ratios)
+    verdict = "met" if worst <= TARGET_BESIDE_PYLTI1P3 else "NOT met"
+    print(
+        f"target (the whole flow within {TARGET_BESIDE_PYLTI1P3}x of the pylti1p3 tool's):"
+        f" {verdict}, worst kind {worst:.2f}x"
+    )
+
+
+if __name__ == "__main__":
+    main()
