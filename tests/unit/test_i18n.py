@@ -240,3 +240,22 @@ def test_chart_ticks_are_written_in_the_readers_locale():
     Babel(app, default_translation_directories=str(catalogues.TRANSLATIONS_DIR))
     with app.test_request_context(), force_locale("es"):
         assert ticks() == ["75\xa0%", "12,5\xa0%", "1.200"]
+
+
+def test_templates_follow_a_forced_locale_and_return_to_the_requests(app):
+    """Templates remember the request's catalogue; force_locale and refresh still switch it."""
+    from flask import render_template_string
+    from flask_babel import force_locale, refresh
+
+    page = "{{ _('Ramp board') }}|{{ ngettext('%(num)d row', '%(num)d rows', 2) }}"
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert render_template_string(page) == "Tablero de ramp-up|2 filas"
+        with force_locale("en"):
+            assert render_template_string(page) == "Ramp board|2 rows"
+        assert render_template_string(page) == "Tablero de ramp-up|2 filas"
+        with force_locale("en"):
+            refresh()  # a forced locale survives a refresh inside the block
+            assert render_template_string(page) == "Ramp board|2 rows"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        refresh()  # what every request starts with (the tests share one app context)
+        assert render_template_string(page) == "Ramp board|2 rows"
