@@ -42,7 +42,7 @@ import time
 from pathlib import Path
 
 from common import fresh_database, percentile
-from lti_tools import TOOL_URL, minimal_tool, pylti1p3_tool
+from lti_tools import TOOL_URL, minimal_tool, prepare_ramp, pylti1p3_tool
 
 TARGET_P95_MS = 50
 TARGET_BESIDE_PYLTI1P3 = 1.5
@@ -72,16 +72,12 @@ def main() -> None:
     import re
     from html import unescape
 
-    from flask_migrate import upgrade
     from sqlalchemy import event
     from werkzeug.test import Client
 
     from ramp import create_app
-    from ramp.curricula.operations import publish_curriculum
-    from ramp.curricula.spec import load_curriculum_file
     from ramp.extensions import db
-    from ramp.lti.registrations import key_set_fetches, register_platform
-    from ramp.milestones.operations import publish_template_text
+    from ramp.lti.registrations import key_set_fetches
     from tests.lti.platform import INSTRUCTOR, Platform
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -98,21 +94,7 @@ def main() -> None:
     platform = Platform().start()
     platform.tool_url = TOOL_URL
     with app.app_context():
-        upgrade()
-        starter = ROOT / "ramp" / "curricula" / "starter" / "support-onboarding.yaml"
-        publish_curriculum(load_curriculum_file(str(starter)))
-        template = ROOT / "ramp" / "milestones" / "starter" / "contact-center-12-weeks.yaml"
-        publish_template_text(template.read_text())
-        register_platform(
-            "Simulated LMS",
-            platform.issuer,
-            platform.client_id,
-            platform.auth_url,
-            platform.token_url,
-            platform.key_set_url,
-            [platform.deployment_id],
-        )
-        db.session.commit()
+        prepare_ramp(platform)
         statements: list[int] = []
         event.listen(db.engine, "before_cursor_execute", lambda *a: statements.append(1))
     lms = Client(platform.wsgi)

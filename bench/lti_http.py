@@ -53,6 +53,7 @@ from urllib.parse import urlencode, urljoin, urlsplit
 
 from common import percentile
 from load import free_port, postgres_pid, start_gunicorn, start_postgres, stop, tree_cpu
+from lti_tools import prepare_ramp
 
 BENCH = Path(__file__).resolve().parent
 ROOT = BENCH.parent
@@ -179,34 +180,14 @@ def main() -> None:
 
 
 def seed(platform) -> None:
-    """Migrate, publish the starter curriculum and ramp template, register the platform."""
-    from flask_migrate import upgrade
-
+    """ramp's database, ready for launches from the simulated platform."""
     from ramp import create_app
-    from ramp.curricula.operations import publish_curriculum
-    from ramp.curricula.spec import load_curriculum_file
     from ramp.extensions import db
-    from ramp.lti.registrations import register_platform
-    from ramp.milestones.operations import publish_template_text
 
     logging.getLogger("alembic").setLevel(logging.WARNING)
     app = create_app({"LTI_ALLOW_HTTP": True, "LTI_ALLOW_PRIVATE_URLS": True})
     with app.app_context():
-        upgrade()
-        starter = ROOT / "ramp" / "curricula" / "starter" / "support-onboarding.yaml"
-        publish_curriculum(load_curriculum_file(str(starter)))
-        template = ROOT / "ramp" / "milestones" / "starter" / "contact-center-12-weeks.yaml"
-        publish_template_text(template.read_text())
-        register_platform(
-            "Simulated LMS",
-            platform.issuer,
-            platform.client_id,
-            platform.auth_url,
-            platform.token_url,
-            platform.key_set_url,
-            [platform.deployment_id],
-        )
-        db.session.commit()
+        prepare_ramp(platform)
         db.engine.dispose()
 
 

@@ -1,15 +1,46 @@
-"""The two baseline LTI tools the launch benchmarks run beside ramp: a bare PyJWT tool and a
-minimal tool on pylti1p3. bench/lti.py calls them in process; bench/lti_http.py serves the
-pylti1p3 tool with gunicorn (`lti_tools:pylti1p3_app()`, the platform named by
-RAMP_BENCH_PLATFORM), under the same settings as ramp."""
+"""What the LTI launch benchmarks share: the ramp database they launch into, and the two
+baseline tools they run beside ramp (a bare PyJWT tool and a minimal tool on pylti1p3).
+bench/lti.py calls the tools in process; bench/lti_http.py serves the pylti1p3 tool with
+gunicorn (`lti_tools:pylti1p3_app()`, the platform named by RAMP_BENCH_PLATFORM), under the
+same settings as ramp."""
 
 from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 from types import SimpleNamespace
 
 TOOL_URL = "http://localhost"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def prepare_ramp(platform) -> None:
+    """In the current app context: migrate, publish the starter curriculum and ramp template,
+    and register the simulated platform."""
+    from flask_migrate import upgrade
+
+    from ramp.curricula.operations import publish_curriculum
+    from ramp.curricula.spec import load_curriculum_file
+    from ramp.extensions import db
+    from ramp.lti.registrations import register_platform
+    from ramp.milestones.operations import publish_template_text
+
+    upgrade()
+    starter = ROOT / "ramp" / "curricula" / "starter" / "support-onboarding.yaml"
+    publish_curriculum(load_curriculum_file(str(starter)))
+    template = ROOT / "ramp" / "milestones" / "starter" / "contact-center-12-weeks.yaml"
+    publish_template_text(template.read_text())
+    register_platform(
+        "Simulated LMS",
+        platform.issuer,
+        platform.client_id,
+        platform.auth_url,
+        platform.token_url,
+        platform.key_set_url,
+        [platform.deployment_id],
+    )
+    db.session.commit()
 
 
 def minimal_tool(platform):
