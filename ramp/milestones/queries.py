@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Integer, Select, any_, bindparam, func, or_, select
+from sqlalchemy.dialects.postgresql import ARRAY
 from sqlalchemy.orm import aliased, joinedload, selectinload
 
 from ramp import clock
@@ -111,13 +112,24 @@ class Board:
 PHASE_ORDER = ("upcoming", "training", "nesting", "ramp", "proficient")
 
 
+def _board_scope(viewer: User):
+    """The condition every board query filters on: the hire is one the viewer may see.
+
+    A manager's hires are found through joins to cohorts, teams and agents. PostgreSQL plans
+    that subquery again in each of the board's six statements (1 to 2 ms apiece), so there
+    the ids are read once and passed as one array; SQLite plans it in microseconds."""
+    visible = visible_hires(viewer).with_only_columns(Hire.id).correlate(None)
+    if viewer.is_admin or db.session.get_bind().dialect.name != "postgresql":
+        return Hire.id.in_(visible)
+    ids = list(db.session.execute(visible).scalars())
+    return Hire.id == any_(bindparam("visible_hires", ids, type_=ARRAY(Integer)))
+
+
 def board(viewer: User, filters: BoardFilters, today: date | None = None) -> Board:
     """The ramp board: the viewer's active hires, worst first, filtered, grouped, paginated."""
     today = today or clock.today()
-    # The viewer's hires as a list of ids that every query below filters on: building the
-    # statements over an aliased subquery cost more CPU than running them.
-    visible = visible_hires(viewer).with_only_columns(Hire.id).correlate(None)
-    stmt = select(Hire).join(User, Hire.user_id == User.id).where(Hire.id.in_(visible))
+    mine = _board_scope(viewer)
+    stmt = select(Hire).join(User, Hire.user_id == User.id).where(mine)
     if filters.cohort:
         stmt = stmt.where(Hire.cohort_id == filters.cohort)
     if filters.queue:
@@ -155,7 +167,6 @@ def board(viewer: User, filters: BoardFilters, today: date | None = None) -> Boa
         for card in cards:
             groups.setdefault(card.hire.phase, []).append(card)
         ordered = [(p, groups[p]) for p in PHASE_ORDER if p in groups]
-    mine = Hire.id.in_(visible)
     cohorts = db.session.execute(
         select(Cohort.id, Cohort.name)
         .where(Cohort.id.in_(select(Hire.cohort_id).where(mine)))
