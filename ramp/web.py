@@ -32,6 +32,7 @@ from ramp.metrics import problem_words
 from ramp.webkit import (
     ERROR_HANDLERS,
     RecordId,
+    catalogue,
     csrf,
     htmx,
     limiter,
@@ -81,6 +82,13 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     i18n.use_locale_selector(app, select_locale)
+    app.jinja_env.install_gettext_callables(
+        gettext=lambda s: catalogue().ugettext(s),
+        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
+        pgettext=lambda c, s: catalogue().upgettext(c, s),
+        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
+        newstyle=True,
+    )
     app.url_map.converters["int"] = RecordId  # before the routes are added
     for blueprint in BLUEPRINTS:
         app.register_blueprint(blueprint)

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 from urllib.parse import urlsplit
 
+from babel.support import NullTranslations
 from flask import current_app, g, jsonify, render_template, request, session, url_for
+from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
@@ -39,6 +41,27 @@ CSP = (
     "font-src 'self'; connect-src 'self'; form-action 'self'; base-uri 'self'; "
     "object-src 'none'; frame-ancestors 'self'"
 )
+
+
+def catalogue() -> NullTranslations:
+    """The translations of the current locale, remembered for the rest of the request.
+
+    Templates ask for a translation dozens of times a page, and each of Flask-Babel's own
+    callables finds the domain, the locale and its catalogue again. Flask-Babel keeps the
+    request's locale object in its state on `g`; `force_locale` and `refresh` put another
+    there (or none), so the remembered catalogue is used only while that very object is
+    current."""
+    state = g.get("_flask_babel") if g else None
+    if state is not None:
+        remembered = getattr(state, "ramp_catalogue", None)
+        locale = getattr(state, "babel_locale", None)
+        if remembered is not None and locale is not None and remembered[0] is locale:
+            return remembered[1]
+    translations = get_translations()
+    state = g.get("_flask_babel") if g else None
+    if state is not None:
+        state.ramp_catalogue = (getattr(state, "babel_locale", None), translations)
+    return translations
 
 
 def render(template: str, block: str | None = None, status: int = 200, **context):

@@ -14,9 +14,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 
 from babel import Locale, UnknownLocaleError
-from babel.support import NullTranslations
-from flask import Flask, g
-from flask_babel import get_translations
+from flask import Flask
 
 from ramp import PACKAGE_DIR
 from ramp.extensions import babel
@@ -39,34 +37,6 @@ def init_app(app: Flask) -> None:
         default_locale=DEFAULT_LOCALE,
         default_translation_directories=str(TRANSLATIONS_DIR),
     )
-    # Templates ask for a translation dozens of times a page; each of Flask-Babel's own
-    # callables finds the domain, the locale and its catalogue again. These find them once.
-    app.jinja_env.install_gettext_callables(
-        gettext=lambda s: catalogue().ugettext(s),
-        ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),
-        pgettext=lambda c, s: catalogue().upgettext(c, s),
-        npgettext=lambda c, s, p, n: catalogue().unpgettext(c, s, p, n),
-        newstyle=True,
-    )
-
-
-def catalogue() -> NullTranslations:
-    """The translations of the current locale, remembered for the rest of the request.
-
-    Flask-Babel keeps a request's locale object in its state on `g`; `force_locale` and
-    `refresh` put another there (or none), so the remembered catalogue is used only while
-    that very object is current."""
-    state = g.get("_flask_babel") if g else None
-    if state is not None:
-        remembered = getattr(state, "ramp_catalogue", None)
-        locale = getattr(state, "babel_locale", None)
-        if remembered is not None and locale is not None and remembered[0] is locale:
-            return remembered[1]
-    translations = get_translations()
-    state = g.get("_flask_babel") if g else None
-    if state is not None:
-        state.ramp_catalogue = (getattr(state, "babel_locale", None), translations)
-    return translations
 
 
 def use_locale_selector(app: Flask, selector: Callable[[], str | None]) -> None:
