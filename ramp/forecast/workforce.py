@@ -95,8 +95,10 @@ def capacity_report(
     start: date | None = None,
     weeks: int = DEFAULT_WEEKS,
     today: date | None = None,
+    queue: str | None = None,
 ) -> CapacityReport:
-    """The capacity rows of the chosen cohorts and the viewer's planned classes."""
+    """The capacity rows of the chosen cohorts and the viewer's planned classes; with a
+    queue, only the hires placed in it now and the classes planned for it."""
     today = today or clock.today()
     start = monday(start or default_start(today))
     calendar = [start + timedelta(weeks=i) for i in range(weeks)]
@@ -110,6 +112,8 @@ def capacity_report(
     inputs = []
     for h in hires:
         place = places.get(h.id, Place(h.queue))
+        if queue is not None and place.queue != queue:
+            continue
         curve = aht(place)
         name = placement_name(place)
         used.setdefault(name, curve)
@@ -127,6 +131,8 @@ def capacity_report(
         )
     planned = []
     for c in visible_planned(viewer):
+        if queue is not None and c.queue != queue:
+            continue
         place = Place(c.queue, c.channel)
         curve = aht(place)
         name = placement_name(place)

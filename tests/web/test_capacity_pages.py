@@ -377,3 +377,54 @@ def test_any_input_gets_an_answer_never_a_500(client, team, db, form, target):
         }[target]
         response = client.post(path, data={**form, "csrf_token": team.token})
     assert response.status_code < 500, (target, form, response.status_code)
+
+
+def test_the_queue_filter_narrows_capacity_on_the_page_in_the_csv_and_the_api(client, team, db):
+    """Choosing a queue on the comparison page keeps only the hires placed in it now and
+    the classes planned for it: in the table, the CSV link and the API alike."""
+    team.hire(name="Cleo Cruz", start_date=date(2026, 2, 2), queue="billing")
+    db.session.add(
+        PlannedClass(
+            name="Billing class",
+            team_id=team.cohort.team.id,
+            queue="billing",
+            channel="chat",
+            start_date=date(2026, 3, 16),
+            heads=4,
+            created_by_id=team.lead.id,
+        )
+    )
+    db.session.commit()
+    queries._cache.clear()
+    login(client, team.lead.email)
+    window = f"cohort={team.cohort.id}&start=2026-03-16&weeks=1"
+    everyone = {(r["placement"], r["cohort"]): r["heads"] for r in rows_of(client, window)}
+    assert everyone == {
+        ("general · chat", "Wave A"): "1.0",
+        ("billing · chat", "Wave A"): "1.0",
+        ("billing · chat", "Billing class"): "4.0",
+    }
+    billing = {(r["placement"], r["cohort"]) for r in rows_of(client, window + "&queue=billing")}
+    assert billing == {("billing · chat", "Wave A"), ("billing · chat", "Billing class")}
+    general = {(r["placement"], r["cohort"]) for r in rows_of(client, window + "&queue=general")}
+    assert general == {("general · chat", "Wave A")}
+
+    page = client.get(f"/board/compare?{window}&queue=billing")
+    html = text(page)
+    assert page.status_code == 200 and "Only the hires placed in billing now" in html
+    table = html[html.index('id="capacity-table"') :]
+    assert "Billing class" in table and "general · chat" not in table
+    link = re.search(r'id="capacity-csv" href="([^"]+)"', page.get_data(as_text=True))
+    assert "queue=billing" in unescape(link.group(1))
+    assert 'name="queue" value="billing"' in page.get_data(as_text=True)  # kept by "Show"
+
+    _, secret = create_token("wfm", team.lead, scopes=["metrics:read"])
+    db.session.commit()
+    bearer = {"Authorization": f"Bearer {secret}"}
+    body = client.get(f"/api/v1/capacity?{window}&queue=billing", headers=bearer).get_json()
+    assert {(r["placement"], r["cohort"]) for r in body["rows"]} == billing
+
+    # A queue none of the viewer's hires is in is refused, never shown empty.
+    assert client.get(f"/board/compare/capacity.csv?{window}&queue=refunds").status_code == 422
+    refused = client.get(f"/api/v1/capacity?{window}&queue=refunds", headers=bearer)
+    assert refused.status_code == 400 and "refunds" in refused.get_json()["problems"][0]

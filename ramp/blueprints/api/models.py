@@ -462,6 +462,7 @@ class CapacityQuery(BaseModel):
     cohort: list[int] | None = Field(
         None, description="Cohort ids (repeat); default: the three newest you may see"
     )
+    queue: str | None = Field(None, description="Only the hires placed in this queue now")
     start: date | None = Field(
         None, description="The first week (its Monday); default: four weeks before this one"
     )

@@ -381,6 +381,10 @@ def hire_metrics(hire_id: int):
     )
 
 
+def _unknown_queue(queue: str) -> str:
+    return f"There is no queue {queue!r} among the hires this token's owner sees."
+
+
 @bp.get("/comparison")
 @operation(
     "metrics:read",
@@ -410,7 +414,7 @@ def comparison():
     queue = request.args.get("queue") or None
     if queue is not None and queue not in visible_queues(viewer):
         # As on the page: only a queue the owner's own hires are in, or it could single someone out.
-        problems.append(f"There is no queue {queue!r} among the hires this token's owner sees.")
+        problems.append(_unknown_queue(queue))
     if problems:
         return jsonify(error="invalid", problems=problems), 400
     chosen, missing = _chosen_cohorts(viewer, raw)
@@ -458,14 +462,18 @@ def comparison():
     "Capacity by placement and calendar week, for workforce management",
     description="The comparison page's capacity: for the chosen cohorts (the hires the token's "
     "owner may see, those who left included) and the owner's planned classes, one row per "
-    "cohort or planned class, placement and week: heads, effective FTE and the productivity "
+    "cohort or planned class, placement and week (with queue, only the hires placed in it now "
+    "and the classes planned for it): heads, effective FTE and the productivity "
     "factor (tenured AHT ÷ the hire's AHT, capped at 1; measured or projected from the curve). "
     "With format=csv, the same rows in the long format NICE, Calabrio, Verint and Assembled "
     "import (docs/forecasts.md); no hires give the header line only.",
     query=m.CapacityQuery,
     responses={
         200: ("The capacity rows", m.CapacityOut),
-        400: ("A cohort that is not a number, a bad start, weeks or format", m.Invalid),
+        400: (
+            "A cohort that is not a number, an unknown queue, a bad start, weeks or format",
+            m.Invalid,
+        ),
         404: ("A cohort the token's owner has no hires in", m.Error),
     },
     csv=True,
@@ -484,12 +492,15 @@ def capacity():
         problems.append("format must be json or csv")
     start, weeks, window_problems = workforce.window(args.get("start"), args.get("weeks"))
     problems += window_problems
+    queue = args.get("queue") or None
+    if queue is not None and queue not in visible_queues(viewer):
+        problems.append(_unknown_queue(queue))
     if problems:
         return jsonify(error="invalid", problems=problems), 400
     chosen, missing = _chosen_cohorts(viewer, raw)
     if missing is not None:
         return missing
-    report = workforce.capacity_report(viewer, chosen, start, weeks)
+    report = workforce.capacity_report(viewer, chosen, start, weeks, queue=queue)
     if fmt == "csv":
         return Response(
             capacity_csv(report.rows),

@@ -628,6 +628,12 @@ def _planned_form(form: PlannedClassForm | None = None) -> PlannedClassForm:
     return form
 
 
+def _unknown_queue(queue: str) -> str:
+    return _(
+        "There is no queue '%(queue)s' among your hires; choose one from the list.", queue=queue
+    )
+
+
 def _compare_context(planned_form: PlannedClassForm | None = None) -> tuple[dict, list[str]]:
     """What the comparison page shows for the query, and the problems with the query."""
     options = queries.visible_cohort_options(current_user)
@@ -641,12 +647,7 @@ def _compare_context(planned_form: PlannedClassForm | None = None) -> tuple[dict
     problems = []
     if queue is not None and queue not in queues:
         # Only a queue the viewer's own hires are in: anything else could single someone out.
-        problems.append(
-            _(
-                "There is no queue '%(queue)s' among your hires; choose one from the list.",
-                queue=queue,
-            )
-        )
+        problems.append(_unknown_queue(queue))
         queue = None
     start, weeks, window_problems = workforce.window(
         request.args.get("start"), request.args.get("weeks")
@@ -659,7 +660,9 @@ def _compare_context(planned_form: PlannedClassForm | None = None) -> tuple[dict
             chosen, metrics, queue, current_user, current_app.config["COMPARE_MIN_HIRES"]
         )
     )
-    capacity = workforce.capacity_report(current_user, [] if problems else chosen, start, weeks)
+    capacity = workforce.capacity_report(
+        current_user, [] if problems else chosen, start, weeks, queue=queue
+    )
     context = dict(
         result=result,
         options=options,
@@ -723,11 +726,14 @@ def capacity_download():
         request.args.get("start"), request.args.get("weeks")
     )
     problems += window_problems
+    queue = request.args.get("queue") or None
+    if queue is not None and queue not in queries.visible_queues(current_user):
+        problems.append(_unknown_queue(queue))
     if problems:
         abort(422, " ".join(problems))
     if not raw:
         chosen = [cid for cid, _ in options[:3]]
-    report = workforce.capacity_report(current_user, chosen, start, weeks)
+    report = workforce.capacity_report(current_user, chosen, start, weeks, queue=queue)
     name = f"capacity-{start:%Y%m%d}-{weeks}w.csv"
     return Response(
         capacity_csv(report.rows),
