@@ -16,6 +16,7 @@ from ramp.forecast.projection import MetricProjection
 
 WIDTH, HEIGHT = 420, 200
 LEFT, RIGHT, TOP, BOTTOM = 52, 12, 12, 30
+LABEL = 32  # the width of a week's label ("11-02") at 11 px, in the chart's units
 HIRE, PROJECTED, BAND, PATH, MARK = "#0b5cad", "#0b5cad", "#cfe0f5", "#1d2330", "#b4530a"
 FONT = "Inter, DejaVu Sans, sans-serif"
 
@@ -161,7 +162,12 @@ def capacity_svg(
             f'fill="#4a5263">{value:g}</text>'
         )
     step = max(1, n // 6)
-    for i in range(0, n, step):
+    shown = list(range(0, n, step))
+    # The last week's label ends at the plot's edge, so it reaches a whole label's width
+    # back: the label before it gives way when the two would overlap.
+    if len(shown) > 1 and shown[-1] == n - 1 and x(shown[-1]) - x(shown[-2]) < 1.5 * LABEL + 4:
+        del shown[-2]
+    for i in shown:
         anchor = "end" if i == n - 1 and n > 1 else "middle"  # the last one stays inside
         out.append(
             f'<text x="{x(i):.1f}" y="{HEIGHT - 12}" font-size="11" text-anchor="{anchor}" '

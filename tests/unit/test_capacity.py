@@ -165,3 +165,26 @@ def test_the_capacity_chart_reads_on_round_ticks_covering_the_highest_value(top,
     svg = capacity_svg("c", "Capacity", ["2026-11-02", "2026-11-09"], [("a", [0, top])], [top])
     labels = [f">{t:g}</text>" for t in ticks]
     assert all(label in svg for label in labels)
+
+
+@pytest.mark.parametrize("n", range(1, 105))
+def test_the_capacity_charts_week_labels_never_overlap(n):
+    """However many weeks are shown (1 to 104), the week labels under the chart keep apart,
+    and the first and the last week are named."""
+    import re
+    from datetime import date, timedelta
+    from itertools import pairwise
+
+    from ramp.forecast.chart import HEIGHT, LABEL, capacity_svg
+
+    weeks = [(date(2026, 11, 2) + timedelta(weeks=i)).isoformat() for i in range(n)]
+    svg = capacity_svg("c", "Capacity", weeks, [("a", [1.0] * n)], [1.0] * n)
+    found = re.findall(
+        rf'<text x="([\d.]+)" y="{HEIGHT - 12}" font-size="11" text-anchor="(\w+)"[^>]*>([^<]+)<',
+        svg,
+    )
+    spans = sorted(
+        (float(x) - (LABEL if anchor == "end" else LABEL / 2), text) for x, anchor, text in found
+    )
+    assert spans[0][1] == weeks[0][5:]
+    assert all(b[0] - a[0] >= LABEL for a, b in pairwise(spans)), spans
