@@ -73,3 +73,45 @@ def test_the_scope_is_needed(client, team, db):  # noqa: F811
     db.session.commit()
     response = client.get("/api/v1/capacity", headers={"Authorization": f"Bearer {secret}"})
     assert response.status_code == 403
+
+
+def test_attrition_gives_the_pages_figures_without_names(client, team, bearer):  # noqa: F811
+    response = client.get(f"/api/v1/attrition?cohort={team.cohort.id}", headers=bearer)
+    assert response.status_code == 200
+    body = response.get_json()
+    # Ben left 13 days in (week 2, for another job); Ana is active. The pinned day is
+    # 18 March: both are more than 30 days in, neither 60.
+    assert body["cohorts"] == [
+        {
+            "id": team.cohort.id,
+            "name": "Wave A",
+            "hires": 2,
+            "windows": [
+                {"days": 30, "eligible": 2, "left": 1, "share": 0.5},
+                {"days": 60, "eligible": 0, "left": 0, "share": None},
+                {"days": 90, "eligible": 0, "left": 0, "share": None},
+            ],
+            "leavers_by_week": [{"week": 2, "left": 1, "reasons": {"another_job": 1}}],
+        }
+    ]
+    assert body["leavers"] == 1 and body["signals_before_leaving"]["missed_milestone"] == 1
+    assert {f["hire_id"] for f in body["flagged"]} <= {team.ana.id}
+    text = response.get_data(as_text=True)
+    assert "Ben Brandt" not in text and "Ana Alves" not in text and "competitor" not in text
+
+
+@pytest.mark.parametrize(("query", "status"), [("cohort=x", 400), ("cohort=999999", 404)])
+def test_attrition_refuses_what_is_not_a_visible_cohort(client, team, bearer, query, status):  # noqa: F811
+    assert client.get(f"/api/v1/attrition?{query}", headers=bearer).status_code == status
+
+
+def test_attrition_of_a_token_without_hires_is_empty(client, team, db):  # noqa: F811
+    _, secret = create_token("wfm", team.other_lead, scopes=["metrics:read"])
+    db.session.commit()
+    body = client.get("/api/v1/attrition", headers={"Authorization": f"Bearer {secret}"})
+    assert body.get_json() == {
+        "cohorts": [],
+        "leavers": 0,
+        "signals_before_leaving": {"missed_milestone": 0, "below_curve": 0, "overdue_refresher": 0},
+        "flagged": [],
+    }

@@ -83,7 +83,7 @@ def test_every_operation_in_the_document_refuses_a_token_without_its_scope(clien
             assert response.status_code == 403, (method, path)
             assert response.json["missing_scope"] == scope
             checked += 1
-    assert checked == 19  # with the skills list, its CSV export and GET /capacity
+    assert checked == 20  # with the skills list, its CSV export, GET /capacity and /attrition
 
 
 def test_every_api_endpoint_is_in_the_document(client, app):

@@ -540,6 +540,7 @@ TOKEN_ONLY = {
     "api.comparison",
     "api.metric_periods",
     "api.capacity",
+    "api.attrition",
     "api.users",
     "api.teams",
     "api.cohorts",

@@ -472,6 +472,54 @@ class CapacityQuery(BaseModel):
     )
 
 
+class AttritionQuery(BaseModel):
+    cohort: list[int] | None = Field(
+        None, description="Cohort ids (repeat); default: the three newest you may see"
+    )
+
+
+class AttritionWindowOut(BaseModel):
+    days: int = Field(description="30, 60 or 90")
+    eligible: int = Field(description="Hires whose start is at least this many days ago")
+    left: int = Field(description="Of those, the hires who left within this many days")
+    share: float | None = Field(description="left ÷ eligible; null with none eligible")
+
+
+class LeaversInWeekOut(BaseModel):
+    week: int = Field(description="The tenure week they left in (week 1: the first 7 days)")
+    left: int
+    reasons: dict[str, int] = Field(
+        description="Leavers by reason: another_job, personal, schedule, role_fit, "
+        "performance, attendance, other (none: no reason given)"
+    )
+
+
+class CohortAttritionOut(BaseModel):
+    id: int
+    name: str
+    hires: int = Field(description="Hires of the cohort, those who left included")
+    windows: list[AttritionWindowOut]
+    leavers_by_week: list[LeaversInWeekOut]
+
+
+class FlaggedHireOut(BaseModel):
+    hire_id: int = Field(description="GET /hires/{id} (scope hires:read) names the hire")
+    cohort: str
+    signals: list[Literal["missed_milestone", "below_curve", "overdue_refresher"]]
+
+
+class AttritionOut(BaseModel):
+    cohorts: list[CohortAttritionOut]
+    leavers: int = Field(description="Hires of these cohorts who left")
+    signals_before_leaving: dict[str, int] = Field(
+        description="How many of those leavers had each signal before they left"
+    )
+    flagged: list[FlaggedHireOut] = Field(
+        description="Active hires with the signals that preceded past leavers, most first: "
+        "signals, not a decision"
+    )
+
+
 class CapacityRowOut(BaseModel):
     placement: str = Field(description="Queue · channel")
     week: date = Field(description="The week's Monday")

@@ -6,6 +6,7 @@ from those declarations (ramp.blueprints.api.spec), and so is the scope check be
 
 from __future__ import annotations
 
+from collections import Counter
 from contextlib import suppress
 from pathlib import Path
 
@@ -515,6 +516,64 @@ def capacity():
         columns=list(COLUMNS),
         rows=[r.values() for r in report.rows],
         fallbacks=[{"placement": p, "reason": why} for p, why in report.fallbacks],
+    )
+
+
+@bp.get("/attrition")
+@operation(
+    "metrics:read",
+    "Early attrition of cohorts: 30/60/90-day rates, leavers by tenure week, signals",
+    description="The comparison page's early attrition: for the chosen cohorts (the hires the "
+    "token's owner may see), the share of hires at least 30, 60 and 90 days in who left "
+    "within that many days, the leavers by the tenure week they left in (with their reasons, "
+    "counted), how many past leavers had each signal before they left, and the active hires "
+    "with those signals now, by hire id.",
+    query=m.AttritionQuery,
+    responses={
+        200: ("The attrition of the cohorts", m.AttritionOut),
+        400: ("A cohort that is not a number", m.Invalid),
+        404: ("A cohort the token's owner has no hires in", m.Error),
+    },
+)
+def attrition():
+    """Early attrition, as JSON."""
+    viewer = _viewer()
+    raw = request.args.getlist("cohort")
+    bad = [c for c in raw if not c.isdigit()]
+    if bad:
+        problems = [f"cohort must be a cohort id (a number), not {bad[0]!r}"]
+        return jsonify(error="invalid", problems=problems), 400
+    chosen, missing = _chosen_cohorts(viewer, raw)
+    if missing is not None:
+        return missing
+    report = workforce.attrition_report(viewer, chosen)
+    return jsonify(
+        cohorts=[
+            {
+                "id": c.cohort_id,
+                "name": c.name,
+                "hires": c.hires,
+                "windows": [
+                    {"days": w.days, "eligible": w.eligible, "left": w.left, "share": w.share}
+                    for w in c.windows
+                ],
+                "leavers_by_week": [
+                    {
+                        "week": week,
+                        "left": len(tenures),
+                        "reasons": dict(Counter(t.reason or "none" for t in tenures)),
+                    }
+                    for week, tenures in c.by_week
+                ],
+            }
+            for c in report.cohorts
+        ],
+        leavers=report.leavers,
+        signals_before_leaving=report.leaver_counts,
+        flagged=[
+            {"hire_id": f.hire_id, "cohort": f.cohort, "signals": list(f.signals)}
+            for f in report.flagged
+        ],
     )
 
 
