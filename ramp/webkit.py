@@ -66,6 +66,8 @@ def catalogue() -> NullTranslations:
 
 def render(template: str, block: str | None = None, status: int = 200, **context):
     """Render a page, or just its named block when htmx asked for a fragment."""
+    if not isinstance(status, int):  # a template value named `status` passed by mistake
+        raise TypeError(f"render() takes the HTTP status as an int, not {status!r}")
     if block and request.headers.get("HX-Request") == "true":
         body = render_block(template, block, **context)
     else:

@@ -2,24 +2,42 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
 from ramp.extensions import db
 from ramp.notifications.models import FAILED, SKILLS, STATUSES, Notification, TeamChannel
 
+OUTBOX_PAGE = 100
 
-def outbox(status: str | None = None, limit: int = 200) -> list[Notification]:
-    """The newest messages first, only those of one status when given."""
+
+@dataclass
+class OutboxPage:
+    messages: list[Notification]
+    page: int
+    pages: int
+    total: int
+
+
+def outbox(status: str | None = None, page: int = 1, size: int = OUTBOX_PAGE) -> OutboxPage:
+    """The newest messages first, only those of one status when given, a page at a time (a
+    page past the last shows the last)."""
+    where = [Notification.status == status] if status in STATUSES else []
+    count = select(func.count()).select_from(Notification).where(*where)
+    total = db.session.execute(count).scalar_one()
+    pages = max(1, -(-total // size))
+    page = min(max(page, 1), pages)
     query = (
         select(Notification)
+        .where(*where)
         .options(joinedload(Notification.user), joinedload(Notification.channel))
         .order_by(Notification.id.desc())
-        .limit(limit)
+        .limit(size)
+        .offset((page - 1) * size)
     )
-    if status in STATUSES:
-        query = query.where(Notification.status == status)
-    return list(db.session.execute(query).scalars())
+    return OutboxPage(list(db.session.execute(query).scalars()), page, pages, total)
 
 
 def status_counts() -> dict[str, int]:

@@ -4,6 +4,8 @@ admin outbox with its filter and retry; CSRF, roles and hostile input."""
 from __future__ import annotations
 
 import os
+import re
+from html import unescape
 
 import pytest
 from hypothesis import HealthCheck, given, settings
@@ -200,7 +202,9 @@ def test_the_outbox_shows_reasons_filters_and_retries(db, team, make_user, as_us
     message = failed_message(db, team)
     client = as_user(make_user("admin"))
 
-    page = client.get("/admin/outbox?status=failed").get_data(as_text=True)
+    response = client.get("/admin/outbox?status=failed")
+    assert response.status_code == 200  # the filter once came back as the HTTP status
+    page = response.get_data(as_text=True)
     assert "the webhook answered 404: no_service" in page
     assert "A refresher for you: Tone and empathy" in page
     assert "Last failure" in page and "secretsecretsecret" not in page
@@ -217,6 +221,53 @@ def test_the_outbox_shows_reasons_filters_and_retries(db, team, make_user, as_us
     client.post(f"/admin/outbox/{message.id}/retry", data={"csrf_token": token})
     page = client.get("/admin/outbox").get_data(as_text=True)
     assert "Only a failed message can be retried." in page
+
+
+def test_the_outbox_pages_through_every_message_newest_first(db, team, make_user, as_user):
+    """A hundred to a page: nothing is out of reach, and a retry comes back to its page."""
+    channel = TeamChannel(team_id=team.id, kind="slack", url=SLACK_URL)
+    db.session.add(channel)
+    db.session.flush()
+    for n in range(1, 251):
+        db.session.add(
+            Notification(
+                event="coaching.assigned",
+                dedupe_key=f"paging:{n}",
+                kind="slack",
+                channel_id=channel.id,
+                subject=f"Message number {n:03d}",
+                status=FAILED if n % 50 == 0 else QUEUED,
+            )
+        )
+    db.session.commit()
+    client = as_user(make_user("admin"))
+
+    def subjects(url: str) -> list[str]:
+        page = client.get(url)
+        assert page.status_code == 200
+        return re.findall(r"Message number (\d{3})", page.get_data(as_text=True))
+
+    first = subjects("/admin/outbox")
+    assert first[0] == "250" and first[-1] == "151" and len(first) == 100
+    assert "Page 1 of 3" in client.get("/admin/outbox").get_data(as_text=True)
+    last = subjects("/admin/outbox?page=3")
+    assert last[0] == "050" and last[-1] == "001" and len(last) == 50
+    everything = first + subjects("/admin/outbox?page=2") + last
+    assert everything == [f"{n:03d}" for n in range(250, 0, -1)]
+    # Past the last page, or not a page number at all: the last page, or the first.
+    assert subjects("/admin/outbox?page=99") == last
+    for odd in ("0", "-1", "abc", "²", "9" * 40, ""):
+        assert subjects(f"/admin/outbox?page={odd}") == first
+    # The status filter pages by itself.
+    assert subjects("/admin/outbox?status=failed&page=2") == ["250", "200", "150", "100", "050"]
+    filtered = client.get("/admin/outbox?status=failed").get_data(as_text=True)
+    assert 'href="/admin/outbox?status=failed" aria-current="page"' in filtered
+
+    page = client.get("/admin/outbox?page=3").get_data(as_text=True)
+    retry = re.search(r'action="(/admin/outbox/\d+/retry[^"]*)"', page).group(1)
+    token = csrf_token(client, "/admin/outbox")
+    response = client.post(unescape(retry), data={"csrf_token": token})
+    assert response.status_code == 303 and response.headers["Location"].endswith("page=3")
 
 
 @pytest.mark.parametrize(

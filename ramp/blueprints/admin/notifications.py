@@ -34,14 +34,17 @@ from ramp.webkit import render
 
 @bp.get("/outbox")
 def outbox_page():
-    """Every notification, newest first, with its status and reason; filter by status."""
+    """Every notification, newest first, with its status and reason; filter by status; a
+    hundred to a page."""
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
         abort(400, _("There is no message status called “%(name)s”.", name=status[:40]))
+    page = request.args.get("page", "")
+    number = int(page) if page.isascii() and page.isdigit() and len(page) < 9 else 1
     return render(
         "admin/outbox.html",
-        messages=outbox(status),
-        status=status,
+        outbox=outbox(status, number),
+        shown_status=status,  # not `status`: render() takes that as the HTTP status
         statuses=STATUSES,
         counts=status_counts(),
         channels=channel_failures(),
@@ -62,7 +65,10 @@ def outbox_retry(message_id: int):
         flash(error, "error")
     if not errors:
         flash(_("Message %(id)s is queued again.", id=message.id), "success")
-    return redirect(url_for("admin.outbox_page", status=request.args.get("status")), 303)
+    back = url_for(
+        "admin.outbox_page", status=request.args.get("status"), page=request.args.get("page")
+    )
+    return redirect(back, 303)
 
 
 def _channels_page(team: Team, errors: list[str], status: int = 200):
