@@ -274,7 +274,7 @@ def window(
         else:
             start = monday(asked)
     if raw_weeks:
-        if raw_weeks.isdigit() and 1 <= int(raw_weeks) <= MAX_WEEKS:
+        if raw_weeks.isdecimal() and 1 <= int(raw_weeks) <= MAX_WEEKS:
             weeks = int(raw_weeks)
         else:
             problems.append(

@@ -71,7 +71,7 @@ def access_token(registration: LtiRegistration, scopes: list[str]) -> str:
     if not isinstance(token, str) or not token or len(token) > 4096:
         raise PlatformError("the platform's token endpoint gave no access token")
     lifetime = answer.get("expires_in", 3600)
-    if isinstance(lifetime, str) and lifetime.strip().isdigit():
+    if isinstance(lifetime, str) and lifetime.strip().isdecimal():
         lifetime = int(lifetime)  # some platforms send the number as a string
     if isinstance(lifetime, bool) or not isinstance(lifetime, int | float) or lifetime <= 0:
         raise PlatformError(

@@ -216,6 +216,6 @@ def user_for_link(value: str | int | None) -> User | None:
     """The user a link form names, by id or e-mail; None when there is none."""
     if value in (None, ""):
         return None
-    if isinstance(value, int) or str(value).isdigit():
+    if isinstance(value, int) or str(value).isdecimal():
         return db.session.get(User, int(value))
     return find_user_by_email(str(value))

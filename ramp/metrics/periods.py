@@ -61,7 +61,7 @@ def choose(
         grain = "week"
     count = PERIODS_SHOWN[grain]
     if periods:
-        if periods.isdigit() and 1 <= int(periods) <= MAX_PERIODS:
+        if periods.isdecimal() and 1 <= int(periods) <= MAX_PERIODS:
             count = int(periods)
         else:
             problems.append(_("Show between 1 and %(most)s periods.", most=MAX_PERIODS))

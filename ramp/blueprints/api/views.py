@@ -405,7 +405,7 @@ def comparison():
     viewer = _viewer()
     problems = []
     raw = request.args.getlist("cohort")
-    bad = [c for c in raw if not c.isdigit()]
+    bad = [c for c in raw if not c.isdecimal()]
     if bad:
         problems.append(f"cohort must be a cohort id (a number), not {bad[0]!r}")
     metrics = request.args.getlist("metric")
@@ -485,7 +485,7 @@ def capacity():
     args = request.args
     problems = []
     raw = args.getlist("cohort")
-    bad = [c for c in raw if not c.isdigit()]
+    bad = [c for c in raw if not c.isdecimal()]
     if bad:
         problems.append(f"cohort must be a cohort id (a number), not {bad[0]!r}")
     fmt = args.get("format", "json")
@@ -539,7 +539,7 @@ def attrition():
     """Early attrition, as JSON."""
     viewer = _viewer()
     raw = request.args.getlist("cohort")
-    bad = [c for c in raw if not c.isdigit()]
+    bad = [c for c in raw if not c.isdecimal()]
     if bad:
         problems = [f"cohort must be a cohort id (a number), not {bad[0]!r}"]
         return jsonify(error="invalid", problems=problems), 400

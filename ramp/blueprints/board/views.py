@@ -70,8 +70,9 @@ def require_manager():
 
 
 def _int(name: str) -> int | None:
+    """A query's whole number (a row id or a page), or None: not one, or past any id."""
     value = request.args.get(name, "")
-    return int(value) if value.isdigit() else None
+    return int(value) if value.isdecimal() and len(value) < 10 else None
 
 
 @bp.get("/")
@@ -638,7 +639,7 @@ def _compare_context(planned_form: PlannedClassForm | None = None) -> tuple[dict
     """What the comparison page shows for the query, and the problems with the query."""
     options = queries.visible_cohort_options(current_user)
     allowed = {cid for cid, _ in options}
-    chosen = [int(c) for c in request.args.getlist("cohort") if c.isdigit() and int(c) in allowed]
+    chosen = [int(c) for c in request.args.getlist("cohort") if c.isdecimal() and int(c) in allowed]
     if not chosen:
         chosen = [cid for cid, _ in options[:3]]
     metrics = [m for m in request.args.getlist("metric") if m in METRICS] or list(DEFAULT_METRICS)
@@ -717,11 +718,11 @@ def capacity_download():
     allowed = {cid for cid, _ in options}
     raw = request.args.getlist("cohort")
     problems = []
-    if not all(c.isdigit() for c in raw):
+    if not all(c.isdecimal() for c in raw):
         problems.append(_("A cohort is given by its number; choose one from the list."))
     elif any(int(c) not in allowed for c in raw):
         raise NotFound(_("There is no such cohort among the ones you manage."))
-    chosen = [int(c) for c in raw if c.isdigit()]
+    chosen = [int(c) for c in raw if c.isdecimal()]
     start, weeks, window_problems = workforce.window(
         request.args.get("start"), request.args.get("weeks")
     )
@@ -826,7 +827,7 @@ def _coaching_filters() -> tuple[coaching_queries.CoachingFilters, list[str]]:
         value = request.args.get(name, "").strip()
         if not value:
             return None
-        if value.isdigit() and int(value) in {oid for oid, _name in options}:
+        if value.isdecimal() and int(value) in {oid for oid, _name in options}:
             return int(value)
         problems.append(message)
         return None
@@ -838,7 +839,7 @@ def _coaching_filters() -> tuple[coaching_queries.CoachingFilters, list[str]]:
         "team", teams, _("There is no such team among your hires; choose one from the list.")
     )
     page = request.args.get("page", "1").strip() or "1"
-    if not page.isdigit() or not 0 < int(page) < 100_000:
+    if not page.isdecimal() or not 0 < int(page) < 100_000:
         problems.append(_("The page number must be a whole number from 1."))
         page = "1"
     return coaching_queries.CoachingFilters(cohort, team, int(page)), problems
