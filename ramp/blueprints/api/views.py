@@ -382,6 +382,12 @@ def hire_metrics(hire_id: int):
     )
 
 
+def _bad_cohorts(raw: list[str]) -> list[str]:
+    """The problem with cohort ids that are not numbers; none when all are."""
+    bad = [c for c in raw if not c.isdecimal()]
+    return [f"cohort must be a cohort id (a number), not {bad[0]!r}"] if bad else []
+
+
 def _unknown_queue(queue: str) -> str:
     return f"There is no queue {queue!r} among the hires this token's owner sees."
 
@@ -403,11 +409,8 @@ def _unknown_queue(queue: str) -> str:
 def comparison():
     """The cohort comparison page's figures."""
     viewer = _viewer()
-    problems = []
     raw = request.args.getlist("cohort")
-    bad = [c for c in raw if not c.isdecimal()]
-    if bad:
-        problems.append(f"cohort must be a cohort id (a number), not {bad[0]!r}")
+    problems = _bad_cohorts(raw)
     metrics = request.args.getlist("metric")
     unknown = [x for x in metrics if x not in METRICS]
     if unknown:
@@ -483,11 +486,8 @@ def capacity():
     """Capacity for workforce management, as JSON or CSV."""
     viewer = _viewer()
     args = request.args
-    problems = []
     raw = args.getlist("cohort")
-    bad = [c for c in raw if not c.isdecimal()]
-    if bad:
-        problems.append(f"cohort must be a cohort id (a number), not {bad[0]!r}")
+    problems = _bad_cohorts(raw)
     fmt = args.get("format", "json")
     if fmt not in ("json", "csv"):
         problems.append("format must be json or csv")
@@ -539,9 +539,7 @@ def attrition():
     """Early attrition, as JSON."""
     viewer = _viewer()
     raw = request.args.getlist("cohort")
-    bad = [c for c in raw if not c.isdecimal()]
-    if bad:
-        problems = [f"cohort must be a cohort id (a number), not {bad[0]!r}"]
+    if problems := _bad_cohorts(raw):
         return jsonify(error="invalid", problems=problems), 400
     chosen, missing = _chosen_cohorts(viewer, raw)
     if missing is not None:
