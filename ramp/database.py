@@ -1,4 +1,4 @@
-"""Engine settings and the check that the schema is migrated."""
+"""Engine settings, the check that the schema is migrated, and list paging."""
 
 from __future__ import annotations
 
@@ -9,6 +9,13 @@ from sqlalchemy import Engine, event, inspect, text
 # reading every migration would cost each command about a fifth of a second);
 # tests/integration/test_migrations.py fails until a new migration's revision is written here.
 MIGRATION_HEADS = frozenset({"0026"})
+
+
+def page_of(total: int, size: int, asked: int) -> tuple[int, int]:
+    """The page to show of `total` rows, `size` to a page, and how many pages there are:
+    the page asked for, kept between the first and the last (one page when there are none)."""
+    pages = max(1, -(-total // size))
+    return min(max(asked, 1), pages), pages
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

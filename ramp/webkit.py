@@ -64,6 +64,13 @@ def catalogue() -> NullTranslations:
     return translations
 
 
+def query_number(name: str, longest: int = 9) -> int | None:
+    """A query parameter's whole number (a row id, a page), or None when it is not one: a
+    sign, a superscript ("²" passes str.isdigit() but not int()) or past `longest` digits."""
+    value = request.args.get(name, "")
+    return int(value) if value.isdecimal() and len(value) <= longest else None
+
+
 def render(template: str, block: str | None = None, status: int = 200, **context):
     """Render a page, or just its named block when htmx asked for a fragment."""
     if not isinstance(status, int):  # a template value named `status` passed by mistake

@@ -18,6 +18,7 @@ from ramp.coaching.spec import CurriculumOutline, ModuleOutline, RulesContext
 from ramp.curricula import queries as curricula
 from ramp.curricula.models import Curriculum, CurriculumVersion, Lesson, Module
 from ramp.curricula.queries import LessonItem, ModuleItem, VersionContent
+from ramp.database import page_of
 from ramp.extensions import db
 from ramp.metrics.models import QACategoryScore
 from ramp.milestones.models import Cohort, Hire, RampTemplateVersion
@@ -471,8 +472,7 @@ def overview(viewer: User, filters: CoachingFilters, today: date) -> Overview:
     for key, (fired, open_, late) in sorted(counts.items()):
         rules.append(RuleLine(key, key, fired, open_, late, False))
     total = sum(r.firings for r in rules)
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(filters.page, 1), pages)
+    page, pages = page_of(total, PAGE_SIZE, filters.page)
     assignments = list(
         db.session.execute(
             stmt.options(

@@ -105,15 +105,15 @@ def capacity_report(
     hires = cohort_hires(viewer, cohort_ids)
     curves = team_curves(today)
     aht = curves.lookups["aht"]
-    ids = [h.id for h in hires]
+    places = _places([h.id for h in hires], today) if hires else {}
+    placed = [(h, places.get(h.id, Place(h.queue))) for h in hires]
+    if queue is not None:
+        placed = [(h, place) for h, place in placed if place.queue == queue]
+    ids = [h.id for h, _ in placed]
     figures = _figures(ids, curves.spec) if ids else {}
-    places = _places(ids, today) if ids else {}
     used: dict[str, Curve | None] = {}
     inputs = []
-    for h in hires:
-        place = places.get(h.id, Place(h.queue))
-        if queue is not None and place.queue != queue:
-            continue
+    for h, place in placed:
         curve = aht(place)
         name = placement_name(place)
         used.setdefault(name, curve)

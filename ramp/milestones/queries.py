@@ -12,6 +12,7 @@ from sqlalchemy.orm import aliased, joinedload, selectinload
 from ramp import clock
 from ramp.accounts.models import Role, Team, User
 from ramp.curricula.queries import version_content
+from ramp.database import page_of
 from ramp.extensions import db
 from ramp.milestones import plans
 from ramp.milestones.evaluation import tenure_week
@@ -147,8 +148,7 @@ def board(viewer: User, filters: BoardFilters, today: date | None = None) -> Boa
     if filters.status:
         stmt = stmt.where(Hire.status == filters.status)
     total = db.session.execute(stmt.with_only_columns(func.count())).scalar_one()
-    pages = max(1, -(-total // PAGE_SIZE))
-    page = min(max(filters.page, 1), pages)
+    page, pages = page_of(total, PAGE_SIZE, filters.page)
     rows = list(
         db.session.execute(
             stmt.options(joinedload(Hire.user), joinedload(Hire.cohort), joinedload(Hire.manager))

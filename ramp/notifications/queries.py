@@ -7,6 +7,7 @@ from dataclasses import dataclass
 from sqlalchemy import func, select
 from sqlalchemy.orm import joinedload
 
+from ramp.database import page_of
 from ramp.extensions import db
 from ramp.notifications.models import FAILED, SKILLS, STATUSES, Notification, TeamChannel
 
@@ -27,8 +28,7 @@ def outbox(status: str | None = None, page: int = 1, size: int = OUTBOX_PAGE) ->
     where = [Notification.status == status] if status in STATUSES else []
     count = select(func.count()).select_from(Notification).where(*where)
     total = db.session.execute(count).scalar_one()
-    pages = max(1, -(-total // size))
-    page = min(max(page, 1), pages)
+    page, pages = page_of(total, size, page)
     query = (
         select(Notification)
         .where(*where)

@@ -29,7 +29,7 @@ from ramp.notifications.queries import (
 )
 from ramp.notifications.sending import retry
 from ramp.notifications.skill_hook import current_webhook
-from ramp.webkit import render
+from ramp.webkit import query_number, render
 
 
 @bp.get("/outbox")
@@ -39,11 +39,9 @@ def outbox_page():
     status = request.args.get("status") or None
     if status is not None and status not in STATUSES:
         abort(400, _("There is no message status called “%(name)s”.", name=status[:40]))
-    page = request.args.get("page", "")
-    number = int(page) if page.isascii() and page.isdigit() and len(page) < 9 else 1
     return render(
         "admin/outbox.html",
-        outbox=outbox(status, number),
+        outbox=outbox(status, query_number("page") or 1),
         shown_status=status,  # not `status`: render() takes that as the HTTP status
         statuses=STATUSES,
         counts=status_counts(),

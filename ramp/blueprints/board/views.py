@@ -58,7 +58,7 @@ from ramp.milestones.roster import RosterError, parse_roster
 from ramp.pdf import render_pdf
 from ramp.skills import exports as skill_exports
 from ramp.skills import queries as skill_queries
-from ramp.webkit import public_base_url, render
+from ramp.webkit import public_base_url, query_number, render
 
 
 @bp.before_request
@@ -69,24 +69,18 @@ def require_manager():
         abort(403, _("The ramp board is for managers and admins. Your own ramp is under My ramp."))
 
 
-def _int(name: str) -> int | None:
-    """A query's whole number (a row id or a page), or None: not one, or past any id."""
-    value = request.args.get(name, "")
-    return int(value) if value.isdecimal() and len(value) < 10 else None
-
-
 @bp.get("/")
 def index():
     """Every active hire the viewer manages, at-risk and missed first, with filters."""
     status = request.args.get("status") or None
     filters = queries.BoardFilters(
-        cohort=_int("cohort"),
+        cohort=query_number("cohort"),
         queue=request.args.get("queue") or None,
         status=status if status in queries.STATUS_FILTERS else None,
-        manager=_int("manager"),
+        manager=query_number("manager"),
         q=(request.args.get("q") or "").strip() or None,
         group="cohort" if request.args.get("group") == "cohort" else "phase",
-        page=_int("page") or 1,
+        page=query_number("page") or 1,
     )
     board = queries.board(current_user, filters)
     hires = [card.hire for _, cards in board.groups for card in cards]
