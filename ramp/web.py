@@ -32,6 +32,7 @@ from ramp.metrics import problem_words
 from ramp.webkit import (
     ERROR_HANDLERS,
     RecordId,
+    SessionCookies,
     catalogue,
     csrf,
     htmx,
@@ -39,6 +40,7 @@ from ramp.webkit import (
     login_manager,
     lti_connected,
     security_headers,
+    version_static,
 )
 
 # Registered by init_app, in this order.
@@ -77,6 +79,7 @@ def select_locale() -> str:
 def init_app(app: Flask) -> None:
     """The web layer on the app: extensions, blueprints, template filters, the user loader,
     error handlers and response headers."""
+    app.session_interface = SessionCookies()
     csrf.init_app(app)
     htmx.init_app(app)
     limiter.init_app(app)
@@ -137,5 +140,6 @@ def init_app(app: Flask) -> None:
     app.before_request(refresh)
 
     app.after_request(security_headers)
+    app.url_defaults(version_static)
     for error, handler in ERROR_HANDLERS:
         app.register_error_handler(error, handler)

@@ -7,10 +7,14 @@ It imports no blueprint: the blueprints import it, and ramp.web wires both into 
 
 from __future__ import annotations
 
+import hashlib
+import os
+from stat import S_ISREG
 from urllib.parse import urlsplit
 
 from babel.support import NullTranslations
 from flask import current_app, g, jsonify, render_template, request, session, url_for
+from flask.sessions import SecureCookieSessionInterface
 from flask_babel import get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -23,6 +27,7 @@ from jinja2_fragments.flask import render_block
 from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from werkzeug.exceptions import HTTPException, SecurityError
 from werkzeug.routing import IntegerConverter
+from werkzeug.security import safe_join
 
 from ramp.errors import NotAllowed, NotFound, ValidationError
 from ramp.extensions import db
@@ -163,6 +168,8 @@ def framing_platforms() -> tuple[str, ...] | None:
     dynamic registration pages by the platform registering ramp; every other page only by
     ramp.
     """
+    if request.endpoint == "static":
+        return None  # a file, the same for everyone (and the session is left unread)
     registering = _registering_origin()
     if registering:
         return (registering,)
@@ -197,8 +204,67 @@ def lti_connected() -> bool:
     return bool(_registered_origins())
 
 
+# A static file's address carries the start of its content's digest (?v=...): a changed file
+# is a new address, so browsers may keep each one for a year without asking again.
+STATIC_KEPT_SECONDS = 365 * 24 * 3600
+_static_digests: dict[str, tuple[int, int, str]] = {}
+
+
+def static_digest(folder: str, filename: str) -> str | None:
+    """The first 12 hex digits of the SHA-256 of a static file (None when there is no such
+    file), read again only when the file's size or modification time changes."""
+    path = safe_join(folder, filename)
+    try:
+        stat = os.stat(path) if path else None
+    except (OSError, ValueError):  # ValueError: a NUL in the name
+        stat = None
+    if stat is None or not S_ISREG(stat.st_mode):
+        return None
+    known = _static_digests.get(path)
+    if known and known[:2] == (stat.st_mtime_ns, stat.st_size):
+        return known[2]
+    with open(path, "rb") as file:
+        digest = hashlib.file_digest(file, "sha256").hexdigest()[:12]
+    _static_digests[path] = (stat.st_mtime_ns, stat.st_size, digest)
+    return digest
+
+
+def version_static(endpoint: str, values: dict) -> None:
+    """url_for's defaults: a static file's address names its version (?v=digest)."""
+    if endpoint == "static" and "v" not in values and "filename" in values:
+        digest = static_digest(current_app.static_folder, values["filename"])
+        if digest:
+            values["v"] = digest
+
+
+def _cache_static(response) -> None:
+    """A static file asked for at its current version is kept for a year, unchanged; any
+    other address of it (no version, an old one) is checked with the server each time."""
+    filename = (request.view_args or {}).get("filename", "")
+    version = request.args.get("v")
+    if version and version == static_digest(current_app.static_folder, filename):
+        response.cache_control.no_cache = None
+        response.cache_control.public = True
+        response.cache_control.max_age = STATIC_KEPT_SECONDS
+        response.cache_control.immutable = True
+
+
+class SessionCookies(SecureCookieSessionInterface):
+    """Flask's signed-cookie sessions, but a static file's answer does not vary with the
+    cookie: every request reads the session (signing in looks at it), which would otherwise
+    add `Vary: Cookie` and make browsers ask again for a kept file each time the cookie
+    changes."""
+
+    def save_session(self, app, session, response) -> None:
+        super().save_session(app, session, response)
+        if request.endpoint == "static":
+            response.vary.discard("Cookie")
+
+
 def security_headers(response):
     """The content security policy, framing, caching and other security headers."""
+    if request.endpoint == "static" and response.status_code in (200, 304):
+        _cache_static(response)
     origins = framing_platforms()
     if origins is None:
         response.headers.setdefault("Content-Security-Policy", CSP)
