@@ -4,6 +4,8 @@ The table below must name every route the app has: a new route without an entry 
 test, so no page ships without its access rule being decided and checked.
 """
 
+import re
+
 import pytest
 from sqlalchemy import func, select
 
@@ -747,13 +749,22 @@ def test_every_route_has_a_rule(app):
     assert rest == set(RULES) | set(ACTIONS)
 
 
+# An attribute only htmx acts on (the body's hx-headers is inert without it).
+HX_ATTRIBUTE = re.compile(r"\shx-(?!headers=)[a-z-]+=")
+HTMX_SCRIPT = re.compile(r'<script src="/static/vendor/htmx-[0-9.]+\.min\.js\?v=[0-9a-f]+" defer>')
+
+
 @pytest.mark.parametrize("role", ROLES)
 def test_pages_as_each_role(client, scene, role):
     users, urls = scene
     login(client, users[role].email)
     for endpoint, expected in RULES.items():
-        status = client.get(urls[endpoint]).status_code
-        assert status == expected[role], (endpoint, role, status)
+        answer = client.get(urls[endpoint])
+        assert answer.status_code == expected[role], (endpoint, role, answer.status_code)
+        if answer.mimetype == "text/html":
+            page = answer.get_data(as_text=True)
+            # Pages that leave htmx out (the LTI landing pages) must not need it.
+            assert HTMX_SCRIPT.search(page) or not HX_ATTRIBUTE.search(page), endpoint
 
 
 def test_pages_need_sign_in(client, scene):
