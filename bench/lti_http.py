@@ -210,16 +210,10 @@ def seed(platform) -> None:
 def login_url(platform, sub: str, spec: dict) -> str:
     """The LMS's login initiation of one launch, at platform.tool_url (the LMS prepares the
     launch's claims for this user first)."""
+    from tests.lti.platform import login_params
+
     hint = platform.prepare(sub=sub, name=f"Person {sub}", email=f"{sub}@lms.example", **spec)
-    query = {
-        "iss": platform.issuer,
-        "login_hint": hint,
-        "lti_message_hint": hint,
-        "target_link_uri": platform.tool_url + "/lti/launch",
-        "client_id": platform.client_id,
-        "lti_deployment_id": platform.deployment_id,
-    }
-    return f"{platform.tool_url}/lti/login?{urlencode(query)}"
+    return f"{platform.tool_url}/lti/login?{urlencode(login_params(platform, hint))}"
 
 
 def launch_kinds(instructor: str) -> dict:

@@ -13,7 +13,7 @@ import requests
 from werkzeug.serving import make_server
 
 from tests.conftest import make_app
-from tests.lti.platform import Platform
+from tests.lti.platform import Platform, login_params
 
 FORM_FIELD = re.compile(r'<input type="hidden" name="([^"]+)" value="([^"]*)"')
 FORM_ACTION = re.compile(r'<form[^>]*action="([^"]+)"')
@@ -98,19 +98,6 @@ class Launched:
     def again(self) -> requests.Response:
         """Post the same id_token and state once more (a replay)."""
         return self.session.post(self.action, data=self.posted, allow_redirects=False)
-
-
-def login_params(platform, hint: str, **extra) -> dict:
-    params = {
-        "iss": platform.issuer,
-        "login_hint": hint,
-        "lti_message_hint": hint,
-        "target_link_uri": platform.tool_url + "/lti/launch",
-        "client_id": platform.client_id,
-        "lti_deployment_id": platform.deployment_id,
-    }
-    params.update(extra)
-    return params
 
 
 def launch(tool, platform, session=None, method="GET", **spec) -> Launched:
