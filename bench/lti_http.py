@@ -302,11 +302,9 @@ def run_browser(platform, tools: dict, args, instructor: str) -> dict:
     kind across its flows (cookies and cache kept: a learner coming back)."""
     from playwright.sync_api import sync_playwright
 
-    sys.path.insert(0, str(ROOT))
-    from tests.browser.conftest import CHROMIUM_ARGS
+    from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
 
     kinds = launch_kinds(instructor)
-    executable = os.environ.get("RAMP_CHROMIUM") or shutil.which("chromium") or "/usr/bin/chromium"
     rows = {kind: {"cold": [], "warm": [], "cpu": 0.0} for kind in kinds}
 
     def flow(page, kind: str, sub: str) -> float:
@@ -324,7 +322,9 @@ def run_browser(platform, tools: dict, args, instructor: str) -> dict:
         return (ended - began) * 1000
 
     with sync_playwright() as pw:
-        chromium = pw.chromium.launch(executable_path=executable, headless=True, args=CHROMIUM_ARGS)
+        chromium = pw.chromium.launch(
+            executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
+        )
         warm = {kind: chromium.new_context() for kind in kinds}
         pages = {kind: context.new_page() for kind, context in warm.items()}
         for kind in kinds:  # every returning user launches once first

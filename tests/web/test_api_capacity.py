@@ -8,15 +8,13 @@ import io
 
 import pytest
 
-from ramp.metrics.api import create_token
+from tests.web.test_api_resources import bearer as bearer_of
 from tests.web.test_capacity_pages import team  # noqa: F401  (the fixture)
 
 
 @pytest.fixture
 def bearer(team, db):  # noqa: F811
-    _, secret = create_token("wfm", team.lead, scopes=["metrics:read"])
-    db.session.commit()
-    return {"Authorization": f"Bearer {secret}"}
+    return bearer_of(team.lead, "metrics:read")
 
 
 def test_json_and_csv_carry_the_same_rows(client, team, bearer):  # noqa: F811
@@ -42,10 +40,8 @@ def test_json_and_csv_carry_the_same_rows(client, team, bearer):  # noqa: F811
 
 
 def test_a_token_without_hires_gets_headers_only(client, team, db):  # noqa: F811
-    _, secret = create_token("wfm", team.other_lead, scopes=["metrics:read"])
-    db.session.commit()
     response = client.get(
-        "/api/v1/capacity?format=csv", headers={"Authorization": f"Bearer {secret}"}
+        "/api/v1/capacity?format=csv", headers=bearer_of(team.other_lead, "metrics:read")
     )
     assert response.get_data(as_text=True).splitlines() == [
         "placement,week,heads,effective_fte,productivity_factor,cohort,source,curve"
@@ -69,9 +65,7 @@ def test_hostile_parameters_get_a_4xx(client, team, bearer, query, status):  # n
 
 
 def test_the_scope_is_needed(client, team, db):  # noqa: F811
-    _, secret = create_token("x", team.lead, scopes=["hires:read"])
-    db.session.commit()
-    response = client.get("/api/v1/capacity", headers={"Authorization": f"Bearer {secret}"})
+    response = client.get("/api/v1/capacity", headers=bearer_of(team.lead, "hires:read"))
     assert response.status_code == 403
 
 
@@ -106,9 +100,7 @@ def test_attrition_refuses_what_is_not_a_visible_cohort(client, team, bearer, qu
 
 
 def test_attrition_of_a_token_without_hires_is_empty(client, team, db):  # noqa: F811
-    _, secret = create_token("wfm", team.other_lead, scopes=["metrics:read"])
-    db.session.commit()
-    body = client.get("/api/v1/attrition", headers={"Authorization": f"Bearer {secret}"})
+    body = client.get("/api/v1/attrition", headers=bearer_of(team.other_lead, "metrics:read"))
     assert body.get_json() == {
         "cohorts": [],
         "leavers": 0,
