@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import joinedload, selectinload
 
 from ramp.curricula.models import (
     Assessment,
@@ -420,6 +420,11 @@ def curriculum_view(enrollment: Enrollment) -> CurriculumView:
     if enrollment.last_lesson_id and enrollment.last_lesson_id not in state.completed_lessons:
         resume = view.lesson_by_id(enrollment.last_lesson_id)
     return CurriculumView(enrollment, version, views, view.progress, step, resume, content.language)
+
+
+def enrollment_with_version(enrollment_id: int) -> Enrollment | None:
+    """An enrollment and its curriculum version, in one query (every learner page reads both)."""
+    return db.session.get(Enrollment, enrollment_id, options=[joinedload(Enrollment.version)])
 
 
 def enrollments_of(user_id: int) -> list[Enrollment]:

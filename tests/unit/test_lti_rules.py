@@ -1,12 +1,22 @@
-"""Pure LTI rules: role mapping, launch targets, Link headers, score URLs."""
+"""Pure LTI rules: role mapping, launch targets, Link headers, score URLs, reading an
+id_token before its signature is checked."""
 
+import base64
+import json
+import string
+
+import jwt
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from ramp.accounts.models import Role
 from ramp.lti import claims as c
 from ramp.lti.grades import scores_url
 from ramp.lti.http import Answer
+from ramp.lti.errors import LaunchError
 from ramp.lti.identity import Landing, curriculum_of, landing, launch_target, platform_role
+from ramp.lti.launch import _unverified
 from ramp.lti.registrations import split_deployments
 
 LIS = "http://purl.imsglobal.org/vocab/lis/v2/"
@@ -139,3 +149,39 @@ def test_scores_url_keeps_the_query():
 def test_deployments_split_on_lines_and_commas():
     assert split_deployments("1\n2, 3 ,,") == ["1", "2", "3"]
     assert split_deployments(["a, b", " c "]) == ["a", "b", "c"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(
+    st.one_of(
+        st.text(max_size=80),
+        st.lists(st.text(alphabet=string.ascii_letters + string.digits + "-_=.", max_size=30))
+        .map(".".join),
+        st.tuples(st.dictionaries(st.text(max_size=5), st.integers()), st.integers()).map(
+            lambda parts: ".".join(
+                base64.urlsafe_b64encode(json.dumps(p).encode()).decode().rstrip("=")
+                for p in (*parts, "sig")
+            )
+        ),
+    )
+)
+def test_an_id_token_is_read_as_jwt_reads_it_or_refused(token):
+    """The launch reads an id_token's header and claims (to find its registration) without
+    the JWT library; whatever arrives, it reads what the library reads or refuses it by name,
+    and never fails otherwise."""
+    try:
+        header, claims = _unverified(token)
+    except LaunchError as refused:
+        assert refused.check == "id_token"
+        header = claims = None
+    try:
+        read = jwt.decode_complete(token, options={"verify_signature": False})
+    except jwt.PyJWTError:
+        return  # the signature check reads the token again, with the library, and refuses it
+    assert (header, claims) == (read["header"], read["payload"])
+
+
+def test_an_id_token_nested_past_the_parser_is_refused():
+    deep = base64.urlsafe_b64encode(b"[" * 100_000).decode()
+    with pytest.raises(LaunchError):
+        _unverified(f"e30.{deep}.x")

@@ -33,7 +33,7 @@ def require_login():
 
 def _own_enrollment(enrollment_id: int) -> Enrollment:
     """The current user's enrollment, or 404: other people's progress does not exist here."""
-    enrollment = db.session.get(Enrollment, enrollment_id)
+    enrollment = queries.enrollment_with_version(enrollment_id)
     if enrollment is None or enrollment.user_id != current_user.id:
         raise NotFound(_("There is no such curriculum in your learning."))
     return enrollment
