@@ -12,9 +12,9 @@ from hypothesis import strategies as st
 
 from ramp.accounts.models import Role
 from ramp.lti import claims as c
+from ramp.lti.errors import LaunchError
 from ramp.lti.grades import scores_url
 from ramp.lti.http import Answer
-from ramp.lti.errors import LaunchError
 from ramp.lti.identity import Landing, curriculum_of, landing, launch_target, platform_role
 from ramp.lti.launch import _unverified
 from ramp.lti.registrations import split_deployments
@@ -155,8 +155,9 @@ def test_deployments_split_on_lines_and_commas():
 @given(
     st.one_of(
         st.text(max_size=80),
-        st.lists(st.text(alphabet=string.ascii_letters + string.digits + "-_=.", max_size=30))
-        .map(".".join),
+        st.lists(st.text(alphabet=string.ascii_letters + string.digits + "-_=.", max_size=30)).map(
+            ".".join
+        ),
         st.tuples(st.dictionaries(st.text(max_size=5), st.integers()), st.integers()).map(
             lambda parts: ".".join(
                 base64.urlsafe_b64encode(json.dumps(p).encode()).decode().rstrip("=")
