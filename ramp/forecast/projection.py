@@ -143,37 +143,42 @@ def estimate(parts: Sequence[Part], as_of: int, running: int = 2) -> Estimate:
     weeks = np.arange(as_of + 1, HORIZON + 1, dtype=float)
     if not len(weeks):
         return Estimate(None, None, None)
-    done = np.zeros(len(weeks))
-    for z in SCENARIOS:
-        held = np.ones(len(weeks))
-        for p in parts:
-            sign = 1.0 if p.higher_is_better else -1.0
-            line = p.line
-            offset = line.offset + sign * z * line.posterior
-            if line.curve.relative:
-                if p.threshold <= 0:
-                    held *= 0.0
-                    continue
-                mean = np.log(np.maximum(line.curve.fit(weeks), 1e-9)) + offset
-                gap = sign * (mean - math.log(p.threshold)) / line.within
-            else:
-                mean = line.curve.fit(weeks) + offset
-                gap = sign * (mean - p.threshold) / line.within
-            # Before the team's first week with figures (the classroom) nothing can hold.
-            gap = np.where(weeks < line.curve.first_week, -np.inf, gap)
-            held *= ndtr(gap)
-        # States: the current run of weeks held (0 .. running-1); "done" absorbs.
-        state = np.zeros(running)
-        state[min(streak, running - 1)] = 1.0
-        passed = 0.0
-        for i, h in enumerate(held):
-            passed += state[-1] * h
-            moved = np.zeros(running)
-            moved[0] = state.sum() * (1 - h)
-            moved[1:] = state[:-1] * h
-            state = moved
-            done[i] += passed
-    done /= len(SCENARIOS)
+    # Every scenario at once: a row per scenario, a column per week.
+    z = np.asarray(SCENARIOS)[:, None]
+    held = np.ones((len(SCENARIOS), len(weeks)))
+    for p in parts:
+        sign = 1.0 if p.higher_is_better else -1.0
+        line = p.line
+        offset = line.offset + sign * z * line.posterior
+        if line.curve.relative:
+            if p.threshold <= 0:
+                held *= 0.0
+                continue
+            mean = np.log(np.maximum(line.curve.fit(weeks), 1e-9)) + offset
+            gap = sign * (mean - math.log(p.threshold)) / line.within
+        else:
+            mean = line.curve.fit(weeks) + offset
+            gap = sign * (mean - p.threshold) / line.within
+        # Before the team's first week with figures (the classroom) nothing can hold.
+        gap = np.where(weeks < line.curve.first_week, -np.inf, gap)
+        held *= ndtr(gap)
+    # States: the current run of weeks held (0 .. running-1), each a column of scenarios;
+    # "done" absorbs. The chain steps week by week, every scenario side by side.
+    nothing = np.zeros(len(SCENARIOS))
+    state = [nothing] * running
+    state[min(streak, running - 1)] = np.ones(len(SCENARIOS))
+    missed = 1 - held
+    passed = nothing
+    by_week = np.empty_like(held)
+    for i in range(len(weeks)):
+        h = held[:, i]
+        passed = passed + state[-1] * h
+        total = state[0]
+        for run in state[1:]:
+            total = total + run
+        state = [total * missed[:, i], *(run * h for run in state[:-1])]
+        by_week[:, i] = passed
+    done = by_week.sum(axis=0) / len(SCENARIOS)
 
     def quantile(q: float) -> int | None:
         hit = np.nonzero(done >= q)[0]
