@@ -20,6 +20,7 @@ import math
 import statistics
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from statistics import NormalDist
 
 import numpy as np
@@ -193,10 +194,17 @@ class MetricProjection:
     threshold: float
     higher_is_better: bool
     line: Line | None
-    estimate: Estimate
+    as_of: int
     fallback: str | None  # the curve's fallback reason, when the default curve is used
     observed: Mapping[int, float] = field(default_factory=dict)
     proficiency: bool = True
+
+    @cached_property
+    def estimate(self) -> Estimate:
+        """When this metric alone will have met its goal: worked out when first read (a hire
+        page reads it; a board card shows only the overall week and the misses)."""
+        part = Part(self.observed, self.line, self.threshold, self.higher_is_better)
+        return estimate([part], self.as_of)
 
 
 # Weeks of a hire's own figures for a metric before a milestone on it can be flagged
@@ -292,7 +300,7 @@ def project(
                 goal.threshold,
                 goal.higher_is_better,
                 line,
-                estimate([parts[goal.metric]], as_of),
+                as_of,
                 fallback,
                 observed[goal.metric],
                 goal.proficiency,
