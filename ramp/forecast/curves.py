@@ -502,10 +502,20 @@ def curves_for(
     has fewer than MIN_HIRES hires with figures. Curves are built once per group of hires."""
     proficient = proficient or {}
     cache: dict[tuple, Curve] = {}
+    # The hires with figures at each level's key, in the order of `places`: grouped once,
+    # not found again by a scan of every hire for each lookup (a board page makes one per
+    # card and metric).
+    groups: dict[str, dict[tuple, list[int]]] = {}
 
     def hires_at(level: str, place: Place) -> list[int]:
-        key = place.key(level)
-        return [h for h, p in places.items() if p.key(level) == key and series.get(h)]
+        by_key = groups.get(level)
+        if by_key is None:
+            by_key = {}
+            for h, p in places.items():
+                if series.get(h):
+                    by_key.setdefault(p.key(level), []).append(h)
+            groups[level] = by_key
+        return by_key.get(place.key(level), [])
 
     def lookup(place: Place) -> Curve | None:
         goal = goal_of(place)

@@ -148,10 +148,14 @@ def _milestone_goals(hire_ids: list[int], starts: dict[int, date]):
     """Open milestones' metric criteria, per hire, with the tenure week each is due by."""
     out: dict[int, list[MilestoneGoal]] = defaultdict(list)
     rows = db.session.execute(
-        select(PlanMilestone).where(
-            PlanMilestone.hire_id.in_(hire_ids), PlanMilestone.status.in_(OPEN)
-        )
-    ).scalars()
+        select(
+            PlanMilestone.hire_id,
+            PlanMilestone.key,
+            PlanMilestone.title,
+            PlanMilestone.due_date,
+            PlanMilestone.criteria,
+        ).where(PlanMilestone.hire_id.in_(hire_ids), PlanMilestone.status.in_(OPEN))
+    )
     for m in rows:
         criteria = m.criteria if isinstance(m.criteria, dict) else {}
         for c in criteria.get("metrics") or ():
