@@ -32,6 +32,7 @@ from ramp.metrics import problem_words
 from ramp.webkit import (
     ERROR_HANDLERS,
     RecordId,
+    RequestDomain,
     SessionCookies,
     catalogue,
     csrf,
@@ -85,6 +86,10 @@ def init_app(app: Flask) -> None:
     limiter.init_app(app)
     login_manager.init_app(app)
     i18n.use_locale_selector(app, select_locale)
+    # Every gettext of the app's pages reads the request's remembered catalogue.
+    app.extensions["babel"].instance.domain_instance = RequestDomain(
+        domain=app.config.get("BABEL_DOMAIN", "messages")
+    )
     app.jinja_env.install_gettext_callables(
         gettext=lambda s: catalogue().ugettext(s),
         ngettext=lambda s, p, n: catalogue().ungettext(s, p, n),

@@ -9,13 +9,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+from collections.abc import Callable
 from stat import S_ISREG
 from urllib.parse import urlsplit
 
 from babel.support import NullTranslations
 from flask import current_app, g, jsonify, render_template, request, session, url_for
 from flask.sessions import SecureCookieSessionInterface
-from flask_babel import get_translations
+from flask_babel import Domain, get_translations
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
 from flask_limiter import Limiter
@@ -48,11 +49,12 @@ CSP = (
 )
 
 
-def catalogue() -> NullTranslations:
+def catalogue(load: Callable[[], NullTranslations] = get_translations) -> NullTranslations:
     """The translations of the current locale, remembered for the rest of the request.
 
-    Templates ask for a translation dozens of times a page, and each of Flask-Babel's own
-    callables finds the domain, the locale and its catalogue again. Flask-Babel keeps the
+    Templates ask for a translation dozens of times a page, and code that words things (a
+    readiness gap, a status) thousands of times on a long list; each of Flask-Babel's own
+    calls finds the domain, the locale and its catalogue again. Flask-Babel keeps the
     request's locale object in its state on `g`; `force_locale` and `refresh` put another
     there (or none), so the remembered catalogue is used only while that very object is
     current."""
@@ -62,11 +64,20 @@ def catalogue() -> NullTranslations:
         locale = getattr(state, "babel_locale", None)
         if remembered is not None and locale is not None and remembered[0] is locale:
             return remembered[1]
-    translations = get_translations()
+    translations = load()
     state = g.get("_flask_babel") if g else None
     if state is not None:
         state.ramp_catalogue = (getattr(state, "babel_locale", None), translations)
     return translations
+
+
+class RequestDomain(Domain):
+    """Flask-Babel's message domain, but its translations are the request's remembered
+    catalogue: `gettext`, `lazy_gettext` and the rest, called from Python, then cost what
+    the templates' calls cost."""
+
+    def get_translations(self) -> NullTranslations:
+        return catalogue(super().get_translations)
 
 
 def query_number(name: str, longest: int = 9) -> int | None:

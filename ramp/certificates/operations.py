@@ -11,6 +11,7 @@ import secrets
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import cached_property
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
@@ -46,17 +47,27 @@ class Readiness:
     """One hire's readiness: what is missing (empty when ready) and the evidence behind it."""
 
     hire_id: int
-    gaps: tuple[str, ...]
+    missing: tuple[readiness.Gap, ...]
     facts: readiness.ReadinessFacts
+    enrolled: bool = True
 
     @property
     def ready(self) -> bool:
-        return not self.gaps
+        return self.enrolled and not self.missing
 
     @property
     def ready_but_sign_off(self) -> bool:
         """Everything done except the manager's readiness sign-off."""
-        return self.gaps == (str(readiness.SIGN_OFF_GAP),)
+        return self.enrolled and self.missing == (readiness.SIGN_OFF,)
+
+    @cached_property
+    def gaps(self) -> tuple[str, ...]:
+        """What is missing, in the reader's language (worded when first read: a list of
+        many hires' readiness that only counts the ready words none)."""
+        worded = [readiness.word(gap, self.facts) for gap in self.missing]
+        if not self.enrolled:
+            worded.insert(0, _("not enrolled in the curriculum"))
+        return tuple(worded)
 
 
 def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
@@ -119,10 +130,8 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
                 else None
             ),
         )
-        gaps = readiness.gaps(spec.readiness, facts)
-        if enrollment is None:
-            gaps.insert(0, _("not enrolled in the curriculum"))
-        out[hire.id] = Readiness(hire.id, tuple(gaps), facts)
+        missing = tuple(readiness.missing(spec.readiness, facts))
+        out[hire.id] = Readiness(hire.id, missing, facts, enrolled=enrollment is not None)
     return out
 
 
