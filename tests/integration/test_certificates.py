@@ -276,3 +276,23 @@ def test_pdf_says_what_it_certifies(app, ramp_world, db, tmp_path):
     assert re.search(r"Pages:\s+1\n", info) and "841.89 x 595.276 pts (A4)" in info
     assert "+Inter " in fonts and "+EB-Garamond" in fonts and "DejaVu" not in fonts
     assert "REVOKED" not in text
+
+
+def test_readiness_words_its_gaps_only_when_read(ramp_world, monkeypatch):
+    """A list of many hires' readiness (the certificates overview) counts who is ready and
+    words no gap; reading a hire's gaps words them, in order."""
+    from ramp.certificates import readiness
+
+    new, ready = ramp_world.hire(name="Ana Lima"), ramp_world.hire(name="Ben Okafor")
+    make_ready(ramp_world, ready)
+    worded = []
+    real_word = readiness.word
+    monkeypatch.setattr(
+        readiness, "word", lambda gap, facts: worded.append(gap) or real_word(gap, facts)
+    )
+    states = readiness_of([new, ready])
+    assert not states[new.id].ready and states[ready.id].ready and worded == []
+    gaps = states[new.id].gaps
+    assert len(worded) == len(gaps) == len(states[new.id].missing) > 3
+    assert gaps[0] == "module “Ticketing basics” not complete"
+    assert gaps[-1] == "no manager has signed off that the hire is ready"

@@ -259,3 +259,24 @@ def test_templates_follow_a_forced_locale_and_return_to_the_requests(app):
     with app.test_request_context(headers={"Accept-Language": "en"}):
         refresh()  # what every request starts with (the tests share one app context)
         assert render_template_string(page) == "Ramp board|2 rows"
+
+
+def test_gettext_from_python_follows_a_forced_locale_and_returns_to_the_requests(app):
+    """Python's gettext and lazy strings read the request's remembered catalogue too, and
+    switch with force_locale and refresh exactly as the templates do."""
+    from flask_babel import force_locale, gettext, lazy_gettext, refresh
+
+    lazy = lazy_gettext("Ramp board")
+    with app.test_request_context(headers={"Accept-Language": "es"}):
+        assert (gettext("Ramp board"), str(lazy)) == ("Tablero de ramp-up",) * 2
+        with force_locale("en"):
+            assert (gettext("Ramp board"), str(lazy)) == ("Ramp board",) * 2
+        assert gettext("Ramp board") == "Tablero de ramp-up"
+        with force_locale("en"):
+            refresh()
+            assert gettext("Ramp board") == "Ramp board"
+    with app.test_request_context(headers={"Accept-Language": "en"}):
+        refresh()
+        assert gettext("Ramp board") == "Ramp board"
+    with app.app_context():
+        assert gettext("Ramp board") == "Ramp board"  # outside a request: English
