@@ -171,7 +171,7 @@ def main() -> None:
         ]
         # Every returning user has launched once before the timed launches: a learner's first
         # launch creates the hire and its plan, and is timed apart above.
-        for n, (name, (spec, expect)) in enumerate(kinds.items()):
+        for n, (spec, expect) in enumerate(kinds.values()):
             for u in range(args.users):
                 launch(app, f"{n}-{u}", spec, expect)
         fetched = len(key_set_fetches)

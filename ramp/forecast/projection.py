@@ -119,6 +119,30 @@ SCENARIOS = tuple(_NORMAL.inv_cdf((i + 0.5) / 21) for i in range(21))
 LOW, HIGH = (1 - 0.90) / 2, 1 - (1 - 0.90) / 2
 
 
+def passage(held: np.ndarray, streak: int, running: int) -> np.ndarray:
+    """The share of scenarios that have held `running` weeks in a row by each week: `held`
+    is the chance each week holds, a row per scenario and a column per week, and `streak`
+    the weeks in a row already held before the first column. States: the current run of
+    weeks held (0 .. running-1), each a column of scenarios; "done" absorbs. The chain steps
+    week by week, every scenario side by side."""
+    scenarios = held.shape[0]
+    nothing = np.zeros(scenarios)
+    state = [nothing] * running
+    state[min(streak, running - 1)] = np.ones(scenarios)
+    missed = 1 - held
+    passed = nothing
+    by_week = np.empty_like(held)
+    for i in range(held.shape[1]):
+        h = held[:, i]
+        passed = passed + state[-1] * h
+        total = state[0]
+        for run in state[1:]:
+            total = total + run
+        state = [total * missed[:, i], *(run * h for run in state[:-1])]
+        by_week[:, i] = passed
+    return by_week.sum(axis=0) / scenarios
+
+
 def estimate(parts: Sequence[Part], as_of: int, running: int = 2) -> Estimate:
     """When every part's threshold will have held in the same `running` weeks in a row.
 
@@ -163,23 +187,7 @@ def estimate(parts: Sequence[Part], as_of: int, running: int = 2) -> Estimate:
         # Before the team's first week with figures (the classroom) nothing can hold.
         gap = np.where(weeks < line.curve.first_week, -np.inf, gap)
         held *= ndtr(gap)
-    # States: the current run of weeks held (0 .. running-1), each a column of scenarios;
-    # "done" absorbs. The chain steps week by week, every scenario side by side.
-    nothing = np.zeros(len(SCENARIOS))
-    state = [nothing] * running
-    state[min(streak, running - 1)] = np.ones(len(SCENARIOS))
-    missed = 1 - held
-    passed = nothing
-    by_week = np.empty_like(held)
-    for i in range(len(weeks)):
-        h = held[:, i]
-        passed = passed + state[-1] * h
-        total = state[0]
-        for run in state[1:]:
-            total = total + run
-        state = [total * missed[:, i], *(run * h for run in state[:-1])]
-        by_week[:, i] = passed
-    done = by_week.sum(axis=0) / len(SCENARIOS)
+    done = passage(held, streak, running)
 
     def quantile(q: float) -> int | None:
         hit = np.nonzero(done >= q)[0]
