@@ -110,17 +110,26 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
             select(RampTemplateVersion).where(RampTemplateVersion.id.in_(version_ids))
         ).scalars()
     }
+    # What every hire on one curriculum version shares: its modules' titles and checks.
+    shared = {
+        vid: (
+            {slugs[m.id]: m.title for m in outline},
+            tuple(slugs[m.id] for m in outline if m.assessment_id),
+        )
+        for vid, outline in outlines.items()
+    }
     out: dict[int, Readiness] = {}
     for hire in hires:
         spec = specs[hire.cohort.template_version_id]
         enrollment = enrollments.get(hire.enrollment_id)
         modules = outlines.get(enrollment.version_id, []) if enrollment else []
+        titles, checks = shared.get(enrollment.version_id, ({}, ())) if enrollment else ({}, ())
         state = states.get(enrollment.id) if enrollment else None
         sign_off = sign_offs.get(hire.id)
         done, passed = done_and_passed(modules, state, slugs)
         facts = readiness.ReadinessFacts(
-            module_titles={slugs[m.id]: m.title for m in modules},
-            check_modules=tuple(slugs[m.id] for m in modules if m.assessment_id),
+            module_titles=titles,
+            check_modules=checks,
             modules_done=done,
             checks_passed=passed,
             milestones=tuple(milestones[hire.id]),

@@ -140,7 +140,12 @@ def passage(held: np.ndarray, streak: int, running: int) -> np.ndarray:
             total = total + run
         state = [total * missed[:, i], *(run * h for run in state[:-1])]
         by_week[:, i] = passed
-    return by_week.sum(axis=0) / scenarios
+    # Summed scenario by scenario, in order (numpy's own sum may pair them up, which rounds
+    # differently): the same figures as stepping one scenario at a time.
+    done = by_week[0].copy()
+    for row in by_week[1:]:
+        done += row
+    return done / scenarios
 
 
 def estimate(parts: Sequence[Part], as_of: int, running: int = 2) -> Estimate:
