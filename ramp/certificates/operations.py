@@ -75,8 +75,8 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
     if not hires:
         return {}
     enrollment_ids = [h.enrollment_id for h in hires if h.enrollment_id]
-    enrollments = curricula_queries.enrollments_by_id(enrollment_ids)
-    version_ids = {e.version_id for e in enrollments.values()}
+    enrollments = curricula_queries.enrollment_versions(enrollment_ids)
+    version_ids = set(enrollments.values())
     contents = curricula_queries.contents_of(version_ids)
     outlines = {vid: content.outline for vid, content in contents.items()}
     states = curricula_queries.learner_states(enrollment_ids)
@@ -121,10 +121,10 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
     out: dict[int, Readiness] = {}
     for hire in hires:
         spec = specs[hire.cohort.template_version_id]
-        enrollment = enrollments.get(hire.enrollment_id)
-        modules = outlines.get(enrollment.version_id, []) if enrollment else []
-        titles, checks = shared.get(enrollment.version_id, ({}, ())) if enrollment else ({}, ())
-        state = states.get(enrollment.id) if enrollment else None
+        version_id = enrollments.get(hire.enrollment_id)
+        modules = outlines.get(version_id, [])
+        titles, checks = shared.get(version_id, ({}, ()))
+        state = states.get(hire.enrollment_id) if version_id is not None else None
         sign_off = sign_offs.get(hire.id)
         done, passed = done_and_passed(modules, state, slugs)
         facts = readiness.ReadinessFacts(
@@ -140,7 +140,7 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
             ),
         )
         missing = tuple(readiness.missing(spec.readiness, facts))
-        out[hire.id] = Readiness(hire.id, missing, facts, enrolled=enrollment is not None)
+        out[hire.id] = Readiness(hire.id, missing, facts, enrolled=version_id is not None)
     return out
 
 

@@ -470,16 +470,14 @@ def learner_states(enrollment_ids: list[int]) -> dict[int, LearnerState]:
     }
 
 
-def enrollments_by_id(enrollment_ids: list[int]) -> dict[int, Enrollment]:
-    """Enrollments by id, in one query."""
+def enrollment_versions(enrollment_ids: list[int]) -> dict[int, int]:
+    """The curriculum version of each enrollment, by enrollment id, in one query."""
     if not enrollment_ids:
         return {}
-    return {
-        e.id: e
-        for e in db.session.execute(
-            select(Enrollment).where(Enrollment.id.in_(enrollment_ids))
-        ).scalars()
-    }
+    rows = db.session.execute(
+        select(Enrollment.id, Enrollment.version_id).where(Enrollment.id.in_(enrollment_ids))
+    )
+    return {enrollment_id: version_id for enrollment_id, version_id in rows}
 
 
 def module_slugs(version_ids: set[int]) -> dict[int, dict[int, str]]:
