@@ -165,3 +165,23 @@ def test_why_a_curve_fell_back_is_worded_in_each_readers_language(client, ramp_w
     assert f"(3 hires with figures, {MIN_HIRES} needed)" in english
     assert f"(3 contrataciones con datos; se necesitan {MIN_HIRES})" in spanish
     assert "hires with figures" not in spanish
+
+
+def test_a_hire_in_their_first_week_is_projected_from_the_teams_curve_and_says_so(
+    client, ramp_world
+):
+    """Before a full tenure week there are no figures of the hire's own: the summary says the
+    projection is the team's curve, not "the figures up to week 0"."""
+    new = ramp_world.hire(name="Nia New", start_date=date.today() - timedelta(days=3))
+    weeks_in = ramp_world.hire(name="Omar Older", start_date=date.today() - timedelta(days=24))
+    queries._cache.clear()
+    login(client, ramp_world.lead.email)
+    summary = re.search(
+        r'id="projection-summary">(.*?)</p>', text(client.get(f"/board/hires/{new.id}"))
+    ).group(1)
+    assert "from the team's curve alone, before a full week of the hire's own" in summary
+    assert "week 0" not in summary
+    older = re.search(
+        r'id="projection-summary">(.*?)</p>', text(client.get(f"/board/hires/{weeks_in.id}"))
+    ).group(1)
+    assert "from the figures up to week 3;" in older
