@@ -2,23 +2,81 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Row, select
+from dataclasses import dataclass
+
+from sqlalchemy import Row, Select, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ramp.accounts.models import Role, Team, User
+from ramp.database import page_of
 from ramp.extensions import db
+
+AGENTS_PAGE_SIZE = 50
+
+
+def _visible_agents(viewer: User) -> Select | None:
+    """The agents the viewer may see: all for an admin, their teams' for a manager."""
+    stmt = select(User).where(User.role == Role.AGENT)
+    if viewer.is_admin:
+        return stmt
+    if viewer.is_manager:
+        return stmt.join(Team, User.team_id == Team.id).where(Team.manager_id == viewer.id)
+    return None
 
 
 def visible_agents(viewer: User) -> list[User]:
     """Agents the viewer may see: all for an admin, their teams' for a manager, none otherwise."""
-    stmt = select(User).where(User.role == Role.AGENT).options(selectinload(User.team))
-    if viewer.is_admin:
-        pass
-    elif viewer.is_manager:
-        stmt = stmt.join(Team, User.team_id == Team.id).where(Team.manager_id == viewer.id)
-    else:
+    stmt = _visible_agents(viewer)
+    if stmt is None:
         return []
-    return list(db.session.execute(stmt.order_by(User.name)).scalars())
+    return list(
+        db.session.execute(stmt.options(selectinload(User.team)).order_by(User.name)).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class AgentsPage:
+    """One page of the agents a viewer may see, by name, with those matching the search."""
+
+    agents: list[User]
+    matching: int  # agents matching the search, on every page
+    page: int
+    pages: int
+    search: str
+
+    @property
+    def first(self) -> int:
+        """The place of the page's first agent among those matching (1-based; 0 when none)."""
+        return (self.page - 1) * AGENTS_PAGE_SIZE + 1 if self.agents else 0
+
+
+def agents_page(viewer: User, search: str = "", page: int = 1) -> AgentsPage:
+    """A page of the agents the viewer may see whose name or e-mail contains `search`
+    (case aside), by name: counted, then only that page read, however large the team."""
+    search = search.strip()
+    stmt = _visible_agents(viewer)
+    if stmt is None:
+        return AgentsPage([], 0, 1, 1, search)
+    if search:
+        stmt = stmt.where(
+            or_(
+                User.name.icontains(search, autoescape=True),
+                User.email.icontains(search, autoescape=True),
+            )
+        )
+    matching = db.session.execute(
+        stmt.with_only_columns(func.count(User.id)).order_by(None)
+    ).scalar_one()
+    page, pages = page_of(matching, AGENTS_PAGE_SIZE, page)
+    agents = list(
+        db.session.execute(
+            stmt.options(selectinload(User.team))
+            .order_by(User.name, User.id)
+            .limit(AGENTS_PAGE_SIZE)
+            .offset((page - 1) * AGENTS_PAGE_SIZE)
+        ).scalars()
+    )
+    return AgentsPage(agents, matching, page, pages, search)
 
 
 def visible_teams(viewer: User) -> list[Team]:
