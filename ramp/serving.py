@@ -3,7 +3,8 @@
     gunicorn -c python:ramp.serving --workers 2 --bind 127.0.0.1:8000 'ramp:create_app()'
 
 Flags on the command line override the settings here. Besides gunicorn's own settings, each
-worker settles its memory once the app is built (`settle`), which makes every page cheaper.
+worker settles its memory once the app is built (`settle`), which makes the pages that build
+many objects (a list of every hire's readiness) cheaper; small pages cost the same.
 """
 
 from __future__ import annotations
@@ -15,8 +16,8 @@ threads = 4
 keepalive = 30  # seconds: a browser's next page reuses its connection
 
 # How many objects may be allocated before the youngest generation is collected (Python's
-# default is 700). A page allocates tens of thousands of short-lived objects; at 700, the
-# collector runs dozens of times a page, each time looking at what the page still holds.
+# default is 700). A page listing thousands of records allocates hundreds of thousands of
+# short-lived objects; at 700, the collector runs hundreds of times for it.
 YOUNG_THRESHOLD = 10_000
 
 
