@@ -1,5 +1,6 @@
-"""Team progress a page at a time: a manager with a large team pages through it and finds an
-agent by name or e-mail; odd search text and page numbers get a page, never an error."""
+"""Lists of people a page at a time: a manager with a large team pages through Team progress
+and finds an agent by name or e-mail, an admin does the same on People; odd search text and
+page numbers get a page, never an error."""
 
 from __future__ import annotations
 
@@ -8,10 +9,10 @@ import re
 import pytest
 
 from ramp.accounts.operations import create_user
-from ramp.accounts.queries import AGENTS_PAGE_SIZE
-from tests.conftest import login
+from ramp.accounts.queries import PEOPLE_PAGE_SIZE
+from tests.conftest import csrf_token, login
 
-TEAM_SIZE = AGENTS_PAGE_SIZE * 2 + 7  # two full pages and a short one
+TEAM_SIZE = PEOPLE_PAGE_SIZE * 2 + 7  # two full pages and a short one
 
 
 @pytest.fixture
@@ -34,7 +35,7 @@ def _names(html: str) -> list[str]:
 
 def test_the_team_is_read_a_page_at_a_time_by_name(client, big_team):
     first = client.get("/team").get_data(as_text=True)
-    assert _names(first) == [f"Agent {n:03}" for n in range(AGENTS_PAGE_SIZE)]
+    assert _names(first) == [f"Agent {n:03}" for n in range(PEOPLE_PAGE_SIZE)]
     assert f"Agents 1–50 of {TEAM_SIZE + 1}" in first
     assert "Page 1 of 3" in first and 'href="/team?page=2"' in first
     last = client.get("/team?page=3").get_data(as_text=True)
@@ -53,7 +54,7 @@ def test_search_finds_by_name_or_email_and_pages_keep_it(client, big_team):
     assert _names(client.get("/team?q=_").get_data(as_text=True)) == ["Zoë Ñúñez"]
     paged = client.get("/team?q=agent&page=2").get_data(as_text=True)
     assert 'href="/team?page=3&amp;q=agent"' in paged
-    assert _names(paged)[0] == f"Agent {AGENTS_PAGE_SIZE:03}"
+    assert _names(paged)[0] == f"Agent {PEOPLE_PAGE_SIZE:03}"
 
 
 def test_a_search_that_finds_no_one_says_so(client, big_team):
@@ -93,3 +94,24 @@ def test_a_nul_character_in_a_search_finds_no_one_and_breaks_nothing(client, big
     for url in ("/team?q=%00", "/team?q=Agent%00%20000", "/board/?q=%00", "/board/?q=a%00b"):
         assert client.get(url).status_code == 200, url
     assert _names(client.get("/team?q=Agent%00%20001").get_data(as_text=True)) == ["Agent 001"]
+
+
+def _people(html: str) -> list[str]:
+    return re.findall(r'<tr><td><a href="/admin/people/\d+">([^<]+)</a>', html)
+
+
+def test_people_are_paged_admins_first_then_managers_then_agents(client, big_team, make_user):
+    admin = make_user("admin", name="Ada Admin")
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/team")})
+    login(client, admin.email)
+    first = client.get("/admin/people").get_data(as_text=True)
+    managers = sorted(u for u in _people(first) if u.startswith("Manager"))
+    assert _people(first)[:3] == ["Ada Admin", *managers]
+    assert _people(first)[3:] == [f"Agent {n:03}" for n in range(PEOPLE_PAGE_SIZE - 3)]
+    assert f"People 1–50 of {TEAM_SIZE + 5}" in first and 'href="/admin/people?page=2"' in first
+    last = client.get("/admin/people?page=3").get_data(as_text=True)
+    assert _people(last)[-2:] == ["Agent 999", "Zoë Ñúñez"]  # every team's, for an admin
+    found = client.get("/admin/people?q=phone.example").get_data(as_text=True)
+    assert _people(found) == ["Agent 999"] and "People 1–1 of 1" in found
+    none = client.get("/admin/people?q=nobody%00").get_data(as_text=True)
+    assert "No one's name or e-mail contains “nobody”." in none

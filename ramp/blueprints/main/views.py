@@ -45,7 +45,7 @@ def team():
     if not (current_user.is_manager or current_user.is_admin):
         abort(403, _("Only managers and admins can see team progress."))
     listing = agents_page(current_user, query_text("q"), query_number("page") or 1)
-    progress = progress_of_learners([a.id for a in listing.agents])
+    progress = progress_of_learners([a.id for a in listing.people])
     return render("main/team.html", listing=listing, progress=progress)
 
 
