@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -15,7 +14,8 @@ from ramp.milestones.template_spec import ReadinessSpec
 DONE_STATUSES = ("achieved", "waived")
 
 
-class MilestoneFact(NamedTuple):  # a plain tuple: a readiness overview makes tens of thousands
+@dataclass(frozen=True)
+class MilestoneFact:
     key: str
     title: str
     status: str
