@@ -91,6 +91,8 @@ def start_gunicorn(
         sys.executable,
         "-m",
         "gunicorn",
+        "--config",
+        "python:ramp.serving",  # ramp's settings and its post_worker_init, for every app alike
         "--bind",
         f"{HOST}:{port}",
         "--worker-class",

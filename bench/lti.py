@@ -78,6 +78,7 @@ def main() -> None:
     from ramp import create_app
     from ramp.extensions import db
     from ramp.lti.registrations import key_set_fetches
+    from ramp.serving import settle
     from tests.lti.platform import INSTRUCTOR, Platform
 
     logging.getLogger("werkzeug").setLevel(logging.WARNING)
@@ -175,6 +176,7 @@ def main() -> None:
             for u in range(args.users):
                 launch(app, f"{n}-{u}", spec, expect)
         fetched = len(key_set_fetches)
+        settle()  # as a gunicorn worker does with ramp.serving (the baselines share this process)
         if args.profile:
             _profile(lambda i: launch(app, f"0-{i % args.users}", *kinds[args.profile]), args)
             return

@@ -57,6 +57,7 @@ def main() -> None:
 
     from ramp import create_app
     from ramp.extensions import db
+    from ramp.serving import settle
 
     app = create_app({"RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False})
     started = time.perf_counter()
@@ -94,6 +95,7 @@ def main() -> None:
         "hire page": (manager, "GET", f"/board/hires/{hire_ids[0]}", 200),
         "comparison": (manager, "GET", "/board/compare", 200),
     }
+    settle()  # as a gunicorn worker does with ramp.serving, once the app is built
     print(f"{'page':18} {'CPU p50 ms':>10} {'CPU p95 ms':>10} {'statements':>10}")
     for page in PAGES:
         client, method, url, expected = requests[page]

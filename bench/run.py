@@ -47,6 +47,7 @@ def main() -> None:
     from ramp.extensions import db
     from ramp.milestones.models import Hire
     from ramp.milestones.operations import evaluate_hires
+    from ramp.serving import settle
 
     app = create_app({"RATELIMIT_ENABLED": False})
     client = app.test_client()
@@ -66,6 +67,7 @@ def main() -> None:
         session["_user_id"] = str(admin_id)
         session["_fresh"] = True
         session["session_version"] = admin_version  # or the app signs the session out
+    settle()  # as a gunicorn worker does with ramp.serving, once the app is built
     print(f"ramp benchmarks on SQLite: {hires} active hires, {args.repeat} requests each")
     pages = {
         "board": lambda i: "/board/",

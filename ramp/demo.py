@@ -484,5 +484,8 @@ def demo_command(host, port, no_serve):
         click.echo(f"    {role:8} {email:32} {note}")
     click.echo("")
     if not no_serve:
+        from ramp.serving import settle
+
+        settle()  # as each gunicorn worker does, once the app is built
         # app.run() refuses to start from within the flask CLI; serve with Werkzeug directly.
         run_simple(host, port, current_app._get_current_object(), threaded=True)

@@ -87,6 +87,13 @@ def query_number(name: str, longest: int = 9) -> int | None:
     return int(value) if value.isdecimal() and len(value) <= longest else None
 
 
+def query_text(name: str, longest: int = 100) -> str:
+    """A query parameter's text to search with: control characters dropped (PostgreSQL
+    refuses a NUL in any text it compares), trimmed, at most `longest` characters."""
+    value = request.args.get(name, "")
+    return "".join(ch for ch in value if ch.isprintable())[:longest].strip()
+
+
 def render(template: str, block: str | None = None, status: int = 200, **context):
     """Render a page, or just its named block when htmx asked for a fragment."""
     if not isinstance(status, int):  # a template value named `status` passed by mistake

@@ -2,23 +2,85 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Row, select
+from dataclasses import dataclass
+
+from sqlalchemy import Row, Select, case, func, or_, select
 from sqlalchemy.orm import selectinload
 
 from ramp.accounts.models import Role, Team, User
+from ramp.database import page_of
 from ramp.extensions import db
+
+PEOPLE_PAGE_SIZE = 50
+
+
+def _visible_agents(viewer: User) -> Select | None:
+    """The agents the viewer may see: all for an admin, their teams' for a manager."""
+    stmt = select(User).where(User.role == Role.AGENT)
+    if viewer.is_admin:
+        return stmt
+    if viewer.is_manager:
+        return stmt.join(Team, User.team_id == Team.id).where(Team.manager_id == viewer.id)
+    return None
 
 
 def visible_agents(viewer: User) -> list[User]:
     """Agents the viewer may see: all for an admin, their teams' for a manager, none otherwise."""
-    stmt = select(User).where(User.role == Role.AGENT).options(selectinload(User.team))
-    if viewer.is_admin:
-        pass
-    elif viewer.is_manager:
-        stmt = stmt.join(Team, User.team_id == Team.id).where(Team.manager_id == viewer.id)
-    else:
+    stmt = _visible_agents(viewer)
+    if stmt is None:
         return []
-    return list(db.session.execute(stmt.order_by(User.name)).scalars())
+    return list(
+        db.session.execute(stmt.options(selectinload(User.team)).order_by(User.name)).scalars()
+    )
+
+
+@dataclass(frozen=True)
+class PeoplePage:
+    """One page of a list of people, with how many match the search on every page."""
+
+    people: list[User]
+    matching: int
+    page: int
+    pages: int
+    search: str
+
+    @property
+    def first(self) -> int:
+        """The place of the page's first person among those matching (1-based; 0: none)."""
+        return (self.page - 1) * PEOPLE_PAGE_SIZE + 1 if self.people else 0
+
+
+def _page_of_people(stmt: Select | None, order: tuple, search: str, page: int) -> PeoplePage:
+    """The people `stmt` selects whose name or e-mail contains `search` (case aside; `%`
+    and `_` are themselves): counted, then only the asked page read, however many there are."""
+    search = search.strip()
+    if stmt is None:
+        return PeoplePage([], 0, 1, 1, search)
+    if search:
+        stmt = stmt.where(
+            or_(
+                User.name.icontains(search, autoescape=True),
+                User.email.icontains(search, autoescape=True),
+            )
+        )
+    matching = db.session.execute(
+        stmt.with_only_columns(func.count(User.id)).order_by(None)
+    ).scalar_one()
+    page, pages = page_of(matching, PEOPLE_PAGE_SIZE, page)
+    people = list(
+        db.session.execute(
+            stmt.options(selectinload(User.team))
+            .order_by(*order)
+            .limit(PEOPLE_PAGE_SIZE)
+            .offset((page - 1) * PEOPLE_PAGE_SIZE)
+        ).scalars()
+    )
+    return PeoplePage(people, matching, page, pages, search)
+
+
+def agents_page(viewer: User, search: str = "", page: int = 1) -> PeoplePage:
+    """A page of the agents the viewer may see, by name, searched by name or e-mail."""
+    return _page_of_people(_visible_agents(viewer), (User.name, User.id), search, page)
 
 
 def visible_teams(viewer: User) -> list[Team]:
@@ -47,6 +109,13 @@ def list_teams() -> list[Team]:
 
 # The order people are listed in: admins first, then managers and agents, each by name.
 ROLE_ORDER = {Role.ADMIN: 0, Role.MANAGER: 1, Role.AGENT: 2}
+
+
+def people_page(search: str = "", page: int = 1) -> PeoplePage:
+    """A page of everyone (the admin's People page), in list_users' order: admins, then
+    managers, then agents, each by name; searched by name or e-mail."""
+    order = (case(ROLE_ORDER, value=User.role), func.lower(User.name), User.email)
+    return _page_of_people(select(User), order, search, page)
 
 
 def list_users() -> list[User]:

@@ -15,7 +15,7 @@ from functools import cached_property
 
 from flask_babel import force_locale
 from flask_babel import gettext as _
-from sqlalchemy import and_, delete, func, select, update
+from sqlalchemy import and_, delete, func, or_, select, update
 from sqlalchemy.orm import selectinload
 
 from ramp.accounts.models import User, utcnow
@@ -35,6 +35,7 @@ from ramp.metrics.records import utc
 from ramp.milestones.models import Cohort, Hire, HireEvent, PlanMilestone, RampTemplateVersion
 from ramp.milestones.operations import can_manage, lock_hire, require_manager_of
 from ramp.milestones.plans import template_from_document
+from ramp.milestones.template_spec import ReadinessSpec
 
 RECERTIFY_DAYS = 30
 
@@ -70,6 +71,47 @@ class Readiness:
         return tuple(worded)
 
 
+def _readiness_specs(version_ids: set[int]) -> dict[int, ReadinessSpec | None]:
+    """What readiness asks for under each ramp template version."""
+    return {
+        v.id: template_from_document(v.document).readiness
+        for v in db.session.execute(
+            select(RampTemplateVersion).where(RampTemplateVersion.id.in_(version_ids))
+        ).scalars()
+    }
+
+
+def lacking_a_milestone(hires: list[Hire]) -> set[int]:
+    """The hires (ids) with a milestone their readiness asks for and that is neither achieved
+    nor waived: whatever else they have done, they are neither ready nor awaiting sign-off.
+    One query on the milestones' hire and status, so a list of many hires looks in full
+    (readiness_of) only at the others. The rule is readiness.missing's: `all` asks for
+    every milestone that is not optional, a list for the milestones it names."""
+    by_version: dict[int, list[int]] = {}
+    for hire in hires:
+        by_version.setdefault(hire.cohort.template_version_id, []).append(hire.id)
+    asked = []
+    for version_id, selection in _readiness_specs(set(by_version)).items():
+        selection = (selection or ReadinessSpec()).milestones
+        if selection == "none":
+            continue
+        which = (
+            PlanMilestone.optional.is_(False)
+            if selection == "all"
+            else PlanMilestone.key.in_(list(selection))
+        )
+        asked.append(and_(PlanMilestone.hire_id.in_(by_version[version_id]), which))
+    if not asked:
+        return set()
+    return set(
+        db.session.execute(
+            select(PlanMilestone.hire_id)
+            .distinct()
+            .where(PlanMilestone.status.not_in(readiness.DONE_STATUSES), or_(*asked))
+        ).scalars()
+    )
+
+
 def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
     """The readiness of many hires in a fixed number of queries."""
     if not hires:
@@ -103,13 +145,7 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
         .order_by(PlanMilestone.hire_id, PlanMilestone.position)
     ):
         milestones[hire_id].append(readiness.MilestoneFact(key, title, status, optional))
-    version_ids = {h.cohort.template_version_id for h in hires}
-    specs = {
-        v.id: template_from_document(v.document)
-        for v in db.session.execute(
-            select(RampTemplateVersion).where(RampTemplateVersion.id.in_(version_ids))
-        ).scalars()
-    }
+    specs = _readiness_specs({h.cohort.template_version_id for h in hires})
     # What every hire on one curriculum version shares: its modules' titles and checks.
     shared = {
         vid: (
@@ -139,7 +175,7 @@ def readiness_of(hires: list[Hire]) -> dict[int, Readiness]:
                 else None
             ),
         )
-        missing = tuple(readiness.missing(spec.readiness, facts))
+        missing = tuple(readiness.missing(spec, facts))
         out[hire.id] = Readiness(hire.id, missing, facts, enrolled=version_id is not None)
     return out
 
@@ -479,9 +515,10 @@ def find_certificate(text: str | None) -> Certificate | None:
 def _batch_candidates(hires: list[Hire], actor: User) -> list[Hire]:
     """The hires the actor manages who are ready and hold no valid certificate."""
     hires = [h for h in hires if can_manage(actor, h)]
-    states = readiness_of(hires)
+    lacking = lacking_a_milestone(hires)
+    states = readiness_of([h for h in hires if h.id not in lacking])
     certified = certified_hires([h.id for h in hires])
-    return [h for h in hires if states[h.id].ready and h.id not in certified]
+    return [h for h in hires if h.id in states and states[h.id].ready and h.id not in certified]
 
 
 def start_batch(cohort: Cohort, actor: User) -> CertificateBatch:

@@ -19,6 +19,7 @@ from ramp.certificates.operations import (
     certified_hires,
     expiring_soon,
     find_certificate,
+    lacking_a_milestone,
     readiness_of,
     status_clause,
 )
@@ -191,7 +192,9 @@ def overview(viewer: User) -> Overview:
         db.session.execute(visible_hires(viewer).options(selectinload(Hire.cohort))).scalars()
     )
     ids = [h.id for h in hires]
-    states = readiness_of(hires)
+    # Most hires in their ramp still lack a milestone: only the others are looked at in full.
+    lacking = lacking_a_milestone(hires)
+    states = readiness_of([h for h in hires if h.id not in lacking])
     certified = certified_hires(ids)
     by_cohort: dict[int, list[Hire]] = {}
     for hire in hires:
@@ -200,9 +203,13 @@ def overview(viewer: User) -> Overview:
         CohortReadiness(
             cohort=group[0].cohort,
             hires=len(group),
-            ready=sum(1 for h in group if states[h.id].ready and h.id not in certified),
+            ready=sum(
+                1 for h in group if h.id in states and states[h.id].ready and h.id not in certified
+            ),
             awaiting_sign_off=sum(
-                1 for h in group if states[h.id].ready_but_sign_off and h.id not in certified
+                1
+                for h in group
+                if h.id in states and states[h.id].ready_but_sign_off and h.id not in certified
             ),
             certified=sum(1 for h in group if h.id in certified),
         )

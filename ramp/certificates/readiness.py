@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import NamedTuple
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
@@ -14,8 +15,7 @@ from ramp.milestones.template_spec import ReadinessSpec
 DONE_STATUSES = ("achieved", "waived")
 
 
-@dataclass(frozen=True)
-class MilestoneFact:
+class MilestoneFact(NamedTuple):  # a plain tuple: a readiness overview makes tens of thousands
     key: str
     title: str
     status: str

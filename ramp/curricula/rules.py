@@ -55,7 +55,7 @@ class Step:
 
 def module_complete(module: ModuleOutline, state: LearnerState) -> bool:
     """Every lesson completed and the check, if any, passed."""
-    lessons_done = all(lid in state.completed_lessons for lid in module.lesson_ids)
+    lessons_done = state.completed_lessons.issuperset(module.lesson_ids)
     check_done = module.assessment_id is None or module.assessment_id in state.passed_assessments
     return lessons_done and check_done
 

@@ -296,3 +296,55 @@ def test_readiness_words_its_gaps_only_when_read(ramp_world, monkeypatch):
     assert len(worded) == len(gaps) == len(states[new.id].missing) > 3
     assert gaps[0] == "module “Ticketing basics” not complete"
     assert gaps[-1] == "no manager has signed off that the hire is ready"
+
+
+def test_lacking_a_milestone_follows_readiness_own_rule(ramp_world, db, mini_version):
+    """The overview and batches look in full only at hires who lack no milestone their
+    readiness asks for: the quick query must agree with readiness.missing under `all` (with
+    an optional milestone), a list of keys and `none`, whatever each hire has done."""
+    from ramp.certificates.operations import lacking_a_milestone
+    from ramp.milestones.operations import create_cohort, publish_template
+    from ramp.milestones.operations import sign_off as sign_off_milestone
+    from ramp.milestones.template_spec import ReadinessSpec, load_template_file
+    from tests.conftest import FIXTURES
+
+    base = load_template_file(
+        str(FIXTURES / "mini-template.yaml"), {"basics": True, "tone": True, "kb": False}
+    )
+    optional = tuple(
+        m.model_copy(update={"optional": m.key == "nesting-quality"}) for m in base.milestones
+    )
+    variants = {
+        "all, one optional": {"milestones": optional},
+        "listed": {"readiness": ReadinessSpec(milestones=["classroom", "nesting-quality"])},
+        "none": {"readiness": ReadinessSpec(milestones="none")},
+    }
+    cohorts = [ramp_world.cohort]
+    for n, (name, change) in enumerate(variants.items()):
+        spec = base.model_copy(update={"slug": f"mini-{n}", "title": name, **change})
+        version = publish_template(spec).version
+        cohorts.append(
+            create_cohort(name, ramp_world.start, version, mini_version, ramp_world.cohort.team)
+        )
+    db.session.commit()
+    hires = []
+    for cohort in cohorts:
+        fresh = ramp_world.hire(cohort=cohort)
+        done = make_ready(ramp_world, ramp_world.hire(cohort=cohort), sign_off=False)
+        partly = ramp_world.hire(cohort=cohort)  # all but nesting quality
+        finish_modules(partly.enrollment)
+        sign_off_milestone(partly, "classroom", ramp_world.lead)
+        sign_off_milestone(partly, "floor-ready", ramp_world.lead)
+        db.session.commit()
+        hires += [fresh, done, partly]
+    states = readiness_of(hires)
+    expected = {h.id for h in hires if any(kind == "milestone" for kind, _ in states[h.id].missing)}
+    assert lacking_a_milestone(hires) == expected
+    # Each rule decided both ways: the quick query is not trivially everyone or no one.
+    lacking = [[h.id in expected for h in hires[i : i + 3]] for i in range(0, len(hires), 3)]
+    assert lacking == [
+        [True, False, True],  # all: nesting quality is asked for
+        [True, False, False],  # all, but nesting quality is optional
+        [True, False, True],  # listed: classroom and nesting quality
+        [False, False, False],  # none
+    ]

@@ -7,7 +7,7 @@ from wtforms.fields.choices import SelectChoice
 
 from ramp.accounts import operations
 from ramp.accounts.models import Team, User
-from ramp.accounts.queries import leaders, list_teams, list_users
+from ramp.accounts.queries import leaders, list_teams, list_users, people_page
 from ramp.audit.operations import recent_events
 from ramp.blueprints.admin.blueprint import bp
 from ramp.blueprints.admin.common import attempt, status_of
@@ -25,7 +25,7 @@ from ramp.extensions import db
 from ramp.milestones import queries as hire_queries
 from ramp.milestones.models import Cohort
 from ramp.milestones.operations import transfer_hire
-from ramp.webkit import render
+from ramp.webkit import query_number, query_text, render
 
 
 def _team_choices() -> list[SelectChoice]:
@@ -73,7 +73,7 @@ def people():
         form=form,
         errors=errors,
         created=created,
-        users=list_users(),
+        listing=people_page(query_text("q"), query_number("page") or 1),
         status=status_of(form, errors),
     )
 

@@ -58,7 +58,7 @@ from ramp.milestones.roster import RosterError, parse_roster
 from ramp.pdf import render_pdf
 from ramp.skills import exports as skill_exports
 from ramp.skills import queries as skill_queries
-from ramp.webkit import public_base_url, query_number, render
+from ramp.webkit import public_base_url, query_number, query_text, render
 
 
 @bp.before_request
@@ -75,10 +75,10 @@ def index():
     status = request.args.get("status") or None
     filters = queries.BoardFilters(
         cohort=query_number("cohort"),
-        queue=request.args.get("queue") or None,
+        queue=query_text("queue", longest=200) or None,
         status=status if status in queries.STATUS_FILTERS else None,
         manager=query_number("manager"),
-        q=(request.args.get("q") or "").strip() or None,
+        q=query_text("q") or None,
         group="cohort" if request.args.get("group") == "cohort" else "phase",
         page=query_number("page") or 1,
     )

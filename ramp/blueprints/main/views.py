@@ -5,7 +5,7 @@ from flask import abort, flash, redirect, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from ramp.accounts.queries import visible_agents
+from ramp.accounts.queries import agents_page
 from ramp.blueprints.forms import EmptyForm
 from ramp.blueprints.main.blueprint import bp
 from ramp.curricula.queries import progress_of_learners
@@ -13,7 +13,7 @@ from ramp.errors import ValidationError
 from ramp.extensions import db
 from ramp.notifications.kinds import CHOICE_LABELS, kinds_for
 from ramp.notifications.operations import preferences_of, save_preferences
-from ramp.webkit import render
+from ramp.webkit import query_number, query_text, render
 
 
 def attempt(action):
@@ -40,12 +40,13 @@ def home():
 @bp.get("/team")
 @login_required
 def team():
-    """Curriculum progress of every agent the manager leads (admins: everyone)."""
+    """Curriculum progress of the agents the manager leads (admins: everyone), a page at a
+    time, searchable by name or e-mail."""
     if not (current_user.is_manager or current_user.is_admin):
         abort(403, _("Only managers and admins can see team progress."))
-    agents = visible_agents(current_user)
-    progress = progress_of_learners([a.id for a in agents])
-    return render("main/team.html", agents=agents, progress=progress)
+    listing = agents_page(current_user, query_text("q"), query_number("page") or 1)
+    progress = progress_of_learners([a.id for a in listing.people])
+    return render("main/team.html", listing=listing, progress=progress)
 
 
 @bp.route("/notifications", methods=["GET", "POST"])
