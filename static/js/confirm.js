@@ -34,6 +34,12 @@
   });
 
   dialog.addEventListener("close", function () {
+    // The close event comes later than the closing itself. If the dialog is open again by
+    // then (Escape, then Enter at once), this event is about the earlier closing: the form
+    // now pending belongs to the dialog as it stands, and waits for its own close.
+    if (dialog.open) {
+      return;
+    }
     var form = pending;
     pending = null;
     if (opener && typeof opener.focus === "function") {
