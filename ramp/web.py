@@ -11,7 +11,7 @@ from flask_login import current_user, user_logged_in
 from markupsafe import Markup
 
 from ramp import formatting, i18n
-from ramp.accounts.models import User
+from ramp.accounts.models import Role, User
 from ramp.accounts.queries import active_user
 from ramp.blueprints.admin import bp as admin_bp
 from ramp.blueprints.api import bp as api_bp
@@ -61,6 +61,10 @@ BLUEPRINTS = (
 __all__ = ["BLUEPRINTS", "init_app", "select_locale"]
 
 
+# A role as pages word it, in the reader's language (lower case: `|sentence` starts a cell).
+ROLE_WORDS = {Role.AGENT: _l("agent"), Role.MANAGER: _l("manager"), Role.ADMIN: _l("admin")}
+
+
 def current_language() -> str:
     """The language of the page being rendered, for `<html lang>`."""
     return str(get_locale() or i18n.DEFAULT_LOCALE)
@@ -107,6 +111,7 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(languages=i18n.LANGUAGES, page_language=current_language)
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text))
     app.jinja_env.filters["sentence"] = lambda text: text[:1].upper() + text[1:] if text else text
+    app.jinja_env.filters["role_name"] = lambda role: str(ROLE_WORDS.get(role, role))
     # Every page that lists certificates prints their code and status the same way.
     app.jinja_env.globals.update(format_code=format_code, certificate_status=certificate_status)
     # Menus offer Grade passback only once an LTI platform is registered.

@@ -115,3 +115,35 @@ def test_people_are_paged_admins_first_then_managers_then_agents(client, big_tea
     assert _people(found) == ["Agent 999"] and "People 1–1 of 1" in found
     none = client.get("/admin/people?q=nobody%00").get_data(as_text=True)
     assert "No one's name or e-mail contains “nobody”." in none
+
+
+def test_people_name_roles_in_the_readers_language(client, big_team, make_user):
+    admin = make_user("admin", name="Ada Admin")
+    client.post("/auth/logout", data={"csrf_token": csrf_token(client, "/team")})
+    login(client, admin.email)
+    roles = {}
+    for language in ("en", "es"):
+        html = client.get("/admin/people", headers={"Accept-Language": language}).get_data(
+            as_text=True
+        )
+        rows = re.findall(
+            r'<tr><td><a href="/admin/people/\d+">([^<]+)</a></td><td>[^<]*</td><td>([^<]+)</td>',
+            html,
+        )
+        roles[language] = {name: role for name, role in rows if name in ("Ada Admin", "Agent 000")}
+        roles[language]["you"] = re.search(r'<span class="role">([^<]+)</span>', html).group(1)
+        roles[language]["choices"] = re.findall(
+            r'<option[^>]*value="\w+"[^>]*>([^<]+)</option>', html
+        )
+    assert roles["en"] == {
+        "Ada Admin": "Admin",
+        "Agent 000": "Agent",
+        "you": "admin",
+        "choices": ["Agent", "Manager", "Admin", "Chat", "Phone"],
+    }
+    assert roles["es"] == {
+        "Ada Admin": "Administrador",
+        "Agent 000": "Agente",
+        "you": "administrador",
+        "choices": ["Agente", "Supervisor", "Administrador", "Chat", "Phone"],
+    }

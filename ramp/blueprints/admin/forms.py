@@ -2,6 +2,7 @@
 
 from flask_babel import gettext as _
 from flask_babel import lazy_gettext as _l
+from flask_babel import lazy_pgettext
 from flask_wtf import FlaskForm
 from flask_wtf.file import FileField, FileRequired
 from wtforms import (
@@ -50,7 +51,7 @@ ROLE_NAMES = {"agent": _l("agent"), "manager": _l("manager"), "admin": _l("admin
 ROLE_CHOICES = [
     SelectChoice("agent", _l("Agent")),
     SelectChoice("manager", _l("Manager")),
-    SelectChoice("admin", _l("Admin")),
+    SelectChoice("admin", lazy_pgettext("role", "Admin")),  # the menu's "Admin" is a place
 ]
 
 
