@@ -212,6 +212,47 @@ def capacity(
     return rows
 
 
+@dataclass(frozen=True)
+class Total:
+    """Every chosen cohort's and planned class's rows of one placement in one week, added up:
+    what the comparison page shows (each row stays in the CSV)."""
+
+    week: date
+    placement: str
+    heads: float
+    effective_fte: float
+    sources: tuple[str, ...]  # measured, projected, planned: those among its rows, in order
+    default_curve: bool  # a row used the default curve
+    parts: int  # how many cohorts and planned classes
+
+    @property
+    def productivity_factor(self) -> float:
+        """The heads' mean factor (FTE ÷ heads)."""
+        return self.effective_fte / self.heads if self.heads else 0.0
+
+
+SOURCES = ("measured", "projected", "planned")
+
+
+def totals(rows: Iterable[Row]) -> list[Total]:
+    """The rows added up by week and placement, in the rows' order (week, then placement)."""
+    groups: dict[tuple[date, str], list[Row]] = {}
+    for row in rows:
+        groups.setdefault((row.week, row.placement), []).append(row)
+    return [
+        Total(
+            week,
+            placement,
+            math.fsum(r.heads for r in group),
+            math.fsum(r.effective_fte for r in group),
+            tuple(s for s in SOURCES if any(r.source == s for r in group)),
+            any(r.curve == "default" for r in group),
+            len(group),
+        )
+        for (week, placement), group in sorted(groups.items())
+    ]
+
+
 def capacity_csv(rows: Iterable[Row]) -> str:
     """The rows in the documented long format (headers only when there are none)."""
     out = io.StringIO()

@@ -25,6 +25,7 @@ import statistics
 import warnings
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 
 import numpy as np
 from scipy.optimize import OptimizeWarning, curve_fit
@@ -347,7 +348,16 @@ class Curve:
         return self.fit.model == "default"
 
     def at(self, week: float) -> float:
-        return self.fit.at(week)
+        """The curve's figure in a week; each week's is worked out once per curve (a capacity
+        plan asks for the same weeks of every hire on it)."""
+        known = self._figures.get(week)
+        if known is None:
+            known = self._figures[week] = self.fit.at(week)
+        return known
+
+    @cached_property
+    def _figures(self) -> dict[float, float]:
+        return {}
 
     @property
     def shrinkage(self) -> float:

@@ -13,6 +13,7 @@ from flask_babel import ngettext
 
 from ramp import clock
 from ramp.forecast import queries
+from ramp.forecast.capacity import totals
 from ramp.forecast.chart import capacity_svg, projection_svg
 from ramp.forecast.curves import Shortfall
 from ramp.forecast.projection import Estimate, MetricProjection, Projection
@@ -119,9 +120,9 @@ def capacity_chart(report) -> str | None:
     placements = sorted({r.placement for r in report.rows})
     fte = {p: [0.0] * len(report.weeks) for p in placements}
     heads = [0.0] * len(report.weeks)
-    for r in report.rows:
-        fte[r.placement][index[r.week]] += r.effective_fte
-        heads[index[r.week]] += r.heads
+    for t in totals(report.rows):
+        fte[t.placement][index[t.week]] = t.effective_fte
+        heads[index[t.week]] += t.heads
     title = _("Effective FTE by week and placement, with the heads of all placements (dashed)")
     return capacity_svg(
         "capacity",

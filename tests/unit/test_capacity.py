@@ -16,6 +16,7 @@ from ramp.forecast.capacity import (
     monday,
     survival,
     tenure_week_in,
+    totals,
 )
 
 WEEKS = [date(2026, 11, 2), date(2026, 11, 9), date(2026, 11, 16), date(2026, 11, 23)]
@@ -99,6 +100,55 @@ def test_planned_classes_follow_the_curve_and_the_observed_attrition():
         (date(2026, 11, 16), 10.0, 0.0, "planned", "default"),  # week 1: the classroom
         (date(2026, 11, 23), 5.0, round(5 * 300 / 450, 6), "planned", "default"),
     ]
+
+
+def test_totals_add_a_weeks_cohorts_and_classes_of_each_placement():
+    planned = PlannedInput(
+        "January class",
+        "orders · chat",
+        date(2026, 11, 16),
+        10,
+        Productivity(300.0, curve, 2, True),
+    )
+    rows = capacity(hires(), [planned], WEEKS, lambda t: 0.5)
+    got = [
+        (
+            t.week,
+            t.placement,
+            t.parts,
+            t.sources,
+            t.default_curve,
+            t.heads,
+            round(t.effective_fte, 6),
+        )
+        for t in totals(rows)
+    ]
+    assert got == [
+        (date(2026, 11, 2), "orders · chat", 1, ("measured",), False, 2.0, 1.1),
+        (
+            date(2026, 11, 9),
+            "orders · chat",
+            1,
+            ("measured",),
+            False,
+            2.0,
+            round(0.75 + 300 / 360, 6),
+        ),
+        # Ana's projected week 3 beside the class's first week (the classroom: no FTE).
+        (date(2026, 11, 16), "orders · chat", 2, ("projected", "planned"), True, 6.0, 0.75),
+        (
+            date(2026, 11, 23),
+            "orders · chat",
+            2,
+            ("projected", "planned"),
+            True,
+            6.0,
+            round(0.8 + 5 * 300 / 450, 6),
+        ),
+    ]
+    last = totals(rows)[-1]
+    assert last.productivity_factor == pytest.approx((0.8 + 5 * 300 / 450) / 6)
+    assert totals([]) == []
 
 
 def test_the_csv_has_the_documented_columns_and_headers_only_without_hires():
