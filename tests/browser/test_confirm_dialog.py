@@ -33,10 +33,10 @@ def focused(page) -> str:
     )
 
 
-def test_waive_dialog_escape_returns_focus_and_confirm_waives(
-    server_url, page_factory, ramp_world, hire
-):
-    page = page_factory(javascript=True)
+def ask_to_waive(page_factory, server_url, ramp_world, hire, javascript=True):
+    """The lead on the hire's page asks to waive "Basics done", with a reason: (page, the
+    milestone, the button that asked)."""
+    page = page_factory(javascript=javascript)
     sign_in(page, server_url, ramp_world.lead.email)
     page.goto(f"{server_url}/board/hires/{hire.id}")
     milestone = page.locator("#milestone-basics-done")
@@ -44,6 +44,13 @@ def test_waive_dialog_escape_returns_focus_and_confirm_waives(
     milestone.get_by_label("Reason for waiving").fill("Did this course at her last job")
     opener = milestone.get_by_role("button", name="Waive milestone")
     opener.click()
+    return page, milestone, opener
+
+
+def test_waive_dialog_escape_returns_focus_and_confirm_waives(
+    server_url, page_factory, ramp_world, hire
+):
+    page, milestone, opener = ask_to_waive(page_factory, server_url, ramp_world, hire)
 
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
@@ -69,13 +76,7 @@ def test_waive_dialog_escape_returns_focus_and_confirm_waives(
 def test_waive_without_script_goes_through_a_confirmation_page(
     server_url, page_factory, ramp_world, hire
 ):
-    page = page_factory(javascript=False)
-    sign_in(page, server_url, ramp_world.lead.email)
-    page.goto(f"{server_url}/board/hires/{hire.id}")
-    milestone = page.locator("#milestone-basics-done")
-    milestone.locator("summary", has_text="Waive").click()
-    milestone.get_by_label("Reason for waiving").fill("Did this course at her last job")
-    milestone.get_by_role("button", name="Waive milestone").click()
+    page, milestone, _ = ask_to_waive(page_factory, server_url, ramp_world, hire, False)
     expect(page.get_by_role("heading", name="Waive “Basics done” for Ana Lisboa?")).to_be_visible()
     expect(page.locator("#confirm")).to_contain_text("Did this course at her last job")
     page.get_by_role("link", name="Cancel").click()
@@ -142,13 +143,7 @@ def test_reopening_before_the_last_close_is_told_still_confirms(
     """Escape and then Enter faster than the browser tells the page the dialog closed: the
     late word of that first closing must not forget the form the second opening asks about
     (the close event is queued; a quick hand, or a busy machine, gets in before it)."""
-    page = page_factory(javascript=True)
-    sign_in(page, server_url, ramp_world.lead.email)
-    page.goto(f"{server_url}/board/hires/{hire.id}")
-    milestone = page.locator("#milestone-basics-done")
-    milestone.locator("summary", has_text="Waive").click()
-    milestone.get_by_label("Reason for waiving").fill("Did this course at her last job")
-    milestone.get_by_role("button", name="Waive milestone").click()
+    page, _, _ = ask_to_waive(page_factory, server_url, ramp_world, hire)
     dialog = page.get_by_role("dialog")
     expect(dialog).to_be_visible()
     # Both in one task: the first close event has not been dispatched when the form asks again.

@@ -58,6 +58,17 @@ def hires():
     return [ana, ben]
 
 
+def january_class() -> PlannedInput:
+    """Ten heads from 16 November on the default curve, the classroom in week 1."""
+    return PlannedInput(
+        "January class",
+        "orders · chat",
+        date(2026, 11, 16),
+        10,
+        Productivity(300.0, curve, 2, True),
+    )
+
+
 def test_capacity_of_a_cohort_by_week_worked_by_hand():
     rows = capacity(hires(), [], WEEKS)
     got = [
@@ -88,13 +99,7 @@ def test_planned_classes_follow_the_curve_and_the_observed_attrition():
     survive = survival(observed, today)
     # Two hires at risk in weeks 1 and 2; Ben left in his tenure week 2 (13 days in).
     assert [survive(t) for t in (1, 2, 3)] == [1.0, 0.5, 0.5]
-    planned = PlannedInput(
-        "January class",
-        "orders · chat",
-        date(2026, 11, 16),
-        10,
-        Productivity(300.0, curve, 2, True),
-    )
+    planned = january_class()
     rows = [r for r in capacity([], [planned], WEEKS, survive)]
     assert [(r.week, r.heads, round(r.effective_fte, 6), r.source, r.curve) for r in rows] == [
         (date(2026, 11, 16), 10.0, 0.0, "planned", "default"),  # week 1: the classroom
@@ -103,13 +108,7 @@ def test_planned_classes_follow_the_curve_and_the_observed_attrition():
 
 
 def test_totals_add_a_weeks_cohorts_and_classes_of_each_placement():
-    planned = PlannedInput(
-        "January class",
-        "orders · chat",
-        date(2026, 11, 16),
-        10,
-        Productivity(300.0, curve, 2, True),
-    )
+    planned = january_class()
     rows = capacity(hires(), [planned], WEEKS, lambda t: 0.5)
     got = [
         (
