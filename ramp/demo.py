@@ -105,8 +105,8 @@ class DemoHire:
     left: tuple[int, str, str] | None = None
 
 
-# (days since the cohort's start, hires). A cohort is named after the month it started in
-# and the channel it works now, so the names stay true on any date.
+# (days since the cohort's start, hires). A cohort is named after the day it started on and
+# the channel it works now, so the names stay true, and apart, on any date.
 COHORTS = [
     (
         119,
@@ -240,8 +240,10 @@ PLACEMENTS = [
 
 
 def cohort_name(start: date, channel: str) -> str:
-    """ "July wave · Chat": the month a class started and the channel it works."""
-    return f"{start:%B} wave · {channel.title()}"
+    """ "July 14 wave · Chat": the day a class started and the channel it works. (The month
+    alone is not enough: early in a month, the two e-mail classes, 33 and 5 days old, can
+    both have started in the month before.)"""
+    return f"{start:%B} {start.day} wave · {channel.title()}"
 
 
 def _seed_cohorts(version, today: date, base_url: str) -> None:

@@ -39,6 +39,8 @@ AWKWARD_DAYS = {
     "us-dst-end": date(2026, 11, 1),
     "year-end": date(2026, 12, 31),
     "monday": date(2027, 6, 7),
+    # Two classes 28 days apart both began in November: the demo once named them alike.
+    "early-in-a-month": date(2026, 12, 4),
 }
 PASSWORD = "correct horse battery"
 

@@ -177,11 +177,11 @@ def test_demo_tells_the_same_story_on_any_day(runner, db, any_day):
     }
     assert left == {"Rafael Costa": ("another_job", 24), "Mei Tanaka": ("role_fit", 52)}
     assert all(not h.active for h in hires if h.left_on)
-    # Every class is named after the month it started in and the channel it works.
+    # Every class is named after the day it started on and the channel it works.
     names = {c.name: c.start_date for c in db.session.execute(select(Cohort)).scalars()}
     assert len(names) == 4
     for name, start in names.items():
-        assert name.startswith(f"{start:%B} wave · ")
+        assert name.startswith(f"{start:%B} {start.day} wave · ")
     assert min(names.values()) == any_day - timedelta(days=119)
     assert db.session.execute(select(func.count()).select_from(Contact)).scalar_one() > 1000
     assert db.session.execute(select(func.count()).select_from(QAEvaluation)).scalar_one() > 100
