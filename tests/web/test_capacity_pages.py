@@ -416,7 +416,7 @@ def test_the_queue_filter_narrows_capacity_on_the_page_in_the_csv_and_the_api(cl
     table = table[: table.index("</table>")]
     # Wave A's billing hire and the Billing class together, the general hire left out.
     cells = re.findall(r'<td class="num (parts|heads)">([^<]+)</td>', table)
-    assert cells == [("parts", "2"), ("heads", "5.0")]
+    assert cells == [("parts", "2"), ("heads", "5")]
     assert "billing · chat" in table and "general · chat" not in table
     link = re.search(r'id="capacity-csv" href="([^"]+)"', page.get_data(as_text=True))
     assert "queue=billing" in unescape(link.group(1))
