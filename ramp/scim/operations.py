@@ -9,12 +9,14 @@ integration's name, see ramp.audit.operations.integration).
 
 from __future__ import annotations
 
+import json
+import re
 from datetime import UTC, datetime
 from typing import Any
 
 import scim2_models as sm
 from flask_babel import gettext
-from sqlalchemy import select
+from sqlalchemy import and_, func, or_, select
 
 from ramp.accounts import operations as accounts
 from ramp.accounts.models import Role, Team, User, utcnow
@@ -112,18 +114,56 @@ def find_user(user_id: str) -> tuple[User, ScimUser | None]:
     return user, row
 
 
+# The lookups identity providers make before every create and update: `userName eq "..."`
+# (Okta, Entra ID) and `externalId eq "..."` (Entra ID). The value is a JSON string.
+_LOOKUP = re.compile(r'\s*(userName|externalId)\s+eq\s+("(?:[^"\\]|\\.)*")\s*', re.IGNORECASE)
+
+
+def _listed_users(filter_text: str | None):
+    """The users a listing looks at, in id order, each with its SCIM row: not deleted. With
+    no filter, all of them; with one of the lookups above, only those it can select, found
+    by the indexed columns (a user the identity provider never wrote is listed under their
+    e-mail); with any other filter, all of them."""
+    statement = (
+        select(User, ScimUser)
+        .outerjoin(ScimUser, ScimUser.user_id == User.id)
+        .where(or_(ScimUser.deleted.is_(None), ScimUser.deleted.is_(False)))
+        .order_by(User.id)
+    )
+    lookup = _LOOKUP.fullmatch(filter_text or "")
+    if lookup is not None:
+        try:
+            value = json.loads(lookup.group(2))
+        except ValueError:
+            value = None
+        if isinstance(value, str):
+            if lookup.group(1).lower() == "username":
+                key = value.strip().lower()
+                statement = statement.where(
+                    or_(
+                        ScimUser.user_name == key,
+                        and_(ScimUser.user_id.is_(None), func.lower(User.email) == key),
+                    )
+                )
+            else:
+                statement = statement.where(ScimUser.external_id == value)
+    return db.session.execute(statement).all()
+
+
 def list_users(filter_text: str | None, start: int, count: int, base_url: str):
-    """The users a filter selects, one page of them, and how many it selects in all."""
+    """The users a filter selects, one page of them, and how many it selects in all. The
+    filter decides (RFC 7644's matching, by scim2-models); the database only narrows down
+    whom it is asked about. Without a filter, only the page is built."""
     query = res.parse_filter(UserModel, filter_text)
-    rows = {r.user_id: r for r in db.session.execute(select(ScimUser)).scalars()}
-    selected = []
-    for user in db.session.execute(select(User).order_by(User.id)).scalars():
-        row = rows.get(user.id)
-        if row is not None and row.deleted:
-            continue
-        resource = user_resource(user, row, base_url)
-        if res.matches(query, resource):
-            selected.append(resource)
+    if query is None:
+        listed = list(_listed_users(None))
+        page = listed[start - 1 : start - 1 + count]
+        return [user_resource(user, row, base_url) for user, row in page], len(listed)
+    selected = [
+        resource
+        for user, row in _listed_users(filter_text)
+        if res.matches(query, resource := user_resource(user, row, base_url))
+    ]
     return selected[start - 1 : start - 1 + count], len(selected)
 
 

@@ -224,6 +224,46 @@ def test_filters_as_identity_providers_send_them(scim, three_users, filter_, exp
     assert body["totalResults"] == len(expected)
 
 
+@pytest.mark.parametrize(
+    ("filter_", "expected"),
+    [
+        ('userName eq "BEN@example.com"', ["ben"]),
+        ('USERNAME  EQ  "cy@example.com" ', ["cy"]),
+        ('userName eq "  ana@example.com"', []),  # the filter decides: no spaces in a userName
+        ("userName eq \"IT-Admin@Example.com\"", ["admin"]),  # ramp's own user, never written
+        ('userName eq "gone@example.com"', []),  # deleted: not listed
+        ('userName eq "Dana.Reyes"', ["dana"]),  # her userName is not her e-mail
+        ('userName eq "dana@example.com"', []),
+        ('externalId eq "ext-1"', ["ben"]),
+        ('externalId eq "EXT-1"', []),  # externalId is compared exactly
+        ('userName eq "a\\"b@example.com"', []),
+        ('userName eq "nobody@example.com"', []),
+    ],
+)
+def test_lookups_by_user_name_or_external_id_read_only_their_users(
+    scim, three_users, db, filter_, expected
+):
+    """Identity providers look a user up before each write: ramp finds the candidates by
+    their indexed columns, and gives what the same filter read over every user gives (the
+    filter in parentheses is not a plain lookup, so it reads everyone)."""
+    gone = scim("POST", "/Users", okta_user("gone@example.com", external_id="ext-9"))
+    scim("DELETE", f"/Users/{gone.get_json()['id']}")
+    dana = scim("POST", "/Users", okta_user("dana@example.com", userName="dana.reyes"))
+    admin = db.session.execute(select(User).where(User.role == "admin")).scalar_one()
+    names = {three_users[i]: n for i, n in enumerate(["ana", "ben", "cy"])} | {
+        str(admin.id): "admin",
+        dana.get_json()["id"]: "dana",
+    }
+
+    def found(text: str) -> list[str]:
+        body = scim("GET", "/Users", query_string={"filter": text}).get_json()
+        assert body["totalResults"] == len(body.get("Resources", []))
+        return [names[r["id"]] for r in body.get("Resources", [])]
+
+    assert found(filter_) == expected
+    assert found(f"({filter_})") == expected
+
+
 def test_start_index_and_count_page_the_list(scim, three_users):
     page = scim("GET", "/Users?startIndex=2&count=1").get_json()
     assert (page["totalResults"], page["startIndex"], page["itemsPerPage"]) == (4, 2, 1)
