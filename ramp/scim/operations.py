@@ -16,7 +16,7 @@ from typing import Any
 
 import scim2_models as sm
 from flask_babel import gettext
-from sqlalchemy import and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select
 
 from ramp.accounts import operations as accounts
 from ramp.accounts.models import Role, Team, User, utcnow
@@ -119,7 +119,7 @@ def find_user(user_id: str) -> tuple[User, ScimUser | None]:
 _LOOKUP = re.compile(r'\s*(userName|externalId)\s+eq\s+("(?:[^"\\]|\\.)*")\s*', re.IGNORECASE)
 
 
-def _listed_users(filter_text: str | None):
+def _listed_users(filter_text: str | None) -> Select:
     """The users a listing looks at, in id order, each with its SCIM row: not deleted. With
     no filter, all of them; with one of the lookups above, only those it can select, found
     by the indexed columns (a user the identity provider never wrote is listed under their
@@ -147,7 +147,7 @@ def _listed_users(filter_text: str | None):
                 )
             else:
                 statement = statement.where(ScimUser.external_id == value)
-    return db.session.execute(statement).all()
+    return statement
 
 
 def list_users(filter_text: str | None, start: int, count: int, base_url: str):
@@ -155,13 +155,14 @@ def list_users(filter_text: str | None, start: int, count: int, base_url: str):
     filter decides (RFC 7644's matching, by scim2-models); the database only narrows down
     whom it is asked about. Without a filter, only the page is built."""
     query = res.parse_filter(UserModel, filter_text)
+    listed = _listed_users(filter_text)
     if query is None:
-        listed = list(_listed_users(None))
-        page = listed[start - 1 : start - 1 + count]
-        return [user_resource(user, row, base_url) for user, row in page], len(listed)
+        total = db.session.execute(select(func.count()).select_from(listed.subquery()))
+        page = db.session.execute(listed.offset(start - 1).limit(count)).all()
+        return [user_resource(user, row, base_url) for user, row in page], total.scalar_one()
     selected = [
         resource
-        for user, row in _listed_users(filter_text)
+        for user, row in db.session.execute(listed).all()
         if res.matches(query, resource := user_resource(user, row, base_url))
     ]
     return selected[start - 1 : start - 1 + count], len(selected)
