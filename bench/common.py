@@ -4,6 +4,7 @@ seconds of a local PostgreSQL server process."""
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 
@@ -22,6 +23,19 @@ def fresh_database(db: str) -> Path:
     os.environ["DATABASE_URL"] = f"sqlite:///{path}"
     os.environ.setdefault("SECRET_KEY", "bench")
     return path
+
+
+def bench_database(db: str) -> str:
+    """The database a bench runs on, in words: the PostgreSQL database DATABASE_URL names, or
+    a fresh SQLite file at `db`. Sets a secret key and puts the checkout on sys.path."""
+    url = os.environ.get("DATABASE_URL", "")
+    if url.startswith("postgresql"):
+        where = "PostgreSQL " + url.rsplit("@", 1)[-1]
+    else:
+        where = f"SQLite {fresh_database(db)}"
+    os.environ.setdefault("SECRET_KEY", "bench")
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    return where
 
 
 def _stat(pid: int | str) -> list[str]:

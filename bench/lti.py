@@ -35,13 +35,11 @@ whole flow within 1.5x of the pylti1p3 tool's. The ratios are printed beside the
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-from common import fresh_database, percentile
+from common import bench_database, percentile
 from lti_tools import TOOL_URL, minimal_tool, prepare_ramp, pylti1p3_tool
 
 TARGET_P95_MS = 50
@@ -60,13 +58,7 @@ def main() -> None:
         help="instead of the table, profile this kind's launches (e.g. 'learner, module link')",
     )
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        where = "PostgreSQL " + url.rsplit("@", 1)[-1]
-    else:
-        where = f"SQLite {fresh_database(args.db)}"
-    os.environ.setdefault("SECRET_KEY", "bench")
-    sys.path.insert(0, str(ROOT))
+    where = bench_database(args.db)
 
     import logging
     import re

@@ -22,13 +22,11 @@ ramp's own: the script migrates it and adds what it needs).
 from __future__ import annotations
 
 import argparse
-import os
 import statistics
-import sys
 import time
 from pathlib import Path
 
-from common import fresh_database, server_cpu
+from common import bench_database, server_cpu
 
 ROOT = Path(__file__).resolve().parents[1]
 DOMAIN = "bench-scim.example"
@@ -40,13 +38,7 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=50, help="timed requests of each kind")
     parser.add_argument("--db", default="bench/out/scim.sqlite")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        where = "PostgreSQL " + url.rsplit("@", 1)[-1]
-    else:
-        where = f"SQLite {fresh_database(args.db)}"
-    os.environ.setdefault("SECRET_KEY", "bench")
-    sys.path.insert(0, str(ROOT))
+    where = bench_database(args.db)
 
     import logging
 

@@ -19,15 +19,13 @@ or ramp's own: the script migrates it and adds what it needs).
 from __future__ import annotations
 
 import argparse
-import os
 import re
 import statistics
-import sys
 import time
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from common import fresh_database, percentile
+from common import bench_database, percentile
 
 ROOT = Path(__file__).resolve().parents[1]
 PASSWORD = "bench-password-1"
@@ -39,13 +37,7 @@ def main() -> None:
     parser.add_argument("--users", type=int, default=10, help="returning users of each kind")
     parser.add_argument("--db", default="bench/out/sso.sqlite")
     args = parser.parse_args()
-    url = os.environ.get("DATABASE_URL", "")
-    if url.startswith("postgresql"):
-        where = "PostgreSQL " + url.rsplit("@", 1)[-1]
-    else:
-        where = f"SQLite {fresh_database(args.db)}"
-    os.environ.setdefault("SECRET_KEY", "bench")
-    sys.path.insert(0, str(ROOT))
+    where = bench_database(args.db)
 
     import logging
 

@@ -230,7 +230,7 @@ def test_filters_as_identity_providers_send_them(scim, three_users, filter_, exp
         ('userName eq "BEN@example.com"', ["ben"]),
         ('USERNAME  EQ  "cy@example.com" ', ["cy"]),
         ('userName eq "  ana@example.com"', []),  # the filter decides: no spaces in a userName
-        ("userName eq \"IT-Admin@Example.com\"", ["admin"]),  # ramp's own user, never written
+        ('userName eq "IT-Admin@Example.com"', ["admin"]),  # ramp's own user, never written
         ('userName eq "gone@example.com"', []),  # deleted: not listed
         ('userName eq "Dana.Reyes"', ["dana"]),  # her userName is not her e-mail
         ('userName eq "dana@example.com"', []),
