@@ -5,7 +5,7 @@ from __future__ import annotations
 import enum
 from datetime import datetime
 
-from sqlalchemy import Enum, ForeignKey, String
+from sqlalchemy import Enum, ForeignKey, Index, String, func
 from sqlalchemy.orm import Mapped, mapped_column, relationship, validates
 from werkzeug.security import check_password_hash, generate_password_hash
 
@@ -77,6 +77,8 @@ class User(SignInMixin, db.Model):
     """A person who signs in: an agent, a manager or an admin."""
 
     __tablename__ = "users"
+    # Sign-in, SCIM and imports find a user by e-mail without case (find_user_by_email).
+    __table_args__ = (Index("ix_users_email_lower", func.lower("email")),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
