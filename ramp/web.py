@@ -11,9 +11,10 @@ from flask_login import current_user, user_logged_in
 from markupsafe import Markup
 
 from ramp import formatting, i18n
-from ramp.accounts.models import Role, User
+from ramp.accounts.models import User
 from ramp.accounts.queries import active_user
 from ramp.blueprints.admin import bp as admin_bp
+from ramp.blueprints.admin.forms import ROLE_NAMES
 from ramp.blueprints.api import bp as api_bp
 from ramp.blueprints.auth import bp as auth_bp
 from ramp.blueprints.board import bp as board_bp
@@ -59,10 +60,6 @@ BLUEPRINTS = (
 
 
 __all__ = ["BLUEPRINTS", "init_app", "select_locale"]
-
-
-# A role as pages word it, in the reader's language (lower case: `|sentence` starts a cell).
-ROLE_WORDS = {Role.AGENT: _l("agent"), Role.MANAGER: _l("manager"), Role.ADMIN: _l("admin")}
 
 
 def current_language() -> str:
@@ -111,7 +108,8 @@ def init_app(app: Flask) -> None:
     app.jinja_env.globals.update(languages=i18n.LANGUAGES, page_language=current_language)
     app.jinja_env.filters["markdown"] = lambda text: Markup(render_markdown(text))
     app.jinja_env.filters["sentence"] = lambda text: text[:1].upper() + text[1:] if text else text
-    app.jinja_env.filters["role_name"] = lambda role: str(ROLE_WORDS.get(role, role))
+    # A role in the reader's language, lower case (`|sentence` starts a cell with it).
+    app.jinja_env.filters["role_name"] = lambda role: str(ROLE_NAMES.get(role, role))
     # Every page that lists certificates prints their code and status the same way.
     app.jinja_env.globals.update(format_code=format_code, certificate_status=certificate_status)
     # Menus offer Grade passback only once an LTI platform is registered.

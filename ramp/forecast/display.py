@@ -13,7 +13,6 @@ from flask_babel import ngettext
 
 from ramp import clock
 from ramp.forecast import queries
-from ramp.forecast.capacity import totals
 from ramp.forecast.chart import capacity_svg, projection_svg
 from ramp.forecast.curves import Shortfall
 from ramp.forecast.projection import Estimate, MetricProjection, Projection
@@ -120,7 +119,7 @@ def capacity_chart(report) -> str | None:
     placements = sorted({r.placement for r in report.rows})
     fte = {p: [0.0] * len(report.weeks) for p in placements}
     heads = [0.0] * len(report.weeks)
-    for t in totals(report.rows):
+    for t in report.totals:
         fte[t.placement][index[t.week]] = t.effective_fte
         heads[index[t.week]] += t.heads
     title = _("Effective FTE by week and placement, with the heads of all placements (dashed)")

@@ -8,6 +8,7 @@ from collections import defaultdict
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
+from functools import cached_property
 
 from flask_babel import gettext as _
 from sqlalchemy import select
@@ -23,9 +24,11 @@ from ramp.forecast.capacity import (
     PlannedInput,
     Productivity,
     Row,
+    Total,
     capacity,
     monday,
     survival,
+    totals,
 )
 from ramp.forecast.curves import DEFAULT_START_WEEK, Curve, Place, default_fit
 from ramp.forecast.models import PlannedClass
@@ -87,6 +90,11 @@ class CapacityReport:
     weeks: list[date]
     fallbacks: list[tuple[str, str]] = field(default_factory=list)  # placement, why
     benchmark: list[tuple[str, float, str]] = field(default_factory=list)  # placement, AHT, source
+
+    @cached_property
+    def totals(self) -> list[Total]:
+        """The rows added up by week and placement (the page's table and chart)."""
+        return totals(self.rows)
 
 
 def capacity_report(

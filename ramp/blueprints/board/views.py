@@ -42,7 +42,7 @@ from ramp.errors import NotFound, ValidationError
 from ramp.extensions import db
 from ramp.forecast import operations as planning
 from ramp.forecast import workforce
-from ramp.forecast.capacity import capacity_csv, totals
+from ramp.forecast.capacity import capacity_csv
 from ramp.forecast.display import capacity_chart, card_projections, hire_forecast
 from ramp.formatting import format_date
 from ramp.jobs import jobs
@@ -669,7 +669,6 @@ def _compare_context(planned_form: PlannedClassForm | None = None) -> tuple[dict
         problems=problems,
         capacity=capacity,
         capacity_svg=capacity_chart(capacity),
-        capacity_totals=totals(capacity.rows),
         capacity_start=start,
         capacity_weeks=weeks,
         attrition=workforce.attrition_report(current_user, [] if problems else chosen),
