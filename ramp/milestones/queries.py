@@ -332,6 +332,25 @@ def hires_of_agent(user_id: int) -> list[Hire]:
     return [load_hire(i) for i in ids]
 
 
+def leavers(user_ids: list[int]) -> dict[int, date]:
+    """Of these people, those who have left: {user id: the day their latest hire was marked
+    as left}, for everyone with such a hire and no active one. Their account may still sign
+    in (leaving records attrition; deactivating an account is an admin's own step)."""
+    if not user_ids:
+        return {}
+    still_here = select(Hire.user_id).where(Hire.active.is_(True), Hire.user_id.in_(user_ids))
+    rows = db.session.execute(
+        select(Hire.user_id, func.max(Hire.left_on))
+        .where(
+            Hire.user_id.in_(user_ids),
+            Hire.left_on.is_not(None),
+            Hire.user_id.not_in(still_here),
+        )
+        .group_by(Hire.user_id)
+    )
+    return {user_id: left_on for user_id, left_on in rows}
+
+
 def managed_hire_of(viewer: User, user_id: int) -> Hire | None:
     """The agent's newest hire the viewer manages, or None when they manage none of them."""
     return next((h for h in hires_of_agent(user_id) if can_manage(viewer, h)), None)

@@ -186,6 +186,46 @@ def test_a_manager_marks_a_hire_as_left_and_an_admin_takes_it_back(client, team,
     )
 
 
+def test_people_say_who_left_while_their_account_still_signs_in(client, team, db):
+    """Leaving records attrition and keeps the account; People and the person's page say so,
+    and stop saying it once the leaving is taken back or the account is deactivated."""
+    login(client, team.admin.email)
+    ben_user, ana_user = team.ben.user_id, team.ana.user_id
+
+    def access(user_id: int) -> str:
+        row = re.search(
+            rf'<tr><td><a href="/admin/people/{user_id}">.*?</tr>',
+            text(client.get("/admin/people")),
+        )
+        return re.findall(r"<td>([^<]*)</td></tr>", row.group(0))[0]
+
+    assert access(ben_user) == "Yes, though they left on Feb 17"
+    assert access(ana_user) == "Yes"
+    person = text(client.get(f"/admin/people/{ben_user}"))
+    assert "Yes, though they left on Feb 17: deactivate the account below" in person
+    assert "though they left" not in text(client.get(f"/admin/people/{ana_user}"))
+    token = csrf_token(client, f"/board/hires/{team.ben.id}")
+    response = client.post(
+        f"/board/hires/{team.ben.id}/left/undo", data={"csrf_token": token, "reason": "Came back"}
+    )
+    assert response.status_code == 303
+    assert access(ben_user) == "Yes"
+    mark_left(db.session.get(Hire, team.ben.id), date(2026, 3, 2), "personal", None, team.lead)
+    db.session.commit()
+    assert access(ben_user) == "Yes, though they left on Mar 2"
+    es = text(client.get("/admin/people", headers={"Accept-Language": "es"}))
+    assert "<td>Sí, aunque causó baja el 2 mar</td>" in es
+    response = client.post(
+        f"/admin/people/{ben_user}/deactivate",
+        data={"csrf_token": csrf_token(client, f"/admin/people/{ben_user}"), "reason": "Left"},
+    )
+    assert response.status_code == 303
+    assert access(ben_user) == "No, deactivated"
+    assert "<td>No, desactivada</td>" in text(
+        client.get("/admin/people", headers={"Accept-Language": "es"})
+    )
+
+
 @pytest.mark.parametrize(
     "data",
     [

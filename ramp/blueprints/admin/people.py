@@ -68,12 +68,14 @@ def people():
             created = (user, password)
             form = NewUserForm(formdata=None)
             form.team.choices = _team_choices()
+    listing = people_page(query_text("q"), query_number("page") or 1)
     return render(
         "admin/people.html",
         form=form,
         errors=errors,
         created=created,
-        listing=people_page(query_text("q"), query_number("page") or 1),
+        listing=listing,
+        left=hire_queries.leavers([u.id for u in listing.people]),
         status=status_of(form, errors),
     )
 
@@ -124,6 +126,7 @@ def _person_page(user: User, status: int = 200, **parts):
     return render(
         "admin/person.html",
         person=user,
+        left_on=hire_queries.leavers([user.id]).get(user.id),
         events=recent_events(20, f"user:{user.id}"),
         status=status,
         **parts,
