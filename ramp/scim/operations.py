@@ -16,7 +16,7 @@ from typing import Any
 
 import scim2_models as sm
 from flask_babel import gettext
-from sqlalchemy import Select, and_, func, or_, select
+from sqlalchemy import Select, and_, func, or_, select, union
 
 from ramp.accounts import operations as accounts
 from ramp.accounts.models import Role, Team, User, utcnow
@@ -139,11 +139,18 @@ def _listed_users(filter_text: str | None) -> Select:
         if isinstance(value, str):
             if lookup.group(1).lower() == "username":
                 key = value.strip().lower()
+                # Each side of the OR reads its own index; together, across the outer join,
+                # neither database would use either, so the candidates come first.
+                candidates = union(
+                    select(ScimUser.user_id).where(ScimUser.user_name == key),
+                    select(User.id).where(func.lower(User.email) == key),
+                )
                 statement = statement.where(
+                    User.id.in_(candidates),
                     or_(
                         ScimUser.user_name == key,
                         and_(ScimUser.user_id.is_(None), func.lower(User.email) == key),
-                    )
+                    ),
                 )
             else:
                 statement = statement.where(ScimUser.external_id == value)

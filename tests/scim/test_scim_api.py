@@ -469,3 +469,25 @@ def test_group_role_command(runner, make_team, db):
     assert db.session.execute(select(ScimGroup.role)).scalar_one() == "manager"
     refused = runner.invoke(args=["scim", "group-role", "Nobody", "admin"])
     assert refused.exit_code == 1 and "unknown team" in refused.output
+
+
+@pytest.mark.parametrize("attribute", ["userName", "externalId"])
+def test_a_lookup_reads_users_by_index_not_the_whole_table(db, attribute):
+    """The lookups an identity provider makes before each write find their candidates through
+    indexes on both databases: no full read of users (or of the SCIM rows)."""
+    from ramp.scim.operations import _listed_users
+
+    listed = _listed_users(f'{attribute} eq "Ana@Example.com"')
+    sqlite = db.engine.dialect.name == "sqlite"
+    with db.engine.connect() as conn:
+        if not sqlite:
+            conn.exec_driver_sql("SET enable_seqscan = off")  # small tables: ask for indexes
+        compiled = listed.compile(conn, compile_kwargs={"literal_binds": True})
+        explain = "EXPLAIN QUERY PLAN " if sqlite else "EXPLAIN "
+        plan = "\n".join(str(r) for r in conn.exec_driver_sql(explain + str(compiled)).all())
+    scans = (
+        ("SCAN users", "SCAN scim_users")
+        if sqlite
+        else ("Seq Scan on users", "Seq Scan on scim_users")
+    )
+    assert not any(scan in plan for scan in scans), plan
