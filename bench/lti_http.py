@@ -33,7 +33,10 @@ as a learner's browser does, from the LMS's login initiation until the page the 
 has fired its load event: redirects, the LMS's self-submitting form, and every style sheet,
 script and font the page needs. Each kind runs in a new browser profile each time ("cold":
 a first visit, nothing cached) and in one profile kept across its flows ("warm": a learner
-coming back, cookies and cache kept).
+coming back, cookies and cache kept). With --same-page as well, each kind also launches the
+pylti1p3 tool into a copy of the page ramp answered (the tool serves ramp's static files
+too): the floor that page sets in a browser with no server work behind it, printed beside
+ramp's.
 
 Targets (issue: the LTI launch): one redirect after the launch POST; tool-side p95 <= 50 ms;
 the whole flow within 1.5x of the pylti1p3 tool's for every kind.
@@ -69,6 +72,7 @@ TARGET_BESIDE_PYLTI1P3 = 1.5
 FIELD = re.compile(r'name="(id_token|state)" value="([^"]*)"')
 ACTION = re.compile(r'<form id="launch" method="post" action="([^"]*)"')
 BASELINE = "pylti1p3 tool"
+SAME_PAGE = "same page: "
 
 
 class Browser:
@@ -125,6 +129,11 @@ def main() -> None:
     parser.add_argument(
         "--browser", action="store_true", help="drive the flows with headless Chromium instead"
     )
+    parser.add_argument(
+        "--same-page",
+        action="store_true",
+        help="with --browser, also each kind against the pylti1p3 tool serving a copy of its page",
+    )
     parser.add_argument("--worker-class", default="gthread")
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=4)
@@ -168,6 +177,10 @@ def main() -> None:
             "tool_url": f"http://127.0.0.1:{baseline_port}",
         }
         baseline_env = {**env, "RAMP_BENCH_PLATFORM": json.dumps(platform_values)}
+        pages = tmp / "pages" if args.browser and args.same_page else None
+        if pages:
+            pages.mkdir()
+            baseline_env["RAMP_BENCH_PAGES"] = str(pages)
         ramp = start_gunicorn("ramp:create_app()", ramp_port, args, env, ROOT)
         servers.append(ramp)
         baseline = start_gunicorn(
@@ -179,7 +192,7 @@ def main() -> None:
             "baseline": (platform_values["tool_url"], lambda: tree_cpu(baseline.pid)),
         }
         if args.browser:
-            browser_rows = run_browser(platform, tools, args, INSTRUCTOR)
+            browser_rows = run_browser(platform, tools, args, INSTRUCTOR, pages)
         else:
             rows, first = run(platform, tools, args, INSTRUCTOR)
     finally:
@@ -290,7 +303,7 @@ def run(platform, tools: dict, args, instructor: str):
     return {kind: (timed, cpu[kind] / len(timed) * 1000) for kind, timed in rows.items()}, first
 
 
-def run_browser(platform, tools: dict, args, instructor: str) -> dict:
+def run_browser(platform, tools: dict, args, instructor: str, pages: Path | None) -> dict:
     """Every kind's flows in headless Chromium, interleaved in batches: {kind: {"cold":
     [ms], "warm": [ms], "cpu": server CPU ms per flow}}.
 
@@ -299,12 +312,22 @@ def run_browser(platform, tools: dict, args, instructor: str) -> dict:
     tool's redirect to the LMS, the LMS's self-submitting form, the launch POST, the
     redirect and the page, as a learner's browser lives them. "cold" is a new browser
     profile each time (no cookies, empty cache: a first visit); "warm" keeps one profile per
-    kind across its flows (cookies and cache kept: a learner coming back)."""
+    kind across its flows (cookies and cache kept: a learner coming back).
+
+    With `pages`, each ramp kind's page, as ramp answered its first launch, is copied into
+    that folder, and a kind "same page: ..." launches the pylti1p3 tool into the copy."""
     from playwright.sync_api import sync_playwright
 
     from tests.browser.conftest import CHROMIUM_ARGS, chromium_path
 
     kinds = launch_kinds(instructor)
+    copies = {}
+    if pages:
+        for number, (kind, (tool, spec, expect)) in enumerate(list(kinds.items())):
+            if tool == "ramp":
+                custom = {**spec.get("custom", {}), "bench_page": f"page-{number}"}
+                copies[kind] = f"{SAME_PAGE}{kind}"
+                kinds[copies[kind]] = ("baseline", {**spec, "custom": custom}, expect)
     rows = {kind: {"cold": [], "warm": [], "cpu": 0.0} for kind in kinds}
 
     def flow(page, kind: str, sub: str) -> float:
@@ -326,10 +349,16 @@ def run_browser(platform, tools: dict, args, instructor: str) -> dict:
             executable_path=chromium_path(), headless=True, args=CHROMIUM_ARGS
         )
         warm = {kind: chromium.new_context() for kind in kinds}
-        pages = {kind: context.new_page() for kind, context in warm.items()}
+        tabs = {kind: context.new_page() for kind, context in warm.items()}
         for kind in kinds:  # every returning user launches once first
             for user in range(args.users):
-                flow(pages[kind], kind, f"{kind}-{user}")
+                flow(tabs[kind], kind, f"{kind}-{user}")
+            if kind in copies:  # the page as ramp answered it, for the copy
+                answer = tabs[kind].context.request.get(tabs[kind].url)
+                name = kinds[copies[kind]][1]["custom"]["bench_page"]
+                assert answer.status == 200, (kind, answer.status)
+                (pages / f"{name}.html").write_bytes(answer.body())
+                rows[copies[kind]]["bytes"] = len(answer.body())
         try:
             for done in range(0, args.flows, args.batch):
                 for kind in kinds:
@@ -337,7 +366,7 @@ def run_browser(platform, tools: dict, args, instructor: str) -> dict:
                     before = reading()
                     for i in range(done, min(done + args.batch, args.flows)):
                         user = f"{kind}-{i % args.users}"
-                        rows[kind]["warm"].append(flow(pages[kind], kind, user))
+                        rows[kind]["warm"].append(flow(tabs[kind], kind, user))
                         context = chromium.new_context()
                         try:
                             rows[kind]["cold"].append(flow(context.new_page(), kind, user))
@@ -358,22 +387,39 @@ def report_browser(rows: dict, args, where: str) -> None:
         f"{args.workers} worker(s) x {args.threads} threads for ramp and the pylti1p3 tool alike; "
         f"{args.flows} flows per kind and profile; load average {os.getloadavg()[0]:.1f}"
     )
+    width = max(map(len, rows))
     print(
-        f"  {'kind':26} {'cold':>8} {'p95':>8} {'/pylti1p3':>10}"
+        f"  {'kind':{width}} {'cold':>8} {'p95':>8} {'/pylti1p3':>10}"
         f" {'warm':>8} {'p95':>8} {'/pylti1p3':>10} {'CPU':>8} {'/pylti1p3':>10}"
     )
     ratios = []
     for kind, row in rows.items():
-        line = f"  {kind:26}"
+        line = f"  {kind:{width}}"
         for profile in ("cold", "warm"):
             median = statistics.median(row[profile])
             ratio = median / statistics.median(base[profile])
             line += f" {median:5.1f} ms {percentile(row[profile], 95):5.1f} ms {ratio:9.2f}x"
-            if kind != BASELINE:
+            if kind != BASELINE and not kind.startswith(SAME_PAGE):
                 ratios.append(ratio)
         print(line + f" {row['cpu']:5.1f} ms {row['cpu'] / base['cpu']:9.2f}x")
     print("  cold: a new browser profile per flow (a first visit); warm: one kept per kind")
     print("  CPU: the server's per flow (both profiles), read from /proc around each batch")
+    same = [kind for kind in rows if f"{SAME_PAGE}{kind}" in rows]
+    if same:
+        print(
+            "  same page: the pylti1p3 tool launching into a copy of ramp's page (its style "
+            "sheet, fonts and scripts served by it too); each ramp kind beside its copy:"
+        )
+        for kind in same:
+            copy = rows[f"{SAME_PAGE}{kind}"]
+            beside = [
+                statistics.median(rows[kind][p]) / statistics.median(copy[p])
+                for p in ("cold", "warm")
+            ]
+            print(
+                f"  {kind:{width}} cold {beside[0]:.2f}x, warm {beside[1]:.2f}x"
+                f" (the page: {copy['bytes'] / 1000:.1f} kB)"
+            )
     worst = max(ratios)
     verdict = "met" if worst <= TARGET_BESIDE_PYLTI1P3 else "NOT met"
     print(

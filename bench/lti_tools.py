@@ -118,12 +118,17 @@ def minimal_tool(platform):
     return app
 
 
-def pylti1p3_tool(platform, tool_url: str = TOOL_URL):
+def pylti1p3_tool(platform, tool_url: str = TOOL_URL, pages: Path | None = None):
     """A minimal tool built on pylti1p3, the LTI 1.3 library most Python tools use: its
     OIDC login and message launch for Flask (state cookie, nonce, token signature with the
     key set cached, registration, deployment and message checks), a session, one redirect
-    to a rendered page. No cookie-check page: the browser here keeps its cookies."""
-    from flask import Flask, redirect, render_template_string, session
+    to a rendered page. No cookie-check page: the browser here keeps its cookies.
+
+    With `pages` (a folder of HTML files), a launch whose custom claim names `bench_page`
+    lands instead on a copy of that page, read from the folder as it is, and the tool serves
+    ramp's static files under /static/ kept for a year (as ramp's versioned addresses are):
+    ramp's page at no cost to build, the floor a browser sets for it."""
+    from flask import Flask, redirect, render_template_string, request, session
     from pylti1p3.contrib.flask import (
         FlaskCacheDataStorage,
         FlaskMessageLaunch,
@@ -153,8 +158,9 @@ def pylti1p3_tool(platform, tool_url: str = TOOL_URL):
             ]
         }
     )
-    app = Flask("pylti1p3-tool")
+    app = Flask("pylti1p3-tool", static_folder=str(ROOT / "static") if pages else None)
     app.secret_key = "bench"
+    custom = "https://purl.imsglobal.org/spec/lti/claim/custom"
 
     @app.get("/lti/login")
     def login():
@@ -167,14 +173,28 @@ def pylti1p3_tool(platform, tool_url: str = TOOL_URL):
         storage = FlaskCacheDataStorage(cache)
         message = FlaskMessageLaunch(FlaskRequest(), config, launch_data_storage=storage)
         message.set_public_key_caching(storage, cache_lifetime=7200)
-        session["name"] = message.get_launch_data().get("name", "")
-        return redirect("/page", 303)
+        data = message.get_launch_data()
+        session["name"] = data.get("name", "")
+        copy = (data.get(custom) or {}).get("bench_page") if pages else None
+        return redirect(f"/page/{copy}" if copy else "/page", 303)
 
     @app.get("/page")
     def page():
         return render_template_string(
             "<!doctype html><title>Tool</title><h1>Hello {{ name }}</h1>", name=session["name"]
         )
+
+    if pages:
+
+        @app.get("/page/<name>")
+        def page_copy(name: str):
+            return (pages / f"{name}.html").read_text()
+
+        @app.after_request
+        def kept(response):
+            if request.endpoint == "static":
+                response.headers["Cache-Control"] = "public, max-age=31536000, immutable"
+            return response
 
     return app
 
@@ -184,6 +204,9 @@ def pylti1p3_app():
     RAMP_BENCH_PLATFORM (JSON: issuer, client_id, auth_url, token_url, key_set_url,
     deployment_id, tool_url)."""
     values = json.loads(os.environ["RAMP_BENCH_PLATFORM"])
-    app = pylti1p3_tool(SimpleNamespace(**values), values["tool_url"])
+    pages = os.environ.get("RAMP_BENCH_PAGES")
+    app = pylti1p3_tool(
+        SimpleNamespace(**values), values["tool_url"], Path(pages) if pages else None
+    )
     app.add_url_rule("/", "ready", lambda: "ok")  # what the server's start-up check asks
     return app
