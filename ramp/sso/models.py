@@ -39,6 +39,8 @@ class IdentityProvider(db.Model):
     require_verified_email: Mapped[bool] = mapped_column(default=True, server_default=sa.true())
     # [{"group": "support-leads", "role": "manager", "team": "Tier 1"}, ...]
     group_mapping: Mapped[list] = mapped_column(JSON, default=list)
+    # OpenID Connect: signing out of ramp also signs out at the provider (RP-initiated logout).
+    sign_out_at_provider: Mapped[bool] = mapped_column(default=False, server_default=sa.false())
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
 
@@ -57,6 +59,9 @@ class UserIdentity(db.Model):
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id", ondelete="CASCADE"), index=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
+    # The ID token of the last sign-in, encrypted, kept only while the provider signs out
+    # with ramp: the hint its end-session endpoint asks for. Used up by the sign-out.
+    sign_out_hint: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User] = relationship()
     provider: Mapped[IdentityProvider | None] = relationship()

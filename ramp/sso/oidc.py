@@ -167,6 +167,25 @@ def authorization_url(
     return endpoint + ("&" if "?" in endpoint else "?") + urlencode(query)
 
 
+def end_session_url(
+    issuer: str, client_id: str, id_token: str | None, post_logout_redirect_uri: str
+) -> str | None:
+    """The provider's end-session request (OpenID Connect RP-Initiated Logout 1.0): its
+    end_session_endpoint with the last ID token as the hint, ramp's client id, and where to
+    send the browser back. None when the provider names no such endpoint (or an address that
+    is not http(s)), or its discovery document cannot be read: then ramp signs out alone."""
+    try:
+        endpoint = discover(issuer).get("end_session_endpoint")
+    except SignInRefused:
+        return None
+    if not isinstance(endpoint, str) or not endpoint.startswith(("https://", "http://")):
+        return None
+    query = {"client_id": client_id, "post_logout_redirect_uri": post_logout_redirect_uri}
+    if id_token:
+        query["id_token_hint"] = id_token
+    return endpoint + ("&" if "?" in endpoint else "?") + urlencode(query)
+
+
 def exchange_code(
     issuer: str, client_id: str, client_secret: str, code: str, redirect_uri: str, verifier: str
 ) -> str:

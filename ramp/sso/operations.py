@@ -25,7 +25,7 @@ from ramp.sso import oidc
 from ramp.sso.errors import SignInRefused
 from ramp.sso.models import IdentityProvider, SsoLoginState, UserIdentity
 from ramp.sso.policy import password_policy
-from ramp.sso.secrets import unseal
+from ramp.sso.secrets import seal, unseal
 
 STATE_LIFETIME = timedelta(minutes=10)
 # The shape of the states ramp issues (secrets.token_urlsafe(32)); anything else is not one.
@@ -169,7 +169,38 @@ def complete_oidc(
         used.code_verifier or "",
     )
     claims = oidc.validate_id_token(id_token, provider.issuer, provider.client_id or "", used.nonce)
-    return sign_in_as(provider, provider.issuer, claims["sub"], claims)
+    user = sign_in_as(provider, provider.issuer, claims["sub"], claims)
+    if provider.sign_out_at_provider:
+        _identity(provider.issuer, claims["sub"]).sign_out_hint = seal(id_token, secret_key)
+    return user
+
+
+def sign_out_url(
+    provider_id: int | None, user: User, post_logout_redirect_uri: str, secret_key: str
+) -> str | None:
+    """Where the browser goes to sign out at the provider the user signed in with, or None
+    (ramp signs out alone): the provider is gone, switched off, SAML, not set to sign out
+    with ramp, or names no end-session endpoint. The kept ID token is used up either way."""
+    provider = db.session.get(IdentityProvider, provider_id) if provider_id else None
+    if provider is None or provider.protocol != "oidc":
+        return None
+    identity = db.session.execute(
+        select(UserIdentity).where(
+            UserIdentity.provider_id == provider.id, UserIdentity.user_id == user.id
+        )
+    ).scalar_one_or_none()
+    hint = None
+    if identity is not None and identity.sign_out_hint:
+        try:
+            hint = unseal(identity.sign_out_hint, secret_key)
+        except SignInRefused:
+            hint = None  # sealed under an earlier SECRET_KEY: the provider may ask to confirm
+        identity.sign_out_hint = None
+    if not (provider.enabled and provider.sign_out_at_provider):
+        return None
+    return oidc.end_session_url(
+        provider.issuer, provider.client_id or "", hint, post_logout_redirect_uri
+    )
 
 
 # -- who signs in ------------------------------------------------------------------------------
@@ -212,6 +243,12 @@ def mapped_role_and_team(
     return role, team
 
 
+def _identity(issuer: str, subject: str) -> UserIdentity | None:
+    return db.session.execute(
+        select(UserIdentity).where(UserIdentity.issuer == issuer, UserIdentity.subject == subject)
+    ).scalar_one_or_none()
+
+
 def sign_in_as(provider: IdentityProvider, issuer: str, subject: str, claims: dict) -> User:
     """The ramp user this provider's user signs in as: bound, matched by e-mail, or created."""
     email = _claim(claims, provider.email_claim)
@@ -219,9 +256,7 @@ def sign_in_as(provider: IdentityProvider, issuer: str, subject: str, claims: di
     name = _claim(claims, provider.name_claim)
     groups = _groups(claims, provider.groups_claim)
     verified = _verified(claims) or not provider.require_verified_email
-    identity = db.session.execute(
-        select(UserIdentity).where(UserIdentity.issuer == issuer, UserIdentity.subject == subject)
-    ).scalar_one_or_none()
+    identity = _identity(issuer, subject)
     via = {"provider": provider.name, "provider_id": provider.id, "protocol": provider.protocol}
     if identity is not None:
         user = identity.user

@@ -140,6 +140,7 @@ def save_provider(
     provider.allow_email_match = bool(fields.get("allow_email_match"))
     provider.require_verified_email = bool(fields.get("require_verified_email", True))
     provider.group_mapping = mapping
+    provider.sign_out_at_provider = protocol == "oidc" and bool(fields.get("sign_out_at_provider"))
     db.session.flush()
     oidc.forget_caches()
     record(
@@ -150,6 +151,7 @@ def save_provider(
         protocol=provider.protocol,
         issuer=provider.issuer,
         enabled=provider.enabled,
+        sign_out_at_provider=provider.sign_out_at_provider,
         secret_changed=bool(secret),
     )
     return provider

@@ -1,5 +1,6 @@
 """Single sign-on in real Chromium: a new manager signs in on the OpenID provider's own page
-and lands on the ramp board, with the role and team their provider groups map to."""
+and lands on the ramp board, with the role and team their provider groups map to; signing
+out of ramp then signs out at the provider too, and comes back to ramp's sign-in page."""
 
 from __future__ import annotations
 
@@ -63,9 +64,11 @@ def test_a_manager_signs_in_through_the_provider_and_lands_on_the_board(
         groups_claim="groups",
         group_mapping="support-leads: manager, Tier 1",
         allow_jit=True,
+        sign_out_at_provider=True,
     )
     db.session.commit()
     op.redirect_uris.append(f"{served}/auth/sso/{provider.id}/callback")
+    op.post_logout_uris.append(f"{served}/auth/login")
     op.add(Person("op-maria", "maria.sso@acme.example", "Maria SSO", groups=["support-leads"]))
 
     page = page_factory()
@@ -83,3 +86,11 @@ def test_a_manager_signs_in_through_the_provider_and_lands_on_the_board(
         select(User).where(User.email == "maria.sso@acme.example")
     ).scalar_one()
     assert user.role is Role.MANAGER and user.team.name == "Tier 1"
+
+    page.get_by_role("button", name="Sign out").click()
+    page.wait_for_url(f"{served}/auth/login")  # through the provider's sign-out, and back
+    assert [sorted(q) for q in op.sign_outs] == [
+        ["client_id", "id_token_hint", "post_logout_redirect_uri"]
+    ]
+    page.goto(f"{served}/board/")
+    expect(page.get_by_role("heading", name="Sign in")).to_be_visible()

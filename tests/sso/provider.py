@@ -21,7 +21,7 @@ from authlib.oauth2.rfc7636 import CodeChallenge
 from authlib.oidc.core import UserInfo
 from authlib.oidc.core.grants import OpenIDCode
 from authlib.oidc.core.models import AuthorizationCodeMixin
-from flask import Flask, jsonify, request
+from flask import Flask, jsonify, redirect, request
 from joserfc.jwk import KeySet, RSAKey
 from werkzeug.serving import make_server
 
@@ -124,6 +124,11 @@ class OpenIDProvider:
         self.codes: dict[str, Code] = {}
         self.spoil: dict = {}
         self.redirect_uris: list[str] = []
+        # RP-initiated logout: whether discovery names the end-session endpoint, the
+        # addresses a sign-out may send the browser back to, and each sign-out's query.
+        self.offers_sign_out = True
+        self.post_logout_uris: list[str] = []
+        self.sign_outs: list[dict] = []
         self.key_set_fetches = 0
         self.app = self._build()
 
@@ -223,7 +228,11 @@ class OpenIDProvider:
         @app.get("/.well-known/openid-configuration")
         def discovery():
             base = provider.issuer
+            sign_out = (
+                {"end_session_endpoint": base + "/logout"} if provider.offers_sign_out else {}
+            )
             return jsonify(
+                **sign_out,
                 issuer=base,
                 authorization_endpoint=base + "/authorize",
                 token_endpoint=base + "/token",
@@ -266,6 +275,15 @@ class OpenIDProvider:
         @app.post("/token")
         def token():
             return server.create_token_response()
+
+        @app.get("/logout")
+        def logout():
+            """End the provider's session; back to a listed address, as providers do."""
+            provider.sign_outs.append(request.args.to_dict())
+            back = request.args.get("post_logout_redirect_uri")
+            if back not in provider.post_logout_uris:
+                return "<h1>Invalid post_logout_redirect_uri</h1>", 400
+            return redirect(back, 302)
 
         return app
 

@@ -70,3 +70,47 @@ def test_the_saml_acs_answers_garbage_with_a_4xx(client, app, db, form, tmp_path
         db.session.commit()
     response = client.post(f"/auth/saml/{app._fuzz_saml}/acs", data=form)
     assert 400 <= response.status_code < 500, (form, response.status_code)
+
+
+PROVIDER_FIELDS = [
+    "name",
+    "enabled",
+    "issuer",
+    "client_id",
+    "client_secret",
+    "scopes",
+    "email_claim",
+    "name_claim",
+    "groups_claim",
+    "group_mapping",
+    "allow_jit",
+    "allow_email_match",
+    "require_verified_email",
+    "sign_out_at_provider",
+]
+
+
+@FUZZ
+@given(form=st.dictionaries(st.sampled_from(PROVIDER_FIELDS), TEXT, max_size=8))
+def test_the_provider_form_answers_any_input_without_a_500(
+    client, app, db, make_oidc, make_user, form
+):
+    """An admin's provider form with anything in it: saved, or a 4xx with the problems; the
+    provider is left as it was when refused."""
+    from tests.conftest import csrf_token, login
+
+    if not getattr(app, "_fuzz_admin", None):
+        app._fuzz_provider = make_oidc().id
+        app._fuzz_admin = make_user("admin").email
+        login(client, app._fuzz_admin)
+    address = f"/admin/sign-in/providers/{app._fuzz_provider}"
+    response = client.post(address, data={**form, "csrf_token": csrf_token(client, address)})
+    assert response.status_code in (303, 422), (form, response.status_code)
+
+
+@FUZZ
+@given(query=st.dictionaries(TEXT, TEXT, max_size=3))
+def test_the_signed_out_page_takes_no_address_from_the_request(client, query):
+    """Only the sign-out itself says where to go next: any query here goes back to sign-in."""
+    response = client.get("/auth/signed-out", query_string=query)
+    assert response.status_code == 302 and response.headers["Location"] == "/auth/login"

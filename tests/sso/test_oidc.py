@@ -256,3 +256,119 @@ def test_unsigned_and_symmetric_id_tokens_are_refused(app, op, alg):
     with pytest.raises(SignInRefused) as refused:
         oidc.validate_id_token(forged, op.issuer, op.client_id, "n")
     assert refused.value.check == "signature" and refused.value.status == 401
+
+
+# -- signing out at the provider (RP-initiated logout) ------------------------------------------
+
+LOGIN_URL = "http://localhost/auth/login"
+
+
+def _sign_out(client) -> tuple:
+    """Sign out of ramp; (ramp's answer, then the page it sends the browser to)."""
+    answer = client.post("/auth/logout", data={"csrf_token": _csrf(client)})
+    assert answer.status_code == 302, answer.get_data(as_text=True)
+    return answer, client.get(answer.headers["Location"])
+
+
+def test_signing_out_also_signs_out_at_the_provider_with_the_id_token_as_hint(
+    client, app, db, op, make_oidc
+):
+    import re
+    from html import unescape
+    from urllib.parse import parse_qs, urlsplit
+
+    import requests
+    from joserfc import jwt
+
+    provider = make_oidc(sign_out_at_provider=True)
+    op.post_logout_uris.append(LOGIN_URL)
+    person = op.add(Person("op-sub-20", "desk@acme.example", "Shared Desk"))
+    assert oidc_sign_in(client, provider.id, person).status_code == 302
+    db.session.remove()
+    assert db.session.execute(select(UserIdentity)).scalar_one().sign_out_hint  # kept, sealed
+    answer, page = _sign_out(client)
+    assert answer.headers["Location"] == "/auth/signed-out"
+    html = page.get_data(as_text=True)
+    assert page.status_code == 200 and "You are signed out of ramp." in html
+    refresh = unescape(re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', html).group(1))
+    link = unescape(re.search(r'id="sign-out-elsewhere" href="([^"]+)"', html).group(1))
+    assert refresh == link and link.startswith(op.issuer + "/logout?")
+    query = {k: v[0] for k, v in parse_qs(urlsplit(link).query).items()}
+    assert query["client_id"] == op.client_id
+    assert query["post_logout_redirect_uri"] == LOGIN_URL
+    hint = jwt.decode(query["id_token_hint"], op.key)  # the provider's own signature
+    assert hint.claims["sub"] == "op-sub-20" and op.client_id in hint.claims["aud"]
+    back = requests.get(link, allow_redirects=False, timeout=10)
+    assert back.status_code == 302 and back.headers["Location"] == LOGIN_URL
+    assert op.sign_outs == [query]
+    # Signed out of ramp for good: the page is gone, the hint used up, the session ended.
+    assert client.get("/auth/signed-out").headers["Location"] == "/auth/login"
+    assert client.get("/board/").status_code == 302
+    db.session.remove()
+    assert db.session.execute(select(UserIdentity)).scalar_one().sign_out_hint is None
+
+
+@pytest.mark.parametrize("case", ["not set", "no endpoint", "switched off", "password"])
+def test_ramp_signs_out_alone_when_the_provider_is_not_to_be_visited(
+    client, db, op, make_oidc, make_user, case
+):
+    from ramp.sso.models import IdentityProvider
+
+    provider = make_oidc(sign_out_at_provider=case != "not set")
+    op.offers_sign_out = case != "no endpoint"
+    if case == "password":
+        user = make_user("agent")
+        from tests.conftest import login
+
+        login(client, user.email)
+    else:
+        person = op.add(Person("op-sub-21", "alone@acme.example", "Alone"))
+        assert oidc_sign_in(client, provider.id, person).status_code == 302
+    if case == "switched off":
+        db.session.get(IdentityProvider, provider.id).enabled = False
+        db.session.commit()
+    answer, page = _sign_out(client)
+    assert answer.headers["Location"] == "/auth/login"
+    assert "You are signed out." in page.get_data(as_text=True)
+    assert op.sign_outs == []
+    db.session.remove()
+    hints = db.session.execute(select(UserIdentity.sign_out_hint)).scalars().all()
+    assert hints == ([] if case == "password" else [None])
+
+
+def test_an_admin_sets_sign_out_at_the_provider_and_reads_the_address_to_list(
+    client, db, op, make_oidc, make_user
+):
+    from ramp.sso.models import IdentityProvider
+    from tests.conftest import csrf_token, login
+
+    provider = make_oidc()
+    admin = make_user("admin")
+    login(client, admin.email)
+    page = client.get(f"/admin/sign-in/providers/{provider.id}").get_data(as_text=True)
+    assert f'<code id="post-logout-uri">{LOGIN_URL}</code>' in page
+    assert (
+        'id="sign_out_at_provider"' in page
+        and "checked" not in page.split('id="sign_out_at_provider"')[1].split(">")[0]
+    )
+    form = {
+        "csrf_token": csrf_token(client, f"/admin/sign-in/providers/{provider.id}"),
+        "name": "Acme SSO",
+        "enabled": "y",
+        "issuer": op.issuer,
+        "client_id": op.client_id,
+        "scopes": "openid email profile",
+        "email_claim": "email",
+        "name_claim": "name",
+        "groups_claim": "groups",
+        "require_verified_email": "y",
+        "sign_out_at_provider": "y",
+    }
+    answer = client.post(f"/admin/sign-in/providers/{provider.id}", data=form)
+    assert answer.status_code == 303, answer.get_data(as_text=True)
+    db.session.remove()
+    assert db.session.get(IdentityProvider, provider.id).sign_out_at_provider is True
+    events = db.session.execute(
+        select(AuditEvent).where(AuditEvent.action == "sso.provider_update")
+    ).scalars()
+    assert [e.details["sign_out_at_provider"] for e in events] == [True]

@@ -237,6 +237,13 @@ class ProviderForm(FlaskForm):
     require_verified_email = BooleanField(
         _l("Only when the provider says the e-mail address is verified"), default=True
     )
+    sign_out_at_provider = BooleanField(
+        _l("Signing out of ramp also signs out at the provider"),
+        description=_l(
+            "For shared desks: the next person cannot sign in as the last. The provider must "
+            "list the sign-out return address above and name an end-session endpoint."
+        ),
+    )
 
 
 class PasswordPolicyForm(FlaskForm):

@@ -29,6 +29,7 @@ FIELDS = (
     "allow_jit",
     "allow_email_match",
     "require_verified_email",
+    "sign_out_at_provider",
 )
 
 
@@ -66,7 +67,10 @@ def _urls(provider: IdentityProvider | None, protocol: str) -> dict:
     if provider is None:
         return {}
     if protocol == "oidc":
-        return {"redirect_uri": external_url("auth.oidc_callback", provider_id=provider.id)}
+        return {
+            "redirect_uri": external_url("auth.oidc_callback", provider_id=provider.id),
+            "post_logout_redirect_uri": external_url("auth.login"),
+        }
     return {
         "entity_id": external_url("auth.saml_metadata", provider_id=provider.id),
         "acs": external_url("auth.saml_acs", provider_id=provider.id),

@@ -6,7 +6,7 @@ from flask_login import login_user
 
 from ramp.audit.operations import record
 from ramp.blueprints.auth.blueprint import bp
-from ramp.blueprints.auth.views import _login_limit, _safe_next
+from ramp.blueprints.auth.views import SIGNED_IN_WITH, _login_limit, _safe_next
 from ramp.extensions import db
 from ramp.sso import operations as sso
 from ramp.sso import providers, saml
@@ -37,9 +37,11 @@ def _refused(exc: SignInRefused, provider_id: int | None = None):
     return page, exc.status
 
 
-def _signed_in(user, next_url: str | None):
+def _signed_in(user, next_url: str | None, oidc_provider: int | None = None):
     session.pop(BOUND_STATE, None)
     login_user(user)
+    if oidc_provider is not None:  # whose sign-out to visit when signing out of ramp
+        session[SIGNED_IN_WITH] = oidc_provider
     return redirect(_safe_next(next_url) or url_for("main.home"))
 
 
@@ -90,7 +92,7 @@ def oidc_callback(provider_id: int):
     except SignInRefused as exc:
         return _refused(exc, provider_id)
     db.session.commit()
-    return _signed_in(user, used.next_url)
+    return _signed_in(user, used.next_url, provider.id)
 
 
 def _saml_urls(provider_id: int) -> saml.ServiceUrls:

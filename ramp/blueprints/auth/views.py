@@ -2,7 +2,7 @@
 
 from urllib.parse import urlsplit
 
-from flask import current_app, flash, redirect, render_template, request, url_for
+from flask import current_app, flash, redirect, render_template, request, session, url_for
 from flask_babel import get_locale, refresh
 from flask_babel import gettext as _
 from flask_login import current_user, login_required, login_user, logout_user
@@ -18,9 +18,15 @@ from ramp.blueprints.auth.forms import AUTOMATIC, FirstAdminForm, LanguageForm, 
 from ramp.blueprints.forms import EmptyForm
 from ramp.errors import ValidationError
 from ramp.extensions import db
+from ramp.sso.operations import sign_out_url
 from ramp.sso.policy import password_policy
 from ramp.sso.providers import enabled_providers
-from ramp.webkit import limiter
+from ramp.webkit import external_url, limiter
+
+# The session keys of single sign-on's sign-out: the OpenID provider a user signed in with,
+# and, once signed out of ramp, the provider's address to sign out there too.
+SIGNED_IN_WITH = "sso_provider"
+SIGN_OUT_AT = "sso_sign_out"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -83,16 +89,35 @@ def login():
 @bp.post("/logout")
 @login_required
 def logout():
-    """Sign out."""
+    """Sign out; and at the OpenID provider the user signed in with, when it is set to."""
     form = EmptyForm()
     if form.validate_on_submit():
+        elsewhere = sign_out_url(
+            session.pop(SIGNED_IN_WITH, None),
+            current_user,
+            external_url("auth.login"),
+            current_app.config["SECRET_KEY"],
+        )
         # Server-side: a copy of this session's cookie stops working too.
         current_user.end_sessions()
         db.session.commit()
         get_locale()  # fixed while they are signed in: the message below in their language
         logout_user()
+        if elsewhere:  # the page on the way there says it
+            session[SIGN_OUT_AT] = elsewhere
+            return redirect(url_for("auth.signed_out"))
         flash(_("You are signed out."), "info")
     return redirect(url_for("auth.login"))
+
+
+@bp.get("/signed-out")
+def signed_out():
+    """On the way to the provider's sign-out: ramp's own is done. (The sign-out form may only
+    send the browser to ramp, so this page takes it on to the provider.)"""
+    elsewhere = session.pop(SIGN_OUT_AT, None)
+    if not elsewhere:
+        return redirect(url_for("auth.login"))
+    return render_template("auth/signed_out.html", elsewhere=elsewhere)
 
 
 @bp.route("/setup", methods=["GET", "POST"])

@@ -1,0 +1,32 @@
+"""single sign-on: signing out at an OpenID provider too, with the last ID token as its hint
+
+Revision ID: 0028
+Revises: 0027
+Create Date: 2026-12-04 04:05:00.000000
+
+"""
+from alembic import op
+import sqlalchemy as sa
+
+
+# revision identifiers, used by Alembic.
+revision = '0028'
+down_revision = '0027'
+branch_labels = None
+depends_on = None
+
+
+def upgrade():
+    with op.batch_alter_table('identity_providers') as batch:
+        batch.add_column(
+            sa.Column('sign_out_at_provider', sa.Boolean(), server_default=sa.false(), nullable=False)
+        )
+    with op.batch_alter_table('user_identities') as batch:
+        batch.add_column(sa.Column('sign_out_hint', sa.Text(), nullable=True))
+
+
+def downgrade():
+    with op.batch_alter_table('user_identities') as batch:
+        batch.drop_column('sign_out_hint')
+    with op.batch_alter_table('identity_providers') as batch:
+        batch.drop_column('sign_out_at_provider')
