@@ -180,24 +180,27 @@ def sign_out_url(
 ) -> str | None:
     """Where the browser goes to sign out at the provider the user signed in with, or None
     (ramp signs out alone): the provider is gone, switched off, SAML, not set to sign out
-    with ramp, or names no end-session endpoint. The kept ID token is used up either way."""
+    with ramp, names no end-session endpoint, or never signed this user in. The hint is the
+    ID token of the user's last sign-in through it (each sign-in replaces it), so a second
+    device's sign-out still carries one."""
     provider = db.session.get(IdentityProvider, provider_id) if provider_id else None
-    if provider is None or provider.protocol != "oidc":
+    if provider is None or not (
+        provider.protocol == "oidc" and provider.enabled and provider.sign_out_at_provider
+    ):
         return None
     identity = db.session.execute(
         select(UserIdentity).where(
             UserIdentity.provider_id == provider.id, UserIdentity.user_id == user.id
         )
     ).scalar_one_or_none()
+    if identity is None:
+        return None
     hint = None
-    if identity is not None and identity.sign_out_hint:
+    if identity.sign_out_hint:
         try:
             hint = unseal(identity.sign_out_hint, secret_key)
         except SignInRefused:
             hint = None  # sealed under an earlier SECRET_KEY: the provider may ask to confirm
-        identity.sign_out_hint = None
-    if not (provider.enabled and provider.sign_out_at_provider):
-        return None
     return oidc.end_session_url(
         provider.issuer, provider.client_id or "", hint, post_logout_redirect_uri
     )

@@ -6,7 +6,7 @@ import re
 from urllib.parse import urlsplit
 
 from flask_babel import gettext as _
-from sqlalchemy import select
+from sqlalchemy import select, update
 
 from ramp.accounts.models import Role, User
 from ramp.accounts.operations import find_team
@@ -15,7 +15,7 @@ from ramp.errors import ValidationError
 from ramp.extensions import db
 from ramp.sso import oidc
 from ramp.sso.errors import SignInRefused
-from ramp.sso.models import IdentityProvider
+from ramp.sso.models import IdentityProvider, UserIdentity
 from ramp.sso.saml import idp_entity_id
 from ramp.sso.secrets import seal
 
@@ -142,6 +142,12 @@ def save_provider(
     provider.group_mapping = mapping
     provider.sign_out_at_provider = protocol == "oidc" and bool(fields.get("sign_out_at_provider"))
     db.session.flush()
+    if not provider.sign_out_at_provider:  # the ID tokens kept as sign-out hints go
+        db.session.execute(
+            update(UserIdentity)
+            .where(UserIdentity.provider_id == provider.id)
+            .values(sign_out_hint=None)
+        )
     oidc.forget_caches()
     record(
         actor,

@@ -40,6 +40,7 @@ def _refused(exc: SignInRefused, provider_id: int | None = None):
 def _signed_in(user, next_url: str | None, oidc_provider: int | None = None):
     session.pop(BOUND_STATE, None)
     login_user(user)
+    session.pop(SIGNED_IN_WITH, None)
     if oidc_provider is not None:  # whose sign-out to visit when signing out of ramp
         session[SIGNED_IN_WITH] = oidc_provider
     return redirect(_safe_next(next_url) or url_for("main.home"))
