@@ -138,6 +138,8 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=1)
     parser.add_argument("--threads", type=int, default=4)
     args = parser.parse_args()
+    if args.same_page and not args.browser:
+        parser.error("--same-page needs --browser")
     sys.path.insert(0, str(ROOT))
     from tests.lti.platform import INSTRUCTOR, Platform
 

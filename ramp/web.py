@@ -17,6 +17,7 @@ from ramp.blueprints.admin import bp as admin_bp
 from ramp.blueprints.admin.forms import ROLE_NAMES
 from ramp.blueprints.api import bp as api_bp
 from ramp.blueprints.auth import bp as auth_bp
+from ramp.blueprints.auth.views import SIGNED_IN_WITH
 from ramp.blueprints.board import bp as board_bp
 from ramp.blueprints.learner import bp as learner_bp
 from ramp.blueprints.lti import bp as lti_bp
@@ -132,6 +133,9 @@ def init_app(app: Flask) -> None:
     @user_logged_in.connect_via(app)
     def remember_session_version(_app, user, **_extra):
         session["session_version"] = user.session_version
+        # Whichever way this sign-in came, an earlier one's provider is not its own (an OpenID
+        # sign-in names its identity again right after).
+        session.pop(SIGNED_IN_WITH, None)
 
     @app.before_request
     def require_migrated_schema():

@@ -60,7 +60,7 @@ class UserIdentity(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_sign_in_at: Mapped[datetime | None]
     # The ID token of the last sign-in, encrypted, kept only while the provider signs out
-    # with ramp: the hint its end-session endpoint asks for. Used up by the sign-out.
+    # with ramp: the hint its end-session endpoint asks for. Each sign-in replaces it.
     sign_out_hint: Mapped[str | None] = mapped_column(Text)
 
     user: Mapped[User] = relationship()

@@ -156,8 +156,10 @@ def complete_oidc(
     code: str | None,
     redirect_uri: str,
     secret_key: str,
-) -> User:
-    """Exchange the code, check the ID token, and sign in as the user it names."""
+) -> tuple[User, int]:
+    """Exchange the code, check the ID token, and sign in as the user it names: the user and
+    the identity they signed in as. With the provider set to sign out with ramp, the ID
+    token is kept, sealed, as the hint of that sign-out."""
     if not code or len(code) > 2000:
         raise SignInRefused("code", _("The answer carries no authorization code."), 400)
     id_token = oidc.exchange_code(
@@ -170,30 +172,35 @@ def complete_oidc(
     )
     claims = oidc.validate_id_token(id_token, provider.issuer, provider.client_id or "", used.nonce)
     user = sign_in_as(provider, provider.issuer, claims["sub"], claims)
-    if provider.sign_out_at_provider:
-        _identity(provider.issuer, claims["sub"]).sign_out_hint = seal(id_token, secret_key)
-    return user
+    identity = _identity(provider.issuer, claims["sub"])
+    if provider.sign_out_at_provider:  # the hint its sign-out asks for (provider_sign_out)
+        identity.sign_out_hint = seal(id_token, secret_key)
+    return user, identity.id
 
 
-def sign_out_url(
-    provider_id: int | None, user: User, post_logout_redirect_uri: str, secret_key: str
-) -> str | None:
-    """Where the browser goes to sign out at the provider the user signed in with, or None
-    (ramp signs out alone): the provider is gone, switched off, SAML, not set to sign out
-    with ramp, names no end-session endpoint, or never signed this user in. The hint is the
-    ID token of the user's last sign-in through it (each sign-in replaces it), so a second
-    device's sign-out still carries one."""
-    provider = db.session.get(IdentityProvider, provider_id) if provider_id else None
-    if provider is None or not (
-        provider.protocol == "oidc" and provider.enabled and provider.sign_out_at_provider
-    ):
+@dataclass(frozen=True)
+class ProviderSignOut:
+    """Signing out at the provider a user signed in with: its name, and the address of its
+    sign-out (None when it could not be worked out: the browser must be told)."""
+
+    provider: str
+    url: str | None
+
+
+def provider_sign_out(
+    identity_id: int | None, user: User, post_logout_redirect_uri: str, secret_key: str
+) -> ProviderSignOut | None:
+    """The sign-out to visit at the OpenID provider through which `user` signed in (the
+    identity the session names), or None when there is none to visit: no such identity of
+    this user, a SAML or switched-off provider, or one not set to sign out with ramp. The
+    hint is the ID token of the user's last sign-in through it (each sign-in replaces it),
+    so a second device's sign-out carries one too. It only reads; a provider that cannot
+    be reached gives a sign-out without an address, never an error."""
+    identity = db.session.get(UserIdentity, identity_id) if isinstance(identity_id, int) else None
+    if identity is None or identity.user_id != user.id or identity.provider is None:
         return None
-    identity = db.session.execute(
-        select(UserIdentity).where(
-            UserIdentity.provider_id == provider.id, UserIdentity.user_id == user.id
-        )
-    ).scalar_one_or_none()
-    if identity is None:
+    provider = identity.provider
+    if not (provider.protocol == "oidc" and provider.enabled and provider.sign_out_at_provider):
         return None
     hint = None
     if identity.sign_out_hint:
@@ -201,9 +208,10 @@ def sign_out_url(
             hint = unseal(identity.sign_out_hint, secret_key)
         except SignInRefused:
             hint = None  # sealed under an earlier SECRET_KEY: the provider may ask to confirm
-    return oidc.end_session_url(
+    url = oidc.end_session_url(
         provider.issuer, provider.client_id or "", hint, post_logout_redirect_uri
     )
+    return ProviderSignOut(provider.name, url)
 
 
 # -- who signs in ------------------------------------------------------------------------------

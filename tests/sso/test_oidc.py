@@ -263,11 +263,19 @@ def test_unsigned_and_symmetric_id_tokens_are_refused(app, op, alg):
 LOGIN_URL = "http://localhost/auth/login"
 
 
-def _sign_out(client) -> tuple:
-    """Sign out of ramp; (ramp's answer, then the page it sends the browser to)."""
-    answer = client.post("/auth/logout", data={"csrf_token": _csrf(client)})
-    assert answer.status_code == 302, answer.get_data(as_text=True)
-    return answer, client.get(answer.headers["Location"])
+def _sign_out(client):
+    """Sign out of ramp: ramp's answer."""
+    return client.post("/auth/logout", data={"csrf_token": _csrf(client)})
+
+
+def _still_signed_in(client) -> bool:
+    """Whether a page that needs a sign-in opens (any role), rather than sending to sign-in.
+    (The tests keep one application context, so the user Flask-Login keeps in `g` goes.)"""
+    from flask import g
+
+    g.pop("_login_user", None)
+    answer = client.get("/learn/")
+    return not (answer.status_code == 302 and "/auth/login" in answer.headers["Location"])
 
 
 def test_signing_out_also_signs_out_at_the_provider_with_the_id_token_as_hint(
@@ -280,16 +288,18 @@ def test_signing_out_also_signs_out_at_the_provider_with_the_id_token_as_hint(
     import requests
     from joserfc import jwt
 
-    provider = make_oidc(sign_out_at_provider=True)
+    provider_id = make_oidc(sign_out_at_provider=True).id
     op.post_logout_uris.append(LOGIN_URL)
     person = op.add(Person("op-sub-20", "desk@acme.example", "Shared Desk"))
-    assert oidc_sign_in(client, provider.id, person).status_code == 302
+    assert oidc_sign_in(client, provider_id, person).status_code == 302
     db.session.remove()
     assert db.session.execute(select(UserIdentity)).scalar_one().sign_out_hint  # kept, sealed
-    answer, page = _sign_out(client)
-    assert answer.headers["Location"] == "/auth/signed-out"
-    html = page.get_data(as_text=True)
-    assert page.status_code == 200 and "You are signed out of ramp." in html
+    answer = _sign_out(client)
+    html = answer.get_data(as_text=True)
+    assert answer.status_code == 200 and "You are signed out of ramp." in html
+    assert "Signing you out of Acme SSO" in html
+    assert answer.headers["Cache-Control"] == "no-store"  # the ID token is in the page
+    assert "vendor/htmx" not in html
     refresh = unescape(re.search(r'http-equiv="refresh" content="0; url=([^"]+)"', html).group(1))
     link = unescape(re.search(r'id="sign-out-elsewhere" href="([^"]+)"', html).group(1))
     assert refresh == link and link.startswith(op.issuer + "/logout?")
@@ -298,12 +308,13 @@ def test_signing_out_also_signs_out_at_the_provider_with_the_id_token_as_hint(
     assert query["post_logout_redirect_uri"] == LOGIN_URL
     hint = jwt.decode(query["id_token_hint"], op.key)  # the provider's own signature
     assert hint.claims["sub"] == "op-sub-20" and op.client_id in hint.claims["aud"]
+    # The token stays out of the session cookie, which is signed but readable.
+    assert query["id_token_hint"] not in answer.headers.get("Set-Cookie", "")
+    assert len(answer.headers.get("Set-Cookie", "")) < 1000
     back = requests.get(link, allow_redirects=False, timeout=10)
     assert back.status_code == 302 and back.headers["Location"] == LOGIN_URL
     assert op.sign_outs == [query]
-    # Signed out of ramp for good: the page is gone and the session ended.
-    assert client.get("/auth/signed-out").headers["Location"] == "/auth/login"
-    assert client.get("/board/").status_code == 302
+    assert not _still_signed_in(client)
     # The hint stays for another device's sign-out, until the setting is switched off.
     from ramp.sso.models import IdentityProvider
     from ramp.sso.providers import save_provider
@@ -311,7 +322,7 @@ def test_signing_out_also_signs_out_at_the_provider_with_the_id_token_as_hint(
     db.session.remove()
     assert db.session.execute(select(UserIdentity)).scalar_one().sign_out_hint
     save_provider(
-        db.session.get(IdentityProvider, provider.id),
+        db.session.get(IdentityProvider, provider_id),
         actor=None,
         secret_key=app.config["SECRET_KEY"],
         allow_http=True,
@@ -324,14 +335,13 @@ def test_signing_out_also_signs_out_at_the_provider_with_the_id_token_as_hint(
     assert db.session.execute(select(UserIdentity)).scalar_one().sign_out_hint is None
 
 
-@pytest.mark.parametrize("case", ["not set", "no endpoint", "switched off", "password"])
+@pytest.mark.parametrize("case", ["not set", "switched off", "password"])
 def test_ramp_signs_out_alone_when_the_provider_is_not_to_be_visited(
     client, db, op, make_oidc, make_user, case
 ):
     from ramp.sso.models import IdentityProvider
 
     provider = make_oidc(sign_out_at_provider=case != "not set")
-    op.offers_sign_out = case != "no endpoint"
     if case == "password":
         user = make_user("agent")
         from tests.conftest import login
@@ -343,16 +353,79 @@ def test_ramp_signs_out_alone_when_the_provider_is_not_to_be_visited(
     if case == "switched off":
         db.session.get(IdentityProvider, provider.id).enabled = False
         db.session.commit()
-    answer, page = _sign_out(client)
-    assert answer.headers["Location"] == "/auth/login"
-    assert "You are signed out." in page.get_data(as_text=True)
-    assert op.sign_outs == []
+    answer = _sign_out(client)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/auth/login"
+    assert "You are signed out." in client.get("/auth/login").get_data(as_text=True)
+    assert op.sign_outs == [] and not _still_signed_in(client)
     db.session.remove()
     hints = db.session.execute(select(UserIdentity.sign_out_hint)).scalars().all()
     if case == "password":
         assert hints == []
     else:  # kept only while the provider signs out with ramp
         assert bool(hints[0]) is (case != "not set")
+
+
+def test_a_provider_that_cannot_be_visited_is_said_and_ramp_still_signs_out(
+    client, db, op, make_oidc
+):
+    """No end-session endpoint in its discovery document: ramp signs out and says that the
+    provider's session may still be open."""
+    provider = make_oidc(sign_out_at_provider=True)
+    op.offers_sign_out = False
+    person = op.add(Person("op-sub-22", "nolink@acme.example", "No Link"))
+    assert oidc_sign_in(client, provider.id, person).status_code == 302
+    answer = _sign_out(client)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/auth/login"
+    page = client.get("/auth/login").get_data(as_text=True)
+    assert "ramp could not sign you out at Acme SSO" in page
+    assert op.sign_outs == [] and not _still_signed_in(client)
+
+
+def test_a_second_identity_of_the_user_does_not_stop_the_sign_out(client, app, db, op, make_oidc):
+    """The session names the identity signed in with, so another identity of the same user
+    at the same provider (its issuer changed since, say) changes nothing."""
+    provider_id = make_oidc(sign_out_at_provider=True).id
+    op.post_logout_uris.append(LOGIN_URL)
+    person = op.add(Person("op-sub-23", "two@acme.example", "Two Ids"))
+    assert oidc_sign_in(client, provider_id, person).status_code == 302
+    db.session.remove()
+    first = db.session.execute(select(UserIdentity)).scalar_one()
+    db.session.add(
+        UserIdentity(
+            provider_id=provider_id,
+            issuer="https://old.acme.example",
+            subject="old-sub",
+            user_id=first.user_id,
+        )
+    )
+    db.session.commit()
+    answer = _sign_out(client)
+    assert answer.status_code == 200 and "op-sub-23" not in answer.headers.get("Set-Cookie", "")
+    assert "Signing you out of Acme SSO" in answer.get_data(as_text=True)
+    assert not _still_signed_in(client)
+
+
+def test_a_later_password_sign_in_in_the_same_browser_is_not_sent_to_the_provider(
+    client, db, op, make_oidc
+):
+    """An OpenID session ended elsewhere (another device signed out) leaves its cookie here;
+    a password sign-in afterwards, even the same person's, does not inherit its provider."""
+    from tests.conftest import PASSWORD, login
+
+    provider = make_oidc(sign_out_at_provider=True)
+    op.post_logout_uris.append(LOGIN_URL)
+    person = op.add(Person("op-sub-24", "desk2@acme.example", "Desk Two"))
+    assert oidc_sign_in(client, provider.id, person).status_code == 302
+    db.session.remove()
+    user = db.session.execute(select(User).where(User.email == "desk2@acme.example")).scalar_one()
+    user.set_password(PASSWORD)
+    user.end_sessions()  # signed out on another device: this browser's session ends too
+    db.session.commit()
+    assert not _still_signed_in(client)
+    assert login(client, user.email).status_code == 302 and _still_signed_in(client)
+    answer = _sign_out(client)
+    assert answer.status_code == 302 and answer.headers["Location"] == "/auth/login"
+    assert op.sign_outs == [] and not _still_signed_in(client)
 
 
 def test_an_admin_sets_sign_out_at_the_provider_and_reads_the_address_to_list(

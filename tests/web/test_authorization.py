@@ -511,9 +511,6 @@ PUBLIC = {
     "static",
     "auth.login",
     "auth.logout",
-    # After signing out, on the way to the identity provider's sign-out: it reads only what
-    # the sign-out put in this browser's own session (tests/sso/test_oidc.py).
-    "auth.signed_out",
     "auth.setup",
     # Single sign-on: begun by anyone, answered by the identity provider (tests/sso/ checks them).
     "auth.sso_start",

@@ -199,10 +199,10 @@ def test_people_say_who_left_while_their_account_still_signs_in(client, team, db
         )
         return re.findall(r"<td>([^<]*)</td></tr>", row.group(0))[0]
 
-    assert access(ben_user) == "Yes, though they left on Feb 17"
+    assert access(ben_user) == "Yes, though they left on Feb 17, 2026"
     assert access(ana_user) == "Yes"
     person = text(client.get(f"/admin/people/{ben_user}"))
-    assert "Yes, though they left on Feb 17: deactivate the account below" in person
+    assert "Yes, though they left on Feb 17, 2026: deactivate the account below" in person
     assert "though they left" not in text(client.get(f"/admin/people/{ana_user}"))
     token = csrf_token(client, f"/board/hires/{team.ben.id}")
     response = client.post(
@@ -212,9 +212,9 @@ def test_people_say_who_left_while_their_account_still_signs_in(client, team, db
     assert access(ben_user) == "Yes"
     mark_left(db.session.get(Hire, team.ben.id), date(2026, 3, 2), "personal", None, team.lead)
     db.session.commit()
-    assert access(ben_user) == "Yes, though they left on Mar 2"
+    assert access(ben_user) == "Yes, though they left on Mar 2, 2026"
     es = text(client.get("/admin/people", headers={"Accept-Language": "es"}))
-    assert "<td>Sí, aunque causó baja el 2 mar</td>" in es
+    assert "<td>Sí, aunque causó baja el 2 mar 2026</td>" in es
     response = client.post(
         f"/admin/people/{ben_user}/deactivate",
         data={"csrf_token": csrf_token(client, f"/admin/people/{ben_user}"), "reason": "Left"},

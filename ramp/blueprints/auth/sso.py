@@ -37,12 +37,11 @@ def _refused(exc: SignInRefused, provider_id: int | None = None):
     return page, exc.status
 
 
-def _signed_in(user, next_url: str | None, oidc_provider: int | None = None):
+def _signed_in(user, next_url: str | None, identity_id: int | None = None):
     session.pop(BOUND_STATE, None)
-    login_user(user)
-    session.pop(SIGNED_IN_WITH, None)
-    if oidc_provider is not None:  # whose sign-out to visit when signing out of ramp
-        session[SIGNED_IN_WITH] = oidc_provider
+    login_user(user)  # forgets any earlier sign-in's identity (ramp.web)
+    if identity_id is not None:  # the OpenID identity whose provider a sign-out may visit
+        session[SIGNED_IN_WITH] = identity_id
     return redirect(_safe_next(next_url) or url_for("main.home"))
 
 
@@ -83,7 +82,7 @@ def oidc_callback(provider_id: int):
         provider = providers.usable_provider(provider_id, "oidc")
         used = sso.use_state(request.args.get("state"), session.get(BOUND_STATE), provider.id)
         db.session.commit()  # the state is used up whatever the answer turns out to be
-        user = sso.complete_oidc(
+        user, identity_id = sso.complete_oidc(
             provider,
             used,
             request.args.get("code"),
@@ -93,7 +92,7 @@ def oidc_callback(provider_id: int):
     except SignInRefused as exc:
         return _refused(exc, provider_id)
     db.session.commit()
-    return _signed_in(user, used.next_url, provider.id)
+    return _signed_in(user, used.next_url, identity_id)
 
 
 def _saml_urls(provider_id: int) -> saml.ServiceUrls:

@@ -18,15 +18,14 @@ from ramp.blueprints.auth.forms import AUTOMATIC, FirstAdminForm, LanguageForm, 
 from ramp.blueprints.forms import EmptyForm
 from ramp.errors import ValidationError
 from ramp.extensions import db
-from ramp.sso.operations import sign_out_url
+from ramp.sso.operations import provider_sign_out
 from ramp.sso.policy import password_policy
 from ramp.sso.providers import enabled_providers
 from ramp.webkit import external_url, limiter
 
-# The session keys of single sign-on's sign-out: the OpenID provider a user signed in with,
-# and, once signed out of ramp, the provider's address to sign out there too.
-SIGNED_IN_WITH = "sso_provider"
-SIGN_OUT_AT = "sso_sign_out"
+# The session key naming the OpenID identity a user signed in as: signing out of ramp may
+# then sign out at its provider too.
+SIGNED_IN_WITH = "sso_identity"
 
 
 def _safe_next(target: str | None) -> str | None:
@@ -91,33 +90,36 @@ def login():
 def logout():
     """Sign out; and at the OpenID provider the user signed in with, when it is set to."""
     form = EmptyForm()
-    if form.validate_on_submit():
-        elsewhere = sign_out_url(
-            session.pop(SIGNED_IN_WITH, None),
-            current_user,
-            external_url("auth.login"),
-            current_app.config["SECRET_KEY"],
-        )
-        # Server-side: a copy of this session's cookie stops working too.
-        current_user.end_sessions()
-        db.session.commit()
-        get_locale()  # fixed while they are signed in: the message below in their language
-        logout_user()
-        if elsewhere:  # the page on the way there says it
-            session[SIGN_OUT_AT] = elsewhere
-            return redirect(url_for("auth.signed_out"))
-        flash(_("You are signed out."), "info")
-    return redirect(url_for("auth.login"))
-
-
-@bp.get("/signed-out")
-def signed_out():
-    """On the way to the provider's sign-out: ramp's own is done. (The sign-out form may only
-    send the browser to ramp, so this page takes it on to the provider.)"""
-    elsewhere = session.pop(SIGN_OUT_AT, None)
-    if not elsewhere:
+    if not form.validate_on_submit():
         return redirect(url_for("auth.login"))
-    return render_template("auth/signed_out.html", elsewhere=elsewhere)
+    user = current_user._get_current_object()
+    identity_id = session.pop(SIGNED_IN_WITH, None)
+    # Server-side: a copy of this session's cookie stops working too. Done first, so nothing
+    # after it can leave anyone signed in.
+    user.end_sessions()
+    db.session.commit()
+    get_locale()  # fixed while they are signed in: what follows in their language
+    logout_user()
+    elsewhere = provider_sign_out(
+        identity_id, user, external_url("auth.login"), current_app.config["SECRET_KEY"]
+    )
+    if elsewhere is None:
+        flash(_("You are signed out."), "info")
+    elif elsewhere.url is None:
+        flash(
+            _(
+                "You are signed out of ramp, but ramp could not sign you out at %(provider)s. "
+                "On a shared computer, close the browser.",
+                provider=elsewhere.provider,
+            ),
+            "warning",
+        )
+    else:
+        # The page itself takes the browser on: the sign-out form may only send it to ramp
+        # (form-action), and the ID token in the address is kept out of the session cookie.
+        page = render_template("auth/signed_out.html", elsewhere=elsewhere)
+        return page, 200, {"Cache-Control": "no-store"}
+    return redirect(url_for("auth.login"))
 
 
 @bp.route("/setup", methods=["GET", "POST"])
