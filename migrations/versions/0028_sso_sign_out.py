@@ -17,16 +17,19 @@ depends_on = None
 
 
 def upgrade():
-    with op.batch_alter_table('identity_providers') as batch:
-        batch.add_column(
-            sa.Column('sign_out_at_provider', sa.Boolean(), server_default=sa.false(), nullable=False)
-        )
-    with op.batch_alter_table('user_identities') as batch:
-        batch.add_column(sa.Column('sign_out_hint', sa.Text(), nullable=True))
+    # Plain ALTER TABLE ... ADD COLUMN on both databases: batch mode on SQLite would reflect
+    # users through the foreign keys, whose lower(email) index SQLite cannot read back.
+    op.add_column(
+        'identity_providers',
+        sa.Column('sign_out_at_provider', sa.Boolean(), server_default=sa.false(), nullable=False),
+    )
+    op.add_column('user_identities', sa.Column('sign_out_hint', sa.Text(), nullable=True))
 
 
 def downgrade():
-    with op.batch_alter_table('user_identities') as batch:
+    # The tables alone, not those their foreign keys name (see above).
+    unrelated = {"resolve_fks": False}
+    with op.batch_alter_table('user_identities', reflect_kwargs=unrelated) as batch:
         batch.drop_column('sign_out_hint')
-    with op.batch_alter_table('identity_providers') as batch:
+    with op.batch_alter_table('identity_providers', reflect_kwargs=unrelated) as batch:
         batch.drop_column('sign_out_at_provider')
